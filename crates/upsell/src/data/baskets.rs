@@ -1,0 +1,260 @@
+use super::ItemId;
+use crate::{Error, Location, Result};
+
+/// A collection of baskets: each basket a sorted set of item ids, all stored in two flat arrays.
+///
+/// Within a basket, items are sorted ascending and unique: a basket is a set, so an item listed twice
+/// in one basket counts once (readers and constructors do this).
+///
+/// ```
+/// use upsell::data::Baskets;
+/// let baskets = Baskets::from_arrays(vec![2, 0, 1, 1, 3], vec![0, 3, 5])?;
+/// assert_eq!(baskets.len(), 2);
+/// assert_eq!(baskets.get(0), Some(&[0, 1, 2][..]));
+/// assert_eq!(baskets.get(1), Some(&[1, 3][..]));
+/// # Ok::<(), upsell::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Baskets {
+    items: Vec<ItemId>,
+    offsets: Vec<usize>,
+    item_count: usize,
+}
+
+impl Baskets {
+    /// Builds baskets from item ids laid end to end and the offsets where each basket starts
+    /// (`offsets.len() == baskets + 1`, first 0, last `items.len()`, never decreasing).
+    ///
+    /// Items in each basket are sorted and de-duplicated.
+    ///
+    /// ```
+    /// use upsell::data::Baskets;
+    /// let err = Baskets::from_arrays(vec![1, 2], vec![0, 3]).unwrap_err();
+    /// assert_eq!(err.kind(), upsell::ErrorKind::InvalidInput);
+    /// ```
+    pub fn from_arrays(mut items: Vec<ItemId>, offsets: Vec<usize>) -> Result<Self> {
+        let at = Location::memory().column_name("offsets");
+        if offsets.first() != Some(&0) {
+            return Err(Error::invalid_input(at, "offsets must start with 0 (one more offset than baskets)"));
+        }
+        if offsets.last() != Some(&items.len()) {
+            return Err(Error::invalid_input(
+                at,
+                format!("the last offset must equal the number of items ({}), found {}", items.len(), offsets[offsets.len() - 1]),
+            ));
+        }
+        if let Some(i) = offsets.windows(2).position(|w| w[0] > w[1]) {
+            return Err(Error::invalid_input(
+                at,
+                format!("offsets must not decrease: offsets[{i}] = {} > offsets[{}] = {}", offsets[i], i + 1, offsets[i + 1]),
+            ));
+        }
+        // Sort and de-duplicate in place, compacting as we go.
+        let mut out_offsets = Vec::with_capacity(offsets.len());
+        out_offsets.push(0);
+        let mut write = 0;
+        for w in offsets.windows(2) {
+            let basket = &mut items[w[0]..w[1]];
+            basket.sort_unstable();
+            let mut last = None;
+            for k in w[0]..w[1] {
+                let item = items[k];
+                if last != Some(item) {
+                    items[write] = item;
+                    write += 1;
+                    last = Some(item);
+                }
+            }
+            out_offsets.push(write);
+        }
+        items.truncate(write);
+        let item_count = items.iter().max().map_or(0, |&m| m as usize + 1);
+        Ok(Baskets { items, offsets: out_offsets, item_count })
+    }
+
+    /// Groups (basket, item) pairs, one per line item, into baskets. Basket ids are dense
+    /// (`0..n`); basket `b` is the `b`-th basket of the result, and ids that never occur are empty
+    /// baskets.
+    ///
+    /// ```
+    /// use upsell::data::Baskets;
+    /// let baskets = Baskets::from_pairs(&[1, 0, 1, 0], &[7, 3, 5, 3])?;
+    /// assert_eq!(baskets.get(0), Some(&[3][..]));
+    /// assert_eq!(baskets.get(1), Some(&[5, 7][..]));
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn from_pairs(basket_ids: &[u32], item_ids: &[ItemId]) -> Result<Self> {
+        if basket_ids.len() != item_ids.len() {
+            return Err(Error::invalid_parameter(
+                "basket_ids",
+                format!("{} basket ids but {} item ids: one of each per line item", basket_ids.len(), item_ids.len()),
+            ));
+        }
+        let baskets = basket_ids.iter().max().map_or(0, |&m| m as usize + 1);
+        let mut offsets = vec![0usize; baskets + 1];
+        for &b in basket_ids {
+            offsets[b as usize + 1] += 1;
+        }
+        for i in 0..baskets {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut cursor = offsets.clone();
+        let mut items = vec![0; item_ids.len()];
+        for (&b, &item) in basket_ids.iter().zip(item_ids) {
+            items[cursor[b as usize]] = item;
+            cursor[b as usize] += 1;
+        }
+        Baskets::from_arrays(items, offsets)
+    }
+
+    /// Baskets from a one-hot matrix: row `r` is a basket holding item `c` where `matrix[[r, c]]`.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use upsell::data::Baskets;
+    /// let baskets = Baskets::from_dense(array![[true, false, true], [false, true, false]].view());
+    /// assert_eq!(baskets.get(0), Some(&[0, 2][..]));
+    /// assert_eq!(baskets.item_count(), 3);
+    /// ```
+    pub fn from_dense(matrix: ndarray::ArrayView2<'_, bool>) -> Self {
+        let mut items = Vec::new();
+        let mut offsets = Vec::with_capacity(matrix.nrows() + 1);
+        offsets.push(0);
+        for row in matrix.rows() {
+            items.extend(row.iter().enumerate().filter(|(_, v)| **v).map(|(c, _)| c as ItemId));
+            offsets.push(items.len());
+        }
+        Baskets { items, offsets, item_count: matrix.ncols() }
+    }
+
+    /// The number of baskets (empty ones included: they count in support fractions).
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Whether there are no baskets.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The items of basket `index`, sorted ascending.
+    pub fn get(&self, index: usize) -> Option<&[ItemId]> {
+        let start = *self.offsets.get(index)?;
+        let end = *self.offsets.get(index + 1)?;
+        Some(&self.items[start..end])
+    }
+
+    /// Every basket in order.
+    ///
+    /// ```
+    /// use upsell::data::Baskets;
+    /// let baskets = Baskets::from_arrays(vec![0, 1, 1], vec![0, 2, 3])?;
+    /// let sizes: Vec<usize> = baskets.iter().map(|b| b.len()).collect();
+    /// assert_eq!(sizes, [2, 1]);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &[ItemId]> + '_ {
+        self.offsets.windows(2).map(|w| &self.items[w[0]..w[1]])
+    }
+
+    /// One more than the largest item id (the size of the item universe).
+    pub fn item_count(&self) -> usize {
+        self.item_count
+    }
+
+    /// Every basket's items back to back.
+    pub fn items(&self) -> &[ItemId] {
+        &self.items
+    }
+
+    /// Where each basket starts in [`Baskets::items`], plus the end (`len() + 1` offsets).
+    pub fn offsets(&self) -> &[usize] {
+        &self.offsets
+    }
+
+    /// How many baskets hold each item, indexed by item id.
+    ///
+    /// ```
+    /// use upsell::data::Baskets;
+    /// let baskets = Baskets::from_arrays(vec![0, 1, 1], vec![0, 2, 3])?;
+    /// assert_eq!(baskets.item_frequencies(), [1, 2]);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn item_frequencies(&self) -> Vec<u64> {
+        let mut counts = vec![0u64; self.item_count];
+        for &item in &self.items {
+            counts[item as usize] += 1;
+        }
+        counts
+    }
+
+    /// Renames every item `i` to `new_id[i]` and re-sorts each basket.
+    pub(crate) fn renumber(&mut self, new_id: &[ItemId]) {
+        for item in &mut self.items {
+            *item = new_id[*item as usize];
+        }
+        for w in self.offsets.windows(2) {
+            self.items[w[0]..w[1]].sort_unstable();
+        }
+    }
+}
+
+/// Builds [`Baskets`] one basket at a time, as readers stream a file.
+///
+/// ```
+/// use upsell::data::BasketBuilder;
+/// let mut builder = BasketBuilder::default();
+/// builder.push(&mut [3, 1, 3]);
+/// builder.push(&mut []);
+/// let baskets = builder.finish();
+/// assert_eq!(baskets.get(0), Some(&[1, 3][..]));
+/// assert_eq!(baskets.len(), 2);
+/// ```
+#[derive(Debug, Default)]
+pub struct BasketBuilder {
+    items: Vec<ItemId>,
+    offsets: Vec<usize>,
+    item_count: usize,
+}
+
+impl BasketBuilder {
+    /// Appends one basket; its items are sorted and de-duplicated (the slice is sorted in place).
+    pub fn push(&mut self, basket: &mut [ItemId]) {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        basket.sort_unstable();
+        let mut last = None;
+        for &item in basket.iter() {
+            if last != Some(item) {
+                self.items.push(item);
+                self.item_count = self.item_count.max(item as usize + 1);
+                last = Some(item);
+            }
+        }
+        self.offsets.push(self.items.len());
+    }
+
+    /// The number of baskets pushed so far.
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Whether no basket was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The baskets, with an item universe at least `item_count` wide.
+    pub fn finish_with_items(mut self, item_count: usize) -> Baskets {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        Baskets { items: self.items, offsets: self.offsets, item_count: self.item_count.max(item_count) }
+    }
+
+    /// The baskets.
+    pub fn finish(self) -> Baskets {
+        self.finish_with_items(0)
+    }
+}

@@ -1,0 +1,319 @@
+//! Streaming readers for FIMI `.dat`, basket CSV and long (one line item a row) CSV, plain or gzip.
+//!
+//! Readers hold one line at a time plus the growing basket store, so memory follows the data, not the
+//! file's text. Every problem is reported with the file, the 1-based line and the field.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use rustc_hash::FxHashMap;
+
+use super::{BasketBuilder, BasketKeys, Baskets, Dataset, ItemDictionary, ItemId};
+use crate::{Error, Location, Result};
+
+/// The layout of a basket file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// FIMI: one basket a line, items are integers separated by spaces or tabs.
+    Fimi,
+    /// One basket a line, item names separated by a delimiter (`,` by default).
+    Baskets,
+    /// One line item a row with a header; basket and item columns chosen by name.
+    Long,
+}
+
+impl std::str::FromStr for Format {
+    type Err = Error;
+
+    /// ```
+    /// use upsell::data::Format;
+    /// assert_eq!("fimi".parse::<Format>()?, Format::Fimi);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "fimi" | "dat" => Ok(Format::Fimi),
+            "baskets" | "basket" => Ok(Format::Baskets),
+            "long" => Ok(Format::Long),
+            other => Err(Error::invalid_parameter("format", format!("'{other}' is not one of fimi, baskets, long"))),
+        }
+    }
+}
+
+/// How to read a file. The default guesses the format from the name (`.dat` is FIMI; `.csv` is
+/// long data when a basket column is named, else one basket a line).
+///
+/// ```
+/// use upsell::data::{Format, ReadOptions};
+/// let options = ReadOptions::long(["Member_number", "Date"], "itemDescription");
+/// assert_eq!(options.format, Some(Format::Long));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The format; `None` guesses from the file name.
+    pub format: Option<Format>,
+    /// The field delimiter of CSV formats (`,` when `None`).
+    pub delimiter: Option<u8>,
+    /// Long data: the column(s) whose values together identify a basket.
+    pub basket_columns: Vec<String>,
+    /// Long data: the item column.
+    pub item_column: Option<String>,
+    /// Long data: an optional customer column, kept per basket.
+    pub customer_column: Option<String>,
+    /// Long data: an optional time column, kept per basket as written.
+    pub time_column: Option<String>,
+}
+
+impl ReadOptions {
+    /// FIMI `.dat` data.
+    pub fn fimi() -> Self {
+        ReadOptions { format: Some(Format::Fimi), ..ReadOptions::default() }
+    }
+
+    /// One basket a line, items separated by `delimiter`.
+    pub fn baskets(delimiter: u8) -> Self {
+        ReadOptions { format: Some(Format::Baskets), delimiter: Some(delimiter), ..ReadOptions::default() }
+    }
+
+    /// Long data keyed by `basket_columns`, items in `item_column`.
+    pub fn long<S: Into<String>>(basket_columns: impl IntoIterator<Item = S>, item_column: impl Into<String>) -> Self {
+        ReadOptions {
+            format: Some(Format::Long),
+            basket_columns: basket_columns.into_iter().map(Into::into).collect(),
+            item_column: Some(item_column.into()),
+            ..ReadOptions::default()
+        }
+    }
+
+    fn format_for(&self, path: &Path) -> Format {
+        if let Some(format) = self.format {
+            return format;
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        if name.ends_with(".csv") || name.ends_with(".tsv") || name.ends_with(".txt") {
+            if self.basket_columns.is_empty() { Format::Baskets } else { Format::Long }
+        } else {
+            Format::Fimi
+        }
+    }
+}
+
+/// Reads `path` (plain or gzip) into a [`Dataset`].
+///
+/// ```no_run
+/// let data = upsell::data::read_path("groceries.csv".as_ref(), &upsell::data::ReadOptions::baskets(b','))?;
+/// # Ok::<(), upsell::Error>(())
+/// ```
+pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Dataset> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut options = options.clone();
+    options.format = Some(options.format_for(path));
+    read_stream(file, path.to_path_buf(), &options)
+}
+
+pub(crate) fn read_stream<'r>(reader: impl Read + 'r, name: PathBuf, options: &ReadOptions) -> Result<Dataset> {
+    let mut buffered = BufReader::with_capacity(1 << 16, reader);
+    let head = buffered.fill_buf().map_err(|e| Error::io(&name, e))?;
+    if head.is_empty() {
+        return Err(Error::invalid_input(Location::file(&name), "the file is empty: no baskets to read"));
+    }
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    let mut source: Box<dyn BufRead + 'r> = if gzip {
+        Box::new(BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(buffered)))
+    } else {
+        Box::new(buffered)
+    };
+    let format = options.format.unwrap_or_else(|| options.format_for(&name));
+    let mut data = match format {
+        Format::Fimi => read_fimi(&mut source, &name)?,
+        Format::Baskets => read_basket_csv(source, &name, options.delimiter.unwrap_or(b','))?,
+        Format::Long => read_long_csv(source, &name, options)?,
+    };
+    if data.baskets.is_empty() {
+        return Err(Error::invalid_input(Location::file(&name), "the file holds no baskets"));
+    }
+    data.recode_by_frequency();
+    Ok(data)
+}
+
+fn io_error(name: &Path, e: std::io::Error) -> Error {
+    Error::io(name, e)
+}
+
+fn read_fimi(source: &mut dyn BufRead, name: &Path) -> Result<Dataset> {
+    // Integer labels map to ids through a hash map; labels are written out once at the end.
+    let mut ids: FxHashMap<u64, ItemId> = FxHashMap::default();
+    let mut values: Vec<u64> = Vec::new();
+    let mut builder = BasketBuilder::default();
+    let mut line = Vec::new();
+    let mut basket = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        line.clear();
+        if source.read_until(b'\n', &mut line).map_err(|e| io_error(name, e))? == 0 {
+            break;
+        }
+        line_no += 1;
+        basket.clear();
+        let mut field = 0u64;
+        for token in line.split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')).filter(|t| !t.is_empty()) {
+            field += 1;
+            let value = parse_item(token).ok_or_else(|| {
+                let at = Location::file(name).line(line_no).column(field);
+                match std::str::from_utf8(token) {
+                    Ok(text) => Error::invalid_input(at, format!("FIMI items are non-negative integers, found '{text}'")),
+                    Err(_) => Error::invalid_input(at, "the line is not valid UTF-8 (FIMI items are integers)"),
+                }
+            })?;
+            let next = ids.len() as ItemId;
+            let id = *ids.entry(value).or_insert_with(|| {
+                values.push(value);
+                next
+            });
+            basket.push(id);
+        }
+        builder.push(&mut basket);
+    }
+    let items = ItemDictionary::from_labels(values.iter().map(u64::to_string))?;
+    Ok(Dataset { baskets: builder.finish_with_items(items.len()), items, keys: None })
+}
+
+fn parse_item(token: &[u8]) -> Option<u64> {
+    if token.is_empty() || token.len() > 19 {
+        return None;
+    }
+    let mut value = 0u64;
+    for &b in token {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value * 10 + u64::from(digit);
+    }
+    Some(value)
+}
+
+fn csv_reader<R: Read>(source: R, delimiter: u8, headers: bool) -> csv::Reader<R> {
+    csv::ReaderBuilder::new().delimiter(delimiter).has_headers(headers).flexible(true).from_reader(source)
+}
+
+fn csv_error(name: &Path, e: csv::Error) -> Error {
+    let line = e.position().map(|p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(name, io),
+        kind => {
+            let mut at = Location::file(name);
+            at.line = line;
+            Error::invalid_input(at, format!("malformed CSV: {kind:?}"))
+        }
+    }
+}
+
+fn field_str<'a>(record: &'a csv::ByteRecord, index: usize, name: &Path, header: Option<&str>) -> Result<&'a str> {
+    let bytes = record.get(index).unwrap_or_default();
+    std::str::from_utf8(bytes).map_err(|e| {
+        let mut at = Location::file(name).column(index as u64 + 1);
+        at.line = record.position().map(|p| p.line());
+        at.column_name = header.map(str::to_owned);
+        Error::invalid_input(at, format!("the field is not valid UTF-8 (bad byte at offset {})", e.valid_up_to()))
+    })
+}
+
+fn read_basket_csv(source: impl Read, name: &Path, delimiter: u8) -> Result<Dataset> {
+    let mut reader = csv_reader(source, delimiter, false);
+    let mut items = ItemDictionary::default();
+    let mut builder = BasketBuilder::default();
+    let mut record = csv::ByteRecord::new();
+    let mut basket = Vec::new();
+    while reader.read_byte_record(&mut record).map_err(|e| csv_error(name, e))? {
+        basket.clear();
+        for index in 0..record.len() {
+            let label = field_str(&record, index, name, None)?;
+            if !label.is_empty() {
+                basket.push(items.intern(label));
+            }
+        }
+        builder.push(&mut basket);
+    }
+    Ok(Dataset { baskets: builder.finish_with_items(items.len()), items, keys: None })
+}
+
+fn read_long_csv(source: impl Read, name: &Path, options: &ReadOptions) -> Result<Dataset> {
+    let mut reader = csv_reader(source, options.delimiter.unwrap_or(b','), true);
+    let headers: Vec<String> = reader
+        .byte_headers()
+        .map_err(|e| csv_error(name, e))?
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_owned())
+        .collect();
+    let find = |column: &str| -> Result<usize> {
+        headers.iter().position(|h| h == column).ok_or_else(|| {
+            Error::invalid_input(
+                Location::file(name).line(1).column_name(column),
+                format!("no column '{column}' in the header; the columns are: {}", headers.join(", ")),
+            )
+        })
+    };
+    if options.basket_columns.is_empty() {
+        return Err(Error::invalid_parameter("basket_column", "long data needs the basket column(s) named"));
+    }
+    let item_name = options
+        .item_column
+        .as_deref()
+        .ok_or_else(|| Error::invalid_parameter("item_column", "long data needs the item column named"))?;
+    let basket_cols: Vec<usize> = options.basket_columns.iter().map(|c| find(c)).collect::<Result<_>>()?;
+    let item_col = find(item_name)?;
+    let customer_col = options.customer_column.as_deref().map(find).transpose()?;
+    let time_col = options.time_column.as_deref().map(find).transpose()?;
+
+    let mut items = ItemDictionary::default();
+    let mut basket_index: FxHashMap<String, u32> = FxHashMap::default();
+    let mut keys = BasketKeys {
+        customer: customer_col.map(|_| Vec::new()),
+        time: time_col.map(|_| Vec::new()),
+        ..BasketKeys::default()
+    };
+    let (mut basket_ids, mut item_ids) = (Vec::new(), Vec::new());
+    let mut record = csv::ByteRecord::new();
+    let mut key = String::new();
+    while reader.read_byte_record(&mut record).map_err(|e| csv_error(name, e))? {
+        let required = |index: usize| -> Result<&str> {
+            let value = field_str(&record, index, name, Some(&headers[index]))?;
+            if value.is_empty() {
+                let mut at = Location::file(name).column(index as u64 + 1).column_name(&headers[index]);
+                at.line = record.position().map(|p| p.line());
+                return Err(Error::invalid_input(at, "the field is empty"));
+            }
+            Ok(value)
+        };
+        key.clear();
+        for (k, &col) in basket_cols.iter().enumerate() {
+            if k > 0 {
+                key.push('|');
+            }
+            key.push_str(required(col)?);
+        }
+        let item = items.intern(required(item_col)?);
+        let next = basket_index.len() as u32;
+        let basket = match basket_index.get(key.as_str()) {
+            Some(&b) => b,
+            None => {
+                basket_index.insert(key.clone(), next);
+                keys.basket.push(key.clone());
+                if let (Some(col), Some(values)) = (customer_col, keys.customer.as_mut()) {
+                    values.push(field_str(&record, col, name, Some(&headers[col]))?.to_owned());
+                }
+                if let (Some(col), Some(values)) = (time_col, keys.time.as_mut()) {
+                    values.push(field_str(&record, col, name, Some(&headers[col]))?.to_owned());
+                }
+                next
+            }
+        };
+        basket_ids.push(basket);
+        item_ids.push(item);
+    }
+    let baskets = Baskets::from_pairs(&basket_ids, &item_ids)?;
+    Ok(Dataset { baskets, items, keys: Some(keys) })
+}

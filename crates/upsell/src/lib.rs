@@ -1,0 +1,40 @@
+//! # upsell
+//!
+//! Purchase data in, revenue decisions out. This crate is the core that every surface (the `upsell`
+//! command, the Python package, the C library) calls; it knows nothing of Python or C.
+//!
+//! The first pillar, built here, is market-basket mining: which products sell together.
+//!
+//! - [`data`]: baskets stored flat, an item dictionary, streaming readers for FIMI, basket CSV and
+//!   long (one line item a row) CSV, plain or gzip.
+//! - [`mining`]: FP-growth, Eclat and Apriori, all, closed or maximal itemsets, exact integer
+//!   thresholds, parallel and deterministic, with a budget against explosion.
+//! - [`Control`]: progress and cancellation for long work; [`Error`] with a stable [`ErrorKind`].
+//!
+//! ```
+//! use upsell::data::{Dataset, ReadOptions};
+//! use upsell::mining::{mine, MinSupport, MiningOptions};
+//!
+//! let text = "bread,milk\nbread,butter\nbread,milk,butter\nmilk\n";
+//! let data = Dataset::from_reader(text.as_bytes(), "inline.csv", &ReadOptions::baskets(b','))?;
+//! let itemsets = mine(&data.baskets, &MiningOptions::new(MinSupport::fraction(0.5)?))?;
+//! for (items, count) in itemsets.iter() {
+//!     let names: Vec<&str> = items.iter().filter_map(|&i| data.items.label(i)).collect();
+//!     println!("{names:?} in {count} baskets");
+//! }
+//! assert_eq!(itemsets.len(), 5); // bread, milk, butter, {bread, milk}, {bread, butter}
+//! # Ok::<(), upsell::Error>(())
+//! ```
+//!
+//! Parallel work runs on the crate's own thread pool, sized by `UPSELL_MAX_THREADS` or the number
+//! of cores, never on rayon's global pool; results never depend on the number of threads.
+#![deny(missing_docs)]
+
+pub mod data;
+mod error;
+pub mod mining;
+pub mod parallel;
+mod progress;
+
+pub use error::{Error, ErrorKind, Location, Result};
+pub use progress::Control;

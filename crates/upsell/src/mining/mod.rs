@@ -1,0 +1,341 @@
+//! Frequent itemset mining: FP-growth, Eclat and Apriori over the same prepared data, with the same
+//! output, exactly.
+//!
+//! The one idea: every miner reads one [`prepare::Prepared`] view (infrequent items dropped, items
+//! renumbered by descending frequency, identical baskets merged with a weight) and writes through one
+//! [`sink::Sink`] that enforces the budget and polls for cancellation. Thresholds are integer counts,
+//! converted exactly from fractions, so no float comparison ever decides whether a set is frequent.
+//! Top-level branches (one per frequent item) are independent: they run in parallel and are
+//! concatenated in item order, so the output never depends on the thread count.
+//!
+//! ```
+//! use upsell::data::Baskets;
+//! use upsell::mining::{mine, MinSupport, MiningOptions};
+//! let baskets = Baskets::from_arrays(vec![0, 1, 0, 1, 2, 1, 2], vec![0, 2, 5, 7])?;
+//! let options = MiningOptions::new(MinSupport::count(2));
+//! let itemsets = mine(&baskets, &options)?;
+//! let mut found: Vec<(Vec<u32>, u64)> = itemsets.iter().map(|(s, c)| (s.to_vec(), c)).collect();
+//! found.sort();
+//! assert_eq!(found, [(vec![0], 2), (vec![0, 1], 2), (vec![1], 3), (vec![1, 2], 2), (vec![2], 2)]);
+//! # Ok::<(), upsell::Error>(())
+//! ```
+
+mod apriori;
+mod eclat;
+mod filter;
+mod fpgrowth;
+pub mod naive;
+mod prepare;
+mod sink;
+mod support;
+
+pub use support::MinSupport;
+
+use crate::data::{Baskets, ItemId};
+use crate::{Control, Error, Result};
+
+/// Which mining algorithm to run. Every algorithm returns the same itemsets and counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// Chosen from the data's density: Eclat on bitsets for dense data, FP-growth otherwise.
+    #[default]
+    Auto,
+    /// FP-growth on a prefix tree, with perfect-extension pruning and single-path enumeration.
+    FpGrowth,
+    /// Depth-first vertical mining on transaction-id lists (sparse) or bitsets (dense).
+    Eclat,
+    /// Level-wise candidate generation and counting on a candidate prefix tree.
+    Apriori,
+}
+
+impl std::str::FromStr for Algorithm {
+    type Err = Error;
+
+    /// ```
+    /// use upsell::mining::Algorithm;
+    /// assert_eq!("fpgrowth".parse::<Algorithm>()?, Algorithm::FpGrowth);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+            "auto" => Ok(Algorithm::Auto),
+            "fpgrowth" => Ok(Algorithm::FpGrowth),
+            "eclat" => Ok(Algorithm::Eclat),
+            "apriori" => Ok(Algorithm::Apriori),
+            _ => Err(Error::invalid_parameter("algorithm", format!("'{s}' is not one of auto, fpgrowth, eclat, apriori"))),
+        }
+    }
+}
+
+/// Which itemsets to report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Target {
+    /// Every frequent itemset.
+    #[default]
+    All,
+    /// Frequent itemsets with no superset of the same support.
+    Closed,
+    /// Frequent itemsets with no frequent superset.
+    Maximal,
+}
+
+impl std::str::FromStr for Target {
+    type Err = Error;
+
+    /// ```
+    /// use upsell::mining::Target;
+    /// assert_eq!("closed".parse::<Target>()?, Target::Closed);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "all" | "frequent" => Ok(Target::All),
+            "closed" => Ok(Target::Closed),
+            "maximal" => Ok(Target::Maximal),
+            _ => Err(Error::invalid_parameter("target", format!("'{s}' is not one of all, closed, maximal"))),
+        }
+    }
+}
+
+/// The default [`MiningOptions::max_itemsets`]: far above any useful result, far below running
+/// out of memory on an ordinary machine (about 2 GB of results).
+pub const DEFAULT_MAX_ITEMSETS: u64 = 50_000_000;
+
+/// What to mine and with how many threads.
+///
+/// ```
+/// use upsell::mining::{Algorithm, MinSupport, MiningOptions, Target};
+/// let options = MiningOptions {
+///     algorithm: Algorithm::FpGrowth,
+///     target: Target::Closed,
+///     max_len: Some(3),
+///     ..MiningOptions::new(MinSupport::fraction(0.01)?)
+/// };
+/// assert_eq!(options.min_len, 1);
+/// # Ok::<(), upsell::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct MiningOptions {
+    /// The support threshold: an absolute count or a fraction of all baskets.
+    pub min_support: MinSupport,
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// Which itemsets to report.
+    pub target: Target,
+    /// The smallest itemset size reported (at least 1).
+    pub min_len: usize,
+    /// The largest itemset size reported; `None` for no limit.
+    pub max_len: Option<usize>,
+    /// Worker threads: `Some(1)` runs on the calling thread only; `None` uses the crate's pool
+    /// (`UPSELL_MAX_THREADS` or the number of cores).
+    pub threads: Option<usize>,
+    /// Stop with [`Error::LimitExceeded`] when more itemsets than this would be reported.
+    pub max_itemsets: Option<u64>,
+}
+
+impl MiningOptions {
+    /// Defaults (auto algorithm, all itemsets, any length, the default budget) at `min_support`.
+    pub fn new(min_support: MinSupport) -> Self {
+        MiningOptions {
+            min_support,
+            algorithm: Algorithm::Auto,
+            target: Target::All,
+            min_len: 1,
+            max_len: None,
+            threads: None,
+            max_itemsets: Some(DEFAULT_MAX_ITEMSETS),
+        }
+    }
+
+    /// Checks every parameter before any work starts.
+    ///
+    /// ```
+    /// use upsell::mining::{MinSupport, MiningOptions};
+    /// let options = MiningOptions { min_len: 3, max_len: Some(2), ..MiningOptions::new(MinSupport::count(1)) };
+    /// assert!(options.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        if self.min_len == 0 {
+            return Err(Error::invalid_parameter("min_len", "must be at least 1"));
+        }
+        if let Some(max_len) = self.max_len {
+            if max_len < self.min_len {
+                return Err(Error::invalid_parameter(
+                    "max_len",
+                    format!("max_len ({max_len}) is smaller than min_len ({})", self.min_len),
+                ));
+            }
+        }
+        if self.threads == Some(0) {
+            return Err(Error::invalid_parameter("threads", "must be at least 1 (or unset for all cores)"));
+        }
+        if self.max_itemsets == Some(0) {
+            return Err(Error::invalid_parameter("max_itemsets", "must be at least 1 (or unset for no limit)"));
+        }
+        Ok(())
+    }
+}
+
+/// Frequent itemsets with their counts, stored flat: itemset `k` is
+/// `items[offsets[k]..offsets[k + 1]]`, its items sorted ascending.
+///
+/// ```
+/// use upsell::data::Baskets;
+/// use upsell::mining::{mine, MinSupport, MiningOptions};
+/// let baskets = Baskets::from_arrays(vec![0, 1, 0, 1], vec![0, 2, 4])?;
+/// let itemsets = mine(&baskets, &MiningOptions::new(MinSupport::fraction(1.0)?))?;
+/// assert_eq!(itemsets.len(), 3);
+/// assert_eq!(itemsets.baskets(), 2);
+/// # Ok::<(), upsell::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Itemsets {
+    items: Vec<ItemId>,
+    offsets: Vec<usize>,
+    counts: Vec<u64>,
+    baskets: u64,
+    min_count: u64,
+}
+
+impl Itemsets {
+    /// The number of itemsets.
+    pub fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Whether no itemset was found.
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+
+    /// Itemset `index` and its count.
+    pub fn get(&self, index: usize) -> Option<(&[ItemId], u64)> {
+        let count = *self.counts.get(index)?;
+        Some((&self.items[self.offsets[index]..self.offsets[index + 1]], count))
+    }
+
+    /// Every itemset with its count.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&[ItemId], u64)> + '_ {
+        self.offsets.windows(2).zip(&self.counts).map(|(w, &c)| (&self.items[w[0]..w[1]], c))
+    }
+
+    /// All itemsets' items back to back.
+    pub fn items(&self) -> &[ItemId] {
+        &self.items
+    }
+
+    /// Where each itemset starts in [`Itemsets::items`], plus the end.
+    pub fn offsets(&self) -> &[usize] {
+        &self.offsets
+    }
+
+    /// Each itemset's count (the number of baskets that contain it).
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
+    /// The number of baskets mined: the denominator of support.
+    pub fn baskets(&self) -> u64 {
+        self.baskets
+    }
+
+    /// The absolute threshold that was applied.
+    pub fn min_count(&self) -> u64 {
+        self.min_count
+    }
+
+    /// Itemset `index`'s support: its count over the number of baskets.
+    pub fn support(&self, index: usize) -> Option<f64> {
+        let count = *self.counts.get(index)?;
+        Some(if self.baskets == 0 { 0.0 } else { count as f64 / self.baskets as f64 })
+    }
+
+    /// Sorts itemsets by size, then item ids: a canonical order for comparing results.
+    ///
+    /// ```
+    /// use upsell::data::Baskets;
+    /// use upsell::mining::{mine, Algorithm, MinSupport, MiningOptions};
+    /// let baskets = Baskets::from_arrays(vec![0, 1, 2, 0, 2, 1, 2], vec![0, 3, 5, 7])?;
+    /// let run = |algorithm| {
+    ///     let options = MiningOptions { algorithm, ..MiningOptions::new(MinSupport::count(1)) };
+    ///     mine(&baskets, &options).map(|mut s| { s.sort_canonical(); s })
+    /// };
+    /// assert_eq!(run(Algorithm::Apriori)?, run(Algorithm::FpGrowth)?);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn sort_canonical(&mut self) {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        let set = |k: usize| &self.items[self.offsets[k]..self.offsets[k + 1]];
+        order.sort_unstable_by(|&a, &b| set(a).len().cmp(&set(b).len()).then_with(|| set(a).cmp(set(b))));
+        let mut items = Vec::with_capacity(self.items.len());
+        let mut offsets = Vec::with_capacity(self.offsets.len());
+        offsets.push(0);
+        let counts = order.iter().map(|&k| self.counts[k]).collect();
+        for &k in &order {
+            items.extend_from_slice(set(k));
+            offsets.push(items.len());
+        }
+        self.items = items;
+        self.offsets = offsets;
+        self.counts = counts;
+    }
+
+    pub(crate) fn from_parts(items: Vec<ItemId>, offsets: Vec<usize>, counts: Vec<u64>, baskets: u64, min_count: u64) -> Self {
+        Itemsets { items, offsets, counts, baskets, min_count }
+    }
+
+}
+
+/// Mines the frequent itemsets of `baskets`.
+///
+/// Fails before any work on a bad parameter, and during it when the budget is exceeded.
+pub fn mine(baskets: &Baskets, options: &MiningOptions) -> Result<Itemsets> {
+    mine_with(baskets, options, &Control::default())
+}
+
+/// [`mine`], reporting progress to and polling cancellation from `control`.
+///
+/// ```
+/// use upsell::{Control, ErrorKind};
+/// use upsell::data::Baskets;
+/// use upsell::mining::{mine_with, MinSupport, MiningOptions};
+/// let baskets = Baskets::from_arrays(vec![0, 1], vec![0, 2])?;
+/// let control = Control::default();
+/// control.cancel();
+/// let err = mine_with(&baskets, &MiningOptions::new(MinSupport::count(1)), &control).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Cancelled);
+/// # Ok::<(), upsell::Error>(())
+/// ```
+pub fn mine_with(baskets: &Baskets, options: &MiningOptions, control: &Control) -> Result<Itemsets> {
+    options.validate()?;
+    let min_count = options.min_support.to_count(baskets.len() as u64)?;
+    control.check()?;
+    // Closed and maximal sets are decided by their immediate supersets: mine one level deeper.
+    let derived = options.target != Target::All;
+    let bounds = sink::Bounds {
+        min_len: options.min_len,
+        max_len: options.max_len.map(|m| if derived { m + 1 } else { m }).unwrap_or(usize::MAX),
+    };
+    let prepared = prepare::Prepared::new(baskets, min_count)?;
+    let algorithm = match options.algorithm {
+        Algorithm::Auto if prepared.is_dense() => Algorithm::Eclat,
+        Algorithm::Auto => Algorithm::FpGrowth,
+        chosen => chosen,
+    };
+    let budget = sink::Budget::new(options.max_itemsets, control);
+    let runner = crate::parallel::Runner::new(options.threads);
+    let parts = match algorithm {
+        Algorithm::Apriori => apriori::mine(&prepared, bounds, &budget, &runner),
+        Algorithm::Eclat => eclat::mine(&prepared, bounds, &budget, &runner),
+        _ => fpgrowth::mine(&prepared, bounds, &budget, &runner),
+    }?;
+    let itemsets = sink::assemble(parts, &prepared, baskets.len() as u64, min_count);
+    Ok(match options.target {
+        Target::All => itemsets,
+        target => filter::closed_or_maximal(itemsets, target, options.max_len),
+    })
+}

@@ -1,0 +1,118 @@
+//! The one view of the data that every miner reads.
+
+use crate::data::{Baskets, ItemId};
+use crate::{Error, Result};
+
+/// Baskets reduced to what mining needs: only frequent items, renumbered `0..m` by descending
+/// frequency ("codes"), each basket sorted ascending, baskets sorted and identical ones merged with a
+/// weight. Items present in every basket are taken out as `universal`: they extend every itemset
+/// without changing its count, so miners never see them and the sink adds them back.
+pub(crate) struct Prepared {
+    /// The absolute threshold.
+    pub min_count: u32,
+    /// The number of baskets, empty ones included.
+    pub baskets: u64,
+    /// Code -> the caller's item id.
+    pub item_ids: Vec<ItemId>,
+    /// Code -> its count, non-increasing.
+    pub item_counts: Vec<u32>,
+    /// Codes of the items in every basket (a prefix of the codes).
+    pub universal: Vec<u32>,
+    /// Whether codes and the caller's ids sort the same way, so itemsets need no re-sort.
+    pub monotone: bool,
+    /// Merged baskets (codes ascending, without universal items), lexicographically sorted.
+    pub items: Vec<u32>,
+    /// Where each merged basket starts in `items`, plus the end.
+    pub offsets: Vec<usize>,
+    /// How many original baskets each merged basket stands for.
+    pub weights: Vec<u32>,
+}
+
+impl Prepared {
+    pub fn new(baskets: &Baskets, min_count: u64) -> Result<Self> {
+        let n = baskets.len() as u64;
+        if n > u64::from(u32::MAX - 1) {
+            return Err(Error::LimitExceeded {
+                what: "baskets",
+                limit: u64::from(u32::MAX - 1),
+                hint: "mine a sample or partitions of the data".into(),
+            });
+        }
+        let frequencies = baskets.item_frequencies();
+        let mut frequent: Vec<ItemId> =
+            (0..frequencies.len() as ItemId).filter(|&i| frequencies[i as usize] >= min_count).collect();
+        frequent.sort_by(|&a, &b| frequencies[b as usize].cmp(&frequencies[a as usize]).then(a.cmp(&b)));
+        let mut code = vec![u32::MAX; frequencies.len()];
+        for (c, &item) in frequent.iter().enumerate() {
+            code[item as usize] = c as u32;
+        }
+        let item_counts: Vec<u32> = frequent.iter().map(|&i| frequencies[i as usize] as u32).collect();
+        let universal_len = item_counts.iter().take_while(|&&c| u64::from(c) == n).count() as u32;
+
+        let mut items = Vec::with_capacity(baskets.items().len());
+        let mut offsets = vec![0usize];
+        for basket in baskets.iter() {
+            let start = items.len();
+            items.extend(basket.iter().map(|&i| code[i as usize]).filter(|&c| c != u32::MAX && c >= universal_len));
+            if items.len() > start {
+                items[start..].sort_unstable();
+                offsets.push(items.len());
+            }
+        }
+        let mut order: Vec<usize> = (0..offsets.len() - 1).collect();
+        let basket = |k: usize| &items[offsets[k]..offsets[k + 1]];
+        order.sort_unstable_by(|&a, &b| basket(a).cmp(basket(b)));
+        let mut merged = Vec::with_capacity(items.len());
+        let mut merged_offsets = vec![0usize];
+        let mut weights: Vec<u32> = Vec::new();
+        for (k, &b) in order.iter().enumerate() {
+            if k > 0 && basket(order[k - 1]) == basket(b) {
+                if let Some(w) = weights.last_mut() {
+                    *w += 1;
+                }
+                continue;
+            }
+            merged.extend_from_slice(basket(b));
+            merged_offsets.push(merged.len());
+            weights.push(1);
+        }
+        Ok(Prepared {
+            min_count: min_count.min(u64::from(u32::MAX)) as u32,
+            baskets: n,
+            monotone: frequent.windows(2).all(|w| w[0] < w[1]),
+            item_ids: frequent,
+            item_counts,
+            universal: (0..universal_len).collect(),
+            items: merged,
+            offsets: merged_offsets,
+            weights,
+        })
+    }
+
+    /// The number of frequent items (codes), universal ones included.
+    pub fn item_count(&self) -> usize {
+        self.item_counts.len()
+    }
+
+    /// The first code that miners see (codes below are universal).
+    pub fn first_code(&self) -> u32 {
+        self.universal.len() as u32
+    }
+
+    /// Merged basket `k`.
+    pub fn basket(&self, k: usize) -> &[u32] {
+        &self.items[self.offsets[k]..self.offsets[k + 1]]
+    }
+
+    /// The number of merged baskets.
+    pub fn len(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// Whether items fill a large share of every basket: vertical bitsets then beat trees.
+    pub fn is_dense(&self) -> bool {
+        let items = (self.item_count() - self.universal.len()).max(1);
+        let density = self.items.len() as f64 / (self.len().max(1) as f64 * items as f64);
+        density >= 0.1 && self.weights.iter().all(|&w| w == 1)
+    }
+}

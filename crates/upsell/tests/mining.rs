@@ -1,0 +1,139 @@
+use std::path::PathBuf;
+
+use proptest::prelude::*;
+use upsell::data::{Baskets, Dataset, ReadOptions};
+use upsell::mining::{Algorithm, Itemsets, MinSupport, MiningOptions, Target, mine, naive};
+use upsell::{Control, ErrorKind};
+
+const ALGORITHMS: [Algorithm; 4] = [Algorithm::FpGrowth, Algorithm::Eclat, Algorithm::Apriori, Algorithm::Auto];
+const TARGETS: [Target; 3] = [Target::All, Target::Closed, Target::Maximal];
+
+fn canonical(mut itemsets: Itemsets) -> Vec<(Vec<u32>, u64)> {
+    itemsets.sort_canonical();
+    itemsets.iter().map(|(s, c)| (s.to_vec(), c)).collect()
+}
+
+fn baskets_strategy() -> impl Strategy<Value = Baskets> {
+    prop::collection::vec(prop::collection::vec(0u32..12, 0..9), 1..40).prop_map(|rows| {
+        let mut items = Vec::new();
+        let mut offsets = vec![0];
+        for row in rows {
+            items.extend(row);
+            offsets.push(items.len());
+        }
+        Baskets::from_arrays(items, offsets).expect("valid arrays")
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    #[test]
+    fn every_miner_equals_brute_force(
+        baskets in baskets_strategy(),
+        min_count in 1u64..6,
+        min_len in 1usize..3,
+        max_len in prop::option::of(1usize..5),
+    ) {
+        let max_len = max_len.map(|m| m.max(min_len));
+        for target in TARGETS {
+            let options = MiningOptions { target, min_len, max_len, ..MiningOptions::new(MinSupport::count(min_count)) };
+            let expected = canonical(naive::mine(&baskets, &options).expect("naive"));
+            for algorithm in ALGORITHMS {
+                for threads in [1, 2] {
+                    let options = MiningOptions { algorithm, threads: Some(threads), ..options.clone() };
+                    let found = canonical(mine(&baskets, &options).expect("mine"));
+                    prop_assert_eq!(&found, &expected, "{:?} {:?} threads={}", algorithm, target, threads);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_item_in_every_basket_is_reported_alone_and_with_others() {
+    // Item 0 is in every basket: {0} is frequent by definition (pyfim 6.28 omits such singletons).
+    let baskets = Baskets::from_arrays(vec![0, 1, 0, 1, 2, 0], vec![0, 2, 5, 6]).expect("arrays");
+    for algorithm in ALGORITHMS {
+        let options = MiningOptions { algorithm, ..MiningOptions::new(MinSupport::count(2)) };
+        let found = canonical(mine(&baskets, &options).expect("mine"));
+        assert_eq!(found, [(vec![0], 3), (vec![1], 2), (vec![0, 1], 2)], "{algorithm:?}");
+    }
+}
+
+#[test]
+fn output_does_not_depend_on_threads() {
+    let data = real("groceries.csv", &ReadOptions::baskets(b','));
+    let Some(data) = data else { return };
+    for algorithm in ALGORITHMS {
+        let run = |threads| {
+            let options = MiningOptions { algorithm, threads: Some(threads), ..MiningOptions::new(MinSupport::count(20)) };
+            mine(&data.baskets, &options).expect("mine")
+        };
+        // Same sets in the same order, not merely the same set.
+        assert_eq!(run(1), run(2), "{algorithm:?}");
+    }
+}
+
+#[test]
+fn the_budget_stops_an_explosion_with_a_clear_error() {
+    let Some(data) = real("mushroom.dat.gz", &ReadOptions::fimi()) else { return };
+    for algorithm in ALGORITHMS {
+        let options =
+            MiningOptions { algorithm, max_itemsets: Some(10_000), ..MiningOptions::new(MinSupport::count(100)) };
+        let err = mine(&data.baskets, &options).expect_err("budget");
+        assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{algorithm:?}");
+        assert!(err.to_string().contains("10000"), "{err}");
+    }
+}
+
+#[test]
+fn cancelling_from_another_thread_stops_mining() {
+    let Some(data) = real("mushroom.dat.gz", &ReadOptions::fimi()) else { return };
+    let control = Control::new();
+    let options = MiningOptions { max_itemsets: None, ..MiningOptions::new(MinSupport::count(20)) };
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            control.cancel();
+        });
+        let err = upsell::mining::mine_with(&data.baskets, &options, &control).expect_err("cancelled");
+        assert_eq!(err.kind(), ErrorKind::Cancelled);
+    });
+}
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("UPSELL_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+}
+
+/// A real data set, or `None` (with a note) where ../shared/data is not present.
+fn real(name: &str, options: &ReadOptions) -> Option<Dataset> {
+    let path = data_dir().join(name);
+    if !path.exists() {
+        eprintln!("skipped: {} not found (set UPSELL_DATA_DIR)", path.display());
+        return None;
+    }
+    Some(Dataset::read(&path, options).expect("real data reads"))
+}
+
+/// Counts on real data: pyfim 6.28's, plus the singleton of an item present in every basket where
+/// pyfim omits it (mushroom's item 85).
+#[test]
+fn real_data_counts_match_the_references() {
+    let cases = [
+        ("retail.dat.gz", 9, 240_852),
+        ("t10i4d100k.dat.gz", 20, 129_875),
+        ("mushroom.dat.gz", 813, 574_431),
+    ];
+    for (name, count, expected) in cases {
+        let Some(data) = real(name, &ReadOptions::fimi()) else { return };
+        for algorithm in ALGORITHMS {
+            for threads in [1, 2] {
+                let options = MiningOptions { algorithm, threads: Some(threads), ..MiningOptions::new(MinSupport::count(count)) };
+                let found = mine(&data.baskets, &options).expect("mine");
+                assert_eq!(found.len(), expected, "{name} {algorithm:?} threads={threads}");
+            }
+        }
+    }
+}

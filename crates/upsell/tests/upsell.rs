@@ -1,0 +1,5 @@
+//! Integration tests of the core: every miner against the brute-force reference on random baskets,
+//! against reference counts on real data, and the readers' errors.
+
+mod mining;
+mod readers;
