@@ -61,7 +61,7 @@ impl Runner {
                 let mut state = init();
                 (0..count).map(|k| f(&mut state, k)).collect()
             }
-            Some(pool) => pool.install(|| (0..count).into_par_iter().with_max_len(1).map_init(&init, &f).collect()),
+            Some(pool) => pool.install(|| (0..count).into_par_iter().map_init(&init, &f).collect()),
         }
     }
 }

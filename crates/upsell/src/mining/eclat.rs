@@ -1,7 +1,9 @@
-//! Eclat: depth-first search over vertical data, intersecting the baskets that hold each item.
+//! Eclat: depth-first search over vertical data, the baskets that hold each itemset.
 //!
-//! Sparse data keeps sorted basket-id lists (with the merged baskets' weights); dense data with no
-//! merged baskets keeps bitsets, where an intersection is a word-wise AND and a popcount. Items that
+//! Dense data with no merged baskets keeps bitsets, where an intersection is a word-wise AND and a
+//! popcount. Sparse data uses LCM's occurrence delivery instead of pairwise intersections: one pass
+//! over the baskets of a prefix drops each basket into the list of every item it could extend the
+//! prefix with, so a node costs the size of its baskets, not (extensions)^2 list merges. Items that
 //! keep the prefix's count are taken out as perfect extensions, as in FP-growth.
 
 use super::prepare::Prepared;
@@ -11,41 +13,16 @@ use crate::parallel::Runner;
 
 /// A set of basket ids and the operations Eclat needs on it.
 trait Tids: Sized + Send + Sync {
-    /// `self ∩ other` into `out`, returning the weighted count of `out`.
-    fn intersect(&self, other: &Self, out: &mut Self, weights: &[u32]) -> u32;
+    /// `self ∩ other` into `out`, returning the count of `out`.
+    fn intersect(&self, other: &Self, out: &mut Self) -> u32;
     fn empty() -> Self;
-}
-
-impl Tids for Vec<u32> {
-    fn intersect(&self, other: &Self, out: &mut Self, weights: &[u32]) -> u32 {
-        out.clear();
-        let (mut i, mut j, mut count) = (0, 0, 0u32);
-        while i < self.len() && j < other.len() {
-            let (a, b) = (self[i], other[j]);
-            if a < b {
-                i += 1;
-            } else if a > b {
-                j += 1;
-            } else {
-                out.push(a);
-                count += weights[a as usize];
-                i += 1;
-                j += 1;
-            }
-        }
-        count
-    }
-
-    fn empty() -> Self {
-        Vec::new()
-    }
 }
 
 /// A bitset; only used when every weight is 1, so a popcount is the count.
 struct Bits(Vec<u64>);
 
 impl Tids for Bits {
-    fn intersect(&self, other: &Self, out: &mut Self, _weights: &[u32]) -> u32 {
+    fn intersect(&self, other: &Self, out: &mut Self) -> u32 {
         out.0.clear();
         out.0.extend(self.0.iter().zip(&other.0).map(|(a, b)| a & b));
         out.0.iter().map(|w| w.count_ones()).sum()
@@ -66,6 +43,7 @@ pub(crate) fn mine(prepared: &Prepared, bounds: Bounds, budget: &Budget<'_>, run
     let items = prepared.item_count();
     let first = prepared.first_code() as usize;
     let mut lists: Vec<Vec<u32>> = vec![Vec::new(); items];
+    // Basket ids per item: merged basket `k` holds the item.
     for k in 0..prepared.len() {
         for &item in prepared.basket(k) {
             lists[item as usize].push(k as u32);
@@ -87,11 +65,107 @@ pub(crate) fn mine(prepared: &Prepared, bounds: Bounds, budget: &Budget<'_>, run
             .collect();
         run(top, prepared, bounds, budget, runner)
     } else {
-        let top = order
-            .iter()
-            .map(|&i| Extension { item: i as u32, tids: std::mem::take(&mut lists[i]), count: prepared.item_counts[i] })
-            .collect();
-        run(top, prepared, bounds, budget, runner)
+        deliver(&lists[first..], prepared, bounds, budget, runner)
+    }
+}
+
+/// Occurrence delivery: a node is an itemset (its largest code last) and the baskets holding it;
+/// its children are the smaller codes found in those baskets, so each itemset is visited once.
+fn deliver(
+    lists: &[Vec<u32>],
+    prepared: &Prepared,
+    bounds: Bounds,
+    budget: &Budget<'_>,
+    runner: &Runner,
+) -> Result<Vec<Part>> {
+    let first = prepared.first_code() as usize;
+    let items = prepared.item_count();
+    let mut universal = Sink::new(prepared, bounds, budget);
+    universal.emit_universal(prepared.baskets);
+    let mut parts = vec![universal.finish()];
+    budget.branches(lists.len() as u64);
+    parts.extend(runner.map(
+        lists.len(),
+        || Deliverer {
+            buckets: vec![Vec::new(); items],
+            weights: vec![0; items],
+            perfect: vec![false; items],
+            touched: Vec::new(),
+            prefix: Vec::new(),
+            pex: Vec::new(),
+        },
+        |state, b| {
+            let item = items - 1 - b;
+            let mut sink = Sink::new(prepared, bounds, budget);
+            if !sink.stopped() {
+                state.node(prepared, item as u32, &lists[item - first], prepared.item_counts[item], &mut sink);
+            }
+            budget.branch_done();
+            sink.finish()
+        },
+    ));
+    budget.finish()?;
+    Ok(parts)
+}
+
+struct Deliverer {
+    buckets: Vec<Vec<u32>>,
+    weights: Vec<u32>,
+    /// Items taken out as perfect extensions above this node: never delivered again below it.
+    perfect: Vec<bool>,
+    touched: Vec<u32>,
+    prefix: Vec<u32>,
+    pex: Vec<u32>,
+}
+
+impl Deliverer {
+    fn node(&mut self, prepared: &Prepared, item: u32, baskets: &[u32], count: u32, sink: &mut Sink<'_>) {
+        self.prefix.push(item);
+        let mark = self.pex.len();
+        let mut children = Vec::new();
+        if self.prefix.len() < sink.max_len() {
+            for &t in baskets {
+                let basket = prepared.basket(t as usize);
+                let weight = prepared.weights[t as usize];
+                for &other in &basket[..basket.partition_point(|&o| o < item)] {
+                    if self.perfect[other as usize] {
+                        continue;
+                    }
+                    let bucket = &mut self.buckets[other as usize];
+                    if bucket.is_empty() {
+                        self.touched.push(other);
+                    }
+                    bucket.push(t);
+                    self.weights[other as usize] += weight;
+                }
+            }
+            self.touched.sort_unstable();
+            for &other in &self.touched {
+                let found = std::mem::take(&mut self.weights[other as usize]);
+                if found == count {
+                    self.pex.push(other);
+                    self.perfect[other as usize] = true;
+                    self.buckets[other as usize].clear();
+                } else if found >= prepared.min_count {
+                    children.push((other, std::mem::take(&mut self.buckets[other as usize]), found));
+                } else {
+                    self.buckets[other as usize].clear();
+                }
+            }
+            self.touched.clear();
+        }
+        sink.emit(&self.prefix, &self.pex, count);
+        for (other, baskets, found) in children {
+            if sink.stopped() {
+                break;
+            }
+            self.node(prepared, other, &baskets, found, sink);
+        }
+        for &other in &self.pex[mark..] {
+            self.perfect[other as usize] = false;
+        }
+        self.pex.truncate(mark);
+        self.prefix.pop();
     }
 }
 
@@ -106,7 +180,7 @@ fn run<T: Tids>(
     universal.emit_universal(prepared.baskets);
     let mut parts = vec![universal.finish()];
     budget.branches(top.len() as u64);
-    let context = Context { weights: &prepared.weights, min_count: prepared.min_count };
+    let context = Context { min_count: prepared.min_count };
     parts.extend(runner.map(
         top.len(),
         || (Vec::new(), Vec::new()),
@@ -123,12 +197,11 @@ fn run<T: Tids>(
     Ok(parts)
 }
 
-struct Context<'a> {
-    weights: &'a [u32],
+struct Context {
     min_count: u32,
 }
 
-impl Context<'_> {
+impl Context {
     fn node<T: Tids>(
         &self,
         extensions: &[Extension<T>],
@@ -145,7 +218,7 @@ impl Context<'_> {
         let mut scratch = T::empty();
         // At the size limit, neither children nor perfect extensions can add a reported set.
         for other in extensions[i + 1..].iter().filter(|_| deeper) {
-            let count = head.tids.intersect(&other.tids, &mut scratch, self.weights);
+            let count = head.tids.intersect(&other.tids, &mut scratch);
             if count == head.count {
                 pex.push(other.item);
             } else if count >= self.min_count {

@@ -117,6 +117,7 @@ struct Level {
 /// One worker's reusable memory.
 struct Worker {
     counts: Vec<u32>,
+    touched: Vec<u32>,
     local: Vec<u32>,
     levels: Vec<Level>,
     prefix: Vec<u32>,
@@ -128,6 +129,7 @@ impl Worker {
     fn new(items: usize, depth: usize, min_count: u32) -> Self {
         Worker {
             counts: vec![0; items],
+            touched: Vec::new(),
             local: vec![NONE; items],
             levels: (0..depth).map(|_| Level::default()).collect(),
             prefix: Vec::new(),
@@ -158,8 +160,8 @@ pub(crate) fn mine(prepared: &Prepared, bounds: Bounds, budget: &Budget<'_>, run
         |worker, b| {
             let mut sink = Sink::new(prepared, bounds, budget);
             if !sink.stopped() {
-                let Worker { counts, local, levels, prefix, pex, min_count } = worker;
-                let mut scratch = Scratch { counts, local, prefix, pex, min_count: *min_count };
+                let Worker { counts, touched, local, levels, prefix, pex, min_count } = worker;
+                let mut scratch = Scratch { counts, touched, local, prefix, pex, min_count: *min_count };
                 step(&top, items - 1 - b, levels, &mut scratch, &mut sink);
             }
             budget.branch_done();
@@ -173,6 +175,8 @@ pub(crate) fn mine(prepared: &Prepared, bounds: Bounds, budget: &Budget<'_>, run
 /// A worker's memory without its levels, so levels can be split while this is borrowed.
 struct Scratch<'w> {
     counts: &'w mut [u32],
+    /// The items whose `counts` entry is non-zero, so clearing costs what was used.
+    touched: &'w mut Vec<u32>,
     local: &'w mut [u32],
     prefix: &'w mut Vec<u32>,
     pex: &'w mut Vec<u32>,
@@ -218,14 +222,21 @@ fn conditional(tree: &Tree, item: usize, level: &mut Level, scratch: &mut Scratc
         let mut p = node.parent;
         while p != 0 {
             let up = tree.nodes[p as usize];
-            scratch.counts[up.item as usize] += node.count;
+            let slot = &mut scratch.counts[up.item as usize];
+            if *slot == 0 {
+                scratch.touched.push(up.item);
+            }
+            *slot += node.count;
             p = up.parent;
         }
         n = node.next;
     }
     let conditional = &mut level.tree;
     conditional.global.clear();
-    for a in 0..item {
+    // Ascending local codes keep every path ascending in the conditional tree too.
+    scratch.touched.sort_unstable();
+    for &a in scratch.touched.iter() {
+        let a = a as usize;
         let count = std::mem::take(&mut scratch.counts[a]);
         scratch.local[a] = NONE;
         if count >= min_count {
@@ -238,6 +249,7 @@ fn conditional(tree: &Tree, item: usize, level: &mut Level, scratch: &mut Scratc
         }
     }
     if conditional.global.is_empty() {
+        scratch.touched.clear();
         return false;
     }
     let paths = &mut level.paths;
@@ -262,6 +274,10 @@ fn conditional(tree: &Tree, item: usize, level: &mut Level, scratch: &mut Scratc
         }
         n = node.next;
     }
+    for &a in scratch.touched.iter() {
+        scratch.local[a as usize] = NONE;
+    }
+    scratch.touched.clear();
     paths.sort();
     conditional.reset(conditional.global.len());
     let paths = &level.paths;
