@@ -99,11 +99,14 @@ impl Paths {
         &self.items[start..self.ends[k]]
     }
 
+    /// Paths were collected along an item's node chain, newest node first. Nodes are created in
+    /// lexicographic order of their paths, so read backwards the paths are already sorted but for
+    /// the items the projection dropped: a run-aware merge sort finishes that in near-linear time.
     fn sort(&mut self) {
         self.order.clear();
-        self.order.extend(0..self.ends.len() as u32);
+        self.order.extend((0..self.ends.len() as u32).rev());
         let mut order = std::mem::take(&mut self.order);
-        order.sort_unstable_by(|&a, &b| self.path(a as usize).cmp(self.path(b as usize)));
+        order.sort_by(|&a, &b| self.path(a as usize).cmp(self.path(b as usize)));
         self.order = order;
     }
 }
