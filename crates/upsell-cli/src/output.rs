@@ -1,0 +1,430 @@
+//! Writing itemsets: CSV (`itemset,count,support`) and JSON Lines, fast enough for millions of rows.
+//!
+//! The one idea: everything that depends only on an item (its label, CSV-escaped or JSON-encoded,
+//! and whether it forces quotes) is rendered once before the loop, so writing an itemset is a few
+//! inlined copies into a reused 1 MiB chunk, with no allocation, no dynamic dispatch and no
+//! formatting machinery per row; a full chunk is one `write` call. Supports
+//! depend only on the count, so their text is cached by count too.
+//!
+//! A file is written beside its destination as `NAME.partial` and renamed at the end, so a failed or
+//! interrupted run never leaves a truncated file under the name asked for (nor clobbers an old one).
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+use upsell::Control;
+use upsell::data::ItemDictionary;
+use upsell::mining::Itemsets;
+
+use crate::error::CliError;
+
+/// Rows between two checks of Ctrl-C and two progress updates.
+const ROWS_PER_CHECK: usize = 1 << 16;
+/// Rows are appended to an in-memory chunk (cheap, inlined copies) handed to the writer when full.
+const CHUNK_BYTES: usize = 1 << 20;
+/// Output buffer for small writes; chunks of rows are larger and pass straight through.
+const BUFFER_BYTES: usize = 1 << 16;
+
+/// The layout of written itemsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// `itemset,count,support`, items joined by the item separator inside one field.
+    Csv,
+    /// One JSON object a line: `{"itemset":[...],"count":N,"support":x}`.
+    Jsonl,
+}
+
+impl OutputFormat {
+    /// The format named by `path`'s extension (`.csv`, `.jsonl`/`.ndjson`).
+    pub fn from_path(path: &Path) -> Result<Self, CliError> {
+        let extension = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match extension.as_deref() {
+            Some("csv") => Ok(OutputFormat::Csv),
+            Some("jsonl" | "ndjson") => Ok(OutputFormat::Jsonl),
+            _ => Err(CliError::Usage(format!(
+                "cannot tell the output format of '{}': name it .csv or .jsonl, or pass --output-format csv|jsonl",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// Where results go: stdout (`-`) or a file, written under a temporary name until [`Destination::finish`].
+pub struct Destination {
+    /// The name the user gave (`-` for stdout).
+    pub path: PathBuf,
+    /// The format to write.
+    pub format: OutputFormat,
+    /// The file being written, `None` for stdout.
+    partial: Option<PathBuf>,
+    writer: Box<dyn Write>,
+}
+
+impl Destination {
+    /// Opens `path` for writing now, so an unwritable destination fails before any mining.
+    pub fn open(path: &Path, format: Option<OutputFormat>) -> Result<Self, CliError> {
+        if path.as_os_str() == "-" {
+            let writer = Box::new(BufWriter::with_capacity(BUFFER_BYTES, io::stdout().lock()));
+            let format = format.unwrap_or(OutputFormat::Csv);
+            return Ok(Destination { path: path.to_path_buf(), format, partial: None, writer });
+        }
+        let format = match format {
+            Some(format) => format,
+            None => OutputFormat::from_path(path)?,
+        };
+        let mut partial = path.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = PathBuf::from(partial);
+        let file = File::create(&partial).map_err(|e| CliError::write(path, e))?;
+        let writer = Box::new(BufWriter::with_capacity(BUFFER_BYTES, file));
+        Ok(Destination { path: path.to_path_buf(), format, partial: Some(partial), writer })
+    }
+
+    /// Writes every itemset, naming items by `labels`.
+    pub fn write(
+        &mut self,
+        itemsets: &Itemsets,
+        labels: &ItemDictionary,
+        separator: &str,
+        control: &Control,
+        bar: &ProgressBar,
+    ) -> Result<(), CliError> {
+        let written = match self.format {
+            OutputFormat::Csv => write_csv(&mut self.writer, itemsets, labels, separator, control, bar),
+            OutputFormat::Jsonl => write_jsonl(&mut self.writer, itemsets, labels, control, bar),
+        };
+        match written {
+            Ok(()) => Ok(()),
+            Err(Stop::Cancelled) => Err(CliError::Core(upsell::Error::Cancelled)),
+            Err(Stop::Io(err)) => Err(CliError::write(&self.path, err)),
+        }
+    }
+
+    /// Flushes and moves the file to its final name.
+    pub fn finish(mut self) -> Result<(), CliError> {
+        self.writer.flush().map_err(|e| CliError::write(&self.path, e))?;
+        if let Some(partial) = self.partial.take() {
+            // Close the file before renaming it (required on Windows).
+            self.writer = Box::new(io::sink());
+            std::fs::rename(&partial, &self.path).map_err(|e| CliError::write(&self.path, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Destination {
+    fn drop(&mut self) {
+        if let Some(partial) = self.partial.take() {
+            self.writer = Box::new(io::sink());
+            let _ = std::fs::remove_file(partial);
+        }
+    }
+}
+
+/// Why writing stopped early.
+enum Stop {
+    Io(io::Error),
+    Cancelled,
+}
+
+impl From<io::Error> for Stop {
+    fn from(err: io::Error) -> Self {
+        Stop::Io(err)
+    }
+}
+
+/// Every item's text, rendered once: `text[ends[i - 1]..ends[i]]` is item `i`.
+struct Rendered {
+    text: Vec<u8>,
+    ends: Vec<usize>,
+    /// CSV only: whether the item forces the field into quotes.
+    quote: Vec<bool>,
+}
+
+impl Rendered {
+    fn new(labels: &ItemDictionary, mut render: impl FnMut(&str, &mut Vec<u8>) -> bool) -> Self {
+        let mut rendered = Rendered { text: Vec::new(), ends: vec![0], quote: Vec::with_capacity(labels.len()) };
+        for label in labels.labels() {
+            let quote = render(label, &mut rendered.text);
+            rendered.quote.push(quote);
+            rendered.ends.push(rendered.text.len());
+        }
+        rendered
+    }
+
+    #[inline]
+    fn get(&self, item: u32) -> &[u8] {
+        let item = item as usize;
+        match (self.ends.get(item), self.ends.get(item + 1)) {
+            (Some(&start), Some(&end)) => &self.text[start..end],
+            _ => b"?",
+        }
+    }
+
+    #[inline]
+    fn quote(&self, item: u32) -> bool {
+        self.quote.get(item as usize).copied().unwrap_or(false)
+    }
+}
+
+fn csv_needs_quotes(text: &str) -> bool {
+    text.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+}
+
+fn write_csv(
+    out: &mut dyn Write,
+    itemsets: &Itemsets,
+    labels: &ItemDictionary,
+    separator: &str,
+    control: &Control,
+    bar: &ProgressBar,
+) -> Result<(), Stop> {
+    let rendered = Rendered::new(labels, |label, text| {
+        text.extend_from_slice(label.replace('"', "\"\"").as_bytes());
+        csv_needs_quotes(label)
+    });
+    let separator_quotes = csv_needs_quotes(separator);
+    let separator_text = separator.replace('"', "\"\"");
+    let separator_text = separator_text.as_bytes();
+    let mut supports = SupportText::new(itemsets.baskets());
+    let mut number = NumberText::default();
+    let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (1 << 12));
+    chunk.extend_from_slice(b"itemset,count,support\n");
+    let (items, offsets, counts) = (itemsets.items(), itemsets.offsets(), itemsets.counts());
+    for (k, (bounds, &count)) in offsets.windows(2).zip(counts).enumerate() {
+        if k % ROWS_PER_CHECK == 0 {
+            tick(control, bar, k)?;
+        }
+        if chunk.len() >= CHUNK_BYTES {
+            out.write_all(&chunk)?;
+            chunk.clear();
+        }
+        let set = &items[bounds[0]..bounds[1]];
+        let quoted = (separator_quotes && set.len() > 1) || set.iter().any(|&i| rendered.quote(i));
+        if quoted {
+            chunk.extend_from_slice(b"\"");
+        }
+        for (position, &item) in set.iter().enumerate() {
+            if position > 0 {
+                chunk.extend_from_slice(separator_text);
+            }
+            chunk.extend_from_slice(rendered.get(item));
+        }
+        chunk.extend_from_slice(if quoted { b"\"," } else { b"," });
+        chunk.extend_from_slice(number.render(count));
+        chunk.extend_from_slice(b",");
+        chunk.extend_from_slice(supports.render(count));
+        chunk.extend_from_slice(b"\n");
+    }
+    out.write_all(&chunk)?;
+    bar.set_position(counts.len() as u64);
+    Ok(())
+}
+
+fn write_jsonl(
+    out: &mut dyn Write,
+    itemsets: &Itemsets,
+    labels: &ItemDictionary,
+    control: &Control,
+    bar: &ProgressBar,
+) -> Result<(), Stop> {
+    let rendered = Rendered::new(labels, |label, text| {
+        // Serialising a &str cannot fail; the fallback keeps the line valid JSON regardless.
+        match serde_json::to_string(label) {
+            Ok(json) => text.extend_from_slice(json.as_bytes()),
+            Err(_) => text.extend_from_slice(b"\"?\""),
+        }
+        false
+    });
+    let mut supports = SupportText::new(itemsets.baskets());
+    let mut number = NumberText::default();
+    let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (1 << 12));
+    let (items, offsets, counts) = (itemsets.items(), itemsets.offsets(), itemsets.counts());
+    for (k, (bounds, &count)) in offsets.windows(2).zip(counts).enumerate() {
+        if k % ROWS_PER_CHECK == 0 {
+            tick(control, bar, k)?;
+        }
+        if chunk.len() >= CHUNK_BYTES {
+            out.write_all(&chunk)?;
+            chunk.clear();
+        }
+        chunk.extend_from_slice(b"{\"itemset\":[");
+        for (position, &item) in items[bounds[0]..bounds[1]].iter().enumerate() {
+            if position > 0 {
+                chunk.extend_from_slice(b",");
+            }
+            chunk.extend_from_slice(rendered.get(item));
+        }
+        chunk.extend_from_slice(b"],\"count\":");
+        chunk.extend_from_slice(number.render(count));
+        chunk.extend_from_slice(b",\"support\":");
+        chunk.extend_from_slice(supports.render(count));
+        chunk.extend_from_slice(b"}\n");
+    }
+    out.write_all(&chunk)?;
+    bar.set_position(counts.len() as u64);
+    Ok(())
+}
+
+fn tick(control: &Control, bar: &ProgressBar, rows: usize) -> Result<(), Stop> {
+    if control.is_cancelled() {
+        return Err(Stop::Cancelled);
+    }
+    bar.set_position(rows as u64);
+    Ok(())
+}
+
+/// Decimal text of an unsigned integer, without allocating.
+#[derive(Default)]
+struct NumberText {
+    buffer: [u8; 20],
+}
+
+impl NumberText {
+    fn render(&mut self, mut value: u64) -> &[u8] {
+        let mut start = self.buffer.len();
+        loop {
+            start -= 1;
+            self.buffer[start] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        &self.buffer[start..]
+    }
+}
+
+/// The text of `count / baskets` (shortest form that reads back to the same `f64`), cached by count
+/// in a direct-mapped table: counts repeat a lot, and float formatting is the slowest step of a row.
+struct SupportText {
+    baskets: u64,
+    slots: Vec<SupportSlot>,
+}
+
+#[derive(Clone)]
+struct SupportSlot {
+    count: u64,
+    len: u8,
+    text: [u8; 40],
+}
+
+const SUPPORT_SLOTS: usize = 1 << 13;
+
+impl SupportText {
+    fn new(baskets: u64) -> Self {
+        let empty = SupportSlot { count: u64::MAX, len: 0, text: [0; 40] };
+        SupportText { baskets, slots: vec![empty; SUPPORT_SLOTS] }
+    }
+
+    fn render(&mut self, count: u64) -> &[u8] {
+        let slot = &mut self.slots[(count as usize) % SUPPORT_SLOTS];
+        if slot.count != count {
+            let support = if self.baskets == 0 { 0.0 } else { count as f64 / self.baskets as f64 };
+            let mut cursor = io::Cursor::new(&mut slot.text[..]);
+            // 40 bytes hold any support of up to 2^64 baskets in Rust's shortest decimal form; the
+            // fallback is only a guard.
+            if write!(cursor, "{support}").is_err() {
+                cursor = io::Cursor::new(&mut slot.text[..]);
+                let _ = write!(cursor, "{support:e}");
+            }
+            slot.len = cursor.position() as u8;
+            slot.count = count;
+        }
+        &slot.text[..usize::from(slot.len)]
+    }
+}
+
+/// The first label (in item order) that contains `separator`, if any: CSV output then cannot be
+/// split back into items unambiguously, and the user should hear about it.
+pub fn ambiguous_label<'a>(itemsets: &Itemsets, labels: &'a ItemDictionary, separator: &str) -> Option<&'a str> {
+    if separator.is_empty() {
+        return labels.labels().next();
+    }
+    let mut used = vec![false; labels.len()];
+    for &item in itemsets.items() {
+        if let Some(flag) = used.get_mut(item as usize) {
+            *flag = true;
+        }
+    }
+    labels.labels().zip(used).find(|(label, used)| *used && label.contains(separator)).map(|(label, _)| label)
+}
+
+/// Indices of the `n` itemsets with the highest counts (ties: smaller sets first, then output
+/// order), among sets of at least `min_len` items, best first.
+pub fn top_by_count(itemsets: &Itemsets, n: usize, min_len: usize) -> Vec<usize> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    if n == 0 {
+        return Vec::new();
+    }
+    // Larger is better: more baskets, then fewer items, then earlier in the output.
+    type Rank = (u64, Reverse<usize>, Reverse<usize>);
+    // A min-heap of the best n so far: the root is the weakest, replaced when beaten.
+    let mut heap: BinaryHeap<Reverse<Rank>> = BinaryHeap::with_capacity(n + 1);
+    for (k, (set, count)) in itemsets.iter().enumerate() {
+        if set.len() < min_len {
+            continue;
+        }
+        let key = (count, Reverse(set.len()), Reverse(k));
+        if heap.len() < n {
+            heap.push(Reverse(key));
+        } else if heap.peek().is_some_and(|weakest| key > weakest.0) {
+            heap.pop();
+            heap.push(Reverse(key));
+        }
+    }
+    let mut best: Vec<_> = heap.into_iter().map(|Reverse(key)| key).collect();
+    best.sort_unstable_by(|a, b| b.cmp(a));
+    best.into_iter().map(|(_, _, Reverse(k))| k).collect()
+}
+
+/// A table of the itemsets at `indices` for people: count, support in percent, item names.
+pub fn print_table(out: &mut dyn Write, itemsets: &Itemsets, labels: &ItemDictionary, indices: &[usize]) -> io::Result<()> {
+    let width = indices
+        .iter()
+        .filter_map(|&k| itemsets.get(k))
+        .map(|(_, count)| crate::summary::thousands(count).len())
+        .max()
+        .unwrap_or(0)
+        .max("baskets".len());
+    writeln!(out, "  {:>width$}  {:>7}  itemset", "baskets", "support")?;
+    for &k in indices {
+        let (Some((set, count)), Some(support)) = (itemsets.get(k), itemsets.support(k)) else { continue };
+        let names: Vec<&str> = set.iter().map(|&i| labels.label(i).unwrap_or("?")).collect();
+        let count = crate::summary::thousands(count);
+        writeln!(out, "  {count:>width$}  {:>6.2}%  {}", support * 100.0, names.join(", "))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_render_like_display() {
+        let mut number = NumberText::default();
+        for value in [0, 7, 10, 407, 3_755_510, u64::MAX] {
+            assert_eq!(number.render(value), value.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn supports_render_like_display_and_survive_collisions() {
+        let mut supports = SupportText::new(8_124);
+        for count in [407, 407 + SUPPORT_SLOTS as u64, 407, 8_124, 1] {
+            let expected = (count as f64 / 8_124.0).to_string();
+            assert_eq!(supports.render(count), expected.as_bytes());
+        }
+    }
+
+    #[test]
+    fn output_format_follows_the_extension() {
+        assert_eq!(OutputFormat::from_path(Path::new("a.CSV")).ok(), Some(OutputFormat::Csv));
+        assert_eq!(OutputFormat::from_path(Path::new("a.jsonl")).ok(), Some(OutputFormat::Jsonl));
+        assert!(OutputFormat::from_path(Path::new("a.txt")).is_err());
+    }
+}
