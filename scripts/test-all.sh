@@ -18,14 +18,14 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install -q --upgrade pip
 "$venv/bin/python" -m pip install -q -r python/requirements-test.txt
-export PATH="$venv/bin:$PATH"
+export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
 
 step "Rust: core, CLI, C ABI"
 cargo test --workspace --exclude upsell-python --exclude upsell-benches
 
 step "Python: build the extension, run pytest"
 maturin develop --release -q -m python/Cargo.toml
-pytest -q python/tests
+(cd python && pytest -q)
 
 step "C: programs under cc, valgrind and AddressSanitizer"
 bash bindings/c/tests/run.sh

@@ -1,0 +1,279 @@
+"""Adapters between dataframes and the compiled core: inputs become ``Baskets``, results Arrow lists.
+
+The one idea: nothing crosses the boundary one Python object at a time. Labels are factorised
+(pandas) into dense integer codes before the core sees them, and results come back as three numpy
+arrays (item codes, offsets, counts) that become an Arrow ``list`` column by
+``ListArray.from_arrays(offsets, labels.take(items))``. Only ``as_frozensets=True`` builds a Python
+object per itemset, because that is what it asks for.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from typing import Any, Iterable, NamedTuple, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from upsell import _upsell
+from upsell.exceptions import InvalidInputError, InvalidParameterError
+
+__all__ = ["Prepared", "itemsets_frame", "prepare"]
+
+#: Labels by item code: an Arrow array, or an object ndarray when the labels mix types Arrow
+#: cannot hold in one column (only ``as_frozensets=True`` can return those).
+Labels = Union[pa.Array, np.ndarray]
+
+_OUTPUTS = ("pandas", "polars", "arrow")
+
+
+class Prepared(NamedTuple):
+    """Baskets ready for the core, and the label of each item code."""
+
+    baskets: _upsell.Baskets
+    labels: Labels
+
+
+def prepare(
+    data: Any,
+    *,
+    basket: Union[str, Sequence[str], None] = None,
+    item: Optional[str] = None,
+    format: Optional[str] = None,
+    delimiter: Optional[str] = None,
+) -> Prepared:
+    """Turns any supported input into :class:`Prepared` baskets (see ``frequent_itemsets``)."""
+    columns = _basket_columns(basket)
+    if isinstance(data, _upsell.Baskets):
+        return Prepared(data, _stored_labels(data, fimi=False))
+    if isinstance(data, (str, os.PathLike)):
+        return _from_path(os.fspath(data), columns, item, format, delimiter)
+    if format is not None or delimiter is not None:
+        raise _parameter("format", "format= and delimiter= apply to files only")
+    if isinstance(data, pa.Table):
+        data = data.to_pandas()
+    elif _is_polars_frame(data):
+        return _from_polars(data, columns, item)
+    if isinstance(data, pd.DataFrame):
+        if columns is not None or item is not None:
+            return _from_long(data, columns, item)
+        return _from_one_hot_frame(data)
+    if columns is not None or item is not None:
+        raise _parameter("basket", "basket= and item= apply to long dataframes and files only")
+    if isinstance(data, np.ndarray) and data.ndim == 2:
+        return Prepared(_dense(data), pa.array(np.arange(data.shape[1], dtype=np.int64)))
+    if isinstance(data, (bytes, bytearray)) or not isinstance(data, Iterable):
+        raise _parameter(
+            "data",
+            f"cannot mine a {type(data).__name__}: give a list of baskets, a path, a dataframe "
+            "or a one-hot matrix",
+        )
+    return _from_lists(data)
+
+
+def itemsets_frame(
+    items: np.ndarray,
+    offsets: np.ndarray,
+    counts: np.ndarray,
+    n_baskets: int,
+    min_count: int,
+    labels: Labels,
+    *,
+    output: str = "pandas",
+    as_frozensets: bool = False,
+) -> Any:
+    """Builds the result table: ``itemset``, ``count`` (int64), ``support`` (float64)."""
+    if output not in _OUTPUTS:
+        raise _parameter("output", f"{output!r} is not one of {', '.join(_OUTPUTS)}")
+    support = counts / n_baskets if n_baskets else counts.astype(np.float64)
+    if as_frozensets:
+        if output != "pandas":
+            raise _parameter("as_frozensets", "frozensets are a pandas (mlxtend-style) output only")
+        column: Any = _frozensets(items, offsets, labels)
+    else:
+        if not isinstance(labels, pa.Array):
+            raise InvalidInputError(
+                "the item labels mix types that one Arrow column cannot hold; "
+                "pass as_frozensets=True or use labels of one type",
+                kind="invalid_input",
+            )
+        column = _list_array(items, offsets, labels)
+    if output == "pandas":
+        frame = pd.DataFrame(
+            {
+                "itemset": column if as_frozensets else pd.arrays.ArrowExtensionArray(column),
+                "count": counts.astype(np.int64, copy=False),
+                "support": support,
+            }
+        )
+        frame.attrs["baskets"] = int(n_baskets)
+        frame.attrs["min_count"] = int(min_count)
+        return frame
+    table = pa.table(
+        {"itemset": column, "count": pa.array(counts, pa.int64()), "support": pa.array(support, pa.float64())},
+        metadata={"baskets": str(n_baskets), "min_count": str(min_count)},
+    )
+    if output == "arrow":
+        return table
+    import polars as pl
+
+    return pl.from_arrow(table)
+
+
+# -- inputs -------------------------------------------------------------------------------------
+
+
+def _basket_columns(basket: Union[str, Sequence[str], None]) -> Optional[list]:
+    if basket is None:
+        return None
+    if isinstance(basket, str):
+        return [basket]
+    columns = list(basket)
+    if not columns or not all(isinstance(c, str) for c in columns):
+        raise _parameter("basket", "give a column name or a non-empty list of column names")
+    return columns
+
+
+def _looks_like_fimi(path: str, format: Optional[str], columns: Optional[list]) -> bool:
+    # Mirrors the core's guess (ReadOptions::format_for) to decide whether labels are integers.
+    if format is not None:
+        return format in ("fimi", "dat")
+    if columns is not None:
+        return False
+    name = os.path.basename(path).lower()
+    if name.endswith(".gz"):
+        name = name[: -len(".gz")]
+    return not name.endswith((".csv", ".tsv", ".txt"))
+
+
+def _from_path(
+    path: str, columns: Optional[list], item: Optional[str], format: Optional[str], delimiter: Optional[str]
+) -> Prepared:
+    baskets = _upsell.Baskets.read(path, format=format, delimiter=delimiter, basket=columns, item=item)
+    return Prepared(baskets, _stored_labels(baskets, fimi=_looks_like_fimi(path, format, columns)))
+
+
+def _stored_labels(baskets: _upsell.Baskets, *, fimi: bool) -> pa.Array:
+    labels = baskets.labels
+    if labels is None:
+        return pa.array(np.arange(baskets.item_count, dtype=np.int64))
+    strings = pa.array(labels, pa.string())
+    return strings.cast(pa.int64()) if fimi else strings
+
+
+def _from_long(frame: pd.DataFrame, columns: Optional[list], item: Optional[str]) -> Prepared:
+    if columns is None or item is None:
+        raise _parameter("basket", "a long dataframe needs both basket= and item= column names")
+    for name in [*columns, item]:
+        if name not in frame.columns:
+            raise InvalidInputError(
+                f"the dataframe has no column {name!r} (columns: {', '.join(map(str, frame.columns))})",
+                kind="invalid_input",
+                column_name=name,
+            )
+    if len(columns) == 1:
+        basket_codes, _ = pd.factorize(frame[columns[0]], use_na_sentinel=False)
+    else:
+        basket_codes = frame.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
+    item_codes, uniques = pd.factorize(frame[item])
+    n_baskets = int(basket_codes.max()) + 1 if len(basket_codes) else 0
+    # A missing item is no item: the row is dropped, its basket still counts.
+    present = item_codes >= 0
+    basket_codes, item_codes = basket_codes[present], item_codes[present]
+    order = np.argsort(basket_codes, kind="stable")
+    offsets = np.zeros(n_baskets + 1, dtype=np.int64)
+    np.cumsum(np.bincount(basket_codes, minlength=n_baskets), out=offsets[1:])
+    baskets = _upsell.Baskets.from_arrays(item_codes[order].astype(np.uint32), offsets)
+    return Prepared(baskets, _arrow_labels(uniques))
+
+
+def _from_one_hot_frame(frame: pd.DataFrame) -> Prepared:
+    if not all(pd.api.types.is_bool_dtype(dtype) for dtype in frame.dtypes):
+        raise _parameter(
+            "basket",
+            "a dataframe is either one-hot (every column bool) or long (give basket= and item=)",
+        )
+    matrix = frame.to_numpy(dtype=bool, na_value=False)
+    return Prepared(_upsell.Baskets.from_dense(matrix), _arrow_labels(np.asarray(frame.columns, dtype=object)))
+
+
+def _is_polars_frame(data: Any) -> bool:
+    return type(data).__module__.split(".")[0] == "polars" and type(data).__name__ == "DataFrame"
+
+
+def _from_polars(frame: Any, columns: Optional[list], item: Optional[str]) -> Prepared:
+    if columns is None and item is None:
+        import polars as pl
+
+        if not all(dtype == pl.Boolean for dtype in frame.dtypes):
+            raise _parameter(
+                "basket", "a dataframe is either one-hot (every column bool) or long (give basket= and item=)"
+            )
+        matrix = frame.to_numpy().astype(bool, copy=False)
+        return Prepared(_upsell.Baskets.from_dense(matrix), _arrow_labels(np.asarray(frame.columns, dtype=object)))
+    wanted = [c for c in [*(columns or []), *([item] if item else [])] if c in frame.columns]
+    return _from_long(frame.select(wanted).to_pandas(), columns, item)
+
+
+def _dense(matrix: np.ndarray) -> _upsell.Baskets:
+    if matrix.dtype != np.bool_:
+        if not np.issubdtype(matrix.dtype, np.integer) or not np.isin(matrix, (0, 1)).all():
+            raise InvalidInputError(
+                f"a one-hot matrix must be bool (or 0/1 integers), got dtype {matrix.dtype}", kind="invalid_input"
+            )
+        matrix = matrix.astype(bool)
+    return _upsell.Baskets.from_dense(matrix)
+
+
+def _from_lists(data: Iterable[Any]) -> Prepared:
+    baskets = []
+    for index, basket in enumerate(data):
+        if isinstance(basket, (str, bytes)) or not isinstance(basket, Iterable):
+            raise InvalidInputError(
+                f"basket {index} is a {type(basket).__name__}, not a collection of items "
+                f"(write [{basket!r}] for a basket of one item)",
+                kind="invalid_input",
+            )
+        baskets.append(basket if isinstance(basket, (list, tuple)) else list(basket))
+    lengths = np.fromiter((len(b) for b in baskets), dtype=np.int64, count=len(baskets))
+    offsets = np.zeros(len(baskets) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = list(itertools.chain.from_iterable(baskets))
+    codes, uniques = pd.factorize(pd.Series(flat, dtype=object if not flat else None))
+    if (codes < 0).any():
+        position = int(np.flatnonzero(codes < 0)[0])
+        index = int(np.searchsorted(offsets, position, side="right")) - 1
+        raise InvalidInputError(f"basket {index} holds a missing item (None or NaN)", kind="invalid_input")
+    baskets_store = _upsell.Baskets.from_arrays(codes.astype(np.uint32), offsets)
+    return Prepared(baskets_store, _arrow_labels(uniques))
+
+
+def _arrow_labels(uniques: Any) -> Labels:
+    values = np.asarray(uniques, dtype=object) if isinstance(uniques, pd.Index) and uniques.dtype == object else uniques
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return np.fromiter(uniques, dtype=object, count=len(uniques))
+
+
+# -- outputs ------------------------------------------------------------------------------------
+
+
+def _list_array(items: np.ndarray, offsets: np.ndarray, labels: pa.Array) -> pa.Array:
+    values = labels.take(pa.array(items))
+    if offsets[-1] <= np.iinfo(np.int32).max:
+        return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), values)
+    return pa.LargeListArray.from_arrays(pa.array(offsets), values)
+
+
+def _frozensets(items: np.ndarray, offsets: np.ndarray, labels: Labels) -> np.ndarray:
+    objects = labels.to_pylist() if isinstance(labels, pa.Array) else labels
+    values = np.fromiter(objects, dtype=object, count=len(objects))[items]
+    bounds = zip(offsets[:-1].tolist(), offsets[1:].tolist())
+    return np.fromiter((frozenset(values[start:end]) for start, end in bounds), dtype=object, count=len(offsets) - 1)
+
+
+def _parameter(name: str, message: str) -> InvalidParameterError:
+    return InvalidParameterError(f"invalid parameter '{name}': {message}", kind="invalid_parameter")

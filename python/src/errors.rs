@@ -1,0 +1,78 @@
+//! The one mapping from `upsell::Error` to Python exceptions.
+//!
+//! The exception classes are declared once, in Python (`upsell/exceptions.py`), so they can inherit
+//! from both `UpsellError` and `ValueError`; this file only picks the class from the error's
+//! [`upsell::ErrorKind`] and fills in `.kind` and the location attributes. File errors become the
+//! builtin `FileNotFoundError` / `PermissionError` / `OSError`, as Python users expect.
+
+use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyType};
+use upsell::{Error, ErrorKind};
+
+/// The module that declares the exception classes.
+const EXCEPTIONS_MODULE: &str = "upsell.exceptions";
+
+/// Turns a core result into a Python one.
+pub(crate) fn map<T>(py: Python<'_>, result: upsell::Result<T>) -> PyResult<T> {
+    result.map_err(|err| to_py(py, err))
+}
+
+/// Translates one core error into the Python exception users catch.
+pub(crate) fn to_py(py: Python<'_>, err: Error) -> PyErr {
+    if let Error::Io { path, source } = &err {
+        return io_error(path, source, &err);
+    }
+    match upsell_exception(py, &err) {
+        Ok(exception) => exception,
+        // The exception module failed to import: report that rather than lose both errors.
+        Err(import_error) => import_error,
+    }
+}
+
+fn io_error(path: &std::path::Path, source: &std::io::Error, err: &Error) -> PyErr {
+    let path = path.display().to_string();
+    let Some(errno) = source.raw_os_error() else {
+        return PyOSError::new_err(err.to_string());
+    };
+    // std appends " (os error N)"; Python prints "[Errno N] ...: 'path'" itself.
+    let text = source.to_string();
+    let reason = match text.rfind(" (os error ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    };
+    let args = (errno, reason, path);
+    match source.kind() {
+        std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(args),
+        std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(args),
+        _ => PyOSError::new_err(args),
+    }
+}
+
+fn class_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::InvalidInput => "InvalidInputError",
+        ErrorKind::InvalidParameter => "InvalidParameterError",
+        ErrorKind::Parse => "RuleSyntaxError",
+        ErrorKind::LimitExceeded => "LimitExceededError",
+        ErrorKind::Cancelled => "CancelledError",
+        _ => "UpsellError",
+    }
+}
+
+fn upsell_exception(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
+    static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    let module = MODULE.get_or_try_init(py, || py.import(EXCEPTIONS_MODULE).map(Bound::unbind))?.bind(py);
+    let class = module.getattr(class_name(err.kind()))?.cast_into::<PyType>()?;
+    let details = PyDict::new(py);
+    details.set_item("kind", err.kind().as_str())?;
+    if let Some(location) = err.location() {
+        details.set_item("path", location.path.as_ref().map(|p| p.display().to_string()))?;
+        details.set_item("line", location.line)?;
+        details.set_item("column", location.column)?;
+        details.set_item("column_name", location.column_name.as_deref())?;
+    }
+    let exception = class.call((err.to_string(),), Some(&details))?;
+    Ok(PyErr::from_value(exception))
+}

@@ -1,0 +1,73 @@
+//! `upsell._upsell.mine`: frequent itemsets as three numpy arrays, never one object per itemset.
+//!
+//! Mirrors `upsell::mining`. The result crosses as flat item ids (uint32), offsets (int64, one more
+//! than itemsets) and counts (int64); `upsell/frames.py` turns them into Arrow list columns.
+
+use numpy::PyArray1;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt};
+use upsell::Error;
+use upsell::mining::{DEFAULT_MAX_ITEMSETS, MinSupport, MiningOptions, mine_with};
+
+use crate::data::PyBaskets;
+use crate::{errors, gil};
+
+/// Flat itemsets: item ids, offsets, counts, the number of baskets, and the count threshold used.
+type MinedArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, u64, u64);
+
+/// Mines frequent itemsets of `baskets` with the GIL released.
+#[pyfunction]
+#[pyo3(signature = (baskets, min_support, *, algorithm="auto", target="all", min_len=1, max_len=None, threads=None, max_itemsets=Some(DEFAULT_MAX_ITEMSETS)))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mine<'py>(
+    py: Python<'py>,
+    baskets: &Bound<'py, PyBaskets>,
+    min_support: &Bound<'py, PyAny>,
+    algorithm: &str,
+    target: &str,
+    min_len: usize,
+    max_len: Option<usize>,
+    threads: Option<usize>,
+    max_itemsets: Option<u64>,
+) -> PyResult<MinedArrays<'py>> {
+    let mut options = MiningOptions::new(errors::map(py, threshold(min_support))?);
+    options.algorithm = errors::map(py, algorithm.parse())?;
+    options.target = errors::map(py, target.parse())?;
+    options.min_len = min_len;
+    options.max_len = max_len;
+    options.threads = threads;
+    options.max_itemsets = max_itemsets;
+    let baskets = &baskets.get().inner;
+    let itemsets = gil::run(py, |control| mine_with(baskets, &options, control))?;
+    let wide = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    Ok((
+        PyArray1::from_slice(py, itemsets.items()),
+        PyArray1::from_iter(py, itemsets.offsets().iter().map(|&o| wide(o as u64))),
+        PyArray1::from_iter(py, itemsets.counts().iter().map(|&c| wide(c))),
+        itemsets.baskets(),
+        itemsets.min_count(),
+    ))
+}
+
+/// An `int` is a basket count, a `float` a fraction of baskets; anything else is refused.
+fn threshold(value: &Bound<'_, PyAny>) -> upsell::Result<MinSupport> {
+    let refuse = |message: String| Error::invalid_parameter("min_support", message);
+    if value.is_instance_of::<PyBool>() {
+        return Err(refuse(format!(
+            "got the bool {value}: give an int (a basket count, at least 1) or a float (a fraction in (0, 1])"
+        )));
+    }
+    if value.is_instance_of::<PyInt>() {
+        return match value.extract::<i64>() {
+            Ok(count) if count >= 1 => Ok(MinSupport::count(count.unsigned_abs())),
+            Ok(count) => Err(refuse(format!("a count must be at least 1, got {count}"))),
+            Err(_) => Err(refuse(format!("the count {value} is too large"))),
+        };
+    }
+    if value.is_instance_of::<PyFloat>() {
+        let fraction = value.extract::<f64>().map_err(|e| refuse(e.to_string()))?;
+        return MinSupport::fraction(fraction);
+    }
+    let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".to_owned());
+    Err(refuse(format!("must be an int (a basket count) or a float (a fraction of baskets), got {type_name}")))
+}

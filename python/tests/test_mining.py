@@ -1,0 +1,359 @@
+"""`upsell.frequent_itemsets`: every input kind, every output kind, and the errors users meet."""
+
+from __future__ import annotations
+
+import _thread
+import gzip
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import upsell
+from upsell import (
+    CancelledError,
+    InvalidInputError,
+    InvalidParameterError,
+    LimitExceededError,
+    RuleSyntaxError,
+    UpsellError,
+)
+
+from conftest import itemset_counts, mine_set
+
+BASKETS = [["bread", "milk"], ["bread", "butter"], ["bread", "milk", "butter"], ["milk"]]
+EXPECTED = {
+    (frozenset({"bread"}), 3),
+    (frozenset({"milk"}), 3),
+    (frozenset({"butter"}), 2),
+    (frozenset({"bread", "milk"}), 2),
+    (frozenset({"bread", "butter"}), 2),
+}
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+
+
+def test_lists_of_strings():
+    result = upsell.frequent_itemsets(BASKETS, 0.5)
+    assert itemset_counts(result) == EXPECTED
+    assert list(result.columns) == ["itemset", "count", "support"]
+    assert isinstance(result["itemset"].dtype, pd.ArrowDtype)
+    assert pa.types.is_list(result["itemset"].dtype.pyarrow_dtype)
+    assert result["count"].dtype == np.int64
+    assert result["support"].dtype == np.float64
+    np.testing.assert_allclose(result["support"], result["count"] / 4)
+    assert result.attrs == {"baskets": 4, "min_count": 2}
+
+
+def test_label_types_come_back():
+    ints = upsell.frequent_itemsets([[1, 2], [1, 3], [1, 2, 3]], 2)
+    assert pa.types.is_integer(ints["itemset"].dtype.pyarrow_dtype.value_type)
+    assert itemset_counts(ints) == {
+        (frozenset({1}), 3),
+        (frozenset({2}), 2),
+        (frozenset({3}), 2),
+        (frozenset({1, 2}), 2),
+        (frozenset({1, 3}), 2),
+    }
+    tuples = upsell.frequent_itemsets([[("a", 1), ("b", 2)], [("a", 1)]], 2, as_frozensets=True)
+    assert tuples["itemset"].tolist() == [frozenset({("a", 1)})]
+
+
+def test_generators_sets_and_duplicates():
+    baskets = (set(b) for b in [["x", "x", "y"], ["y"], ("x", "y")])
+    assert mine_set(baskets, 2) == {
+        (frozenset({"x"}), 2),
+        (frozenset({"y"}), 3),
+        (frozenset({"x", "y"}), 2),
+    }
+
+
+def test_empty_baskets_count_in_support():
+    result = upsell.frequent_itemsets([["a"], [], ["a"], []], 0.5)
+    assert itemset_counts(result) == {(frozenset({"a"}), 2)}
+    assert result.attrs["baskets"] == 4
+
+
+def test_as_frozensets_like_mlxtend():
+    result = upsell.frequent_itemsets(BASKETS, 2, as_frozensets=True)
+    assert result["itemset"].dtype == object
+    assert set(zip(result["itemset"], result["count"])) == EXPECTED
+
+
+def test_fimi_path_gives_int_items(tmp_path: Path):
+    path = tmp_path / "small.dat"
+    path.write_text("1 2\n1 3\n1 2 3\n")
+    for data in (path, str(path)):
+        assert mine_set(data, 2) == {
+            (frozenset({1}), 3),
+            (frozenset({2}), 2),
+            (frozenset({3}), 2),
+            (frozenset({1, 2}), 2),
+            (frozenset({1, 3}), 2),
+        }
+
+
+def test_gzip_fimi_and_format_override(tmp_path: Path):
+    path = tmp_path / "small.txt.gz"
+    with gzip.open(path, "wt") as f:
+        f.write("7 8\n7\n")
+    assert mine_set(path, 2, format="fimi") == {(frozenset({7}), 2)}
+
+
+def test_basket_csv_gives_str_items(tmp_path: Path):
+    path = tmp_path / "small.csv"
+    path.write_text("\n".join(",".join(b) for b in BASKETS) + "\n")
+    assert mine_set(path, 2) == EXPECTED
+    semicolons = tmp_path / "semi.csv"
+    semicolons.write_text("\n".join(";".join(b) for b in BASKETS) + "\n")
+    assert mine_set(semicolons, 2, delimiter=";") == EXPECTED
+
+
+LONG = pd.DataFrame(
+    {
+        "member": [1, 1, 2, 2, 2, 3, 3, 4],
+        "day": ["d1", "d1", "d1", "d1", "d2", "d1", "d1", "d1"],
+        "product": ["bread", "milk", "bread", "butter", "bread", "milk", "butter", "milk"],
+    }
+)
+
+
+def test_long_pandas_frame_one_and_two_key_columns():
+    # Keyed by member only: 4 baskets; member 2 bought bread twice (counted once).
+    by_member = mine_set(LONG, 2, basket="member", item="product")
+    assert (frozenset({"bread", "butter"}), 1) not in by_member
+    assert (frozenset({"milk"}), 3) in by_member
+    by_visit = upsell.frequent_itemsets(LONG, 1, basket=["member", "day"], item="product")
+    assert by_visit.attrs["baskets"] == 5
+    assert (frozenset({"bread"}), 3) in itemset_counts(by_visit)
+
+
+def test_long_frame_missing_items_are_dropped_but_baskets_count():
+    frame = pd.DataFrame({"b": [1, 1, 2], "i": ["x", "y", None]})
+    result = upsell.frequent_itemsets(frame, 1, basket="b", item="i")
+    assert result.attrs["baskets"] == 2
+    assert itemset_counts(result) == {(frozenset({"x"}), 1), (frozenset({"y"}), 1), (frozenset({"x", "y"}), 1)}
+
+
+def test_long_polars_frame_matches_pandas():
+    expected = mine_set(LONG, 1, basket=["member", "day"], item="product")
+    assert mine_set(pl.from_pandas(LONG), 1, basket=["member", "day"], item="product") == expected
+
+
+def test_long_frame_integer_items_stay_integers():
+    frame = pd.DataFrame({"b": [0, 0, 1], "i": [10, 20, 10]})
+    assert mine_set(frame, 2, basket="b", item="i") == {(frozenset({10}), 2)}
+
+
+def test_one_hot_numpy_and_frames():
+    matrix = np.array([[1, 1, 0], [1, 0, 1], [1, 1, 1]], dtype=bool)
+    expected_by_index = {
+        (frozenset({0}), 3),
+        (frozenset({1}), 2),
+        (frozenset({2}), 2),
+        (frozenset({0, 1}), 2),
+        (frozenset({0, 2}), 2),
+    }
+    assert mine_set(matrix, 2) == expected_by_index
+    assert mine_set(matrix.astype(np.int8), 2) == expected_by_index
+    names = ["a", "b", "c"]
+    renamed = {(frozenset(names[i] for i in s), c) for s, c in expected_by_index}
+    assert mine_set(pd.DataFrame(matrix, columns=names), 2) == renamed
+    assert mine_set(pl.DataFrame(matrix, schema=names, orient="row"), 2) == renamed
+
+
+def test_baskets_class_constructors():
+    from_arrays = upsell.Baskets.from_arrays(np.array([0, 1, 0, 2, 0, 1, 2], np.uint32), np.array([0, 2, 4, 7]))
+    from_pairs = upsell.Baskets.from_pairs(
+        np.array([0, 0, 1, 1, 2, 2, 2], np.uint32), np.array([1, 0, 2, 0, 0, 1, 2], np.uint32)
+    )
+    from_dense = upsell.Baskets.from_dense(np.array([[1, 1, 0], [1, 0, 1], [1, 1, 1]], dtype=bool))
+    for baskets in (from_arrays, from_pairs, from_dense):
+        assert len(baskets) == 3
+        assert baskets.item_count == 3
+        assert baskets.offsets().tolist() == [0, 2, 4, 7]
+        assert baskets.items().tolist() == [0, 1, 0, 2, 0, 1, 2]
+        assert mine_set(baskets, 3) == {(frozenset({0}), 3)}
+    with pytest.raises(InvalidInputError) as info:
+        upsell.Baskets.from_arrays(np.array([1, 2], np.uint32), np.array([0, 3]))
+    assert info.value.kind == "invalid_input"
+    assert info.value.column_name == "offsets"
+
+
+# -- options and outputs --------------------------------------------------------------------------
+
+
+def test_outputs_agree():
+    pandas = upsell.frequent_itemsets(BASKETS, 2)
+    polars = upsell.frequent_itemsets(BASKETS, 2, output="polars")
+    arrow = upsell.frequent_itemsets(BASKETS, 2, output="arrow")
+    assert isinstance(polars, pl.DataFrame)
+    assert isinstance(arrow, pa.Table)
+    assert polars.columns == ["itemset", "count", "support"]
+    assert arrow.schema.metadata == {b"baskets": b"4", b"min_count": b"2"}
+    assert itemset_counts(pandas) == itemset_counts(polars) == itemset_counts(arrow) == EXPECTED
+
+
+@pytest.mark.parametrize("algorithm", ["auto", "fpgrowth", "eclat", "apriori"])
+@pytest.mark.parametrize("target", ["all", "closed", "maximal"])
+def test_algorithms_and_threads_agree(algorithm: str, target: str):
+    rng = np.random.default_rng(7)
+    matrix = rng.random((300, 12)) < 0.4
+    reference = mine_set(matrix, 20, algorithm="apriori", target=target, threads=1)
+    assert mine_set(matrix, 20, algorithm=algorithm, target=target, threads=1) == reference
+    assert mine_set(matrix, 20, algorithm=algorithm, target=target, threads=2) == reference
+
+
+def test_closed_and_maximal():
+    assert mine_set(BASKETS, 2, target="maximal") == {
+        (frozenset({"bread", "milk"}), 2),
+        (frozenset({"bread", "butter"}), 2),
+    }
+    closed = mine_set(BASKETS, 2, target="closed")
+    assert closed == EXPECTED - {(frozenset({"butter"}), 2)}
+
+
+def test_length_bounds():
+    assert mine_set(BASKETS, 2, min_len=2) == {s for s in EXPECTED if len(s[0]) == 2}
+    assert mine_set(BASKETS, 2, max_len=1) == {s for s in EXPECTED if len(s[0]) == 1}
+
+
+def test_numpy_scalars_as_thresholds():
+    assert mine_set(BASKETS, np.int64(2)) == EXPECTED
+    assert mine_set(BASKETS, np.float64(0.5)) == EXPECTED
+
+
+def test_exact_fraction_threshold():
+    # 0.01 of 100 baskets is exactly 1 basket, not 2 as float rounding could make it.
+    baskets = [["a"]] + [["b"]] * 99
+    assert upsell.frequent_itemsets(baskets, 0.01).attrs["min_count"] == 1
+    assert upsell.frequent_itemsets(baskets, 1.0).attrs["min_count"] == 100
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+def test_exception_hierarchy():
+    for cls in (InvalidInputError, InvalidParameterError, RuleSyntaxError, LimitExceededError, CancelledError):
+        assert issubclass(cls, UpsellError)
+    assert issubclass(InvalidInputError, ValueError)
+    assert issubclass(InvalidParameterError, ValueError)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 0.0, -0.1, 1.5, float("nan"), True, False, "0.1", None])
+def test_bad_min_support(bad):
+    with pytest.raises(InvalidParameterError, match="min_support") as info:
+        upsell.frequent_itemsets(BASKETS, bad)
+    assert info.value.kind == "invalid_parameter"
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("algorithm", "magic"), ("target", "everything"), ("output", "excel"), ("format", "xml"), ("delimiter", "::")],
+)
+def test_bad_options(tmp_path: Path, option: str, value: str):
+    path = tmp_path / "small.csv"
+    path.write_text("a,b\n")
+    with pytest.raises(InvalidParameterError, match=option) as info:
+        upsell.frequent_itemsets(path, 1, **{option: value})
+    assert info.value.kind == "invalid_parameter"
+
+
+def test_missing_file():
+    with pytest.raises(FileNotFoundError, match="no-such-file.dat") as info:
+        upsell.frequent_itemsets("no-such-file.dat", 1)
+    assert info.value.filename == "no-such-file.dat"
+
+
+def test_empty_file(tmp_path: Path):
+    path = tmp_path / "empty.dat"
+    path.write_bytes(b"")
+    with pytest.raises(InvalidInputError, match="empty.dat") as info:
+        upsell.frequent_itemsets(path, 1)
+    assert info.value.kind == "invalid_input"
+    assert info.value.path == str(path)
+
+
+def test_non_utf8_csv(tmp_path: Path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"bread,milk\ncaf\xe9,milk\n")
+    with pytest.raises(InvalidInputError, match=r"latin1\.csv:2") as info:
+        upsell.frequent_itemsets(path, 1)
+    assert (info.value.kind, info.value.path, info.value.line) == ("invalid_input", str(path), 2)
+    assert "UTF-8" in str(info.value)
+
+
+def test_non_integer_fimi_item(tmp_path: Path):
+    path = tmp_path / "words.dat"
+    path.write_text("1 2\n3 x 4\n")
+    with pytest.raises(InvalidInputError, match=r"words\.dat:2:2") as info:
+        upsell.frequent_itemsets(path, 1)
+    err = info.value
+    assert (err.kind, err.path, err.line, err.column) == ("invalid_input", str(path), 2, 2)
+    assert "'x'" in str(err)
+
+
+def test_missing_long_csv_column(tmp_path: Path):
+    path = tmp_path / "long.csv"
+    path.write_text("order,product\n1,bread\n")
+    with pytest.raises(InvalidInputError, match=r"long\.csv:1") as info:
+        upsell.frequent_itemsets(path, 1, basket="basket", item="product")
+    assert (info.value.kind, info.value.line, info.value.column_name) == ("invalid_input", 1, "basket")
+
+
+def test_missing_frame_column():
+    with pytest.raises(InvalidInputError, match="'basket'") as info:
+        upsell.frequent_itemsets(LONG, 1, basket="basket", item="product")
+    assert info.value.column_name == "basket"
+
+
+def test_bad_inputs_in_memory():
+    with pytest.raises(InvalidInputError, match="basket 1"):
+        upsell.frequent_itemsets([["a"], "ab"], 1)
+    with pytest.raises(InvalidInputError, match="basket 1"):
+        upsell.frequent_itemsets([["a"], ["b", None]], 1)
+    with pytest.raises(InvalidInputError, match="one-hot"):
+        upsell.frequent_itemsets(np.array([[0, 2]]), 1)
+    with pytest.raises(InvalidParameterError, match="basket"):
+        upsell.frequent_itemsets(pd.DataFrame({"a": [1, 2]}), 1)
+    with pytest.raises(InvalidParameterError, match="data"):
+        upsell.frequent_itemsets(42, 1)
+    with pytest.raises(InvalidInputError, match="as_frozensets"):
+        upsell.frequent_itemsets([[1, "a"]], 1)
+    mixed = upsell.frequent_itemsets([[1, "a"]], 1, as_frozensets=True)
+    assert set(mixed["itemset"]) == {frozenset({1}), frozenset({"a"}), frozenset({1, "a"})}
+
+
+def test_limit_exceeded():
+    with pytest.raises(LimitExceededError, match="max_itemsets") as info:
+        upsell.frequent_itemsets([list(range(12))] * 3, 1, max_itemsets=100)
+    assert info.value.kind == "limit_exceeded"
+    assert len(upsell.frequent_itemsets([list(range(12))] * 3, 1, max_itemsets=None)) == 2**12 - 1
+
+
+def test_ctrl_c_cancels_mining_and_raises_keyboard_interrupt(data_dir: Path):
+    # Mining retail at a count of 1 with no budget would run for minutes: Ctrl-C must stop it.
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    start = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            upsell.frequent_itemsets(data_dir / "retail.dat.gz", 1, max_itemsets=None)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - start < 30
+
+
+def test_long_csv_file_matches_frame(data_dir: Path):
+    path = data_dir / "groceries_members.csv"
+    keys = ["Member_number", "Date"]
+    from_file = upsell.frequent_itemsets(path, 0.001, basket=keys, item="itemDescription")
+    from_frame = upsell.frequent_itemsets(pd.read_csv(path), 0.001, basket=keys, item="itemDescription")
+    assert from_file.attrs == from_frame.attrs == {"baskets": 14963, "min_count": 15}
+    assert itemset_counts(from_file) == itemset_counts(from_frame)
