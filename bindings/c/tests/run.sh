@@ -68,12 +68,13 @@ else
     "$build/mine" "$build/tiny.dat" 0.5
 fi
 
-# Mushroom at count 813 takes a few seconds under valgrind, so it runs there too. "Possibly lost"
-# blocks are the core's worker pool, alive for the whole process by design.
+# Without the mushroom case: its cancel-from-another-thread check races against valgrind's coarse
+# thread scheduling (the plain and ASan runs cover it). "Possibly lost" blocks are the core's worker
+# pool, alive for the whole process by design.
 step "valgrind"
 if command -v valgrind >/dev/null; then
     valgrind --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite --error-exitcode=1 \
-        "$build/test_mining" "${mushroom_arg[@]}"
+        "$build/test_mining"
 else
     echo "SKIPPED: valgrind is not installed"
 fi
