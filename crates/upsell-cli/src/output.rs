@@ -190,18 +190,7 @@ fn write_csv(
     let separator_text = separator_text.as_bytes();
     let mut supports = SupportText::new(itemsets.baskets());
     let mut number = NumberText::default();
-    let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (1 << 12));
-    chunk.extend_from_slice(b"itemset,count,support\n");
-    let (items, offsets, counts) = (itemsets.items(), itemsets.offsets(), itemsets.counts());
-    for (k, (bounds, &count)) in offsets.windows(2).zip(counts).enumerate() {
-        if k % ROWS_PER_CHECK == 0 {
-            tick(control, bar, k)?;
-        }
-        if chunk.len() >= CHUNK_BYTES {
-            out.write_all(&chunk)?;
-            chunk.clear();
-        }
-        let set = &items[bounds[0]..bounds[1]];
+    write_rows(out, itemsets, b"itemset,count,support\n", control, bar, |chunk, set, count| {
         let quoted = (separator_quotes && set.len() > 1) || set.iter().any(|&i| rendered.quote(i));
         if quoted {
             chunk.extend_from_slice(b"\"");
@@ -217,10 +206,7 @@ fn write_csv(
         chunk.extend_from_slice(b",");
         chunk.extend_from_slice(supports.render(count));
         chunk.extend_from_slice(b"\n");
-    }
-    out.write_all(&chunk)?;
-    bar.set_position(counts.len() as u64);
-    Ok(())
+    })
 }
 
 fn write_jsonl(
@@ -240,18 +226,9 @@ fn write_jsonl(
     });
     let mut supports = SupportText::new(itemsets.baskets());
     let mut number = NumberText::default();
-    let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (1 << 12));
-    let (items, offsets, counts) = (itemsets.items(), itemsets.offsets(), itemsets.counts());
-    for (k, (bounds, &count)) in offsets.windows(2).zip(counts).enumerate() {
-        if k % ROWS_PER_CHECK == 0 {
-            tick(control, bar, k)?;
-        }
-        if chunk.len() >= CHUNK_BYTES {
-            out.write_all(&chunk)?;
-            chunk.clear();
-        }
+    write_rows(out, itemsets, b"", control, bar, |chunk, set, count| {
         chunk.extend_from_slice(b"{\"itemset\":[");
-        for (position, &item) in items[bounds[0]..bounds[1]].iter().enumerate() {
+        for (position, &item) in set.iter().enumerate() {
             if position > 0 {
                 chunk.extend_from_slice(b",");
             }
@@ -262,6 +239,31 @@ fn write_jsonl(
         chunk.extend_from_slice(b",\"support\":");
         chunk.extend_from_slice(supports.render(count));
         chunk.extend_from_slice(b"}\n");
+    })
+}
+
+/// The loop both writers share: renders each itemset with `row` into a chunk that is written out
+/// once it passes `CHUNK_BYTES`, checking for cancellation and moving the bar every few rows.
+fn write_rows(
+    out: &mut dyn Write,
+    itemsets: &Itemsets,
+    header: &[u8],
+    control: &Control,
+    bar: &ProgressBar,
+    mut row: impl FnMut(&mut Vec<u8>, &[u32], u64),
+) -> Result<(), Stop> {
+    let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (1 << 12));
+    chunk.extend_from_slice(header);
+    let (items, offsets, counts) = (itemsets.items(), itemsets.offsets(), itemsets.counts());
+    for (k, (bounds, &count)) in offsets.windows(2).zip(counts).enumerate() {
+        if k % ROWS_PER_CHECK == 0 {
+            tick(control, bar, k)?;
+        }
+        if chunk.len() >= CHUNK_BYTES {
+            out.write_all(&chunk)?;
+            chunk.clear();
+        }
+        row(&mut chunk, &items[bounds[0]..bounds[1]], count);
     }
     out.write_all(&chunk)?;
     bar.set_position(counts.len() as u64);
