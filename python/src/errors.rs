@@ -8,7 +8,7 @@
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::{PyDict, PyList, PyType};
 use upsell::{Error, ErrorKind};
 
 /// The module that declares the exception classes.
@@ -72,6 +72,19 @@ fn upsell_exception(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
         details.set_item("line", location.line)?;
         details.set_item("column", location.column)?;
         details.set_item("column_name", location.column_name.as_deref())?;
+    }
+    if let Error::Parse { diagnostics } = err {
+        let list = PyList::empty(py);
+        for diagnostic in diagnostics {
+            let entry = PyDict::new(py);
+            entry.set_item("subject", diagnostic.subject.as_deref())?;
+            entry.set_item("path", diagnostic.location.path.as_ref().map(|p| p.display().to_string()))?;
+            entry.set_item("line", diagnostic.location.line)?;
+            entry.set_item("column", diagnostic.location.column)?;
+            entry.set_item("message", &diagnostic.message)?;
+            list.append(entry)?;
+        }
+        details.set_item("diagnostics", list)?;
     }
     let exception = class.call((err.to_string(),), Some(&details))?;
     Ok(PyErr::from_value(exception))

@@ -131,6 +131,62 @@ impl fmt::Display for Location {
     }
 }
 
+/// One problem found while parsing or checking a rule file or a model file.
+///
+/// A load reports every problem it found at once, so a rule set with three bad rules fails with
+/// three diagnostics, not one.
+///
+/// ```
+/// use upsell::{Diagnostic, Location};
+/// let d = Diagnostic::new(Location::file("rules.yaml").line(4).column(12), "expected a number")
+///     .subject("rule 'pro-upgrade'");
+/// assert_eq!(d.to_string(), "rules.yaml:4:12: rule 'pro-upgrade': expected a number");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// What the problem belongs to, as a person names it (`rule 'pro-upgrade'`, `model header`).
+    pub subject: Option<String>,
+    /// Where the problem is.
+    pub location: Location,
+    /// What is wrong, and what was expected.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// A diagnostic at `location`.
+    pub fn new(location: Location, message: impl Into<String>) -> Self {
+        Diagnostic { subject: None, location, message: message.into() }
+    }
+
+    /// The same diagnostic, naming what it belongs to.
+    #[must_use]
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.location)?;
+        if let Some(subject) = &self.subject {
+            write!(f, "{subject}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+fn list_diagnostics(diagnostics: &[Diagnostic]) -> String {
+    match diagnostics {
+        [] => "parse error".to_owned(),
+        [one] => one.to_string(),
+        many => {
+            let lines: Vec<String> = many.iter().map(|d| format!("  {d}")).collect();
+            format!("{} problems:\n{}", many.len(), lines.join("\n"))
+        }
+    }
+}
+
 /// Everything that can go wrong in `upsell`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -150,6 +206,13 @@ pub enum Error {
         name: &'static str,
         /// What is wrong, and what range is allowed.
         message: String,
+    },
+    /// A rule file or model file does not parse, type-check or match this version; every problem found
+    /// is listed.
+    #[error("{}", list_diagnostics(diagnostics))]
+    Parse {
+        /// The problems, in input order; never empty.
+        diagnostics: Vec<Diagnostic>,
     },
     /// A budget was exceeded; the work stopped before exhausting memory.
     #[error("limit exceeded: {what} passed {limit} ({hint})")]
@@ -186,6 +249,7 @@ impl Error {
         match self {
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,
             Error::InvalidParameter { .. } => ErrorKind::InvalidParameter,
+            Error::Parse { .. } => ErrorKind::Parse,
             Error::LimitExceeded { .. } => ErrorKind::LimitExceeded,
             Error::Cancelled => ErrorKind::Cancelled,
             Error::Io { .. } => ErrorKind::Io,
@@ -202,6 +266,7 @@ impl Error {
     pub fn location(&self) -> Option<&Location> {
         match self {
             Error::InvalidInput { location, .. } => Some(location),
+            Error::Parse { diagnostics } => diagnostics.first().map(|d| &d.location),
             _ => None,
         }
     }
@@ -209,6 +274,17 @@ impl Error {
     /// Shorthand for [`Error::InvalidInput`].
     pub fn invalid_input(location: Location, message: impl Into<String>) -> Self {
         Error::InvalidInput { location, message: message.into() }
+    }
+
+    /// An [`Error::Parse`] with one diagnostic.
+    ///
+    /// ```
+    /// use upsell::{Error, ErrorKind, Location};
+    /// let err = Error::parse(Location::file("model.json"), "format version 9 is newer than this library (1)");
+    /// assert_eq!(err.kind(), ErrorKind::Parse);
+    /// ```
+    pub fn parse(location: Location, message: impl Into<String>) -> Self {
+        Error::Parse { diagnostics: vec![Diagnostic::new(location, message)] }
     }
 
     /// Shorthand for [`Error::InvalidParameter`].

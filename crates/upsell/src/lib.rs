@@ -36,5 +36,5 @@ pub mod mining;
 pub mod parallel;
 mod progress;
 
-pub use error::{Error, ErrorKind, Location, Result};
+pub use error::{Diagnostic, Error, ErrorKind, Location, Result};
 pub use progress::Control;

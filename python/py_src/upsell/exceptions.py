@@ -8,7 +8,7 @@ the builtin :class:`FileNotFoundError`, :class:`PermissionError` or :class:`OSEr
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Dict, List, Optional
 
 __all__ = [
     "CancelledError",
@@ -57,9 +57,18 @@ class InvalidParameterError(UpsellError, ValueError):
 
 
 class RuleSyntaxError(UpsellError):
-    """A rule or model file does not parse; ``line`` and ``column`` say where."""
+    """A rule or model file does not parse or type-check.
+
+    ``line`` and ``column`` say where the first problem is; ``diagnostics`` lists every problem found
+    as dicts with ``subject`` (such as ``"rule 'pro-upgrade'"``), ``path``, ``line``, ``column`` and
+    ``message``.
+    """
 
     default_kind = "parse"
+
+    def __init__(self, message: str, *, diagnostics: Optional[List[Dict[str, Any]]] = None, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.diagnostics: List[Dict[str, Any]] = list(diagnostics or [])
 
 
 class LimitExceededError(UpsellError):
