@@ -9,6 +9,7 @@
 //!   long (one line item a row) CSV, plain or gzip.
 //! - [`mining`]: FP-growth, Eclat and Apriori, all, closed or maximal itemsets, exact integer
 //!   thresholds, parallel and deterministic, with a budget against explosion.
+//! - [`time`]: explicit UTC timestamps, parsed one way everywhere.
 //! - [`Control`]: progress and cancellation for long work; [`Error`] with a stable [`ErrorKind`].
 //!
 //! ```
@@ -35,6 +36,7 @@ mod error;
 pub mod mining;
 pub mod parallel;
 mod progress;
+pub mod time;
 
 pub use error::{Diagnostic, Error, ErrorKind, Location, Result};
 pub use progress::Control;
