@@ -11,6 +11,7 @@ mod data;
 mod errors;
 mod gil;
 mod mining;
+mod rules;
 
 /// The extension module. Results are frozen classes and numpy arrays, so the module is safe on
 /// free-threaded Python.
@@ -19,6 +20,8 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<data::PyBaskets>()?;
     module.add_function(wrap_pyfunction!(mining::mine, module)?)?;
     module.add("DEFAULT_MAX_ITEMSETS", upsell::mining::DEFAULT_MAX_ITEMSETS)?;
+    module.add_function(wrap_pyfunction!(rules::association_rules, module)?)?;
+    module.add("DEFAULT_MAX_RULES", upsell::rules::DEFAULT_MAX_RULES)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

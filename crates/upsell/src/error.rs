@@ -80,7 +80,10 @@ pub struct Location {
 impl Location {
     /// A location in a file.
     pub fn file(path: impl Into<PathBuf>) -> Self {
-        Location { path: Some(path.into()), ..Location::default() }
+        Location {
+            path: Some(path.into()),
+            ..Location::default()
+        }
     }
 
     /// No file: data given in memory.
@@ -155,7 +158,11 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic at `location`.
     pub fn new(location: Location, message: impl Into<String>) -> Self {
-        Diagnostic { subject: None, location, message: message.into() }
+        Diagnostic {
+            subject: None,
+            location,
+            message: message.into(),
+        }
     }
 
     /// The same diagnostic, naming what it belongs to.
@@ -273,7 +280,10 @@ impl Error {
 
     /// Shorthand for [`Error::InvalidInput`].
     pub fn invalid_input(location: Location, message: impl Into<String>) -> Self {
-        Error::InvalidInput { location, message: message.into() }
+        Error::InvalidInput {
+            location,
+            message: message.into(),
+        }
     }
 
     /// An [`Error::Parse`] with one diagnostic.
@@ -284,15 +294,23 @@ impl Error {
     /// assert_eq!(err.kind(), ErrorKind::Parse);
     /// ```
     pub fn parse(location: Location, message: impl Into<String>) -> Self {
-        Error::Parse { diagnostics: vec![Diagnostic::new(location, message)] }
+        Error::Parse {
+            diagnostics: vec![Diagnostic::new(location, message)],
+        }
     }
 
     /// Shorthand for [`Error::InvalidParameter`].
     pub fn invalid_parameter(name: &'static str, message: impl Into<String>) -> Self {
-        Error::InvalidParameter { name, message: message.into() }
+        Error::InvalidParameter {
+            name,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

@@ -9,6 +9,8 @@
 //!   long (one line item a row) CSV, plain or gzip.
 //! - [`mining`]: FP-growth, Eclat and Apriori, all, closed or maximal itemsets, exact integer
 //!   thresholds, parallel and deterministic, with a budget against explosion.
+//! - [`rules`]: association rules with every measure of mlxtend and arules, filters, redundancy
+//!   pruning.
 //! - [`time`]: explicit UTC timestamps, parsed one way everywhere.
 //! - [`Control`]: progress and cancellation for long work; [`Error`] with a stable [`ErrorKind`].
 //!
@@ -36,6 +38,7 @@ mod error;
 pub mod mining;
 pub mod parallel;
 mod progress;
+pub mod rules;
 pub mod time;
 
 pub use error::{Diagnostic, Error, ErrorKind, Location, Result};

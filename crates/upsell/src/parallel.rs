@@ -31,13 +31,20 @@ pub fn default_threads() -> usize {
 
 fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
     static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
-    let mut pools = POOLS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let mut pools = POOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     if let Some(pool) = pools.get(&threads) {
         return Some(Arc::clone(pool));
     }
     // A pool that cannot be built (the OS refuses threads) degrades to running serially.
     let pool = Arc::new(
-        rayon::ThreadPoolBuilder::new().num_threads(threads).thread_name(|i| format!("upsell-{i}")).build().ok()?,
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("upsell-{i}"))
+            .build()
+            .ok()?,
     );
     pools.insert(threads, Arc::clone(&pool));
     Some(pool)
@@ -46,7 +53,9 @@ fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
 impl Runner {
     pub fn new(threads: Option<usize>) -> Self {
         let threads = threads.unwrap_or_else(default_threads);
-        Runner { pool: if threads > 1 { pool(threads) } else { None } }
+        Runner {
+            pool: if threads > 1 { pool(threads) } else { None },
+        }
     }
 
     /// `f(state, k)` for every `k` in `0..count`, in parallel when there is a pool.

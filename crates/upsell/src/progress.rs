@@ -47,7 +47,11 @@ impl Control {
 
     /// `Err(Cancelled)` once cancelled.
     pub fn check(&self) -> Result<()> {
-        if self.is_cancelled() { Err(Error::Cancelled) } else { Ok(()) }
+        if self.is_cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
     }
 
     /// Units done and units in all, as `(done, total)`; `total` is 0 until the work knows it.
@@ -56,7 +60,10 @@ impl Control {
     /// assert_eq!(upsell::Control::default().progress(), (0, 0));
     /// ```
     pub fn progress(&self) -> (u64, u64) {
-        (self.done.load(Ordering::Relaxed), self.total.load(Ordering::Relaxed))
+        (
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        )
     }
 
     pub(crate) fn start(&self, total: u64) {

@@ -15,6 +15,7 @@ from upsell.exceptions import (
     UpsellError,
 )
 from upsell.mining import frequent_itemsets
+from upsell.rules import association_rules
 
 __all__ = [
     "DEFAULT_MAX_ITEMSETS",
@@ -26,5 +27,6 @@ __all__ = [
     "RuleSyntaxError",
     "UpsellError",
     "__version__",
+    "association_rules",
     "frequent_itemsets",
 ]

@@ -1,7 +1,7 @@
 """Type stubs of the compiled module ``upsell._upsell``."""
 
 import os
-from typing import Optional, Sequence, Tuple, Union
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -46,3 +46,23 @@ def mine(
     threads: Optional[int] = None,
     max_itemsets: Optional[int] = ...,
 ) -> Tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int64], int, int]: ...
+
+DEFAULT_MAX_RULES: int
+
+def association_rules(
+    items: npt.NDArray[np.uint32],
+    offsets: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.int64],
+    baskets: int,
+    *,
+    target: str = "all",
+    min_confidence: float = 0.8,
+    min_lift: Optional[float] = None,
+    max_antecedent_len: Optional[int] = None,
+    max_consequent_len: Optional[int] = None,
+    consequent_items: Optional[list[int]] = None,
+    exclude_items: Optional[list[int]] = None,
+    prune_redundant: bool = False,
+    max_rules: Optional[int] = ...,
+    threads: Optional[int] = None,
+) -> dict[str, npt.NDArray[Any]]: ...

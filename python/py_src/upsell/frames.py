@@ -83,6 +83,7 @@ def itemsets_frame(
     *,
     output: str = "pandas",
     as_frozensets: bool = False,
+    target: str = "all",
 ) -> Any:
     """Builds the result table: ``itemset``, ``count`` (int64), ``support`` (float64)."""
     if output not in _OUTPUTS:
@@ -110,10 +111,11 @@ def itemsets_frame(
         )
         frame.attrs["baskets"] = int(n_baskets)
         frame.attrs["min_count"] = int(min_count)
+        frame.attrs["target"] = target
         return frame
     table = pa.table(
         {"itemset": column, "count": pa.array(counts, pa.int64()), "support": pa.array(support, pa.float64())},
-        metadata={"baskets": str(n_baskets), "min_count": str(min_count)},
+        metadata={"baskets": str(n_baskets), "min_count": str(min_count), "target": target},
     )
     if output == "arrow":
         return table

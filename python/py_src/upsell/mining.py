@@ -101,7 +101,8 @@ def frequent_itemsets(
         max_itemsets=max_itemsets,
     )
     return itemsets_frame(
-        items, offsets, counts, n_baskets, min_count, prepared.labels, output=output, as_frozensets=as_frozensets
+        items, offsets, counts, n_baskets, min_count, prepared.labels, output=output, as_frozensets=as_frozensets,
+        target=target,
     )
 
 

@@ -35,18 +35,30 @@ impl Baskets {
     pub fn from_arrays(mut items: Vec<ItemId>, offsets: Vec<usize>) -> Result<Self> {
         let at = Location::memory().column_name("offsets");
         if offsets.first() != Some(&0) {
-            return Err(Error::invalid_input(at, "offsets must start with 0 (one more offset than baskets)"));
+            return Err(Error::invalid_input(
+                at,
+                "offsets must start with 0 (one more offset than baskets)",
+            ));
         }
         if offsets.last() != Some(&items.len()) {
             return Err(Error::invalid_input(
                 at,
-                format!("the last offset must equal the number of items ({}), found {}", items.len(), offsets[offsets.len() - 1]),
+                format!(
+                    "the last offset must equal the number of items ({}), found {}",
+                    items.len(),
+                    offsets[offsets.len() - 1]
+                ),
             ));
         }
         if let Some(i) = offsets.windows(2).position(|w| w[0] > w[1]) {
             return Err(Error::invalid_input(
                 at,
-                format!("offsets must not decrease: offsets[{i}] = {} > offsets[{}] = {}", offsets[i], i + 1, offsets[i + 1]),
+                format!(
+                    "offsets must not decrease: offsets[{i}] = {} > offsets[{}] = {}",
+                    offsets[i],
+                    i + 1,
+                    offsets[i + 1]
+                ),
             ));
         }
         // Sort and de-duplicate in place, compacting as we go.
@@ -69,7 +81,11 @@ impl Baskets {
         }
         items.truncate(write);
         let item_count = items.iter().max().map_or(0, |&m| m as usize + 1);
-        Ok(Baskets { items, offsets: out_offsets, item_count })
+        Ok(Baskets {
+            items,
+            offsets: out_offsets,
+            item_count,
+        })
     }
 
     /// Groups (basket, item) pairs, one per line item, into baskets. Basket ids are dense
@@ -87,7 +103,11 @@ impl Baskets {
         if basket_ids.len() != item_ids.len() {
             return Err(Error::invalid_parameter(
                 "basket_ids",
-                format!("{} basket ids but {} item ids: one of each per line item", basket_ids.len(), item_ids.len()),
+                format!(
+                    "{} basket ids but {} item ids: one of each per line item",
+                    basket_ids.len(),
+                    item_ids.len()
+                ),
             ));
         }
         let baskets = basket_ids.iter().max().map_or(0, |&m| m as usize + 1);
@@ -121,10 +141,19 @@ impl Baskets {
         let mut offsets = Vec::with_capacity(matrix.nrows() + 1);
         offsets.push(0);
         for row in matrix.rows() {
-            items.extend(row.iter().enumerate().filter(|(_, v)| **v).map(|(c, _)| c as ItemId));
+            items.extend(
+                row.iter()
+                    .enumerate()
+                    .filter(|(_, v)| **v)
+                    .map(|(c, _)| c as ItemId),
+            );
             offsets.push(items.len());
         }
-        Baskets { items, offsets, item_count: matrix.ncols() }
+        Baskets {
+            items,
+            offsets,
+            item_count: matrix.ncols(),
+        }
     }
 
     /// The number of baskets (empty ones included: they count in support fractions).
@@ -250,7 +279,11 @@ impl BasketBuilder {
         if self.offsets.is_empty() {
             self.offsets.push(0);
         }
-        Baskets { items: self.items, offsets: self.offsets, item_count: self.item_count.max(item_count) }
+        Baskets {
+            items: self.items,
+            offsets: self.offsets,
+            item_count: self.item_count.max(item_count),
+        }
     }
 
     /// The baskets.

@@ -36,7 +36,10 @@ impl std::str::FromStr for Format {
             "fimi" | "dat" => Ok(Format::Fimi),
             "baskets" | "basket" => Ok(Format::Baskets),
             "long" => Ok(Format::Long),
-            other => Err(Error::invalid_parameter("format", format!("'{other}' is not one of fimi, baskets, long"))),
+            other => Err(Error::invalid_parameter(
+                "format",
+                format!("'{other}' is not one of fimi, baskets, long"),
+            )),
         }
     }
 }
@@ -68,16 +71,26 @@ pub struct ReadOptions {
 impl ReadOptions {
     /// FIMI `.dat` data.
     pub fn fimi() -> Self {
-        ReadOptions { format: Some(Format::Fimi), ..ReadOptions::default() }
+        ReadOptions {
+            format: Some(Format::Fimi),
+            ..ReadOptions::default()
+        }
     }
 
     /// One basket a line, items separated by `delimiter`.
     pub fn baskets(delimiter: u8) -> Self {
-        ReadOptions { format: Some(Format::Baskets), delimiter: Some(delimiter), ..ReadOptions::default() }
+        ReadOptions {
+            format: Some(Format::Baskets),
+            delimiter: Some(delimiter),
+            ..ReadOptions::default()
+        }
     }
 
     /// Long data keyed by `basket_columns`, items in `item_column`.
-    pub fn long<S: Into<String>>(basket_columns: impl IntoIterator<Item = S>, item_column: impl Into<String>) -> Self {
+    pub fn long<S: Into<String>>(
+        basket_columns: impl IntoIterator<Item = S>,
+        item_column: impl Into<String>,
+    ) -> Self {
         ReadOptions {
             format: Some(Format::Long),
             basket_columns: basket_columns.into_iter().map(Into::into).collect(),
@@ -90,10 +103,17 @@ impl ReadOptions {
         if let Some(format) = self.format {
             return format;
         }
-        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
         if name.ends_with(".csv") || name.ends_with(".tsv") || name.ends_with(".txt") {
-            if self.basket_columns.is_empty() { Format::Baskets } else { Format::Long }
+            if self.basket_columns.is_empty() {
+                Format::Baskets
+            } else {
+                Format::Long
+            }
         } else {
             Format::Fimi
         }
@@ -113,15 +133,25 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Dataset> {
     read_stream(file, path.to_path_buf(), &options)
 }
 
-pub(crate) fn read_stream<'r>(reader: impl Read + 'r, name: PathBuf, options: &ReadOptions) -> Result<Dataset> {
+pub(crate) fn read_stream<'r>(
+    reader: impl Read + 'r,
+    name: PathBuf,
+    options: &ReadOptions,
+) -> Result<Dataset> {
     let mut buffered = BufReader::with_capacity(1 << 16, reader);
     let head = buffered.fill_buf().map_err(|e| Error::io(&name, e))?;
     if head.is_empty() {
-        return Err(Error::invalid_input(Location::file(&name), "the file is empty: no baskets to read"));
+        return Err(Error::invalid_input(
+            Location::file(&name),
+            "the file is empty: no baskets to read",
+        ));
     }
     let gzip = head.starts_with(&[0x1f, 0x8b]);
     let mut source: Box<dyn BufRead + 'r> = if gzip {
-        Box::new(BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(buffered)))
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::read::MultiGzDecoder::new(buffered),
+        ))
     } else {
         Box::new(buffered)
     };
@@ -132,7 +162,10 @@ pub(crate) fn read_stream<'r>(reader: impl Read + 'r, name: PathBuf, options: &R
         Format::Long => read_long_csv(source, &name, options)?,
     };
     if data.baskets.is_empty() {
-        return Err(Error::invalid_input(Location::file(&name), "the file holds no baskets"));
+        return Err(Error::invalid_input(
+            Location::file(&name),
+            "the file holds no baskets",
+        ));
     }
     data.recode_by_frequency();
     Ok(data)
@@ -152,19 +185,30 @@ fn read_fimi(source: &mut dyn BufRead, name: &Path) -> Result<Dataset> {
     let mut line_no = 0u64;
     loop {
         line.clear();
-        if source.read_until(b'\n', &mut line).map_err(|e| io_error(name, e))? == 0 {
+        if source
+            .read_until(b'\n', &mut line)
+            .map_err(|e| io_error(name, e))?
+            == 0
+        {
             break;
         }
         line_no += 1;
         basket.clear();
-        let mut field = 0u64;
-        for token in line.split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')).filter(|t| !t.is_empty()) {
-            field += 1;
+        let tokens = line
+            .split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            .filter(|t| !t.is_empty());
+        for (field, token) in (1u64..).zip(tokens) {
             let value = parse_item(token).ok_or_else(|| {
                 let at = Location::file(name).line(line_no).column(field);
                 match std::str::from_utf8(token) {
-                    Ok(text) => Error::invalid_input(at, format!("FIMI items are non-negative integers, found '{text}'")),
-                    Err(_) => Error::invalid_input(at, "the line is not valid UTF-8 (FIMI items are integers)"),
+                    Ok(text) => Error::invalid_input(
+                        at,
+                        format!("FIMI items are non-negative integers, found '{text}'"),
+                    ),
+                    Err(_) => Error::invalid_input(
+                        at,
+                        "the line is not valid UTF-8 (FIMI items are integers)",
+                    ),
                 }
             })?;
             let next = ids.len() as ItemId;
@@ -177,7 +221,11 @@ fn read_fimi(source: &mut dyn BufRead, name: &Path) -> Result<Dataset> {
         builder.push(&mut basket);
     }
     let items = ItemDictionary::from_labels(values.iter().map(u64::to_string))?;
-    Ok(Dataset { baskets: builder.finish_with_items(items.len()), items, keys: None })
+    Ok(Dataset {
+        baskets: builder.finish_with_items(items.len()),
+        items,
+        keys: None,
+    })
 }
 
 fn parse_item(token: &[u8]) -> Option<u64> {
@@ -196,7 +244,11 @@ fn parse_item(token: &[u8]) -> Option<u64> {
 }
 
 fn csv_reader<R: Read>(source: R, delimiter: u8, headers: bool) -> csv::Reader<R> {
-    csv::ReaderBuilder::new().delimiter(delimiter).has_headers(headers).flexible(true).from_reader(source)
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(headers)
+        .flexible(true)
+        .from_reader(source)
 }
 
 fn csv_error(name: &Path, e: csv::Error) -> Error {
@@ -211,13 +263,24 @@ fn csv_error(name: &Path, e: csv::Error) -> Error {
     }
 }
 
-fn field_str<'a>(record: &'a csv::ByteRecord, index: usize, name: &Path, header: Option<&str>) -> Result<&'a str> {
+fn field_str<'a>(
+    record: &'a csv::ByteRecord,
+    index: usize,
+    name: &Path,
+    header: Option<&str>,
+) -> Result<&'a str> {
     let bytes = record.get(index).unwrap_or_default();
     std::str::from_utf8(bytes).map_err(|e| {
         let mut at = Location::file(name).column(index as u64 + 1);
         at.line = record.position().map(|p| p.line());
         at.column_name = header.map(str::to_owned);
-        Error::invalid_input(at, format!("the field is not valid UTF-8 (bad byte at offset {})", e.valid_up_to()))
+        Error::invalid_input(
+            at,
+            format!(
+                "the field is not valid UTF-8 (bad byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
     })
 }
 
@@ -227,7 +290,10 @@ fn read_basket_csv(source: impl Read, name: &Path, delimiter: u8) -> Result<Data
     let mut builder = BasketBuilder::default();
     let mut record = csv::ByteRecord::new();
     let mut basket = Vec::new();
-    while reader.read_byte_record(&mut record).map_err(|e| csv_error(name, e))? {
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(name, e))?
+    {
         basket.clear();
         for index in 0..record.len() {
             let label = field_str(&record, index, name, None)?;
@@ -237,7 +303,11 @@ fn read_basket_csv(source: impl Read, name: &Path, delimiter: u8) -> Result<Data
         }
         builder.push(&mut basket);
     }
-    Ok(Dataset { baskets: builder.finish_with_items(items.len()), items, keys: None })
+    Ok(Dataset {
+        baskets: builder.finish_with_items(items.len()),
+        items,
+        keys: None,
+    })
 }
 
 fn read_long_csv(source: impl Read, name: &Path, options: &ReadOptions) -> Result<Dataset> {
@@ -252,18 +322,27 @@ fn read_long_csv(source: impl Read, name: &Path, options: &ReadOptions) -> Resul
         headers.iter().position(|h| h == column).ok_or_else(|| {
             Error::invalid_input(
                 Location::file(name).line(1).column_name(column),
-                format!("no column '{column}' in the header; the columns are: {}", headers.join(", ")),
+                format!(
+                    "no column '{column}' in the header; the columns are: {}",
+                    headers.join(", ")
+                ),
             )
         })
     };
     if options.basket_columns.is_empty() {
-        return Err(Error::invalid_parameter("basket_column", "long data needs the basket column(s) named"));
+        return Err(Error::invalid_parameter(
+            "basket_column",
+            "long data needs the basket column(s) named",
+        ));
     }
-    let item_name = options
-        .item_column
-        .as_deref()
-        .ok_or_else(|| Error::invalid_parameter("item_column", "long data needs the item column named"))?;
-    let basket_cols: Vec<usize> = options.basket_columns.iter().map(|c| find(c)).collect::<Result<_>>()?;
+    let item_name = options.item_column.as_deref().ok_or_else(|| {
+        Error::invalid_parameter("item_column", "long data needs the item column named")
+    })?;
+    let basket_cols: Vec<usize> = options
+        .basket_columns
+        .iter()
+        .map(|c| find(c))
+        .collect::<Result<_>>()?;
     let item_col = find(item_name)?;
     let customer_col = options.customer_column.as_deref().map(find).transpose()?;
     let time_col = options.time_column.as_deref().map(find).transpose()?;
@@ -278,11 +357,16 @@ fn read_long_csv(source: impl Read, name: &Path, options: &ReadOptions) -> Resul
     let (mut basket_ids, mut item_ids) = (Vec::new(), Vec::new());
     let mut record = csv::ByteRecord::new();
     let mut key = String::new();
-    while reader.read_byte_record(&mut record).map_err(|e| csv_error(name, e))? {
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(name, e))?
+    {
         let required = |index: usize| -> Result<&str> {
             let value = field_str(&record, index, name, Some(&headers[index]))?;
             if value.is_empty() {
-                let mut at = Location::file(name).column(index as u64 + 1).column_name(&headers[index]);
+                let mut at = Location::file(name)
+                    .column(index as u64 + 1)
+                    .column_name(&headers[index]);
                 at.line = record.position().map(|p| p.line());
                 return Err(Error::invalid_input(at, "the field is empty"));
             }
@@ -315,5 +399,9 @@ fn read_long_csv(source: impl Read, name: &Path, options: &ReadOptions) -> Resul
         item_ids.push(item);
     }
     let baskets = Baskets::from_pairs(&basket_ids, &item_ids)?;
-    Ok(Dataset { baskets, items, keys: Some(keys) })
+    Ok(Dataset {
+        baskets,
+        items,
+        keys: Some(keys),
+    })
 }

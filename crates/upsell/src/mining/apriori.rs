@@ -24,7 +24,9 @@ impl Trie {
         let mut child = vec![Vec::new(); size.saturating_sub(1)];
         let mut previous: Option<&[u32]> = None;
         for candidate in candidates.chunks_exact(size) {
-            let common = previous.map_or(0, |p| p.iter().zip(candidate).take_while(|(a, b)| a == b).count());
+            let common = previous.map_or(0, |p| {
+                p.iter().zip(candidate).take_while(|(a, b)| a == b).count()
+            });
             for d in common..size {
                 if d + 1 < size {
                     let start = item[d + 1].len() as u32;
@@ -41,8 +43,17 @@ impl Trie {
         Trie { size, item, child }
     }
 
-    /// Adds `weight` to every candidate (leaf) in `lo..hi` at depth `d` contained in `basket`.
-    fn count(&self, d: usize, lo: usize, hi: usize, basket: &[u32], weight: u32, counts: &mut [u32], base: usize) {
+    /// Adds `weight` to every candidate (leaf) in `range` at depth `d` contained in `basket`.
+    fn count(
+        &self,
+        d: usize,
+        range: std::ops::Range<usize>,
+        basket: &[u32],
+        weight: u32,
+        counts: &mut [u32],
+        base: usize,
+    ) {
+        let (lo, hi) = (range.start, range.end);
         let items = &self.item[d];
         let need = self.size - d;
         let (mut i, mut p) = (lo, 0);
@@ -57,7 +68,7 @@ impl Trie {
                     counts[i - base] += weight;
                 } else {
                     let (clo, chi) = (self.child[d][i] as usize, self.child[d][i + 1] as usize);
-                    self.count(d + 1, clo, chi, &basket[p + 1..], weight, counts, base);
+                    self.count(d + 1, clo..chi, &basket[p + 1..], weight, counts, base);
                 }
                 i += 1;
                 p += 1;
@@ -66,12 +77,20 @@ impl Trie {
     }
 }
 
-pub(crate) fn mine(prepared: &Prepared, bounds: Bounds, budget: &Budget<'_>, runner: &Runner) -> Result<Vec<Part>> {
+pub(crate) fn mine(
+    prepared: &Prepared,
+    bounds: Bounds,
+    budget: &Budget<'_>,
+    runner: &Runner,
+) -> Result<Vec<Part>> {
     let mut sink = Sink::new(prepared, bounds, budget);
     sink.emit_universal(prepared.baskets);
     let first = prepared.first_code();
     let mut level: Vec<u32> = (first..prepared.item_count() as u32).collect();
-    let mut counts: Vec<u32> = level.iter().map(|&i| prepared.item_counts[i as usize]).collect();
+    let mut counts: Vec<u32> = level
+        .iter()
+        .map(|&i| prepared.item_counts[i as usize])
+        .collect();
     let mut size = 1;
     budget.branches(bounds.max_len.min(prepared.item_count()) as u64);
     while !level.is_empty() && !sink.stopped() {
@@ -107,14 +126,23 @@ fn candidates(level: &[u32], size: usize, sink: &Sink<'_>) -> Vec<u32> {
     let mut subset = Vec::with_capacity(size);
     let mut start = 0;
     while start < sets.len() && !sink.stopped() {
-        let group = sets[start..].iter().take_while(|s| s[..size - 1] == sets[start][..size - 1]).count();
+        let group = sets[start..]
+            .iter()
+            .take_while(|s| s[..size - 1] == sets[start][..size - 1])
+            .count();
         for a in start..start + group {
             'pairs: for b in a + 1..start + group {
                 let last = sets[b][size - 1];
                 // Dropping the last or second-to-last item gives `a` or `b`: check the others.
                 for drop in 0..size.saturating_sub(1) {
                     subset.clear();
-                    subset.extend(sets[a].iter().enumerate().filter(|&(k, _)| k != drop).map(|(_, &v)| v));
+                    subset.extend(
+                        sets[a]
+                            .iter()
+                            .enumerate()
+                            .filter(|&(k, _)| k != drop)
+                            .map(|(_, &v)| v),
+                    );
                     subset.push(last);
                     if sets.binary_search(&subset.as_slice()).is_err() {
                         continue 'pairs;
@@ -145,7 +173,7 @@ fn count(candidates: &[u32], size: usize, prepared: &Prepared, runner: &Runner) 
         }
         node
     };
-    let tasks = (roots).min(64).max(1);
+    let tasks = roots.clamp(1, 64);
     let target = total.div_ceil(tasks);
     let mut cuts = vec![0usize];
     for r in 1..roots {
@@ -160,12 +188,15 @@ fn count(candidates: &[u32], size: usize, prepared: &Prepared, runner: &Runner) 
         || (),
         |_, k| {
             let (lo, hi) = ranges[k];
-            let (base, end) = (leaf_start(lo), if hi == roots { total } else { leaf_start(hi) });
+            let (base, end) = (
+                leaf_start(lo),
+                if hi == roots { total } else { leaf_start(hi) },
+            );
             let mut counts = vec![0u32; end - base];
             for t in 0..prepared.len() {
                 let basket = prepared.basket(t);
                 if basket.len() >= size {
-                    trie.count(0, lo, hi, basket, prepared.weights[t], &mut counts, base);
+                    trie.count(0, lo..hi, basket, prepared.weights[t], &mut counts, base);
                 }
             }
             counts

@@ -24,7 +24,8 @@ struct Bits(Vec<u64>);
 impl Tids for Bits {
     fn intersect(&self, other: &Self, out: &mut Self) -> u32 {
         out.0.clear();
-        out.0.extend(self.0.iter().zip(&other.0).map(|(a, b)| a & b));
+        out.0
+            .extend(self.0.iter().zip(&other.0).map(|(a, b)| a & b));
         out.0.iter().map(|w| w.count_ones()).sum()
     }
 
@@ -39,7 +40,12 @@ struct Extension<T> {
     count: u32,
 }
 
-pub(crate) fn mine(prepared: &Prepared, bounds: Bounds, budget: &Budget<'_>, runner: &Runner) -> Result<Vec<Part>> {
+pub(crate) fn mine(
+    prepared: &Prepared,
+    bounds: Bounds,
+    budget: &Budget<'_>,
+    runner: &Runner,
+) -> Result<Vec<Part>> {
     let items = prepared.item_count();
     let first = prepared.first_code() as usize;
     let mut lists: Vec<Vec<u32>> = vec![Vec::new(); items];
@@ -60,7 +66,11 @@ pub(crate) fn mine(prepared: &Prepared, bounds: Bounds, budget: &Budget<'_>, run
                 for &t in &lists[i] {
                     bits[t as usize / 64] |= 1 << (t % 64);
                 }
-                Extension { item: i as u32, tids: Bits(bits), count: prepared.item_counts[i] }
+                Extension {
+                    item: i as u32,
+                    tids: Bits(bits),
+                    count: prepared.item_counts[i],
+                }
             })
             .collect();
         run(top, prepared, bounds, budget, runner)
@@ -98,7 +108,13 @@ fn deliver(
             let item = items - 1 - b;
             let mut sink = Sink::new(prepared, bounds, budget);
             if !sink.stopped() {
-                state.node(prepared, item as u32, &lists[item - first], prepared.item_counts[item], &mut sink);
+                state.node(
+                    prepared,
+                    item as u32,
+                    &lists[item - first],
+                    prepared.item_counts[item],
+                    &mut sink,
+                );
             }
             budget.branch_done();
             sink.finish()
@@ -119,7 +135,14 @@ struct Deliverer {
 }
 
 impl Deliverer {
-    fn node(&mut self, prepared: &Prepared, item: u32, baskets: &[u32], count: u32, sink: &mut Sink<'_>) {
+    fn node(
+        &mut self,
+        prepared: &Prepared,
+        item: u32,
+        baskets: &[u32],
+        count: u32,
+        sink: &mut Sink<'_>,
+    ) {
         self.prefix.push(item);
         let mark = self.pex.len();
         let mut children = Vec::new();
@@ -147,7 +170,11 @@ impl Deliverer {
                     self.perfect[other as usize] = true;
                     self.buckets[other as usize].clear();
                 } else if found >= prepared.min_count {
-                    children.push((other, std::mem::take(&mut self.buckets[other as usize]), found));
+                    children.push((
+                        other,
+                        std::mem::take(&mut self.buckets[other as usize]),
+                        found,
+                    ));
                 } else {
                     self.buckets[other as usize].clear();
                 }
@@ -180,7 +207,9 @@ fn run<T: Tids>(
     universal.emit_universal(prepared.baskets);
     let mut parts = vec![universal.finish()];
     budget.branches(top.len() as u64);
-    let context = Context { min_count: prepared.min_count };
+    let context = Context {
+        min_count: prepared.min_count,
+    };
     parts.extend(runner.map(
         top.len(),
         || (Vec::new(), Vec::new()),
@@ -222,7 +251,11 @@ impl Context {
             if count == head.count {
                 pex.push(other.item);
             } else if count >= self.min_count {
-                children.push(Extension { item: other.item, tids: std::mem::replace(&mut scratch, T::empty()), count });
+                children.push(Extension {
+                    item: other.item,
+                    tids: std::mem::replace(&mut scratch, T::empty()),
+                    count,
+                });
             }
         }
         sink.emit(prefix, pex, head.count);

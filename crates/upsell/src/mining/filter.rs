@@ -12,7 +12,11 @@ use super::{Itemsets, Target};
 /// drops sets above `max_len`.
 pub(crate) fn closed_or_maximal(all: Itemsets, target: Target, max_len: Option<usize>) -> Itemsets {
     let (baskets, min_count) = (all.baskets(), all.min_count());
-    let index: FxHashMap<&[u32], usize> = all.iter().enumerate().map(|(k, (set, _))| (set, k)).collect();
+    let index: FxHashMap<&[u32], usize> = all
+        .iter()
+        .enumerate()
+        .map(|(k, (set, _))| (set, k))
+        .collect();
     let mut keep = vec![true; all.len()];
     let mut subset = Vec::new();
     for (set, count) in all.iter() {

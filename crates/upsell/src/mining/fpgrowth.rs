@@ -37,7 +37,12 @@ struct Tree {
 impl Tree {
     fn reset(&mut self, items: usize) {
         self.nodes.clear();
-        self.nodes.push(Node { item: NONE, count: 0, parent: NONE, next: NONE });
+        self.nodes.push(Node {
+            item: NONE,
+            count: 0,
+            parent: NONE,
+            next: NONE,
+        });
         self.head.clear();
         self.head.resize(items, NONE);
         self.support.clear();
@@ -51,7 +56,11 @@ impl Tree {
         stack.clear();
         let mut previous: &[u32] = &[];
         for (path, weight) in paths {
-            let common = previous.iter().zip(path).take_while(|(a, b)| a == b).count();
+            let common = previous
+                .iter()
+                .zip(path)
+                .take_while(|(a, b)| a == b)
+                .count();
             stack.truncate(common);
             for &n in &stack {
                 self.nodes[n as usize].count += weight;
@@ -59,7 +68,12 @@ impl Tree {
             let mut parent = stack.last().copied().unwrap_or(0);
             for &item in &path[common..] {
                 let n = self.nodes.len() as u32;
-                self.nodes.push(Node { item, count: weight, parent, next: self.head[item as usize] });
+                self.nodes.push(Node {
+                    item,
+                    count: weight,
+                    parent,
+                    next: self.head[item as usize],
+                });
                 self.head[item as usize] = n;
                 stack.push(n);
                 parent = n;
@@ -74,7 +88,11 @@ impl Tree {
 
     /// Whether every node has at most one child (nodes then form a chain in creation order).
     fn is_single_path(&self) -> bool {
-        self.nodes.iter().enumerate().skip(1).all(|(n, node)| node.parent as usize == n - 1)
+        self.nodes
+            .iter()
+            .enumerate()
+            .skip(1)
+            .all(|(n, node)| node.parent as usize == n - 1)
     }
 }
 
@@ -142,14 +160,23 @@ impl Worker {
     }
 }
 
-pub(crate) fn mine(prepared: &Prepared, bounds: Bounds, budget: &Budget<'_>, runner: &Runner) -> Result<Vec<Part>> {
+pub(crate) fn mine(
+    prepared: &Prepared,
+    bounds: Bounds,
+    budget: &Budget<'_>,
+    runner: &Runner,
+) -> Result<Vec<Part>> {
     let items = prepared.item_count();
     let first = prepared.first_code() as usize;
     let mut top = Tree::default();
     top.reset(items);
     top.global = (0..items as u32).collect();
     top.build((0..prepared.len()).map(|k| (prepared.basket(k), prepared.weights[k])));
-    let depth = (0..prepared.len()).map(|k| prepared.basket(k).len()).max().unwrap_or(0) + 1;
+    let depth = (0..prepared.len())
+        .map(|k| prepared.basket(k).len())
+        .max()
+        .unwrap_or(0)
+        + 1;
 
     let mut universal = Sink::new(prepared, bounds, budget);
     universal.emit_universal(prepared.baskets);
@@ -163,8 +190,23 @@ pub(crate) fn mine(prepared: &Prepared, bounds: Bounds, budget: &Budget<'_>, run
         |worker, b| {
             let mut sink = Sink::new(prepared, bounds, budget);
             if !sink.stopped() {
-                let Worker { counts, touched, local, levels, prefix, pex, min_count } = worker;
-                let mut scratch = Scratch { counts, touched, local, prefix, pex, min_count: *min_count };
+                let Worker {
+                    counts,
+                    touched,
+                    local,
+                    levels,
+                    prefix,
+                    pex,
+                    min_count,
+                } = worker;
+                let mut scratch = Scratch {
+                    counts,
+                    touched,
+                    local,
+                    prefix,
+                    pex,
+                    min_count: *min_count,
+                };
                 step(&top, items - 1 - b, levels, &mut scratch, &mut sink);
             }
             budget.branch_done();
@@ -197,8 +239,16 @@ fn grow(tree: &Tree, levels: &mut [Level], scratch: &mut Scratch<'_>, sink: &mut
 }
 
 /// Reports prefix + `item` and recurses into its conditional tree.
-fn step(tree: &Tree, item: usize, levels: &mut [Level], scratch: &mut Scratch<'_>, sink: &mut Sink<'_>) {
-    let Some((level, deeper)) = levels.split_first_mut() else { return };
+fn step(
+    tree: &Tree,
+    item: usize,
+    levels: &mut [Level],
+    scratch: &mut Scratch<'_>,
+    sink: &mut Sink<'_>,
+) {
+    let Some((level, deeper)) = levels.split_first_mut() else {
+        return;
+    };
     scratch.prefix.push(tree.global[item]);
     let mark = scratch.pex.len();
     let has_child = conditional(tree, item, level, scratch);
@@ -284,14 +334,22 @@ fn conditional(tree: &Tree, item: usize, level: &mut Level, scratch: &mut Scratc
     paths.sort();
     conditional.reset(conditional.global.len());
     let paths = &level.paths;
-    conditional.build(paths.order.iter().map(|&k| (paths.path(k as usize), paths.weights[k as usize])));
+    conditional.build(
+        paths
+            .order
+            .iter()
+            .map(|&k| (paths.path(k as usize), paths.weights[k as usize])),
+    );
     true
 }
 
 /// All itemsets of a chain: choosing node `i` as the deepest gives its count to any subset of the
 /// nodes above it.
 fn single_path(tree: &Tree, scratch: &mut Scratch<'_>, sink: &mut Sink<'_>) {
-    let chain: Vec<(u32, u32)> = tree.nodes[1..].iter().map(|n| (tree.global[n.item as usize], n.count)).collect();
+    let chain: Vec<(u32, u32)> = tree.nodes[1..]
+        .iter()
+        .map(|n| (tree.global[n.item as usize], n.count))
+        .collect();
     for (i, &(item, count)) in chain.iter().enumerate() {
         scratch.prefix.push(item);
         subsets(&chain[..i], count, scratch, sink);

@@ -64,7 +64,10 @@ impl std::str::FromStr for Algorithm {
             "fpgrowth" => Ok(Algorithm::FpGrowth),
             "eclat" => Ok(Algorithm::Eclat),
             "apriori" => Ok(Algorithm::Apriori),
-            _ => Err(Error::invalid_parameter("algorithm", format!("'{s}' is not one of auto, fpgrowth, eclat, apriori"))),
+            _ => Err(Error::invalid_parameter(
+                "algorithm",
+                format!("'{s}' is not one of auto, fpgrowth, eclat, apriori"),
+            )),
         }
     }
 }
@@ -96,7 +99,10 @@ impl std::str::FromStr for Target {
             "all" | "frequent" => Ok(Target::All),
             "closed" => Ok(Target::Closed),
             "maximal" => Ok(Target::Maximal),
-            _ => Err(Error::invalid_parameter("target", format!("'{s}' is not one of all, closed, maximal"))),
+            _ => Err(Error::invalid_parameter(
+                "target",
+                format!("'{s}' is not one of all, closed, maximal"),
+            )),
         }
     }
 }
@@ -166,15 +172,24 @@ impl MiningOptions {
             if max_len < self.min_len {
                 return Err(Error::invalid_parameter(
                     "max_len",
-                    format!("max_len ({max_len}) is smaller than min_len ({})", self.min_len),
+                    format!(
+                        "max_len ({max_len}) is smaller than min_len ({})",
+                        self.min_len
+                    ),
                 ));
             }
         }
         if self.threads == Some(0) {
-            return Err(Error::invalid_parameter("threads", "must be at least 1 (or unset for all cores)"));
+            return Err(Error::invalid_parameter(
+                "threads",
+                "must be at least 1 (or unset for all cores)",
+            ));
         }
         if self.max_itemsets == Some(0) {
-            return Err(Error::invalid_parameter("max_itemsets", "must be at least 1 (or unset for no limit)"));
+            return Err(Error::invalid_parameter(
+                "max_itemsets",
+                "must be at least 1 (or unset for no limit)",
+            ));
         }
         Ok(())
     }
@@ -199,9 +214,75 @@ pub struct Itemsets {
     counts: Vec<u64>,
     baskets: u64,
     min_count: u64,
+    target: Target,
 }
 
 impl Itemsets {
+    /// Itemsets given as flat arrays (as [`Itemsets::items`], [`Itemsets::offsets`] and
+    /// [`Itemsets::counts`] return them), for results mined elsewhere or read back from a file.
+    ///
+    /// `target` says what the collection holds, which decides what can be derived from it: rules
+    /// need `All` (every frequent subset present) or `Closed` (subset counts follow from closures).
+    /// The items of each set are sorted; a set must not repeat an item.
+    ///
+    /// ```
+    /// use upsell::mining::{Itemsets, Target};
+    /// let sets = Itemsets::from_arrays(vec![0, 1, 0, 1], vec![0, 1, 2, 4], vec![3, 2, 2], 4, Target::All)?;
+    /// assert_eq!(sets.get(2), Some((&[0, 1][..], 2)));
+    /// assert!(Itemsets::from_arrays(vec![1, 1], vec![0, 2], vec![1], 4, Target::All).is_err());
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn from_arrays(
+        mut items: Vec<ItemId>,
+        offsets: Vec<usize>,
+        counts: Vec<u64>,
+        baskets: u64,
+        target: Target,
+    ) -> Result<Self> {
+        let bad = |message: String| Err(Error::invalid_input(crate::Location::memory(), message));
+        if offsets.len() != counts.len() + 1
+            || offsets.first() != Some(&0)
+            || offsets.last() != Some(&items.len())
+        {
+            return bad(format!(
+                "offsets must start at 0, end at the number of items ({}) and have one more entry than counts ({}); got {} offsets",
+                items.len(),
+                counts.len(),
+                offsets.len()
+            ));
+        }
+        for (k, w) in offsets.windows(2).enumerate() {
+            if w[0] > w[1] {
+                return bad(format!("offsets decrease at itemset {k}"));
+            }
+            let set = &mut items[w[0]..w[1]];
+            set.sort_unstable();
+            if set.windows(2).any(|p| p[0] == p[1]) {
+                return bad(format!("itemset {k} repeats an item"));
+            }
+            if counts[k] > baskets {
+                return bad(format!(
+                    "itemset {k} has count {} above the number of baskets {baskets}",
+                    counts[k]
+                ));
+            }
+        }
+        let min_count = counts.iter().copied().min().unwrap_or(0);
+        Ok(Itemsets {
+            items,
+            offsets,
+            counts,
+            baskets,
+            min_count,
+            target,
+        })
+    }
+
+    /// What the collection holds: every frequent itemset, or only the closed or maximal ones.
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
     /// The number of itemsets.
     pub fn len(&self) -> usize {
         self.counts.len()
@@ -215,12 +296,18 @@ impl Itemsets {
     /// Itemset `index` and its count.
     pub fn get(&self, index: usize) -> Option<(&[ItemId], u64)> {
         let count = *self.counts.get(index)?;
-        Some((&self.items[self.offsets[index]..self.offsets[index + 1]], count))
+        Some((
+            &self.items[self.offsets[index]..self.offsets[index + 1]],
+            count,
+        ))
     }
 
     /// Every itemset with its count.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&[ItemId], u64)> + '_ {
-        self.offsets.windows(2).zip(&self.counts).map(|(w, &c)| (&self.items[w[0]..w[1]], c))
+        self.offsets
+            .windows(2)
+            .zip(&self.counts)
+            .map(|(w, &c)| (&self.items[w[0]..w[1]], c))
     }
 
     /// All itemsets' items back to back.
@@ -251,7 +338,11 @@ impl Itemsets {
     /// Itemset `index`'s support: its count over the number of baskets.
     pub fn support(&self, index: usize) -> Option<f64> {
         let count = *self.counts.get(index)?;
-        Some(if self.baskets == 0 { 0.0 } else { count as f64 / self.baskets as f64 })
+        Some(if self.baskets == 0 {
+            0.0
+        } else {
+            count as f64 / self.baskets as f64
+        })
     }
 
     /// Sorts itemsets by size, then item ids: a canonical order for comparing results.
@@ -270,7 +361,12 @@ impl Itemsets {
     pub fn sort_canonical(&mut self) {
         let mut order: Vec<usize> = (0..self.len()).collect();
         let set = |k: usize| &self.items[self.offsets[k]..self.offsets[k + 1]];
-        order.sort_unstable_by(|&a, &b| set(a).len().cmp(&set(b).len()).then_with(|| set(a).cmp(set(b))));
+        order.sort_unstable_by(|&a, &b| {
+            set(a)
+                .len()
+                .cmp(&set(b).len())
+                .then_with(|| set(a).cmp(set(b)))
+        });
         let mut items = Vec::with_capacity(self.items.len());
         let mut offsets = Vec::with_capacity(self.offsets.len());
         offsets.push(0);
@@ -284,10 +380,27 @@ impl Itemsets {
         self.counts = counts;
     }
 
-    pub(crate) fn from_parts(items: Vec<ItemId>, offsets: Vec<usize>, counts: Vec<u64>, baskets: u64, min_count: u64) -> Self {
-        Itemsets { items, offsets, counts, baskets, min_count }
+    pub(crate) fn from_parts(
+        items: Vec<ItemId>,
+        offsets: Vec<usize>,
+        counts: Vec<u64>,
+        baskets: u64,
+        min_count: u64,
+    ) -> Self {
+        Itemsets {
+            items,
+            offsets,
+            counts,
+            baskets,
+            min_count,
+            target: Target::All,
+        }
     }
 
+    pub(crate) fn with_target(mut self, target: Target) -> Self {
+        self.target = target;
+        self
+    }
 }
 
 /// Mines the frequent itemsets of `baskets`.
@@ -310,7 +423,11 @@ pub fn mine(baskets: &Baskets, options: &MiningOptions) -> Result<Itemsets> {
 /// assert_eq!(err.kind(), ErrorKind::Cancelled);
 /// # Ok::<(), upsell::Error>(())
 /// ```
-pub fn mine_with(baskets: &Baskets, options: &MiningOptions, control: &Control) -> Result<Itemsets> {
+pub fn mine_with(
+    baskets: &Baskets,
+    options: &MiningOptions,
+    control: &Control,
+) -> Result<Itemsets> {
     options.validate()?;
     let min_count = options.min_support.to_count(baskets.len() as u64)?;
     control.check()?;
@@ -318,7 +435,10 @@ pub fn mine_with(baskets: &Baskets, options: &MiningOptions, control: &Control) 
     let derived = options.target != Target::All;
     let bounds = sink::Bounds {
         min_len: options.min_len,
-        max_len: options.max_len.map(|m| if derived { m + 1 } else { m }).unwrap_or(usize::MAX),
+        max_len: options
+            .max_len
+            .map(|m| if derived { m + 1 } else { m })
+            .unwrap_or(usize::MAX),
     };
     let prepared = prepare::Prepared::new(baskets, min_count)?;
     let algorithm = match options.algorithm {
@@ -336,6 +456,6 @@ pub fn mine_with(baskets: &Baskets, options: &MiningOptions, control: &Control) 
     let itemsets = sink::assemble(parts, &prepared, baskets.len() as u64, min_count);
     Ok(match options.target {
         Target::All => itemsets,
-        target => filter::closed_or_maximal(itemsets, target, options.max_len),
+        target => filter::closed_or_maximal(itemsets, target, options.max_len).with_target(target),
     })
 }

@@ -29,7 +29,11 @@ pub fn mine(baskets: &Baskets, options: &MiningOptions) -> Result<Itemsets> {
     let frequencies = baskets.item_frequencies();
     let mut counts: FxHashMap<Vec<ItemId>, u64> = FxHashMap::default();
     for basket in baskets.iter() {
-        let frequent: Vec<ItemId> = basket.iter().copied().filter(|&i| frequencies[i as usize] >= min_count).collect();
+        let frequent: Vec<ItemId> = basket
+            .iter()
+            .copied()
+            .filter(|&i| frequencies[i as usize] >= min_count)
+            .collect();
         if frequent.len() > MAX_BASKET {
             return Err(Error::LimitExceeded {
                 what: "frequent items in one basket (naive miner)",
@@ -38,19 +42,24 @@ pub fn mine(baskets: &Baskets, options: &MiningOptions) -> Result<Itemsets> {
             });
         }
         for mask in 1u32..(1 << frequent.len()) {
-            let subset: Vec<ItemId> = (0..frequent.len()).filter(|b| mask >> b & 1 == 1).map(|b| frequent[b]).collect();
+            let subset: Vec<ItemId> = (0..frequent.len())
+                .filter(|b| mask >> b & 1 == 1)
+                .map(|b| frequent[b])
+                .collect();
             *counts.entry(subset).or_insert(0) += 1;
         }
     }
     counts.retain(|_, &mut c| c >= min_count);
     let keep = |set: &Vec<ItemId>, count: u64| -> bool {
         let supersets = || {
-            (0..frequencies.len() as ItemId).filter(|i| !set.contains(i)).filter_map(|i| {
-                let mut bigger = set.clone();
-                bigger.push(i);
-                bigger.sort_unstable();
-                counts.get(&bigger).copied()
-            })
+            (0..frequencies.len() as ItemId)
+                .filter(|i| !set.contains(i))
+                .filter_map(|i| {
+                    let mut bigger = set.clone();
+                    bigger.push(i);
+                    bigger.sort_unstable();
+                    counts.get(&bigger).copied()
+                })
         };
         match options.target {
             Target::All => true,
@@ -74,5 +83,11 @@ pub fn mine(baskets: &Baskets, options: &MiningOptions) -> Result<Itemsets> {
         offsets.push(items.len());
         result_counts.push(count);
     }
-    Ok(Itemsets::from_parts(items, offsets, result_counts, n, min_count))
+    Ok(Itemsets::from_parts(
+        items,
+        offsets,
+        result_counts,
+        n,
+        min_count,
+    ))
 }

@@ -39,21 +39,37 @@ impl Prepared {
             });
         }
         let frequencies = baskets.item_frequencies();
-        let mut frequent: Vec<ItemId> =
-            (0..frequencies.len() as ItemId).filter(|&i| frequencies[i as usize] >= min_count).collect();
-        frequent.sort_by(|&a, &b| frequencies[b as usize].cmp(&frequencies[a as usize]).then(a.cmp(&b)));
+        let mut frequent: Vec<ItemId> = (0..frequencies.len() as ItemId)
+            .filter(|&i| frequencies[i as usize] >= min_count)
+            .collect();
+        frequent.sort_by(|&a, &b| {
+            frequencies[b as usize]
+                .cmp(&frequencies[a as usize])
+                .then(a.cmp(&b))
+        });
         let mut code = vec![u32::MAX; frequencies.len()];
         for (c, &item) in frequent.iter().enumerate() {
             code[item as usize] = c as u32;
         }
-        let item_counts: Vec<u32> = frequent.iter().map(|&i| frequencies[i as usize] as u32).collect();
-        let universal_len = item_counts.iter().take_while(|&&c| u64::from(c) == n).count() as u32;
+        let item_counts: Vec<u32> = frequent
+            .iter()
+            .map(|&i| frequencies[i as usize] as u32)
+            .collect();
+        let universal_len = item_counts
+            .iter()
+            .take_while(|&&c| u64::from(c) == n)
+            .count() as u32;
 
         let mut items = Vec::with_capacity(baskets.items().len());
         let mut offsets = vec![0usize];
         for basket in baskets.iter() {
             let start = items.len();
-            items.extend(basket.iter().map(|&i| code[i as usize]).filter(|&c| c != u32::MAX && c >= universal_len));
+            items.extend(
+                basket
+                    .iter()
+                    .map(|&i| code[i as usize])
+                    .filter(|&c| c != u32::MAX && c >= universal_len),
+            );
             if items.len() > start {
                 items[start..].sort_unstable();
                 offsets.push(items.len());

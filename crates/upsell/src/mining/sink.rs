@@ -23,7 +23,12 @@ pub(crate) struct Budget<'a> {
 
 impl<'a> Budget<'a> {
     pub fn new(max: Option<u64>, control: &'a Control) -> Self {
-        Budget { max: max.unwrap_or(u64::MAX), emitted: AtomicU64::new(0), exceeded: AtomicBool::new(false), control }
+        Budget {
+            max: max.unwrap_or(u64::MAX),
+            emitted: AtomicU64::new(0),
+            exceeded: AtomicBool::new(false),
+            control,
+        }
     }
 
     /// Whether workers should stop: the budget is spent or the caller cancelled.
@@ -85,7 +90,15 @@ const FLUSH_EVERY: u64 = 1 << 12;
 
 impl<'a> Sink<'a> {
     pub fn new(prepared: &'a Prepared, bounds: Bounds, budget: &'a Budget<'a>) -> Self {
-        Sink { part: Part::default(), budget, bounds, universal: &prepared.universal, pending: 0, pool: Vec::new(), buffer: Vec::new() }
+        Sink {
+            part: Part::default(),
+            budget,
+            bounds,
+            universal: &prepared.universal,
+            pending: 0,
+            pool: Vec::new(),
+            buffer: Vec::new(),
+        }
     }
 
     #[inline]
@@ -106,7 +119,10 @@ impl<'a> Sink<'a> {
             self.push(prefix, count);
             return;
         }
-        let (mut pool, mut buffer) = (std::mem::take(&mut self.pool), std::mem::take(&mut self.buffer));
+        let (mut pool, mut buffer) = (
+            std::mem::take(&mut self.pool),
+            std::mem::take(&mut self.buffer),
+        );
         pool.clear();
         pool.extend_from_slice(pex);
         pool.extend_from_slice(self.universal);
@@ -123,7 +139,11 @@ impl<'a> Sink<'a> {
             let mut buffer = Vec::new();
             for (k, &item) in pool.iter().enumerate() {
                 buffer.push(item);
-                self.subsets(&mut buffer, &pool[k + 1..], baskets.min(u64::from(u32::MAX)) as u32);
+                self.subsets(
+                    &mut buffer,
+                    &pool[k + 1..],
+                    baskets.min(u64::from(u32::MAX)) as u32,
+                );
                 buffer.pop();
             }
         }
@@ -169,7 +189,12 @@ impl<'a> Sink<'a> {
 }
 
 /// Concatenates the workers' parts in order and translates codes back to the caller's item ids.
-pub(crate) fn assemble(parts: Vec<Part>, prepared: &Prepared, baskets: u64, min_count: u64) -> Itemsets {
+pub(crate) fn assemble(
+    parts: Vec<Part>,
+    prepared: &Prepared,
+    baskets: u64,
+    min_count: u64,
+) -> Itemsets {
     let total_items: usize = parts.iter().map(|p| p.items.len()).sum();
     let total_sets: usize = parts.iter().map(|p| p.counts.len()).sum();
     let mut items = Vec::with_capacity(total_items);

@@ -46,7 +46,9 @@ impl MinSupport {
         if !value.is_finite() || value <= 0.0 || value > 1.0 {
             return Err(Error::invalid_parameter(
                 "min_support",
-                format!("a fraction must be greater than 0 and at most 1, got {value} (give an integer for a basket count)"),
+                format!(
+                    "a fraction must be greater than 0 and at most 1, got {value} (give an integer for a basket count)"
+                ),
             ));
         }
         // Rust prints the shortest decimal that reads back as the same float: use its digits.
@@ -67,16 +69,22 @@ impl MinSupport {
     pub fn parse(text: &str) -> Result<Self> {
         let text = text.trim();
         if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-            let count: u64 = text
-                .parse()
-                .map_err(|_| Error::invalid_parameter("min_support", format!("count '{text}' is too large")))?;
+            let count: u64 = text.parse().map_err(|_| {
+                Error::invalid_parameter("min_support", format!("count '{text}' is too large"))
+            })?;
             if count == 0 {
-                return Err(Error::invalid_parameter("min_support", "a count must be at least 1"));
+                return Err(Error::invalid_parameter(
+                    "min_support",
+                    "a count must be at least 1",
+                ));
             }
             return Ok(MinSupport::Count(count));
         }
         let value: f64 = text.parse().map_err(|_| {
-            Error::invalid_parameter("min_support", format!("'{text}' is neither a count (9) nor a fraction (0.01)"))
+            Error::invalid_parameter(
+                "min_support",
+                format!("'{text}' is neither a count (9) nor a fraction (0.01)"),
+            )
         })?;
         if !value.is_finite() || value <= 0.0 || value > 1.0 {
             return Err(Error::invalid_parameter(
@@ -84,11 +92,20 @@ impl MinSupport {
                 format!("a fraction must be greater than 0 and at most 1, got {text}"),
             ));
         }
-        if text.contains(['e', 'E']) { Self::fraction(value) } else { Self::parse_decimal(text) }
+        if text.contains(['e', 'E']) {
+            Self::fraction(value)
+        } else {
+            Self::parse_decimal(text)
+        }
     }
 
     fn parse_decimal(text: &str) -> Result<Self> {
-        let too_precise = || Error::invalid_parameter("min_support", format!("fraction '{text}' has too many digits"));
+        let too_precise = || {
+            Error::invalid_parameter(
+                "min_support",
+                format!("fraction '{text}' has too many digits"),
+            )
+        };
         let (int_part, frac_part) = match text.split_once('.') {
             Some((i, f)) => (i, f),
             None => (text, ""),
@@ -96,32 +113,54 @@ impl MinSupport {
         if let Some((mantissa, exponent)) = text.split_once(['e', 'E']) {
             // Scientific notation as Rust prints it, e.g. "1e-5".
             let exponent: i32 = exponent.parse().map_err(|_| too_precise())?;
-            let Self::Fraction { numerator, denominator } = Self::parse_decimal(mantissa)? else {
+            let Self::Fraction {
+                numerator,
+                denominator,
+            } = Self::parse_decimal(mantissa)?
+            else {
                 return Err(too_precise());
             };
-            let scale = 10u128.checked_pow(exponent.unsigned_abs()).ok_or_else(too_precise)?;
+            let scale = 10u128
+                .checked_pow(exponent.unsigned_abs())
+                .ok_or_else(too_precise)?;
             return Ok(if exponent < 0 {
-                Self::Fraction { numerator, denominator: denominator.checked_mul(scale).ok_or_else(too_precise)? }
+                Self::Fraction {
+                    numerator,
+                    denominator: denominator.checked_mul(scale).ok_or_else(too_precise)?,
+                }
             } else {
-                Self::Fraction { numerator: numerator.checked_mul(scale).ok_or_else(too_precise)?, denominator }
+                Self::Fraction {
+                    numerator: numerator.checked_mul(scale).ok_or_else(too_precise)?,
+                    denominator,
+                }
             });
         }
         let digits: String = format!("{int_part}{frac_part}");
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || frac_part.len() > 18 {
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || frac_part.len() > 18
+        {
             return Err(too_precise());
         }
         let numerator: u128 = digits.parse().map_err(|_| too_precise())?;
         let denominator = 10u128.pow(frac_part.len() as u32);
-        Ok(MinSupport::Fraction { numerator, denominator })
+        Ok(MinSupport::Fraction {
+            numerator,
+            denominator,
+        })
     }
 
     /// The absolute threshold for `baskets` baskets: the count itself, or `ceil(fraction * baskets)`
     /// (at least 1).
     pub fn to_count(self, baskets: u64) -> Result<u64> {
         match self {
-            MinSupport::Count(0) => Err(Error::invalid_parameter("min_support", "a count must be at least 1")),
+            MinSupport::Count(0) => Err(Error::invalid_parameter(
+                "min_support",
+                "a count must be at least 1",
+            )),
             MinSupport::Count(count) => Ok(count),
-            MinSupport::Fraction { numerator, denominator } => {
+            MinSupport::Fraction {
+                numerator,
+                denominator,
+            } => {
                 if numerator == 0 || numerator > denominator {
                     return Err(Error::invalid_parameter(
                         "min_support",
@@ -129,7 +168,10 @@ impl MinSupport {
                     ));
                 }
                 let scaled = numerator.checked_mul(u128::from(baskets)).ok_or_else(|| {
-                    Error::invalid_parameter("min_support", "the fraction has too many digits for this many baskets")
+                    Error::invalid_parameter(
+                        "min_support",
+                        "the fraction has too many digits for this many baskets",
+                    )
                 })?;
                 Ok((scaled.div_ceil(denominator) as u64).max(1))
             }
@@ -141,7 +183,10 @@ impl std::fmt::Display for MinSupport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             MinSupport::Count(count) => write!(f, "{count}"),
-            MinSupport::Fraction { numerator, denominator } => write!(f, "{}", *numerator as f64 / *denominator as f64),
+            MinSupport::Fraction {
+                numerator,
+                denominator,
+            } => write!(f, "{}", *numerator as f64 / *denominator as f64),
         }
     }
 }

@@ -5,7 +5,12 @@ use upsell::data::{Baskets, Dataset, ReadOptions};
 use upsell::mining::{Algorithm, Itemsets, MinSupport, MiningOptions, Target, mine, naive};
 use upsell::{Control, ErrorKind};
 
-const ALGORITHMS: [Algorithm; 4] = [Algorithm::FpGrowth, Algorithm::Eclat, Algorithm::Apriori, Algorithm::Auto];
+const ALGORITHMS: [Algorithm; 4] = [
+    Algorithm::FpGrowth,
+    Algorithm::Eclat,
+    Algorithm::Apriori,
+    Algorithm::Auto,
+];
 const TARGETS: [Target; 3] = [Target::All, Target::Closed, Target::Maximal];
 
 fn canonical(mut itemsets: Itemsets) -> Vec<(Vec<u32>, u64)> {
@@ -13,7 +18,7 @@ fn canonical(mut itemsets: Itemsets) -> Vec<(Vec<u32>, u64)> {
     itemsets.iter().map(|(s, c)| (s.to_vec(), c)).collect()
 }
 
-fn baskets_strategy() -> impl Strategy<Value = Baskets> {
+pub(crate) fn baskets_strategy() -> impl Strategy<Value = Baskets> {
     prop::collection::vec(prop::collection::vec(0u32..12, 0..9), 1..40).prop_map(|rows| {
         let mut items = Vec::new();
         let mut offsets = vec![0];
@@ -54,9 +59,16 @@ fn an_item_in_every_basket_is_reported_alone_and_with_others() {
     // Item 0 is in every basket: {0} is frequent by definition (pyfim 6.28 omits such singletons).
     let baskets = Baskets::from_arrays(vec![0, 1, 0, 1, 2, 0], vec![0, 2, 5, 6]).expect("arrays");
     for algorithm in ALGORITHMS {
-        let options = MiningOptions { algorithm, ..MiningOptions::new(MinSupport::count(2)) };
+        let options = MiningOptions {
+            algorithm,
+            ..MiningOptions::new(MinSupport::count(2))
+        };
         let found = canonical(mine(&baskets, &options).expect("mine"));
-        assert_eq!(found, [(vec![0], 3), (vec![1], 2), (vec![0, 1], 2)], "{algorithm:?}");
+        assert_eq!(
+            found,
+            [(vec![0], 3), (vec![1], 2), (vec![0, 1], 2)],
+            "{algorithm:?}"
+        );
     }
 }
 
@@ -66,7 +78,11 @@ fn output_does_not_depend_on_threads() {
     let Some(data) = data else { return };
     for algorithm in ALGORITHMS {
         let run = |threads| {
-            let options = MiningOptions { algorithm, threads: Some(threads), ..MiningOptions::new(MinSupport::count(20)) };
+            let options = MiningOptions {
+                algorithm,
+                threads: Some(threads),
+                ..MiningOptions::new(MinSupport::count(20))
+            };
             mine(&data.baskets, &options).expect("mine")
         };
         // Same sets in the same order, not merely the same set.
@@ -76,10 +92,15 @@ fn output_does_not_depend_on_threads() {
 
 #[test]
 fn the_budget_stops_an_explosion_with_a_clear_error() {
-    let Some(data) = real("mushroom.dat.gz", &ReadOptions::fimi()) else { return };
+    let Some(data) = real("mushroom.dat.gz", &ReadOptions::fimi()) else {
+        return;
+    };
     for algorithm in ALGORITHMS {
-        let options =
-            MiningOptions { algorithm, max_itemsets: Some(10_000), ..MiningOptions::new(MinSupport::count(100)) };
+        let options = MiningOptions {
+            algorithm,
+            max_itemsets: Some(10_000),
+            ..MiningOptions::new(MinSupport::count(100))
+        };
         let err = mine(&data.baskets, &options).expect_err("budget");
         assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{algorithm:?}");
         assert!(err.to_string().contains("10000"), "{err}");
@@ -88,15 +109,21 @@ fn the_budget_stops_an_explosion_with_a_clear_error() {
 
 #[test]
 fn cancelling_from_another_thread_stops_mining() {
-    let Some(data) = real("mushroom.dat.gz", &ReadOptions::fimi()) else { return };
+    let Some(data) = real("mushroom.dat.gz", &ReadOptions::fimi()) else {
+        return;
+    };
     let control = Control::new();
-    let options = MiningOptions { max_itemsets: None, ..MiningOptions::new(MinSupport::count(20)) };
+    let options = MiningOptions {
+        max_itemsets: None,
+        ..MiningOptions::new(MinSupport::count(20))
+    };
     std::thread::scope(|scope| {
         scope.spawn(|| {
             std::thread::sleep(std::time::Duration::from_millis(50));
             control.cancel();
         });
-        let err = upsell::mining::mine_with(&data.baskets, &options, &control).expect_err("cancelled");
+        let err =
+            upsell::mining::mine_with(&data.baskets, &options, &control).expect_err("cancelled");
         assert_eq!(err.kind(), ErrorKind::Cancelled);
     });
 }
@@ -111,7 +138,10 @@ fn data_dir() -> PathBuf {
 fn real(name: &str, options: &ReadOptions) -> Option<Dataset> {
     let path = data_dir().join(name);
     if !path.exists() {
-        eprintln!("skipped: {} not found (set UPSELL_DATA_DIR)", path.display());
+        eprintln!(
+            "skipped: {} not found (set UPSELL_DATA_DIR)",
+            path.display()
+        );
         return None;
     }
     Some(Dataset::read(&path, options).expect("real data reads"))
@@ -127,12 +157,22 @@ fn real_data_counts_match_the_references() {
         ("mushroom.dat.gz", 813, 574_431),
     ];
     for (name, count, expected) in cases {
-        let Some(data) = real(name, &ReadOptions::fimi()) else { return };
+        let Some(data) = real(name, &ReadOptions::fimi()) else {
+            return;
+        };
         for algorithm in ALGORITHMS {
             for threads in [1, 2] {
-                let options = MiningOptions { algorithm, threads: Some(threads), ..MiningOptions::new(MinSupport::count(count)) };
+                let options = MiningOptions {
+                    algorithm,
+                    threads: Some(threads),
+                    ..MiningOptions::new(MinSupport::count(count))
+                };
                 let found = mine(&data.baskets, &options).expect("mine");
-                assert_eq!(found.len(), expected, "{name} {algorithm:?} threads={threads}");
+                assert_eq!(
+                    found.len(),
+                    expected,
+                    "{name} {algorithm:?} threads={threads}"
+                );
             }
         }
     }

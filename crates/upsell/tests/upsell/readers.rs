@@ -26,10 +26,30 @@ fn gzip_is_detected_by_content() {
 #[test]
 fn errors_name_the_file_line_and_field() {
     let cases: [(&[u8], &str, ReadOptions, &str); 5] = [
-        (b"", "empty.dat", ReadOptions::fimi(), "empty.dat: the file is empty"),
-        (b"1 2\n3 x4\n", "bad.dat", ReadOptions::fimi(), "bad.dat:2:2: FIMI items are non-negative integers, found 'x4'"),
-        (b"1 2\n3 \xff\n", "bytes.dat", ReadOptions::fimi(), "bytes.dat:2:2: the line is not valid UTF-8"),
-        (b"milk,bread\nmilk,\xffbeer\n", "b.csv", ReadOptions::baskets(b','), "b.csv:2:2: the field is not valid UTF-8"),
+        (
+            b"",
+            "empty.dat",
+            ReadOptions::fimi(),
+            "empty.dat: the file is empty",
+        ),
+        (
+            b"1 2\n3 x4\n",
+            "bad.dat",
+            ReadOptions::fimi(),
+            "bad.dat:2:2: FIMI items are non-negative integers, found 'x4'",
+        ),
+        (
+            b"1 2\n3 \xff\n",
+            "bytes.dat",
+            ReadOptions::fimi(),
+            "bytes.dat:2:2: the line is not valid UTF-8",
+        ),
+        (
+            b"milk,bread\nmilk,\xffbeer\n",
+            "b.csv",
+            ReadOptions::baskets(b','),
+            "b.csv:2:2: the field is not valid UTF-8",
+        ),
         (
             b"order,product\n1,milk\n",
             "long.csv",
@@ -68,6 +88,15 @@ fn long_data_groups_rows_by_several_key_columns() {
 
 #[test]
 fn an_empty_item_field_in_long_data_is_an_error() {
-    let err = read(b"order,item\n1,milk\n2,\n", "l.csv", &ReadOptions::long(["order"], "item")).expect_err("empty");
-    assert!(err.to_string().contains("l.csv:3:2 (column 'item'): the field is empty"), "{err}");
+    let err = read(
+        b"order,item\n1,milk\n2,\n",
+        "l.csv",
+        &ReadOptions::long(["order"], "item"),
+    )
+    .expect_err("empty");
+    assert!(
+        err.to_string()
+            .contains("l.csv:3:2 (column 'item'): the field is empty"),
+        "{err}"
+    );
 }
