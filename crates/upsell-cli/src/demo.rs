@@ -56,7 +56,9 @@ pub fn run(args: &DemoArgs, control: &Control) -> Result<(), CliError> {
     let data = Dataset::from_reader(SAMPLE, SAMPLE_NAME, &ReadOptions::baskets(b','))?;
     let read_time = started.elapsed();
     let started = Instant::now();
-    let itemsets = progress::while_working("mining", control, || mine_with(&data.baskets, &options, control))?;
+    let itemsets = progress::while_working("mining", control, || {
+        mine_with(&data.baskets, &options, control)
+    })?;
     let mine_time = started.elapsed();
 
     let mut out = std::io::stdout().lock();
@@ -99,8 +101,17 @@ pub fn run(args: &DemoArgs, control: &Control) -> Result<(), CliError> {
         written?;
         let path = destination.path.display().to_string();
         destination.finish()?;
-        writeln!(out, "\nWrote {} itemsets to {path}.", thousands(itemsets.len() as u64)).map_err(print)?;
+        writeln!(
+            out,
+            "\nWrote {} itemsets to {path}.",
+            thousands(itemsets.len() as u64)
+        )
+        .map_err(print)?;
     }
-    writeln!(out, "\nOn your own data: upsell mine baskets.csv --min-support 0.01 --output itemsets.csv").map_err(print)?;
+    writeln!(
+        out,
+        "\nOn your own data: upsell mine baskets.csv --min-support 0.01 --output itemsets.csv"
+    )
+    .map_err(print)?;
     Ok(())
 }

@@ -18,7 +18,10 @@ pub enum CliError {
     /// An error of the core, with its own message and kind.
     Core(upsell::Error),
     /// Writing results failed.
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// A command-line value the core does not check (output name, delimiter).
     Usage(String),
     /// The reader of stdout went away (`upsell mine ... | head`): not an error for a shell user.
@@ -30,7 +33,9 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Core(err) => match err.kind() {
-                ErrorKind::InvalidInput | ErrorKind::InvalidParameter | ErrorKind::Parse => EXIT_INVALID,
+                ErrorKind::InvalidInput | ErrorKind::InvalidParameter | ErrorKind::Parse => {
+                    EXIT_INVALID
+                }
                 ErrorKind::Cancelled => EXIT_INTERRUPTED,
                 _ => EXIT_FAILURE,
             },
@@ -45,7 +50,10 @@ impl CliError {
         if source.kind() == std::io::ErrorKind::BrokenPipe {
             CliError::BrokenPipe
         } else {
-            CliError::Write { path: path.into(), source }
+            CliError::Write {
+                path: path.into(),
+                source,
+            }
         }
     }
 }
@@ -57,7 +65,9 @@ impl fmt::Display for CliError {
                 f.write_str("interrupted (Ctrl-C); no results were written")
             }
             CliError::Core(err) => write!(f, "{err}"),
-            CliError::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
+            CliError::Write { path, source } => {
+                write!(f, "cannot write {}: {source}", path.display())
+            }
             CliError::Usage(message) => f.write_str(message),
             CliError::BrokenPipe => f.write_str("output closed"),
         }

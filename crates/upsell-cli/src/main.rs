@@ -10,10 +10,14 @@
 
 mod demo;
 mod error;
+mod evaluate;
+mod input;
 mod interrupt;
 mod mine;
 mod output;
 mod progress;
+mod recommend;
+mod rules;
 mod summary;
 
 use std::process::ExitCode;
@@ -33,11 +37,27 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Mine frequent itemsets from a basket file (FIMI .dat, basket CSV or long CSV; plain or gzip).
-    #[command(after_help = "Without --output, the summary goes to stderr and the top 10 itemsets by count to stdout.\n\
+    #[command(
+        after_help = "Without --output, the summary goes to stderr and the top 10 itemsets by count to stdout.\n\
         Exit status: 0 success, 2 invalid input or parameters, 1 other errors (I/O, limits), 130 interrupted.\n\
         Example: upsell mine groceries_members.csv -s 0.001 --basket-col Member_number --basket-col Date \\\n\
-        \x20        --item-col itemDescription -o itemsets.jsonl")]
+        \x20        --item-col itemDescription -o itemsets.jsonl"
+    )]
     Mine(mine::MineArgs),
+    /// Association rules with every measure (support, confidence, lift, conviction, Zhang, ...);
+    /// optionally save a recommender model.
+    #[command(
+        after_help = "Example: upsell rules groceries.csv -s 0.005 -c 0.3 --max-consequent-len 1 --model groceries.model"
+    )]
+    Rules(rules::RulesArgs),
+    /// Recommend items for a cart from a saved model, with the rule behind each.
+    #[command(
+        after_help = "Example: upsell recommend --model groceries.model --cart 'whole milk,butter' -k 5"
+    )]
+    Recommend(recommend::RecommendArgs),
+    /// Rules against popularity on held-out baskets: hit rate, precision, recall, coverage at k.
+    #[command(after_help = "Example: upsell evaluate retail.dat.gz -s 5 -k 5")]
+    Evaluate(evaluate::EvaluateArgs),
     /// Mine a small real sample (Groceries, shipped in the binary) and show what sells together.
     Demo(demo::DemoArgs),
 }
@@ -48,6 +68,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Mine(args) => mine::run(&args, &control),
         Command::Demo(args) => demo::run(&args, &control),
+        Command::Rules(args) => rules::run(&args, &control),
+        Command::Recommend(args) => recommend::run(&args),
+        Command::Evaluate(args) => evaluate::run(&args, &control),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

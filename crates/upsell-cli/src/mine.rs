@@ -10,10 +10,12 @@ use std::time::Instant;
 
 use clap::Args;
 use upsell::Control;
-use upsell::data::{Dataset, Format, ReadOptions};
-use upsell::mining::{Algorithm, DEFAULT_MAX_ITEMSETS, MinSupport, MiningOptions, Target, mine_with};
+use upsell::mining::{
+    Algorithm, DEFAULT_MAX_ITEMSETS, MinSupport, MiningOptions, Target, mine_with,
+};
 
 use crate::error::CliError;
+use crate::input::InputArgs;
 use crate::output::{self, Destination, OutputFormat};
 use crate::progress;
 use crate::summary::{Summary, percent, thousands};
@@ -21,31 +23,12 @@ use crate::summary::{Summary, percent, thousands};
 /// Arguments of `upsell mine`.
 #[derive(Debug, Args)]
 pub struct MineArgs {
-    /// The basket file: FIMI (.dat), one basket a line (.csv) or long CSV (with --basket-col and
-    /// --item-col); gzip is detected from the content.
-    pub file: PathBuf,
+    #[command(flatten)]
+    pub input: InputArgs,
 
     /// Minimum support: an integer is a number of baskets (9), a decimal a fraction of them (0.01).
     #[arg(short = 's', long, value_name = "S", value_parser = min_support)]
     pub min_support: MinSupport,
-
-    /// The file's layout [default: guessed from the name: .dat is fimi, .csv is baskets, or long
-    /// when --basket-col is given].
-    #[arg(long, value_name = "fimi|baskets|long", value_parser = core_value::<Format>)]
-    pub format: Option<Format>,
-
-    /// The field delimiter of CSV input (one character, or `tab`) [default: ,].
-    #[arg(long, value_name = "C", value_parser = delimiter)]
-    pub delimiter: Option<u8>,
-
-    /// Long CSV: a column identifying the basket; repeat it for a key of several columns
-    /// (--basket-col Member_number --basket-col Date).
-    #[arg(long = "basket-col", value_name = "COLUMN", requires = "item_column")]
-    pub basket_columns: Vec<String>,
-
-    /// Long CSV: the item column.
-    #[arg(long = "item-col", value_name = "COLUMN")]
-    pub item_column: Option<String>,
 
     /// The mining algorithm; all give the same itemsets.
     #[arg(long, value_name = "auto|fpgrowth|eclat|apriori", default_value = "auto", value_parser = core_value::<Algorithm>)]
@@ -100,14 +83,6 @@ pub fn min_support(text: &str) -> Result<MinSupport, String> {
     MinSupport::parse(text).map_err(|err| err.to_string())
 }
 
-fn delimiter(text: &str) -> Result<u8, String> {
-    match text {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if text.len() == 1 && text.is_ascii() => Ok(text.as_bytes()[0]),
-        _ => Err(format!("'{text}' is not one ASCII character (or `tab`)")),
-    }
-}
-
 /// Runs `upsell mine`.
 pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
     let options = MiningOptions {
@@ -125,30 +100,28 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
         Some(path) => Some(Destination::open(path, args.output_format)?),
         None => None,
     };
-    let read_options = ReadOptions {
-        format: args.format,
-        delimiter: args.delimiter,
-        basket_columns: args.basket_columns.clone(),
-        item_column: args.item_column.clone(),
-        ..ReadOptions::default()
-    };
-
     let started = Instant::now();
-    let data = Dataset::read(&args.file, &read_options)?;
+    let data = args.input.read()?;
     let read_time = started.elapsed();
     control.check()?;
 
     let started = Instant::now();
-    let itemsets = progress::while_working("mining", control, || mine_with(&data.baskets, &options, control))?;
+    let itemsets = progress::while_working("mining", control, || {
+        mine_with(&data.baskets, &options, control)
+    })?;
     let mine_time = started.elapsed();
 
     let mut summary = Summary::default();
-    summary.add("file", args.file.display().to_string());
+    summary.add("file", args.input.file.display().to_string());
     summary.add("baskets", thousands(data.baskets.len() as u64));
     summary.add("items", thousands(data.items.len() as u64));
     summary.add(
         "min count",
-        format!("{} ({} of baskets)", thousands(itemsets.min_count()), percent(itemsets.min_count(), itemsets.baskets())),
+        format!(
+            "{} ({} of baskets)",
+            thousands(itemsets.min_count()),
+            percent(itemsets.min_count(), itemsets.baskets())
+        ),
     );
     summary.add("algorithm", format!("{:?}", args.algorithm).to_lowercase());
     summary.add("target", format!("{:?}", args.target).to_lowercase());
@@ -158,7 +131,9 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
 
     if let Some(mut destination) = destination.take() {
         if destination.format == OutputFormat::Csv {
-            if let Some(label) = output::ambiguous_label(&itemsets, &data.items, &args.item_separator) {
+            if let Some(label) =
+                output::ambiguous_label(&itemsets, &data.items, &args.item_separator)
+            {
                 eprintln!(
                     "warning: the item '{label}' contains the item separator {:?}: CSV itemsets cannot be split \
                      back into items; pass --item-separator '|' or write .jsonl",
@@ -168,7 +143,8 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
         }
         let started = Instant::now();
         let bar = progress::rows("writing", itemsets.len() as u64);
-        let written = destination.write(&itemsets, &data.items, &args.item_separator, control, &bar);
+        let written =
+            destination.write(&itemsets, &data.items, &args.item_separator, control, &bar);
         bar.finish_and_clear();
         written?;
         let path = destination.path.display().to_string();
@@ -180,9 +156,13 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
         summary.print();
         let top = output::top_by_count(&itemsets, args.top, 1);
         if !top.is_empty() {
-            eprintln!("\ntop {} itemsets by count (pass --output PATH.csv for all):", top.len());
+            eprintln!(
+                "\ntop {} itemsets by count (pass --output PATH.csv for all):",
+                top.len()
+            );
             let mut stdout = std::io::stdout().lock();
-            output::print_table(&mut stdout, &itemsets, &data.items, &top).map_err(|e| CliError::write("<stdout>", e))?;
+            output::print_table(&mut stdout, &itemsets, &data.items, &top)
+                .map_err(|e| CliError::write("<stdout>", e))?;
         }
     }
     Ok(())

@@ -39,7 +39,9 @@ pub enum OutputFormat {
 impl OutputFormat {
     /// The format named by `path`'s extension (`.csv`, `.jsonl`/`.ndjson`).
     pub fn from_path(path: &Path) -> Result<Self, CliError> {
-        let extension = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+        let extension = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
         match extension.as_deref() {
             Some("csv") => Ok(OutputFormat::Csv),
             Some("jsonl" | "ndjson") => Ok(OutputFormat::Jsonl),
@@ -68,7 +70,12 @@ impl Destination {
         if path.as_os_str() == "-" {
             let writer = Box::new(BufWriter::with_capacity(BUFFER_BYTES, io::stdout().lock()));
             let format = format.unwrap_or(OutputFormat::Csv);
-            return Ok(Destination { path: path.to_path_buf(), format, partial: None, writer });
+            return Ok(Destination {
+                path: path.to_path_buf(),
+                format,
+                partial: None,
+                writer,
+            });
         }
         let format = match format {
             Some(format) => format,
@@ -79,7 +86,12 @@ impl Destination {
         let partial = PathBuf::from(partial);
         let file = File::create(&partial).map_err(|e| CliError::write(path, e))?;
         let writer = Box::new(BufWriter::with_capacity(BUFFER_BYTES, file));
-        Ok(Destination { path: path.to_path_buf(), format, partial: Some(partial), writer })
+        Ok(Destination {
+            path: path.to_path_buf(),
+            format,
+            partial: Some(partial),
+            writer,
+        })
     }
 
     /// Writes every itemset, naming items by `labels`.
@@ -92,7 +104,9 @@ impl Destination {
         bar: &ProgressBar,
     ) -> Result<(), CliError> {
         let written = match self.format {
-            OutputFormat::Csv => write_csv(&mut self.writer, itemsets, labels, separator, control, bar),
+            OutputFormat::Csv => {
+                write_csv(&mut self.writer, itemsets, labels, separator, control, bar)
+            }
             OutputFormat::Jsonl => write_jsonl(&mut self.writer, itemsets, labels, control, bar),
         };
         match written {
@@ -102,9 +116,16 @@ impl Destination {
         }
     }
 
+    /// The raw writer, for outputs other than itemsets (rules, recommendations).
+    pub fn writer(&mut self) -> &mut dyn Write {
+        &mut self.writer
+    }
+
     /// Flushes and moves the file to its final name.
     pub fn finish(mut self) -> Result<(), CliError> {
-        self.writer.flush().map_err(|e| CliError::write(&self.path, e))?;
+        self.writer
+            .flush()
+            .map_err(|e| CliError::write(&self.path, e))?;
         if let Some(partial) = self.partial.take() {
             // Close the file before renaming it (required on Windows).
             self.writer = Box::new(io::sink());
@@ -145,7 +166,11 @@ struct Rendered {
 
 impl Rendered {
     fn new(labels: &ItemDictionary, mut render: impl FnMut(&str, &mut Vec<u8>) -> bool) -> Self {
-        let mut rendered = Rendered { text: Vec::new(), ends: vec![0], quote: Vec::with_capacity(labels.len()) };
+        let mut rendered = Rendered {
+            text: Vec::new(),
+            ends: vec![0],
+            quote: Vec::with_capacity(labels.len()),
+        };
         for label in labels.labels() {
             let quote = render(label, &mut rendered.text);
             rendered.quote.push(quote);
@@ -170,7 +195,8 @@ impl Rendered {
 }
 
 fn csv_needs_quotes(text: &str) -> bool {
-    text.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    text.bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
 }
 
 fn write_csv(
@@ -190,23 +216,31 @@ fn write_csv(
     let separator_text = separator_text.as_bytes();
     let mut supports = SupportText::new(itemsets.baskets());
     let mut number = NumberText::default();
-    write_rows(out, itemsets, b"itemset,count,support\n", control, bar, |chunk, set, count| {
-        let quoted = (separator_quotes && set.len() > 1) || set.iter().any(|&i| rendered.quote(i));
-        if quoted {
-            chunk.extend_from_slice(b"\"");
-        }
-        for (position, &item) in set.iter().enumerate() {
-            if position > 0 {
-                chunk.extend_from_slice(separator_text);
+    write_rows(
+        out,
+        itemsets,
+        b"itemset,count,support\n",
+        control,
+        bar,
+        |chunk, set, count| {
+            let quoted =
+                (separator_quotes && set.len() > 1) || set.iter().any(|&i| rendered.quote(i));
+            if quoted {
+                chunk.extend_from_slice(b"\"");
             }
-            chunk.extend_from_slice(rendered.get(item));
-        }
-        chunk.extend_from_slice(if quoted { b"\"," } else { b"," });
-        chunk.extend_from_slice(number.render(count));
-        chunk.extend_from_slice(b",");
-        chunk.extend_from_slice(supports.render(count));
-        chunk.extend_from_slice(b"\n");
-    })
+            for (position, &item) in set.iter().enumerate() {
+                if position > 0 {
+                    chunk.extend_from_slice(separator_text);
+                }
+                chunk.extend_from_slice(rendered.get(item));
+            }
+            chunk.extend_from_slice(if quoted { b"\"," } else { b"," });
+            chunk.extend_from_slice(number.render(count));
+            chunk.extend_from_slice(b",");
+            chunk.extend_from_slice(supports.render(count));
+            chunk.extend_from_slice(b"\n");
+        },
+    )
 }
 
 fn write_jsonl(
@@ -317,14 +351,25 @@ const SUPPORT_SLOTS: usize = 1 << 13;
 
 impl SupportText {
     fn new(baskets: u64) -> Self {
-        let empty = SupportSlot { count: u64::MAX, len: 0, text: [0; 40] };
-        SupportText { baskets, slots: vec![empty; SUPPORT_SLOTS] }
+        let empty = SupportSlot {
+            count: u64::MAX,
+            len: 0,
+            text: [0; 40],
+        };
+        SupportText {
+            baskets,
+            slots: vec![empty; SUPPORT_SLOTS],
+        }
     }
 
     fn render(&mut self, count: u64) -> &[u8] {
         let slot = &mut self.slots[(count as usize) % SUPPORT_SLOTS];
         if slot.count != count {
-            let support = if self.baskets == 0 { 0.0 } else { count as f64 / self.baskets as f64 };
+            let support = if self.baskets == 0 {
+                0.0
+            } else {
+                count as f64 / self.baskets as f64
+            };
             let mut cursor = io::Cursor::new(&mut slot.text[..]);
             // 40 bytes hold any support of up to 2^64 baskets in Rust's shortest decimal form; the
             // fallback is only a guard.
@@ -341,7 +386,11 @@ impl SupportText {
 
 /// The first label (in item order) that contains `separator`, if any: CSV output then cannot be
 /// split back into items unambiguously, and the user should hear about it.
-pub fn ambiguous_label<'a>(itemsets: &Itemsets, labels: &'a ItemDictionary, separator: &str) -> Option<&'a str> {
+pub fn ambiguous_label<'a>(
+    itemsets: &Itemsets,
+    labels: &'a ItemDictionary,
+    separator: &str,
+) -> Option<&'a str> {
     if separator.is_empty() {
         return labels.labels().next();
     }
@@ -351,7 +400,11 @@ pub fn ambiguous_label<'a>(itemsets: &Itemsets, labels: &'a ItemDictionary, sepa
             *flag = true;
         }
     }
-    labels.labels().zip(used).find(|(label, used)| *used && label.contains(separator)).map(|(label, _)| label)
+    labels
+        .labels()
+        .zip(used)
+        .find(|(label, used)| *used && label.contains(separator))
+        .map(|(label, _)| label)
 }
 
 /// Indices of the `n` itemsets with the highest counts (ties: smaller sets first, then output
@@ -384,7 +437,12 @@ pub fn top_by_count(itemsets: &Itemsets, n: usize, min_len: usize) -> Vec<usize>
 }
 
 /// A table of the itemsets at `indices` for people: count, support in percent, item names.
-pub fn print_table(out: &mut dyn Write, itemsets: &Itemsets, labels: &ItemDictionary, indices: &[usize]) -> io::Result<()> {
+pub fn print_table(
+    out: &mut dyn Write,
+    itemsets: &Itemsets,
+    labels: &ItemDictionary,
+    indices: &[usize],
+) -> io::Result<()> {
     let width = indices
         .iter()
         .filter_map(|&k| itemsets.get(k))
@@ -394,10 +452,20 @@ pub fn print_table(out: &mut dyn Write, itemsets: &Itemsets, labels: &ItemDictio
         .max("baskets".len());
     writeln!(out, "  {:>width$}  {:>7}  itemset", "baskets", "support")?;
     for &k in indices {
-        let (Some((set, count)), Some(support)) = (itemsets.get(k), itemsets.support(k)) else { continue };
-        let names: Vec<&str> = set.iter().map(|&i| labels.label(i).unwrap_or("?")).collect();
+        let (Some((set, count)), Some(support)) = (itemsets.get(k), itemsets.support(k)) else {
+            continue;
+        };
+        let names: Vec<&str> = set
+            .iter()
+            .map(|&i| labels.label(i).unwrap_or("?"))
+            .collect();
         let count = crate::summary::thousands(count);
-        writeln!(out, "  {count:>width$}  {:>6.2}%  {}", support * 100.0, names.join(", "))?;
+        writeln!(
+            out,
+            "  {count:>width$}  {:>6.2}%  {}",
+            support * 100.0,
+            names.join(", ")
+        )?;
     }
     Ok(())
 }
@@ -425,8 +493,14 @@ mod tests {
 
     #[test]
     fn output_format_follows_the_extension() {
-        assert_eq!(OutputFormat::from_path(Path::new("a.CSV")).ok(), Some(OutputFormat::Csv));
-        assert_eq!(OutputFormat::from_path(Path::new("a.jsonl")).ok(), Some(OutputFormat::Jsonl));
+        assert_eq!(
+            OutputFormat::from_path(Path::new("a.CSV")).ok(),
+            Some(OutputFormat::Csv)
+        );
+        assert_eq!(
+            OutputFormat::from_path(Path::new("a.jsonl")).ok(),
+            Some(OutputFormat::Jsonl)
+        );
         assert!(OutputFormat::from_path(Path::new("a.txt")).is_err());
     }
 }

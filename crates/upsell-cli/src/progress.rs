@@ -27,7 +27,9 @@ pub fn rows(message: &'static str, total: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total).with_message(message);
-    bar.set_style(styled("{msg:>8} [{bar:30}] {human_pos}/{human_len} rows {elapsed}"));
+    bar.set_style(styled(
+        "{msg:>8} [{bar:30}] {human_pos}/{human_len} rows {elapsed}",
+    ));
     bar
 }
 
@@ -40,7 +42,9 @@ pub fn while_working<T>(message: &'static str, control: &Control, work: impl FnO
     std::thread::scope(|scope| {
         let watcher = scope.spawn(|| {
             let bar = ProgressBar::new(0).with_message(message);
-            bar.set_style(styled("{spinner} {msg:>8} [{bar:30}] {pos}/{len} branches {elapsed}"));
+            bar.set_style(styled(
+                "{spinner} {msg:>8} [{bar:30}] {pos}/{len} branches {elapsed}",
+            ));
             while !finished.load(Ordering::Relaxed) {
                 let (done, total) = control.progress();
                 bar.set_length(total);

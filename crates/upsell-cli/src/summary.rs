@@ -22,7 +22,12 @@ impl Summary {
 
     /// Prints to stderr.
     pub fn print(&self) {
-        let width = self.lines.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
+        let width = self
+            .lines
+            .iter()
+            .map(|(key, _)| key.len())
+            .max()
+            .unwrap_or(0);
         for (key, value) in &self.lines {
             eprintln!("{key:<width$}  {value}");
         }
@@ -44,7 +49,11 @@ pub fn thousands(value: u64) -> String {
 
 /// `count` as a percentage of `total`, for people.
 pub fn percent(count: u64, total: u64) -> String {
-    if total == 0 { "-".to_owned() } else { format!("{:.2}%", count as f64 * 100.0 / total as f64) }
+    if total == 0 {
+        "-".to_owned()
+    } else {
+        format!("{:.2}%", count as f64 * 100.0 / total as f64)
+    }
 }
 
 #[cfg(test)]

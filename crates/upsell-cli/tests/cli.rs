@@ -27,14 +27,27 @@ fn summary_number(stderr: &str, key: &str) -> u64 {
         .lines()
         .find(|line| line.split_whitespace().next() == Some(key))
         .unwrap_or_else(|| panic!("no '{key}' line in the summary:\n{stderr}"));
-    let value = line[key.len()..].split_whitespace().next().unwrap_or("").replace(',', "");
-    value.parse().unwrap_or_else(|_| panic!("'{key}' is not a number in: {line}"))
+    let value = line[key.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .replace(',', "");
+    value
+        .parse()
+        .unwrap_or_else(|_| panic!("'{key}' is not a number in: {line}"))
 }
 
 /// Itemsets from a CSV file: sorted item lists to counts.
 fn read_csv(path: &Path, separator: char) -> BTreeMap<Vec<String>, u64> {
     let mut reader = csv::Reader::from_path(path).expect("the CSV output opens");
-    assert_eq!(reader.headers().expect("a header").iter().collect::<Vec<_>>(), ["itemset", "count", "support"]);
+    assert_eq!(
+        reader
+            .headers()
+            .expect("a header")
+            .iter()
+            .collect::<Vec<_>>(),
+        ["itemset", "count", "support"]
+    );
     let mut found = BTreeMap::new();
     for record in reader.records() {
         let record = record.expect("a well-formed CSV row");
@@ -42,8 +55,14 @@ fn read_csv(path: &Path, separator: char) -> BTreeMap<Vec<String>, u64> {
         items.sort();
         let count: u64 = record[1].parse().expect("an integer count");
         let support: f64 = record[2].parse().expect("a decimal support");
-        assert!(support > 0.0 && support <= 1.0, "support {support} out of range");
-        assert!(found.insert(items, count).is_none(), "an itemset written twice");
+        assert!(
+            support > 0.0 && support <= 1.0,
+            "support {support} out of range"
+        );
+        assert!(
+            found.insert(items, count).is_none(),
+            "an itemset written twice"
+        );
     }
     found
 }
@@ -64,7 +83,10 @@ fn read_jsonl(path: &Path) -> BTreeMap<Vec<String>, u64> {
         let count = row["count"].as_u64().expect("count is an integer");
         let support = row["support"].as_f64().expect("support is a number");
         assert!(support > 0.0 && support <= 1.0);
-        assert!(found.insert(items, count).is_none(), "an itemset written twice");
+        assert!(
+            found.insert(items, count).is_none(),
+            "an itemset written twice"
+        );
     }
     found
 }
@@ -82,7 +104,12 @@ fn demo_shows_what_sells_together() {
 fn demo_writes_its_itemsets() {
     let dir = temp_dir();
     let path = dir.path().join("demo.csv");
-    let output = upsell().arg("demo").arg("--output").arg(&path).output().expect("demo runs");
+    let output = upsell()
+        .arg("demo")
+        .arg("--output")
+        .arg(&path)
+        .output()
+        .expect("demo runs");
     assert!(output.status.success(), "{}", stderr_of(&output));
     let itemsets = read_csv(&path, '|');
     assert!(itemsets.contains_key(&vec!["whole milk".to_owned()]));
@@ -97,7 +124,14 @@ fn mine_writes_csv_and_jsonl_that_agree() {
     let mut counts = Vec::new();
     for path in [&csv_path, &jsonl_path] {
         let output = upsell()
-            .args(["mine", "--min-support", "0.01", "--item-separator", "|", "--output"])
+            .args([
+                "mine",
+                "--min-support",
+                "0.01",
+                "--item-separator",
+                "|",
+                "--output",
+            ])
             .arg(path)
             .arg(sample())
             .output()
@@ -105,9 +139,17 @@ fn mine_writes_csv_and_jsonl_that_agree() {
         assert!(output.status.success(), "{}", stderr_of(&output));
         counts.push(summary_number(&stderr_of(&output), "itemsets"));
     }
-    let mut left: Vec<_> = std::fs::read_dir(dir.path()).expect("lists").filter_map(Result::ok).map(|e| e.file_name()).collect();
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("lists")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
     left.sort();
-    assert_eq!(left, ["itemsets.csv", "itemsets.jsonl"], "no .partial file is left behind");
+    assert_eq!(
+        left,
+        ["itemsets.csv", "itemsets.jsonl"],
+        "no .partial file is left behind"
+    );
     let from_csv = read_csv(&csv_path, '|');
     let from_jsonl = read_jsonl(&jsonl_path);
     assert_eq!(from_csv, from_jsonl);
@@ -120,14 +162,40 @@ fn mine_writes_csv_and_jsonl_that_agree() {
 
 #[test]
 fn mine_without_output_shows_the_top_itemsets() {
-    let output = upsell().args(["mine", "-s", "0.02"]).arg(sample()).output().expect("mine runs");
+    let output = upsell()
+        .args(["mine", "-s", "0.02"])
+        .arg(sample())
+        .output()
+        .expect("mine runs");
     assert!(output.status.success(), "{}", stderr_of(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(stdout.lines().count(), 11, "a header and 10 rows:\n{stdout}");
-    assert!(stdout.lines().nth(1).is_some_and(|row| row.contains("whole milk")), "{stdout}");
+    assert_eq!(
+        stdout.lines().count(),
+        11,
+        "a header and 10 rows:\n{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .nth(1)
+            .is_some_and(|row| row.contains("whole milk")),
+        "{stdout}"
+    );
     let stderr = stderr_of(&output);
-    for key in ["file", "baskets", "items", "min count", "algorithm", "itemsets", "read", "mine"] {
-        assert!(stderr.lines().any(|line| line.starts_with(key)), "no '{key}' in:\n{stderr}");
+    for key in [
+        "file",
+        "baskets",
+        "items",
+        "min count",
+        "algorithm",
+        "itemsets",
+        "read",
+        "mine",
+    ] {
+        assert!(
+            stderr.lines().any(|line| line.starts_with(key)),
+            "no '{key}' in:\n{stderr}"
+        );
     }
     assert_eq!(summary_number(&stderr, "baskets"), 2_000);
 }
@@ -136,15 +204,35 @@ fn mine_without_output_shows_the_top_itemsets() {
 fn results_do_not_depend_on_algorithm_or_threads() {
     let dir = temp_dir();
     let mut results = Vec::new();
-    for (algorithm, threads) in [("fpgrowth", "1"), ("fpgrowth", "2"), ("eclat", "2"), ("apriori", "1")] {
+    for (algorithm, threads) in [
+        ("fpgrowth", "1"),
+        ("fpgrowth", "2"),
+        ("eclat", "2"),
+        ("apriori", "1"),
+    ] {
         let path = dir.path().join(format!("{algorithm}-{threads}.csv"));
         let output = upsell()
-            .args(["mine", "-s", "15", "--item-separator", "|", "--algorithm", algorithm, "--threads", threads, "-o"])
+            .args([
+                "mine",
+                "-s",
+                "15",
+                "--item-separator",
+                "|",
+                "--algorithm",
+                algorithm,
+                "--threads",
+                threads,
+                "-o",
+            ])
             .arg(&path)
             .arg(sample())
             .output()
             .expect("mine runs");
-        assert!(output.status.success(), "{algorithm}: {}", stderr_of(&output));
+        assert!(
+            output.status.success(),
+            "{algorithm}: {}",
+            stderr_of(&output)
+        );
         results.push((algorithm, read_csv(&path, '|')));
     }
     for (algorithm, found) in &results[1..] {
@@ -163,7 +251,18 @@ fn long_csv_with_a_two_column_basket_key() {
     .expect("the input is written");
     let path = dir.path().join("out.jsonl");
     let output = upsell()
-        .args(["mine", "-s", "2", "--basket-col", "member", "--basket-col", "date", "--item-col", "item", "-o"])
+        .args([
+            "mine",
+            "-s",
+            "2",
+            "--basket-col",
+            "member",
+            "--basket-col",
+            "date",
+            "--item-col",
+            "item",
+            "-o",
+        ])
         .arg(&path)
         .arg(&input)
         .output()
@@ -185,21 +284,40 @@ fn long_csv_with_a_two_column_basket_key() {
 fn csv_fields_are_quoted_when_labels_need_it() {
     let dir = temp_dir();
     let input = dir.path().join("quoted.csv");
-    std::fs::write(&input, "a,b\n\"say \"\"hi\"\"\",\"x,y\"\n\"say \"\"hi\"\"\",\"x,y\"\n").expect("written");
+    std::fs::write(
+        &input,
+        "a,b\n\"say \"\"hi\"\"\",\"x,y\"\n\"say \"\"hi\"\"\",\"x,y\"\n",
+    )
+    .expect("written");
     let path = dir.path().join("out.csv");
-    let output = upsell().args(["mine", "-s", "2", "--format", "baskets", "-o"]).arg(&path).arg(&input).output().expect("runs");
+    let output = upsell()
+        .args(["mine", "-s", "2", "--format", "baskets", "-o"])
+        .arg(&path)
+        .arg(&input)
+        .output()
+        .expect("runs");
     assert!(output.status.success(), "{}", stderr_of(&output));
     let mut reader = csv::Reader::from_path(&path).expect("opens");
-    let itemsets: Vec<String> = reader.records().map(|r| r.expect("a row")[0].to_owned()).collect();
+    let itemsets: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("a row")[0].to_owned())
+        .collect();
     assert!(itemsets.contains(&"say \"hi\"".to_owned()), "{itemsets:?}");
     assert!(itemsets.contains(&"x,y".to_owned()), "{itemsets:?}");
 }
 
 fn assert_fails(args: &[&str], file: &Path, code: i32, needles: &[&str]) {
-    let output = upsell().args(args).arg(file).output().expect("the command runs");
+    let output = upsell()
+        .args(args)
+        .arg(file)
+        .output()
+        .expect("the command runs");
     let stderr = stderr_of(&output);
     assert_eq!(output.status.code(), Some(code), "{stderr}");
-    assert!(stderr.lines().any(|line| line.starts_with("error: ")), "{stderr}");
+    assert!(
+        stderr.lines().any(|line| line.starts_with("error: ")),
+        "{stderr}"
+    );
     for needle in needles {
         assert!(stderr.contains(needle), "'{needle}' not in: {stderr}");
     }
@@ -235,7 +353,15 @@ fn a_missing_long_column_lists_the_columns() {
     let input = dir.path().join("lines.csv");
     std::fs::write(&input, "member,date,item\n1,2024-01-01,milk\n").expect("written");
     assert_fails(
-        &["mine", "-s", "1", "--basket-col", "member", "--item-col", "product"],
+        &[
+            "mine",
+            "-s",
+            "1",
+            "--basket-col",
+            "member",
+            "--item-col",
+            "product",
+        ],
         &input,
         2,
         &["product", "member, date, item"],
@@ -245,7 +371,12 @@ fn a_missing_long_column_lists_the_columns() {
 #[test]
 fn min_support_out_of_range_is_refused() {
     for support in ["0", "1.5", "-1", "ten"] {
-        let output = upsell().arg("mine").arg(format!("--min-support={support}")).arg(sample()).output().expect("runs");
+        let output = upsell()
+            .arg("mine")
+            .arg(format!("--min-support={support}"))
+            .arg(sample())
+            .output()
+            .expect("runs");
         let stderr = stderr_of(&output);
         assert_eq!(output.status.code(), Some(2), "{support}: {stderr}");
         assert!(stderr.contains("min_support"), "{support}: {stderr}");
@@ -257,10 +388,25 @@ fn bad_parameters_are_refused_before_reading() {
     let dir = temp_dir();
     let missing = dir.path().join("never-read.dat");
     // The file does not exist: a parameter error must come first.
-    assert_fails(&["mine", "-s", "2", "--min-len", "3", "--max-len", "2"], &missing, 2, &["max_len"]);
-    assert_fails(&["mine", "-s", "2", "--threads", "0"], &missing, 2, &["threads"]);
+    assert_fails(
+        &["mine", "-s", "2", "--min-len", "3", "--max-len", "2"],
+        &missing,
+        2,
+        &["max_len"],
+    );
+    assert_fails(
+        &["mine", "-s", "2", "--threads", "0"],
+        &missing,
+        2,
+        &["threads"],
+    );
     let unknown = dir.path().join("out.txt");
-    let output = upsell().args(["mine", "-s", "2", "-o"]).arg(&unknown).arg(&missing).output().expect("runs");
+    let output = upsell()
+        .args(["mine", "-s", "2", "-o"])
+        .arg(&unknown)
+        .arg(&missing)
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
     assert!(stderr_of(&output).contains("--output-format"));
 }
@@ -271,13 +417,27 @@ fn a_failed_run_leaves_no_output_file() {
     let bad = dir.path().join("bad.dat");
     std::fs::write(&bad, "1 2\nx\n").expect("written");
     let path = dir.path().join("out.csv");
-    let output = upsell().args(["mine", "-s", "1", "-o"]).arg(&path).arg(&bad).output().expect("runs");
+    let output = upsell()
+        .args(["mine", "-s", "1", "-o"])
+        .arg(&path)
+        .arg(&bad)
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(2));
-    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("lists").filter_map(Result::ok).map(|e| e.file_name()).collect();
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("lists")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
     assert_eq!(left, [std::ffi::OsString::from("bad.dat")]);
 }
 
 #[test]
 fn the_itemset_budget_is_an_error() {
-    assert_fails(&["mine", "-s", "2", "--max-itemsets", "5"], &sample(), 1, &["limit"]);
+    assert_fails(
+        &["mine", "-s", "2", "--max-itemsets", "5"],
+        &sample(),
+        1,
+        &["limit"],
+    );
 }

@@ -3,4 +3,5 @@
 
 mod mining;
 mod readers;
+mod recommend;
 mod rules;

@@ -135,7 +135,7 @@ fn data_dir() -> PathBuf {
 }
 
 /// A real data set, or `None` (with a note) where ../shared/data is not present.
-fn real(name: &str, options: &ReadOptions) -> Option<Dataset> {
+pub(crate) fn real(name: &str, options: &ReadOptions) -> Option<Dataset> {
     let path = data_dir().join(name);
     if !path.exists() {
         eprintln!(

@@ -1,0 +1,208 @@
+//! `upsell evaluate`: does the rule recommender beat popularity on held-out baskets?
+//!
+//! Prints the split, the model size and one line per method (rules, popularity) with hit rate,
+//! precision, recall and coverage at k; `--json` prints the same as one JSON object.
+
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use upsell::Control;
+use upsell::data::Dataset;
+use upsell::mining::MinSupport;
+use upsell::recommend::{EvaluationOptions, Ranking, RecommendOptions, Split, evaluate};
+use upsell::time::{Timestamp, parse_timestamp_at};
+
+use crate::error::CliError;
+use crate::input::InputArgs;
+use crate::mine::{core_value, min_support};
+use crate::progress;
+use crate::summary::{Summary, thousands};
+
+/// How to split baskets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitBy {
+    /// The first --train share of baskets in file order trains.
+    Position,
+    /// Baskets ordered by --time-col; the earliest --train share trains (or those before --cutoff).
+    Time,
+}
+
+/// Arguments of `upsell evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Minimum support for mining the training baskets: a count (5) or a fraction (0.001).
+    #[arg(short = 's', long, value_name = "S", value_parser = min_support)]
+    pub min_support: MinSupport,
+
+    /// How to split training and test baskets.
+    #[arg(long, value_enum, default_value = "position")]
+    pub split: SplitBy,
+
+    /// The training share of baskets.
+    #[arg(long, value_name = "F", default_value_t = 0.8)]
+    pub train: f64,
+
+    /// With --split time: baskets before this RFC 3339 instant train, instead of a share.
+    #[arg(long, value_name = "TIME")]
+    pub cutoff: Option<String>,
+
+    /// Long CSV: the time column (one value per basket), for --split time.
+    #[arg(long = "time-col", value_name = "COLUMN")]
+    pub time_column: Option<String>,
+
+    /// Items recommended per cart.
+    #[arg(short, long, default_value_t = 5)]
+    pub k: usize,
+
+    /// The ranking of the rule recommender.
+    #[arg(long, value_name = "confidence|lift|expected_revenue", default_value = "confidence", value_parser = core_value::<Ranking>)]
+    pub by: Ranking,
+
+    /// The m-estimate's weight of the base rate (0: raw confidence).
+    #[arg(long, value_name = "M", default_value_t = RecommendOptions::default().smoothing)]
+    pub smoothing: f64,
+
+    /// Rules below this confidence are left out of the model.
+    #[arg(long, value_name = "C", default_value_t = 0.01)]
+    pub min_confidence: f64,
+
+    /// The longest antecedent in the model.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_antecedent_len: usize,
+
+    /// Worker threads.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `upsell evaluate`.
+pub fn run(args: &EvaluateArgs, control: &Control) -> Result<(), CliError> {
+    let split = match (args.split, &args.cutoff) {
+        (SplitBy::Position, None) => Split::Position { train: args.train },
+        (SplitBy::Position, Some(_)) => {
+            return Err(CliError::Usage("--cutoff needs --split time".to_owned()));
+        }
+        (SplitBy::Time, None) => Split::TimeFraction { train: args.train },
+        (SplitBy::Time, Some(text)) => Split::Cutoff {
+            cutoff: parse_timestamp_at(text, upsell::Location::memory).map_err(|_| {
+                upsell::Error::invalid_parameter(
+                    "cutoff",
+                    format!("'{text}' is not an RFC 3339 time or a date"),
+                )
+            })?,
+        },
+    };
+    if args.split == SplitBy::Time && args.time_column.is_none() {
+        return Err(CliError::Usage(
+            "--split time needs --time-col (a long CSV with a time column)".to_owned(),
+        ));
+    }
+    let options = EvaluationOptions {
+        split,
+        k: args.k,
+        min_confidence: args.min_confidence,
+        max_antecedent_len: args.max_antecedent_len,
+        recommend: RecommendOptions {
+            by: args.by,
+            smoothing: args.smoothing,
+            ..RecommendOptions::default()
+        },
+        threads: args.threads,
+        ..EvaluationOptions::new(args.min_support)
+    };
+    let mut read_options = args.input.options();
+    read_options.time_column = args.time_column.clone();
+    let started = Instant::now();
+    let data = Dataset::read(&args.input.file, &read_options)?;
+    let times = basket_times(&data, args)?;
+    let read_time = started.elapsed();
+    let started = Instant::now();
+    let result = progress::while_working("evaluating", control, || {
+        evaluate(
+            &data.baskets,
+            &data.items,
+            times.as_deref(),
+            &options,
+            control,
+        )
+    })?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&result)
+                .map_err(|e| CliError::write("<stdout>", e.into()))?
+        );
+        return Ok(());
+    }
+    let mut summary = Summary::default();
+    summary.add("file", args.input.file.display().to_string());
+    summary.add("train baskets", thousands(result.train_baskets as u64));
+    summary.add(
+        "test baskets",
+        format!("{} (2+ items)", thousands(result.test_baskets as u64)),
+    );
+    summary.add(
+        "cases",
+        format!(
+            "{} (each item hidden in turn)",
+            thousands(result.cases as u64)
+        ),
+    );
+    summary.add("rules", thousands(result.rules as u64));
+    summary.seconds("read", read_time);
+    summary.seconds("evaluate", started.elapsed());
+    summary.print();
+    println!(
+        "{:<12} {:>10} {:>12} {:>10} {:>10}",
+        "method",
+        format!("hit@{}", result.k),
+        format!("precision@{}", result.k),
+        format!("recall@{}", result.k),
+        "coverage"
+    );
+    for m in &result.methods {
+        println!(
+            "{:<12} {:>10.4} {:>12.4} {:>10.4} {:>10.4}",
+            m.method, m.hit_rate, m.precision, m.recall, m.coverage
+        );
+    }
+    println!(
+        "rules vs popularity: {:+.1}% hit rate",
+        100.0 * result.lift_over_popularity()
+    );
+    Ok(())
+}
+
+/// Each basket's time, parsed, when a time column was read.
+fn basket_times(data: &Dataset, args: &EvaluateArgs) -> Result<Option<Vec<Timestamp>>, CliError> {
+    let Some(column) = &args.time_column else {
+        return Ok(None);
+    };
+    let Some(values) = data.keys.as_ref().and_then(|k| k.time.as_ref()) else {
+        return Err(CliError::Usage(
+            "--time-col applies to long CSV input (with --basket-col and --item-col)".to_owned(),
+        ));
+    };
+    let keys = data.keys.as_ref().map(|k| &k.basket);
+    values
+        .iter()
+        .enumerate()
+        .map(|(b, text)| {
+            parse_timestamp_at(text, || {
+                let basket = keys
+                    .and_then(|k| k.get(b))
+                    .map_or(String::new(), |k| format!(" of basket '{k}'"));
+                upsell::Location::file(&args.input.file).column_name(format!("{column}{basket}"))
+            })
+        })
+        .collect::<upsell::Result<Vec<_>>>()
+        .map(Some)
+        .map_err(Into::into)
+}

@@ -1,0 +1,190 @@
+//! `upsell recommend`: query a saved model with a cart, or with a file of carts.
+//!
+//! One cart (`--cart a,b,c`) prints a table: rank, item, score, and the rule behind it. A file of
+//! carts (`--carts FILE`, one comma-separated cart a line) is answered in parallel and written as
+//! CSV (`cart,rank,item,score,because`). Cart items the model does not know are ignored and listed
+//! on stderr; they are not an error.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+use upsell::recommend::{Ranking, RecommendOptions, Recommendation, Recommender};
+
+use crate::error::CliError;
+use crate::mine::core_value;
+
+/// Arguments of `upsell recommend`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("carts_in").required(true).args(["cart", "carts"]))]
+pub struct RecommendArgs {
+    /// The model saved by `upsell rules --model`.
+    #[arg(long, value_name = "MODEL")]
+    pub model: PathBuf,
+
+    /// The cart: comma-separated item labels.
+    #[arg(long, value_name = "ITEMS", value_delimiter = ',')]
+    pub cart: Option<Vec<String>>,
+
+    /// A file of carts, one comma-separated cart a line; answers go to stdout as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub carts: Option<PathBuf>,
+
+    /// How many items to recommend.
+    #[arg(short, long, default_value_t = 5)]
+    pub k: usize,
+
+    /// The ranking.
+    #[arg(long, value_name = "confidence|lift|expected_revenue", default_value = "confidence", value_parser = core_value::<Ranking>)]
+    pub by: Ranking,
+
+    /// The m-estimate's weight of the base rate (0: raw confidence).
+    #[arg(long, value_name = "M", default_value_t = RecommendOptions::default().smoothing)]
+    pub smoothing: f64,
+
+    /// Do not fill up with popular items when rules propose fewer than k.
+    #[arg(long)]
+    pub no_backfill: bool,
+
+    /// Worker threads for --carts.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// Runs `upsell recommend`.
+pub fn run(args: &RecommendArgs) -> Result<(), CliError> {
+    if !(args.smoothing >= 0.0 && args.smoothing.is_finite()) {
+        return Err(upsell::Error::invalid_parameter(
+            "smoothing",
+            format!("must be a finite number >= 0, got {}", args.smoothing),
+        )
+        .into());
+    }
+    let model = Recommender::load(&args.model)?;
+    let options = RecommendOptions {
+        by: args.by,
+        smoothing: args.smoothing,
+        backfill: !args.no_backfill,
+        ..RecommendOptions::default()
+    };
+    if let Some(cart) = &args.cart {
+        return one(&model, cart, args.k, &options);
+    }
+    let Some(path) = &args.carts else {
+        return Ok(());
+    };
+    many(&model, path, args, &options)
+}
+
+fn one(
+    model: &Recommender,
+    cart: &[String],
+    k: usize,
+    options: &RecommendOptions,
+) -> Result<(), CliError> {
+    let cart: Vec<&str> = cart
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if cart.is_empty() {
+        eprintln!("note: the cart is empty: recommending the most popular items");
+    }
+    let answer = model.recommend_labels(&cart, k, options);
+    if !answer.unknown.is_empty() {
+        eprintln!(
+            "note: ignored items the model does not know: {}",
+            answer.unknown.join(", ")
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    let io = |e| CliError::write("<stdout>", e);
+    writeln!(
+        out,
+        "{:>4}  {:<32} {:>10}  because",
+        "rank", "item", "score"
+    )
+    .map_err(io)?;
+    for (rank, r) in answer.items.iter().enumerate() {
+        writeln!(
+            out,
+            "{:>4}  {:<32} {:>10.4}  {}",
+            rank + 1,
+            model.label(r.item).unwrap_or("?"),
+            r.score,
+            because(model, r)
+        )
+        .map_err(io)?;
+    }
+    Ok(())
+}
+
+fn many(
+    model: &Recommender,
+    path: &PathBuf,
+    args: &RecommendArgs,
+    options: &RecommendOptions,
+) -> Result<(), CliError> {
+    let file = std::fs::File::open(path).map_err(|e| upsell::Error::Io {
+        path: path.clone(),
+        source: e,
+    })?;
+    let mut carts = Vec::new();
+    let mut unknown = 0usize;
+    for line in std::io::BufReader::new(file).lines() {
+        let line = line.map_err(|e| upsell::Error::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        let mut cart = Vec::new();
+        for label in line.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match model.item(label) {
+                Some(id) => cart.push(id),
+                None => unknown += 1,
+            }
+        }
+        carts.push(cart);
+    }
+    if unknown > 0 {
+        eprintln!("note: ignored {unknown} cart items the model does not know");
+    }
+    let answers = model.recommend_batch(&carts, args.k, options, args.threads);
+    let stdout = std::io::stdout().lock();
+    let mut csv = csv::Writer::from_writer(stdout);
+    let io = |e: csv::Error| CliError::write("<stdout>", e.into());
+    csv.write_record(["cart", "rank", "item", "score", "because"])
+        .map_err(io)?;
+    for (c, answer) in answers.iter().enumerate() {
+        for (rank, r) in answer.iter().enumerate() {
+            let row = [
+                (c + 1).to_string(),
+                (rank + 1).to_string(),
+                model.label(r.item).unwrap_or("?").to_owned(),
+                r.score.to_string(),
+                because(model, r),
+            ];
+            csv.write_record(&row).map_err(io)?;
+        }
+    }
+    csv.flush().map_err(|e| CliError::write("<stdout>", e))
+}
+
+/// The explanation of one recommendation.
+fn because(model: &Recommender, r: &Recommendation) -> String {
+    let Some(rule) = r.rule.and_then(|k| model.rule(k)) else {
+        return "popular".to_owned();
+    };
+    let antecedent: Vec<&str> = rule
+        .antecedent
+        .iter()
+        .map(|&i| model.label(i).unwrap_or("?"))
+        .collect();
+    format!(
+        "{} -> {} (confidence {:.1}%, lift {:.2}, {} baskets)",
+        antecedent.join(" + "),
+        model.label(rule.consequent).unwrap_or("?"),
+        100.0 * rule.confidence(),
+        rule.lift(),
+        rule.count
+    )
+}

@@ -1,0 +1,270 @@
+//! Model files: a recommender mined offline, loaded by a backend.
+//!
+//! Two encodings of one [`ModelData`]: JSON (readable, diffable; a top-level `format` and
+//! `version`, as tokenizers does) and a compact binary (`UPSELLRM` magic, a little-endian `u32`
+//! format version, then postcard's varint encoding of the same data). Both are checked on load:
+//! a wrong magic, a newer version, a truncated body or inconsistent arrays each give an
+//! [`Error::Parse`] that says which, never a panic. The hash index is rebuilt on load (it is
+//! derived data, and rebuilding 100,000 rules takes milliseconds).
+
+use std::path::Path;
+
+use super::{ItemPrices, Recommender};
+use crate::data::ItemId;
+use crate::{Error, Location, Result};
+
+/// The format version written by this library; files of a newer version are refused.
+pub const FORMAT_VERSION: u32 = 1;
+const FORMAT_NAME: &str = "upsell-recommender";
+const MAGIC: &[u8; 8] = b"UPSELLRM";
+
+/// Everything a model holds; the index is derived from it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(super) struct ModelData {
+    pub labels: Vec<String>,
+    pub item_counts: Vec<u64>,
+    pub baskets: u64,
+    pub antecedents: Vec<ItemId>,
+    pub antecedent_offsets: Vec<usize>,
+    pub consequents: Vec<ItemId>,
+    pub counts: Vec<u64>,
+    pub antecedent_counts: Vec<u64>,
+    pub prices: Option<ItemPrices>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct JsonModel {
+    format: String,
+    version: u32,
+    #[serde(flatten)]
+    data: ModelData,
+}
+
+impl ModelData {
+    pub(super) fn antecedent(&self, rule: usize) -> &[ItemId] {
+        &self.antecedents[self.antecedent_offsets[rule]..self.antecedent_offsets[rule + 1]]
+    }
+
+    /// Every array agrees with every other; each id names a label.
+    pub(super) fn validate(&self) -> Result<()> {
+        let bad = |message: String| {
+            Err(Error::parse(
+                Location::memory(),
+                format!("inconsistent model: {message}"),
+            ))
+        };
+        let rules = self.consequents.len();
+        if self.item_counts.len() != self.labels.len() {
+            return bad(format!(
+                "{} labels but {} item counts",
+                self.labels.len(),
+                self.item_counts.len()
+            ));
+        }
+        if self.counts.len() != rules
+            || self.antecedent_counts.len() != rules
+            || self.antecedent_offsets.len() != rules + 1
+        {
+            return bad(format!("{rules} rules but arrays of other lengths"));
+        }
+        if self.antecedent_offsets.first() != Some(&0)
+            || self.antecedent_offsets.last() != Some(&self.antecedents.len())
+            || self.antecedent_offsets.windows(2).any(|w| w[0] > w[1])
+        {
+            return bad("antecedent offsets out of order".to_owned());
+        }
+        let n = self.labels.len() as u64;
+        if let Some(&id) = self
+            .antecedents
+            .iter()
+            .chain(&self.consequents)
+            .find(|&&i| u64::from(i) >= n)
+        {
+            return bad(format!("item id {id} beyond the {n} labels"));
+        }
+        for r in 0..rules {
+            let antecedent = self.antecedent(r);
+            if antecedent.is_empty() || antecedent.windows(2).any(|w| w[0] >= w[1]) {
+                return bad(format!("rule {r} has an empty or unsorted antecedent"));
+            }
+            if self.counts[r] > self.antecedent_counts[r]
+                || self.antecedent_counts[r] > self.baskets
+            {
+                return bad(format!("rule {r} has counts out of order"));
+            }
+            let consequent_count = self.item_counts[self.consequents[r] as usize];
+            if self.counts[r] > consequent_count {
+                return bad(format!(
+                    "rule {r} counts more baskets than its consequent's"
+                ));
+            }
+        }
+        if let Some(prices) = &self.prices {
+            if prices.minor.len() != self.labels.len() {
+                return bad(format!(
+                    "{} prices for {} labels",
+                    prices.minor.len(),
+                    self.labels.len()
+                ));
+            }
+        }
+        if self.antecedent_counts.contains(&0) {
+            return bad("an antecedent with count 0".to_owned());
+        }
+        Ok(())
+    }
+}
+
+impl Recommender {
+    /// The model as JSON.
+    ///
+    /// ```
+    /// use upsell::recommend::Recommender;
+    /// use upsell::rules::Rules;
+    /// let model = Recommender::from_parts(&Rules::default(), vec!["tea".into()], vec![3], 5)?;
+    /// let json = model.to_json();
+    /// assert!(json.starts_with(r#"{"format":"upsell-recommender","version":1"#));
+    /// assert_eq!(Recommender::from_json(&json)?.item_count(), 1);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn to_json(&self) -> String {
+        let model = JsonModel {
+            format: FORMAT_NAME.to_owned(),
+            version: FORMAT_VERSION,
+            data: self.data.clone(),
+        };
+        serde_json::to_string(&model).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
+    }
+
+    /// A model from [`Recommender::to_json`]'s text.
+    pub fn from_json(text: &str) -> Result<Self> {
+        #[derive(serde::Deserialize)]
+        struct Header {
+            format: Option<String>,
+            version: Option<u32>,
+        }
+        let at = |e: &serde_json::Error| {
+            Location::memory()
+                .line(e.line() as u64)
+                .column(e.column() as u64)
+        };
+        let header: Header = serde_json::from_str(text)
+            .map_err(|e| Error::parse(at(&e), format!("not a model file: {e}")))?;
+        if header.format.as_deref() != Some(FORMAT_NAME) {
+            return Err(Error::parse(
+                Location::memory(),
+                format!(
+                    "not an upsell recommender model (format {:?}, expected \"{FORMAT_NAME}\")",
+                    header.format
+                ),
+            ));
+        }
+        check_version(header.version.unwrap_or(0))?;
+        let model: JsonModel = serde_json::from_str(text)
+            .map_err(|e| Error::parse(at(&e), format!("bad model file: {e}")))?;
+        Self::index(model.data)
+    }
+
+    /// The model in the compact binary encoding.
+    ///
+    /// ```
+    /// use upsell::recommend::Recommender;
+    /// use upsell::rules::Rules;
+    /// let model = Recommender::from_parts(&Rules::default(), vec!["tea".into()], vec![3], 5)?;
+    /// let bytes = model.to_bytes();
+    /// assert_eq!(&bytes[..8], b"UPSELLRM");
+    /// let err = Recommender::from_bytes(&bytes[..bytes.len() - 1]).unwrap_err();
+    /// assert!(err.to_string().contains("truncated"));
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        postcard::to_extend(&self.data, bytes)
+            .unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
+    }
+
+    /// A model from [`Recommender::to_bytes`]'s bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let at = Location::memory;
+        if bytes.len() < 12 || &bytes[..8] != MAGIC {
+            return Err(Error::parse(
+                at(),
+                "not an upsell recommender model (the file does not start with UPSELLRM)",
+            ));
+        }
+        let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+        check_version(version)?;
+        let (data, rest): (ModelData, &[u8]) =
+            postcard::take_from_bytes(&bytes[12..]).map_err(|e| {
+                let why = match e {
+                    postcard::Error::DeserializeUnexpectedEnd => "the file is truncated".to_owned(),
+                    other => format!("the file is corrupt ({other})"),
+                };
+                Error::parse(at(), format!("bad model file: {why}"))
+            })?;
+        if !rest.is_empty() {
+            return Err(Error::parse(
+                at(),
+                format!(
+                    "bad model file: {} unexpected bytes after the model",
+                    rest.len()
+                ),
+            ));
+        }
+        Self::index(data)
+    }
+
+    /// Saves the model: JSON when the path ends in `.json`, else binary.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let bytes = if is_json(path) {
+            self.to_json().into_bytes()
+        } else {
+            self.to_bytes()
+        };
+        std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+    }
+
+    /// Loads a model saved by [`Recommender::save`] (the encoding is recognised by its first bytes).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let named = |err: Error| match err {
+            Error::Parse { mut diagnostics } => {
+                for d in &mut diagnostics {
+                    d.location.path = Some(path.to_owned());
+                }
+                Error::Parse { diagnostics }
+            }
+            other => other,
+        };
+        if bytes.starts_with(MAGIC) {
+            return Self::from_bytes(&bytes).map_err(named);
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|_| {
+            Error::parse(
+                Location::file(path),
+                "not an upsell recommender model (neither binary nor UTF-8 JSON)",
+            )
+        })?;
+        Self::from_json(text).map_err(named)
+    }
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+fn check_version(version: u32) -> Result<()> {
+    if version == 0 || version > FORMAT_VERSION {
+        return Err(Error::parse(
+            Location::memory(),
+            format!(
+                "model format version {version} is not supported: this library reads version 1 to {FORMAT_VERSION}"
+            ),
+        ));
+    }
+    Ok(())
+}
