@@ -11,6 +11,7 @@ mod data;
 mod errors;
 mod gil;
 mod mining;
+mod recommend;
 mod rules;
 
 /// The extension module. Results are frozen classes and numpy arrays, so the module is safe on
@@ -22,6 +23,9 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("DEFAULT_MAX_ITEMSETS", upsell::mining::DEFAULT_MAX_ITEMSETS)?;
     module.add_function(wrap_pyfunction!(rules::association_rules, module)?)?;
     module.add("DEFAULT_MAX_RULES", upsell::rules::DEFAULT_MAX_RULES)?;
+    module.add_class::<recommend::PyRecommender>()?;
+    module.add_function(wrap_pyfunction!(recommend::evaluate, module)?)?;
+    module.add_function(wrap_pyfunction!(recommend::affinity, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -50,7 +50,7 @@ pub(crate) fn mine<'py>(
 }
 
 /// An `int` is a basket count, a `float` a fraction of baskets; anything else is refused.
-fn threshold(value: &Bound<'_, PyAny>) -> upsell::Result<MinSupport> {
+pub(crate) fn threshold(value: &Bound<'_, PyAny>) -> upsell::Result<MinSupport> {
     let refuse = |message: String| Error::invalid_parameter("min_support", message);
     if value.is_instance_of::<PyBool>() {
         return Err(refuse(format!(

@@ -8,6 +8,7 @@
 //! Exit status: 0 on success, 2 for invalid input or parameters (clap's own usage errors included),
 //! 1 for anything else (I/O, limits), 130 when interrupted by Ctrl-C.
 
+mod affinity;
 mod demo;
 mod error;
 mod evaluate;
@@ -58,6 +59,10 @@ enum Command {
     /// Rules against popularity on held-out baskets: hit rate, precision, recall, coverage at k.
     #[command(after_help = "Example: upsell evaluate retail.dat.gz -s 5 -k 5")]
     Evaluate(evaluate::EvaluateArgs),
+    /// Item x item affinity of the top items: the pairs that sell together (support and lift
+    /// floors), and the matrix as CSV.
+    #[command(after_help = "Example: upsell affinity groceries.csv --top 30 --min-support 0.01 --min-lift 1.2")]
+    Affinity(affinity::AffinityArgs),
     /// Mine a small real sample (Groceries, shipped in the binary) and show what sells together.
     Demo(demo::DemoArgs),
 }
@@ -71,6 +76,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => rules::run(&args, &control),
         Command::Recommend(args) => recommend::run(&args),
         Command::Evaluate(args) => evaluate::run(&args, &control),
+        Command::Affinity(args) => affinity::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,7 +2,7 @@
 
 >>> import upsell
 >>> upsell.frequent_itemsets([[1, 2], [1, 3], [1, 2, 3]], 2)["count"].tolist()
-[3, 2, 2]
+[3, 2, 2, 2, 2]
 """
 
 from upsell._upsell import DEFAULT_MAX_ITEMSETS, Baskets, __version__
@@ -15,18 +15,23 @@ from upsell.exceptions import (
     UpsellError,
 )
 from upsell.mining import frequent_itemsets
+from upsell.recommend import Affinity, Recommender, affinity_matrix, evaluate
 from upsell.rules import association_rules
 
 __all__ = [
+    "Affinity",
     "DEFAULT_MAX_ITEMSETS",
     "Baskets",
     "CancelledError",
     "InvalidInputError",
     "InvalidParameterError",
     "LimitExceededError",
+    "Recommender",
     "RuleSyntaxError",
     "UpsellError",
     "__version__",
+    "affinity_matrix",
     "association_rules",
+    "evaluate",
     "frequent_itemsets",
 ]

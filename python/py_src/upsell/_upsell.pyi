@@ -66,3 +66,70 @@ def association_rules(
     max_rules: Optional[int] = ...,
     threads: Optional[int] = None,
 ) -> dict[str, npt.NDArray[Any]]: ...
+
+class Recommender:
+    @staticmethod
+    def fit(
+        baskets: Baskets,
+        labels: list[str],
+        min_support: Union[int, float],
+        *,
+        min_confidence: float = 0.01,
+        max_antecedent_len: int = 3,
+        threads: Optional[int] = None,
+    ) -> Recommender: ...
+    @staticmethod
+    def load(path: Union[str, os.PathLike[str]]) -> Recommender: ...
+    @staticmethod
+    def from_json(text: str) -> Recommender: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> Recommender: ...
+    def save(self, path: Union[str, os.PathLike[str]]) -> None: ...
+    def to_json(self) -> str: ...
+    def to_bytes(self) -> bytes: ...
+    @property
+    def rule_count(self) -> int: ...
+    @property
+    def labels(self) -> list[str]: ...
+    def recommend(
+        self, cart: list[str], k: int = 5, *, by: str = "confidence", smoothing: float = 5.0, backfill: bool = True
+    ) -> Tuple[Tuple[list[str], list[float], list[int]], list[str]]: ...
+    def recommend_batch(
+        self,
+        carts: list[list[str]],
+        k: int = 5,
+        *,
+        by: str = "confidence",
+        smoothing: float = 5.0,
+        backfill: bool = True,
+        threads: Optional[int] = None,
+    ) -> Tuple[list[Tuple[list[str], list[float], list[int]]], int]: ...
+    def rule(self, index: int) -> Optional[Tuple[list[str], str, int, int, int, float, float, float]]: ...
+
+def evaluate(
+    baskets: Baskets,
+    labels: list[str],
+    min_support: Union[int, float],
+    *,
+    times: Optional[npt.NDArray[np.int64]] = None,
+    split: str = "position",
+    train: float = 0.8,
+    cutoff: Optional[int] = None,
+    k: int = 5,
+    by: str = "confidence",
+    smoothing: float = 5.0,
+    min_confidence: float = 0.01,
+    max_antecedent_len: int = 3,
+    threads: Optional[int] = None,
+) -> dict[str, Any]: ...
+
+def affinity(
+    baskets: Baskets, top: int = 20, *, threads: Optional[int] = None
+) -> Tuple[
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    int,
+]: ...

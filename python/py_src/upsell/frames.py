@@ -20,7 +20,7 @@ import pyarrow as pa
 from upsell import _upsell
 from upsell.exceptions import InvalidInputError, InvalidParameterError
 
-__all__ = ["Prepared", "itemsets_frame", "prepare"]
+__all__ = ["Prepared", "itemsets_frame", "long_basket_codes", "prepare"]
 
 #: Labels by item code: an Arrow array, or an object ndarray when the labels mix types Arrow
 #: cannot hold in one column (only ``as_frozensets=True`` can return those).
@@ -175,10 +175,7 @@ def _from_long(frame: pd.DataFrame, columns: Optional[list], item: Optional[str]
                 kind="invalid_input",
                 column_name=name,
             )
-    if len(columns) == 1:
-        basket_codes, _ = pd.factorize(frame[columns[0]], use_na_sentinel=False)
-    else:
-        basket_codes = frame.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
+    basket_codes = long_basket_codes(frame, columns)
     item_codes, uniques = pd.factorize(frame[item])
     n_baskets = int(basket_codes.max()) + 1 if len(basket_codes) else 0
     # A missing item is no item: the row is dropped, its basket still counts.
@@ -189,6 +186,14 @@ def _from_long(frame: pd.DataFrame, columns: Optional[list], item: Optional[str]
     np.cumsum(np.bincount(basket_codes, minlength=n_baskets), out=offsets[1:])
     baskets = _upsell.Baskets.from_arrays(item_codes[order].astype(np.uint32), offsets)
     return Prepared(baskets, _arrow_labels(uniques))
+
+
+def long_basket_codes(frame: pd.DataFrame, columns: list) -> np.ndarray:
+    """Each row's basket number, in order of first appearance (the order of the baskets built)."""
+    if len(columns) == 1:
+        codes, _ = pd.factorize(frame[columns[0]], use_na_sentinel=False)
+        return codes
+    return frame.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
 
 
 def _from_one_hot_frame(frame: pd.DataFrame) -> Prepared:

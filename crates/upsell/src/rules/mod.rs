@@ -25,6 +25,7 @@
 //! # Ok::<(), upsell::Error>(())
 //! ```
 
+mod affinity;
 mod measures;
 mod support;
 
@@ -32,6 +33,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustc_hash::FxHashSet;
 
+pub use affinity::{Affinity, Pair, affinity};
 pub use measures::Measure;
 use support::SupportIndex;
 

@@ -1,0 +1,384 @@
+"""Recommendations, their evaluation, and the affinity matrix.
+
+:class:`Recommender` is "frequently bought together": fitted on baskets (or loaded from a model file
+mined offline), it answers a cart with up to ``k`` items, each with its score and the rule that
+produced it. :func:`evaluate` replays held-out baskets to show whether the rules beat recommending
+what is popular. :func:`affinity_matrix` gives the item x item co-occurrence, confidence and lift of
+the top items as numpy arrays, with the actionable pairs and a heatmap.
+
+Models are self-contained, so their item labels are strings: other labels (integers of FIMI data)
+are converted with ``str`` on the way in and come back as strings.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any, Iterable, List, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from upsell import _upsell
+from upsell.exceptions import InvalidInputError, InvalidParameterError
+from upsell.frames import Prepared, long_basket_codes, prepare
+from upsell.mining import _threshold
+
+__all__ = ["Affinity", "Recommender", "affinity_matrix", "evaluate"]
+
+
+def _labels(prepared: Prepared) -> List[str]:
+    labels = prepared.labels.to_pylist() if isinstance(prepared.labels, pa.Array) else list(prepared.labels)
+    return [str(label) for label in labels]
+
+
+def _explain(rule: Optional[tuple]) -> str:
+    if rule is None:
+        return "popular"
+    antecedent, consequent, count, _, _, _, confidence, lift = rule
+    return f"{' + '.join(antecedent)} -> {consequent} (confidence {100 * confidence:.1f}%, lift {lift:.2f}, {count} baskets)"
+
+
+class Recommender:
+    """A "frequently bought together" model: rules indexed by antecedent, queried in microseconds.
+
+    >>> import upsell
+    >>> baskets = [["bread", "butter"], ["bread", "butter", "milk"], ["bread", "jam"], ["milk", "cereal"]] * 5
+    >>> model = upsell.Recommender.fit(baskets, min_support=2)
+    >>> model.recommend(["bread"], k=2)["item"].tolist()
+    ['butter', 'milk']
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    # -- building ---------------------------------------------------------------------------------
+
+    @classmethod
+    def fit(
+        cls,
+        data: Any,
+        min_support: Union[int, float],
+        *,
+        basket: Union[str, Sequence[str], None] = None,
+        item: Optional[str] = None,
+        format: Optional[str] = None,
+        delimiter: Optional[str] = None,
+        min_confidence: float = 0.01,
+        max_antecedent_len: int = 3,
+        threads: Optional[int] = None,
+    ) -> "Recommender":
+        """Mines ``data`` (any input of :func:`upsell.frequent_itemsets`) and indexes its rules
+        with one item in the consequent and up to ``max_antecedent_len`` in the antecedent."""
+        prepared = prepare(data, basket=basket, item=item, format=format, delimiter=delimiter)
+        inner = _upsell.Recommender.fit(
+            prepared.baskets,
+            _labels(prepared),
+            _threshold(min_support),
+            min_confidence=float(min_confidence),
+            max_antecedent_len=max_antecedent_len,
+            threads=threads,
+        )
+        return cls(inner)
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike]) -> "Recommender":
+        """Loads a model file written by :meth:`save` or ``upsell rules --model``."""
+        return cls(_upsell.Recommender.load(os.fspath(path)))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Recommender":
+        """A model from :meth:`to_json` text."""
+        return cls(_upsell.Recommender.from_json(text))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Recommender":
+        """A model from :meth:`to_bytes`."""
+        return cls(_upsell.Recommender.from_bytes(bytes(data)))
+
+    def save(self, path: Union[str, os.PathLike]) -> None:
+        """Saves the model: JSON when the name ends in ``.json``, else the compact binary."""
+        self._inner.save(os.fspath(path))
+
+    def to_json(self) -> str:
+        """The model as JSON text."""
+        return self._inner.to_json()
+
+    def to_bytes(self) -> bytes:
+        """The model in the compact binary encoding."""
+        return self._inner.to_bytes()
+
+    @property
+    def rule_count(self) -> int:
+        """The number of rules in the model."""
+        return self._inner.rule_count
+
+    @property
+    def items(self) -> List[str]:
+        """The item labels the model knows."""
+        return self._inner.labels
+
+    def __repr__(self) -> str:
+        return f"<upsell.Recommender: {self.rule_count} rules over {len(self.items)} items>"
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    def recommend(
+        self,
+        cart: Iterable[Any],
+        k: int = 5,
+        *,
+        by: str = "confidence",
+        smoothing: float = 5.0,
+        backfill: bool = True,
+    ) -> pd.DataFrame:
+        """Up to ``k`` items not in ``cart``, best first.
+
+        ``by`` is ``"confidence"`` (most likely to be bought), ``"lift"`` (most surprising) or
+        ``"expected_revenue"`` (needs prices in the model). Cart items the model does not know are
+        ignored; they are listed in ``result.attrs["unknown"]`` and reported by a warning. An empty
+        cart gets the most popular items.
+
+        Returns a frame with ``item``, ``score``, ``source`` (``"rule"`` or ``"popular"``),
+        ``antecedent``, ``confidence``, ``lift``, ``support`` (of the rule) and ``explanation``.
+        """
+        labels = [str(x) for x in _cart(cart)]
+        (items, scores, rules), unknown = self._inner.recommend(labels, _k(k), by=by, smoothing=float(smoothing), backfill=backfill)
+        if unknown:
+            warnings.warn(f"ignored cart items the model does not know: {', '.join(unknown)}", stacklevel=2)
+        frame = self._frame(items, scores, rules)
+        frame.attrs["unknown"] = unknown
+        return frame
+
+    def recommend_batch(
+        self,
+        carts: Iterable[Iterable[Any]],
+        k: int = 5,
+        *,
+        by: str = "confidence",
+        smoothing: float = 5.0,
+        backfill: bool = True,
+        threads: Optional[int] = None,
+    ) -> pd.DataFrame:
+        """Answers many carts in parallel: one row per (cart, rank), ``cart`` numbering the carts
+        from 0 in input order."""
+        labels = [[str(x) for x in _cart(c)] for c in carts]
+        answers, unknown = self._inner.recommend_batch(
+            labels, _k(k), by=by, smoothing=float(smoothing), backfill=backfill, threads=threads
+        )
+        frames = []
+        for number, (items, scores, rules) in enumerate(answers):
+            frame = self._frame(items, scores, rules)
+            frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+            frame.insert(0, "cart", number)
+            frames.append(frame)
+        result = pd.concat(frames, ignore_index=True) if frames else self._frame([], [], [])
+        result.attrs["unknown_items"] = unknown
+        return result
+
+    def _frame(self, items: list, scores: list, rules: list) -> pd.DataFrame:
+        explained = [self._inner.rule(r) if r >= 0 else None for r in rules]
+        return pd.DataFrame(
+            {
+                "item": pd.Series(items, dtype=object),
+                "score": np.asarray(scores, dtype=np.float64),
+                "source": ["rule" if r is not None else "popular" for r in explained],
+                "antecedent": [list(r[0]) if r is not None else [] for r in explained],
+                "confidence": [r[6] if r is not None else np.nan for r in explained],
+                "lift": [r[7] if r is not None else np.nan for r in explained],
+                "support": [r[5] if r is not None else np.nan for r in explained],
+                "explanation": [_explain(r) for r in explained],
+            }
+        )
+
+
+def _cart(cart: Any) -> list:
+    if isinstance(cart, (str, bytes)):
+        raise InvalidParameterError(
+            "invalid parameter 'cart': give a list of items, not one string (a string is not a cart)",
+            kind="invalid_parameter",
+        )
+    return list(cart)
+
+
+def _k(k: int) -> int:
+    if isinstance(k, bool) or int(k) < 1:
+        raise InvalidParameterError(f"invalid parameter 'k': must be at least 1, got {k!r}", kind="invalid_parameter")
+    return int(k)
+
+
+# -- evaluation -----------------------------------------------------------------------------------
+
+
+def evaluate(
+    data: Any,
+    min_support: Union[int, float],
+    *,
+    k: int = 5,
+    split: str = "position",
+    train: float = 0.8,
+    cutoff: Any = None,
+    time: Optional[str] = None,
+    basket: Union[str, Sequence[str], None] = None,
+    item: Optional[str] = None,
+    format: Optional[str] = None,
+    delimiter: Optional[str] = None,
+    by: str = "confidence",
+    smoothing: float = 5.0,
+    min_confidence: float = 0.01,
+    max_antecedent_len: int = 3,
+    threads: Optional[int] = None,
+) -> pd.DataFrame:
+    """Rules against popularity on held-out baskets, leave-one-out.
+
+    The first ``train`` share of baskets trains (``split="position"``), or the earliest share by
+    ``time`` (``split="time"``, a long dataframe with a time column; or the baskets before
+    ``cutoff``). Every item of each test basket of two or more items is hidden in turn; the rest
+    is the cart. Returns one row per method (``rules``, ``popularity``) with ``hit_rate``,
+    ``precision``, ``recall``, ``coverage`` and ``revenue_captured`` at ``k``; ``attrs`` holds
+    ``train_baskets``, ``test_baskets``, ``cases``, ``rules`` and ``k``.
+
+    >>> import upsell
+    >>> baskets = [["a", "b"], ["c", "d"]] * 10
+    >>> upsell.evaluate(baskets, 2, k=1)["hit_rate"].tolist()
+    [1.0, 0.5]
+    """
+    prepared = prepare(data, basket=basket, item=item, format=format, delimiter=delimiter)
+    times = None
+    cutoff_seconds = None
+    if split == "time":
+        times = _basket_times(data, basket, time)
+        if cutoff is not None:
+            instant = pd.Timestamp(cutoff)
+            instant = instant.tz_localize("UTC") if instant.tzinfo is None else instant.tz_convert("UTC")
+            cutoff_seconds = int(instant.timestamp())
+    elif time is not None or cutoff is not None:
+        raise InvalidParameterError("invalid parameter 'split': time= and cutoff= need split=\"time\"", kind="invalid_parameter")
+    result = _upsell.evaluate(
+        prepared.baskets,
+        _labels(prepared),
+        _threshold(min_support),
+        times=times,
+        split=split,
+        train=float(train),
+        cutoff=cutoff_seconds,
+        k=_k(k),
+        by=by,
+        smoothing=float(smoothing),
+        min_confidence=float(min_confidence),
+        max_antecedent_len=max_antecedent_len,
+        threads=threads,
+    )
+    frame = pd.DataFrame(
+        result["methods"], columns=["method", "hit_rate", "precision", "recall", "coverage", "revenue_captured"]
+    ).set_index("method")
+    frame.attrs.update({key: result[key] for key in ("train_baskets", "test_baskets", "cases", "rules", "k")})
+    return frame
+
+
+def _basket_times(data: Any, basket: Union[str, Sequence[str], None], time: Optional[str]) -> np.ndarray:
+    if hasattr(data, "to_pandas") and not isinstance(data, pd.DataFrame):
+        data = data.to_pandas()
+    if not isinstance(data, pd.DataFrame) or basket is None or time is None:
+        raise InvalidParameterError(
+            "invalid parameter 'split': split=\"time\" needs a long dataframe with basket=, item= and time= columns",
+            kind="invalid_parameter",
+        )
+    if time not in data.columns:
+        raise InvalidInputError(f"the dataframe has no column {time!r}", kind="invalid_input", column_name=time)
+    parsed = pd.to_datetime(data[time], utc=True, errors="coerce", format="mixed")
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if len(bad):
+        row = int(bad[0])
+        raise InvalidInputError(
+            f"row {row}: {data[time].iloc[row]!r} in column {time!r} is not a time",
+            kind="invalid_input",
+            line=row,
+            column_name=time,
+        )
+    codes = long_basket_codes(data, [basket] if isinstance(basket, str) else list(basket))
+    seconds = ((parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(dtype=np.int64)
+    first = pd.Series(seconds).groupby(codes).min()
+    return first.to_numpy(dtype=np.int64)
+
+
+# -- affinity -------------------------------------------------------------------------------------
+
+
+class Affinity:
+    """Co-occurrence of the top items: ``counts``, ``confidence`` (row -> column) and ``lift`` as
+    numpy arrays whose rows and columns are ``items``."""
+
+    def __init__(self, items: list, item_counts: np.ndarray, counts: np.ndarray, confidence: np.ndarray, lift: np.ndarray, baskets: int) -> None:
+        self.items = items
+        self.item_counts = item_counts
+        self.counts = counts
+        self.confidence = confidence
+        self.lift = lift
+        self.baskets = baskets
+
+    def frame(self, measure: str = "lift") -> pd.DataFrame:
+        """One matrix (``"counts"``, ``"confidence"`` or ``"lift"``) as a labelled DataFrame."""
+        if measure not in ("counts", "confidence", "lift"):
+            raise InvalidParameterError(f"invalid parameter 'measure': {measure!r} is not counts, confidence or lift", kind="invalid_parameter")
+        return pd.DataFrame(getattr(self, measure), index=self.items, columns=self.items)
+
+    def pairs(self, min_support: float = 0.03, min_lift: float = 1.5) -> pd.DataFrame:
+        """The actionable pairs (support and lift floors), by lift: ``item_a``, ``item_b``,
+        ``count``, ``support``, ``confidence_ab``, ``confidence_ba``, ``lift``."""
+        if not 0 <= min_support <= 1:
+            raise InvalidParameterError(f"invalid parameter 'min_support': must be within [0, 1], got {min_support}", kind="invalid_parameter")
+        upper = np.triu(np.ones_like(self.counts, dtype=bool), k=1)
+        support = self.counts / max(self.baskets, 1)
+        keep = upper & (self.counts > 0) & (support >= min_support) & (self.lift >= min_lift)
+        rows, cols = np.nonzero(keep)
+        frame = pd.DataFrame(
+            {
+                "item_a": [self.items[r] for r in rows],
+                "item_b": [self.items[c] for c in cols],
+                "count": self.counts[rows, cols].astype(np.int64),
+                "support": support[rows, cols],
+                "confidence_ab": self.confidence[rows, cols],
+                "confidence_ba": self.confidence[cols, rows],
+                "lift": self.lift[rows, cols],
+            }
+        )
+        return frame.sort_values(["lift", "count"], ascending=False, ignore_index=True)
+
+    def plot(self, measure: str = "lift", ax: Any = None) -> Any:
+        """A heatmap of one matrix (matplotlib); returns the axes."""
+        import matplotlib.pyplot as plt
+
+        values = self.frame(measure)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(1 + 0.35 * len(self.items), 1 + 0.3 * len(self.items)))
+        image = ax.imshow(values.to_numpy(), cmap="viridis")
+        ax.set_xticks(range(len(self.items)), labels=[str(i) for i in self.items], rotation=90)
+        ax.set_yticks(range(len(self.items)), labels=[str(i) for i in self.items])
+        ax.figure.colorbar(image, ax=ax, label=measure)
+        ax.set_title(f"{measure} of the top {len(self.items)} items")
+        return ax
+
+
+def affinity_matrix(
+    data: Any,
+    top: int = 20,
+    *,
+    basket: Union[str, Sequence[str], None] = None,
+    item: Optional[str] = None,
+    format: Optional[str] = None,
+    delimiter: Optional[str] = None,
+    threads: Optional[int] = None,
+) -> Affinity:
+    """Item x item co-occurrence, confidence and lift of the ``top`` most frequent items.
+
+    >>> import upsell
+    >>> a = upsell.affinity_matrix([["tea", "milk"], ["tea", "milk"], ["coffee"], ["coffee", "milk"]], top=3)
+    >>> a.items, int(a.counts[0, 1])
+    (['milk', 'tea', 'coffee'], 2)
+    """
+    prepared = prepare(data, basket=basket, item=item, format=format, delimiter=delimiter)
+    ids, item_counts, counts, confidence, lift, baskets = _upsell.affinity(prepared.baskets, int(top), threads=threads)
+    labels = prepared.labels.to_pylist() if isinstance(prepared.labels, pa.Array) else list(prepared.labels)
+    return Affinity([labels[i] for i in ids], item_counts, counts, confidence, lift, baskets)

@@ -1,0 +1,277 @@
+//! `upsell._upsell.Recommender`, `evaluate` and `affinity`: translation of `upsell::recommend` and
+//! `upsell::rules::affinity`.
+//!
+//! Labels cross as `str`: a model is self-contained, so its labels are strings (the Python layer
+//! turns other labels into strings before they reach here). One cart is answered on the calling
+//! thread, holding the GIL (microseconds: less than releasing it costs); batches, fitting and
+//! evaluation release it.
+
+use numpy::{PyArray1, PyArray2, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use upsell::data::ItemDictionary;
+use upsell::mining::{MiningOptions, mine_with};
+use upsell::recommend::{EvaluationOptions, RecommendOptions, Recommendation, Recommender, Split, evaluate as evaluate_core};
+use upsell::rules::{RuleOptions, affinity as affinity_core, generate_with};
+use upsell::time::Timestamp;
+use upsell::{Error, Location};
+
+use crate::data::PyBaskets;
+use crate::mining::threshold;
+use crate::{errors, gil};
+
+/// A recommendation model (see `upsell.Recommender` for the Python-facing class).
+#[pyclass(frozen, name = "Recommender", module = "upsell._upsell")]
+pub(crate) struct PyRecommender {
+    inner: Recommender,
+}
+
+/// One answer: labels, scores, rule indices (-1 for a popularity fill).
+type Answer = (Vec<String>, Vec<f64>, Vec<i64>);
+
+fn options(by: &str, smoothing: f64, backfill: bool) -> upsell::Result<RecommendOptions> {
+    if !(smoothing >= 0.0 && smoothing.is_finite()) {
+        return Err(Error::invalid_parameter("smoothing", format!("must be a finite number >= 0, got {smoothing}")));
+    }
+    Ok(RecommendOptions { by: by.parse()?, smoothing, backfill, ..RecommendOptions::default() })
+}
+
+fn dictionary(labels: Vec<String>) -> upsell::Result<ItemDictionary> {
+    ItemDictionary::from_labels(labels)
+}
+
+impl PyRecommender {
+    fn answer(&self, found: &[Recommendation]) -> Answer {
+        let labels = found.iter().map(|r| self.inner.label(r.item).unwrap_or_default().to_owned()).collect();
+        let scores = found.iter().map(|r| r.score).collect();
+        let rules = found.iter().map(|r| r.rule.map_or(-1, i64::from)).collect();
+        (labels, scores, rules)
+    }
+}
+
+#[pymethods]
+impl PyRecommender {
+    /// Mines `baskets` and builds a model from its single-consequent rules.
+    #[staticmethod]
+    #[pyo3(signature = (baskets, labels, min_support, *, min_confidence=0.01, max_antecedent_len=3, threads=None))]
+    fn fit(
+        py: Python<'_>,
+        baskets: &Bound<'_, PyBaskets>,
+        labels: Vec<String>,
+        min_support: &Bound<'_, PyAny>,
+        min_confidence: f64,
+        max_antecedent_len: usize,
+        threads: Option<usize>,
+    ) -> PyResult<Self> {
+        let support = errors::map(py, threshold(min_support))?;
+        let items = errors::map(py, dictionary(labels))?;
+        let baskets = &baskets.get().inner;
+        let inner = gil::run(py, |control| {
+            if max_antecedent_len == 0 {
+                return Err(Error::invalid_parameter("max_antecedent_len", "must be at least 1"));
+            }
+            let mining = MiningOptions { max_len: Some(max_antecedent_len + 1), threads, ..MiningOptions::new(support) };
+            let itemsets = mine_with(baskets, &mining, control)?;
+            let options = RuleOptions { min_confidence, max_consequent_len: Some(1), threads, ..RuleOptions::default() };
+            let rules = generate_with(&itemsets, &options, control)?;
+            Recommender::new(&rules, &items, baskets)
+        })?;
+        Ok(PyRecommender { inner })
+    }
+
+    /// Loads a model file (JSON or binary).
+    #[staticmethod]
+    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        Ok(PyRecommender { inner: errors::map(py, Recommender::load(path))? })
+    }
+
+    /// A model from JSON text.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        Ok(PyRecommender { inner: errors::map(py, Recommender::from_json(text))? })
+    }
+
+    /// A model from the compact binary encoding.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        Ok(PyRecommender { inner: errors::map(py, Recommender::from_bytes(data))? })
+    }
+
+    /// Saves the model (JSON when the name ends in .json, else binary).
+    fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        errors::map(py, self.inner.save(path))
+    }
+
+    /// The model as JSON text.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// The model in the compact binary encoding.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.to_bytes())
+    }
+
+    /// The number of rules.
+    #[getter]
+    fn rule_count(&self) -> usize {
+        self.inner.rule_count()
+    }
+
+    /// The item labels by id.
+    #[getter]
+    fn labels(&self) -> Vec<String> {
+        (0..self.inner.item_count() as u32).filter_map(|i| self.inner.label(i).map(str::to_owned)).collect()
+    }
+
+    /// Up to `k` items for one cart: (labels, scores, rule indices), and the unknown cart labels.
+    #[pyo3(signature = (cart, k=5, *, by="confidence", smoothing=5.0, backfill=true))]
+    fn recommend(&self, py: Python<'_>, cart: Vec<String>, k: usize, by: &str, smoothing: f64, backfill: bool) -> PyResult<(Answer, Vec<String>)> {
+        let options = errors::map(py, options(by, smoothing, backfill))?;
+        let answer = self.inner.recommend_labels(&cart, k, &options);
+        Ok((self.answer(&answer.items), answer.unknown))
+    }
+
+    /// Answers for many carts in parallel, in cart order, and the number of unknown labels.
+    #[pyo3(signature = (carts, k=5, *, by="confidence", smoothing=5.0, backfill=true, threads=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn recommend_batch(
+        &self,
+        py: Python<'_>,
+        carts: Vec<Vec<String>>,
+        k: usize,
+        by: &str,
+        smoothing: f64,
+        backfill: bool,
+        threads: Option<usize>,
+    ) -> PyResult<(Vec<Answer>, usize)> {
+        let options = errors::map(py, options(by, smoothing, backfill))?;
+        let mut unknown = 0;
+        let ids: Vec<Vec<u32>> = carts
+            .iter()
+            .map(|cart| {
+                cart.iter()
+                    .filter_map(|label| {
+                        let id = self.inner.item(label);
+                        unknown += usize::from(id.is_none());
+                        id
+                    })
+                    .collect()
+            })
+            .collect();
+        let found = py.detach(|| self.inner.recommend_batch(&ids, k, &options, threads));
+        Ok((found.iter().map(|f| self.answer(f)).collect(), unknown))
+    }
+
+    /// Rule `index`: (antecedent labels, consequent label, count, antecedent count, consequent
+    /// count, support, confidence, lift).
+    #[allow(clippy::type_complexity)]
+    fn rule(&self, index: u32) -> Option<(Vec<String>, String, u64, u64, u64, f64, f64, f64)> {
+        let rule = self.inner.rule(index)?;
+        let label = |i: u32| self.inner.label(i).unwrap_or_default().to_owned();
+        Some((
+            rule.antecedent.iter().map(|&i| label(i)).collect(),
+            label(rule.consequent),
+            rule.count,
+            rule.antecedent_count,
+            rule.consequent_count,
+            rule.support(),
+            rule.confidence(),
+            rule.lift(),
+        ))
+    }
+}
+
+/// Rules against popularity on held-out baskets; `times` are UTC seconds, one per basket.
+#[pyfunction]
+#[pyo3(signature = (baskets, labels, min_support, *, times=None, split="position", train=0.8, cutoff=None, k=5,
+    by="confidence", smoothing=5.0, min_confidence=0.01, max_antecedent_len=3, threads=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn evaluate<'py>(
+    py: Python<'py>,
+    baskets: &Bound<'py, PyBaskets>,
+    labels: Vec<String>,
+    min_support: &Bound<'py, PyAny>,
+    times: Option<PyReadonlyArray1<'py, i64>>,
+    split: &str,
+    train: f64,
+    cutoff: Option<i64>,
+    k: usize,
+    by: &str,
+    smoothing: f64,
+    min_confidence: f64,
+    max_antecedent_len: usize,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let seconds = |s: i64| {
+        Timestamp::from_second(s)
+            .map_err(|e| Error::invalid_input(Location::memory(), format!("time {s} is out of range: {e}")))
+    };
+    let times: Option<Vec<Timestamp>> =
+        errors::map(py, times.map(|t| t.as_array().iter().map(|&s| seconds(s)).collect()).transpose())?;
+    let split = errors::map(
+        py,
+        match (split, cutoff) {
+            ("position", None) => Ok(Split::Position { train }),
+            ("time", None) => Ok(Split::TimeFraction { train }),
+            ("time", Some(c)) => seconds(c).map(|cutoff| Split::Cutoff { cutoff }),
+            ("position", Some(_)) => Err(Error::invalid_parameter("cutoff", "a cutoff needs split=\"time\"")),
+            (other, _) => Err(Error::invalid_parameter("split", format!("'{other}' is not one of position, time"))),
+        },
+    )?;
+    let options = EvaluationOptions {
+        split,
+        k,
+        min_confidence,
+        max_antecedent_len,
+        recommend: errors::map(py, options(by, smoothing, true))?,
+        threads,
+        ..EvaluationOptions::new(errors::map(py, threshold(min_support))?)
+    };
+    let items = errors::map(py, dictionary(labels))?;
+    let baskets = &baskets.get().inner;
+    let result = gil::run(py, |control| evaluate_core(baskets, &items, times.as_deref(), &options, control))?;
+    let out = PyDict::new(py);
+    out.set_item("train_baskets", result.train_baskets)?;
+    out.set_item("test_baskets", result.test_baskets)?;
+    out.set_item("cases", result.cases)?;
+    out.set_item("rules", result.rules)?;
+    out.set_item("k", result.k)?;
+    let methods: Vec<(String, f64, f64, f64, f64, Option<f64>)> = result
+        .methods
+        .iter()
+        .map(|m| (m.method.clone(), m.hit_rate, m.precision, m.recall, m.coverage, m.revenue_captured))
+        .collect();
+    out.set_item("methods", methods)?;
+    Ok(out)
+}
+
+/// The affinity matrices of the top items: item ids, item counts, counts, confidence, lift, and
+/// the number of baskets.
+#[pyfunction]
+#[pyo3(signature = (baskets, top=20, *, threads=None))]
+#[allow(clippy::type_complexity)]
+pub(crate) fn affinity<'py>(
+    py: Python<'py>,
+    baskets: &Bound<'py, PyBaskets>,
+    top: usize,
+    threads: Option<usize>,
+) -> PyResult<(
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray2<u64>>,
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray2<f64>>,
+    u64,
+)> {
+    let baskets = &baskets.get().inner;
+    let a = errors::map(py, py.detach(|| affinity_core(baskets, top, threads)))?;
+    Ok((
+        PyArray1::from_vec(py, a.items),
+        PyArray1::from_vec(py, a.item_counts),
+        PyArray2::from_owned_array(py, a.counts),
+        PyArray2::from_owned_array(py, a.confidence),
+        PyArray2::from_owned_array(py, a.lift),
+        a.baskets,
+    ))
+}

@@ -1,0 +1,143 @@
+"""The recommender, its model files, the evaluation against popularity, and the affinity matrix."""
+
+from __future__ import annotations
+
+import gzip
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import upsell
+from conftest import DATA_DIR
+
+
+@lru_cache(maxsize=None)
+def _groceries() -> list:
+    with open(DATA_DIR / "groceries.csv", encoding="utf-8") as f:
+        return [line.rstrip("\n").split(",") for line in f if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def model(data_dir):
+    return upsell.Recommender.fit(_groceries(), 20, max_antecedent_len=2)
+
+
+def test_recommendations_come_with_the_rule_behind_them(model):
+    answer = model.recommend(["whole milk", "butter"], k=5)
+    assert len(answer) == 5
+    assert not {"whole milk", "butter"} & set(answer["item"])
+    assert list(answer["score"]) == sorted(answer["score"], reverse=True)
+    first = answer.iloc[0]
+    assert first["source"] == "rule" and set(first["antecedent"]) <= {"whole milk", "butter"}
+    assert first["explanation"].startswith(" + ".join(first["antecedent"]))
+    by_lift = model.recommend(["whole milk", "butter"], k=5, by="lift")
+    assert (by_lift["lift"].iloc[0]) >= answer["lift"].max() - 1e-12
+
+
+def test_unknown_items_are_ignored_and_reported(model):
+    with pytest.warns(UserWarning, match="no such product"):
+        answer = model.recommend(["whole milk", "no such product"], k=3)
+    assert answer.attrs["unknown"] == ["no such product"]
+    assert len(answer) == 3
+    empty = model.recommend([], k=3)
+    assert list(empty["source"]) == ["popular"] * 3 and empty["item"].iloc[0] == "whole milk"
+    with pytest.raises(upsell.InvalidParameterError, match="cart"):
+        model.recommend("whole milk")
+    with pytest.raises(upsell.InvalidParameterError, match="by"):
+        model.recommend(["whole milk"], by="margin")
+
+
+def test_batch_equals_one_by_one(model):
+    carts = [["whole milk"], ["yogurt", "curd"], [], ["beef", "root vegetables"]]
+    batch = model.recommend_batch(carts, k=4, threads=2)
+    for number, cart in enumerate(carts):
+        one = model.recommend(cart, k=4)
+        rows = batch[batch["cart"] == number]
+        assert rows["item"].tolist() == one["item"].tolist()
+        assert rows["rank"].tolist() == list(range(1, len(one) + 1))
+
+
+def test_model_files_round_trip_and_damage_is_a_clear_error(model, tmp_path):
+    cart = ["whole milk", "rolls/buns"]
+    expected = model.recommend(cart)["item"].tolist()
+    for name in ("m.json", "m.model"):
+        model.save(tmp_path / name)
+        assert upsell.Recommender.load(tmp_path / name).recommend(cart)["item"].tolist() == expected
+    assert upsell.Recommender.from_bytes(model.to_bytes()).rule_count == model.rule_count
+    assert upsell.Recommender.from_json(model.to_json()).rule_count == model.rule_count
+    data = (tmp_path / "m.model").read_bytes()
+    (tmp_path / "cut.model").write_bytes(data[: len(data) // 2])
+    with pytest.raises(upsell.RuleSyntaxError, match="truncated") as caught:
+        upsell.Recommender.load(tmp_path / "cut.model")
+    assert caught.value.diagnostics[0]["path"].endswith("cut.model")
+    newer = model.to_json().replace('"version":1', '"version":2')
+    with pytest.raises(upsell.RuleSyntaxError, match="version 2"):
+        upsell.Recommender.from_json(newer)
+    with pytest.raises(FileNotFoundError):
+        upsell.Recommender.load(tmp_path / "missing.model")
+
+
+def _retail() -> list:
+    with gzip.open(DATA_DIR / "retail.dat.gz", "rt") as f:
+        return [[int(x) for x in line.split()] for line in f if line.strip()]
+
+
+def test_rules_beat_popularity_by_15_percent_on_retail(data_dir):
+    result = upsell.evaluate(_retail(), 10, k=5)
+    rules, popular = result.loc["rules"], result.loc["popularity"]
+    assert rules["hit_rate"] / popular["hit_rate"] - 1 > 0.15
+    assert rules["coverage"] > popular["coverage"]
+    assert rules["precision"] == pytest.approx(rules["hit_rate"] / 5)
+    assert result.attrs["cases"] > 100_000
+
+
+def test_groceries_and_member_days_are_reported(data_dir):
+    groceries = upsell.evaluate(_groceries(), 20, k=5, max_antecedent_len=2)
+    assert groceries.loc["rules", "hit_rate"] > groceries.loc["popularity", "hit_rate"]
+    members = pd.read_csv(DATA_DIR / "groceries_members.csv")
+    by_time = upsell.evaluate(
+        members, 10, k=5, split="time", time="Date", basket=["Member_number", "Date"], item="itemDescription",
+        max_antecedent_len=2,
+    )
+    assert by_time.attrs["train_baskets"] + by_time.attrs["test_baskets"] <= 14_963
+    assert 0.1 < by_time.loc["popularity", "hit_rate"] < 0.5
+    cut = upsell.evaluate(
+        members, 10, split="time", time="Date", cutoff="2015-07-01", basket=["Member_number", "Date"],
+        item="itemDescription",
+    )
+    assert cut.attrs["train_baskets"] > cut.attrs["test_baskets"] > 0
+
+
+def test_bad_times_and_splits_are_clear_errors():
+    frame = pd.DataFrame({"b": [1, 1, 2, 2], "i": ["x", "y", "x", "y"], "t": ["2024-01-01", "2024-01-01", "soon", "2024-01-02"]})
+    with pytest.raises(upsell.InvalidInputError, match="row 2: 'soon'") as caught:
+        upsell.evaluate(frame, 1, split="time", time="t", basket="b", item="i")
+    assert caught.value.line == 2 and caught.value.column_name == "t"
+    with pytest.raises(upsell.InvalidParameterError, match="train"):
+        upsell.evaluate([["x", "y"]] * 4, 1, train=1.5)
+    with pytest.raises(upsell.InvalidParameterError, match="split"):
+        upsell.evaluate([["x", "y"]] * 4, 1, split="random")
+    with pytest.raises(upsell.InvalidParameterError, match="k"):
+        upsell.evaluate([["x", "y"]] * 4, 1, k=0)
+
+
+def test_affinity_matrix_equals_pandas(data_dir):
+    baskets = _groceries()
+    affinity = upsell.affinity_matrix(baskets, top=15)
+    onehot = pd.DataFrame([{item: True for item in b} for b in baskets]).fillna(False).astype(int)
+    top = onehot.sum().sort_values(ascending=False, kind="stable")
+    assert set(affinity.items) == set(top.index[:15])
+    sub = onehot[affinity.items].to_numpy()
+    counts = sub.T @ sub
+    np.testing.assert_array_equal(affinity.counts, counts)
+    support = sub.mean(0)
+    np.testing.assert_allclose(affinity.confidence, counts / np.diag(counts)[:, None])
+    np.testing.assert_allclose(affinity.lift, counts / len(baskets) / np.outer(support, support))
+    pairs = affinity.pairs(min_support=0.01, min_lift=1.5)
+    assert len(pairs) > 0 and (pairs["lift"] >= 1.5).all() and (pairs["support"] >= 0.01).all()
+    assert pairs["lift"].is_monotonic_decreasing
+    assert affinity.frame("lift").loc["whole milk", "whole milk"] == pytest.approx(1 / support[affinity.items.index("whole milk")])
+    with pytest.raises(upsell.InvalidParameterError, match="top"):
+        upsell.affinity_matrix(baskets, top=0)
