@@ -69,6 +69,16 @@ typedef enum upsell_target {
     UPSELL_TARGET_MAXIMAL = 2,
 } upsell_target;
 
+// How candidates are ranked.
+typedef enum upsell_ranking {
+    // The smoothed probability that the item joins the cart.
+    UPSELL_RANKING_CONFIDENCE = 0,
+    // Smoothed confidence over the item's base rate.
+    UPSELL_RANKING_LIFT = 1,
+    // Smoothed confidence times the item's price (models with prices).
+    UPSELL_RANKING_EXPECTED_REVENUE = 2,
+} upsell_ranking;
+
 // A collection of baskets (transactions), each a set of item ids, with item labels when read
 // from a file.
 //
@@ -100,6 +110,13 @@ typedef struct upsell_error upsell_error;
 // Thread-safety: immutable; any number of threads may read it at once.
 typedef struct upsell_itemsets upsell_itemsets;
 
+// A recommendation model: rules indexed by antecedent, with item labels.
+//
+// Ownership: created by `upsell_recommender_build`, `upsell_recommender_load` or
+// `upsell_recommender_from_bytes`; freed with `upsell_recommender_free`.
+// Thread-safety: immutable; any number of threads may query it at once.
+typedef struct upsell_recommender upsell_recommender;
+
 // What `upsell_mine` mines. Fill it with `upsell_mine_options_default`, then set the support and
 // whatever else differs.
 //
@@ -129,6 +146,34 @@ typedef struct upsell_mine_options {
     // Cancellation and progress for the call, or NULL for none. Borrowed: it must outlive the call.
     const struct upsell_control *control;
 } upsell_mine_options;
+
+// One recommended item.
+typedef struct upsell_recommendation {
+    // The item id (see `upsell_recommender_label`).
+    uint32_t item;
+    // The score under the ranking, higher is better.
+    double score;
+    // The rule behind it (for `upsell_recommender_rule`), or -1 for a popularity fill.
+    int64_t rule;
+} upsell_recommendation;
+
+// A rule of a model, for explanations.
+typedef struct upsell_model_rule {
+    // The antecedent's items, borrowed from the model (valid until it is freed).
+    const uint32_t *antecedent;
+    // The number of antecedent items.
+    size_t antecedent_len;
+    // The recommended item.
+    uint32_t consequent;
+    // Baskets with antecedent and consequent.
+    uint64_t count;
+    // Baskets with the antecedent.
+    uint64_t antecedent_count;
+    // count / antecedent count.
+    double confidence;
+    // Confidence over the consequent's base rate.
+    double lift;
+} upsell_model_rule;
 
 #ifdef __cplusplus
 extern "C" {
@@ -358,6 +403,126 @@ enum upsell_status upsell_itemsets_get(const struct upsell_itemsets *itemsets,
 //
 // `itemsets` is NULL or a live handle not yet freed.
 void upsell_itemsets_free(struct upsell_itemsets *itemsets);
+
+// Builds a model from mined `itemsets` (all or closed) and the `baskets` they were mined from:
+// rules with one consequent item, confidence at least `min_confidence` and antecedents of at most
+// `max_antecedent_len` items (0 for no limit). Labels come from the baskets (ids as text for
+// baskets built from arrays).
+//
+// On success `*out` receives a new handle, freed with `upsell_recommender_free`.
+//
+// # Safety
+//
+// `itemsets` and `baskets` are live handles; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_recommender_build(const struct upsell_itemsets *itemsets,
+                                            const struct upsell_baskets *baskets,
+                                            double min_confidence,
+                                            uint32_t max_antecedent_len,
+                                            struct upsell_recommender **out,
+                                            struct upsell_error **err);
+
+// Loads a model file written by `upsell_recommender_save`, `upsell rules --model` or Python's
+// `Recommender.save` (JSON or binary). A truncated, corrupt or newer-version file gives
+// `UPSELL_STATUS_PARSE` with a message saying which.
+//
+// # Safety
+//
+// `path` is a NUL-terminated string; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_recommender_load(const char *path,
+                                           struct upsell_recommender **out,
+                                           struct upsell_error **err);
+
+// A model from the bytes of a binary model file (`len` bytes at `data`).
+//
+// # Safety
+//
+// `data` points to `len` readable bytes; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_recommender_from_bytes(const uint8_t *data,
+                                                 size_t len,
+                                                 struct upsell_recommender **out,
+                                                 struct upsell_error **err);
+
+// Saves the model: JSON when the path ends in `.json`, else the compact binary.
+//
+// # Safety
+//
+// `model` is a live handle; `path` is a NUL-terminated string; `err` is NULL or writable.
+enum upsell_status upsell_recommender_save(const struct upsell_recommender *model,
+                                           const char *path,
+                                           struct upsell_error **err);
+
+// The number of items the model knows (ids are `0..count`); 0 for NULL.
+//
+// # Safety
+//
+// `model` is NULL or a live handle.
+size_t upsell_recommender_item_count(const struct upsell_recommender *model);
+
+// The number of rules in the model; 0 for NULL.
+//
+// # Safety
+//
+// `model` is NULL or a live handle.
+size_t upsell_recommender_rule_count(const struct upsell_recommender *model);
+
+// The label of item `id`, borrowed from the model (valid until it is freed); NULL when `model`
+// is NULL or `id` is out of range.
+//
+// # Safety
+//
+// `model` is NULL or a live handle.
+const char *upsell_recommender_label(const struct upsell_recommender *model, uint32_t id);
+
+// The id of the item labelled `label`: `UPSELL_STATUS_OK` and `*id` set, or
+// `UPSELL_STATUS_INVALID_INPUT` when the model does not know it.
+//
+// # Safety
+//
+// `model` is a live handle; `label` is a NUL-terminated string; `id` is writable; `err` is NULL
+// or writable.
+enum upsell_status upsell_recommender_item(const struct upsell_recommender *model,
+                                           const char *label,
+                                           uint32_t *id,
+                                           struct upsell_error **err);
+
+// Recommends up to `k` items not in the cart (`cart_len` item ids at `cart`; ids the model does
+// not know are ignored), best first, into `out` (room for `k` entries); `*out_len` receives the
+// number written. `by` is an `upsell_ranking`, taken as an `int` so that a value outside the
+// enum is an error, not undefined behaviour. `smoothing` is the m-estimate's weight of the base
+// rate (5 is the default of the other surfaces; 0 ranks by raw confidence); `backfill` nonzero
+// fills up with popular items.
+//
+// # Safety
+//
+// `model` is a live handle; `cart` points to `cart_len` ids (may be NULL when 0); `out` has room
+// for `k` entries; `out_len` is writable; `err` is NULL or writable.
+enum upsell_status upsell_recommend(const struct upsell_recommender *model,
+                                    const uint32_t *cart,
+                                    size_t cart_len,
+                                    size_t k,
+                                    int by,
+                                    double smoothing,
+                                    int backfill,
+                                    struct upsell_recommendation *out,
+                                    size_t *out_len,
+                                    struct upsell_error **err);
+
+// Rule `rule` of the model (as in `upsell_recommendation.rule`), for explanations.
+//
+// # Safety
+//
+// `model` is a live handle; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_recommender_rule(const struct upsell_recommender *model,
+                                           int64_t rule,
+                                           struct upsell_model_rule *out,
+                                           struct upsell_error **err);
+
+// Frees a model; NULL is ignored.
+//
+// # Safety
+//
+// `model` is NULL or a handle not yet freed, and no other thread is using it.
+void upsell_recommender_free(struct upsell_recommender *model);
 
 // A static, NUL-terminated description of `status` (an `upsell_status` value); unknown numbers
 // give `"unknown status"`.

@@ -26,7 +26,11 @@ pub struct upsell_control {
 /// Returns NULL only on an internal error. Thread-safety: safe to call from any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn upsell_control_new() -> *mut upsell_control {
-    ffi::infallible(std::ptr::null_mut(), || ffi::into_handle(upsell_control { control: Control::new() }))
+    ffi::infallible(std::ptr::null_mut(), || {
+        ffi::into_handle(upsell_control {
+            control: Control::new(),
+        })
+    })
 }
 
 /// Asks the calls using `control` to stop; they return `UPSELL_STATUS_CANCELLED` soon after. A
@@ -38,7 +42,10 @@ pub extern "C" fn upsell_control_new() -> *mut upsell_control {
 ///
 /// `control` is NULL or a live handle; `err` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_control_cancel(control: *const upsell_control, err: *mut *mut upsell_error) -> upsell_status {
+pub unsafe extern "C" fn upsell_control_cancel(
+    control: *const upsell_control,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
     ffi::fallible(err, || {
         // SAFETY: the caller passes NULL or a live handle.
         unsafe { ffi::borrow(control, "control")? }.control.cancel();

@@ -21,12 +21,21 @@ pub struct upsell_baskets {
     items: Option<ItemDictionary>,
 }
 
+impl upsell_baskets {
+    pub(crate) fn items(&self) -> Option<&ItemDictionary> {
+        self.items.as_ref()
+    }
+}
+
 fn read(path: *const c_char, options: &ReadOptions, out: *mut *mut upsell_baskets) -> Outcome {
     let out = ffi::out(out, "out")?;
     // SAFETY: the caller passes NULL or a NUL-terminated string.
     let path = unsafe { ffi::path(path, "path")? };
     let Dataset { baskets, items, .. } = Dataset::read(path, options)?;
-    let handle = ffi::into_handle(upsell_baskets { baskets, items: Some(items) });
+    let handle = ffi::into_handle(upsell_baskets {
+        baskets,
+        items: Some(items),
+    });
     // SAFETY: `out` is not NULL and the caller promises it is writable.
     unsafe { out.write(handle) };
     Ok(())
@@ -104,7 +113,10 @@ pub unsafe extern "C" fn upsell_baskets_from_arrays(
         // SAFETY: the caller promises `offsets_len` readable offsets at `offsets`.
         let offsets = unsafe { ffi::slice(offsets, offsets_len, "offsets")? };
         let baskets = Baskets::from_arrays(items.to_vec(), offsets.to_vec())?;
-        let handle = ffi::into_handle(upsell_baskets { baskets, items: None });
+        let handle = ffi::into_handle(upsell_baskets {
+            baskets,
+            items: None,
+        });
         // SAFETY: `out` is not NULL and the caller promises it is writable.
         unsafe { out.write(handle) };
         Ok(())
@@ -148,10 +160,19 @@ pub unsafe extern "C" fn upsell_baskets_item_label(
         let label_out = ffi::out(label, "label")?;
         let len_out = ffi::out(len, "len")?;
         let items = baskets.items.as_ref().ok_or_else(|| {
-            upsell_core::Error::invalid_parameter("baskets", "these baskets were built from arrays and have no item labels")
+            upsell_core::Error::invalid_parameter(
+                "baskets",
+                "these baskets were built from arrays and have no item labels",
+            )
         })?;
         let text = items.label(id).ok_or_else(|| {
-            upsell_core::Error::invalid_parameter("id", format!("item id {id} is not below the number of items ({})", items.len()))
+            upsell_core::Error::invalid_parameter(
+                "id",
+                format!(
+                    "item id {id} is not below the number of items ({})",
+                    items.len()
+                ),
+            )
         })?;
         // SAFETY: both out-parameters are not NULL and the caller promises they are writable.
         unsafe {

@@ -41,13 +41,17 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 
 /// Runs a fallible body at the C boundary and returns its status. On failure, and only if `err`
 /// is not NULL, `*err` receives a new error the caller must free.
-pub(crate) fn fallible(err: *mut *mut upsell_error, body: impl FnOnce() -> Outcome) -> upsell_status {
+pub(crate) fn fallible(
+    err: *mut *mut upsell_error,
+    body: impl FnOnce() -> Outcome,
+) -> upsell_status {
     let translated = catch_unwind(AssertUnwindSafe(|| match body() {
         Ok(()) => None,
         Err(Failure::Core(e)) => Some((upsell_status::from(e.kind()), e.to_string())),
-        Err(Failure::NullParameter(name)) => {
-            Some((upsell_status::NullParameter, format!("argument '{name}' must not be NULL")))
-        }
+        Err(Failure::NullParameter(name)) => Some((
+            upsell_status::NullParameter,
+            format!("argument '{name}' must not be NULL"),
+        )),
     }));
     let (status, message) = match translated {
         Ok(None) => return upsell_status::Ok,
@@ -79,12 +83,20 @@ pub(crate) unsafe fn borrow<'a, T>(ptr: *const T, name: &'static str) -> Outcome
 
 /// Checks that an out-parameter is not NULL before any work starts.
 pub(crate) fn out<T>(ptr: *mut T, name: &'static str) -> Outcome<*mut T> {
-    if ptr.is_null() { Err(Failure::NullParameter(name)) } else { Ok(ptr) }
+    if ptr.is_null() {
+        Err(Failure::NullParameter(name))
+    } else {
+        Ok(ptr)
+    }
 }
 
 /// Checks that an input pointer is not NULL, without reading through it.
 pub(crate) fn not_null<T>(ptr: *const T, name: &'static str) -> Outcome<*const T> {
-    if ptr.is_null() { Err(Failure::NullParameter(name)) } else { Ok(ptr) }
+    if ptr.is_null() {
+        Err(Failure::NullParameter(name))
+    } else {
+        Ok(ptr)
+    }
 }
 
 /// Borrows `len` elements at `ptr`; NULL is accepted when `len` is 0.
@@ -92,7 +104,11 @@ pub(crate) fn not_null<T>(ptr: *const T, name: &'static str) -> Outcome<*const T
 /// # Safety
 ///
 /// Unless `len` is 0, `ptr` points to `len` initialised elements live for `'a`.
-pub(crate) unsafe fn slice<'a, T>(ptr: *const T, len: usize, name: &'static str) -> Outcome<&'a [T]> {
+pub(crate) unsafe fn slice<'a, T>(
+    ptr: *const T,
+    len: usize,
+    name: &'static str,
+) -> Outcome<&'a [T]> {
     if len == 0 {
         return Ok(&[]);
     }
@@ -123,7 +139,10 @@ pub(crate) unsafe fn path(ptr: *const c_char, name: &'static str) -> Outcome<Pat
     {
         match bytes.to_str() {
             Ok(text) => Ok(PathBuf::from(text)),
-            Err(_) => Err(Failure::Core(upsell_core::Error::invalid_parameter(name, "the path is not UTF-8"))),
+            Err(_) => Err(Failure::Core(upsell_core::Error::invalid_parameter(
+                name,
+                "the path is not UTF-8",
+            ))),
         }
     }
 }
@@ -159,7 +178,10 @@ mod tests {
         let message = unsafe { CStr::from_ptr(crate::error::upsell_error_message(err)) };
         assert!(message.to_string_lossy().contains("boom"));
         // SAFETY: as above.
-        assert_eq!(unsafe { crate::error::upsell_error_status(err) }, upsell_status::Panic);
+        assert_eq!(
+            unsafe { crate::error::upsell_error_status(err) },
+            upsell_status::Panic
+        );
         // SAFETY: as above; freed once.
         unsafe { crate::error::upsell_error_free(err) };
     }

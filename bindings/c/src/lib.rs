@@ -19,7 +19,7 @@
 //!   `upsell_control` may also be cancelled from another thread while `upsell_mine` runs.
 //!
 //! Source files mirror the core's modules: [`data`] for baskets, [`mining`] for itemsets,
-//! [`control`] for cancellation and progress; [`status`] and [`error`] are the error taxonomy and
+//! [`recommend`] for "frequently bought together" models, [`control`] for cancellation and progress; [`status`] and [`error`] are the error taxonomy and
 //! `ffi` the one boundary helper every entry point goes through.
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
@@ -29,10 +29,12 @@ pub mod data;
 pub mod error;
 mod ffi;
 pub mod mining;
+pub mod recommend;
 pub mod status;
 
 pub use control::*;
 pub use data::*;
 pub use error::*;
 pub use mining::*;
+pub use recommend::*;
 pub use status::*;

@@ -91,6 +91,12 @@ pub struct upsell_itemsets {
     itemsets: Itemsets,
 }
 
+impl upsell_itemsets {
+    pub(crate) fn inner(&self) -> &Itemsets {
+        &self.itemsets
+    }
+}
+
 fn algorithm_to_c(algorithm: Algorithm) -> upsell_algorithm {
     match algorithm {
         Algorithm::FpGrowth => upsell_algorithm::FpGrowth,
@@ -114,7 +120,13 @@ fn algorithm_from_c(raw: c_int) -> Outcome<Algorithm> {
         1 => Algorithm::FpGrowth,
         2 => Algorithm::Eclat,
         3 => Algorithm::Apriori,
-        other => return Err(Error::invalid_parameter("algorithm", format!("{other} is not an upsell_algorithm")).into()),
+        other => {
+            return Err(Error::invalid_parameter(
+                "algorithm",
+                format!("{other} is not an upsell_algorithm"),
+            )
+            .into());
+        }
     })
 }
 
@@ -123,7 +135,13 @@ fn target_from_c(raw: c_int) -> Outcome<Target> {
         0 => Target::All,
         1 => Target::Closed,
         2 => Target::Maximal,
-        other => return Err(Error::invalid_parameter("target", format!("{other} is not an upsell_target")).into()),
+        other => {
+            return Err(Error::invalid_parameter(
+                "target",
+                format!("{other} is not an upsell_target"),
+            )
+            .into());
+        }
     })
 }
 
@@ -149,7 +167,9 @@ fn min_support_from_c(fraction: f64, count: u64) -> Outcome<MinSupport> {
 ///
 /// `out` is NULL or points to writable storage for an `upsell_mine_options`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_mine_options_default(out: *mut upsell_mine_options) -> upsell_status {
+pub unsafe extern "C" fn upsell_mine_options_default(
+    out: *mut upsell_mine_options,
+) -> upsell_status {
     ffi::fallible(std::ptr::null_mut(), || {
         let out = ffi::out(out, "out")?;
         let core = MiningOptions::new(MinSupport::count(1));
@@ -159,8 +179,14 @@ pub unsafe extern "C" fn upsell_mine_options_default(out: *mut upsell_mine_optio
             algorithm: algorithm_to_c(core.algorithm),
             target: target_to_c(core.target),
             min_len: u32::try_from(core.min_len).unwrap_or(1),
-            max_len: core.max_len.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
-            threads: core.threads.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+            max_len: core
+                .max_len
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0),
+            threads: core
+                .threads
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0),
             max_itemsets: 0,
             control: std::ptr::null(),
         };
@@ -176,7 +202,9 @@ pub unsafe extern "C" fn upsell_mine_options_default(out: *mut upsell_mine_optio
 ///
 /// `options` points to a readable `upsell_mine_options`; its `control` is NULL or a live handle
 /// that outlives `'a`.
-unsafe fn options_from_c<'a>(options: *const upsell_mine_options) -> Outcome<(MiningOptions, Option<&'a upsell_control>)> {
+unsafe fn options_from_c<'a>(
+    options: *const upsell_mine_options,
+) -> Outcome<(MiningOptions, Option<&'a upsell_control>)> {
     // SAFETY: forwarded to the caller; every read is of a plain integer, float or pointer.
     let (fraction, count, algorithm, target, min_len, max_len, threads, max_itemsets, control) = unsafe {
         (
@@ -198,7 +226,11 @@ unsafe fn options_from_c<'a>(options: *const upsell_mine_options) -> Outcome<(Mi
         min_len: min_len as usize,
         max_len: (max_len != 0).then_some(max_len as usize),
         threads: (threads != 0).then_some(threads as usize),
-        max_itemsets: if max_itemsets == 0 { defaults.max_itemsets } else { Some(max_itemsets) },
+        max_itemsets: if max_itemsets == 0 {
+            defaults.max_itemsets
+        } else {
+            Some(max_itemsets)
+        },
         ..defaults
     };
     // SAFETY: forwarded to the caller.
@@ -260,7 +292,9 @@ pub unsafe extern "C" fn upsell_mine(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_itemsets_len(itemsets: *const upsell_itemsets) -> usize {
     // SAFETY: the caller passes NULL or a live handle.
-    ffi::infallible(0, || unsafe { itemsets.as_ref() }.map_or(0, |s| s.itemsets.len()))
+    ffi::infallible(0, || {
+        unsafe { itemsets.as_ref() }.map_or(0, |s| s.itemsets.len())
+    })
 }
 
 /// The number of baskets the itemsets were mined from (the denominator of support), or 0 if
@@ -272,7 +306,9 @@ pub unsafe extern "C" fn upsell_itemsets_len(itemsets: *const upsell_itemsets) -
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_itemsets_baskets(itemsets: *const upsell_itemsets) -> u64 {
     // SAFETY: the caller passes NULL or a live handle.
-    ffi::infallible(0, || unsafe { itemsets.as_ref() }.map_or(0, |s| s.itemsets.baskets()))
+    ffi::infallible(0, || {
+        unsafe { itemsets.as_ref() }.map_or(0, |s| s.itemsets.baskets())
+    })
 }
 
 /// Itemset number `index` (below `upsell_itemsets_len`): `*items` points to its `*len` item ids,
@@ -301,7 +337,13 @@ pub unsafe extern "C" fn upsell_itemsets_get(
         let len_out = ffi::out(len, "len")?;
         let count_out = ffi::out(count, "count")?;
         let (set, support): (&[ItemId], u64) = itemsets.itemsets.get(index).ok_or_else(|| {
-            Error::invalid_parameter("index", format!("{index} is not below the number of itemsets ({})", itemsets.itemsets.len()))
+            Error::invalid_parameter(
+                "index",
+                format!(
+                    "{index} is not below the number of itemsets ({})",
+                    itemsets.itemsets.len()
+                ),
+            )
         })?;
         // SAFETY: the out-parameters are not NULL and the caller promises they are writable.
         unsafe {

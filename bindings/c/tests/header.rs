@@ -7,7 +7,8 @@ use std::path::Path;
 
 fn generate() -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let config = cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml parses");
+    let config =
+        cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml parses");
     let bindings = cbindgen::Builder::new()
         .with_config(config)
         .with_src(root.join("src/lib.rs"))
@@ -32,7 +33,10 @@ fn header_matches_the_source() {
             .lines()
             .zip(generated.lines())
             .position(|(a, b)| a != b)
-            .map_or_else(|| "the lengths differ".to_owned(), |i| format!("first difference at line {}", i + 1));
+            .map_or_else(
+                || "the lengths differ".to_owned(),
+                |i| format!("first difference at line {}", i + 1),
+            );
         panic!(
             "{} is out of date with bindings/c/src ({first}).\n\
              Regenerate it with:\n    UPSELL_BLESS=1 cargo test -p upsell-capi --test header\n\

@@ -48,15 +48,25 @@ else
     echo "note: $mushroom not found: the mushroom tests are skipped"
 fi
 
+sample=$root/examples/data/groceries_sample.csv
+# Each test program and its arguments (the mushroom case only where the file is present).
+run_tests() {
+    "$build/${1}test_mining" "${mushroom_arg[@]}"
+    "$build/${1}test_recommend" "$sample"
+}
+tests=(test_mining test_recommend)
+
 step "C tests, linked to libupsell.so"
-"$cc" "${cflags[@]}" "$here/test_mining.c" -o "$build/test_mining" \
-    -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
-"$build/test_mining" "${mushroom_arg[@]}"
+for t in "${tests[@]}"; do
+    "$cc" "${cflags[@]}" "$here/$t.c" -o "$build/$t" -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
+done
+run_tests ""
 
 step "C tests, linked to libupsell.a"
-"$cc" "${cflags[@]}" "$here/test_mining.c" -o "$build/test_mining_static" \
-    "$libdir/libupsell.a" -lpthread -ldl -lm
-"$build/test_mining_static"
+for t in "${tests[@]}"; do
+    "$cc" "${cflags[@]}" "$here/$t.c" -o "$build/static_$t" "$libdir/libupsell.a" -lpthread -ldl -lm
+done
+run_tests static_
 
 step "example: examples/mine.c"
 "$cc" "${cflags[@]}" "$capi/examples/mine.c" -o "$build/mine" \
@@ -73,8 +83,12 @@ fi
 # pool, alive for the whole process by design.
 step "valgrind"
 if command -v valgrind >/dev/null; then
-    valgrind --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite --error-exitcode=1 \
-        "$build/test_mining"
+    for t in "${tests[@]}"; do
+        args=()
+        [[ $t == test_recommend ]] && args=("$sample")
+        valgrind --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite --error-exitcode=1 \
+            "$build/$t" "${args[@]}"
+    done
 else
     echo "SKIPPED: valgrind is not installed"
 fi
@@ -83,11 +97,13 @@ step "AddressSanitizer"
 # The Rust library is not instrumented; ASan still checks the C side and, through its malloc,
 # every heap block the library hands out and takes back (double frees, leaks of handles).
 if "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
-    "$here/test_mining.c" -o "$build/test_mining_asan" \
+    "$here/test_mining.c" -o "$build/asan_test_mining" \
     -L "$libdir" -Wl,-rpath,"$libdir" -lupsell 2>"$build/asan-link.log"; then
+    "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
+        "$here/test_recommend.c" -o "$build/asan_test_recommend" -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
         UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
-        "$build/test_mining_asan" "${mushroom_arg[@]}"
+        run_tests asan_
 else
     echo "SKIPPED: this compiler cannot build with -fsanitize=address:"
     cat "$build/asan-link.log"

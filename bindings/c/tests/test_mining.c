@@ -16,33 +16,7 @@
 #include <unistd.h>
 
 #include "upsell.h"
-
-static int passed = 0;
-static int failed = 0;
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (cond) {                                                                    \
-            passed++;                                                                  \
-        } else {                                                                       \
-            failed++;                                                                  \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                              \
-    } while (0)
-
-/* Checks a status, printing the error's message when it is not the one expected. */
-#define CHECK_STATUS(call, expected, err)                                                      \
-    do {                                                                                       \
-        upsell_status got_ = (call);                                                           \
-        if (got_ == (expected)) {                                                              \
-            passed++;                                                                          \
-        } else {                                                                               \
-            failed++;                                                                          \
-            fprintf(stderr, "%s:%d: %s returned %d (%s), expected %d: %s\n", __FILE__,         \
-                    __LINE__, #call, (int)got_, upsell_status_str(got_), (int)(expected),      \
-                    (err) != NULL ? upsell_error_message(err) : "(no error object)");          \
-        }                                                                                      \
-    } while (0)
+#include "check.h"
 
 /* Writes `text` to a new temporary file; the caller unlinks and frees the returned path. The
  * readers are told the format, so the name needs no extension; `kind` only names the file. */
@@ -471,6 +445,5 @@ int main(int argc, char **argv) {
     } else {
         fprintf(stderr, "no mushroom.dat.gz path given: skipping the mushroom tests\n");
     }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return REPORT();
 }

@@ -1,0 +1,416 @@
+//! "Frequently bought together" for C: build a recommender from mined itemsets or load a model
+//! file mined offline, then ask it for up to `k` items for a cart.
+//!
+//! A query writes into a caller-owned array of `upsell_recommendation` and allocates nothing in
+//! steady state: each thread keeps one scratch buffer for the queries it makes.
+
+use std::cell::RefCell;
+use std::ffi::{CString, c_char, c_int};
+
+use upsell_core::Error;
+use upsell_core::data::ItemDictionary;
+use upsell_core::recommend::{Ranking, RecommendOptions, Recommendation, Recommender, Scratch};
+use upsell_core::rules::{RuleOptions, generate};
+
+use crate::data::upsell_baskets;
+use crate::error::upsell_error;
+use crate::ffi::{self, Outcome};
+use crate::mining::upsell_itemsets;
+use crate::status::upsell_status;
+
+/// A recommendation model: rules indexed by antecedent, with item labels.
+///
+/// Ownership: created by `upsell_recommender_build`, `upsell_recommender_load` or
+/// `upsell_recommender_from_bytes`; freed with `upsell_recommender_free`.
+/// Thread-safety: immutable; any number of threads may query it at once.
+#[derive(Debug)]
+pub struct upsell_recommender {
+    inner: Recommender,
+    /// NUL-terminated copies of the labels, for `upsell_recommender_label`.
+    labels: Vec<CString>,
+}
+
+/// How candidates are ranked.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum upsell_ranking {
+    /// The smoothed probability that the item joins the cart.
+    Confidence = 0,
+    /// Smoothed confidence over the item's base rate.
+    Lift = 1,
+    /// Smoothed confidence times the item's price (models with prices).
+    ExpectedRevenue = 2,
+}
+
+/// One recommended item.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct upsell_recommendation {
+    /// The item id (see `upsell_recommender_label`).
+    pub item: u32,
+    /// The score under the ranking, higher is better.
+    pub score: f64,
+    /// The rule behind it (for `upsell_recommender_rule`), or -1 for a popularity fill.
+    pub rule: i64,
+}
+
+/// A rule of a model, for explanations.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct upsell_model_rule {
+    /// The antecedent's items, borrowed from the model (valid until it is freed).
+    pub antecedent: *const u32,
+    /// The number of antecedent items.
+    pub antecedent_len: usize,
+    /// The recommended item.
+    pub consequent: u32,
+    /// Baskets with antecedent and consequent.
+    pub count: u64,
+    /// Baskets with the antecedent.
+    pub antecedent_count: u64,
+    /// count / antecedent count.
+    pub confidence: f64,
+    /// Confidence over the consequent's base rate.
+    pub lift: f64,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+fn handle(inner: Recommender) -> *mut upsell_recommender {
+    let labels = (0..inner.item_count() as u32)
+        .map(|i| {
+            CString::new(inner.label(i).unwrap_or_default().replace('\0', "\u{fffd}"))
+                .unwrap_or_default()
+        })
+        .collect();
+    ffi::into_handle(upsell_recommender { inner, labels })
+}
+
+fn ranking_from_c(raw: c_int) -> Outcome<Ranking> {
+    Ok(match raw {
+        0 => Ranking::Confidence,
+        1 => Ranking::Lift,
+        2 => Ranking::ExpectedRevenue,
+        other => {
+            return Err(
+                Error::invalid_parameter("by", format!("{other} is not an upsell_ranking")).into(),
+            );
+        }
+    })
+}
+
+/// Builds a model from mined `itemsets` (all or closed) and the `baskets` they were mined from:
+/// rules with one consequent item, confidence at least `min_confidence` and antecedents of at most
+/// `max_antecedent_len` items (0 for no limit). Labels come from the baskets (ids as text for
+/// baskets built from arrays).
+///
+/// On success `*out` receives a new handle, freed with `upsell_recommender_free`.
+///
+/// # Safety
+///
+/// `itemsets` and `baskets` are live handles; `out` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_build(
+    itemsets: *const upsell_itemsets,
+    baskets: *const upsell_baskets,
+    min_confidence: f64,
+    max_antecedent_len: u32,
+    out: *mut *mut upsell_recommender,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let itemsets = unsafe { ffi::borrow(itemsets, "itemsets")? };
+        // SAFETY: forwarded to the caller.
+        let baskets = unsafe { ffi::borrow(baskets, "baskets")? };
+        let out = ffi::out(out, "out")?;
+        let options = RuleOptions {
+            min_confidence,
+            max_consequent_len: Some(1),
+            max_antecedent_len: (max_antecedent_len != 0).then_some(max_antecedent_len as usize),
+            ..RuleOptions::default()
+        };
+        let rules = generate(itemsets.inner(), &options)?;
+        let items = match baskets.items() {
+            Some(items) => items.clone(),
+            None => ItemDictionary::from_labels(
+                (0..baskets.baskets.item_count()).map(|i| i.to_string()),
+            )?,
+        };
+        let model = Recommender::new(&rules, &items, &baskets.baskets)?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(handle(model)) };
+        Ok(())
+    })
+}
+
+/// Loads a model file written by `upsell_recommender_save`, `upsell rules --model` or Python's
+/// `Recommender.save` (JSON or binary). A truncated, corrupt or newer-version file gives
+/// `UPSELL_STATUS_PARSE` with a message saying which.
+///
+/// # Safety
+///
+/// `path` is a NUL-terminated string; `out` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_load(
+    path: *const c_char,
+    out: *mut *mut upsell_recommender,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let path = unsafe { ffi::path(path, "path")? };
+        let out = ffi::out(out, "out")?;
+        let model = Recommender::load(path)?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(handle(model)) };
+        Ok(())
+    })
+}
+
+/// A model from the bytes of a binary model file (`len` bytes at `data`).
+///
+/// # Safety
+///
+/// `data` points to `len` readable bytes; `out` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_from_bytes(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut upsell_recommender,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let bytes = unsafe { ffi::slice(data, len, "data")? };
+        let out = ffi::out(out, "out")?;
+        let model = Recommender::from_bytes(bytes)?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(handle(model)) };
+        Ok(())
+    })
+}
+
+/// Saves the model: JSON when the path ends in `.json`, else the compact binary.
+///
+/// # Safety
+///
+/// `model` is a live handle; `path` is a NUL-terminated string; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_save(
+    model: *const upsell_recommender,
+    path: *const c_char,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let model = unsafe { ffi::borrow(model, "model")? };
+        // SAFETY: forwarded to the caller.
+        let path = unsafe { ffi::path(path, "path")? };
+        Ok(model.inner.save(path)?)
+    })
+}
+
+/// The number of items the model knows (ids are `0..count`); 0 for NULL.
+///
+/// # Safety
+///
+/// `model` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_item_count(model: *const upsell_recommender) -> usize {
+    // SAFETY: forwarded to the caller.
+    ffi::infallible(0, || {
+        unsafe { model.as_ref() }.map_or(0, |m| m.inner.item_count())
+    })
+}
+
+/// The number of rules in the model; 0 for NULL.
+///
+/// # Safety
+///
+/// `model` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_rule_count(model: *const upsell_recommender) -> usize {
+    // SAFETY: forwarded to the caller.
+    ffi::infallible(0, || {
+        unsafe { model.as_ref() }.map_or(0, |m| m.inner.rule_count())
+    })
+}
+
+/// The label of item `id`, borrowed from the model (valid until it is freed); NULL when `model`
+/// is NULL or `id` is out of range.
+///
+/// # Safety
+///
+/// `model` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_label(
+    model: *const upsell_recommender,
+    id: u32,
+) -> *const c_char {
+    ffi::infallible(std::ptr::null(), || {
+        // SAFETY: forwarded to the caller.
+        let Some(model) = (unsafe { model.as_ref() }) else {
+            return std::ptr::null();
+        };
+        model
+            .labels
+            .get(id as usize)
+            .map_or(std::ptr::null(), |l| l.as_ptr())
+    })
+}
+
+/// The id of the item labelled `label`: `UPSELL_STATUS_OK` and `*id` set, or
+/// `UPSELL_STATUS_INVALID_INPUT` when the model does not know it.
+///
+/// # Safety
+///
+/// `model` is a live handle; `label` is a NUL-terminated string; `id` is writable; `err` is NULL
+/// or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_item(
+    model: *const upsell_recommender,
+    label: *const c_char,
+    id: *mut u32,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let model = unsafe { ffi::borrow(model, "model")? };
+        let label = ffi::not_null(label, "label")?;
+        let id = ffi::out(id, "id")?;
+        // SAFETY: `label` is not NULL and the caller promises it is NUL-terminated.
+        let text = unsafe { std::ffi::CStr::from_ptr(label) }.to_string_lossy();
+        let found = model.inner.item(&text).ok_or_else(|| {
+            Error::invalid_input(
+                upsell_core::Location::memory(),
+                format!("the model does not know the item '{text}'"),
+            )
+        })?;
+        // SAFETY: `id` is not NULL and the caller promises it is writable.
+        unsafe { id.write(found) };
+        Ok(())
+    })
+}
+
+/// Recommends up to `k` items not in the cart (`cart_len` item ids at `cart`; ids the model does
+/// not know are ignored), best first, into `out` (room for `k` entries); `*out_len` receives the
+/// number written. `by` is an `upsell_ranking`, taken as an `int` so that a value outside the
+/// enum is an error, not undefined behaviour. `smoothing` is the m-estimate's weight of the base
+/// rate (5 is the default of the other surfaces; 0 ranks by raw confidence); `backfill` nonzero
+/// fills up with popular items.
+///
+/// # Safety
+///
+/// `model` is a live handle; `cart` points to `cart_len` ids (may be NULL when 0); `out` has room
+/// for `k` entries; `out_len` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn upsell_recommend(
+    model: *const upsell_recommender,
+    cart: *const u32,
+    cart_len: usize,
+    k: usize,
+    by: c_int,
+    smoothing: f64,
+    backfill: c_int,
+    out: *mut upsell_recommendation,
+    out_len: *mut usize,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let model = unsafe { ffi::borrow(model, "model")? };
+        // SAFETY: forwarded to the caller.
+        let cart = unsafe { ffi::slice(cart, cart_len, "cart")? };
+        let out = ffi::out(out, "out")?;
+        let out_len = ffi::out(out_len, "out_len")?;
+        if !(smoothing >= 0.0 && smoothing.is_finite()) {
+            return Err(Error::invalid_parameter(
+                "smoothing",
+                format!("must be a finite number >= 0, got {smoothing}"),
+            )
+            .into());
+        }
+        let options = RecommendOptions {
+            by: ranking_from_c(by)?,
+            smoothing,
+            backfill: backfill != 0,
+            ..RecommendOptions::default()
+        };
+        let mut found: Vec<Recommendation> = Vec::with_capacity(k);
+        SCRATCH.with(|scratch| {
+            model
+                .inner
+                .recommend_into(cart, k, &options, &mut scratch.borrow_mut(), &mut found)
+        });
+        for (slot, r) in found.iter().enumerate() {
+            let entry = upsell_recommendation {
+                item: r.item,
+                score: r.score,
+                rule: r.rule.map_or(-1, i64::from),
+            };
+            // SAFETY: `found` holds at most `k` entries and the caller promises room for `k`.
+            unsafe { out.add(slot).write(entry) };
+        }
+        // SAFETY: `out_len` is not NULL and the caller promises it is writable.
+        unsafe { out_len.write(found.len()) };
+        Ok(())
+    })
+}
+
+/// Rule `rule` of the model (as in `upsell_recommendation.rule`), for explanations.
+///
+/// # Safety
+///
+/// `model` is a live handle; `out` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_rule(
+    model: *const upsell_recommender,
+    rule: i64,
+    out: *mut upsell_model_rule,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let model = unsafe { ffi::borrow(model, "model")? };
+        let out = ffi::out(out, "out")?;
+        let found = u32::try_from(rule)
+            .ok()
+            .and_then(|r| model.inner.rule(r))
+            .ok_or_else(|| {
+                Error::invalid_parameter(
+                    "rule",
+                    format!(
+                        "{rule} is not a rule of this model ({} rules)",
+                        model.inner.rule_count()
+                    ),
+                )
+            })?;
+        let info = upsell_model_rule {
+            antecedent: found.antecedent.as_ptr(),
+            antecedent_len: found.antecedent.len(),
+            consequent: found.consequent,
+            count: found.count,
+            antecedent_count: found.antecedent_count,
+            confidence: found.confidence(),
+            lift: found.lift(),
+        };
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(info) };
+        Ok(())
+    })
+}
+
+/// Frees a model; NULL is ignored.
+///
+/// # Safety
+///
+/// `model` is NULL or a handle not yet freed, and no other thread is using it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_free(model: *mut upsell_recommender) {
+    // SAFETY: forwarded to the caller.
+    ffi::infallible((), || unsafe { ffi::free_box(model) });
+}
