@@ -62,8 +62,23 @@ pub fn run(args: &AffinityArgs) -> Result<(), CliError> {
     let mut summary = Summary::default();
     summary.add("file", args.input.file.display().to_string());
     summary.add("baskets", thousands(matrix.baskets));
-    summary.add("items", format!("top {} of {}", matrix.items.len(), thousands(data.items.len() as u64)));
-    summary.add("pairs", format!("{} with support >= {} and lift >= {}", pairs.len(), args.min_support, args.min_lift));
+    summary.add(
+        "items",
+        format!(
+            "top {} of {}",
+            matrix.items.len(),
+            thousands(data.items.len() as u64)
+        ),
+    );
+    summary.add(
+        "pairs",
+        format!(
+            "{} with support >= {} and lift >= {}",
+            pairs.len(),
+            args.min_support,
+            args.min_lift
+        ),
+    );
     if let Some(path) = &args.output {
         let io = |e: csv::Error| CliError::write(path, e.into());
         let mut csv = csv::Writer::from_path(path).map_err(io)?;
@@ -85,7 +100,12 @@ pub fn run(args: &AffinityArgs) -> Result<(), CliError> {
     summary.print();
     let mut out = std::io::stdout().lock();
     let io = |e| CliError::write("<stdout>", e);
-    writeln!(out, "{:>7} {:>8} {:>8} {:>8} {:>7}  pair", "lift", "support", "P(b|a)", "P(a|b)", "count").map_err(io)?;
+    writeln!(
+        out,
+        "{:>7} {:>8} {:>8} {:>8} {:>7}  pair",
+        "lift", "support", "P(b|a)", "P(a|b)", "count"
+    )
+    .map_err(io)?;
     for p in &pairs {
         writeln!(
             out,

@@ -61,7 +61,9 @@ enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Item x item affinity of the top items: the pairs that sell together (support and lift
     /// floors), and the matrix as CSV.
-    #[command(after_help = "Example: upsell affinity groceries.csv --top 30 --min-support 0.01 --min-lift 1.2")]
+    #[command(
+        after_help = "Example: upsell affinity groceries.csv --top 30 --min-support 0.01 --min-lift 1.2"
+    )]
     Affinity(affinity::AffinityArgs),
     /// Mine a small real sample (Groceries, shipped in the binary) and show what sells together.
     Demo(demo::DemoArgs),
