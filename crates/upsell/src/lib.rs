@@ -10,6 +10,7 @@
 //! - [`mining`]: FP-growth, Eclat and Apriori, all, closed or maximal itemsets, exact integer
 //!   thresholds, parallel and deterministic, with a budget against explosion.
 //! - [`time`]: explicit UTC timestamps, parsed one way everywhere.
+//! - [`sequence`]: time-window affinity, "B: 37% of buyers of A within 30 days", from customer histories.
 //! - [`Control`]: progress and cancellation for long work; [`Error`] with a stable [`ErrorKind`].
 //!
 //! ```
@@ -35,6 +36,7 @@ pub mod data;
 mod error;
 pub mod mining;
 pub mod parallel;
+pub mod sequence;
 mod progress;
 pub mod time;
 
