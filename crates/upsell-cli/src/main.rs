@@ -14,6 +14,7 @@ mod interrupt;
 mod mine;
 mod output;
 mod progress;
+mod sequences;
 mod summary;
 
 use std::process::ExitCode;
@@ -40,6 +41,11 @@ enum Command {
     Mine(mine::MineArgs),
     /// Mine a small real sample (Groceries, shipped in the binary) and show what sells together.
     Demo(demo::DemoArgs),
+    /// Time-window affinity from long data: "B: 37% of buyers of A within 30 days".
+    #[command(after_help = "Exit status: 0 success, 2 invalid input or parameters, 1 other errors (I/O, limits), 130 interrupted.\n\
+        Example: upsell sequences groceries_members.csv --customer-col Member_number --time-col Date \\\n\
+        \x20        --item-col itemDescription --windows 7,30 --min-customers 20 -o sequences.csv")]
+    Sequences(sequences::SequencesArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +54,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Mine(args) => mine::run(&args, &control),
         Command::Demo(args) => demo::run(&args, &control),
+        Command::Sequences(args) => sequences::run(&args, &control),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -100,7 +100,7 @@ pub fn min_support(text: &str) -> Result<MinSupport, String> {
     MinSupport::parse(text).map_err(|err| err.to_string())
 }
 
-fn delimiter(text: &str) -> Result<u8, String> {
+pub fn delimiter(text: &str) -> Result<u8, String> {
     match text {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         _ if text.len() == 1 && text.is_ascii() => Ok(text.as_bytes()[0]),

@@ -102,6 +102,11 @@ impl Destination {
         }
     }
 
+    /// The raw writer, for commands that write rows other than itemsets.
+    pub fn writer(&mut self) -> &mut dyn Write {
+        &mut self.writer
+    }
+
     /// Flushes and moves the file to its final name.
     pub fn finish(mut self) -> Result<(), CliError> {
         self.writer.flush().map_err(|e| CliError::write(&self.path, e))?;
