@@ -286,10 +286,11 @@ fn read_csv(source: impl Read, name: &Path, columns: &PurchaseColumns) -> Result
             let at = || Location::file(name).line(line).column(index as u64 + 1).column_name(&headers[index]);
             let text = std::str::from_utf8(record.get(index).unwrap_or_default())
                 .map_err(|_| Error::invalid_input(at(), "the field is not valid UTF-8"))?;
-            Ok(text.trim())
+            Ok(text)
         };
+        // Values are kept as written (as the basket reader does); a blank customer is no customer.
         let customer = field(customer_col)?;
-        if customer.is_empty() {
+        if customer.trim().is_empty() {
             builder.excluded_rows += 1;
             continue;
         }

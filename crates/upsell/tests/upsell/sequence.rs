@@ -257,7 +257,7 @@ fn windows_that_are_zero_negative_or_repeated_are_invalid_parameters() {
         SequenceOptions { min_support: -0.1, ..SequenceOptions::default() },
         SequenceOptions { top: Some(0), ..SequenceOptions::default() },
     ] {
-        assert_eq!(options.validate().unwrap_err().kind(), ErrorKind::InvalidParameter);
+        assert_eq!(options.validate().expect_err("invalid").kind(), ErrorKind::InvalidParameter);
     }
 }
 
