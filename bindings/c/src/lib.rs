@@ -29,10 +29,12 @@ pub mod data;
 pub mod error;
 mod ffi;
 pub mod mining;
+pub mod sequence;
 pub mod status;
 
 pub use control::*;
 pub use data::*;
 pub use error::*;
 pub use mining::*;
+pub use sequence::*;
 pub use status::*;
