@@ -446,7 +446,8 @@ enum upsell_status upsell_sequence_options_default(struct upsell_sequence_option
 // On success `*out` receives a new handle the caller frees with `upsell_sequence_rules_free`. On
 // failure `*out` is untouched: `UPSELL_STATUS_INVALID_PARAMETER` for a window that is zero,
 // negative or repeated and other bad options (checked before any work),
-// `UPSELL_STATUS_INVALID_INPUT` for an item id without a label or no customer at all,
+// `UPSELL_STATUS_INVALID_INPUT` for an item id without a label, a time outside the years
+// -9999..=9999 (the error names the row) or no customer at all,
 // `UPSELL_STATUS_LIMIT_EXCEEDED` past `max_pairs`, `UPSELL_STATUS_CANCELLED` when
 // `options->control` was cancelled.
 //

@@ -121,6 +121,13 @@ static void test_bad_input(void) {
     CHECK_STATUS(upsell_sequential_affinity(customers, items, seconds, 5, labels, 1, NULL, &rules, &err),
                  UPSELL_STATUS_INVALID_INPUT, err);
     upsell_error_free(err);
+    /* A time no calendar holds: the error names the row. */
+    const int64_t far[] = {0, 4 * DAY, INT64_MAX, 58 * DAY, 2 * DAY};
+    err = NULL;
+    CHECK_STATUS(upsell_sequential_affinity(customers, items, far, 5, labels, 2, NULL, &rules, &err),
+                 UPSELL_STATUS_INVALID_INPUT, err);
+    CHECK(err != NULL && strstr(upsell_error_message(err), "<memory>:3") != NULL);
+    upsell_error_free(err);
     /* Every row without a customer. */
     const int64_t nobody[] = {-1, -1, -1, -1, -1};
     CHECK_STATUS(upsell_sequential_affinity(nobody, items, seconds, 5, NULL, 0, NULL, &rules, NULL),

@@ -115,6 +115,7 @@ impl Purchases {
     /// let purchases = Purchases::from_arrays(&[7, 7, -1], &[0, 1, 1], &[0, 86_400, 86_400], None)?;
     /// assert_eq!((purchases.customers(), purchases.excluded_rows()), (1, 1));
     /// assert!(Purchases::from_arrays(&[7], &[0, 1], &[0], None).is_err()); // lengths differ
+    /// assert!(Purchases::from_arrays(&[7], &[0], &[i64::MAX], None).is_err()); // not a time
     /// # Ok::<(), upsell::Error>(())
     /// ```
     pub fn from_arrays(
@@ -147,6 +148,12 @@ impl Purchases {
                 return Err(Error::invalid_input(
                     Location::memory().line(row as u64 + 1).column_name("item"),
                     format!("item id {item} has no label ({} labels given)", labels.len()),
+                ));
+            }
+            if crate::time::Timestamp::from_second(second).is_err() {
+                return Err(Error::invalid_input(
+                    Location::memory().line(row as u64 + 1).column_name("seconds"),
+                    format!("{second} seconds since 1970 is outside the years -9999..=9999"),
                 ));
             }
             if customer < 0 {
