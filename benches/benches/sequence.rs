@@ -18,9 +18,11 @@ const THREADS: [usize; 2] = [1, 2];
 fn bench_purchases(c: &mut Criterion, name: &str, purchases: &Purchases) {
     let mut group = c.benchmark_group(format!("sequence/{name}"));
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
-    for threads in THREADS {
-        let options = SequenceOptions { threads: Some(threads), ..SequenceOptions::default() };
-        group.bench_with_input(BenchmarkId::new("7,30,60,90 days", format!("threads={threads}")), &options, |b, o| {
+    // Every rule (output-bound) and rules of at least 20 customers (count-bound).
+    for (min_customers, threads) in [1, 20].into_iter().flat_map(|m| THREADS.map(|t| (m, t))) {
+        let options = SequenceOptions { threads: Some(threads), min_customers, ..SequenceOptions::default() };
+        let id = BenchmarkId::new(format!("min_customers={min_customers}"), format!("threads={threads}"));
+        group.bench_with_input(id, &options, |b, o| {
             b.iter(|| match sequential_affinity(black_box(purchases), o, &Control::new()) {
                 Ok(rules) => rules.rules().len(),
                 Err(err) => panic!("{name}: {err}"),

@@ -293,8 +293,7 @@ pub fn sequential_affinity(
     days.sort_unstable();
     let customers = purchases.customers() as u64;
     let mut rules = Vec::new();
-    for (&key, &index) in &tally.pairs {
-        let (antecedent, consequent) = ((key >> 32) as ItemId, key as ItemId);
+    for (index, &(antecedent, consequent)) in tally.pairs.iter().enumerate() {
         let counts = &tally.pair_counts[index * tally.windows..(index + 1) * tally.windows];
         let baseline = &tally.baseline[consequent as usize * tally.windows..(consequent as usize + 1) * tally.windows];
         let antecedent_customers = tally.item_customers[antecedent as usize];

@@ -200,6 +200,24 @@ impl Purchases {
     }
 }
 
+impl Purchases {
+    /// Customer `index`'s history with the index of its first row in `all_rows`.
+    pub(super) fn history_at(&self, index: usize) -> Option<(usize, &[ItemId], &[i64])> {
+        let start = *self.offsets.get(index)?;
+        self.history(index).map(|(items, seconds)| (start, items, seconds))
+    }
+
+    /// Every row, customer after customer (see [`Purchases::history`]).
+    pub(super) fn all_rows(&self) -> (&[ItemId], &[i64]) {
+        (&self.items, &self.seconds)
+    }
+
+    /// One past the last row of customer `index`.
+    pub(super) fn end_of(&self, index: usize) -> usize {
+        self.offsets[index + 1]
+    }
+}
+
 /// Parses text times of in-memory data, one per row (`None`: missing), to Unix seconds.
 ///
 /// A missing or unreadable time is an error whose location names the 1-based row (as `line`) and
