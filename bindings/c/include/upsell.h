@@ -163,7 +163,7 @@ typedef struct upsell_sequence_options {
     // Fail with `UPSELL_STATUS_LIMIT_EXCEEDED` beyond this many distinct pairs; 0 for the
     // default (20 million).
     uint64_t max_pairs;
-    // Cancellation and progress (in customers) for the call, or NULL for none. Borrowed.
+    // Cancellation and progress (in anchors: one per customer and item bought) for the call, or NULL for none. Borrowed.
     const struct upsell_control *control;
 } upsell_sequence_options;
 

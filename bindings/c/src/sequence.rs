@@ -44,7 +44,7 @@ pub struct upsell_sequence_options {
     /// Fail with `UPSELL_STATUS_LIMIT_EXCEEDED` beyond this many distinct pairs; 0 for the
     /// default (20 million).
     pub max_pairs: u64,
-    /// Cancellation and progress (in customers) for the call, or NULL for none. Borrowed.
+    /// Cancellation and progress (in anchors: one per customer and item bought) for the call, or NULL for none. Borrowed.
     pub control: *const upsell_control,
 }
 

@@ -62,7 +62,7 @@ use crate::{Control, Error, Result};
 pub const DEFAULT_WINDOWS: [i64; 4] = [7, 30, 60, 90];
 
 /// The default budget of distinct (A, B) pairs counted before stopping with
-/// [`Error::LimitExceeded`]: each costs about 40 bytes per window.
+/// [`Error::LimitExceeded`]: each costs 8 bytes plus 8 per window while counting.
 pub const DEFAULT_MAX_PAIRS: u64 = 20_000_000;
 
 /// The most windows in one run.
@@ -256,9 +256,9 @@ impl SequenceRules {
 /// Counts, for every ordered pair (A, B) and window W, the customers who bought A then B within W
 /// days, and reports the rules that pass the filters of `options`.
 ///
-/// Runs in parallel over customers on the crate's pool; the result does not depend on the number
-/// of threads. Progress is reported in customers on `control`, and cancelling it stops the work with
-/// [`Error::Cancelled`].
+/// Runs in parallel over antecedents on the crate's pool; the result does not depend on the number
+/// of threads. Progress is reported on `control` in anchors (one per customer and item bought);
+/// cancelling it stops the work with [`Error::Cancelled`].
 ///
 /// ```
 /// use upsell::Control;
