@@ -292,45 +292,55 @@ pub fn sequential_affinity(
     let mut days = options.windows.clone();
     days.sort_unstable();
     let customers = purchases.customers() as u64;
-    let mut rules = Vec::new();
-    for (index, &(antecedent, consequent)) in tally.pairs.iter().enumerate() {
-        let counts = &tally.pair_counts[index * tally.windows..(index + 1) * tally.windows];
-        let baseline = &tally.baseline[consequent as usize * tally.windows..(consequent as usize + 1) * tally.windows];
-        let antecedent_customers = tally.item_customers[antecedent as usize];
-        for (k, &window_days) in days.iter().enumerate() {
-            let rule = SequenceRule {
-                antecedent,
-                consequent,
-                window_days,
-                antecedent_customers,
-                customers: counts[k],
-                baseline_customers: baseline[k],
-                support: counts[k] as f64 / customers as f64,
-                confidence: counts[k] as f64 / antecedent_customers as f64,
-                base_rate: baseline[k] as f64 / customers as f64,
-                lift: None,
-            };
-            if passes(&rule, options) {
-                rules.push(SequenceRule {
-                    lift: (rule.baseline_customers > 0).then(|| rule.confidence / rule.base_rate),
-                    ..rule
-                });
-            }
-        }
-    }
+    // Each window's rules are built, sorted and cut on their own, in parallel.
+    let runner = crate::parallel::Runner::new(options.threads);
+    let per_window = runner.map(days.len(), || (), |_, k| window_rules(&tally, k, days[k], customers, options));
     control.check()?;
-    rules.sort_unstable_by(order);
-    if let Some(top) = options.top {
-        keep_top_per_window(&mut rules, top);
-    }
     Ok(SequenceRules {
-        rules,
+        rules: per_window.into_iter().flatten().collect(),
         labels: purchases.labels().clone(),
         customers,
         rows: purchases.rows(),
         excluded_rows: purchases.excluded_rows(),
         pairs: tally.pairs.len() as u64,
     })
+}
+
+/// The rules of window slot `k` (`window_days` long) that pass the filters, sorted and cut to `top`.
+fn window_rules(
+    tally: &count::Tally,
+    k: usize,
+    window_days: i64,
+    customers: u64,
+    options: &SequenceOptions,
+) -> Vec<SequenceRule> {
+    let windows = tally.windows;
+    let mut rules = Vec::new();
+    for (index, &(antecedent, consequent)) in tally.pairs.iter().enumerate() {
+        let within = tally.pair_counts[index * windows + k];
+        let baseline = tally.baseline[consequent as usize * windows + k];
+        let antecedent_customers = tally.item_customers[antecedent as usize];
+        let rule = SequenceRule {
+            antecedent,
+            consequent,
+            window_days,
+            antecedent_customers,
+            customers: within,
+            baseline_customers: baseline,
+            support: within as f64 / customers as f64,
+            confidence: within as f64 / antecedent_customers as f64,
+            base_rate: baseline as f64 / customers as f64,
+            lift: None,
+        };
+        if passes(&rule, options) {
+            rules.push(SequenceRule { lift: (baseline > 0).then(|| rule.confidence / rule.base_rate), ..rule });
+        }
+    }
+    rules.sort_unstable_by(order);
+    if let Some(top) = options.top {
+        rules.truncate(top);
+    }
+    rules
 }
 
 fn passes(rule: &SequenceRule, options: &SequenceOptions) -> bool {
@@ -351,17 +361,4 @@ fn order(a: &SequenceRule, b: &SequenceRule) -> Ordering {
         .then_with(|| b.customers.cmp(&a.customers))
         .then_with(|| a.antecedent.cmp(&b.antecedent))
         .then_with(|| a.consequent.cmp(&b.consequent))
-}
-
-fn keep_top_per_window(rules: &mut Vec<SequenceRule>, top: usize) {
-    let mut kept = 0;
-    let mut window = None;
-    rules.retain(|rule| {
-        if window != Some(rule.window_days) {
-            window = Some(rule.window_days);
-            kept = 0;
-        }
-        kept += 1;
-        kept <= top
-    });
 }
