@@ -130,3 +130,10 @@ def test_missing_columns_and_items_are_invalid_input():
     with pytest.raises(upsell.InvalidInputError, match="item is missing") as caught:
         upsell.sequential_affinity(orders, customer="c", time="t", item="i")
     assert caught.value.line == 2
+
+
+@pytest.mark.parametrize("name, value", [("min_customers", -1), ("top", 0), ("min_confidence", 1.5), ("threads", -2)])
+def test_other_bad_parameters_are_invalid_parameters(name, value):
+    orders = pd.DataFrame({"c": [1, 1], "t": ["2026-01-01", "2026-01-02"], "i": ["a", "b"]})
+    with pytest.raises(upsell.InvalidParameterError, match=name):
+        upsell.sequential_affinity(orders, customer="c", time="t", item="i", **{name: value})

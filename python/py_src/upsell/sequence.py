@@ -131,12 +131,12 @@ def sequential_affinity(
         )
     options = dict(
         windows=[_integer("windows", w) for w in windows],
-        min_customers=_integer("min_customers", min_customers),
+        min_customers=_count("min_customers", min_customers),
         min_support=float(min_support),
         min_confidence=float(min_confidence),
-        top=None if top is None else _integer("top", top),
-        threads=threads,
-        max_pairs=max_pairs,
+        top=None if top is None else _count("top", top),
+        threads=None if threads is None else _count("threads", threads),
+        max_pairs=_count("max_pairs", max_pairs),
     )
     if isinstance(data, (str, os.PathLike)):
         found = _upsell.sequences_from_path(
@@ -172,6 +172,16 @@ def _integer(name: str, value: Any) -> int:
             f"invalid parameter '{name}': must be a whole number, got {value!r}", kind="invalid_parameter"
         )
     return int(value)
+
+
+def _count(name: str, value: Any) -> int:
+    # Counts cross as unsigned integers: a negative one gets the core's kind of error, not OverflowError.
+    count = _integer(name, value)
+    if count < 0:
+        raise InvalidParameterError(
+            f"invalid parameter '{name}': must not be negative, got {count}", kind="invalid_parameter"
+        )
+    return count
 
 
 def _pandas(data: Any, columns: list) -> pd.DataFrame:
