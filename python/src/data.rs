@@ -106,7 +106,7 @@ impl PyBaskets {
     }
 }
 
-fn delimiter_byte(text: &str) -> upsell::Result<u8> {
+pub(crate) fn delimiter_byte(text: &str) -> upsell::Result<u8> {
     match text.as_bytes() {
         [byte] => Ok(*byte),
         _ => Err(Error::invalid_parameter("delimiter", format!("must be one ASCII character, got {text:?}"))),

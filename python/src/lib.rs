@@ -13,6 +13,7 @@ mod gil;
 mod mining;
 mod recommend;
 mod rules;
+mod sequence;
 
 /// The extension module. Results are frozen classes and numpy arrays, so the module is safe on
 /// free-threaded Python.
@@ -20,6 +21,8 @@ mod rules;
 fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<data::PyBaskets>()?;
     module.add_function(wrap_pyfunction!(mining::mine, module)?)?;
+    module.add_function(wrap_pyfunction!(sequence::sequences_from_path, module)?)?;
+    module.add_function(wrap_pyfunction!(sequence::sequences_from_arrays, module)?)?;
     module.add("DEFAULT_MAX_ITEMSETS", upsell::mining::DEFAULT_MAX_ITEMSETS)?;
     module.add_function(wrap_pyfunction!(rules::association_rules, module)?)?;
     module.add("DEFAULT_MAX_RULES", upsell::rules::DEFAULT_MAX_RULES)?;

@@ -117,6 +117,13 @@ typedef struct upsell_itemsets upsell_itemsets;
 // Thread-safety: immutable; any number of threads may query it at once.
 typedef struct upsell_recommender upsell_recommender;
 
+// The rules found by `upsell_sequential_affinity`, sorted by window, then confidence (highest
+// first), then customers; the same order for any thread count.
+//
+// Ownership: created by `upsell_sequential_affinity`, owned by the caller, freed with
+// `upsell_sequence_rules_free`. Thread-safety: immutable; any number of threads may read it.
+typedef struct upsell_sequence_rules upsell_sequence_rules;
+
 // What `upsell_mine` mines. Fill it with `upsell_mine_options_default`, then set the support and
 // whatever else differs.
 //
@@ -174,6 +181,62 @@ typedef struct upsell_model_rule {
     // Confidence over the consequent's base rate.
     double lift;
 } upsell_model_rule;
+
+// What `upsell_sequential_affinity` counts and reports. Fill it with
+// `upsell_sequence_options_default`, then change what differs.
+//
+// Ownership: a plain struct owned by the caller; `windows` and `control` are borrowed for the
+// call only. Thread-safety: read-only during the call; may be shared by concurrent calls.
+typedef struct upsell_sequence_options {
+    // Window lengths in days (each at least 1, distinct), or NULL with `windows_len` 0 for the
+    // default 7, 30, 60 and 90 days.
+    const int64_t *windows;
+    // The number of entries at `windows`.
+    size_t windows_len;
+    // Report a rule only when at least this many customers bought A then B within the window
+    // (1 by default).
+    uint64_t min_customers;
+    // Report a rule only when its support (a fraction of all customers) is at least this (0 by
+    // default).
+    double min_support;
+    // Report a rule only when its confidence is at least this (0 by default).
+    double min_confidence;
+    // Keep at most this many rules per window, the most confident first; 0 keeps all (default).
+    uint64_t top;
+    // Worker threads; 1 runs on the calling thread; 0 uses the library's pool (default).
+    uint32_t threads;
+    // Fail with `UPSELL_STATUS_LIMIT_EXCEEDED` beyond this many distinct pairs; 0 for the
+    // default (20 million).
+    uint64_t max_pairs;
+    // Cancellation and progress (in anchors: one per customer and item bought) for the call, or NULL for none. Borrowed.
+    const struct upsell_control *control;
+} upsell_sequence_options;
+
+// One rule: customers who bought `antecedent` (A) then `consequent` (B) within `window_days`.
+//
+// Ownership: a plain struct written by `upsell_sequence_rules_get` into caller storage.
+typedef struct upsell_sequence_rule {
+    // A, the item bought first (an item id of the input).
+    uint32_t antecedent;
+    // B, the item bought later.
+    uint32_t consequent;
+    // The window W, in days.
+    int64_t window_days;
+    // Customers who bought A.
+    uint64_t antecedent_customers;
+    // Customers who bought B strictly after, and at most W days after, their first purchase of A.
+    uint64_t customers;
+    // Customers who bought B within W days after their first purchase of anything.
+    uint64_t baseline_customers;
+    // `customers / all customers`.
+    double support;
+    // `customers / antecedent_customers`.
+    double confidence;
+    // `baseline_customers / all customers`.
+    double base_rate;
+    // `confidence / base_rate`, or NaN when the base rate is 0.
+    double lift;
+} upsell_sequence_rule;
 
 #ifdef __cplusplus
 extern "C" {
@@ -523,6 +586,103 @@ enum upsell_status upsell_recommender_rule(const struct upsell_recommender *mode
 //
 // `model` is NULL or a handle not yet freed, and no other thread is using it.
 void upsell_recommender_free(struct upsell_recommender *model);
+
+// Fills `*out` with the defaults: windows 7, 30, 60 and 90 days, at least 1 customer, no support
+// or confidence floor, every rule, the library's pool, the default pair budget, no control.
+//
+// Thread-safety: safe to call from any thread.
+//
+// # Safety
+//
+// `out` is NULL or points to writable storage for an `upsell_sequence_options`.
+enum upsell_status upsell_sequence_options_default(struct upsell_sequence_options *out);
+
+// Time-window affinity of `len` purchases given as parallel arrays: `customers[i]` (negative: no
+// customer; the row is excluded and counted), `items[i]` (an item id) and `seconds[i]` (the time,
+// in seconds since 1970-01-01T00:00:00Z). `labels` names the item ids (`labels_len` of them, each
+// a NUL-terminated UTF-8 string) for the descriptions; with NULL and 0, items are named by their
+// ids. `options` may be NULL for the defaults.
+//
+// Definitions: a customer bought A then B within W days when they bought B strictly after their
+// first purchase of A and at most W x 86,400 seconds after it (the same instant does not count);
+// the base rate of B is the share of all customers who bought B within W days after their first
+// purchase of anything; lift = confidence / base rate.
+//
+// On success `*out` receives a new handle the caller frees with `upsell_sequence_rules_free`. On
+// failure `*out` is untouched: `UPSELL_STATUS_INVALID_PARAMETER` for a window that is zero,
+// negative or repeated and other bad options (checked before any work),
+// `UPSELL_STATUS_INVALID_INPUT` for an item id without a label, a time outside the years
+// -9999..=9999 (the error names the row) or no customer at all,
+// `UPSELL_STATUS_LIMIT_EXCEEDED` past `max_pairs`, `UPSELL_STATUS_CANCELLED` when
+// `options->control` was cancelled.
+//
+// Thread-safety: safe to call from several threads at once; blocks until done, using the
+// library's worker threads.
+//
+// # Safety
+//
+// Unless `len` is 0, `customers`, `items` and `seconds` point to `len` values each; `labels` is
+// as described; `options` is NULL or readable (its `windows` and `control` as documented);
+// `out` and `err` are NULL or writable.
+enum upsell_status upsell_sequential_affinity(const int64_t *customers,
+                                              const uint32_t *items,
+                                              const int64_t *seconds,
+                                              size_t len,
+                                              const char *const *labels,
+                                              size_t labels_len,
+                                              const struct upsell_sequence_options *options,
+                                              struct upsell_sequence_rules **out,
+                                              struct upsell_error **err);
+
+// The number of rules, or 0 if `rules` is NULL. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `rules` is NULL or a live handle.
+size_t upsell_sequence_rules_len(const struct upsell_sequence_rules *rules);
+
+// All customers (the denominator of support and base rate), or 0 if `rules` is NULL.
+// Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `rules` is NULL or a live handle.
+uint64_t upsell_sequence_rules_customers(const struct upsell_sequence_rules *rules);
+
+// Input rows excluded because their customer id was negative, or 0 if `rules` is NULL.
+// Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `rules` is NULL or a live handle.
+uint64_t upsell_sequence_rules_excluded_rows(const struct upsell_sequence_rules *rules);
+
+// Rule number `index` (below `upsell_sequence_rules_len`): `*rule` receives its measures and
+// `*description` (if `description` is not NULL) the rule in words, such as
+// "12: 37% of buyers of 4 within 30 days".
+//
+// Ownership: `*description` is owned by `rules` and valid until `upsell_sequence_rules_free`; do
+// not free it. An index out of range gives `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe
+// from any thread.
+//
+// # Safety
+//
+// `rules` is NULL or a live handle; `rule`, `description` and `err` are NULL or writable.
+enum upsell_status upsell_sequence_rules_get(const struct upsell_sequence_rules *rules,
+                                             size_t index,
+                                             struct upsell_sequence_rule *rule,
+                                             const char **description,
+                                             struct upsell_error **err);
+
+// Frees `rules`. NULL is accepted and ignored.
+//
+// Ownership: takes back ownership; the handle and every description obtained from it must not be
+// used afterwards. Thread-safety: no other thread may use `rules` during or after this call.
+//
+// # Safety
+//
+// `rules` is NULL or a live handle not yet freed.
+void upsell_sequence_rules_free(struct upsell_sequence_rules *rules);
 
 // A static, NUL-terminated description of `status` (an `upsell_status` value); unknown numbers
 // give `"unknown status"`.

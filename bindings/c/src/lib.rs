@@ -30,6 +30,7 @@ pub mod error;
 mod ffi;
 pub mod mining;
 pub mod recommend;
+pub mod sequence;
 pub mod status;
 
 pub use control::*;
@@ -37,4 +38,5 @@ pub use data::*;
 pub use error::*;
 pub use mining::*;
 pub use recommend::*;
+pub use sequence::*;
 pub use status::*;

@@ -53,12 +53,13 @@ sample=$root/examples/data/groceries_sample.csv
 run_tests() {
     "$build/${1}test_mining" "${mushroom_arg[@]}"
     "$build/${1}test_recommend" "$sample"
+    "$build/${1}test_sequence"
 }
-tests=(test_mining test_recommend)
+tests=(test_mining test_recommend test_sequence)
 
 step "C tests, linked to libupsell.so"
 for t in "${tests[@]}"; do
-    "$cc" "${cflags[@]}" "$here/$t.c" -o "$build/$t" -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
+    "$cc" "${cflags[@]}" "$here/$t.c" -o "$build/$t" -L "$libdir" -Wl,-rpath,"$libdir" -lupsell -lm
 done
 run_tests ""
 
@@ -99,8 +100,10 @@ step "AddressSanitizer"
 if "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
     "$here/test_mining.c" -o "$build/asan_test_mining" \
     -L "$libdir" -Wl,-rpath,"$libdir" -lupsell 2>"$build/asan-link.log"; then
-    "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
-        "$here/test_recommend.c" -o "$build/asan_test_recommend" -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
+    for t in test_recommend test_sequence; do
+        "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
+            "$here/$t.c" -o "$build/asan_$t" -L "$libdir" -Wl,-rpath,"$libdir" -lupsell -lm
+    done
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
         UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
         run_tests asan_

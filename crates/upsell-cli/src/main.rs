@@ -19,6 +19,7 @@ mod output;
 mod progress;
 mod recommend;
 mod rules;
+mod sequences;
 mod summary;
 
 use std::process::ExitCode;
@@ -67,6 +68,11 @@ enum Command {
     Affinity(affinity::AffinityArgs),
     /// Mine a small real sample (Groceries, shipped in the binary) and show what sells together.
     Demo(demo::DemoArgs),
+    /// Time-window affinity from long data: "B: 37% of buyers of A within 30 days".
+    #[command(after_help = "Exit status: 0 success, 2 invalid input or parameters, 1 other errors (I/O, limits), 130 interrupted.\n\
+        Example: upsell sequences groceries_members.csv --customer-col Member_number --time-col Date \\\n\
+        \x20        --item-col itemDescription --windows 7,30 --min-customers 20 -o sequences.csv")]
+    Sequences(sequences::SequencesArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +85,7 @@ fn main() -> ExitCode {
         Command::Recommend(args) => recommend::run(&args),
         Command::Evaluate(args) => evaluate::run(&args, &control),
         Command::Affinity(args) => affinity::run(&args),
+        Command::Sequences(args) => sequences::run(&args, &control),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

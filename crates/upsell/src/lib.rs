@@ -14,6 +14,7 @@
 //! - [`recommend`]: a "frequently bought together" recommender from rules, saved as a model file,
 //!   queried in microseconds, and evaluated against popularity on held-out baskets.
 //! - [`time`]: explicit UTC timestamps, parsed one way everywhere.
+//! - [`sequence`]: time-window affinity, "B: 37% of buyers of A within 30 days", from customer histories.
 //! - [`Control`]: progress and cancellation for long work; [`Error`] with a stable [`ErrorKind`].
 //!
 //! ```
@@ -39,6 +40,7 @@ pub mod data;
 mod error;
 pub mod mining;
 pub mod parallel;
+pub mod sequence;
 mod progress;
 pub mod recommend;
 pub mod rules;

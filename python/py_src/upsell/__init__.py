@@ -17,6 +17,7 @@ from upsell.exceptions import (
 from upsell.mining import frequent_itemsets
 from upsell.recommend import Affinity, Recommender, affinity_matrix, evaluate
 from upsell.rules import association_rules
+from upsell.sequence import sequential_affinity
 
 __all__ = [
     "Affinity",
@@ -34,4 +35,5 @@ __all__ = [
     "association_rules",
     "evaluate",
     "frequent_itemsets",
+    "sequential_affinity",
 ]

@@ -1,7 +1,7 @@
 """Type stubs of the compiled module ``upsell._upsell``."""
 
 import os
-from typing import Any, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -133,3 +133,34 @@ def affinity(
     npt.NDArray[np.float64],
     int,
 ]: ...
+def sequences_from_path(
+    path: Union[str, os.PathLike[str]],
+    *,
+    customer: str,
+    time: str,
+    item: str,
+    delimiter: str = ",",
+    windows: Sequence[int] = ...,
+    min_customers: int = 1,
+    min_support: float = 0.0,
+    min_confidence: float = 0.0,
+    top: Optional[int] = None,
+    threads: Optional[int] = None,
+    max_pairs: int = ...,
+) -> Dict[str, Any]: ...
+def sequences_from_arrays(
+    customers: npt.NDArray[np.int64],
+    items: npt.NDArray[np.uint32],
+    labels: List[str],
+    *,
+    seconds: Optional[npt.NDArray[np.int64]] = None,
+    times: Optional[List[Optional[str]]] = None,
+    time_column: str = "time",
+    windows: Sequence[int] = ...,
+    min_customers: int = 1,
+    min_support: float = 0.0,
+    min_confidence: float = 0.0,
+    top: Optional[int] = None,
+    threads: Optional[int] = None,
+    max_pairs: int = ...,
+) -> Dict[str, Any]: ...

@@ -5,3 +5,4 @@ mod mining;
 mod readers;
 mod recommend;
 mod rules;
+mod sequence;
