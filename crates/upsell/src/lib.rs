@@ -10,6 +10,8 @@
 //! - [`mining`]: FP-growth, Eclat and Apriori, all, closed or maximal itemsets, exact integer
 //!   thresholds, parallel and deterministic, with a budget against explosion.
 //! - [`time`]: explicit UTC timestamps, parsed one way everywhere.
+//! - [`pricing`] and [`metrics`]: exact money, priced bundles, threshold fillers, tiers; expansion
+//!   metrics, A/B tests and forecasts.
 //! - [`Control`]: progress and cancellation for long work; [`Error`] with a stable [`ErrorKind`].
 //!
 //! ```
@@ -34,7 +36,9 @@
 pub mod data;
 mod error;
 pub mod mining;
+pub mod metrics;
 pub mod parallel;
+pub mod pricing;
 mod progress;
 pub mod time;
 
