@@ -133,10 +133,11 @@ pub fn order_metrics(orders: &OrderLines, period: Period, by_segment: bool) -> R
         }
         groups.entry((String::new(), label)).or_default().push(index);
     }
+    let baskets = orders.baskets();
     let mut rows = Vec::with_capacity(groups.len());
     for ((segment, label), members) in groups {
         let segment = if segment.is_empty() { "all".to_owned() } else { segment };
-        rows.push(group_metrics(orders, &per_order, &members, segment, label, currency)?);
+        rows.push(group_metrics(orders, &baskets, &per_order, &members, segment, label, currency)?);
     }
     rows.sort_by(|a, b| (a.segment != "all", &a.segment, &a.period).cmp(&(b.segment != "all", &b.segment, &b.period)));
     Ok(rows)
@@ -144,6 +145,7 @@ pub fn order_metrics(orders: &OrderLines, period: Period, by_segment: bool) -> R
 
 fn group_metrics(
     orders: &OrderLines,
+    baskets: &crate::data::Baskets,
     per_order: &[(i64, i64, u64)],
     members: &[usize],
     segment: String,
@@ -159,7 +161,7 @@ fn group_metrics(
         revenue += i128::from(value);
         units += i128::from(quantity);
         lines += line_count;
-        attached += u64::from(line_count > 1);
+        attached += u64::from(baskets.get(m).map_or(0, <[_]>::len) > 1);
         match orders.orders()[m].customer.as_deref() {
             Some(customer) => {
                 *per_customer.entry(customer).or_default() += 1;

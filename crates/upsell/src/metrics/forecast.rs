@@ -2,7 +2,7 @@
 //!
 //! The one idea: the range comes from the uncertainty of the take rate, which is the only part
 //! measured from a sample (an A/B test or past offers): its Wilson interval. The value per take is
-//! money and stays exact; the take rate is applied in parts per million and rounded half-even once.
+//! money and stays exact; the take rate is applied in parts per trillion and rounded half-even once.
 
 use super::expansion::wilson;
 use crate::pricing::{Money, Rounding};
@@ -58,9 +58,9 @@ pub fn forecast(segment: &str, offer: &str, eligible: u64, takes: u64, shown: u6
     let rate = takes as f64 / shown as f64;
     let (low_rate, high_rate) = wilson(takes, shown, alpha);
     let total = value.checked_mul(i64::try_from(eligible).map_err(|_| Error::invalid_parameter("eligible", "too large"))?)?;
-    // The observed rate is exact as a fraction; the interval's ends are applied in parts per million.
+    // The observed rate is exact as a fraction; the interval's ends are applied in parts per trillion.
     let expected = total.ratio(i128::from(takes), i128::from(shown), Rounding::HalfEven)?;
-    let ppm = |r: f64| (r.clamp(0.0, 1.0) * 1e6).round() as i128;
+    let ppt = |r: f64| (r.clamp(0.0, 1.0) * 1e12).round() as i128;
     Ok(Forecast {
         segment: segment.to_owned(),
         offer: offer.to_owned(),
@@ -69,7 +69,7 @@ pub fn forecast(segment: &str, offer: &str, eligible: u64, takes: u64, shown: u6
         take_rate_range: (low_rate, high_rate),
         value,
         expected,
-        low: total.ratio(ppm(low_rate), 1_000_000, Rounding::HalfEven)?,
-        high: total.ratio(ppm(high_rate), 1_000_000, Rounding::HalfEven)?,
+        low: total.ratio(ppt(low_rate), 1_000_000_000_000, Rounding::HalfEven)?,
+        high: total.ratio(ppt(high_rate), 1_000_000_000_000, Rounding::HalfEven)?,
     })
 }

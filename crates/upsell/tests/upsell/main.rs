@@ -4,3 +4,4 @@
 mod mining;
 mod readers;
 mod pricing;
+mod metrics;
