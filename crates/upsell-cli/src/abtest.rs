@@ -36,7 +36,12 @@ pub struct AbTestArgs {
     pub looks: u32,
 
     /// Planning: the baseline conversion rate (e.g. 0.05).
-    #[arg(long, value_name = "RATE", requires = "mde", conflicts_with = "conversions_a")]
+    #[arg(
+        long,
+        value_name = "RATE",
+        requires = "mde",
+        conflicts_with = "conversions_a"
+    )]
     pub baseline: Option<f64>,
 
     /// Planning: the minimum detectable effect, absolute (0.01 is one point).
@@ -59,17 +64,27 @@ pub fn run(args: &AbTestArgs) -> Result<(), CliError> {
         (Some(baseline), Some(mde)) => {
             let plan = sample_size(baseline, mde, args.alpha, args.power)?;
             if args.json {
-                serde_json::to_writer_pretty(&mut out, &plan).map_err(std::io::Error::from).and_then(|()| writeln!(out))
+                serde_json::to_writer_pretty(&mut out, &plan)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| writeln!(out))
             } else {
                 writeln!(
                     out,
                     "baseline {:.4} -> {:.4} (effect size h {:.4}), alpha {}, power {}: {} visitors per arm ({:.2} exact)",
-                    plan.baseline, plan.target, plan.effect_size, plan.alpha, plan.power, plan.n_per_arm, plan.n_per_arm_exact
+                    plan.baseline,
+                    plan.target,
+                    plan.effect_size,
+                    plan.alpha,
+                    plan.power,
+                    plan.n_per_arm,
+                    plan.n_per_arm_exact
                 )
             }
         }
         _ => {
-            let missing = || CliError::Usage("give --conversions-a, --n-a, --conversions-b and --n-b (or --baseline and --mde)".to_owned());
+            let missing = || {
+                CliError::Usage("give --conversions-a, --n-a, --conversions-b and --n-b (or --baseline and --mde)".to_owned())
+            };
             let result = ab_test(
                 args.conversions_a.ok_or_else(missing)?,
                 args.n_a.ok_or_else(missing)?,
@@ -82,16 +97,46 @@ pub fn run(args: &AbTestArgs) -> Result<(), CliError> {
                 eprintln!("warning: {warning}");
             }
             if args.json {
-                serde_json::to_writer_pretty(&mut out, &result).map_err(std::io::Error::from).and_then(|()| writeln!(out))
+                serde_json::to_writer_pretty(&mut out, &result)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| writeln!(out))
             } else {
                 let percent = |v: f64| format!("{:+.2}%", v * 100.0);
                 let lift = result.lift.map_or_else(|| "-".to_owned(), percent);
-                let lift_ci = result.lift_ci.map_or_else(|| "-".to_owned(), |(l, h)| format!("[{}, {}]", percent(l), percent(h)));
-                writeln!(out, "rate A      {:.4}\nrate B      {:.4}", result.rate_a, result.rate_b)
-                    .and_then(|()| writeln!(out, "difference  {} [{}, {}]", percent(result.difference), percent(result.difference_ci.0), percent(result.difference_ci.1)))
-                    .and_then(|()| writeln!(out, "lift        {lift} {lift_ci}"))
-                    .and_then(|()| writeln!(out, "z           {:.4}\np-value     {:.6}", result.z, result.p_value))
-                    .and_then(|()| writeln!(out, "verdict     {} (alpha {})", result.verdict.as_str(), result.alpha))
+                let lift_ci = result.lift_ci.map_or_else(
+                    || "-".to_owned(),
+                    |(l, h)| format!("[{}, {}]", percent(l), percent(h)),
+                );
+                writeln!(
+                    out,
+                    "rate A      {:.4}\nrate B      {:.4}",
+                    result.rate_a, result.rate_b
+                )
+                .and_then(|()| {
+                    writeln!(
+                        out,
+                        "difference  {} [{}, {}]",
+                        percent(result.difference),
+                        percent(result.difference_ci.0),
+                        percent(result.difference_ci.1)
+                    )
+                })
+                .and_then(|()| writeln!(out, "lift        {lift} {lift_ci}"))
+                .and_then(|()| {
+                    writeln!(
+                        out,
+                        "z           {:.4}\np-value     {:.6}",
+                        result.z, result.p_value
+                    )
+                })
+                .and_then(|()| {
+                    writeln!(
+                        out,
+                        "verdict     {} (alpha {})",
+                        result.verdict.as_str(),
+                        result.alpha
+                    )
+                })
             }
         }
     };

@@ -11,7 +11,10 @@ use clap::Args;
 use upsell::Control;
 use upsell::data::{OrderLines, OrderReadOptions};
 use upsell::mining::MinSupport;
-use upsell::pricing::{BundleOptions, BundlePolicy, Currency, DiscountBand, Money, PriceEnding, PriceList, find_bundles};
+use upsell::pricing::{
+    BundleOptions, BundlePolicy, Currency, DiscountBand, Money, PriceEnding, PriceList,
+    find_bundles,
+};
 
 use crate::error::CliError;
 use crate::mine::{core_value, min_support};
@@ -37,10 +40,15 @@ pub struct OrderArgs {
 impl OrderArgs {
     /// Reads the orders and adds what was kept and excluded to `summary`.
     pub fn read(&self, summary: &mut Summary) -> Result<OrderLines, CliError> {
-        let mut options = OrderReadOptions { currency: self.currency, ..OrderReadOptions::default() };
+        let mut options = OrderReadOptions {
+            currency: self.currency,
+            ..OrderReadOptions::default()
+        };
         if let Some(spec) = &self.columns {
             for pair in spec.split(',') {
-                let (role, name) = pair.split_once('=').ok_or_else(|| CliError::Usage(format!("--columns: '{pair}' is not ROLE=NAME")))?;
+                let (role, name) = pair.split_once('=').ok_or_else(|| {
+                    CliError::Usage(format!("--columns: '{pair}' is not ROLE=NAME"))
+                })?;
                 let name = name.trim().to_owned();
                 let columns = &mut options.columns;
                 match role.trim() {
@@ -52,9 +60,11 @@ impl OrderArgs {
                     "customer" => columns.customer = (!name.is_empty()).then_some(name),
                     "description" => columns.description = (!name.is_empty()).then_some(name),
                     "segment" => columns.segment = (!name.is_empty()).then_some(name),
-                    other => return Err(CliError::Usage(format!(
-                        "--columns: unknown role '{other}' (invoice, item, quantity, price, time, customer, description, segment)"
-                    ))),
+                    other => {
+                        return Err(CliError::Usage(format!(
+                            "--columns: unknown role '{other}' (invoice, item, quantity, price, time, customer, description, segment)"
+                        )));
+                    }
                 }
             }
         }
@@ -67,9 +77,18 @@ impl OrderArgs {
             summary.add("excluded", "0");
         }
         for (reason, rows) in &s.excluded {
-            summary.add("excluded", format!("{} ({})", thousands(*rows), reason.describe()));
+            summary.add(
+                "excluded",
+                format!("{} ({})", thousands(*rows), reason.describe()),
+            );
         }
-        summary.add("no customer", format!("{} rows (kept for order metrics, not per-customer ones)", thousands(s.kept_without_customer)));
+        summary.add(
+            "no customer",
+            format!(
+                "{} rows (kept for order metrics, not per-customer ones)",
+                thousands(s.kept_without_customer)
+            ),
+        );
         summary.add("orders", thousands(s.orders));
         summary.add("customers", thousands(s.customers));
         Ok(orders)
@@ -126,44 +145,79 @@ pub struct BundlesArgs {
 /// Runs `upsell bundles`.
 pub fn run(args: &BundlesArgs, control: &Control) -> Result<(), CliError> {
     let currency = args.orders.currency;
-    let max_discount = args.max_discount.as_deref().map(|t| Money::parse(t, currency)).transpose()?;
+    let max_discount = args
+        .max_discount
+        .as_deref()
+        .map(|t| Money::parse(t, currency))
+        .transpose()?;
     let options = BundleOptions {
         min_items: args.min_items,
         max_items: args.max_items,
         top: args.top,
-        policy: BundlePolicy { band: args.discount, min_margin_bp: args.min_margin.saturating_mul(100), max_discount, ending: args.ending },
+        policy: BundlePolicy {
+            band: args.discount,
+            min_margin_bp: args.min_margin.saturating_mul(100),
+            max_discount,
+            ending: args.ending,
+        },
         ..BundleOptions::new(args.min_support)
     };
-    let costs = args.costs.as_deref().map(|p| read_costs(p, currency)).transpose()?;
+    let costs = args
+        .costs
+        .as_deref()
+        .map(|p| read_costs(p, currency))
+        .transpose()?;
     let mut summary = Summary::default();
     let orders = args.orders.read(&mut summary)?;
-    let report = progress::while_working("bundles", control, || find_bundles(&orders, costs.as_ref(), &options, control))?;
+    let report = progress::while_working("bundles", control, || {
+        find_bundles(&orders, costs.as_ref(), &options, control)
+    })?;
     summary.add("candidates", thousands(report.candidates));
     for (refusal, count) in &report.refused {
-        summary.add("refused", format!("{} ({})", thousands(*count), refusal.describe()));
+        summary.add(
+            "refused",
+            format!("{} ({})", thousands(*count), refusal.describe()),
+        );
     }
     summary.print();
     let mut out = std::io::stdout().lock();
     let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from).and_then(|()| writeln!(out))
+        serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
     } else {
         print_bundles(&mut out, &report)
     };
     written.map_err(|e| CliError::write("<stdout>", e))
 }
 
-fn print_bundles(out: &mut dyn Write, report: &upsell::pricing::BundleReport) -> std::io::Result<()> {
-    writeln!(out, "{:>2}  {:<58} {:>22} {:>9} {:>9} {:>13} {:>6} {:>12}", "#", "bundle", "item prices", "sum", "price", "saving", "orders", "E[rev]/1000")?;
+fn print_bundles(
+    out: &mut dyn Write,
+    report: &upsell::pricing::BundleReport,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:>2}  {:<58} {:>22} {:>9} {:>9} {:>13} {:>6} {:>12}",
+        "#", "bundle", "item prices", "sum", "price", "saving", "orders", "E[rev]/1000"
+    )?;
     for (rank, bundle) in report.bundles.iter().enumerate() {
         let q = &bundle.quote;
         let names: Vec<String> = q
             .items
             .iter()
             .zip(&bundle.descriptions)
-            .map(|(item, d)| d.as_deref().map_or_else(|| item.clone(), |d| format!("{item} {}", truncate(d, 22))))
+            .map(|(item, d)| {
+                d.as_deref()
+                    .map_or_else(|| item.clone(), |d| format!("{item} {}", truncate(d, 22)))
+            })
             .collect();
         let prices: Vec<String> = q.item_prices.iter().map(|p| p.amount_string()).collect();
-        let saving = format!("{} ({}.{}%)", q.saving.amount_string(), q.saving_bp / 100, (q.saving_bp % 100) / 10);
+        let saving = format!(
+            "{} ({}.{}%)",
+            q.saving.amount_string(),
+            q.saving_bp / 100,
+            (q.saving_bp % 100) / 10
+        );
         writeln!(
             out,
             "{:>2}  {:<58} {:>22} {:>9} {:>9} {:>13} {:>6} {:>12}",
@@ -177,25 +231,43 @@ fn print_bundles(out: &mut dyn Write, report: &upsell::pricing::BundleReport) ->
             bundle.revenue_per_1000_orders.amount_string(),
         )?;
     }
-    writeln!(out, "prices in {}; E[rev]/1000: expected incremental revenue per 1,000 orders", report.bundles.first().map_or("-".to_owned(), |b| b.quote.sum.currency().to_string()))
+    writeln!(
+        out,
+        "prices in {}; E[rev]/1000: expected incremental revenue per 1,000 orders",
+        report
+            .bundles
+            .first()
+            .map_or("-".to_owned(), |b| b.quote.sum.currency().to_string())
+    )
 }
 
 fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width { text.to_owned() } else { text.chars().take(width - 1).chain(['~']).collect() }
+    if text.chars().count() <= width {
+        text.to_owned()
+    } else {
+        text.chars().take(width - 1).chain(['~']).collect()
+    }
 }
 
 /// Reads `item,cost` rows into a price list, with the file and line in every error.
 fn read_costs(path: &std::path::Path, currency: Currency) -> Result<PriceList, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| upsell::Error::Io { path: path.to_path_buf(), source: e })?;
+    let text = std::fs::read_to_string(path).map_err(|e| upsell::Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
     let mut costs = PriceList::new(currency);
     for (index, line) in text.lines().enumerate().skip(1) {
         if line.trim().is_empty() {
             continue;
         }
         let at = || upsell::Location::file(path).line(index as u64 + 1);
-        let (item, cost) = line.rsplit_once(',').ok_or_else(|| upsell::Error::invalid_input(at(), "expected `item,cost`"))?;
+        let (item, cost) = line
+            .rsplit_once(',')
+            .ok_or_else(|| upsell::Error::invalid_input(at(), "expected `item,cost`"))?;
         let cost = Money::parse_at(cost, currency, || at().column(2))?;
-        costs.insert(item.trim(), cost).map_err(|e| upsell::Error::invalid_input(at(), e.to_string()))?;
+        costs
+            .insert(item.trim(), cost)
+            .map_err(|e| upsell::Error::invalid_input(at(), e.to_string()))?;
     }
     Ok(costs)
 }

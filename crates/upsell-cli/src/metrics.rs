@@ -40,7 +40,9 @@ pub fn run(args: &MetricsArgs, control: &Control) -> Result<(), CliError> {
     summary.print();
     let mut out = std::io::stdout().lock();
     let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::from).and_then(|()| writeln!(out))
+        serde_json::to_writer_pretty(&mut out, &rows)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
     } else {
         print_rows(&mut out, &rows)
     };
@@ -51,7 +53,17 @@ fn print_rows(out: &mut dyn Write, rows: &[OrderMetrics]) -> std::io::Result<()>
     writeln!(
         out,
         "{:<20} {:<10} {:>7} {:>9} {:>13} {:>9} {:>10} {:>10} {:>7} {:>12} {:>7}",
-        "segment", "period", "orders", "customers", "revenue", "aov", "items/ord", "lines/ord", "attach", "rev/customer", "repeat"
+        "segment",
+        "period",
+        "orders",
+        "customers",
+        "revenue",
+        "aov",
+        "items/ord",
+        "lines/ord",
+        "attach",
+        "rev/customer",
+        "repeat"
     )?;
     for row in rows {
         writeln!(
@@ -66,7 +78,8 @@ fn print_rows(out: &mut dyn Write, rows: &[OrderMetrics]) -> std::io::Result<()>
             row.items_per_order,
             row.lines_per_order,
             row.attach_rate * 100.0,
-            row.revenue_per_customer.map_or_else(|| "-".to_owned(), |m| m.amount_string()),
+            row.revenue_per_customer
+                .map_or_else(|| "-".to_owned(), |m| m.amount_string()),
             row.repeat_rate.unwrap_or(0.0) * 100.0,
         )?;
     }

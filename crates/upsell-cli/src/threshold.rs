@@ -5,7 +5,9 @@ use std::io::Write;
 
 use clap::Args;
 use upsell::Control;
-use upsell::pricing::{Money, ThresholdOptions, fill_threshold_for_invoice, fill_threshold_from_orders};
+use upsell::pricing::{
+    Money, ThresholdOptions, fill_threshold_for_invoice, fill_threshold_from_orders,
+};
 
 use crate::bundles::OrderArgs;
 use crate::error::CliError;
@@ -22,7 +24,12 @@ pub struct ThresholdArgs {
     pub threshold: String,
 
     /// The cart: an invoice of the file (its items and what was paid).
-    #[arg(long, value_name = "ID", conflicts_with = "cart", required_unless_present = "cart")]
+    #[arg(
+        long,
+        value_name = "ID",
+        conflicts_with = "cart",
+        required_unless_present = "cart"
+    )]
     pub invoice: Option<String>,
 
     /// The cart: item codes separated by commas (one unit each at its list price).
@@ -45,7 +52,11 @@ pub struct ThresholdArgs {
 /// Runs `upsell threshold`.
 pub fn run(args: &ThresholdArgs, control: &Control) -> Result<(), CliError> {
     let threshold = Money::parse(&args.threshold, args.orders.currency)?;
-    let options = ThresholdOptions { top: args.top, pairs: !args.no_pairs, ..ThresholdOptions::default() };
+    let options = ThresholdOptions {
+        top: args.top,
+        pairs: !args.no_pairs,
+        ..ThresholdOptions::default()
+    };
     let mut summary = Summary::default();
     let orders = args.orders.read(&mut summary)?;
     control.check()?;
@@ -63,29 +74,47 @@ pub fn run(args: &ThresholdArgs, control: &Control) -> Result<(), CliError> {
     summary.print();
     let mut out = std::io::stdout().lock();
     let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &fill).map_err(std::io::Error::from).and_then(|()| writeln!(out))
+        serde_json::to_writer_pretty(&mut out, &fill)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
     } else {
         print_fillers(&mut out, &orders, &fill)
     };
     written.map_err(|e| CliError::write("<stdout>", e))
 }
 
-fn print_fillers(out: &mut dyn Write, orders: &upsell::data::OrderLines, fill: &upsell::pricing::ThresholdFill) -> std::io::Result<()> {
+fn print_fillers(
+    out: &mut dyn Write,
+    orders: &upsell::data::OrderLines,
+    fill: &upsell::pricing::ThresholdFill,
+) -> std::io::Result<()> {
     if fill.gap.minor() == 0 {
         return writeln!(out, "the cart already reaches the threshold");
     }
     if fill.fillers.is_empty() {
         return writeln!(out, "no item or pair bought with this cart closes the gap");
     }
-    writeln!(out, "{:>2}  {:<70} {:>10} {:>10} {:>8} {:>7}", "#", "add", "adds", "overshoot", "affinity", "score")?;
+    writeln!(
+        out,
+        "{:>2}  {:<70} {:>10} {:>10} {:>8} {:>7}",
+        "#", "add", "adds", "overshoot", "affinity", "score"
+    )?;
     for (rank, filler) in fill.fillers.iter().enumerate() {
         let names: Vec<String> = filler
             .items
             .iter()
             .zip(&filler.prices)
             .map(|(item, price)| {
-                let description = orders.items().id(item).and_then(|id| orders.description(id)).unwrap_or("");
-                format!("{item} {} ({})", description.chars().take(20).collect::<String>(), price.amount_string())
+                let description = orders
+                    .items()
+                    .id(item)
+                    .and_then(|id| orders.description(id))
+                    .unwrap_or("");
+                format!(
+                    "{item} {} ({})",
+                    description.chars().take(20).collect::<String>(),
+                    price.amount_string()
+                )
             })
             .collect();
         writeln!(

@@ -64,8 +64,19 @@ impl Default for OrderColumns {
 
 /// The stock codes of the UCI Online Retail data that are not products: postage, carriage, fees,
 /// manual adjustments, samples. Lines with them are excluded (and counted) from item analyses.
-pub const DEFAULT_NON_PRODUCT_ITEMS: &[&str] =
-    &["POST", "DOT", "C2", "M", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "S", "D", "B"];
+pub const DEFAULT_NON_PRODUCT_ITEMS: &[&str] = &[
+    "POST",
+    "DOT",
+    "C2",
+    "M",
+    "BANK CHARGES",
+    "AMAZONFEE",
+    "CRUK",
+    "PADS",
+    "S",
+    "D",
+    "B",
+];
 
 /// How to read an order file.
 ///
@@ -95,7 +106,10 @@ impl Default for OrderReadOptions {
             columns: OrderColumns::default(),
             currency: Currency::GBP,
             cancelled_prefix: "C".to_owned(),
-            non_product_items: DEFAULT_NON_PRODUCT_ITEMS.iter().map(|s| (*s).to_owned()).collect(),
+            non_product_items: DEFAULT_NON_PRODUCT_ITEMS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             delimiter: b',',
         }
     }
@@ -230,13 +244,24 @@ impl OrderLines {
     pub fn read(path: impl AsRef<Path>, options: &OrderReadOptions) -> Result<OrderLines> {
         let path = path.as_ref();
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        OrderLines::from_reader(std::io::BufReader::with_capacity(1 << 16, file), path, options)
+        OrderLines::from_reader(
+            std::io::BufReader::with_capacity(1 << 16, file),
+            path,
+            options,
+        )
     }
 
     /// Reads order lines from any byte stream; `name` is used in error messages.
-    pub fn from_reader(reader: impl Read, name: impl Into<PathBuf>, options: &OrderReadOptions) -> Result<OrderLines> {
+    pub fn from_reader(
+        reader: impl Read,
+        name: impl Into<PathBuf>,
+        options: &OrderReadOptions,
+    ) -> Result<OrderLines> {
         let name = name.into();
-        let mut reader = csv::ReaderBuilder::new().delimiter(options.delimiter).flexible(true).from_reader(reader);
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(options.delimiter)
+            .flexible(true)
+            .from_reader(reader);
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| csv_error(&name, e))?
@@ -247,7 +272,10 @@ impl OrderLines {
         let mut builder = Builder::new(options);
         let mut record = csv::StringRecord::new();
         let mut line_no = 1u64;
-        while reader.read_record(&mut record).map_err(|e| csv_error(&name, e))? {
+        while reader
+            .read_record(&mut record)
+            .map_err(|e| csv_error(&name, e))?
+        {
             line_no = record.position().map_or(line_no + 1, |p| p.line());
             builder.row(&record, &positions, &name, line_no)?;
         }
@@ -255,7 +283,10 @@ impl OrderLines {
         if lines.lines.is_empty() {
             return Err(Error::invalid_input(
                 Location::file(&name),
-                format!("no sale lines to read ({} rows, all excluded or none)", lines.summary.rows),
+                format!(
+                    "no sale lines to read ({} rows, all excluded or none)",
+                    lines.summary.rows
+                ),
             ));
         }
         Ok(lines)
@@ -278,7 +309,9 @@ impl OrderLines {
 
     /// The description of `item` (first seen), if the file had one.
     pub fn description(&self, item: ItemId) -> Option<&str> {
-        self.descriptions.get(item as usize).and_then(|d| d.as_deref())
+        self.descriptions
+            .get(item as usize)
+            .and_then(|d| d.as_deref())
     }
 
     /// The currency of every amount.
@@ -293,7 +326,13 @@ impl OrderLines {
 
     /// The revenue of all kept lines (quantity x unit price), exactly.
     pub fn revenue(&self) -> Result<Money> {
-        Money::sum(self.lines.iter().map(line_value).collect::<Result<Vec<_>>>()?, self.currency)
+        Money::sum(
+            self.lines
+                .iter()
+                .map(line_value)
+                .collect::<Result<Vec<_>>>()?,
+            self.currency,
+        )
     }
 
     /// One basket per order: the distinct items of its lines, item ids as in [`OrderLines::items`].
@@ -328,11 +367,16 @@ impl OrderLines {
     pub fn price_list(&self) -> PriceList {
         let mut tallies: Vec<FxHashMap<i64, u64>> = vec![FxHashMap::default(); self.items.len()];
         for line in &self.lines {
-            *tallies[line.item as usize].entry(line.unit_price.minor()).or_default() += 1;
+            *tallies[line.item as usize]
+                .entry(line.unit_price.minor())
+                .or_default() += 1;
         }
         let mut prices = PriceList::new(self.currency);
         for (item, tally) in tallies.iter().enumerate() {
-            let modal = tally.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(&minor, _)| minor);
+            let modal = tally
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(&minor, _)| minor);
             if let (Some(minor), Some(label)) = (modal, self.items.label(item as ItemId)) {
                 prices.insert_unchecked(label, Money::new(minor, self.currency));
             }
@@ -352,7 +396,10 @@ impl Positions {
             headers.iter().position(|h| h == column).ok_or_else(|| {
                 Error::invalid_input(
                     Location::file(name).line(1).column_name(column),
-                    format!("no column '{column}' in the header; the columns are: {}", headers.join(", ")),
+                    format!(
+                        "no column '{column}' in the header; the columns are: {}",
+                        headers.join(", ")
+                    ),
                 )
             })
         };
@@ -399,34 +446,65 @@ impl<'o> Builder<'o> {
         }
     }
 
-    fn row(&mut self, record: &csv::StringRecord, at: &Positions, name: &Path, line_no: u64) -> Result<()> {
+    fn row(
+        &mut self,
+        record: &csv::StringRecord,
+        at: &Positions,
+        name: &Path,
+        line_no: u64,
+    ) -> Result<()> {
         self.rows += 1;
-        let location = |index: usize| Location::file(name).line(line_no).column(index as u64 + 1).column_name(&at.headers[index]);
+        let location = |index: usize| {
+            Location::file(name)
+                .line(line_no)
+                .column(index as u64 + 1)
+                .column_name(&at.headers[index])
+        };
         let field = |index: usize| record.get(index).unwrap_or("").trim();
         let invoice = field(at.invoice);
         let item = field(at.item);
         if invoice.is_empty() {
-            return Err(Error::invalid_input(location(at.invoice), "the invoice id is empty"));
+            return Err(Error::invalid_input(
+                location(at.invoice),
+                "the invoice id is empty",
+            ));
         }
         if item.is_empty() {
-            return Err(Error::invalid_input(location(at.item), "the item code is empty"));
+            return Err(Error::invalid_input(
+                location(at.item),
+                "the item code is empty",
+            ));
         }
         let quantity: i64 = field(at.quantity).parse().map_err(|_| {
-            Error::invalid_input(location(at.quantity), format!("'{}' is not a whole number of units", field(at.quantity)))
+            Error::invalid_input(
+                location(at.quantity),
+                format!("'{}' is not a whole number of units", field(at.quantity)),
+            )
         })?;
-        let price = Money::parse_at(field(at.unit_price), self.options.currency, || location(at.unit_price))?;
+        let price = Money::parse_at(field(at.unit_price), self.options.currency, || {
+            location(at.unit_price)
+        })?;
         if price.is_negative() {
             return Err(Error::invalid_input(
                 location(at.unit_price),
-                format!("negative unit price {price}: a price must be zero or more (adjustments belong outside order lines)"),
+                format!(
+                    "negative unit price {price}: a price must be zero or more (adjustments belong outside order lines)"
+                ),
             ));
         }
         let time = parse_timestamp_at(field(at.time), || location(at.time))?;
-        let reason = if !self.options.cancelled_prefix.is_empty() && invoice.starts_with(&self.options.cancelled_prefix) {
+        let reason = if !self.options.cancelled_prefix.is_empty()
+            && invoice.starts_with(&self.options.cancelled_prefix)
+        {
             Some(ExclusionReason::Cancelled)
         } else if quantity <= 0 {
             Some(ExclusionReason::NonPositiveQuantity)
-        } else if self.options.non_product_items.iter().any(|code| code == item) {
+        } else if self
+            .options
+            .non_product_items
+            .iter()
+            .any(|code| code == item)
+        {
             Some(ExclusionReason::NonProduct)
         } else if price.minor() == 0 {
             Some(ExclusionReason::ZeroPrice)
@@ -437,7 +515,11 @@ impl<'o> Builder<'o> {
             *self.excluded.entry(reason).or_default() += 1;
             return Ok(());
         }
-        let customer = at.customer.map(field).filter(|c| !c.is_empty()).map(normalise_customer);
+        let customer = at
+            .customer
+            .map(field)
+            .filter(|c| !c.is_empty())
+            .map(normalise_customer);
         if customer.is_none() {
             self.kept_without_customer += 1;
         }
@@ -464,16 +546,29 @@ impl<'o> Builder<'o> {
             self.descriptions.resize(item_id as usize + 1, None);
         }
         if self.descriptions[item_id as usize].is_none() {
-            self.descriptions[item_id as usize] = at.description.map(field).filter(|d| !d.is_empty()).map(str::to_owned);
+            self.descriptions[item_id as usize] = at
+                .description
+                .map(field)
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned);
         }
-        self.lines.push(OrderLine { order, item: item_id, quantity, unit_price: price });
+        self.lines.push(OrderLine {
+            order,
+            item: item_id,
+            quantity,
+            unit_price: price,
+        });
         Ok(())
     }
 
     fn finish(self) -> OrderLines {
         let mut excluded: Vec<(ExclusionReason, u64)> = self.excluded.into_iter().collect();
         excluded.sort();
-        let customers: rustc_hash::FxHashSet<&str> = self.orders.iter().filter_map(|o| o.customer.as_deref()).collect();
+        let customers: rustc_hash::FxHashSet<&str> = self
+            .orders
+            .iter()
+            .filter_map(|o| o.customer.as_deref())
+            .collect();
         let summary = OrderSummary {
             rows: self.rows,
             kept: self.lines.len() as u64,
@@ -496,7 +591,11 @@ impl<'o> Builder<'o> {
 /// `17850.0` -> `17850`: spreadsheet exports write integer ids as floats.
 fn normalise_customer(id: &str) -> String {
     match id.split_once('.') {
-        Some((whole, fraction)) if !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) && fraction.bytes().all(|b| b == b'0') => {
+        Some((whole, fraction))
+            if !whole.is_empty()
+                && whole.bytes().all(|b| b.is_ascii_digit())
+                && fraction.bytes().all(|b| b == b'0') =>
+        {
             whole.to_owned()
         }
         _ => id.to_owned(),

@@ -41,7 +41,11 @@ pub fn normal_quantile(p: f64) -> f64 {
     let mut x = acklam(p);
     for _ in 0..3 {
         // Halley's step on cdf(x) - p, the error taken on the smaller tail to keep its precision.
-        let error = if x < 0.0 { normal_cdf(x) - p } else { (1.0 - p) - normal_sf(x) };
+        let error = if x < 0.0 {
+            normal_cdf(x) - p
+        } else {
+            (1.0 - p) - normal_sf(x)
+        };
         let density = (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
         if density == 0.0 {
             break;
@@ -53,13 +57,41 @@ pub fn normal_quantile(p: f64) -> f64 {
 }
 
 /// Acklam's rational approximation of the normal quantile (relative error below 1.15e-9).
+/// The coefficients are kept exactly as published.
+#[allow(clippy::excessive_precision)]
 fn acklam(p: f64) -> f64 {
-    const A: [f64; 6] = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.383577518672690e2, -3.066479806614716e1, 2.506628277459239];
-    const B: [f64; 5] = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-    const C: [f64; 6] = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-    const D: [f64; 4] = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+    const A: [f64; 6] = [
+        -3.969683028665376e1,
+        2.209460984245205e2,
+        -2.759285104469687e2,
+        1.383577518672690e2,
+        -3.066479806614716e1,
+        2.506628277459239,
+    ];
+    const B: [f64; 5] = [
+        -5.447609879822406e1,
+        1.615858368580409e2,
+        -1.556989798598866e2,
+        6.680131188771972e1,
+        -1.328068155288572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784894002430293e-3,
+        -3.223964580411365e-1,
+        -2.400758277161838,
+        -2.549732539343734,
+        4.374664141464968,
+        2.938163982698783,
+    ];
+    const D: [f64; 4] = [
+        7.784695709041462e-3,
+        3.224671290700398e-1,
+        2.445134137142996,
+        3.754408661907416,
+    ];
     let tail = |q: f64| {
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     };
     if p < 0.02425 {
         tail((-2.0 * p.ln()).sqrt())
@@ -129,7 +161,17 @@ pub struct AbTestResult {
 
 /// Type-I error of a nominal 5 % two-sided test checked after each of k equally spaced looks
 /// (Armitage, McPherson & Rowe 1969, table 2).
-const PEEKING: &[(u32, f64)] = &[(1, 0.05), (2, 0.083), (3, 0.107), (4, 0.126), (5, 0.142), (10, 0.193), (20, 0.248), (50, 0.320), (100, 0.374)];
+const PEEKING: &[(u32, f64)] = &[
+    (1, 0.05),
+    (2, 0.083),
+    (3, 0.107),
+    (4, 0.126),
+    (5, 0.142),
+    (10, 0.193),
+    (20, 0.248),
+    (50, 0.320),
+    (100, 0.374),
+];
 
 /// The two-proportion z-test of B against A at `alpha`, with confidence intervals of the difference
 /// and of the relative lift; `looks` is how many times the data was tested while it came in.
@@ -148,14 +190,29 @@ const PEEKING: &[(u32, f64)] = &[(1, 0.05), (2, 0.083), (3, 0.107), (4, 0.126), 
 /// assert!(ab_test(10, 5, 1, 5, 0.05, 1).is_err()); // more conversions than visitors
 /// # Ok::<(), upsell::Error>(())
 /// ```
-pub fn ab_test(conversions_a: u64, n_a: u64, conversions_b: u64, n_b: u64, alpha: f64, looks: u32) -> Result<AbTestResult> {
+pub fn ab_test(
+    conversions_a: u64,
+    n_a: u64,
+    conversions_b: u64,
+    n_b: u64,
+    alpha: f64,
+    looks: u32,
+) -> Result<AbTestResult> {
     check_alpha(alpha)?;
     check_arm("a", conversions_a, n_a)?;
     check_arm("b", conversions_b, n_b)?;
     if looks == 0 {
-        return Err(Error::invalid_parameter("looks", "must be at least 1 (the final analysis)"));
+        return Err(Error::invalid_parameter(
+            "looks",
+            "must be at least 1 (the final analysis)",
+        ));
     }
-    let (ca, na, cb, nb) = (conversions_a as f64, n_a as f64, conversions_b as f64, n_b as f64);
+    let (ca, na, cb, nb) = (
+        conversions_a as f64,
+        n_a as f64,
+        conversions_b as f64,
+        n_b as f64,
+    );
     let (pa, pb) = (ca / na, cb / nb);
     let pooled = (ca + cb) / (na + nb);
     let variance = pooled * (1.0 - pooled) * (1.0 / nb + 1.0 / na);
@@ -174,7 +231,10 @@ pub fn ab_test(conversions_a: u64, n_a: u64, conversions_b: u64, n_b: u64, alpha
     let lift_ci = (conversions_a > 0 && conversions_b > 0).then(|| {
         let ratio = pb / pa;
         let spread = critical * (1.0 / cb - 1.0 / nb + 1.0 / ca - 1.0 / na).sqrt();
-        ((ratio.ln() - spread).exp() - 1.0, (ratio.ln() + spread).exp() - 1.0)
+        (
+            (ratio.ln() - spread).exp() - 1.0,
+            (ratio.ln() + spread).exp() - 1.0,
+        )
     });
     let verdict = match (p_value < alpha, difference > 0.0) {
         (true, true) => Verdict::BBetter,
@@ -202,8 +262,16 @@ fn peeking_warning(looks: u32, alpha: f64) -> Option<String> {
     }
     let corrected = alpha / f64::from(looks);
     let inflation = if (alpha - 0.05).abs() < 1e-12 {
-        let (k, rate) = PEEKING.iter().rev().find(|(k, _)| *k <= looks).copied().unwrap_or((1, 0.05));
-        format!(" With {k} equally spaced looks a nominal 5% test rejects a true null about {:.1}% of the time (Armitage et al. 1969).", rate * 100.0)
+        let (k, rate) = PEEKING
+            .iter()
+            .rev()
+            .find(|(k, _)| *k <= looks)
+            .copied()
+            .unwrap_or((1, 0.05));
+        format!(
+            " With {k} equally spaced looks a nominal 5% test rejects a true null about {:.1}% of the time (Armitage et al. 1969).",
+            rate * 100.0
+        )
     } else {
         String::new()
     };
@@ -217,18 +285,30 @@ fn check_alpha(alpha: f64) -> Result<()> {
     if alpha.is_finite() && alpha > 0.0 && alpha < 1.0 {
         Ok(())
     } else {
-        Err(Error::invalid_parameter("alpha", format!("must be in (0, 1), got {alpha}")))
+        Err(Error::invalid_parameter(
+            "alpha",
+            format!("must be in (0, 1), got {alpha}"),
+        ))
     }
 }
 
 fn check_arm(arm: &'static str, conversions: u64, n: u64) -> Result<()> {
     if n == 0 {
-        return Err(Error::invalid_parameter(if arm == "a" { "n_a" } else { "n_b" }, "an arm needs at least one visitor"));
+        return Err(Error::invalid_parameter(
+            if arm == "a" { "n_a" } else { "n_b" },
+            "an arm needs at least one visitor",
+        ));
     }
     if conversions > n {
         return Err(Error::invalid_parameter(
-            if arm == "a" { "conversions_a" } else { "conversions_b" },
-            format!("{conversions} conversions out of {n} visitors: more conversions than visitors"),
+            if arm == "a" {
+                "conversions_a"
+            } else {
+                "conversions_b"
+            },
+            format!(
+                "{conversions} conversions out of {n} visitors: more conversions than visitors"
+            ),
         ));
     }
     Ok(())
@@ -238,7 +318,10 @@ fn check_rate(name: &'static str, p: f64) -> Result<()> {
     if p.is_finite() && p > 0.0 && p < 1.0 {
         Ok(())
     } else {
-        Err(Error::invalid_parameter(name, format!("must be a rate in (0, 1), got {p}")))
+        Err(Error::invalid_parameter(
+            name,
+            format!("must be a rate in (0, 1), got {p}"),
+        ))
     }
 }
 
@@ -263,7 +346,10 @@ pub fn effect_size(p1: f64, p2: f64) -> f64 {
 pub fn power(h: f64, n: f64, alpha: f64) -> Result<f64> {
     check_alpha(alpha)?;
     if !(n.is_finite() && n > 0.0) {
-        return Err(Error::invalid_parameter("n", format!("must be positive, got {n}")));
+        return Err(Error::invalid_parameter(
+            "n",
+            format!("must be positive, got {n}"),
+        ));
     }
     Ok(power_unchecked(h, n, alpha))
 }
@@ -310,15 +396,37 @@ pub fn sample_size(baseline: f64, mde: f64, alpha: f64, power: f64) -> Result<Sa
     check_rate("power", power)?;
     let target = baseline + mde;
     if !(mde.is_finite() && mde != 0.0 && target > 0.0 && target < 1.0) {
-        return Err(Error::invalid_parameter("mde", format!("baseline {baseline} + mde {mde} must be a rate in (0, 1) different from the baseline")));
+        return Err(Error::invalid_parameter(
+            "mde",
+            format!(
+                "baseline {baseline} + mde {mde} must be a rate in (0, 1) different from the baseline"
+            ),
+        ));
     }
     if power <= alpha {
-        return Err(Error::invalid_parameter("power", format!("must be above alpha ({alpha}), got {power}")));
+        return Err(Error::invalid_parameter(
+            "power",
+            format!("must be above alpha ({alpha}), got {power}"),
+        ));
     }
     let h = effect_size(baseline, target);
-    let n = solve_increasing(|n| power_unchecked(h, n, alpha) - power, 1e-9, 1e15)
-        .ok_or_else(|| Error::invalid_parameter("mde", "the effect is too small to detect with any sample size"))?;
-    Ok(SampleSize { baseline, target, effect_size: h, n_per_arm_exact: n, n_per_arm: n.ceil() as u64, alpha, power })
+    let n = solve_increasing(|n| power_unchecked(h, n, alpha) - power, 1e-9, 1e15).ok_or_else(
+        || {
+            Error::invalid_parameter(
+                "mde",
+                "the effect is too small to detect with any sample size",
+            )
+        },
+    )?;
+    Ok(SampleSize {
+        baseline,
+        target,
+        effect_size: h,
+        n_per_arm_exact: n,
+        n_per_arm: n.ceil() as u64,
+        alpha,
+        power,
+    })
 }
 
 /// The smallest absolute increase over `baseline` detectable with `n` visitors per arm at `alpha` and
@@ -336,11 +444,20 @@ pub fn minimum_detectable_effect(baseline: f64, n: f64, alpha: f64, power: f64) 
     check_alpha(alpha)?;
     check_rate("power", power)?;
     if !(n.is_finite() && n > 0.0) {
-        return Err(Error::invalid_parameter("n", format!("must be positive, got {n}")));
+        return Err(Error::invalid_parameter(
+            "n",
+            format!("must be positive, got {n}"),
+        ));
     }
     let ceiling = std::f64::consts::PI - 2.0 * baseline.sqrt().asin();
-    let h = solve_increasing(|h| power_unchecked(h, n, alpha) - power, 0.0, ceiling)
-        .ok_or_else(|| Error::invalid_parameter("n", format!("{n} visitors per arm cannot reach power {power} for any increase")))?;
+    let h = solve_increasing(|h| power_unchecked(h, n, alpha) - power, 0.0, ceiling).ok_or_else(
+        || {
+            Error::invalid_parameter(
+                "n",
+                format!("{n} visitors per arm cannot reach power {power} for any increase"),
+            )
+        },
+    )?;
     let angle = baseline.sqrt().asin() + h / 2.0;
     Ok(angle.sin().powi(2) - baseline)
 }
@@ -360,5 +477,9 @@ fn solve_increasing(f: impl Fn(f64) -> f64, mut low: f64, mut high: f64) -> Opti
         }
         if f(mid) < 0.0 { low = mid } else { high = mid }
     }
-    Some(if f(high).abs() <= f(low).abs() { high } else { low })
+    Some(if f(high).abs() <= f(low).abs() {
+        high
+    } else {
+        low
+    })
 }

@@ -63,7 +63,10 @@ impl FromStr for Period {
             "day" => Ok(Period::Day),
             "week" => Ok(Period::Week),
             "month" => Ok(Period::Month),
-            _ => Err(Error::invalid_parameter("period", format!("'{s}' is not one of all, day, week, month"))),
+            _ => Err(Error::invalid_parameter(
+                "period",
+                format!("'{s}' is not one of all, day, week, month"),
+            )),
         }
     }
 }
@@ -115,12 +118,19 @@ pub struct OrderMetrics {
 /// assert_eq!(all.orders_without_customer, 1);
 /// # Ok::<(), upsell::Error>(())
 /// ```
-pub fn order_metrics(orders: &OrderLines, period: Period, by_segment: bool) -> Result<Vec<OrderMetrics>> {
+pub fn order_metrics(
+    orders: &OrderLines,
+    period: Period,
+    by_segment: bool,
+) -> Result<Vec<OrderMetrics>> {
     let currency = orders.currency();
     let mut per_order: Vec<(i64, i64, u64)> = vec![(0, 0, 0); orders.orders().len()];
     for line in orders.lines() {
         let entry = &mut per_order[line.order as usize];
-        entry.0 = entry.0.checked_add(line_value(line)?.minor()).ok_or_else(overflow)?;
+        entry.0 = entry
+            .0
+            .checked_add(line_value(line)?.minor())
+            .ok_or_else(overflow)?;
         entry.1 += line.quantity;
         entry.2 += 1;
     }
@@ -129,17 +139,35 @@ pub fn order_metrics(orders: &OrderLines, period: Period, by_segment: bool) -> R
         let label = period.label(order.time);
         if by_segment {
             let segment = order.segment.clone().unwrap_or_default();
-            groups.entry((segment, label.clone())).or_default().push(index);
+            groups
+                .entry((segment, label.clone()))
+                .or_default()
+                .push(index);
         }
-        groups.entry((String::new(), label)).or_default().push(index);
+        groups
+            .entry((String::new(), label))
+            .or_default()
+            .push(index);
     }
     let baskets = orders.baskets();
     let mut rows = Vec::with_capacity(groups.len());
     for ((segment, label), members) in groups {
-        let segment = if segment.is_empty() { "all".to_owned() } else { segment };
-        rows.push(group_metrics(orders, &baskets, &per_order, &members, segment, label, currency)?);
+        let segment = if segment.is_empty() {
+            "all".to_owned()
+        } else {
+            segment
+        };
+        rows.push(group_metrics(
+            orders, &baskets, &per_order, &members, segment, label, currency,
+        )?);
     }
-    rows.sort_by(|a, b| (a.segment != "all", &a.segment, &a.period).cmp(&(b.segment != "all", &b.segment, &b.period)));
+    rows.sort_by(|a, b| {
+        (a.segment != "all", &a.segment, &a.period).cmp(&(
+            b.segment != "all",
+            &b.segment,
+            &b.period,
+        ))
+    });
     Ok(rows)
 }
 
@@ -153,7 +181,8 @@ fn group_metrics(
     currency: crate::pricing::Currency,
 ) -> Result<OrderMetrics> {
     let count = members.len() as u64;
-    let (mut revenue, mut units, mut lines, mut attached, mut customer_revenue) = (0i128, 0i128, 0u64, 0u64, 0i128);
+    let (mut revenue, mut units, mut lines, mut attached, mut customer_revenue) =
+        (0i128, 0i128, 0u64, 0u64, 0i128);
     let mut per_customer: FxHashMap<&str, u64> = FxHashMap::default();
     let mut without = 0u64;
     for &m in members {
@@ -170,7 +199,11 @@ fn group_metrics(
             None => without += 1,
         }
     }
-    let money = |v: i128| i64::try_from(v).map(|m| Money::new(m, currency)).map_err(|_| overflow());
+    let money = |v: i128| {
+        i64::try_from(v)
+            .map(|m| Money::new(m, currency))
+            .map_err(|_| overflow())
+    };
     let customers = per_customer.len() as u64;
     let ratio = |a: f64, b: u64| if b == 0 { 0.0 } else { a / b as f64 };
     Ok(OrderMetrics {
@@ -184,8 +217,15 @@ fn group_metrics(
         items_per_order: ratio(units as f64, count),
         lines_per_order: ratio(lines as f64, count),
         attach_rate: ratio(attached as f64, count),
-        revenue_per_customer: (customers > 0).then(|| money(Rounding::HalfEven.divide(customer_revenue, i128::from(customers)))).transpose()?,
-        repeat_rate: (customers > 0).then(|| ratio(per_customer.values().filter(|&&n| n > 1).count() as f64, customers)),
+        revenue_per_customer: (customers > 0)
+            .then(|| money(Rounding::HalfEven.divide(customer_revenue, i128::from(customers))))
+            .transpose()?,
+        repeat_rate: (customers > 0).then(|| {
+            ratio(
+                per_customer.values().filter(|&&n| n > 1).count() as f64,
+                customers,
+            )
+        }),
     })
 }
 
@@ -206,7 +246,10 @@ fn group_metrics(
 pub fn attach_rate(orders: &OrderLines, anchor: &str, attached: &str) -> Result<Option<f64>> {
     let id = |label: &str| {
         orders.items().id(label).ok_or_else(|| {
-            Error::invalid_input(crate::Location::memory(), format!("item '{label}' does not occur in the orders"))
+            Error::invalid_input(
+                crate::Location::memory(),
+                format!("item '{label}' does not occur in the orders"),
+            )
         })
     };
     let (anchor, attached) = (id(anchor)?, id(attached)?);
@@ -270,7 +313,9 @@ pub struct Retention {
 /// # Ok::<(), upsell::Error>(())
 /// ```
 pub fn net_revenue_retention(subscriptions: &[Subscription]) -> Result<Vec<Retention>> {
-    let first = subscriptions.first().ok_or_else(|| Error::invalid_input(crate::Location::memory(), "no subscription records"))?;
+    let first = subscriptions.first().ok_or_else(|| {
+        Error::invalid_input(crate::Location::memory(), "no subscription records")
+    })?;
     let currency = first.revenue.currency();
     let mut periods: BTreeMap<&str, FxHashMap<&str, i64>> = BTreeMap::new();
     for record in subscriptions {
@@ -278,17 +323,27 @@ pub fn net_revenue_retention(subscriptions: &[Subscription]) -> Result<Vec<Reten
         if record.revenue.is_negative() {
             return Err(Error::invalid_input(
                 crate::Location::memory(),
-                format!("customer '{}' in {} has negative revenue {}", record.customer, record.period, record.revenue),
+                format!(
+                    "customer '{}' in {} has negative revenue {}",
+                    record.customer, record.period, record.revenue
+                ),
             ));
         }
-        let slot = periods.entry(&record.period).or_default().entry(&record.customer).or_default();
-        *slot = slot.checked_add(record.revenue.minor()).ok_or_else(overflow)?;
+        let slot = periods
+            .entry(&record.period)
+            .or_default()
+            .entry(&record.customer)
+            .or_default();
+        *slot = slot
+            .checked_add(record.revenue.minor())
+            .ok_or_else(overflow)?;
     }
     let ordered: Vec<(&str, FxHashMap<&str, i64>)> = periods.into_iter().collect();
     let mut steps = Vec::new();
     for pair in ordered.windows(2) {
         let ((from, before), (to, after)) = (&pair[0], &pair[1]);
-        let (mut starting, mut expansion, mut contraction, mut churned, mut new) = (0i128, 0i128, 0i128, 0i128, 0i128);
+        let (mut starting, mut expansion, mut contraction, mut churned, mut new) =
+            (0i128, 0i128, 0i128, 0i128, 0i128);
         let mut upgraded = 0u64;
         for (customer, &b) in before {
             starting += i128::from(b);
@@ -307,7 +362,11 @@ pub fn net_revenue_retention(subscriptions: &[Subscription]) -> Result<Vec<Reten
                 new += i128::from(a);
             }
         }
-        let money = |v: i128| i64::try_from(v).map(|m| Money::new(m, currency)).map_err(|_| overflow());
+        let money = |v: i128| {
+            i64::try_from(v)
+                .map(|m| Money::new(m, currency))
+                .map_err(|_| overflow())
+        };
         let fraction = |a: i128, b: i128| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         steps.push(Retention {
             from: (*from).to_owned(),
@@ -336,13 +395,22 @@ pub fn net_revenue_retention(subscriptions: &[Subscription]) -> Result<Vec<Reten
 /// ```
 pub fn conversion_rate(accepted: u64, shown: u64, alpha: f64) -> Result<(f64, f64, f64)> {
     if shown == 0 {
-        return Err(Error::invalid_parameter("shown", "no recommendation was shown"));
+        return Err(Error::invalid_parameter(
+            "shown",
+            "no recommendation was shown",
+        ));
     }
     if accepted > shown {
-        return Err(Error::invalid_parameter("accepted", format!("{accepted} accepted out of {shown} shown")));
+        return Err(Error::invalid_parameter(
+            "accepted",
+            format!("{accepted} accepted out of {shown} shown"),
+        ));
     }
     if !(alpha > 0.0 && alpha < 1.0) {
-        return Err(Error::invalid_parameter("alpha", format!("must be in (0, 1), got {alpha}")));
+        return Err(Error::invalid_parameter(
+            "alpha",
+            format!("must be in (0, 1), got {alpha}"),
+        ));
     }
     let (low, high) = wilson(accepted, shown, alpha);
     Ok((accepted as f64 / shown as f64, low, high))
@@ -361,5 +429,9 @@ pub(crate) fn wilson(successes: u64, n: u64, alpha: f64) -> (f64, f64) {
 }
 
 fn overflow() -> Error {
-    Error::LimitExceeded { what: "money amount in minor units", limit: i64::MAX as u64, hint: "the sum overflows".to_owned() }
+    Error::LimitExceeded {
+        what: "money amount in minor units",
+        limit: i64::MAX as u64,
+        hint: "the sum overflows".to_owned(),
+    }
 }

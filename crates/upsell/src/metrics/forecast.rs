@@ -42,22 +42,44 @@ pub struct Forecast {
 /// assert!(f.low.minor() < f.expected.minor() && f.expected.minor() < f.high.minor());
 /// # Ok::<(), upsell::Error>(())
 /// ```
-pub fn forecast(segment: &str, offer: &str, eligible: u64, takes: u64, shown: u64, value: Money, alpha: f64) -> Result<Forecast> {
+pub fn forecast(
+    segment: &str,
+    offer: &str,
+    eligible: u64,
+    takes: u64,
+    shown: u64,
+    value: Money,
+    alpha: f64,
+) -> Result<Forecast> {
     if shown == 0 {
-        return Err(Error::invalid_parameter("shown", "the take rate needs at least one offer shown"));
+        return Err(Error::invalid_parameter(
+            "shown",
+            "the take rate needs at least one offer shown",
+        ));
     }
     if takes > shown {
-        return Err(Error::invalid_parameter("takes", format!("{takes} takes out of {shown} shown")));
+        return Err(Error::invalid_parameter(
+            "takes",
+            format!("{takes} takes out of {shown} shown"),
+        ));
     }
     if value.is_negative() {
-        return Err(Error::invalid_parameter("value", format!("must not be negative, got {value}")));
+        return Err(Error::invalid_parameter(
+            "value",
+            format!("must not be negative, got {value}"),
+        ));
     }
     if !(alpha > 0.0 && alpha < 1.0) {
-        return Err(Error::invalid_parameter("alpha", format!("must be in (0, 1), got {alpha}")));
+        return Err(Error::invalid_parameter(
+            "alpha",
+            format!("must be in (0, 1), got {alpha}"),
+        ));
     }
     let rate = takes as f64 / shown as f64;
     let (low_rate, high_rate) = wilson(takes, shown, alpha);
-    let total = value.checked_mul(i64::try_from(eligible).map_err(|_| Error::invalid_parameter("eligible", "too large"))?)?;
+    let total = value.checked_mul(
+        i64::try_from(eligible).map_err(|_| Error::invalid_parameter("eligible", "too large"))?,
+    )?;
     // The observed rate is exact as a fraction; the interval's ends are applied in parts per trillion.
     let expected = total.ratio(i128::from(takes), i128::from(shown), Rounding::HalfEven)?;
     let ppt = |r: f64| (r.clamp(0.0, 1.0) * 1e12).round() as i128;

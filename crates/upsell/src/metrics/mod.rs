@@ -17,6 +17,12 @@ mod abtest;
 mod expansion;
 mod forecast;
 
-pub use abtest::{AbTestResult, SampleSize, Verdict, ab_test, effect_size, minimum_detectable_effect, normal_cdf, normal_quantile, normal_sf, power, sample_size};
-pub use expansion::{OrderMetrics, Period, Retention, Subscription, attach_rate, conversion_rate, net_revenue_retention, order_metrics};
+pub use abtest::{
+    AbTestResult, SampleSize, Verdict, ab_test, effect_size, minimum_detectable_effect, normal_cdf,
+    normal_quantile, normal_sf, power, sample_size,
+};
+pub use expansion::{
+    OrderMetrics, Period, Retention, Subscription, attach_rate, conversion_rate,
+    net_revenue_retention, order_metrics,
+};
 pub use forecast::{Forecast, forecast};

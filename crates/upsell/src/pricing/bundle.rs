@@ -38,13 +38,21 @@ impl DiscountBand {
         if min_bp > BASIS_POINTS || max_bp > BASIS_POINTS {
             return Err(Error::invalid_parameter(
                 "discount_band",
-                format!("{} % to {} % is outside 0-100 %", bp_text(min_bp), bp_text(max_bp)),
+                format!(
+                    "{} % to {} % is outside 0-100 %",
+                    bp_text(min_bp),
+                    bp_text(max_bp)
+                ),
             ));
         }
         if min_bp > max_bp {
             return Err(Error::invalid_parameter(
                 "discount_band",
-                format!("the lower bound {} % is above the upper bound {} %", bp_text(min_bp), bp_text(max_bp)),
+                format!(
+                    "the lower bound {} % is above the upper bound {} %",
+                    bp_text(min_bp),
+                    bp_text(max_bp)
+                ),
             ));
         }
         Ok(DiscountBand { min_bp, max_bp })
@@ -53,9 +61,15 @@ impl DiscountBand {
     /// A band in whole percent (`percent(15, 25)`); negative or above 100 is refused.
     pub fn percent(min: i64, max: i64) -> Result<Self> {
         let to_bp = |p: i64| {
-            u32::try_from(p).ok().and_then(|p| p.checked_mul(100)).ok_or_else(|| {
-                Error::invalid_parameter("discount_band", format!("{min} % to {max} % is outside 0-100 %"))
-            })
+            u32::try_from(p)
+                .ok()
+                .and_then(|p| p.checked_mul(100))
+                .ok_or_else(|| {
+                    Error::invalid_parameter(
+                        "discount_band",
+                        format!("{min} % to {max} % is outside 0-100 %"),
+                    )
+                })
         };
         DiscountBand::new(to_bp(min)?, to_bp(max)?)
     }
@@ -74,7 +88,10 @@ impl DiscountBand {
 impl Default for DiscountBand {
     /// 15-25 % off the sum of item prices.
     fn default() -> Self {
-        DiscountBand { min_bp: 1500, max_bp: 2500 }
+        DiscountBand {
+            min_bp: 1500,
+            max_bp: 2500,
+        }
     }
 }
 
@@ -82,13 +99,23 @@ impl FromStr for DiscountBand {
     type Err = Error;
     /// `"15-25"`, `"15%-25%"`, `"12.5-20"` (percent, up to two decimals).
     fn from_str(s: &str) -> Result<Self> {
-        let refuse = || Error::invalid_parameter("discount_band", format!("'{s}' is not a band like 15-25 (percent)"));
+        let refuse = || {
+            Error::invalid_parameter(
+                "discount_band",
+                format!("'{s}' is not a band like 15-25 (percent)"),
+            )
+        };
         let (low, high) = s.split_once('-').ok_or_else(refuse)?;
         let bp = |t: &str| -> Result<u32> {
             let t = t.trim().trim_end_matches('%').trim();
-            let minor = super::money::Money::parse(t, super::money::Currency::GBP).map_err(|_| refuse())?.minor();
+            let minor = super::money::Money::parse(t, super::money::Currency::GBP)
+                .map_err(|_| refuse())?
+                .minor();
             if !(0..=i64::from(BASIS_POINTS)).contains(&minor) {
-                return Err(Error::invalid_parameter("discount_band", format!("'{s}' is outside 0-100 %")));
+                return Err(Error::invalid_parameter(
+                    "discount_band",
+                    format!("'{s}' is outside 0-100 %"),
+                ));
             }
             Ok(minor as u32)
         };
@@ -97,7 +124,11 @@ impl FromStr for DiscountBand {
 }
 
 fn bp_text(bp: u32) -> String {
-    if bp % 100 == 0 { (bp / 100).to_string() } else { format!("{}.{:02}", bp / 100, bp % 100) }
+    if bp % 100 == 0 {
+        (bp / 100).to_string()
+    } else {
+        format!("{}.{:02}", bp / 100, bp % 100)
+    }
 }
 
 /// How bundles are priced.
@@ -124,7 +155,12 @@ pub struct BundlePolicy {
 
 impl Default for BundlePolicy {
     fn default() -> Self {
-        BundlePolicy { band: DiscountBand::default(), min_margin_bp: 0, max_discount: None, ending: PriceEnding::Nine }
+        BundlePolicy {
+            band: DiscountBand::default(),
+            min_margin_bp: 0,
+            max_discount: None,
+            ending: PriceEnding::Nine,
+        }
     }
 }
 
@@ -201,14 +237,20 @@ pub fn price_bundle(
     policy: &BundlePolicy,
 ) -> Result<std::result::Result<BundleQuote, Refusal>> {
     if items.is_empty() {
-        return Err(Error::invalid_parameter("items", "a bundle needs at least one item"));
+        return Err(Error::invalid_parameter(
+            "items",
+            "a bundle needs at least one item",
+        ));
     }
     let currency = prices.currency();
     let item_prices = items
         .iter()
         .map(|&label| {
             prices.require(label).map_err(|_| {
-                Error::invalid_input(crate::Location::memory(), format!("bundle item '{label}' has no price"))
+                Error::invalid_input(
+                    crate::Location::memory(),
+                    format!("bundle item '{label}' has no price"),
+                )
             })
         })
         .collect::<Result<Vec<Money>>>()?;
@@ -218,7 +260,10 @@ pub fn price_bundle(
                 .iter()
                 .map(|&label| {
                     costs.require(label).map_err(|_| {
-                        Error::invalid_input(crate::Location::memory(), format!("bundle item '{label}' has no unit cost"))
+                        Error::invalid_input(
+                            crate::Location::memory(),
+                            format!("bundle item '{label}' has no unit cost"),
+                        )
                     })
                 })
                 .collect::<Result<Vec<Money>>>()?;
@@ -236,22 +281,43 @@ pub(crate) fn quote(
     cost: Option<Money>,
     policy: &BundlePolicy,
 ) -> Result<std::result::Result<BundleQuote, Refusal>> {
-    let currency = item_prices.first().map(|p| p.currency()).ok_or_else(|| Error::invalid_parameter("items", "a bundle needs at least one item"))?;
+    let currency = item_prices
+        .first()
+        .map(|p| p.currency())
+        .ok_or_else(|| Error::invalid_parameter("items", "a bundle needs at least one item"))?;
     let sum = Money::sum(item_prices.iter().copied(), currency)?;
     if let Some(cap) = policy.max_discount {
         sum.same_currency(cap).map_err(|_| {
-            Error::invalid_parameter("max_discount", format!("{cap} is not in the prices' currency {currency}"))
+            Error::invalid_parameter(
+                "max_discount",
+                format!("{cap} is not in the prices' currency {currency}"),
+            )
         })?;
         if cap.is_negative() {
-            return Err(Error::invalid_parameter("max_discount", format!("{cap} is negative")));
+            return Err(Error::invalid_parameter(
+                "max_discount",
+                format!("{cap} is negative"),
+            ));
         }
     }
     let keep = |bp: u32| i128::from(BASIS_POINTS - bp);
-    let ceiling = sum.ratio(keep(policy.band.min_bp), i128::from(BASIS_POINTS), Rounding::Floor)?;
-    let mut floor = sum.ratio(keep(policy.band.max_bp), i128::from(BASIS_POINTS), Rounding::Ceiling)?;
+    let ceiling = sum.ratio(
+        keep(policy.band.min_bp),
+        i128::from(BASIS_POINTS),
+        Rounding::Floor,
+    )?;
+    let mut floor = sum.ratio(
+        keep(policy.band.max_bp),
+        i128::from(BASIS_POINTS),
+        Rounding::Ceiling,
+    )?;
     let mut binding = None;
     if let Some(cost) = cost {
-        let margin_floor = cost.ratio(i128::from(BASIS_POINTS) + i128::from(policy.min_margin_bp), i128::from(BASIS_POINTS), Rounding::Ceiling)?;
+        let margin_floor = cost.ratio(
+            i128::from(BASIS_POINTS) + i128::from(policy.min_margin_bp),
+            i128::from(BASIS_POINTS),
+            Rounding::Ceiling,
+        )?;
         if margin_floor.minor() > floor.minor() {
             floor = margin_floor;
             binding = Some(Refusal::MarginFloor);
@@ -275,7 +341,10 @@ pub(crate) fn quote(
     let saving_bp = if sum.minor() == 0 {
         0
     } else {
-        Rounding::HalfEven.divide(i128::from(saving.minor()) * i128::from(BASIS_POINTS), i128::from(sum.minor())) as u32
+        Rounding::HalfEven.divide(
+            i128::from(saving.minor()) * i128::from(BASIS_POINTS),
+            i128::from(sum.minor()),
+        ) as u32
     };
     Ok(Ok(BundleQuote {
         items: items.iter().map(|s| (*s).to_owned()).collect(),

@@ -52,17 +52,30 @@ pub struct BundleOptions {
 impl BundleOptions {
     /// Bundles of 2-4 items at `min_support`, the top 10, under the default policy.
     pub fn new(min_support: MinSupport) -> Self {
-        BundleOptions { min_support, min_items: 2, max_items: 4, top: 10, policy: BundlePolicy::default(), threads: None }
+        BundleOptions {
+            min_support,
+            min_items: 2,
+            max_items: 4,
+            top: 10,
+            policy: BundlePolicy::default(),
+            threads: None,
+        }
     }
 
     fn validate(&self) -> Result<()> {
         if self.min_items < 2 {
-            return Err(Error::invalid_parameter("min_items", format!("a bundle has at least 2 items, got {}", self.min_items)));
+            return Err(Error::invalid_parameter(
+                "min_items",
+                format!("a bundle has at least 2 items, got {}", self.min_items),
+            ));
         }
         if self.max_items < self.min_items {
             return Err(Error::invalid_parameter(
                 "max_items",
-                format!("max_items ({}) is smaller than min_items ({})", self.max_items, self.min_items),
+                format!(
+                    "max_items ({}) is smaller than min_items ({})",
+                    self.max_items, self.min_items
+                ),
             ));
         }
         if self.top == 0 {
@@ -132,14 +145,23 @@ pub struct BundleReport {
 /// assert!(mug_tea.revenue_per_1000_orders.is_negative());
 /// # Ok::<(), upsell::Error>(())
 /// ```
-pub fn find_bundles(orders: &OrderLines, costs: Option<&PriceList>, options: &BundleOptions, control: &Control) -> Result<BundleReport> {
+pub fn find_bundles(
+    orders: &OrderLines,
+    costs: Option<&PriceList>,
+    options: &BundleOptions,
+    control: &Control,
+) -> Result<BundleReport> {
     options.validate()?;
     let prices = orders.price_list();
     if let Some(costs) = costs {
         if costs.currency() != prices.currency() {
             return Err(Error::invalid_input(
                 crate::Location::memory(),
-                format!("unit costs are in {}, prices in {}: currencies cannot be mixed", costs.currency(), prices.currency()),
+                format!(
+                    "unit costs are in {}, prices in {}: currencies cannot be mixed",
+                    costs.currency(),
+                    prices.currency()
+                ),
             ));
         }
     }
@@ -166,12 +188,26 @@ pub fn find_bundles(orders: &OrderLines, costs: Option<&PriceList>, options: &Bu
             Err(refusal) => *refused.entry(refusal).or_default() += 1,
         }
     }
-    let key = |b: &RankedBundle| b.margin_per_1000_orders.unwrap_or(b.revenue_per_1000_orders).minor();
-    ranked.sort_by(|a, b| key(b).cmp(&key(a)).then_with(|| b.orders.cmp(&a.orders)).then_with(|| a.quote.items.cmp(&b.quote.items)));
+    let key = |b: &RankedBundle| {
+        b.margin_per_1000_orders
+            .unwrap_or(b.revenue_per_1000_orders)
+            .minor()
+    };
+    ranked.sort_by(|a, b| {
+        key(b)
+            .cmp(&key(a))
+            .then_with(|| b.orders.cmp(&a.orders))
+            .then_with(|| a.quote.items.cmp(&b.quote.items))
+    });
     ranked.truncate(options.top);
     let mut refused: Vec<(Refusal, u64)> = refused.into_iter().collect();
     refused.sort();
-    Ok(BundleReport { bundles: ranked, candidates, refused, orders: total })
+    Ok(BundleReport {
+        bundles: ranked,
+        candidates,
+        refused,
+        orders: total,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -185,22 +221,34 @@ fn score(
     total: u64,
     counts: &FxHashMap<&[ItemId], u64>,
 ) -> Result<std::result::Result<RankedBundle, Refusal>> {
-    let labels: Vec<&str> = set.iter().map(|&i| orders.items().label(i).unwrap_or("?")).collect();
-    let item_prices = labels.iter().map(|l| prices.require(l)).collect::<Result<Vec<Money>>>()?;
+    let labels: Vec<&str> = set
+        .iter()
+        .map(|&i| orders.items().label(i).unwrap_or("?"))
+        .collect();
+    let item_prices = labels
+        .iter()
+        .map(|l| prices.require(l))
+        .collect::<Result<Vec<Money>>>()?;
     let item_costs = match costs {
         Some(costs) => Some(
             labels
                 .iter()
                 .map(|l| {
                     costs.require(l).map_err(|_| {
-                        Error::invalid_input(crate::Location::memory(), format!("bundle item '{l}' has no unit cost"))
+                        Error::invalid_input(
+                            crate::Location::memory(),
+                            format!("bundle item '{l}' has no unit cost"),
+                        )
                     })
                 })
                 .collect::<Result<Vec<Money>>>()?,
         ),
         None => None,
     };
-    let cost = item_costs.as_ref().map(|c| Money::sum(c.iter().copied(), prices.currency())).transpose()?;
+    let cost = item_costs
+        .as_ref()
+        .map(|c| Money::sum(c.iter().copied(), prices.currency()))
+        .transpose()?;
     let quote = match quote(&labels, item_prices, cost, &options.policy)? {
         Ok(q) => q,
         Err(refusal) => return Ok(Err(refusal)),
@@ -211,26 +259,51 @@ fn score(
     let mut rest = Vec::with_capacity(set.len());
     for (position, _) in set.iter().enumerate() {
         rest.clear();
-        rest.extend(set.iter().enumerate().filter(|&(k, _)| k != position).map(|(_, &i)| i));
-        let without = counts.get(rest.as_slice()).copied().unwrap_or(count).max(count);
+        rest.extend(
+            set.iter()
+                .enumerate()
+                .filter(|&(k, _)| k != position)
+                .map(|(_, &i)| i),
+        );
+        let without = counts
+            .get(rest.as_slice())
+            .copied()
+            .unwrap_or(count)
+            .max(count);
         min_confidence = min_confidence.min(count as f64 / without as f64);
         let opportunity = without - count;
         let gain = quote.item_prices[position].minor() - quote.saving.minor();
         revenue += per_thousand(opportunity * count, without, gain, total);
         if let (Some(margin), Some(costs)) = (margin.as_mut(), item_costs.as_ref()) {
-            *margin += per_thousand(opportunity * count, without, gain - costs[position].minor(), total);
+            *margin += per_thousand(
+                opportunity * count,
+                without,
+                gain - costs[position].minor(),
+                total,
+            );
         }
     }
     let currency = prices.currency();
-    let money = |minor: i128| i64::try_from(minor).map(|m| Money::new(m, currency)).map_err(|_| Error::LimitExceeded {
-        what: "money amount in minor units",
-        limit: i64::MAX as u64,
-        hint: "expected revenue overflows".to_owned(),
-    });
+    let money = |minor: i128| {
+        i64::try_from(minor)
+            .map(|m| Money::new(m, currency))
+            .map_err(|_| Error::LimitExceeded {
+                what: "money amount in minor units",
+                limit: i64::MAX as u64,
+                hint: "expected revenue overflows".to_owned(),
+            })
+    };
     Ok(Ok(RankedBundle {
-        descriptions: set.iter().map(|&i| orders.description(i).map(str::to_owned)).collect(),
+        descriptions: set
+            .iter()
+            .map(|&i| orders.description(i).map(str::to_owned))
+            .collect(),
         orders: count,
-        support: if total == 0 { 0.0 } else { count as f64 / total as f64 },
+        support: if total == 0 {
+            0.0
+        } else {
+            count as f64 / total as f64
+        },
         min_confidence,
         revenue_per_1000_orders: money(revenue)?,
         margin_per_1000_orders: margin.map(money).transpose()?,

@@ -68,14 +68,26 @@ impl PriceEnding {
         let per_major = amount.currency().minor_per_major();
         let (step, offset) = self.lattice(per_major);
         // Currencies with fewer than two decimals have no .99/.95: fall back to whole units ending 9/5.
-        let (step, offset) = if step > 1 && offset >= step { (step, offset % step) } else { (step, offset) };
+        let (step, offset) = if step > 1 && offset >= step {
+            (step, offset % step)
+        } else {
+            (step, offset)
+        };
         let below = (amount.minor() - offset).div_euclid(step) * step + offset;
-        let above = if below == amount.minor() { below } else { below + step };
+        let above = if below == amount.minor() {
+            below
+        } else {
+            below + step
+        };
         let chosen = match direction {
             Direction::Down => below,
             Direction::Up => above,
             Direction::Nearest => {
-                if above - amount.minor() < amount.minor() - below { above } else { below }
+                if above - amount.minor() < amount.minor() - below {
+                    above
+                } else {
+                    below
+                }
             }
         };
         (chosen > 0).then(|| Money::new(chosen, amount.currency()))
@@ -96,7 +108,12 @@ impl PriceEnding {
 impl FromStr for PriceEnding {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().trim_start_matches('.').replace('-', "_").as_str() {
+        match s
+            .to_ascii_lowercase()
+            .trim_start_matches('.')
+            .replace('-', "_")
+            .as_str()
+        {
             "exact" | "none" => Ok(PriceEnding::Exact),
             "nine" | "9" => Ok(PriceEnding::Nine),
             "99" | "cents99" => Ok(PriceEnding::Cents99),
@@ -119,11 +136,34 @@ mod tests {
     #[test]
     fn endings_in_other_exponents() {
         let yen = Money::new(2013, Currency::JPY);
-        assert_eq!(PriceEnding::Nine.round(yen, Direction::Down).map(|m| m.minor()), Some(2009));
-        assert_eq!(PriceEnding::Cents99.round(yen, Direction::Down).map(|m| m.minor()), Some(2013));
+        assert_eq!(
+            PriceEnding::Nine
+                .round(yen, Direction::Down)
+                .map(|m| m.minor()),
+            Some(2009)
+        );
+        assert_eq!(
+            PriceEnding::Cents99
+                .round(yen, Direction::Down)
+                .map(|m| m.minor()),
+            Some(2013)
+        );
         let dinar = Money::new(12_345, Currency::KWD);
-        assert_eq!(PriceEnding::Cents99.round(dinar, Direction::Down).map(|m| m.minor()), Some(11_990));
-        assert_eq!(PriceEnding::WholeNine.round(Money::new(5358, Currency::GBP), Direction::Nearest).map(|m| m.minor()), Some(4900));
-        assert_eq!(PriceEnding::Cents99.round(Money::new(50, Currency::GBP), Direction::Down), None);
+        assert_eq!(
+            PriceEnding::Cents99
+                .round(dinar, Direction::Down)
+                .map(|m| m.minor()),
+            Some(11_990)
+        );
+        assert_eq!(
+            PriceEnding::WholeNine
+                .round(Money::new(5358, Currency::GBP), Direction::Nearest)
+                .map(|m| m.minor()),
+            Some(4900)
+        );
+        assert_eq!(
+            PriceEnding::Cents99.round(Money::new(50, Currency::GBP), Direction::Down),
+            None
+        );
     }
 }

@@ -54,7 +54,10 @@ pub struct MixedOptions {
 
 impl Default for MixedOptions {
     fn default() -> Self {
-        MixedOptions { search: MixedSearch::Auto, max_vertex_systems: 20_000_000 }
+        MixedOptions {
+            search: MixedSearch::Auto,
+            max_vertex_systems: 20_000_000,
+        }
     }
 }
 
@@ -104,43 +107,79 @@ struct Offer {
 }
 
 /// Checks the sample and the costs.
-fn problem<'a>(wtp: ArrayView2<'a, i64>, currency: Currency, costs: Option<&[Money]>) -> Result<Problem<'a>> {
+fn problem<'a>(
+    wtp: ArrayView2<'a, i64>,
+    currency: Currency,
+    costs: Option<&[Money]>,
+) -> Result<Problem<'a>> {
     let (customers, items) = wtp.dim();
     if customers == 0 {
-        return Err(Error::invalid_input(Location::memory(), "the willingness-to-pay matrix has no rows (customers)"));
+        return Err(Error::invalid_input(
+            Location::memory(),
+            "the willingness-to-pay matrix has no rows (customers)",
+        ));
     }
     if items < 2 {
-        return Err(Error::invalid_input(Location::memory(), format!("a bundle needs at least 2 items (columns), got {items}")));
+        return Err(Error::invalid_input(
+            Location::memory(),
+            format!("a bundle needs at least 2 items (columns), got {items}"),
+        ));
     }
     if let Some(((row, column), value)) = wtp.indexed_iter().find(|(_, v)| **v < 0) {
         return Err(Error::invalid_input(
-            Location::memory().line(row as u64 + 1).column(column as u64 + 1),
-            format!("negative willingness to pay {value} (row {}, item {})", row + 1, column + 1),
+            Location::memory()
+                .line(row as u64 + 1)
+                .column(column as u64 + 1),
+            format!(
+                "negative willingness to pay {value} (row {}, item {})",
+                row + 1,
+                column + 1
+            ),
         ));
     }
     if wtp.iter().any(|&v| v > i64::MAX / (2 * items as i64 + 2)) {
-        return Err(Error::invalid_input(Location::memory(), "a willingness to pay is too large to sum exactly"));
+        return Err(Error::invalid_input(
+            Location::memory(),
+            "a willingness to pay is too large to sum exactly",
+        ));
     }
     let costs = match costs {
         None => vec![0; items],
         Some(costs) if costs.len() != items => {
-            return Err(Error::invalid_parameter("costs", format!("{} costs for {items} items", costs.len())));
+            return Err(Error::invalid_parameter(
+                "costs",
+                format!("{} costs for {items} items", costs.len()),
+            ));
         }
         Some(costs) => costs
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 if c.currency() != currency {
-                    Err(Error::invalid_input(Location::memory(), format!("cost of item {} is in {}, prices in {currency}", i + 1, c.currency())))
+                    Err(Error::invalid_input(
+                        Location::memory(),
+                        format!(
+                            "cost of item {} is in {}, prices in {currency}",
+                            i + 1,
+                            c.currency()
+                        ),
+                    ))
                 } else if c.is_negative() {
-                    Err(Error::invalid_input(Location::memory(), format!("cost of item {} is negative ({c})", i + 1)))
+                    Err(Error::invalid_input(
+                        Location::memory(),
+                        format!("cost of item {} is negative ({c})", i + 1),
+                    ))
                 } else {
                     Ok(c.minor())
                 }
             })
             .collect::<Result<Vec<i64>>>()?,
     };
-    Ok(Problem { wtp, costs, currency })
+    Ok(Problem {
+        wtp,
+        costs,
+        currency,
+    })
 }
 
 /// Raw outcome: profit, revenue, bundle buyers, item buyers.
@@ -157,7 +196,8 @@ impl Problem<'_> {
         let (mut profit, mut revenue, mut bundle_buyers) = (0i128, 0i128, 0u64);
         let mut item_buyers = vec![0u64; k];
         for row in self.wtp.rows() {
-            let (mut surplus, mut own_profit, mut own_revenue, mut total) = (0i128, 0i128, 0i128, 0i128);
+            let (mut surplus, mut own_profit, mut own_revenue, mut total) =
+                (0i128, 0i128, 0i128, 0i128);
             for (i, &w) in row.iter().enumerate() {
                 total += i128::from(w);
                 if let Some(p) = offer.items[i] {
@@ -171,7 +211,9 @@ impl Problem<'_> {
             let takes_bundle = offer.bundle.is_some_and(|b| {
                 let bundle_surplus = total - i128::from(b);
                 let bundle_profit = i128::from(b) - bundle_cost;
-                bundle_surplus >= 0 && (bundle_surplus > surplus || (bundle_surplus == surplus && bundle_profit >= own_profit))
+                bundle_surplus >= 0
+                    && (bundle_surplus > surplus
+                        || (bundle_surplus == surplus && bundle_profit >= own_profit))
             });
             if takes_bundle {
                 let b = i128::from(offer.bundle.unwrap_or_default());
@@ -193,13 +235,20 @@ impl Problem<'_> {
 
     fn outcome(&self, raw: Raw) -> Result<MixedOutcome> {
         let money = |v: i128| {
-            i64::try_from(v).map(|m| Money::new(m, self.currency)).map_err(|_| Error::LimitExceeded {
-                what: "money amount in minor units",
-                limit: i64::MAX as u64,
-                hint: "the total overflows".to_owned(),
-            })
+            i64::try_from(v)
+                .map(|m| Money::new(m, self.currency))
+                .map_err(|_| Error::LimitExceeded {
+                    what: "money amount in minor units",
+                    limit: i64::MAX as u64,
+                    hint: "the total overflows".to_owned(),
+                })
         };
-        Ok(MixedOutcome { profit: money(raw.0)?, revenue: money(raw.1)?, bundle_buyers: raw.2, item_buyers: raw.3 })
+        Ok(MixedOutcome {
+            profit: money(raw.0)?,
+            revenue: money(raw.1)?,
+            bundle_buyers: raw.2,
+            item_buyers: raw.3,
+        })
     }
 
     /// The best separate prices: items are independent without a bundle, each priced at one of
@@ -211,14 +260,18 @@ impl Problem<'_> {
             let column = self.wtp.column(i);
             let mut best = (0i128, None);
             for &p in column.iter() {
-                let profit = column.iter().filter(|&&w| w >= p).count() as i128 * (i128::from(p) - i128::from(self.costs[i]));
+                let profit = column.iter().filter(|&&w| w >= p).count() as i128
+                    * (i128::from(p) - i128::from(self.costs[i]));
                 if profit > best.0 || (profit == best.0 && best.1.is_some_and(|b| p < b)) {
                     best = (profit, Some(p));
                 }
             }
             *slot = best.1;
         }
-        Offer { items, bundle: None }
+        Offer {
+            items,
+            bundle: None,
+        }
     }
 
     /// The best bundle price given the item prices of `offer`: one of the customers' indifference
@@ -233,14 +286,21 @@ impl Problem<'_> {
             .into_iter()
             .map(|row| {
                 let total: i64 = row.iter().sum();
-                let surplus: i64 = row.iter().enumerate().filter_map(|(i, &w)| offer.items[i].map(|p| (w - p).max(0))).sum();
+                let surplus: i64 = row
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, &w)| offer.items[i].map(|p| (w - p).max(0)))
+                    .sum();
                 total - surplus
             })
             .collect();
         candidates.sort_unstable();
         candidates.dedup();
         for b in candidates {
-            let trial = Offer { items: offer.items.clone(), bundle: Some(b) };
+            let trial = Offer {
+                items: offer.items.clone(),
+                bundle: Some(b),
+            };
             let profit = self.evaluate(&trial).0;
             if profit > best_profit {
                 best_profit = profit;
@@ -335,7 +395,10 @@ pub fn optimise_mixed_bundle(
     let problem = problem(wtp, currency, costs)?;
     let k = problem.items();
     let separate = problem.best_separate();
-    let pure = problem.best_bundle_price(&Offer { items: vec![None; k], bundle: None });
+    let pure = problem.best_bundle_price(&Offer {
+        items: vec![None; k],
+        bundle: None,
+    });
     let systems = vertex_systems(&problem);
     let fits = k <= 3 && systems.is_some_and(|s| s <= options.max_vertex_systems);
     let exact = match options.search {
@@ -343,7 +406,8 @@ pub fn optimise_mixed_bundle(
             return Err(Error::LimitExceeded {
                 what: "vertex systems x customers of the exact mixed-bundling search",
                 limit: options.max_vertex_systems,
-                hint: "use the heuristic search, fewer customers (a sample) or at most 3 items".to_owned(),
+                hint: "use the heuristic search, fewer customers (a sample) or at most 3 items"
+                    .to_owned(),
             });
         }
         MixedSearch::Exact => true,
@@ -400,18 +464,30 @@ pub fn evaluate_mixed_offer(
 ) -> Result<MixedOutcome> {
     let problem = problem(wtp, currency, costs)?;
     if item_prices.len() != problem.items() {
-        return Err(Error::invalid_parameter("item_prices", format!("{} prices for {} items", item_prices.len(), problem.items())));
+        return Err(Error::invalid_parameter(
+            "item_prices",
+            format!("{} prices for {} items", item_prices.len(), problem.items()),
+        ));
     }
     let minor = |p: &Option<Money>, name: &'static str| -> Result<Option<i64>> {
         match p {
             None => Ok(None),
-            Some(m) if m.currency() != currency => Err(Error::invalid_input(Location::memory(), format!("{name} {m} is not in {currency}"))),
-            Some(m) if m.is_negative() => Err(Error::invalid_input(Location::memory(), format!("{name} {m} is negative"))),
+            Some(m) if m.currency() != currency => Err(Error::invalid_input(
+                Location::memory(),
+                format!("{name} {m} is not in {currency}"),
+            )),
+            Some(m) if m.is_negative() => Err(Error::invalid_input(
+                Location::memory(),
+                format!("{name} {m} is negative"),
+            )),
             Some(m) => Ok(Some(m.minor())),
         }
     };
     let offer = Offer {
-        items: item_prices.iter().map(|p| minor(p, "item price")).collect::<Result<_>>()?,
+        items: item_prices
+            .iter()
+            .map(|p| minor(p, "item price"))
+            .collect::<Result<_>>()?,
         bundle: minor(&bundle_price, "bundle price")?,
     };
     problem.outcome(problem.evaluate(&offer))
@@ -425,7 +501,9 @@ fn vertex_systems(problem: &Problem<'_>) -> Option<u64> {
     if k > 3 {
         return None;
     }
-    let hyperplanes = n.checked_mul(2u64.pow(k))?.checked_add(u64::from(k) * (n + 1) + 1)?;
+    let hyperplanes = n
+        .checked_mul(2u64.pow(k))?
+        .checked_add(u64::from(k) * (n + 1) + 1)?;
     let mut systems: u64 = 1;
     for j in 0..=u64::from(k) {
         systems = systems.checked_mul(hyperplanes - j)?;
@@ -459,7 +537,10 @@ mod vertex {
                 for (slot, &i) in sold.iter().enumerate() {
                     items[i] = Some(point[slot + 1]);
                 }
-                let offer = Offer { items, bundle: Some(point[0]) };
+                let offer = Offer {
+                    items,
+                    bundle: Some(point[0]),
+                };
                 let profit = problem.evaluate(&offer).0;
                 if profit > best_profit {
                     best_profit = profit;
@@ -484,10 +565,15 @@ mod vertex {
         }
         for subset in 0u32..(1 << sold.len()) {
             let mut coefficients = vec![1i64; 1];
-            coefficients.extend((0..sold.len()).map(|s| if subset & (1 << s) != 0 { -1 } else { 0 }));
+            coefficients
+                .extend((0..sold.len()).map(|s| if subset & (1 << s) != 0 { -1 } else { 0 }));
             for row in problem.wtp.rows() {
                 let rhs: i64 = (0..problem.items())
-                    .filter(|i| sold.iter().position(|s| s == i).is_none_or(|s| subset & (1 << s) == 0))
+                    .filter(|i| {
+                        sold.iter()
+                            .position(|s| s == i)
+                            .is_none_or(|s| subset & (1 << s) == 0)
+                    })
                     .map(|i| row[i])
                     .sum();
                 set.insert((coefficients.clone(), rhs));
@@ -529,7 +615,10 @@ mod vertex {
     /// integer points around it.
     fn solve(planes: &[Hyperplane], chosen: &[usize]) -> Vec<Vec<i64>> {
         let m = chosen.len();
-        let matrix: Vec<Vec<i128>> = chosen.iter().map(|&c| planes[c].0.iter().map(|&v| i128::from(v)).collect()).collect();
+        let matrix: Vec<Vec<i128>> = chosen
+            .iter()
+            .map(|&c| planes[c].0.iter().map(|&v| i128::from(v)).collect())
+            .collect();
         let rhs: Vec<i128> = chosen.iter().map(|&c| i128::from(planes[c].1)).collect();
         let det = determinant(&matrix);
         if det == 0 {
@@ -543,7 +632,11 @@ mod vertex {
                 row[column] = *value;
             }
             let numerator = determinant(&replaced);
-            let (n, d) = if det < 0 { (-numerator, -det) } else { (numerator, det) };
+            let (n, d) = if det < 0 {
+                (-numerator, -det)
+            } else {
+                (numerator, det)
+            };
             let low = n.div_euclid(d);
             lows.push(low);
             highs.push(if n.rem_euclid(d) == 0 { low } else { low + 1 });
@@ -551,7 +644,14 @@ mod vertex {
         let mut points = Vec::new();
         for corner in 0u32..(1 << m) {
             let point: Option<Vec<i64>> = (0..m)
-                .map(|j| i64::try_from(if corner & (1 << j) != 0 { highs[j] } else { lows[j] }).ok())
+                .map(|j| {
+                    i64::try_from(if corner & (1 << j) != 0 {
+                        highs[j]
+                    } else {
+                        lows[j]
+                    })
+                    .ok()
+                })
                 .collect();
             if let Some(point) = point {
                 if !points.contains(&point) {
@@ -570,7 +670,13 @@ mod vertex {
                 .map(|column| {
                     let minor: Vec<Vec<i128>> = matrix[1..]
                         .iter()
-                        .map(|row| row.iter().enumerate().filter(|&(j, _)| j != column).map(|(_, &v)| v).collect())
+                        .map(|row| {
+                            row.iter()
+                                .enumerate()
+                                .filter(|&(j, _)| j != column)
+                                .map(|(_, &v)| v)
+                                .collect()
+                        })
                         .collect();
                     let sign = if column % 2 == 0 { 1 } else { -1 };
                     sign * matrix[0][column] * determinant(&minor)

@@ -34,8 +34,14 @@ mod tiers;
 pub use bundle::{BASIS_POINTS, BundlePolicy, BundleQuote, DiscountBand, Refusal, price_bundle};
 pub use bundles::{BundleOptions, BundleReport, RankedBundle, find_bundles};
 pub use ending::{Direction, PriceEnding};
-pub use mixed::{MixedOptions, MixedOutcome, MixedSearch, MixedSolution, evaluate_mixed_offer, optimise_mixed_bundle};
+pub use mixed::{
+    MixedOptions, MixedOutcome, MixedSearch, MixedSolution, evaluate_mixed_offer,
+    optimise_mixed_bundle,
+};
 pub use money::{Currency, Money, Rounding};
 pub use price_list::PriceList;
-pub use threshold::{Filler, FillerCandidate, ThresholdFill, ThresholdOptions, fill_threshold, fill_threshold_for_invoice, fill_threshold_from_orders};
+pub use threshold::{
+    Filler, FillerCandidate, ThresholdFill, ThresholdOptions, fill_threshold,
+    fill_threshold_for_invoice, fill_threshold_from_orders,
+};
 pub use tiers::{Tier, TierOptions, TierRow, analyse_tiers};

@@ -28,26 +28,90 @@ pub struct Currency {
 
 /// ISO 4217 codes and minor-unit exponents of the currencies this library knows.
 const CURRENCIES: &[(&str, u8)] = &[
-    ("AED", 2), ("ARS", 2), ("AUD", 2), ("BGN", 2), ("BHD", 3), ("BRL", 2), ("CAD", 2), ("CHF", 2),
-    ("CLP", 0), ("CNY", 2), ("COP", 2), ("CZK", 2), ("DKK", 2), ("EGP", 2), ("EUR", 2), ("GBP", 2),
-    ("HKD", 2), ("HUF", 2), ("IDR", 2), ("ILS", 2), ("INR", 2), ("IQD", 3), ("ISK", 0), ("JOD", 3),
-    ("JPY", 0), ("KRW", 0), ("KWD", 3), ("LYD", 3), ("MAD", 2), ("MXN", 2), ("MYR", 2), ("NGN", 2),
-    ("NOK", 2), ("NZD", 2), ("OMR", 3), ("PEN", 2), ("PHP", 2), ("PKR", 2), ("PLN", 2), ("QAR", 2),
-    ("RON", 2), ("RSD", 2), ("SAR", 2), ("SEK", 2), ("SGD", 2), ("THB", 2), ("TND", 3), ("TRY", 2),
-    ("TWD", 2), ("UAH", 2), ("UGX", 0), ("USD", 2), ("VND", 0), ("XAF", 0), ("XOF", 0), ("ZAR", 2),
+    ("AED", 2),
+    ("ARS", 2),
+    ("AUD", 2),
+    ("BGN", 2),
+    ("BHD", 3),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("COP", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EGP", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("IQD", 3),
+    ("ISK", 0),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("LYD", 3),
+    ("MAD", 2),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NGN", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("OMR", 3),
+    ("PEN", 2),
+    ("PHP", 2),
+    ("PKR", 2),
+    ("PLN", 2),
+    ("QAR", 2),
+    ("RON", 2),
+    ("RSD", 2),
+    ("SAR", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TND", 3),
+    ("TRY", 2),
+    ("TWD", 2),
+    ("UAH", 2),
+    ("UGX", 0),
+    ("USD", 2),
+    ("VND", 0),
+    ("XAF", 0),
+    ("XOF", 0),
+    ("ZAR", 2),
 ];
 
 impl Currency {
     /// Pound sterling (exponent 2).
-    pub const GBP: Currency = Currency { code: *b"GBP", exponent: 2 };
+    pub const GBP: Currency = Currency {
+        code: *b"GBP",
+        exponent: 2,
+    };
     /// Euro (exponent 2).
-    pub const EUR: Currency = Currency { code: *b"EUR", exponent: 2 };
+    pub const EUR: Currency = Currency {
+        code: *b"EUR",
+        exponent: 2,
+    };
     /// US dollar (exponent 2).
-    pub const USD: Currency = Currency { code: *b"USD", exponent: 2 };
+    pub const USD: Currency = Currency {
+        code: *b"USD",
+        exponent: 2,
+    };
     /// Japanese yen (exponent 0).
-    pub const JPY: Currency = Currency { code: *b"JPY", exponent: 0 };
+    pub const JPY: Currency = Currency {
+        code: *b"JPY",
+        exponent: 0,
+    };
     /// Kuwaiti dinar (exponent 3).
-    pub const KWD: Currency = Currency { code: *b"KWD", exponent: 3 };
+    pub const KWD: Currency = Currency {
+        code: *b"KWD",
+        exponent: 3,
+    };
 
     /// The currency of an ISO 4217 code (any case), or an error listing what is known.
     pub fn from_code(code: &str) -> Result<Currency> {
@@ -105,13 +169,18 @@ impl fmt::Display for Currency {
 }
 
 impl serde::Serialize for Currency {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.code())
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Currency {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
         let code = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Currency::from_code(&code).map_err(serde::de::Error::custom)
     }
@@ -149,7 +218,11 @@ impl Rounding {
         if denominator == 0 {
             return 0;
         }
-        let (n, d) = if denominator < 0 { (-numerator, -denominator) } else { (numerator, denominator) };
+        let (n, d) = if denominator < 0 {
+            (-numerator, -denominator)
+        } else {
+            (numerator, denominator)
+        };
         let floor = n.div_euclid(d);
         let remainder = n.rem_euclid(d); // 0 <= remainder < d
         if remainder == 0 {
@@ -159,12 +232,26 @@ impl Rounding {
         match self {
             Rounding::Floor => floor,
             Rounding::Ceiling => floor + 1,
-            Rounding::Down => if n < 0 { floor + 1 } else { floor },
+            Rounding::Down => {
+                if n < 0 {
+                    floor + 1
+                } else {
+                    floor
+                }
+            }
             Rounding::HalfUp => {
-                if twice > d || (twice == d && n > 0) { floor + 1 } else { floor }
+                if twice > d || (twice == d && n > 0) {
+                    floor + 1
+                } else {
+                    floor
+                }
             }
             Rounding::HalfEven => {
-                if twice > d || (twice == d && floor % 2 != 0) { floor + 1 } else { floor }
+                if twice > d || (twice == d && floor % 2 != 0) {
+                    floor + 1
+                } else {
+                    floor
+                }
             }
         }
     }
@@ -179,7 +266,10 @@ impl FromStr for Rounding {
             "floor" => Ok(Rounding::Floor),
             "ceiling" => Ok(Rounding::Ceiling),
             "down" => Ok(Rounding::Down),
-            _ => Err(Error::invalid_parameter("rounding", format!("'{s}' is not one of half_even, half_up, floor, ceiling, down"))),
+            _ => Err(Error::invalid_parameter(
+                "rounding",
+                format!("'{s}' is not one of half_even, half_up, floor, ceiling, down"),
+            )),
         }
     }
 }
@@ -228,10 +318,19 @@ impl Money {
     ///     .unwrap_err();
     /// assert!(err.to_string().contains("orders.csv:4 (column 'UnitPrice')"));
     /// ```
-    pub fn parse_at(text: &str, currency: Currency, location: impl FnOnce() -> Location) -> Result<Money> {
+    pub fn parse_at(
+        text: &str,
+        currency: Currency,
+        location: impl FnOnce() -> Location,
+    ) -> Result<Money> {
         parse_minor(text.trim(), currency.exponent)
             .map(|minor| Money { minor, currency })
-            .map_err(|why| Error::invalid_input(location(), format!("'{text}' is not a {currency} amount: {why}")))
+            .map_err(|why| {
+                Error::invalid_input(
+                    location(),
+                    format!("'{text}' is not a {currency} amount: {why}"),
+                )
+            })
     }
 
     /// The amount in minor units.
@@ -252,18 +351,27 @@ impl Money {
     /// The sum, or an error on overflow or mixed currencies.
     pub fn checked_add(self, other: Money) -> Result<Money> {
         self.same_currency(other)?;
-        self.minor.checked_add(other.minor).map(|m| Money::new(m, self.currency)).ok_or_else(|| overflow("addition"))
+        self.minor
+            .checked_add(other.minor)
+            .map(|m| Money::new(m, self.currency))
+            .ok_or_else(|| overflow("addition"))
     }
 
     /// The difference, or an error on overflow or mixed currencies.
     pub fn checked_sub(self, other: Money) -> Result<Money> {
         self.same_currency(other)?;
-        self.minor.checked_sub(other.minor).map(|m| Money::new(m, self.currency)).ok_or_else(|| overflow("subtraction"))
+        self.minor
+            .checked_sub(other.minor)
+            .map(|m| Money::new(m, self.currency))
+            .ok_or_else(|| overflow("subtraction"))
     }
 
     /// The amount times a whole quantity, or an error on overflow.
     pub fn checked_mul(self, quantity: i64) -> Result<Money> {
-        self.minor.checked_mul(quantity).map(|m| Money::new(m, self.currency)).ok_or_else(|| overflow("multiplication"))
+        self.minor
+            .checked_mul(quantity)
+            .map(|m| Money::new(m, self.currency))
+            .ok_or_else(|| overflow("multiplication"))
     }
 
     /// The exact sum of `amounts`, all in `currency` (zero when empty).
@@ -275,7 +383,9 @@ impl Money {
     /// # Ok::<(), upsell::Error>(())
     /// ```
     pub fn sum(amounts: impl IntoIterator<Item = Money>, currency: Currency) -> Result<Money> {
-        amounts.into_iter().try_fold(Money::zero(currency), Money::checked_add)
+        amounts
+            .into_iter()
+            .try_fold(Money::zero(currency), Money::checked_add)
     }
 
     /// `numerator / denominator` of this amount, rounded once: `price.ratio(85, 100, ..)` is 85 %.
@@ -291,7 +401,9 @@ impl Money {
             return Err(Error::invalid_parameter("denominator", "must not be 0"));
         }
         let value = rounding.divide(i128::from(self.minor) * numerator, denominator);
-        i64::try_from(value).map(|m| Money::new(m, self.currency)).map_err(|_| overflow("ratio"))
+        i64::try_from(value)
+            .map(|m| Money::new(m, self.currency))
+            .map_err(|_| overflow("ratio"))
     }
 
     /// The amount as a plain decimal string without the code: `"2.55"`, `"-0.05"`, `"1200"` (JPY).
@@ -314,7 +426,10 @@ impl Money {
         } else {
             Err(Error::invalid_input(
                 Location::memory(),
-                format!("cannot combine {} and {}: amounts in different currencies", self, other),
+                format!(
+                    "cannot combine {} and {}: amounts in different currencies",
+                    self, other
+                ),
             ))
         }
     }
@@ -346,16 +461,29 @@ fn parse_minor(text: &str, exponent: u8) -> std::result::Result<i64, String> {
     if whole.is_empty() && fraction.is_empty() {
         return Err("no digits".to_owned());
     }
-    if !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
-        return Err("expected digits with an optional '.' and no grouping or currency sign".to_owned());
+    if !whole
+        .bytes()
+        .chain(fraction.bytes())
+        .all(|b| b.is_ascii_digit())
+    {
+        return Err(
+            "expected digits with an optional '.' and no grouping or currency sign".to_owned(),
+        );
     }
     let exponent = usize::from(exponent);
     let significant = fraction.trim_end_matches('0');
     if significant.len() > exponent {
-        return Err(format!("more than {exponent} decimals (the currency's minor unit)"));
+        return Err(format!(
+            "more than {exponent} decimals (the currency's minor unit)"
+        ));
     }
     let mut minor: i64 = 0;
-    let scaled = whole.bytes().chain(fraction.bytes().chain(std::iter::repeat(b'0')).take(exponent));
+    let scaled = whole.bytes().chain(
+        fraction
+            .bytes()
+            .chain(std::iter::repeat(b'0'))
+            .take(exponent),
+    );
     for digit in scaled {
         minor = minor
             .checked_mul(10)
@@ -366,6 +494,7 @@ fn parse_minor(text: &str, exponent: u8) -> std::result::Result<i64, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 

@@ -29,7 +29,10 @@ pub struct PriceList {
 impl PriceList {
     /// An empty list in `currency`.
     pub fn new(currency: Currency) -> Self {
-        PriceList { currency, prices: BTreeMap::new() }
+        PriceList {
+            currency,
+            prices: BTreeMap::new(),
+        }
     }
 
     /// Builds a list from `(label, decimal price)` pairs, parsing each price exactly.
@@ -42,12 +45,18 @@ impl PriceList {
     /// assert!(err.to_string().contains("MUG"));
     /// # Ok::<(), upsell::Error>(())
     /// ```
-    pub fn parse<L: AsRef<str>, P: AsRef<str>>(currency: Currency, entries: impl IntoIterator<Item = (L, P)>) -> Result<Self> {
+    pub fn parse<L: AsRef<str>, P: AsRef<str>>(
+        currency: Currency,
+        entries: impl IntoIterator<Item = (L, P)>,
+    ) -> Result<Self> {
         let mut list = PriceList::new(currency);
         for (label, text) in entries {
             let label = label.as_ref();
             let price = Money::parse(text.as_ref(), currency).map_err(|e| {
-                Error::invalid_input(Location::memory(), format!("price of item '{label}': {}", message_of(&e)))
+                Error::invalid_input(
+                    Location::memory(),
+                    format!("price of item '{label}': {}", message_of(&e)),
+                )
             })?;
             list.insert(label, price)?;
         }
@@ -59,11 +68,18 @@ impl PriceList {
         if price.currency() != self.currency {
             return Err(Error::invalid_input(
                 Location::memory(),
-                format!("price of item '{label}' is in {}, the price list is in {}: currencies cannot be mixed", price.currency(), self.currency),
+                format!(
+                    "price of item '{label}' is in {}, the price list is in {}: currencies cannot be mixed",
+                    price.currency(),
+                    self.currency
+                ),
             ));
         }
         if price.is_negative() {
-            return Err(Error::invalid_input(Location::memory(), format!("price of item '{label}' is negative ({price})")));
+            return Err(Error::invalid_input(
+                Location::memory(),
+                format!("price of item '{label}' is negative ({price})"),
+            ));
         }
         self.prices.insert(label.to_owned(), price);
         Ok(())
@@ -82,7 +98,10 @@ impl PriceList {
     /// The price of `label`, or an error naming the item.
     pub fn require(&self, label: &str) -> Result<Money> {
         self.get(label).ok_or_else(|| {
-            Error::invalid_input(Location::memory(), format!("item '{label}' has no price in the price list"))
+            Error::invalid_input(
+                Location::memory(),
+                format!("item '{label}' has no price in the price list"),
+            )
         })
     }
 

@@ -44,7 +44,12 @@ pub struct ThresholdOptions {
 
 impl Default for ThresholdOptions {
     fn default() -> Self {
-        ThresholdOptions { top: 10, max_candidates: 200, pairs: true, min_affinity: 1 }
+        ThresholdOptions {
+            top: 10,
+            max_candidates: 200,
+            pairs: true,
+            min_affinity: 1,
+        }
     }
 }
 
@@ -99,13 +104,24 @@ pub struct ThresholdFill {
 /// assert_eq!(fill.fillers[0].overshoot.to_string(), "0.00 GBP");
 /// # Ok::<(), upsell::Error>(())
 /// ```
-pub fn fill_threshold(cart_total: Money, threshold: Money, candidates: &[FillerCandidate], options: &ThresholdOptions) -> Result<ThresholdFill> {
+pub fn fill_threshold(
+    cart_total: Money,
+    threshold: Money,
+    candidates: &[FillerCandidate],
+    options: &ThresholdOptions,
+) -> Result<ThresholdFill> {
     cart_total.same_currency(threshold)?;
     if threshold.minor() <= 0 {
-        return Err(Error::invalid_parameter("threshold", format!("must be positive, got {threshold}")));
+        return Err(Error::invalid_parameter(
+            "threshold",
+            format!("must be positive, got {threshold}"),
+        ));
     }
     if cart_total.is_negative() {
-        return Err(Error::invalid_parameter("cart_total", format!("must not be negative, got {cart_total}")));
+        return Err(Error::invalid_parameter(
+            "cart_total",
+            format!("must not be negative, got {cart_total}"),
+        ));
     }
     if options.top == 0 {
         return Err(Error::invalid_parameter("top", "must be at least 1"));
@@ -115,18 +131,41 @@ pub fn fill_threshold(cart_total: Money, threshold: Money, candidates: &[FillerC
         if candidate.price.minor() <= 0 {
             return Err(Error::invalid_input(
                 crate::Location::memory(),
-                format!("candidate '{}' has price {}: a filler needs a positive price", candidate.item, candidate.price),
+                format!(
+                    "candidate '{}' has price {}: a filler needs a positive price",
+                    candidate.item, candidate.price
+                ),
             ));
         }
     }
-    let gap = Money::new((threshold.minor() - cart_total.minor()).max(0), threshold.currency());
-    let mut pool: Vec<&FillerCandidate> = candidates.iter().filter(|c| c.affinity >= options.min_affinity).collect();
+    let gap = Money::new(
+        (threshold.minor() - cart_total.minor()).max(0),
+        threshold.currency(),
+    );
+    let mut pool: Vec<&FillerCandidate> = candidates
+        .iter()
+        .filter(|c| c.affinity >= options.min_affinity)
+        .collect();
     let eligible = pool.len();
     if gap.minor() == 0 {
-        return Ok(ThresholdFill { cart_total, threshold, gap, fillers: Vec::new(), candidates: eligible });
+        return Ok(ThresholdFill {
+            cart_total,
+            threshold,
+            gap,
+            fillers: Vec::new(),
+            candidates: eligible,
+        });
     }
-    pool.sort_by(|a, b| b.affinity.cmp(&a.affinity).then_with(|| a.item.cmp(&b.item)));
-    let mut fillers: Vec<Filler> = pool.iter().filter(|c| c.price.minor() >= gap.minor()).map(|c| filler(&[c], gap)).collect::<Result<_>>()?;
+    pool.sort_by(|a, b| {
+        b.affinity
+            .cmp(&a.affinity)
+            .then_with(|| a.item.cmp(&b.item))
+    });
+    let mut fillers: Vec<Filler> = pool
+        .iter()
+        .filter(|c| c.price.minor() >= gap.minor())
+        .map(|c| filler(&[c], gap))
+        .collect::<Result<_>>()?;
     if options.pairs {
         let bounded = &pool[..pool.len().min(options.max_candidates)];
         for (a_index, a) in bounded.iter().enumerate() {
@@ -135,7 +174,8 @@ pub fn fill_threshold(cart_total: Money, threshold: Money, candidates: &[FillerC
                 continue;
             }
             for b in &bounded[a_index + 1..] {
-                if b.price.minor() < gap.minor() && a.price.minor() + b.price.minor() >= gap.minor() {
+                if b.price.minor() < gap.minor() && a.price.minor() + b.price.minor() >= gap.minor()
+                {
                     fillers.push(filler(&[a, b], gap)?);
                 }
             }
@@ -143,14 +183,21 @@ pub fn fill_threshold(cart_total: Money, threshold: Money, candidates: &[FillerC
     }
     fillers.sort_by(rank);
     fillers.truncate(options.top);
-    Ok(ThresholdFill { cart_total, threshold, gap, fillers, candidates: eligible })
+    Ok(ThresholdFill {
+        cart_total,
+        threshold,
+        gap,
+        fillers,
+        candidates: eligible,
+    })
 }
 
 fn filler(items: &[&FillerCandidate], gap: Money) -> Result<Filler> {
     let added = Money::sum(items.iter().map(|c| c.price), gap.currency())?;
     let overshoot = added.checked_sub(gap)?;
     let affinity = items.iter().map(|c| c.affinity).min().unwrap_or(0);
-    let score = affinity as f64 * gap.minor() as f64 / (gap.minor() as f64 + overshoot.minor() as f64);
+    let score =
+        affinity as f64 * gap.minor() as f64 / (gap.minor() as f64 + overshoot.minor() as f64);
     Ok(Filler {
         items: items.iter().map(|c| c.item.clone()).collect(),
         prices: items.iter().map(|c| c.price).collect(),
@@ -193,13 +240,21 @@ pub fn fill_threshold_from_orders(
     let mut in_cart = vec![false; orders.items().len()];
     for &label in cart {
         let id = orders.items().id(label).ok_or_else(|| {
-            Error::invalid_input(crate::Location::memory(), format!("cart item '{label}' does not occur in the orders"))
+            Error::invalid_input(
+                crate::Location::memory(),
+                format!("cart item '{label}' does not occur in the orders"),
+            )
         })?;
         in_cart[id as usize] = true;
     }
     let total = match cart_total {
         Some(total) => total,
-        None => Money::sum(cart.iter().map(|l| prices.require(l)).collect::<Result<Vec<_>>>()?, prices.currency())?,
+        None => Money::sum(
+            cart.iter()
+                .map(|l| prices.require(l))
+                .collect::<Result<Vec<_>>>()?,
+            prices.currency(),
+        )?,
     };
     let mut affinity = vec![0u64; in_cart.len()];
     for basket in orders.baskets().iter() {
@@ -216,7 +271,11 @@ pub fn fill_threshold_from_orders(
         .filter(|&(i, &a)| a > 0 && !in_cart[i])
         .filter_map(|(i, &a)| {
             let label = orders.items().label(i as u32)?;
-            Some(FillerCandidate { item: label.to_owned(), price: prices.get(label)?, affinity: a })
+            Some(FillerCandidate {
+                item: label.to_owned(),
+                price: prices.get(label)?,
+                affinity: a,
+            })
         })
         .collect();
     fill_threshold(total, threshold, &candidates, options)
@@ -239,9 +298,16 @@ pub fn fill_threshold_for_invoice(
     threshold: Money,
     options: &ThresholdOptions,
 ) -> Result<ThresholdFill> {
-    let index = orders.orders().iter().position(|o| o.invoice == invoice).ok_or_else(|| {
-        Error::invalid_input(crate::Location::memory(), format!("invoice '{invoice}' is not among the kept orders"))
-    })?;
+    let index = orders
+        .orders()
+        .iter()
+        .position(|o| o.invoice == invoice)
+        .ok_or_else(|| {
+            Error::invalid_input(
+                crate::Location::memory(),
+                format!("invoice '{invoice}' is not among the kept orders"),
+            )
+        })?;
     let mut labels: Vec<&str> = Vec::new();
     let mut total = Money::zero(orders.currency());
     for line in orders.lines().iter().filter(|l| l.order as usize == index) {

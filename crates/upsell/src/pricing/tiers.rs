@@ -44,7 +44,13 @@ pub struct TierOptions {
 
 impl Default for TierOptions {
     fn default() -> Self {
-        TierOptions { gap_ratio_bp: 25_000, decoy_price_bp: 8_000, decoy_share_bp: 1_000, upgrade_take_bp: 500, ending: PriceEnding::WholeNine }
+        TierOptions {
+            gap_ratio_bp: 25_000,
+            decoy_price_bp: 8_000,
+            decoy_share_bp: 1_000,
+            upgrade_take_bp: 500,
+            ending: PriceEnding::WholeNine,
+        }
     }
 }
 
@@ -85,18 +91,34 @@ pub struct TierRow {
 /// # Ok::<(), upsell::Error>(())
 /// ```
 pub fn analyse_tiers(tiers: &[Tier], options: &TierOptions) -> Result<Vec<TierRow>> {
-    let first = tiers.first().ok_or_else(|| Error::invalid_input(Location::memory(), "no tiers given"))?;
+    let first = tiers
+        .first()
+        .ok_or_else(|| Error::invalid_input(Location::memory(), "no tiers given"))?;
     let currency = first.price.currency();
     for tier in tiers {
         first.price.same_currency(tier.price)?;
         if tier.price.minor() <= 0 {
-            return Err(Error::invalid_input(Location::memory(), format!("tier '{}' has price {}: a plan price must be positive", tier.name, tier.price)));
+            return Err(Error::invalid_input(
+                Location::memory(),
+                format!(
+                    "tier '{}' has price {}: a plan price must be positive",
+                    tier.name, tier.price
+                ),
+            ));
         }
     }
     let mut sorted = tiers.to_vec();
-    sorted.sort_by(|a, b| a.price.minor().cmp(&b.price.minor()).then_with(|| a.name.cmp(&b.name)));
+    sorted.sort_by(|a, b| {
+        a.price
+            .minor()
+            .cmp(&b.price.minor())
+            .then_with(|| a.name.cmp(&b.name))
+    });
     let customers: u64 = sorted.iter().map(|t| t.customers).sum();
-    let revenues = sorted.iter().map(|t| t.price.checked_mul(t.customers as i64)).collect::<Result<Vec<Money>>>()?;
+    let revenues = sorted
+        .iter()
+        .map(|t| t.price.checked_mul(t.customers as i64))
+        .collect::<Result<Vec<Money>>>()?;
     let total_revenue = Money::sum(revenues.iter().copied(), currency)?;
     let share = |part: f64, whole: f64| if whole > 0.0 { part / whole } else { 0.0 };
     let mut rows = Vec::with_capacity(sorted.len());
@@ -104,22 +126,36 @@ pub fn analyse_tiers(tiers: &[Tier], options: &TierOptions) -> Result<Vec<TierRo
         let previous = k.checked_sub(1).map(|p| &sorted[p]);
         let next = sorted.get(k + 1);
         let step_ratio = previous.map(|p| tier.price.minor() as f64 / p.price.minor() as f64);
-        let gap = previous.is_some_and(|p| i128::from(tier.price.minor()) * 10_000 > i128::from(p.price.minor()) * i128::from(options.gap_ratio_bp));
+        let gap = previous.is_some_and(|p| {
+            i128::from(tier.price.minor()) * 10_000
+                > i128::from(p.price.minor()) * i128::from(options.gap_ratio_bp)
+        });
         let bridge_price = match previous {
             Some(p) if gap => {
                 let mean = isqrt(i128::from(p.price.minor()) * i128::from(tier.price.minor()));
                 let mean = Money::new(i64::try_from(mean).unwrap_or(i64::MAX), currency);
-                options.ending.round(mean, Direction::Nearest).filter(|b| b.minor() > p.price.minor() && b.minor() < tier.price.minor())
+                options
+                    .ending
+                    .round(mean, Direction::Nearest)
+                    .filter(|b| b.minor() > p.price.minor() && b.minor() < tier.price.minor())
             }
             _ => None,
         };
         let decoy = next.is_some_and(|n| {
-            i128::from(tier.price.minor()) * 10_000 >= i128::from(n.price.minor()) * i128::from(options.decoy_price_bp)
-                && i128::from(tier.customers) * 10_000 < i128::from(customers) * i128::from(options.decoy_share_bp)
+            i128::from(tier.price.minor()) * 10_000
+                >= i128::from(n.price.minor()) * i128::from(options.decoy_price_bp)
+                && i128::from(tier.customers) * 10_000
+                    < i128::from(customers) * i128::from(options.decoy_share_bp)
         });
         let upgrade_delta = next.map(|n| n.price.checked_sub(tier.price)).transpose()?;
         let upgrade_value = upgrade_delta
-            .map(|d| d.checked_mul(tier.customers as i64)?.ratio(i128::from(options.upgrade_take_bp), 10_000, Rounding::HalfEven))
+            .map(|d| {
+                d.checked_mul(tier.customers as i64)?.ratio(
+                    i128::from(options.upgrade_take_bp),
+                    10_000,
+                    Rounding::HalfEven,
+                )
+            })
             .transpose()?;
         rows.push(TierRow {
             tier: tier.clone(),

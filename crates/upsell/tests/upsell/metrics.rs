@@ -1,6 +1,8 @@
 //! Metrics: expansion metrics on the real Online Retail week (checked against a pandas computation
 //! with exact decimals), A/B statistics against statsmodels' figures, retention and forecasts.
 
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test, with its location
+
 use upsell::ErrorKind;
 use upsell::metrics::*;
 use upsell::pricing::{Currency, Money};
@@ -29,7 +31,11 @@ fn retail_week_aov_and_items_per_order() {
     assert!(close(all.attach_rate, 0.892_307_692_307_692_4, 1e-12));
     assert_eq!(all.customers, 389);
     assert_eq!(all.revenue_per_customer, Some(gbp(49_415))); // 494.1475... -> 494.15
-    assert!(close(all.repeat_rate.unwrap(), 0.159_383_033_419_023_13, 1e-12));
+    assert!(close(
+        all.repeat_rate.unwrap(),
+        0.159_383_033_419_023_13,
+        1e-12
+    ));
 
     let by_day = order_metrics(&orders, Period::Day, true).unwrap();
     let days: Vec<&OrderMetrics> = by_day.iter().filter(|r| r.segment == "all").collect();
@@ -37,7 +43,11 @@ fn retail_week_aov_and_items_per_order() {
     assert_eq!(days.iter().map(|r| r.orders).sum::<u64>(), 520);
     let revenue: i64 = days.iter().map(|r| r.revenue.minor()).sum();
     assert_eq!(revenue, 19_222_340);
-    let uk: u64 = by_day.iter().filter(|r| r.segment == "United Kingdom").map(|r| r.orders).sum();
+    let uk: u64 = by_day
+        .iter()
+        .filter(|r| r.segment == "United Kingdom")
+        .map(|r| r.orders)
+        .sum();
     assert_eq!(uk, 482);
 }
 
@@ -47,8 +57,16 @@ fn ab_test_equals_statsmodels() {
     let result = ab_test(412, 8000, 498, 8000, 0.05, 1).unwrap();
     assert!(close(result.z, 2.935_574_635_173_155, 1e-12));
     assert!(close(result.p_value, 0.003_329_305_093_434_189, 1e-9));
-    assert!(close(result.difference_ci.0, 0.003_574_594_622_293_067_3, 1e-9));
-    assert!(close(result.difference_ci.1, 0.017_925_405_377_706_937, 1e-9));
+    assert!(close(
+        result.difference_ci.0,
+        0.003_574_594_622_293_067_3,
+        1e-9
+    ));
+    assert!(close(
+        result.difference_ci.1,
+        0.017_925_405_377_706_937,
+        1e-9
+    ));
     let (low, high) = result.lift_ci.unwrap();
     assert!(close(low + 1.0, 1.064_792_865_383_788_4, 1e-9));
     assert!(close(high + 1.0, 1.372_142_199_251_528_4, 1e-9));
@@ -57,7 +75,10 @@ fn ab_test_equals_statsmodels() {
 
     let peeked = ab_test(412, 8000, 498, 8000, 0.05, 5).unwrap();
     let warning = peeked.peeking_warning.unwrap();
-    assert!(warning.contains("14.2%") && warning.contains("Bonferroni alpha 0.0100"), "{warning}");
+    assert!(
+        warning.contains("14.2%") && warning.contains("Bonferroni alpha 0.0100"),
+        "{warning}"
+    );
 
     let plan = sample_size(0.05, 0.01, 0.05, 0.8).unwrap();
     assert!(close(plan.n_per_arm_exact, 8_142.595_394_436_454, 1e-9));
@@ -72,33 +93,74 @@ fn ab_test_equals_statsmodels() {
 
 #[test]
 fn ab_test_input_errors() {
-    assert_eq!(ab_test(5, 4, 1, 10, 0.05, 1).unwrap_err().kind(), ErrorKind::InvalidParameter);
-    assert_eq!(ab_test(1, 0, 1, 10, 0.05, 1).unwrap_err().kind(), ErrorKind::InvalidParameter);
-    assert_eq!(ab_test(1, 10, 1, 10, 1.5, 1).unwrap_err().kind(), ErrorKind::InvalidParameter);
-    assert_eq!(ab_test(0, 10, 0, 10, 0.05, 1).unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        ab_test(5, 4, 1, 10, 0.05, 1).unwrap_err().kind(),
+        ErrorKind::InvalidParameter
+    );
+    assert_eq!(
+        ab_test(1, 0, 1, 10, 0.05, 1).unwrap_err().kind(),
+        ErrorKind::InvalidParameter
+    );
+    assert_eq!(
+        ab_test(1, 10, 1, 10, 1.5, 1).unwrap_err().kind(),
+        ErrorKind::InvalidParameter
+    );
+    assert_eq!(
+        ab_test(0, 10, 0, 10, 0.05, 1).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
     assert!(sample_size(0.05, 0.0, 0.05, 0.8).is_err());
     assert!(sample_size(0.95, 0.1, 0.05, 0.8).is_err());
 }
 
 #[test]
 fn retention_and_forecast() {
-    let s = |c: &str, p: &str, m| Subscription { customer: c.into(), period: p.into(), revenue: Money::new(m, Currency::USD) };
+    let s = |c: &str, p: &str, m| Subscription {
+        customer: c.into(),
+        period: p.into(),
+        revenue: Money::new(m, Currency::USD),
+    };
     let data = [
-        s("a", "2026-01", 2_900), s("b", "2026-01", 9_900), s("c", "2026-01", 2_900),
-        s("a", "2026-02", 9_900), s("b", "2026-02", 2_900), s("d", "2026-02", 2_900),
+        s("a", "2026-01", 2_900),
+        s("b", "2026-01", 9_900),
+        s("c", "2026-01", 2_900),
+        s("a", "2026-02", 9_900),
+        s("b", "2026-02", 2_900),
+        s("d", "2026-02", 2_900),
     ];
     let steps = net_revenue_retention(&data).unwrap();
     let step = &steps[0];
-    assert_eq!((step.expansion.minor(), step.contraction.minor(), step.churned.minor(), step.new.minor()), (7_000, 7_000, 2_900, 2_900));
-    assert!(close(step.net_revenue_retention, (15_700.0 - 2_900.0) / 15_700.0, 1e-15));
+    assert_eq!(
+        (
+            step.expansion.minor(),
+            step.contraction.minor(),
+            step.churned.minor(),
+            step.new.minor()
+        ),
+        (7_000, 7_000, 2_900, 2_900)
+    );
+    assert!(close(
+        step.net_revenue_retention,
+        (15_700.0 - 2_900.0) / 15_700.0,
+        1e-15
+    ));
     assert!(close(step.expansion_share, 7_000.0 / 9_900.0, 1e-15));
     assert!(close(step.upgrade_rate, 1.0 / 3.0, 1e-15));
-    let mixed = [s("a", "2026-01", 100), Subscription { customer: "b".into(), period: "2026-01".into(), revenue: gbp(100) }];
+    let mixed = [
+        s("a", "2026-01", 100),
+        Subscription {
+            customer: "b".into(),
+            period: "2026-01".into(),
+            revenue: gbp(100),
+        },
+    ];
     assert!(net_revenue_retention(&mixed).is_err());
 
     let (rate, low, high) = conversion_rate(50, 1000, 0.05).unwrap();
     assert_eq!(rate, 0.05);
-    assert!(close(low, 0.038_130_262_392_748_81, 1e-12) && close(high, 0.065_313_820_244_250_81, 1e-12));
+    assert!(
+        close(low, 0.038_130_262_392_748_81, 1e-12) && close(high, 0.065_313_820_244_250_81, 1e-12)
+    );
     let f = forecast("UK", "bundle", 10_000, 50, 1000, gbp(1_329), 0.05).unwrap();
     assert_eq!(f.expected, gbp(664_500)); // 10,000 x 5 % x 13.29
     assert_eq!((f.low, f.high), (gbp(506_751), gbp(868_021)));

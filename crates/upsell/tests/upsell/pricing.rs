@@ -1,6 +1,8 @@
 //! Pricing: money is exact, bundle prices respect their policy, the mixed-bundling optimiser matches
 //! the textbook and a brute-force search, threshold fillers and the real Online Retail week.
 
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is a failed test, with its location
+
 use std::path::PathBuf;
 
 use ndarray::{Array2, array};
@@ -17,20 +19,31 @@ pub(crate) fn retail_week() -> Option<OrderLines> {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
     let path = dir.join("online_retail_week.csv");
     if !path.exists() {
-        eprintln!("skipped: {} not found (set UPSELL_DATA_DIR)", path.display());
+        eprintln!(
+            "skipped: {} not found (set UPSELL_DATA_DIR)",
+            path.display()
+        );
         return None;
     }
-    Some(OrderLines::read(&path, &OrderReadOptions::default()).expect("the Online Retail week reads"))
+    Some(
+        OrderLines::read(&path, &OrderReadOptions::default())
+            .expect("the Online Retail week reads"),
+    )
 }
 
 fn gbp(text: &str) -> Money {
     Money::parse(text, Currency::GBP).expect("a valid amount")
 }
 
-const HEADER: &str = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n";
+const HEADER: &str =
+    "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n";
 
 fn read(rows: &str) -> upsell::Result<OrderLines> {
-    OrderLines::from_reader(format!("{HEADER}{rows}").as_bytes(), "orders.csv", &OrderReadOptions::default())
+    OrderLines::from_reader(
+        format!("{HEADER}{rows}").as_bytes(),
+        "orders.csv",
+        &OrderReadOptions::default(),
+    )
 }
 
 #[test]
@@ -38,31 +51,62 @@ fn retail_week_summary_bundles_and_fillers() {
     let Some(orders) = retail_week() else { return };
     let summary = orders.summary();
     assert_eq!((summary.rows, summary.kept), (10_000, 9_959));
-    assert_eq!(summary.excluded, [(ExclusionReason::ZeroPrice, 1), (ExclusionReason::NonProduct, 40)]);
+    assert_eq!(
+        summary.excluded,
+        [
+            (ExclusionReason::ZeroPrice, 1),
+            (ExclusionReason::NonProduct, 40)
+        ]
+    );
     assert_eq!((summary.orders, summary.customers), (520, 389));
 
-    let report = find_bundles(&orders, None, &BundleOptions::new(MinSupport::count(10)), &Control::default()).unwrap();
+    let report = find_bundles(
+        &orders,
+        None,
+        &BundleOptions::new(MinSupport::count(10)),
+        &Control::default(),
+    )
+    .unwrap();
     assert_eq!(report.bundles.len(), 10);
     let best = &report.bundles[0];
     assert_eq!(best.quote.items, ["22086", "22423"]); // paper chain kit + regency cakestand
-    assert_eq!((best.quote.sum, best.quote.price, best.quote.saving), (gbp("15.70"), gbp("13.29"), gbp("2.41")));
+    assert_eq!(
+        (best.quote.sum, best.quote.price, best.quote.saving),
+        (gbp("15.70"), gbp("13.29"), gbp("2.41"))
+    );
     for bundle in &report.bundles {
         let quote = &bundle.quote;
-        assert_eq!(Money::sum(quote.item_prices.iter().copied(), Currency::GBP).unwrap(), quote.sum);
+        assert_eq!(
+            Money::sum(quote.item_prices.iter().copied(), Currency::GBP).unwrap(),
+            quote.sum
+        );
         assert_eq!(quote.sum.checked_sub(quote.price).unwrap(), quote.saving);
         assert!((1500..=2500).contains(&quote.saving_bp), "{quote:?}");
         assert!(PriceEnding::Nine.allows(quote.price));
     }
-    let scores: Vec<i64> = report.bundles.iter().map(|b| b.revenue_per_1000_orders.minor()).collect();
+    let scores: Vec<i64> = report
+        .bundles
+        .iter()
+        .map(|b| b.revenue_per_1000_orders.minor())
+        .collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]));
 
-    let fill = fill_threshold_for_invoice(&orders, "536593", gbp("100.00"), &ThresholdOptions::default()).unwrap();
+    let fill = fill_threshold_for_invoice(
+        &orders,
+        "536593",
+        gbp("100.00"),
+        &ThresholdOptions::default(),
+    )
+    .unwrap();
     assert_eq!((fill.cart_total, fill.gap), (gbp("81.75"), gbp("18.25")));
     assert_eq!(fill.fillers.len(), 10);
     assert_eq!(fill.fillers[0].items, ["22423", "21523"]);
     for filler in &fill.fillers {
         assert!(filler.added.minor() >= fill.gap.minor());
-        assert_eq!(filler.added.checked_sub(fill.gap).unwrap(), filler.overshoot);
+        assert_eq!(
+            filler.added.checked_sub(fill.gap).unwrap(),
+            filler.overshoot
+        );
     }
 }
 
@@ -100,31 +144,65 @@ fn the_reader_counts_what_it_excludes() {
 fn bad_prices_are_clear_errors() {
     let negative = read("1,MUG,Mug,1,2010-12-01,-2.55,1,UK\n").unwrap_err();
     assert_eq!(negative.kind(), ErrorKind::InvalidInput);
-    assert!(negative.to_string().contains("orders.csv:2:6 (column 'UnitPrice')"), "{negative}");
-    assert!(negative.to_string().contains("negative unit price"), "{negative}");
+    assert!(
+        negative
+            .to_string()
+            .contains("orders.csv:2:6 (column 'UnitPrice')"),
+        "{negative}"
+    );
+    assert!(
+        negative.to_string().contains("negative unit price"),
+        "{negative}"
+    );
 
     let missing = read("1,MUG,Mug,1,2010-12-01,,1,UK\n").unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::InvalidInput);
-    assert!(missing.to_string().contains("UnitPrice") && missing.to_string().contains("a price is required"), "{missing}");
+    assert!(
+        missing.to_string().contains("UnitPrice")
+            && missing.to_string().contains("a price is required"),
+        "{missing}"
+    );
 
     let too_precise = Money::parse("2.555", Currency::GBP).unwrap_err();
-    assert!(too_precise.to_string().contains("more than 2 decimals"), "{too_precise}");
+    assert!(
+        too_precise.to_string().contains("more than 2 decimals"),
+        "{too_precise}"
+    );
 
     let mut prices = PriceList::new(Currency::GBP);
-    assert!(prices.insert("MUG", gbp("-1.00")).unwrap_err().to_string().contains("'MUG' is negative"));
+    assert!(
+        prices
+            .insert("MUG", gbp("-1.00"))
+            .unwrap_err()
+            .to_string()
+            .contains("'MUG' is negative")
+    );
     let err = PriceList::parse(Currency::GBP, [("MUG", "")]).unwrap_err();
     assert!(err.to_string().contains("price of item 'MUG'"), "{err}");
 }
 
 #[test]
 fn mixed_currencies_are_refused() {
-    let err = gbp("1.00").checked_add(Money::new(100, Currency::EUR)).unwrap_err();
+    let err = gbp("1.00")
+        .checked_add(Money::new(100, Currency::EUR))
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.to_string().contains("different currencies"), "{err}");
     let mut prices = PriceList::new(Currency::GBP);
-    let err = prices.insert("MUG", Money::new(100, Currency::USD)).unwrap_err();
-    assert!(err.to_string().contains("currencies cannot be mixed"), "{err}");
-    let err = fill_threshold(gbp("10.00"), Money::new(10_000, Currency::EUR), &[], &ThresholdOptions::default()).unwrap_err();
+    let err = prices
+        .insert("MUG", Money::new(100, Currency::USD))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("currencies cannot be mixed"),
+        "{err}"
+    );
+    let err = fill_threshold(
+        gbp("10.00"),
+        Money::new(10_000, Currency::EUR),
+        &[],
+        &ThresholdOptions::default(),
+    )
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
 
@@ -145,10 +223,19 @@ fn a_bundle_item_without_a_price_is_an_error() {
     let prices = PriceList::parse(Currency::GBP, [("MUG", "2.55")]).unwrap();
     let err = price_bundle(&["MUG", "SPOON"], &prices, None, &BundlePolicy::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    assert!(err.to_string().contains("bundle item 'SPOON' has no price"), "{err}");
+    assert!(
+        err.to_string().contains("bundle item 'SPOON' has no price"),
+        "{err}"
+    );
     let costs = PriceList::parse(Currency::GBP, [("SPOON", "0.50")]).unwrap();
     let prices = PriceList::parse(Currency::GBP, [("MUG", "2.55"), ("SPOON", "1.00")]).unwrap();
-    let err = price_bundle(&["MUG", "SPOON"], &prices, Some(&costs), &BundlePolicy::default()).unwrap_err();
+    let err = price_bundle(
+        &["MUG", "SPOON"],
+        &prices,
+        Some(&costs),
+        &BundlePolicy::default(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("'MUG' has no unit cost"), "{err}");
 }
 
@@ -156,34 +243,85 @@ fn a_bundle_item_without_a_price_is_an_error() {
 fn policy_refusals_name_the_binding_rule() {
     let prices = PriceList::parse(Currency::GBP, [("A", "10.00"), ("B", "10.00")]).unwrap();
     let costs = PriceList::parse(Currency::GBP, [("A", "8.00"), ("B", "8.00")]).unwrap();
-    let policy = BundlePolicy { min_margin_bp: 1500, ..BundlePolicy::default() }; // floor 18.40 > 17.00
-    assert_eq!(price_bundle(&["A", "B"], &prices, Some(&costs), &policy).unwrap(), Err(Refusal::MarginFloor));
-    let policy = BundlePolicy { max_discount: Some(gbp("1.00")), ..BundlePolicy::default() };
-    assert_eq!(price_bundle(&["A", "B"], &prices, None, &policy).unwrap(), Err(Refusal::MaxDiscount));
+    let policy = BundlePolicy {
+        min_margin_bp: 1500,
+        ..BundlePolicy::default()
+    }; // floor 18.40 > 17.00
+    assert_eq!(
+        price_bundle(&["A", "B"], &prices, Some(&costs), &policy).unwrap(),
+        Err(Refusal::MarginFloor)
+    );
+    let policy = BundlePolicy {
+        max_discount: Some(gbp("1.00")),
+        ..BundlePolicy::default()
+    };
+    assert_eq!(
+        price_bundle(&["A", "B"], &prices, None, &policy).unwrap(),
+        Err(Refusal::MaxDiscount)
+    );
     let cheap = PriceList::parse(Currency::GBP, [("A", "0.20"), ("B", "0.20")]).unwrap();
-    let policy = BundlePolicy { ending: PriceEnding::Cents99, ..BundlePolicy::default() };
-    assert_eq!(price_bundle(&["A", "B"], &cheap, None, &policy).unwrap(), Err(Refusal::Ending));
+    let policy = BundlePolicy {
+        ending: PriceEnding::Cents99,
+        ..BundlePolicy::default()
+    };
+    assert_eq!(
+        price_bundle(&["A", "B"], &cheap, None, &policy).unwrap(),
+        Err(Refusal::Ending)
+    );
 }
 
 #[test]
 fn mixed_bundling_matches_the_textbook() {
     // Pindyck & Rubinfeld's table of the Adams-Yellen (1976) example: values sum to 100, costs 20, 30.
     let wtp = array![[1000, 9000], [5000, 5000], [6000, 4000], [9000, 1000]];
-    let costs = [Money::new(2000, Currency::USD), Money::new(3000, Currency::USD)];
-    let best = optimise_mixed_bundle(wtp.view(), Currency::USD, Some(&costs), &MixedOptions::default(), &Control::default()).unwrap();
+    let costs = [
+        Money::new(2000, Currency::USD),
+        Money::new(3000, Currency::USD),
+    ];
+    let best = optimise_mixed_bundle(
+        wtp.view(),
+        Currency::USD,
+        Some(&costs),
+        &MixedOptions::default(),
+        &Control::default(),
+    )
+    .unwrap();
     assert!(best.exact);
     assert_eq!(best.separate.profit, Money::new(15_000, Currency::USD)); // P1 = 50, P2 = 90
     assert_eq!(best.pure_bundle.profit, Money::new(20_000, Currency::USD)); // PB = 100
     assert_eq!(best.outcome.profit, Money::new(23_000, Currency::USD)); // the textbook's 229.90 + its 2 x 5c
-    assert_eq!(best.item_prices, [Some(Money::new(9000, Currency::USD)), Some(Money::new(9000, Currency::USD))]);
+    assert_eq!(
+        best.item_prices,
+        [
+            Some(Money::new(9000, Currency::USD)),
+            Some(Money::new(9000, Currency::USD))
+        ]
+    );
     assert_eq!(best.bundle_price, Some(Money::new(10_000, Currency::USD)));
-    let heuristic = MixedOptions { search: MixedSearch::Heuristic, ..MixedOptions::default() };
-    let found = optimise_mixed_bundle(wtp.view(), Currency::USD, Some(&costs), &heuristic, &Control::default()).unwrap();
+    let heuristic = MixedOptions {
+        search: MixedSearch::Heuristic,
+        ..MixedOptions::default()
+    };
+    let found = optimise_mixed_bundle(
+        wtp.view(),
+        Currency::USD,
+        Some(&costs),
+        &heuristic,
+        &Control::default(),
+    )
+    .unwrap();
     assert_eq!(found.outcome.profit, best.outcome.profit);
 
     // Stigler's (1963) block booking: negatively correlated values, zero cost: pure bundling wins.
     let wtp = array![[8000, 2500], [7000, 3000]];
-    let best = optimise_mixed_bundle(wtp.view(), Currency::USD, None, &MixedOptions::default(), &Control::default()).unwrap();
+    let best = optimise_mixed_bundle(
+        wtp.view(),
+        Currency::USD,
+        None,
+        &MixedOptions::default(),
+        &Control::default(),
+    )
+    .unwrap();
     assert_eq!(best.separate.revenue, Money::new(19_000, Currency::USD));
     assert_eq!(best.outcome.revenue, Money::new(20_000, Currency::USD));
     assert_eq!(best.outcome.bundle_buyers, 2);
@@ -192,19 +330,52 @@ fn mixed_bundling_matches_the_textbook() {
 #[test]
 fn mixed_bundling_input_errors() {
     let negative = array![[100, -1], [50, 50]];
-    let err = optimise_mixed_bundle(negative.view(), Currency::GBP, None, &MixedOptions::default(), &Control::default()).unwrap_err();
+    let err = optimise_mixed_bundle(
+        negative.view(),
+        Currency::GBP,
+        None,
+        &MixedOptions::default(),
+        &Control::default(),
+    )
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    assert!(err.to_string().contains("negative willingness to pay"), "{err}");
+    assert!(
+        err.to_string().contains("negative willingness to pay"),
+        "{err}"
+    );
     let one_item = array![[100], [50]];
-    assert!(optimise_mixed_bundle(one_item.view(), Currency::GBP, None, &MixedOptions::default(), &Control::default()).is_err());
+    assert!(
+        optimise_mixed_bundle(
+            one_item.view(),
+            Currency::GBP,
+            None,
+            &MixedOptions::default(),
+            &Control::default()
+        )
+        .is_err()
+    );
     let many = Array2::from_shape_fn((400, 3), |(r, c)| ((r * 7 + c * 13) % 50) as i64);
-    let exact = MixedOptions { search: MixedSearch::Exact, ..MixedOptions::default() };
-    let err = optimise_mixed_bundle(many.view(), Currency::GBP, None, &exact, &Control::default()).unwrap_err();
+    let exact = MixedOptions {
+        search: MixedSearch::Exact,
+        ..MixedOptions::default()
+    };
+    let err = optimise_mixed_bundle(
+        many.view(),
+        Currency::GBP,
+        None,
+        &exact,
+        &Control::default(),
+    )
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::LimitExceeded);
     let cancelled = Control::default();
     cancelled.cancel();
-    let heuristic = MixedOptions { search: MixedSearch::Heuristic, ..MixedOptions::default() };
-    let err = optimise_mixed_bundle(many.view(), Currency::GBP, None, &heuristic, &cancelled).unwrap_err();
+    let heuristic = MixedOptions {
+        search: MixedSearch::Heuristic,
+        ..MixedOptions::default()
+    };
+    let err = optimise_mixed_bundle(many.view(), Currency::GBP, None, &heuristic, &cancelled)
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Cancelled);
 }
 
@@ -213,14 +384,29 @@ fn brute_force(wtp: &Array2<i64>) -> i64 {
     let k = wtp.ncols();
     let top_item = wtp.iter().copied().max().unwrap_or(0);
     let top_bundle: i64 = wtp.rows().into_iter().map(|r| r.sum()).max().unwrap_or(0);
-    let options = |top: i64| (0..=top).map(Some).chain([None]).collect::<Vec<Option<i64>>>();
+    let options = |top: i64| {
+        (0..=top)
+            .map(Some)
+            .chain([None])
+            .collect::<Vec<Option<i64>>>()
+    };
     let mut best = i64::MIN;
     let item_grid = options(top_item);
     let mut prices = vec![0usize; k];
     loop {
-        let items: Vec<Option<Money>> = prices.iter().map(|&i| item_grid[i].map(|p| Money::new(p, Currency::GBP))).collect();
+        let items: Vec<Option<Money>> = prices
+            .iter()
+            .map(|&i| item_grid[i].map(|p| Money::new(p, Currency::GBP)))
+            .collect();
         for bundle in options(top_bundle) {
-            let outcome = evaluate_mixed_offer(wtp.view(), Currency::GBP, None, &items, bundle.map(|b| Money::new(b, Currency::GBP))).unwrap();
+            let outcome = evaluate_mixed_offer(
+                wtp.view(),
+                Currency::GBP,
+                None,
+                &items,
+                bundle.map(|b| Money::new(b, Currency::GBP)),
+            )
+            .unwrap();
             best = best.max(outcome.profit.minor());
         }
         let mut position = 0;
@@ -240,8 +426,9 @@ fn brute_force(wtp: &Array2<i64>) -> i64 {
 
 fn wtp_matrix(max_items: usize) -> impl Strategy<Value = Array2<i64>> {
     (1usize..=4, 2usize..=max_items).prop_flat_map(|(customers, items)| {
-        proptest::collection::vec(0i64..=7, customers * items)
-            .prop_map(move |values| Array2::from_shape_vec((customers, items), values).expect("shape matches"))
+        proptest::collection::vec(0i64..=7, customers * items).prop_map(move |values| {
+            Array2::from_shape_vec((customers, items), values).expect("shape matches")
+        })
     })
 }
 
