@@ -14,9 +14,12 @@ from upsell.exceptions import (
     RuleSyntaxError,
     UpsellError,
 )
+from upsell.metrics import AbTestResult, SampleSize, ab_test, forecast, minimum_detectable_effect, order_metrics, power, sample_size
 from upsell.mining import frequent_itemsets
+from upsell.pricing import analyse_tiers, bundles, optimise_mixed_bundle, price_bundle, threshold_fillers
 
 __all__ = [
+    "AbTestResult",
     "DEFAULT_MAX_ITEMSETS",
     "Baskets",
     "CancelledError",
@@ -24,7 +27,19 @@ __all__ = [
     "InvalidParameterError",
     "LimitExceededError",
     "RuleSyntaxError",
+    "SampleSize",
     "UpsellError",
     "__version__",
+    "ab_test",
+    "analyse_tiers",
+    "bundles",
+    "forecast",
     "frequent_itemsets",
+    "minimum_detectable_effect",
+    "optimise_mixed_bundle",
+    "order_metrics",
+    "power",
+    "price_bundle",
+    "sample_size",
+    "threshold_fillers",
 ]

@@ -95,31 +95,43 @@ impl Default for DiscountBand {
     }
 }
 
-impl FromStr for DiscountBand {
-    type Err = Error;
-    /// `"15-25"`, `"15%-25%"`, `"12.5-20"` (percent, up to two decimals).
-    fn from_str(s: &str) -> Result<Self> {
-        let refuse = || {
-            Error::invalid_parameter(
-                "discount_band",
-                format!("'{s}' is not a band like 15-25 (percent)"),
-            )
-        };
-        let (low, high) = s.split_once('-').ok_or_else(refuse)?;
+impl DiscountBand {
+    /// A band from two percentages written as decimals (`"15"`, `"12.5"`, up to two decimals).
+    ///
+    /// ```
+    /// use upsell::pricing::DiscountBand;
+    /// assert_eq!(DiscountBand::parse_percent("12.5", "20")?.min_bp(), 1250);
+    /// assert!(DiscountBand::parse_percent("-5", "20").is_err());
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn parse_percent(low: &str, high: &str) -> Result<Self> {
         let bp = |t: &str| -> Result<u32> {
             let t = t.trim().trim_end_matches('%').trim();
             let minor = super::money::Money::parse(t, super::money::Currency::GBP)
-                .map_err(|_| refuse())?
+                .map_err(|_| Error::invalid_parameter("discount_band", format!("'{t}' is not a percentage")))?
                 .minor();
             if !(0..=i64::from(BASIS_POINTS)).contains(&minor) {
                 return Err(Error::invalid_parameter(
                     "discount_band",
-                    format!("'{s}' is outside 0-100 %"),
+                    format!("{low} % to {high} % is outside 0-100 %"),
                 ));
             }
             Ok(minor as u32)
         };
         DiscountBand::new(bp(low)?, bp(high)?)
+    }
+}
+
+impl FromStr for DiscountBand {
+    type Err = Error;
+    /// `"15-25"`, `"15%-25%"`, `"12.5-20"` (percent, up to two decimals).
+    fn from_str(s: &str) -> Result<Self> {
+        // The separator is the first '-' after the first character, so "-5-20" reads as -5 to 20.
+        let split = s.char_indices().skip(1).find(|&(_, c)| c == '-').map(|(i, _)| i);
+        let (low, high) = split.map(|i| (&s[..i], &s[i + 1..])).ok_or_else(|| {
+            Error::invalid_parameter("discount_band", format!("'{s}' is not a band like 15-25 (percent)"))
+        })?;
+        DiscountBand::parse_percent(low, high)
     }
 }
 

@@ -333,6 +333,31 @@ impl Money {
             })
     }
 
+    /// Parses an amount that may name its currency: `"2.55"` (in `default`), `"2.55 EUR"` or
+    /// `"EUR 2.55"`.
+    ///
+    /// ```
+    /// use upsell::pricing::{Currency, Money};
+    /// assert_eq!(Money::parse_tagged("2.55", Currency::GBP)?, Money::new(255, Currency::GBP));
+    /// assert_eq!(Money::parse_tagged("1.234 KWD", Currency::GBP)?, Money::new(1234, Currency::KWD));
+    /// assert!(Money::parse_tagged("2.55 XXX", Currency::GBP).is_err());
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn parse_tagged(text: &str, default: Currency) -> Result<Money> {
+        let mut parts = text.split_whitespace();
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(amount), None, None) => Money::parse(amount, default),
+            (Some(a), Some(b), None) => {
+                let (amount, code) = if a.chars().any(|c| c.is_ascii_digit()) { (a, b) } else { (b, a) };
+                Money::parse(amount, Currency::from_code(code)?)
+            }
+            _ => Err(Error::invalid_input(
+                Location::memory(),
+                format!("'{text}' is not an amount: expected 2.55, 2.55 EUR or EUR 2.55"),
+            )),
+        }
+    }
+
     /// The amount in minor units.
     pub const fn minor(&self) -> i64 {
         self.minor

@@ -35,7 +35,8 @@ impl PriceList {
         }
     }
 
-    /// Builds a list from `(label, decimal price)` pairs, parsing each price exactly.
+    /// Builds a list from `(label, decimal price)` pairs, parsing each price exactly; a price may
+    /// name its currency (`"2.55 EUR"`), which must then be the list's.
     ///
     /// ```
     /// use upsell::pricing::{Currency, PriceList};
@@ -52,7 +53,7 @@ impl PriceList {
         let mut list = PriceList::new(currency);
         for (label, text) in entries {
             let label = label.as_ref();
-            let price = Money::parse(text.as_ref(), currency).map_err(|e| {
+            let price = Money::parse_tagged(text.as_ref(), currency).map_err(|e| {
                 Error::invalid_input(
                     Location::memory(),
                     format!("price of item '{label}': {}", message_of(&e)),
