@@ -29,10 +29,12 @@ pub mod data;
 pub mod error;
 mod ffi;
 pub mod mining;
+pub mod pricing;
 pub mod status;
 
 pub use control::*;
 pub use data::*;
 pub use error::*;
 pub use mining::*;
+pub use pricing::*;
 pub use status::*;

@@ -93,4 +93,20 @@ else
     cat "$build/asan-link.log"
 fi
 
+step "pricing C tests: plain, valgrind, AddressSanitizer"
+"$cc" "${cflags[@]}" "$here/test_pricing.c" -o "$build/test_pricing" \
+    -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
+"$build/test_pricing"
+if command -v valgrind >/dev/null; then
+    valgrind --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite --error-exitcode=1 \
+        "$build/test_pricing"
+fi
+if "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
+    "$here/test_pricing.c" -o "$build/test_pricing_asan" \
+    -L "$libdir" -Wl,-rpath,"$libdir" -lupsell 2>"$build/asan-link-pricing.log"; then
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+        UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+        "$build/test_pricing_asan"
+fi
+
 step "all C tests passed"

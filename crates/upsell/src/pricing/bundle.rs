@@ -370,3 +370,48 @@ pub(crate) fn quote(
         ceiling,
     }))
 }
+
+/// Prices a bundle from its items' prices (and optional unit costs) given as amounts, for callers
+/// without labels (the C ABI); items are named `"1"`, `"2"`, ... in the quote.
+///
+/// Prices must be non-negative and share one currency with the costs and the policy's cap.
+///
+/// ```
+/// use upsell::pricing::{price_bundle_amounts, BundlePolicy, Currency, Money};
+/// let prices = [Money::new(1200, Currency::EUR), Money::new(800, Currency::EUR)];
+/// let quote = price_bundle_amounts(&prices, None, &BundlePolicy::default())?.unwrap();
+/// assert_eq!(quote.price.to_string(), "16.99 EUR");
+/// assert!(price_bundle_amounts(&[Money::new(-1, Currency::EUR)], None, &BundlePolicy::default()).is_err());
+/// # Ok::<(), upsell::Error>(())
+/// ```
+pub fn price_bundle_amounts(
+    item_prices: &[Money],
+    item_costs: Option<&[Money]>,
+    policy: &BundlePolicy,
+) -> Result<std::result::Result<BundleQuote, Refusal>> {
+    let first = item_prices.first().ok_or_else(|| Error::invalid_parameter("items", "a bundle needs at least one item"))?;
+    let labels: Vec<String> = (1..=item_prices.len()).map(|k| k.to_string()).collect();
+    for (label, price) in labels.iter().zip(item_prices) {
+        first.same_currency(*price)?;
+        if price.is_negative() {
+            return Err(Error::invalid_input(crate::Location::memory(), format!("price of item {label} is negative ({price})")));
+        }
+    }
+    let cost = match item_costs {
+        Some(costs) if costs.len() != item_prices.len() => {
+            return Err(Error::invalid_parameter("costs", format!("{} costs for {} items", costs.len(), item_prices.len())));
+        }
+        Some(costs) => {
+            for (label, cost) in labels.iter().zip(costs) {
+                first.same_currency(*cost)?;
+                if cost.is_negative() {
+                    return Err(Error::invalid_input(crate::Location::memory(), format!("cost of item {label} is negative ({cost})")));
+                }
+            }
+            Some(Money::sum(costs.iter().copied(), first.currency())?)
+        }
+        None => None,
+    };
+    let names: Vec<&str> = labels.iter().map(String::as_str).collect();
+    quote(&names, item_prices.to_vec(), cost, policy)
+}
