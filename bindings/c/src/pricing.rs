@@ -12,8 +12,8 @@ use std::ptr::addr_of;
 
 use upsell_core::Error;
 use upsell_core::pricing::{
-    BundlePolicy, Currency, DiscountBand, FillerCandidate, Money, PriceEnding, Refusal, ThresholdOptions, fill_threshold,
-    price_bundle_amounts,
+    BundlePolicy, Currency, DiscountBand, FillerCandidate, Money, PriceEnding, Refusal,
+    ThresholdOptions, fill_threshold, price_bundle_amounts,
 };
 
 use crate::error::upsell_error;
@@ -118,7 +118,13 @@ fn ending_from_c(raw: c_int) -> Outcome<PriceEnding> {
         3 => PriceEnding::Cents95,
         4 => PriceEnding::Whole,
         5 => PriceEnding::WholeNine,
-        other => return Err(Error::invalid_parameter("ending", format!("{other} is not an upsell_price_ending")).into()),
+        other => {
+            return Err(Error::invalid_parameter(
+                "ending",
+                format!("{other} is not an upsell_price_ending"),
+            )
+            .into());
+        }
     })
 }
 
@@ -128,7 +134,9 @@ fn ending_from_c(raw: c_int) -> Outcome<PriceEnding> {
 unsafe fn currency_from_c(code: *const c_char) -> Outcome<Currency> {
     let code = ffi::not_null(code, "currency")?;
     // SAFETY: forwarded to the caller; `code` is not NULL.
-    let text = unsafe { CStr::from_ptr(code) }.to_str().map_err(|_| Error::invalid_parameter("currency", "not UTF-8"))?;
+    let text = unsafe { CStr::from_ptr(code) }
+        .to_str()
+        .map_err(|_| Error::invalid_parameter("currency", "not UTF-8"))?;
     Ok(Currency::from_code(text)?)
 }
 
@@ -140,7 +148,9 @@ unsafe fn currency_from_c(code: *const c_char) -> Outcome<Currency> {
 ///
 /// `out` is NULL or points to writable storage for an `upsell_bundle_policy`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_bundle_policy_default(out: *mut upsell_bundle_policy) -> upsell_status {
+pub unsafe extern "C" fn upsell_bundle_policy_default(
+    out: *mut upsell_bundle_policy,
+) -> upsell_status {
     ffi::fallible(std::ptr::null_mut(), || {
         let out = ffi::out(out, "out")?;
         let core = BundlePolicy::default();
@@ -210,7 +220,12 @@ pub unsafe extern "C" fn upsell_bundle_price(
             max_discount: (cap >= 0).then(|| Money::new(cap, currency)),
             ending: ending_from_c(ending)?,
         };
-        let money = |values: &[i64]| values.iter().map(|&m| Money::new(m, currency)).collect::<Vec<Money>>();
+        let money = |values: &[i64]| {
+            values
+                .iter()
+                .map(|&m| Money::new(m, currency))
+                .collect::<Vec<Money>>()
+        };
         let costs = costs.map(money);
         let quote = match price_bundle_amounts(&money(prices), costs.as_deref(), &policy)? {
             Ok(q) => upsell_bundle_quote {
@@ -281,10 +296,22 @@ pub unsafe extern "C" fn upsell_threshold_fill(
             .iter()
             .zip(affinities)
             .enumerate()
-            .map(|(k, (&p, &a))| FillerCandidate { item: k.to_string(), price: Money::new(p, currency), affinity: a })
+            .map(|(k, (&p, &a))| FillerCandidate {
+                item: k.to_string(),
+                price: Money::new(p, currency),
+                affinity: a,
+            })
             .collect();
-        let options = ThresholdOptions { top: capacity.max(1), ..ThresholdOptions::default() };
-        let fill = fill_threshold(Money::new(cart_total_minor, currency), Money::new(threshold_minor, currency), &candidates, &options)?;
+        let options = ThresholdOptions {
+            top: capacity.max(1),
+            ..ThresholdOptions::default()
+        };
+        let fill = fill_threshold(
+            Money::new(cart_total_minor, currency),
+            Money::new(threshold_minor, currency),
+            &candidates,
+            &options,
+        )?;
         let index = |label: &str| label.parse::<usize>().unwrap_or(usize::MAX);
         let fillers: Vec<upsell_filler> = fill
             .fillers
