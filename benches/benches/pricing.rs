@@ -31,9 +31,9 @@ fn mixed(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
     let cases = [
-        ("exact 2 items x 40", 40, 2, MixedSearch::Exact),
-        ("exact 3 items x 8", 8, 3, MixedSearch::Exact),
-        ("heuristic 4 items x 2000", 2000, 4, MixedSearch::Heuristic),
+        ("exact 2 items x 16", 16, 2, MixedSearch::Exact),
+        ("exact 3 items x 6", 6, 3, MixedSearch::Exact),
+        ("heuristic 4 items x 300", 300, 4, MixedSearch::Heuristic),
     ];
     for (name, customers, items, search) in cases {
         let wtp = willingness_to_pay(customers, items, 7);

@@ -527,6 +527,8 @@ mod vertex {
         let k = problem.items();
         let mut best = problem.best_separate();
         let mut best_profit = problem.evaluate(&best).0;
+        // Progress: one unit per choice of items sold separately.
+        control.start(1 << k);
         for mask in 0u32..(1 << k) {
             let sold: Vec<usize> = (0..k).filter(|i| mask & (1 << i) != 0).collect();
             let planes = hyperplanes(problem, &sold);
@@ -548,6 +550,7 @@ mod vertex {
                 }
             };
             combinations(&planes, m, 0, &mut chosen, &mut visit, control)?;
+            control.advance(1);
         }
         Ok(best)
     }
