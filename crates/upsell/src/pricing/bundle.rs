@@ -108,7 +108,9 @@ impl DiscountBand {
         let bp = |t: &str| -> Result<u32> {
             let t = t.trim().trim_end_matches('%').trim();
             let minor = super::money::Money::parse(t, super::money::Currency::GBP)
-                .map_err(|_| Error::invalid_parameter("discount_band", format!("'{t}' is not a percentage")))?
+                .map_err(|_| {
+                    Error::invalid_parameter("discount_band", format!("'{t}' is not a percentage"))
+                })?
                 .minor();
             if !(0..=i64::from(BASIS_POINTS)).contains(&minor) {
                 return Err(Error::invalid_parameter(
@@ -127,9 +129,16 @@ impl FromStr for DiscountBand {
     /// `"15-25"`, `"15%-25%"`, `"12.5-20"` (percent, up to two decimals).
     fn from_str(s: &str) -> Result<Self> {
         // The separator is the first '-' after the first character, so "-5-20" reads as -5 to 20.
-        let split = s.char_indices().skip(1).find(|&(_, c)| c == '-').map(|(i, _)| i);
+        let split = s
+            .char_indices()
+            .skip(1)
+            .find(|&(_, c)| c == '-')
+            .map(|(i, _)| i);
         let (low, high) = split.map(|i| (&s[..i], &s[i + 1..])).ok_or_else(|| {
-            Error::invalid_parameter("discount_band", format!("'{s}' is not a band like 15-25 (percent)"))
+            Error::invalid_parameter(
+                "discount_band",
+                format!("'{s}' is not a band like 15-25 (percent)"),
+            )
         })?;
         DiscountBand::parse_percent(low, high)
     }
@@ -389,23 +398,34 @@ pub fn price_bundle_amounts(
     item_costs: Option<&[Money]>,
     policy: &BundlePolicy,
 ) -> Result<std::result::Result<BundleQuote, Refusal>> {
-    let first = item_prices.first().ok_or_else(|| Error::invalid_parameter("items", "a bundle needs at least one item"))?;
+    let first = item_prices
+        .first()
+        .ok_or_else(|| Error::invalid_parameter("items", "a bundle needs at least one item"))?;
     let labels: Vec<String> = (1..=item_prices.len()).map(|k| k.to_string()).collect();
     for (label, price) in labels.iter().zip(item_prices) {
         first.same_currency(*price)?;
         if price.is_negative() {
-            return Err(Error::invalid_input(crate::Location::memory(), format!("price of item {label} is negative ({price})")));
+            return Err(Error::invalid_input(
+                crate::Location::memory(),
+                format!("price of item {label} is negative ({price})"),
+            ));
         }
     }
     let cost = match item_costs {
         Some(costs) if costs.len() != item_prices.len() => {
-            return Err(Error::invalid_parameter("costs", format!("{} costs for {} items", costs.len(), item_prices.len())));
+            return Err(Error::invalid_parameter(
+                "costs",
+                format!("{} costs for {} items", costs.len(), item_prices.len()),
+            ));
         }
         Some(costs) => {
             for (label, cost) in labels.iter().zip(costs) {
                 first.same_currency(*cost)?;
                 if cost.is_negative() {
-                    return Err(Error::invalid_input(crate::Location::memory(), format!("cost of item {label} is negative ({cost})")));
+                    return Err(Error::invalid_input(
+                        crate::Location::memory(),
+                        format!("cost of item {label} is negative ({cost})"),
+                    ));
                 }
             }
             Some(Money::sum(costs.iter().copied(), first.currency())?)

@@ -31,7 +31,10 @@ mod price_list;
 mod threshold;
 mod tiers;
 
-pub use bundle::{BASIS_POINTS, BundlePolicy, BundleQuote, DiscountBand, Refusal, price_bundle, price_bundle_amounts};
+pub use bundle::{
+    BASIS_POINTS, BundlePolicy, BundleQuote, DiscountBand, Refusal, price_bundle,
+    price_bundle_amounts,
+};
 pub use bundles::{BundleOptions, BundleReport, RankedBundle, find_bundles};
 pub use ending::{Direction, PriceEnding};
 pub use mixed::{

@@ -348,7 +348,11 @@ impl Money {
         match (parts.next(), parts.next(), parts.next()) {
             (Some(amount), None, None) => Money::parse(amount, default),
             (Some(a), Some(b), None) => {
-                let (amount, code) = if a.chars().any(|c| c.is_ascii_digit()) { (a, b) } else { (b, a) };
+                let (amount, code) = if a.chars().any(|c| c.is_ascii_digit()) {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
                 Money::parse(amount, Currency::from_code(code)?)
             }
             _ => Err(Error::invalid_input(

@@ -505,9 +505,18 @@ proptest! {
 #[test]
 fn tiers_gaps_decoys_and_upgrades() {
     let usd = |dollars: i64| Money::new(dollars * 100, Currency::USD);
-    let tier = |name: &str, price: i64, customers| Tier { name: name.into(), price: usd(price), customers };
+    let tier = |name: &str, price: i64, customers| Tier {
+        name: name.into(),
+        price: usd(price),
+        customers,
+    };
     // Shuffled on purpose: the report is by ascending price.
-    let tiers = [tier("Enterprise", 99, 500), tier("Team", 89, 30), tier("Starter", 29, 800), tier("Free", 9, 1000)];
+    let tiers = [
+        tier("Enterprise", 99, 500),
+        tier("Team", 89, 30),
+        tier("Starter", 29, 800),
+        tier("Free", 9, 1000),
+    ];
     let rows = analyse_tiers(&tiers, &TierOptions::default()).unwrap();
     let names: Vec<&str> = rows.iter().map(|r| r.tier.name.as_str()).collect();
     assert_eq!(names, ["Free", "Starter", "Team", "Enterprise"]);
@@ -519,7 +528,19 @@ fn tiers_gaps_decoys_and_upgrades() {
     assert_eq!(rows[1].upgrade_value, Some(usd(2400))); // 5 % of 800 customers x 60.00
     let total: f64 = rows.iter().map(|r| r.customer_share).sum();
     assert!((total - 1.0).abs() < 1e-12);
-    let mixed = [tier("A", 9, 1), Tier { name: "B".into(), price: Money::new(100, Currency::EUR), customers: 1 }];
-    assert_eq!(analyse_tiers(&mixed, &TierOptions::default()).unwrap_err().kind(), ErrorKind::InvalidInput);
+    let mixed = [
+        tier("A", 9, 1),
+        Tier {
+            name: "B".into(),
+            price: Money::new(100, Currency::EUR),
+            customers: 1,
+        },
+    ];
+    assert_eq!(
+        analyse_tiers(&mixed, &TierOptions::default())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
     assert!(analyse_tiers(&[], &TierOptions::default()).is_err());
 }
