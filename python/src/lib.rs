@@ -10,10 +10,12 @@ use pyo3::prelude::*;
 mod data;
 mod errors;
 mod gil;
+mod metrics;
 mod mining;
 mod recommend;
 mod rules;
 mod sequence;
+mod pricing;
 
 /// The extension module. Results are frozen classes and numpy arrays, so the module is safe on
 /// free-threaded Python.
@@ -23,6 +25,22 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(mining::mine, module)?)?;
     module.add_function(wrap_pyfunction!(sequence::sequences_from_path, module)?)?;
     module.add_function(wrap_pyfunction!(sequence::sequences_from_arrays, module)?)?;
+    for function in [
+        wrap_pyfunction!(pricing::currency_exponent, module)?,
+        wrap_pyfunction!(pricing::price_bundle_json, module)?,
+        wrap_pyfunction!(pricing::bundles_json, module)?,
+        wrap_pyfunction!(pricing::threshold_json, module)?,
+        wrap_pyfunction!(pricing::mixed_bundle_json, module)?,
+        wrap_pyfunction!(pricing::tiers_json, module)?,
+        wrap_pyfunction!(metrics::ab_test_json, module)?,
+        wrap_pyfunction!(metrics::sample_size_json, module)?,
+        wrap_pyfunction!(metrics::mde, module)?,
+        wrap_pyfunction!(metrics::test_power, module)?,
+        wrap_pyfunction!(metrics::order_metrics_json, module)?,
+        wrap_pyfunction!(metrics::forecast_json, module)?,
+    ] {
+        module.add_function(function)?;
+    }
     module.add("DEFAULT_MAX_ITEMSETS", upsell::mining::DEFAULT_MAX_ITEMSETS)?;
     module.add_function(wrap_pyfunction!(rules::association_rules, module)?)?;
     module.add("DEFAULT_MAX_RULES", upsell::rules::DEFAULT_MAX_RULES)?;

@@ -31,6 +31,7 @@ mod ffi;
 pub mod mining;
 pub mod recommend;
 pub mod sequence;
+pub mod pricing;
 pub mod status;
 
 pub use control::*;
@@ -39,4 +40,5 @@ pub use error::*;
 pub use mining::*;
 pub use recommend::*;
 pub use sequence::*;
+pub use pricing::*;
 pub use status::*;

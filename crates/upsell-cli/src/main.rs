@@ -9,11 +9,14 @@
 //! 1 for anything else (I/O, limits), 130 when interrupted by Ctrl-C.
 
 mod affinity;
+mod abtest;
+mod bundles;
 mod demo;
 mod error;
 mod evaluate;
 mod input;
 mod interrupt;
+mod metrics;
 mod mine;
 mod output;
 mod progress;
@@ -21,6 +24,7 @@ mod recommend;
 mod rules;
 mod sequences;
 mod summary;
+mod threshold;
 
 use std::process::ExitCode;
 
@@ -73,6 +77,20 @@ enum Command {
         Example: upsell sequences groceries_members.csv --customer-col Member_number --time-col Date \\\n\
         \x20        --item-col itemDescription --windows 7,30 --min-customers 20 -o sequences.csv")]
     Sequences(sequences::SequencesArgs),
+    /// Find bundles in priced order lines and price them under a policy (discount band, margin
+    /// floor, price ending); shows each item's price, the sum, the bundle price and the saving.
+    #[command(after_help = "Example: upsell bundles online_retail_week.csv --min-support 10 --discount 15-25 --ending nine")]
+    Bundles(bundles::BundlesArgs),
+    /// Items or pairs, bought with a cart, that bring it to a free-shipping threshold.
+    #[command(after_help = "Example: upsell threshold online_retail_week.csv --threshold 100.00 --invoice 536593")]
+    Threshold(threshold::ThresholdArgs),
+    /// Expansion metrics of priced order lines: AOV, items per order, attach rate, revenue per customer.
+    #[command(after_help = "Example: upsell metrics online_retail_week.csv --period day --by-segment")]
+    Metrics(metrics::MetricsArgs),
+    /// A/B test of two conversion rates (z-test, lift with its interval, verdict), or its sample size.
+    #[command(after_help = "Examples: upsell abtest --conversions-a 412 --n-a 8000 --conversions-b 498 --n-b 8000\n\
+        \x20         upsell abtest --baseline 0.05 --mde 0.01 --power 0.8")]
+    Abtest(abtest::AbTestArgs),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +104,10 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => evaluate::run(&args, &control),
         Command::Affinity(args) => affinity::run(&args),
         Command::Sequences(args) => sequences::run(&args, &control),
+        Command::Bundles(args) => bundles::run(&args, &control),
+        Command::Threshold(args) => threshold::run(&args, &control),
+        Command::Metrics(args) => metrics::run(&args, &control),
+        Command::Abtest(args) => abtest::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

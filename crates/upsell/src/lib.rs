@@ -15,6 +15,8 @@
 //!   queried in microseconds, and evaluated against popularity on held-out baskets.
 //! - [`time`]: explicit UTC timestamps, parsed one way everywhere.
 //! - [`sequence`]: time-window affinity, "B: 37% of buyers of A within 30 days", from customer histories.
+//! - [`pricing`] and [`metrics`]: exact money, priced bundles, threshold fillers, tiers; expansion
+//!   metrics, A/B tests and forecasts.
 //! - [`Control`]: progress and cancellation for long work; [`Error`] with a stable [`ErrorKind`].
 //!
 //! ```
@@ -39,8 +41,10 @@
 pub mod data;
 mod error;
 pub mod mining;
+pub mod metrics;
 pub mod parallel;
 pub mod sequence;
+pub mod pricing;
 mod progress;
 pub mod recommend;
 pub mod rules;

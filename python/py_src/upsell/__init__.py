@@ -14,6 +14,7 @@ from upsell.exceptions import (
     RuleSyntaxError,
     UpsellError,
 )
+from upsell.metrics import AbTestResult, SampleSize, ab_test, forecast, minimum_detectable_effect, order_metrics, power, sample_size
 from upsell.mining import frequent_itemsets
 from upsell.recommend import Affinity, Recommender, affinity_matrix, evaluate
 from upsell.rules import association_rules
@@ -21,6 +22,10 @@ from upsell.sequence import sequential_affinity
 
 __all__ = [
     "Affinity",
+from upsell.pricing import analyse_tiers, bundles, optimise_mixed_bundle, price_bundle, threshold_fillers
+
+__all__ = [
+    "AbTestResult",
     "DEFAULT_MAX_ITEMSETS",
     "Baskets",
     "CancelledError",
@@ -29,6 +34,7 @@ __all__ = [
     "LimitExceededError",
     "Recommender",
     "RuleSyntaxError",
+    "SampleSize",
     "UpsellError",
     "__version__",
     "affinity_matrix",
@@ -36,4 +42,16 @@ __all__ = [
     "evaluate",
     "frequent_itemsets",
     "sequential_affinity",
+    "ab_test",
+    "analyse_tiers",
+    "bundles",
+    "forecast",
+    "frequent_itemsets",
+    "minimum_detectable_effect",
+    "optimise_mixed_bundle",
+    "order_metrics",
+    "power",
+    "price_bundle",
+    "sample_size",
+    "threshold_fillers",
 ]

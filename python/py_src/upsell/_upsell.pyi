@@ -164,3 +164,74 @@ def sequences_from_arrays(
     threads: Optional[int] = None,
     max_pairs: int = ...,
 ) -> Dict[str, Any]: ...
+# Pricing and metrics (upsell/pricing.py, upsell/metrics.py): results are JSON of the core's structs.
+def currency_exponent(code: str) -> int: ...
+def price_bundle_json(
+    items: list[str],
+    prices: list[Tuple[str, str]],
+    *,
+    costs: Optional[list[Tuple[str, str]]] = None,
+    currency: str = "GBP",
+    discount: Tuple[str, str] = ("15", "25"),
+    ending: str = "nine",
+    max_discount: Optional[str] = None,
+    min_margin_bp: int = 0,
+) -> str: ...
+def bundles_json(
+    path: str,
+    *,
+    currency: str = "GBP",
+    min_support: int = 10,
+    min_items: int = 2,
+    max_items: int = 4,
+    top: int = 10,
+    discount: Tuple[str, str] = ("15", "25"),
+    ending: str = "nine",
+    max_discount: Optional[str] = None,
+    min_margin_bp: int = 0,
+    costs: Optional[list[Tuple[str, str]]] = None,
+    threads: Optional[int] = None,
+) -> str: ...
+def threshold_json(
+    path: str,
+    threshold: str,
+    *,
+    invoice: Optional[str] = None,
+    cart: Optional[list[str]] = None,
+    currency: str = "GBP",
+    top: int = 10,
+    pairs: bool = True,
+    max_candidates: int = 200,
+) -> str: ...
+def mixed_bundle_json(
+    wtp: npt.NDArray[np.int64],
+    *,
+    currency: str = "USD",
+    costs: Optional[list[int]] = None,
+    search: str = "auto",
+    max_vertex_systems: int = 20000000,
+) -> str: ...
+def tiers_json(
+    tiers: list[Tuple[str, str, int]],
+    *,
+    currency: str = "USD",
+    gap_ratio_bp: int = 25000,
+    upgrade_take_bp: int = 500,
+    ending: str = "whole_nine",
+) -> str: ...
+def ab_test_json(conversions_a: int, n_a: int, conversions_b: int, n_b: int, alpha: float = 0.05, looks: int = 1) -> str: ...
+def sample_size_json(baseline: float, mde: float, alpha: float = 0.05, power: float = 0.8) -> str: ...
+def minimum_detectable_effect(baseline: float, n: float, alpha: float = 0.05, power: float = 0.8) -> float: ...
+def power(effect_size: float, n: float, alpha: float = 0.05) -> float: ...
+def order_metrics_json(path: str, *, currency: str = "GBP", period: str = "all", by_segment: bool = False) -> str: ...
+def forecast_json(
+    segment: str,
+    offer: str,
+    eligible: int,
+    takes: int,
+    shown: int,
+    value: str,
+    *,
+    currency: str = "GBP",
+    alpha: float = 0.05,
+) -> str: ...

@@ -6,3 +6,5 @@ mod readers;
 mod recommend;
 mod rules;
 mod sequence;
+mod pricing;
+mod metrics;
