@@ -10,6 +10,7 @@
 //! - [`mining`]: FP-growth, Eclat and Apriori, all, closed or maximal itemsets, exact integer
 //!   thresholds, parallel and deterministic, with a budget against explosion.
 //! - [`time`]: explicit UTC timestamps, parsed one way everywhere.
+//! - [`triggers`]: declarative upsell rules (YAML/JSON/TOML), typed and checked at load, evaluated per customer with a reason trace or column-wise over millions.
 //! - [`Control`]: progress and cancellation for long work; [`Error`] with a stable [`ErrorKind`].
 //!
 //! ```
@@ -37,6 +38,7 @@ pub mod mining;
 pub mod parallel;
 mod progress;
 pub mod time;
+pub mod triggers;
 
 pub use error::{Diagnostic, Error, ErrorKind, Location, Result};
 pub use progress::Control;

@@ -3,3 +3,4 @@
 
 mod mining;
 mod readers;
+mod triggers;
