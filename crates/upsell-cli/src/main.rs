@@ -15,6 +15,7 @@ mod mine;
 mod output;
 mod progress;
 mod summary;
+mod triggers;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,9 @@ enum Command {
     Mine(mine::MineArgs),
     /// Mine a small real sample (Groceries, shipped in the binary) and show what sells together.
     Demo(demo::DemoArgs),
+    /// Upsell trigger rules: `check RULES` validates a rule file, `eval RULES customers.csv` prints
+    /// one CSV line per (customer, offer).
+    Triggers(triggers::TriggersArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Mine(args) => mine::run(&args, &control),
         Command::Demo(args) => demo::run(&args, &control),
+        Command::Triggers(args) => triggers::run(&args, &control),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

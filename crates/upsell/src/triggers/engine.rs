@@ -294,12 +294,20 @@ struct Compiled {
 pub struct RuleSet {
     parsed: Parsed,
     path: Option<PathBuf>,
+    /// The programs for the declared schema: the hot path of single-customer evaluation, with no
+    /// lock and no schema comparison.
+    declared: Option<Arc<Compiled>>,
     cache: Mutex<Vec<Arc<Compiled>>>,
 }
 
 impl Clone for RuleSet {
     fn clone(&self) -> Self {
-        RuleSet { parsed: self.parsed.clone(), path: self.path.clone(), cache: Mutex::new(Vec::new()) }
+        RuleSet {
+            parsed: self.parsed.clone(),
+            path: self.path.clone(),
+            declared: self.declared.clone(),
+            cache: Mutex::new(Vec::new()),
+        }
     }
 }
 
@@ -336,10 +344,13 @@ impl RuleSet {
     /// `targets:`), cycles among definitions, caps of zero.
     pub fn load(text: &str, format: Format, path: Option<&Path>) -> Result<Self> {
         let (parsed, mut diagnostics) = file::parse(text, format, path)?;
-        let rules = RuleSet { parsed, path: path.map(Path::to_path_buf), cache: Mutex::new(Vec::new()) };
+        let mut rules =
+            RuleSet { parsed, path: path.map(Path::to_path_buf), declared: None, cache: Mutex::new(Vec::new()) };
         if let Some(schema) = rules.parsed.schema.clone() {
-            if let Err(Error::Parse { diagnostics: typed }) = rules.compiled(&schema) {
-                diagnostics.extend(typed);
+            match rules.compiled(&schema) {
+                Ok(compiled) => rules.declared = Some(compiled),
+                Err(Error::Parse { diagnostics: typed }) => diagnostics.extend(typed),
+                Err(other) => return Err(other),
             }
         }
         if diagnostics.is_empty() {
@@ -479,16 +490,12 @@ impl RuleSet {
     }
 
     fn bind_context(&self, context: &Context) -> Result<(Arc<Compiled>, Vec<Value>)> {
-        let inferred;
-        let schema = match &self.parsed.schema {
-            Some(schema) => schema,
-            None => {
-                inferred = context.schema();
-                &inferred
-            }
-        };
-        let compiled = self.compiled(schema)?;
-        let record = context.record(schema)?;
+        if let (Some(schema), Some(compiled)) = (&self.parsed.schema, &self.declared) {
+            return Ok((Arc::clone(compiled), context.record(schema)?));
+        }
+        let schema = context.schema();
+        let compiled = self.compiled(&schema)?;
+        let record = context.record(&schema)?;
         Ok((compiled, record))
     }
 

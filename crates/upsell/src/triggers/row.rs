@@ -272,8 +272,16 @@ fn observed<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) -> Vec<
     operands
         .into_iter()
         .filter(|n| !is_constant(n))
-        .map(|n| eval(n, fields, now).to_string())
+        .map(|n| eval(uncast(n), fields, now).to_string())
         .collect()
+}
+
+/// The node under implicit conversions: a trace shows `9`, as the data has it, not `9.00`.
+fn uncast(node: &Node) -> &Node {
+    match &node.op {
+        Op::ToDecimal(inner) | Op::ToFloat(inner) => uncast(inner),
+        _ => node,
+    }
 }
 
 fn is_constant(node: &Node) -> bool {
