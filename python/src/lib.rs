@@ -11,6 +11,7 @@ mod data;
 mod errors;
 mod gil;
 mod mining;
+mod triggers;
 
 /// The extension module. Results are frozen classes and numpy arrays, so the module is safe on
 /// free-threaded Python.
@@ -18,6 +19,8 @@ mod mining;
 fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<data::PyBaskets>()?;
     module.add_function(wrap_pyfunction!(mining::mine, module)?)?;
+    module.add_class::<triggers::PyRuleSet>()?;
+    module.add_class::<triggers::PyHistory>()?;
     module.add("DEFAULT_MAX_ITEMSETS", upsell::mining::DEFAULT_MAX_ITEMSETS)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -15,6 +15,7 @@ from upsell.exceptions import (
     UpsellError,
 )
 from upsell.mining import frequent_itemsets
+from upsell import triggers
 
 __all__ = [
     "DEFAULT_MAX_ITEMSETS",
@@ -27,4 +28,5 @@ __all__ = [
     "UpsellError",
     "__version__",
     "frequent_itemsets",
+    "triggers",
 ]
