@@ -20,7 +20,8 @@
 //!
 //! Source files mirror the core's modules: [`data`] for baskets, [`mining`] for itemsets,
 //! [`control`] for cancellation and progress; [`status`] and [`error`] are the error taxonomy and
-//! `ffi` the one boundary helper every entry point goes through.
+//! `ffi` the one boundary helper every entry point goes through; [`triggers`] loads upsell rules
+//! and evaluates one customer given as JSON.
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 
@@ -30,9 +31,11 @@ pub mod error;
 mod ffi;
 pub mod mining;
 pub mod status;
+pub mod triggers;
 
 pub use control::*;
 pub use data::*;
 pub use error::*;
 pub use mining::*;
 pub use status::*;
+pub use triggers::*;

@@ -52,11 +52,17 @@ step "C tests, linked to libupsell.so"
 "$cc" "${cflags[@]}" "$here/test_mining.c" -o "$build/test_mining" \
     -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
 "$build/test_mining" "${mushroom_arg[@]}"
+"$cc" "${cflags[@]}" "$here/test_triggers.c" -o "$build/test_triggers" \
+    -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
+"$build/test_triggers"
 
 step "C tests, linked to libupsell.a"
 "$cc" "${cflags[@]}" "$here/test_mining.c" -o "$build/test_mining_static" \
     "$libdir/libupsell.a" -lpthread -ldl -lm
 "$build/test_mining_static"
+"$cc" "${cflags[@]}" "$here/test_triggers.c" -o "$build/test_triggers_static" \
+    "$libdir/libupsell.a" -lpthread -ldl -lm
+"$build/test_triggers_static"
 
 step "example: examples/mine.c"
 "$cc" "${cflags[@]}" "$capi/examples/mine.c" -o "$build/mine" \
@@ -75,6 +81,8 @@ step "valgrind"
 if command -v valgrind >/dev/null; then
     valgrind --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite --error-exitcode=1 \
         "$build/test_mining"
+    valgrind --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite --error-exitcode=1 \
+        "$build/test_triggers"
 else
     echo "SKIPPED: valgrind is not installed"
 fi
@@ -88,6 +96,11 @@ if "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
         UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
         "$build/test_mining_asan" "${mushroom_arg[@]}"
+    "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
+        "$here/test_triggers.c" -o "$build/test_triggers_asan" -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+        UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+        "$build/test_triggers_asan"
 else
     echo "SKIPPED: this compiler cannot build with -fsanitize=address:"
     cat "$build/asan-link.log"
