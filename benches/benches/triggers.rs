@@ -63,8 +63,15 @@ fn customers(rows: usize) -> (Vec<Vec<Value>>, Batch) {
     }
     let mut columns = Vec::new();
     for column in 0..20 {
-        let name = if column == 0 { "id".to_owned() } else { format!("c{column:02}") };
-        let ty = table.first().and_then(|r: &Vec<Value>| r[column].type_of()).expect("typed");
+        let name = if column == 0 {
+            "id".to_owned()
+        } else {
+            format!("c{column:02}")
+        };
+        let ty = table
+            .first()
+            .and_then(|r: &Vec<Value>| r[column].type_of())
+            .expect("typed");
         let values: Vec<Value> = table.iter().map(|r| r[column].clone()).collect();
         columns.push((name, Column::from_values(ty, &values).expect("column")));
     }
@@ -82,11 +89,26 @@ fn conditions() -> Vec<String> {
             let flag = 16 + k % 2;
             let big = 18 + k % 2;
             match k % 5 {
-                0 => format!("c{int:02} > {} && c{string:02} == \"v{}\"", 90 + k % 7, k % 5),
-                1 => format!("c{dec:02} >= {}.50 && c{int:02} < {}", 180 + k % 15, 10 + k % 20),
-                2 => format!("(c{int:02} > 95 || c{big:02} < {}) && c{string:02} in [\"v1\", \"v2\"]", 5 + k % 10),
+                0 => format!(
+                    "c{int:02} > {} && c{string:02} == \"v{}\"",
+                    90 + k % 7,
+                    k % 5
+                ),
+                1 => format!(
+                    "c{dec:02} >= {}.50 && c{int:02} < {}",
+                    180 + k % 15,
+                    10 + k % 20
+                ),
+                2 => format!(
+                    "(c{int:02} > 95 || c{big:02} < {}) && c{string:02} in [\"v1\", \"v2\"]",
+                    5 + k % 10
+                ),
                 3 => format!("c{float:02} > 0.9{} && c{flag:02}", k % 10),
-                _ => format!("!(c{string:02} == \"v0\") && c{int:02} + c{:02} > {}", 1 + (k + 1) % 5, 185 + k % 10),
+                _ => format!(
+                    "!(c{string:02} == \"v0\") && c{int:02} + c{:02} > {}",
+                    1 + (k + 1) % 5,
+                    185 + k % 10
+                ),
             }
         })
         .collect()
@@ -94,7 +116,8 @@ fn conditions() -> Vec<String> {
 
 fn rule_file() -> String {
     // A declared schema: the production set-up, checked once at load.
-    let mut yaml = String::from("settings: { max_offers_per_interaction: 1 }\nschema:\n  id: string\n");
+    let mut yaml =
+        String::from("settings: { max_offers_per_interaction: 1 }\nschema:\n  id: string\n");
     for column in 1..20 {
         yaml.push_str(&format!("  c{column:02}: {}\n", kind(column)));
     }
@@ -138,29 +161,54 @@ fn cel_rows(programs: &[cel::Program], table: &[Vec<Value>]) -> usize {
 }
 
 fn batch(c: &mut Criterion) {
-    let rows: usize = std::env::var("UPSELL_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let rows: usize = std::env::var("UPSELL_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let (table, batch) = customers(rows);
     let rules = RuleSet::from_yaml_str(&rule_file()).expect("bench rules");
     let now = parse_timestamp("2026-11-23T10:00:00Z").expect("time");
     let mut group = c.benchmark_group(format!("triggers/{RULES}-rules-x-{rows}-customers"));
-    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(6));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(6));
     group.throughput(Throughput::Elements((RULES * rows) as u64));
     for threads in [1, 2] {
         let mut options = BatchOptions::new(now);
         options.threads = Some(threads);
-        group.bench_with_input(BenchmarkId::new("upsell-columnar", format!("threads={threads}")), &options, |b, o| {
-            b.iter(|| rules.evaluate_batch(black_box(&batch), o, &Control::new()).expect("batch").len());
-        });
+        group.bench_with_input(
+            BenchmarkId::new("upsell-columnar", format!("threads={threads}")),
+            &options,
+            |b, o| {
+                b.iter(|| {
+                    rules
+                        .evaluate_batch(black_box(&batch), o, &Control::new())
+                        .expect("batch")
+                        .len()
+                });
+            },
+        );
     }
     group.finish();
 
-    let programs: Vec<cel::Program> =
-        conditions().iter().map(|c| cel::Program::compile(c).expect("cel compiles the rule")).collect();
+    let programs: Vec<cel::Program> = conditions()
+        .iter()
+        .map(|c| cel::Program::compile(c).expect("cel compiles the rule"))
+        .collect();
     let sample = &table[..CEL_ROWS.min(table.len())];
-    let mut group = c.benchmark_group(format!("triggers/{RULES}-rules-x-{}-customers", sample.len()));
-    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(6));
+    let mut group = c.benchmark_group(format!(
+        "triggers/{RULES}-rules-x-{}-customers",
+        sample.len()
+    ));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(6));
     group.throughput(Throughput::Elements((RULES * sample.len()) as u64));
-    group.bench_function("cel-row-by-row/threads=1", |b| b.iter(|| cel_rows(black_box(&programs), sample)));
+    group.bench_function("cel-row-by-row/threads=1", |b| {
+        b.iter(|| cel_rows(black_box(&programs), sample))
+    });
     group.finish();
 }
 
@@ -179,12 +227,18 @@ fn single(c: &mut Criterion) {
         })
         .collect();
     let mut group = c.benchmark_group(format!("triggers/single-customer-{RULES}-rules"));
-    group.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    group
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
     let mut k = 0;
     group.bench_function("evaluate", |b| {
         b.iter(|| {
             k = (k + 1) % contexts.len();
-            rules.evaluate(black_box(&contexts[k]), None, now).expect("evaluate").offers.len()
+            rules
+                .evaluate(black_box(&contexts[k]), None, now)
+                .expect("evaluate")
+                .offers
+                .len()
         });
     });
     group.finish();
@@ -192,7 +246,11 @@ fn single(c: &mut Criterion) {
     let mut samples: Vec<Duration> = Vec::with_capacity(100_000);
     for k in 0..100_000 {
         let started = Instant::now();
-        black_box(rules.evaluate(&contexts[k % contexts.len()], None, now).expect("evaluate"));
+        black_box(
+            rules
+                .evaluate(&contexts[k % contexts.len()], None, now)
+                .expect("evaluate"),
+        );
         samples.push(started.elapsed());
     }
     samples.sort_unstable();

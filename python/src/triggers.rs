@@ -15,7 +15,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 use upsell::time::{Timestamp, parse_timestamp};
 use upsell::triggers::{
-    Batch, BatchOptions, Column, Context, Decimal, Decision, Format, History, Offer, Outcome, RuleSet, Value,
+    Batch, BatchOptions, Column, Context, Decimal, Decision, Format, History, Offer, Outcome,
+    RuleSet, Value,
 };
 use upsell::{Error, Location};
 
@@ -40,7 +41,10 @@ fn parse_now(py: Python<'_>, now: Option<&str>) -> PyResult<Timestamp> {
         Some(text) => errors::map(
             py,
             parse_timestamp(text).ok_or_else(|| {
-                Error::invalid_parameter("now", format!("'{text}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z)"))
+                Error::invalid_parameter(
+                    "now",
+                    format!("'{text}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z)"),
+                )
             }),
         ),
     }
@@ -59,18 +63,26 @@ impl PyRuleSet {
             other => {
                 return Err(errors::to_py(
                     py,
-                    Error::invalid_parameter("format", format!("'{other}': expected yaml, json or toml")),
+                    Error::invalid_parameter(
+                        "format",
+                        format!("'{other}': expected yaml, json or toml"),
+                    ),
                 ));
             }
         };
-        let inner = errors::map(py, RuleSet::load(text, format, path.map(std::path::Path::new)))?;
+        let inner = errors::map(
+            py,
+            RuleSet::load(text, format, path.map(std::path::Path::new)),
+        )?;
         Ok(PyRuleSet { inner })
     }
 
     /// Loads a rule file (format from the extension).
     #[staticmethod]
     fn from_path(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
-        Ok(PyRuleSet { inner: errors::map(py, RuleSet::from_path(path))? })
+        Ok(PyRuleSet {
+            inner: errors::map(py, RuleSet::from_path(path))?,
+        })
     }
 
     /// The rule names, in file order.
@@ -82,16 +94,28 @@ impl PyRuleSet {
     /// The declared schema as `(name, type)` pairs, or None.
     #[getter]
     fn schema(&self) -> Option<Vec<(String, String)>> {
-        self.inner.declared_schema().map(|s| s.fields().map(|(n, t)| (n.to_owned(), t.name().to_owned())).collect())
+        self.inner.declared_schema().map(|s| {
+            s.fields()
+                .map(|(n, t)| (n.to_owned(), t.name().to_owned()))
+                .collect()
+        })
     }
 
     /// Every rule's condition for one customer: `[(rule, fired, trace)]`.
     #[pyo3(signature = (row, now=None))]
-    fn explain(&self, py: Python<'_>, row: &Bound<'_, PyDict>, now: Option<&str>) -> PyResult<Vec<(String, bool, String)>> {
+    fn explain(
+        &self,
+        py: Python<'_>,
+        row: &Bound<'_, PyDict>,
+        now: Option<&str>,
+    ) -> PyResult<Vec<(String, bool, String)>> {
         let now = parse_now(py, now)?;
         let context = context_of(py, row)?;
         let explained = errors::map(py, self.inner.explain(&context, now))?;
-        Ok(explained.into_iter().map(|e| (e.rule, e.fired, e.trace)).collect())
+        Ok(explained
+            .into_iter()
+            .map(|e| (e.rule, e.fired, e.trace))
+            .collect())
     }
 
     /// The decision for one customer, as a dict.
@@ -105,7 +129,9 @@ impl PyRuleSet {
     ) -> PyResult<Bound<'py, PyDict>> {
         let now = parse_now(py, now)?;
         let context = context_of(py, row)?;
-        let customer = history.as_ref().and_then(|h| context.id().and_then(|id| h.inner.customer(id)));
+        let customer = history
+            .as_ref()
+            .and_then(|h| context.id().and_then(|id| h.inner.customer(id)));
         let decision = errors::map(py, self.inner.evaluate(&context, customer, now))?;
         decision_dict(py, &decision)
     }
@@ -145,14 +171,56 @@ impl PyRuleSet {
         })?;
         let out = PyDict::new(py);
         out.set_item("row", offers.iter().map(|o| o.row).collect::<Vec<_>>())?;
-        out.set_item("customer", offers.iter().map(|o| o.customer.as_str()).collect::<Vec<_>>())?;
-        out.set_item("rule", offers.iter().map(|o| o.offer.rule.as_str()).collect::<Vec<_>>())?;
-        out.set_item("kind", offers.iter().map(|o| o.offer.kind.as_str()).collect::<Vec<_>>())?;
-        out.set_item("target", offers.iter().map(|o| o.offer.target.as_str()).collect::<Vec<_>>())?;
-        out.set_item("priority", offers.iter().map(|o| o.offer.priority).collect::<Vec<_>>())?;
-        out.set_item("expected_value", offers.iter().map(|o| o.offer.expected_value.to_string()).collect::<Vec<_>>())?;
-        out.set_item("reason", offers.iter().map(|o| o.offer.reason.as_str()).collect::<Vec<_>>())?;
-        out.set_item("held_out", offers.iter().map(|o| o.held_out).collect::<Vec<_>>())?;
+        out.set_item(
+            "customer",
+            offers
+                .iter()
+                .map(|o| o.customer.as_str())
+                .collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "rule",
+            offers
+                .iter()
+                .map(|o| o.offer.rule.as_str())
+                .collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "kind",
+            offers
+                .iter()
+                .map(|o| o.offer.kind.as_str())
+                .collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "target",
+            offers
+                .iter()
+                .map(|o| o.offer.target.as_str())
+                .collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "priority",
+            offers.iter().map(|o| o.offer.priority).collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "expected_value",
+            offers
+                .iter()
+                .map(|o| o.offer.expected_value.to_string())
+                .collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "reason",
+            offers
+                .iter()
+                .map(|o| o.offer.reason.as_str())
+                .collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "held_out",
+            offers.iter().map(|o| o.held_out).collect::<Vec<_>>(),
+        )?;
         Ok(out)
     }
 
@@ -171,7 +239,9 @@ impl PyHistory {
     /// Reads a history from its JSON text.
     #[staticmethod]
     fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-        Ok(PyHistory { inner: errors::map(py, History::from_json_str(text, "<history>"))? })
+        Ok(PyHistory {
+            inner: errors::map(py, History::from_json_str(text, "<history>"))?,
+        })
     }
 
     /// The history as JSON text (the caller stores it).
@@ -181,7 +251,14 @@ impl PyHistory {
 
     /// Records an outcome (`shown`, `accepted`, `rejected`) of `target` for `customer` at `at`
     /// (RFC 3339).
-    fn record(&mut self, py: Python<'_>, customer: &str, target: &str, outcome: &str, at: &str) -> PyResult<()> {
+    fn record(
+        &mut self,
+        py: Python<'_>,
+        customer: &str,
+        target: &str,
+        outcome: &str,
+        at: &str,
+    ) -> PyResult<()> {
         let outcome: Outcome = errors::map(py, outcome.parse())?;
         let at = parse_now(py, Some(at))?;
         self.inner.record(customer, target, outcome, at);
@@ -241,7 +318,11 @@ fn value_of(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<Va
     }
     if value.is_instance_of::<PyFloat>() {
         let x: f64 = value.extract()?;
-        return Ok(if x.is_nan() { Value::Null } else { Value::Float(x) });
+        return Ok(if x.is_nan() {
+            Value::Null
+        } else {
+            Value::Float(x)
+        });
     }
     if value.is_instance_of::<PyString>() {
         return Ok(Value::from(value.extract::<String>()?.as_str()));
@@ -250,7 +331,13 @@ fn value_of(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<Va
         let mut list = Vec::with_capacity(items.len());
         for item in items.iter() {
             let text: String = item.extract().map_err(|_| {
-                errors::to_py(py, bad_value(name, format!("lists hold strings, found {}", item.get_type())))
+                errors::to_py(
+                    py,
+                    bad_value(
+                        name,
+                        format!("lists hold strings, found {}", item.get_type()),
+                    ),
+                )
             })?;
             list.push(Arc::<str>::from(text.as_str()));
         }
@@ -261,23 +348,39 @@ fn value_of(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<Va
     match type_name.as_str() {
         "Decimal" => errors::map(
             py,
-            text.parse::<Decimal>().map(Value::Decimal).map_err(|m| bad_value(name, m)),
+            text.parse::<Decimal>()
+                .map(Value::Decimal)
+                .map_err(|m| bad_value(name, m)),
         ),
         "datetime" | "Timestamp" | "date" => {
             let iso: String = value.call_method0("isoformat")?.extract()?;
             errors::map(
                 py,
-                parse_timestamp(&iso).map(Value::Timestamp).ok_or_else(|| bad_value(name, format!("'{iso}' is not a time"))),
+                parse_timestamp(&iso)
+                    .map(Value::Timestamp)
+                    .ok_or_else(|| bad_value(name, format!("'{iso}' is not a time"))),
             )
         }
-        other => Err(errors::to_py(py, bad_value(name, format!("cannot use a {other} ({text}) in rules")))),
+        other => Err(errors::to_py(
+            py,
+            bad_value(name, format!("cannot use a {other} ({text}) in rules")),
+        )),
     }
 }
 
-fn flatten(py: Python<'_>, prefix: &str, row: &Bound<'_, PyDict>, context: &mut Context) -> PyResult<()> {
+fn flatten(
+    py: Python<'_>,
+    prefix: &str,
+    row: &Bound<'_, PyDict>,
+    context: &mut Context,
+) -> PyResult<()> {
     for (key, value) in row.iter() {
         let key: String = key.str()?.extract()?;
-        let name = if prefix.is_empty() { key } else { format!("{prefix}.{key}") };
+        let name = if prefix.is_empty() {
+            key
+        } else {
+            format!("{prefix}.{key}")
+        };
         if let Ok(inner) = value.cast::<PyDict>() {
             flatten(py, &name, inner, context)?;
             continue;
@@ -313,27 +416,84 @@ fn column_of(py: Python<'_>, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<Co
     let payload = spec.get_item(1)?;
     let third = spec.get_item(2)?;
     let mask = || -> PyResult<Option<Vec<bool>>> {
-        if third.is_none() { Ok(None) } else { validity(Some(third.extract()?)) }
+        if third.is_none() {
+            Ok(None)
+        } else {
+            validity(Some(third.extract()?))
+        }
     };
     let column = match kind.as_str() {
-        "int" => Column::ints(payload.extract::<PyReadonlyArray1<i64>>()?.as_slice()?.to_vec(), mask()?),
-        "decimal" => Column::decimals(payload.extract::<PyReadonlyArray1<i64>>()?.as_slice()?.to_vec(), mask()?),
-        "float" => Column::floats(payload.extract::<PyReadonlyArray1<f64>>()?.as_slice()?.to_vec(), mask()?),
-        "bool" => Column::bools(payload.extract::<PyReadonlyArray1<bool>>()?.as_slice()?.to_vec(), mask()?),
-        "timestamp" => Column::timestamps(payload.extract::<PyReadonlyArray1<i64>>()?.as_slice()?.to_vec(), mask()?),
-        "duration" => Column::durations(payload.extract::<PyReadonlyArray1<i64>>()?.as_slice()?.to_vec(), mask()?),
+        "int" => Column::ints(
+            payload
+                .extract::<PyReadonlyArray1<i64>>()?
+                .as_slice()?
+                .to_vec(),
+            mask()?,
+        ),
+        "decimal" => Column::decimals(
+            payload
+                .extract::<PyReadonlyArray1<i64>>()?
+                .as_slice()?
+                .to_vec(),
+            mask()?,
+        ),
+        "float" => Column::floats(
+            payload
+                .extract::<PyReadonlyArray1<f64>>()?
+                .as_slice()?
+                .to_vec(),
+            mask()?,
+        ),
+        "bool" => Column::bools(
+            payload
+                .extract::<PyReadonlyArray1<bool>>()?
+                .as_slice()?
+                .to_vec(),
+            mask()?,
+        ),
+        "timestamp" => Column::timestamps(
+            payload
+                .extract::<PyReadonlyArray1<i64>>()?
+                .as_slice()?
+                .to_vec(),
+            mask()?,
+        ),
+        "duration" => Column::durations(
+            payload
+                .extract::<PyReadonlyArray1<i64>>()?
+                .as_slice()?
+                .to_vec(),
+            mask()?,
+        ),
         "string" => {
             let codes = payload.extract::<PyReadonlyArray1<i32>>()?;
-            let codes: Vec<u32> = codes.as_slice()?.iter().map(|&c| if c < 0 { upsell::triggers::NULL_CODE } else { c as u32 }).collect();
+            let codes: Vec<u32> = codes
+                .as_slice()?
+                .iter()
+                .map(|&c| {
+                    if c < 0 {
+                        upsell::triggers::NULL_CODE
+                    } else {
+                        c as u32
+                    }
+                })
+                .collect();
             let dictionary: Vec<String> = third.extract()?;
             errors::map(py, Column::dictionary(codes, dictionary))?
         }
         "list" => {
             let lists: Vec<Option<Vec<String>>> = payload.extract()?;
-            Column::lists(lists.iter().map(|l| l.as_ref().map(|items| items.iter().map(String::as_str))))
+            Column::lists(
+                lists
+                    .iter()
+                    .map(|l| l.as_ref().map(|items| items.iter().map(String::as_str))),
+            )
         }
         other => {
-            return Err(errors::to_py(py, bad_value(name, format!("unsupported column kind '{other}'"))));
+            return Err(errors::to_py(
+                py,
+                bad_value(name, format!("unsupported column kind '{other}'")),
+            ));
         }
     };
     Ok(column)

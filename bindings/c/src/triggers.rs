@@ -77,7 +77,10 @@ impl upsell_decision {
     fn new(decision: &Decision) -> Self {
         upsell_decision {
             offers: decision.offers.iter().map(COffer::new).collect(),
-            suppressed_by: decision.suppressed_by.as_ref().map(|(name, _)| c_string(name)),
+            suppressed_by: decision
+                .suppressed_by
+                .as_ref()
+                .map(|(name, _)| c_string(name)),
         }
     }
 }
@@ -91,7 +94,9 @@ unsafe fn text<'a>(ptr: *const c_char, name: &'static str) -> Outcome<&'a str> {
     let ptr = ffi::not_null(ptr, name)?;
     // SAFETY: forwarded to the caller; `ptr` is not NULL.
     let bytes = unsafe { CStr::from_ptr(ptr) };
-    bytes.to_str().map_err(|_| Failure::Core(Error::invalid_parameter(name, "the text is not UTF-8")))
+    bytes
+        .to_str()
+        .map_err(|_| Failure::Core(Error::invalid_parameter(name, "the text is not UTF-8")))
 }
 
 /// Loads a rule set from `text` in `format` (an `upsell_rules_format` as `int`). On
@@ -120,7 +125,11 @@ pub unsafe extern "C" fn upsell_rules_from_str(
             1 => Format::Json,
             2 => Format::Toml,
             other => {
-                return Err(Error::invalid_parameter("format", format!("{other} is not an upsell_rules_format")).into());
+                return Err(Error::invalid_parameter(
+                    "format",
+                    format!("{other} is not an upsell_rules_format"),
+                )
+                .into());
             }
         };
         let rules = RuleSet::load(source, format, None)?;
@@ -149,7 +158,9 @@ pub unsafe extern "C" fn upsell_rules_free(rules: *mut upsell_rules) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_rules_count(rules: *const upsell_rules) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || unsafe { rules.as_ref() }.map_or(0, |r| r.inner.rules().len()))
+    ffi::infallible(0, || {
+        unsafe { rules.as_ref() }.map_or(0, |r| r.inner.rules().len())
+    })
 }
 
 /// Decides the offers for one customer. `context_json` is a JSON object of field values (nested
@@ -186,16 +197,24 @@ pub unsafe extern "C" fn upsell_rules_evaluate_json(
             // SAFETY: forwarded to the caller; not NULL.
             let now = unsafe { text(now, "now") }?;
             parse_timestamp(now).ok_or_else(|| {
-                Error::invalid_parameter("now", format!("'{now}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z)"))
+                Error::invalid_parameter(
+                    "now",
+                    format!("'{now}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z)"),
+                )
             })?
         };
         let history = if history_json.is_null() {
             None
         } else {
             // SAFETY: forwarded to the caller; not NULL.
-            Some(History::from_json_str(unsafe { text(history_json, "history_json") }?, "history_json")?)
+            Some(History::from_json_str(
+                unsafe { text(history_json, "history_json") }?,
+                "history_json",
+            )?)
         };
-        let customer = history.as_ref().and_then(|h| context.id().and_then(|id| h.customer(id)));
+        let customer = history
+            .as_ref()
+            .and_then(|h| context.id().and_then(|id| h.customer(id)));
         let decision = rules.inner.evaluate(&context, customer, now)?;
         // SAFETY: `out` is not NULL and the caller promises it is writable.
         unsafe { out.write(ffi::into_handle(upsell_decision::new(&decision))) };
@@ -222,7 +241,9 @@ pub unsafe extern "C" fn upsell_decision_free(decision: *mut upsell_decision) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_decision_offer_count(decision: *const upsell_decision) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || unsafe { decision.as_ref() }.map_or(0, |d| d.offers.len()))
+    ffi::infallible(0, || {
+        unsafe { decision.as_ref() }.map_or(0, |d| d.offers.len())
+    })
 }
 
 /// The name of the global suppression that silenced every offer, or NULL when none fired.
@@ -231,10 +252,14 @@ pub unsafe extern "C" fn upsell_decision_offer_count(decision: *const upsell_dec
 ///
 /// `decision` is NULL or a live decision.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_decision_suppressed_by(decision: *const upsell_decision) -> *const c_char {
+pub unsafe extern "C" fn upsell_decision_suppressed_by(
+    decision: *const upsell_decision,
+) -> *const c_char {
     ffi::infallible(std::ptr::null(), || {
         // SAFETY: forwarded to the caller.
-        unsafe { decision.as_ref() }.and_then(|d| d.suppressed_by.as_ref()).map_or(std::ptr::null(), |s| s.as_ptr())
+        unsafe { decision.as_ref() }
+            .and_then(|d| d.suppressed_by.as_ref())
+            .map_or(std::ptr::null(), |s| s.as_ptr())
     })
 }
 
@@ -249,7 +274,10 @@ unsafe fn offer<'a>(decision: *const upsell_decision, index: usize) -> Outcome<&
     decision.offers.get(index).ok_or_else(|| {
         Failure::Core(Error::invalid_input(
             Location::memory(),
-            format!("offer index {index} out of range (the decision has {})", decision.offers.len()),
+            format!(
+                "offer index {index} out of range (the decision has {})",
+                decision.offers.len()
+            ),
         ))
     })
 }
@@ -259,7 +287,11 @@ unsafe fn offer<'a>(decision: *const upsell_decision, index: usize) -> Outcome<&
 /// # Safety
 ///
 /// `decision` is NULL or a live decision.
-unsafe fn offer_field(decision: *const upsell_decision, index: usize, field: fn(&COffer) -> &CString) -> *const c_char {
+unsafe fn offer_field(
+    decision: *const upsell_decision,
+    index: usize,
+    field: fn(&COffer) -> &CString,
+) -> *const c_char {
     ffi::infallible(std::ptr::null(), || {
         // SAFETY: forwarded to the caller.
         unsafe { offer(decision, index) }.map_or(std::ptr::null(), |o| field(o).as_ptr())
@@ -275,7 +307,10 @@ unsafe fn offer_field(decision: *const upsell_decision, index: usize, field: fn(
 ///
 /// `decision` is NULL or a live decision.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_decision_offer_rule(decision: *const upsell_decision, index: usize) -> *const c_char {
+pub unsafe extern "C" fn upsell_decision_offer_rule(
+    decision: *const upsell_decision,
+    index: usize,
+) -> *const c_char {
     // SAFETY: forwarded to the caller.
     unsafe { offer_field(decision, index, |o| &o.rule) }
 }
@@ -289,7 +324,10 @@ pub unsafe extern "C" fn upsell_decision_offer_rule(decision: *const upsell_deci
 ///
 /// `decision` is NULL or a live decision.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_decision_offer_kind(decision: *const upsell_decision, index: usize) -> *const c_char {
+pub unsafe extern "C" fn upsell_decision_offer_kind(
+    decision: *const upsell_decision,
+    index: usize,
+) -> *const c_char {
     // SAFETY: forwarded to the caller.
     unsafe { offer_field(decision, index, |o| &o.kind) }
 }
@@ -303,7 +341,10 @@ pub unsafe extern "C" fn upsell_decision_offer_kind(decision: *const upsell_deci
 ///
 /// `decision` is NULL or a live decision.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_decision_offer_target(decision: *const upsell_decision, index: usize) -> *const c_char {
+pub unsafe extern "C" fn upsell_decision_offer_target(
+    decision: *const upsell_decision,
+    index: usize,
+) -> *const c_char {
     // SAFETY: forwarded to the caller.
     unsafe { offer_field(decision, index, |o| &o.target) }
 }
@@ -317,7 +358,10 @@ pub unsafe extern "C" fn upsell_decision_offer_target(decision: *const upsell_de
 ///
 /// `decision` is NULL or a live decision.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_decision_offer_reason(decision: *const upsell_decision, index: usize) -> *const c_char {
+pub unsafe extern "C" fn upsell_decision_offer_reason(
+    decision: *const upsell_decision,
+    index: usize,
+) -> *const c_char {
     // SAFETY: forwarded to the caller.
     unsafe { offer_field(decision, index, |o| &o.reason) }
 }

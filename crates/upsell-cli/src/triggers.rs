@@ -79,21 +79,35 @@ fn check(args: &CheckArgs) -> Result<(), CliError> {
         rules.check(batch.schema())?;
     }
     let count = rules.rules().len();
-    let typed = if rules.declared_schema().is_some() || args.data.is_some() { "type-checked" } else { "syntax checked; declare a schema or pass --data to check types" };
-    eprintln!("{}: {count} rule{} ok ({typed})", args.rules.display(), if count == 1 { "" } else { "s" });
+    let typed = if rules.declared_schema().is_some() || args.data.is_some() {
+        "type-checked"
+    } else {
+        "syntax checked; declare a schema or pass --data to check types"
+    };
+    eprintln!(
+        "{}: {count} rule{} ok ({typed})",
+        args.rules.display(),
+        if count == 1 { "" } else { "s" }
+    );
     Ok(())
 }
 
 fn eval(args: &EvalArgs, control: &Control) -> Result<(), CliError> {
     let now = match &args.now {
-        Some(text) => parse_timestamp(text)
-            .ok_or_else(|| CliError::Usage(format!("--now '{text}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z)")))?,
+        Some(text) => parse_timestamp(text).ok_or_else(|| {
+            CliError::Usage(format!(
+                "--now '{text}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z)"
+            ))
+        })?,
         None => Timestamp::now(),
     };
     let rules = RuleSet::from_path(&args.rules)?;
     let history = match &args.history {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| upsell::Error::Io { path: path.clone(), source: e })?;
+            let text = std::fs::read_to_string(path).map_err(|e| upsell::Error::Io {
+                path: path.clone(),
+                source: e,
+            })?;
             Some(History::from_json_str(&text, &path.display().to_string())?)
         }
         None => None,
@@ -102,7 +116,9 @@ fn eval(args: &EvalArgs, control: &Control) -> Result<(), CliError> {
     let mut options = BatchOptions::new(now);
     options.history = history.as_ref();
     options.threads = args.threads;
-    let offers = progress::while_working("rules", control, || rules.evaluate_batch(&batch, &options, control))?;
+    let offers = progress::while_working("rules", control, || {
+        rules.evaluate_batch(&batch, &options, control)
+    })?;
     let stdout = std::io::stdout().lock();
     let mut out = csv::WriterBuilder::new().from_writer(std::io::BufWriter::new(stdout));
     let write_error = |e: csv::Error| match e.into_kind() {

@@ -57,8 +57,15 @@ enum ColumnData {
     Timestamp(Vec<i64>),
     /// Seconds.
     Duration(Vec<i64>),
-    Str { codes: Vec<u32>, dict: Vec<Arc<str>> },
-    List { offsets: Vec<u32>, codes: Vec<u32>, dict: Vec<Arc<str>> },
+    Str {
+        codes: Vec<u32>,
+        dict: Vec<Arc<str>>,
+    },
+    List {
+        offsets: Vec<u32>,
+        codes: Vec<u32>,
+        dict: Vec<Arc<str>>,
+    },
 }
 
 /// Interns strings into a dictionary.
@@ -84,39 +91,66 @@ impl Interner {
 impl Column {
     /// Booleans, with an optional validity mask (`false` = null).
     pub fn bools(values: Vec<bool>, validity: Option<Vec<bool>>) -> Self {
-        Column { data: ColumnData::Bool(values), validity }
+        Column {
+            data: ColumnData::Bool(values),
+            validity,
+        }
     }
 
     /// Integers.
     pub fn ints(values: Vec<i64>, validity: Option<Vec<bool>>) -> Self {
-        Column { data: ColumnData::Int(values), validity }
+        Column {
+            data: ColumnData::Int(values),
+            validity,
+        }
     }
 
     /// Exact decimals given in millionths ([`Decimal::units`]).
     pub fn decimals(units: Vec<i64>, validity: Option<Vec<bool>>) -> Self {
-        Column { data: ColumnData::Decimal(units), validity }
+        Column {
+            data: ColumnData::Decimal(units),
+            validity,
+        }
     }
 
     /// Floats.
     pub fn floats(values: Vec<f64>, validity: Option<Vec<bool>>) -> Self {
-        Column { data: ColumnData::Float(values), validity }
+        Column {
+            data: ColumnData::Float(values),
+            validity,
+        }
     }
 
     /// UTC instants given in seconds since the Unix epoch.
     pub fn timestamps(seconds: Vec<i64>, validity: Option<Vec<bool>>) -> Self {
-        Column { data: ColumnData::Timestamp(seconds), validity }
+        Column {
+            data: ColumnData::Timestamp(seconds),
+            validity,
+        }
     }
 
     /// Durations in seconds.
     pub fn durations(seconds: Vec<i64>, validity: Option<Vec<bool>>) -> Self {
-        Column { data: ColumnData::Duration(seconds), validity }
+        Column {
+            data: ColumnData::Duration(seconds),
+            validity,
+        }
     }
 
     /// Strings (`None` = null), dictionary-encoded here.
     pub fn strings<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> Self {
         let mut interner = Interner::default();
-        let codes = values.into_iter().map(|v| v.map_or(NULL_CODE, |s| interner.code(s))).collect();
-        Column { data: ColumnData::Str { codes, dict: interner.dict }, validity: None }
+        let codes = values
+            .into_iter()
+            .map(|v| v.map_or(NULL_CODE, |s| interner.code(s)))
+            .collect();
+        Column {
+            data: ColumnData::Str {
+                codes,
+                dict: interner.dict,
+            },
+            validity: None,
+        }
     }
 
     /// Strings already dictionary-encoded (pandas categoricals, Arrow dictionaries): `codes` index
@@ -130,14 +164,24 @@ impl Column {
     /// # Ok::<(), upsell::Error>(())
     /// ```
     pub fn dictionary(codes: Vec<u32>, dictionary: Vec<String>) -> Result<Self> {
-        if let Some(row) = codes.iter().position(|&c| c != NULL_CODE && c as usize >= dictionary.len()) {
+        if let Some(row) = codes
+            .iter()
+            .position(|&c| c != NULL_CODE && c as usize >= dictionary.len())
+        {
             return Err(Error::invalid_input(
                 Location::memory().line(row as u64 + 1),
-                format!("dictionary code {} out of range (dictionary of {})", codes[row], dictionary.len()),
+                format!(
+                    "dictionary code {} out of range (dictionary of {})",
+                    codes[row],
+                    dictionary.len()
+                ),
             ));
         }
         let dict = dictionary.into_iter().map(Arc::from).collect();
-        Ok(Column { data: ColumnData::Str { codes, dict }, validity: None })
+        Ok(Column {
+            data: ColumnData::Str { codes, dict },
+            validity: None,
+        })
     }
 
     /// Lists of strings (`None` = null list).
@@ -155,7 +199,14 @@ impl Column {
             offsets.push(codes.len() as u32);
         }
         let all_valid = validity.iter().all(|&v| v);
-        Column { data: ColumnData::List { offsets, codes, dict: interner.dict }, validity: (!all_valid).then_some(validity) }
+        Column {
+            data: ColumnData::List {
+                offsets,
+                codes,
+                dict: interner.dict,
+            },
+            validity: (!all_valid).then_some(validity),
+        }
     }
 
     /// A column of `ty` from values (nulls allowed); a value of another type is an error.
@@ -171,7 +222,10 @@ impl Column {
         let mismatch = |row: usize| {
             Error::invalid_input(
                 Location::memory().line(row as u64 + 1),
-                format!("expected {ty}, found {}", values[row].type_of().map_or("null", Type::name)),
+                format!(
+                    "expected {ty}, found {}",
+                    values[row].type_of().map_or("null", Type::name)
+                ),
             )
         };
         macro_rules! numbers {
@@ -210,7 +264,9 @@ impl Column {
                 for (row, value) in values.iter().enumerate() {
                     lists.push(match value {
                         Value::Null => None,
-                        Value::List(items) => Some(items.iter().map(|s| s.as_ref()).collect::<Vec<&str>>()),
+                        Value::List(items) => {
+                            Some(items.iter().map(|s| s.as_ref()).collect::<Vec<&str>>())
+                        }
                         _ => return Err(mismatch(row)),
                     });
                 }
@@ -218,7 +274,10 @@ impl Column {
             }
         };
         let all_valid = validity.iter().all(|&v| v);
-        Ok(Column { data, validity: (!all_valid).then_some(validity) })
+        Ok(Column {
+            data,
+            validity: (!all_valid).then_some(validity),
+        })
     }
 
     /// The column's type.
@@ -239,7 +298,10 @@ impl Column {
     pub fn len(&self) -> usize {
         match &self.data {
             ColumnData::Bool(v) => v.len(),
-            ColumnData::Int(v) | ColumnData::Decimal(v) | ColumnData::Timestamp(v) | ColumnData::Duration(v) => v.len(),
+            ColumnData::Int(v)
+            | ColumnData::Decimal(v)
+            | ColumnData::Timestamp(v)
+            | ColumnData::Duration(v) => v.len(),
             ColumnData::Float(v) => v.len(),
             ColumnData::Str { codes, .. } => codes.len(),
             ColumnData::List { offsets, .. } => offsets.len() - 1,
@@ -270,15 +332,26 @@ impl Column {
             ColumnData::Int(v) => Value::Int(v[row]),
             ColumnData::Decimal(v) => Value::Decimal(Decimal::from_units(v[row])),
             ColumnData::Float(v) => Value::Float(v[row]),
-            ColumnData::Timestamp(v) => Timestamp::from_second(v[row]).map_or(Value::Null, Value::Timestamp),
+            ColumnData::Timestamp(v) => {
+                Timestamp::from_second(v[row]).map_or(Value::Null, Value::Timestamp)
+            }
             ColumnData::Duration(v) => Value::Duration(v[row]),
             ColumnData::Str { codes, dict } => match codes[row] {
                 NULL_CODE => Value::Null,
                 code => Value::Str(Arc::clone(&dict[code as usize])),
             },
-            ColumnData::List { offsets, codes, dict } => {
+            ColumnData::List {
+                offsets,
+                codes,
+                dict,
+            } => {
                 let items = &codes[offsets[row] as usize..offsets[row + 1] as usize];
-                Value::List(items.iter().map(|&c| Arc::clone(&dict[c as usize])).collect())
+                Value::List(
+                    items
+                        .iter()
+                        .map(|&c| Arc::clone(&dict[c as usize]))
+                        .collect(),
+                )
             }
         }
     }
@@ -322,16 +395,26 @@ impl Batch {
             if column.len() != len {
                 return Err(Error::invalid_input(
                     Location::memory().column_name(&name),
-                    format!("column has {} rows, the first column has {len}", column.len()),
+                    format!(
+                        "column has {} rows, the first column has {len}",
+                        column.len()
+                    ),
                 ));
             }
             if schema.get(&name).is_some() {
-                return Err(Error::invalid_input(Location::memory().column_name(&name), "column name given twice"));
+                return Err(Error::invalid_input(
+                    Location::memory().column_name(&name),
+                    "column name given twice",
+                ));
             }
             schema.push(name, column.type_of());
             out.push(column);
         }
-        Ok(Batch { schema, columns: out, len })
+        Ok(Batch {
+            schema,
+            columns: out,
+            len,
+        })
     }
 
     /// The number of rows.
@@ -366,8 +449,13 @@ pub(crate) struct BatchRow<'a> {
 }
 
 impl Fields for BatchRow<'_> {
-    fn get(&self, index: usize) -> Value {
-        self.batch.columns.get(index).map_or(Value::Null, |c| c.value(self.row))
+    fn get(&self, index: usize) -> Cow<'_, Value> {
+        Cow::Owned(
+            self.batch
+                .columns
+                .get(index)
+                .map_or(Value::Null, |c| c.value(self.row)),
+        )
     }
 }
 
@@ -455,15 +543,24 @@ impl<'a> ChunkEval<'a> {
             Op::Const(value) => Vals::Scalar(value.clone()),
             Op::Field(index) => self.field(*index),
             Op::Def(inner) => self.eval(inner),
-            Op::Not(inner) => Vals::Bool(self.condition(inner).into_iter().map(|x| TRUE - x).collect()),
+            Op::Not(inner) => Vals::Bool(
+                self.condition(inner)
+                    .into_iter()
+                    .map(|x| TRUE - x)
+                    .collect(),
+            ),
             Op::And(x, y) => self.logic(x, y, u8::min),
             Op::Or(x, y) => self.logic(x, y, u8::max),
             Op::Cmp(op, x, y) => self.compare(node, *op, x, y),
-            Op::Arith(op, kind, x, y) if *kind != NumKind::Float => self.arith_i64(node, *op, *kind, x, y),
+            Op::Arith(op, kind, x, y) if *kind != NumKind::Float => {
+                self.arith_i64(node, *op, *kind, x, y)
+            }
             Op::Arith(op, NumKind::Float, x, y) => self.arith_f64(node, *op, x, y),
             Op::ToDecimal(inner) => match self.eval(inner) {
                 Vals::I64(v, valid) => {
-                    let mut valid = valid.map(Cow::into_owned).unwrap_or_else(|| vec![true; v.len()]);
+                    let mut valid = valid
+                        .map(Cow::into_owned)
+                        .unwrap_or_else(|| vec![true; v.len()]);
                     let out = v
                         .iter()
                         .zip(valid.iter_mut())
@@ -479,56 +576,96 @@ impl<'a> ChunkEval<'a> {
             },
             Op::ToFloat(inner) => match self.eval(inner) {
                 Vals::I64(v, valid) => {
-                    let scale = if inner.ty == Type::Decimal { Decimal::SCALE as f64 } else { 1.0 };
-                    Vals::F64(Cow::Owned(v.iter().map(|&x| x as f64 / scale).collect()), valid)
+                    let scale = if inner.ty == Type::Decimal {
+                        Decimal::SCALE as f64
+                    } else {
+                        1.0
+                    };
+                    Vals::F64(
+                        Cow::Owned(v.iter().map(|&x| x as f64 / scale).collect()),
+                        valid,
+                    )
                 }
                 _ => self.fallback(node),
             },
             Op::IsSet(inner) => match self.eval(inner) {
-                Vals::I64(_, valid) | Vals::F64(_, valid) => {
-                    Vals::Bool(valid.map_or_else(|| vec![TRUE; self.len()], |v| v.iter().map(|&x| b(x)).collect()))
+                Vals::I64(_, valid) | Vals::F64(_, valid) => Vals::Bool(valid.map_or_else(
+                    || vec![TRUE; self.len()],
+                    |v| v.iter().map(|&x| b(x)).collect(),
+                )),
+                Vals::Str(codes, _) => {
+                    Vals::Bool(codes.iter().map(|&c| b(c != NULL_CODE)).collect())
                 }
-                Vals::Str(codes, _) => Vals::Bool(codes.iter().map(|&c| b(c != NULL_CODE)).collect()),
                 Vals::Bool(v) => Vals::Bool(v.into_iter().map(|x| b(x != NULL)).collect()),
                 _ => self.fallback(node),
             },
             Op::InList(item, list) if list.iter().all(|n| matches!(n.op, Op::Const(_))) => {
-                let consts: Vec<&Value> = list.iter().filter_map(|n| if let Op::Const(v) = &n.op { Some(v) } else { None }).collect();
+                let consts: Vec<&Value> = list
+                    .iter()
+                    .filter_map(|n| {
+                        if let Op::Const(v) = &n.op {
+                            Some(v)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
                 match self.eval(item) {
                     Vals::Str(codes, dict) => {
-                        let table: Vec<u8> =
-                            dict.iter().map(|s| b(consts.iter().any(|c| matches!(c, Value::Str(c) if c == s)))).collect();
+                        let table: Vec<u8> = dict
+                            .iter()
+                            .map(|s| b(consts.iter().any(|c| matches!(c, Value::Str(c) if c == s))))
+                            .collect();
                         Vals::Bool(lookup(codes, &table))
                     }
                     Vals::I64(v, valid) => {
-                        let wanted: Vec<i64> = consts.iter().filter_map(|c| scalar_i64(c)).collect();
+                        let wanted: Vec<i64> =
+                            consts.iter().filter_map(|c| scalar_i64(c)).collect();
                         Vals::Bool(with_validity(&v, valid.as_deref(), |x| wanted.contains(&x)))
                     }
                     _ => self.fallback(node),
                 }
             }
             Op::InRange(item, low, high) => match (self.eval(item), &low.op, &high.op) {
-                (Vals::I64(v, valid), Op::Const(lo), Op::Const(hi)) => match (scalar_i64(lo), scalar_i64(hi)) {
-                    (Some(lo), Some(hi)) => Vals::Bool(with_validity(&v, valid.as_deref(), |x| lo <= x && x <= hi)),
-                    _ => Vals::Bool(vec![FALSE; self.len()]),
-                },
-                (Vals::F64(v, valid), Op::Const(lo), Op::Const(hi)) => match (scalar_f64(lo), scalar_f64(hi)) {
-                    (Some(lo), Some(hi)) => Vals::Bool(with_validity(&v, valid.as_deref(), |x| lo <= x && x <= hi)),
-                    _ => Vals::Bool(vec![FALSE; self.len()]),
-                },
+                (Vals::I64(v, valid), Op::Const(lo), Op::Const(hi)) => {
+                    match (scalar_i64(lo), scalar_i64(hi)) {
+                        (Some(lo), Some(hi)) => {
+                            Vals::Bool(with_validity(&v, valid.as_deref(), |x| lo <= x && x <= hi))
+                        }
+                        _ => Vals::Bool(vec![FALSE; self.len()]),
+                    }
+                }
+                (Vals::F64(v, valid), Op::Const(lo), Op::Const(hi)) => {
+                    match (scalar_f64(lo), scalar_f64(hi)) {
+                        (Some(lo), Some(hi)) => {
+                            Vals::Bool(with_validity(&v, valid.as_deref(), |x| lo <= x && x <= hi))
+                        }
+                        _ => Vals::Bool(vec![FALSE; self.len()]),
+                    }
+                }
                 _ => self.fallback(node),
             },
             Op::InField(item, list) => match (&item.op, &list.op) {
-                (Op::Const(Value::Str(wanted)), Op::Field(index)) => self.list_contains(*index, wanted),
+                (Op::Const(Value::Str(wanted)), Op::Field(index)) => {
+                    self.list_contains(*index, wanted)
+                }
                 _ => self.fallback(node),
             },
-            Op::Call(func @ (Func::DaysSince | Func::DaysUntil), args) => match self.eval(&args[0]) {
+            Op::Call(func @ (Func::DaysSince | Func::DaysUntil), args) => match self.eval(&args[0])
+            {
                 Vals::I64(v, valid) => {
                     let now = self.now.as_second();
                     let since = *func == Func::DaysSince;
                     let out = v
                         .iter()
-                        .map(|&t| if since { now.wrapping_sub(t) } else { t.wrapping_sub(now) }.div_euclid(86_400))
+                        .map(|&t| {
+                            if since {
+                                now.wrapping_sub(t)
+                            } else {
+                                t.wrapping_sub(now)
+                            }
+                            .div_euclid(86_400)
+                        })
                         .collect();
                     Vals::I64(Cow::Owned(out), valid)
                 }
@@ -543,15 +680,23 @@ impl<'a> ChunkEval<'a> {
             return Vals::Scalar(Value::Null);
         };
         let range = self.start..self.end;
-        let valid = column.validity.as_ref().map(|v| Cow::Borrowed(&v[range.clone()]));
+        let valid = column
+            .validity
+            .as_ref()
+            .map(|v| Cow::Borrowed(&v[range.clone()]));
         match &column.data {
-            ColumnData::Int(v) | ColumnData::Decimal(v) | ColumnData::Timestamp(v) | ColumnData::Duration(v) => {
-                Vals::I64(Cow::Borrowed(&v[range]), valid)
-            }
+            ColumnData::Int(v)
+            | ColumnData::Decimal(v)
+            | ColumnData::Timestamp(v)
+            | ColumnData::Duration(v) => Vals::I64(Cow::Borrowed(&v[range]), valid),
             ColumnData::Float(v) => Vals::F64(Cow::Borrowed(&v[range]), valid),
             ColumnData::Bool(v) => Vals::Bool(match valid {
                 None => v[range].iter().map(|&x| b(x)).collect(),
-                Some(valid) => v[range].iter().zip(valid.iter()).map(|(&x, &ok)| if ok { b(x) } else { NULL }).collect(),
+                Some(valid) => v[range]
+                    .iter()
+                    .zip(valid.iter())
+                    .map(|(&x, &ok)| if ok { b(x) } else { NULL })
+                    .collect(),
             }),
             ColumnData::Str { codes, dict } if valid.is_none() => Vals::Str(&codes[range], dict),
             _ => Vals::Rows(range.map(|r| column.value(r)).collect()),
@@ -559,7 +704,15 @@ impl<'a> ChunkEval<'a> {
     }
 
     fn list_contains(&self, index: usize, wanted: &str) -> Vals<'a> {
-        let Some(Column { data: ColumnData::List { offsets, codes, dict }, validity }) = self.batch.columns.get(index)
+        let Some(Column {
+            data:
+                ColumnData::List {
+                    offsets,
+                    codes,
+                    dict,
+                },
+            validity,
+        }) = self.batch.columns.get(index)
         else {
             return Vals::Bool(vec![FALSE; self.len()]);
         };
@@ -571,7 +724,10 @@ impl<'a> ChunkEval<'a> {
             (self.start..self.end)
                 .map(|r| {
                     let valid = validity.as_ref().is_none_or(|v| v[r]);
-                    b(valid && codes[offsets[r] as usize..offsets[r + 1] as usize].contains(&code))
+                    b(
+                        valid
+                            && codes[offsets[r] as usize..offsets[r + 1] as usize].contains(&code),
+                    )
                 })
                 .collect(),
         )
@@ -589,7 +745,9 @@ impl<'a> ChunkEval<'a> {
     fn compare(&self, node: &Node, op: Cmp, x: &Node, y: &Node) -> Vals<'a> {
         let (left, right) = (self.eval(x), self.eval(y));
         match (left, right) {
-            (Vals::Scalar(a), Vals::Scalar(c)) => Vals::Bool(vec![b(row::compare(op, &a, &c)); self.len()]),
+            (Vals::Scalar(a), Vals::Scalar(c)) => {
+                Vals::Bool(vec![b(row::compare(op, &a, &c)); self.len()])
+            }
             (Vals::I64(v, valid), Vals::Scalar(c)) => match scalar_i64(&c) {
                 Some(c) => Vals::Bool(with_validity(&v, valid.as_deref(), |a| op.test(a, c))),
                 None => Vals::Bool(vec![FALSE; self.len()]),
@@ -598,7 +756,11 @@ impl<'a> ChunkEval<'a> {
                 Some(c) => Vals::Bool(with_validity(&v, valid.as_deref(), |a| flip(op).test(a, c))),
                 None => Vals::Bool(vec![FALSE; self.len()]),
             },
-            (Vals::I64(v, va), Vals::I64(w, wa)) => Vals::Bool(pairwise(&v, va.as_deref(), &w, wa.as_deref(), |a, c| op.test(a, c))),
+            (Vals::I64(v, va), Vals::I64(w, wa)) => {
+                Vals::Bool(pairwise(&v, va.as_deref(), &w, wa.as_deref(), |a, c| {
+                    op.test(a, c)
+                }))
+            }
             (Vals::F64(v, valid), Vals::Scalar(c)) => match scalar_f64(&c) {
                 Some(c) => Vals::Bool(with_validity(&v, valid.as_deref(), |a| op.test(a, c))),
                 None => Vals::Bool(vec![FALSE; self.len()]),
@@ -607,20 +769,37 @@ impl<'a> ChunkEval<'a> {
                 Some(c) => Vals::Bool(with_validity(&v, valid.as_deref(), |a| flip(op).test(a, c))),
                 None => Vals::Bool(vec![FALSE; self.len()]),
             },
-            (Vals::F64(v, va), Vals::F64(w, wa)) => Vals::Bool(pairwise(&v, va.as_deref(), &w, wa.as_deref(), |a, c| op.test(a, c))),
+            (Vals::F64(v, va), Vals::F64(w, wa)) => {
+                Vals::Bool(pairwise(&v, va.as_deref(), &w, wa.as_deref(), |a, c| {
+                    op.test(a, c)
+                }))
+            }
             (Vals::Str(codes, dict), Vals::Scalar(Value::Str(s))) => {
-                let table: Vec<u8> = dict.iter().map(|d| b(op.test(d.as_ref(), s.as_ref()))).collect();
+                let table: Vec<u8> = dict
+                    .iter()
+                    .map(|d| b(op.test(d.as_ref(), s.as_ref())))
+                    .collect();
                 Vals::Bool(lookup(codes, &table))
             }
             (Vals::Scalar(Value::Str(s)), Vals::Str(codes, dict)) => {
-                let table: Vec<u8> = dict.iter().map(|d| b(op.test(s.as_ref(), d.as_ref()))).collect();
+                let table: Vec<u8> = dict
+                    .iter()
+                    .map(|d| b(op.test(s.as_ref(), d.as_ref())))
+                    .collect();
                 Vals::Bool(lookup(codes, &table))
             }
-            (Vals::Bool(v), Vals::Scalar(Value::Bool(c))) | (Vals::Scalar(Value::Bool(c)), Vals::Bool(v)) => {
+            (Vals::Bool(v), Vals::Scalar(Value::Bool(c)))
+            | (Vals::Scalar(Value::Bool(c)), Vals::Bool(v)) => {
                 let c = b(c);
-                Vals::Bool(v.into_iter().map(|x| b(x != NULL && op.test(x, c))).collect())
+                Vals::Bool(
+                    v.into_iter()
+                        .map(|x| b(x != NULL && op.test(x, c)))
+                        .collect(),
+                )
             }
-            (Vals::Scalar(Value::Null), _) | (_, Vals::Scalar(Value::Null)) => Vals::Bool(vec![FALSE; self.len()]),
+            (Vals::Scalar(Value::Null), _) | (_, Vals::Scalar(Value::Null)) => {
+                Vals::Bool(vec![FALSE; self.len()])
+            }
             _ => self.fallback(node),
         }
     }
@@ -628,7 +807,10 @@ impl<'a> ChunkEval<'a> {
     fn arith_i64(&self, node: &Node, op: Arith, kind: NumKind, x: &Node, y: &Node) -> Vals<'a> {
         let apply = |a: i64, c: i64| -> Option<i64> {
             match kind {
-                NumKind::Decimal => row::decimal_arith(op, Decimal::from_units(a), Decimal::from_units(c)).map(Decimal::units),
+                NumKind::Decimal => {
+                    row::decimal_arith(op, Decimal::from_units(a), Decimal::from_units(c))
+                        .map(Decimal::units)
+                }
                 _ => row::int_arith(op, a, c),
             }
         };
@@ -645,7 +827,11 @@ impl<'a> ChunkEval<'a> {
                 None => return Vals::Scalar(Value::Null),
             },
             (Vals::Scalar(s), Vals::Scalar(t)) => match (scalar_i64(&s), scalar_i64(&t)) {
-                (Some(s), Some(t)) => return Vals::Scalar(apply(s, t).map_or(Value::Null, |r| value_from_i64(node.ty, r))),
+                (Some(s), Some(t)) => {
+                    return Vals::Scalar(
+                        apply(s, t).map_or(Value::Null, |r| value_from_i64(node.ty, r)),
+                    );
+                }
                 _ => return Vals::Scalar(Value::Null),
             },
             _ => return self.fallback(node),
@@ -653,7 +839,8 @@ impl<'a> ChunkEval<'a> {
         let mut valid = vec![true; n];
         let mut out = vec![0i64; n];
         for i in 0..n {
-            let ok = left_valid.as_ref().is_none_or(|v| v[i]) && right_valid.as_ref().is_none_or(|v| v[i]);
+            let ok = left_valid.as_ref().is_none_or(|v| v[i])
+                && right_valid.as_ref().is_none_or(|v| v[i]);
             match apply(left[i], right[i]) {
                 Some(r) if ok => out[i] = r,
                 _ => valid[i] = false,
@@ -666,14 +853,19 @@ impl<'a> ChunkEval<'a> {
         let n = self.len();
         let (left, left_valid, right, right_valid) = match (self.eval(x), self.eval(y)) {
             (Vals::F64(v, va), Vals::F64(w, wa)) => (v, va, w, wa),
-            (Vals::F64(v, va), Vals::Scalar(Value::Float(s))) => (v, va, Cow::Owned(vec![s; n]), None),
-            (Vals::Scalar(Value::Float(s)), Vals::F64(w, wa)) => (Cow::Owned(vec![s; n]), None, w, wa),
+            (Vals::F64(v, va), Vals::Scalar(Value::Float(s))) => {
+                (v, va, Cow::Owned(vec![s; n]), None)
+            }
+            (Vals::Scalar(Value::Float(s)), Vals::F64(w, wa)) => {
+                (Cow::Owned(vec![s; n]), None, w, wa)
+            }
             _ => return self.fallback(node),
         };
         let mut valid = vec![true; n];
         let mut out = vec![0f64; n];
         for i in 0..n {
-            let ok = left_valid.as_ref().is_none_or(|v| v[i]) && right_valid.as_ref().is_none_or(|v| v[i]);
+            let ok = left_valid.as_ref().is_none_or(|v| v[i])
+                && right_valid.as_ref().is_none_or(|v| v[i]);
             match row::float_arith(op, left[i], right[i]) {
                 Some(r) if ok => out[i] = r,
                 _ => valid[i] = false,
@@ -684,18 +876,30 @@ impl<'a> ChunkEval<'a> {
 
     /// The row evaluator over each row of the chunk, typed back into a column.
     fn fallback(&self, node: &Node) -> Vals<'a> {
-        let values: Vec<Value> =
-            (self.start..self.end).map(|r| row::eval(node, &self.batch.row(r), self.now)).collect();
+        let values: Vec<Value> = (self.start..self.end)
+            .map(|r| row::eval(node, &self.batch.row(r), self.now))
+            .collect();
         match node.ty {
             Type::Bool => Vals::Bool(values.iter().map(bool_byte).collect()),
             Type::Int | Type::Decimal | Type::Timestamp | Type::Duration => {
                 let valid: Vec<bool> = values.iter().map(|v| !v.is_null()).collect();
-                let data = values.iter().map(|v| row::seconds(v).or_else(|| scalar_i64(v)).unwrap_or(0)).collect();
+                let data = values
+                    .iter()
+                    .map(|v| row::seconds(v).or_else(|| scalar_i64(v)).unwrap_or(0))
+                    .collect();
                 Vals::I64(Cow::Owned(data), Some(Cow::Owned(valid)))
             }
             Type::Float => {
                 let valid: Vec<bool> = values.iter().map(|v| !v.is_null()).collect();
-                Vals::F64(Cow::Owned(values.iter().map(|v| scalar_f64(v).unwrap_or(0.0)).collect()), Some(Cow::Owned(valid)))
+                Vals::F64(
+                    Cow::Owned(
+                        values
+                            .iter()
+                            .map(|v| scalar_f64(v).unwrap_or(0.0))
+                            .collect(),
+                    ),
+                    Some(Cow::Owned(valid)),
+                )
             }
             _ => Vals::Rows(values),
         }
@@ -710,14 +914,25 @@ fn bool_byte(value: &Value) -> u8 {
 }
 
 fn lookup(codes: &[u32], table: &[u8]) -> Vec<u8> {
-    codes.iter().map(|&c| table.get(c as usize).copied().unwrap_or(FALSE)).collect()
+    codes
+        .iter()
+        .map(|&c| table.get(c as usize).copied().unwrap_or(FALSE))
+        .collect()
 }
 
 #[inline]
-fn with_validity<T: Copy>(values: &[T], valid: Option<&[bool]>, test: impl Fn(T) -> bool) -> Vec<u8> {
+fn with_validity<T: Copy>(
+    values: &[T],
+    valid: Option<&[bool]>,
+    test: impl Fn(T) -> bool,
+) -> Vec<u8> {
     match valid {
         None => values.iter().map(|&x| b(test(x))).collect(),
-        Some(valid) => values.iter().zip(valid).map(|(&x, &ok)| b(ok && test(x))).collect(),
+        Some(valid) => values
+            .iter()
+            .zip(valid)
+            .map(|(&x, &ok)| b(ok && test(x)))
+            .collect(),
     }
 }
 

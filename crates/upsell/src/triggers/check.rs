@@ -146,11 +146,19 @@ fn widen(node: Node, target: Type) -> Node {
         Type::Decimal => Op::ToDecimal(boxed(node)),
         _ => Op::ToFloat(boxed(node)),
     };
-    Node { op, ty: target, span }
+    Node {
+        op,
+        ty: target,
+        span,
+    }
 }
 
 fn unify_numeric(a: Node, b: Node) -> (Node, Node, Type) {
-    let target = if numeric_rank(a.ty) >= numeric_rank(b.ty) { a.ty } else { b.ty };
+    let target = if numeric_rank(a.ty) >= numeric_rank(b.ty) {
+        a.ty
+    } else {
+        b.ty
+    };
     (widen(a, target), widen(b, target), target)
 }
 
@@ -159,7 +167,10 @@ impl Checker<'_> {
     pub fn check_condition(&mut self, expr: &Expr) -> Result<Node, ExprError> {
         let node = self.check(expr)?;
         if node.ty != Type::Bool {
-            return Err(err(expr.span, format!("a condition must be a bool, found {}", node.ty)));
+            return Err(err(
+                expr.span,
+                format!("a condition must be a bool, found {}", node.ty),
+            ));
         }
         Ok(node)
     }
@@ -169,57 +180,97 @@ impl Checker<'_> {
         let node = self.check(expr)?;
         match node.ty {
             Type::Int | Type::Decimal => Ok(widen(node, Type::Decimal)),
-            other => Err(err(expr.span, format!("expected an int or decimal amount, found {other}"))),
+            other => Err(err(
+                expr.span,
+                format!("expected an int or decimal amount, found {other}"),
+            )),
         }
     }
 
     pub fn check(&mut self, expr: &Expr) -> Result<Node, ExprError> {
         let span = expr.span;
         match &expr.kind {
-            ExprKind::Lit(Value::Null) => {
-                Err(err(span, "null is not a value here: use has(field) to test for a missing value"))
-            }
+            ExprKind::Lit(Value::Null) => Err(err(
+                span,
+                "null is not a value here: use has(field) to test for a missing value",
+            )),
             ExprKind::Lit(value) => {
-                let ty = value.type_of().ok_or_else(|| err(span, "unexpected null"))?;
-                Ok(Node { op: Op::Const(value.clone()), ty, span })
+                let ty = value
+                    .type_of()
+                    .ok_or_else(|| err(span, "unexpected null"))?;
+                Ok(Node {
+                    op: Op::Const(value.clone()),
+                    ty,
+                    span,
+                })
             }
             ExprKind::Name(name) => self.name(name, span),
             ExprKind::Unary(UnOp::Not, inner) => {
                 let inner = self.check(inner)?;
                 self.expect_type(&inner, Type::Bool, "'!'")?;
-                Ok(Node { op: Op::Not(boxed(inner)), ty: Type::Bool, span })
+                Ok(Node {
+                    op: Op::Not(boxed(inner)),
+                    ty: Type::Bool,
+                    span,
+                })
             }
             ExprKind::Unary(UnOp::Neg, inner) => {
                 let inner = self.check(inner)?;
                 if !(inner.ty.is_numeric() || inner.ty == Type::Duration) {
-                    return Err(err(inner.span, format!("'-' expects a number or a duration, found {}", inner.ty)));
+                    return Err(err(
+                        inner.span,
+                        format!("'-' expects a number or a duration, found {}", inner.ty),
+                    ));
                 }
                 let ty = inner.ty;
-                Ok(Node { op: Op::Neg(boxed(inner)), ty, span })
+                Ok(Node {
+                    op: Op::Neg(boxed(inner)),
+                    ty,
+                    span,
+                })
             }
             ExprKind::Binary(op, left, right) => self.binary(*op, left, right, span),
-            ExprKind::List(_) => Err(err(span, "a list literal can only follow 'in' or be a function argument")),
+            ExprKind::List(_) => Err(err(
+                span,
+                "a list literal can only follow 'in' or be a function argument",
+            )),
             ExprKind::Call(name, args) => self.call(name, args, span),
         }
     }
 
     fn expect_type(&self, node: &Node, ty: Type, what: &str) -> Result<(), ExprError> {
-        if node.ty == ty { Ok(()) } else { Err(err(node.span, format!("{what} expects {ty}, found {}", node.ty))) }
+        if node.ty == ty {
+            Ok(())
+        } else {
+            Err(err(
+                node.span,
+                format!("{what} expects {ty}, found {}", node.ty),
+            ))
+        }
     }
 
     fn name(&mut self, name: &str, span: Span) -> Result<Node, ExprError> {
         if let Some(index) = self.schema.index_of(name) {
-            return Ok(Node { op: Op::Field(index), ty: self.schema.field_type(index), span });
+            return Ok(Node {
+                op: Op::Field(index),
+                ty: self.schema.field_type(index),
+                span,
+            });
         }
         if let Some((definition, _)) = self.definitions.get(name) {
             if let Some(start) = self.stack.iter().position(|n| n == name) {
                 let mut cycle: Vec<&str> = self.stack[start..].iter().map(String::as_str).collect();
                 cycle.push(name);
-                return Err(err(span, format!("definitions form a cycle: {}", cycle.join(" -> "))));
+                return Err(err(
+                    span,
+                    format!("definitions form a cycle: {}", cycle.join(" -> ")),
+                ));
             }
             self.stack.push(name.to_owned());
             let result = self.check(definition).map_err(|inner| {
-                if inner.message.starts_with("definitions form a cycle") || inner.message.starts_with("in definition") {
+                if inner.message.starts_with("definitions form a cycle")
+                    || inner.message.starts_with("in definition")
+                {
                     ExprError::new(span, inner.message)
                 } else {
                     ExprError::new(span, format!("in definition '{name}': {}", inner.message))
@@ -228,7 +279,11 @@ impl Checker<'_> {
             self.stack.pop();
             let node = result?;
             let ty = node.ty;
-            return Ok(Node { op: Op::Def(boxed(node)), ty, span });
+            return Ok(Node {
+                op: Op::Def(boxed(node)),
+                ty,
+                span,
+            });
         }
         let mut known: Vec<&str> = self.schema.names().collect();
         known.extend(self.definitions.keys().map(String::as_str));
@@ -238,10 +293,19 @@ impl Checker<'_> {
             None if known.len() <= 12 => format!(" (known: {})", known.join(", ")),
             None => String::new(),
         };
-        Err(err(span, format!("unknown field '{name}': expected a field of the schema or a definition{hint}")))
+        Err(err(
+            span,
+            format!("unknown field '{name}': expected a field of the schema or a definition{hint}"),
+        ))
     }
 
-    fn binary(&mut self, op: BinOp, left: &Expr, right: &Expr, span: Span) -> Result<Node, ExprError> {
+    fn binary(
+        &mut self,
+        op: BinOp,
+        left: &Expr,
+        right: &Expr,
+        span: Span,
+    ) -> Result<Node, ExprError> {
         if op == BinOp::In {
             return self.membership(left, right, span);
         }
@@ -251,10 +315,20 @@ impl Checker<'_> {
             BinOp::And | BinOp::Or => {
                 self.expect_type(&a, Type::Bool, &format!("'{}'", op.symbol()))?;
                 self.expect_type(&b, Type::Bool, &format!("'{}'", op.symbol()))?;
-                let op = if op == BinOp::And { Op::And(boxed(a), boxed(b)) } else { Op::Or(boxed(a), boxed(b)) };
-                Ok(Node { op, ty: Type::Bool, span })
+                let op = if op == BinOp::And {
+                    Op::And(boxed(a), boxed(b))
+                } else {
+                    Op::Or(boxed(a), boxed(b))
+                };
+                Ok(Node {
+                    op,
+                    ty: Type::Bool,
+                    span,
+                })
             }
-            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => self.comparison(op, a, b, span),
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                self.comparison(op, a, b, span)
+            }
             _ => self.arithmetic(op, a, b, span),
         }
     }
@@ -273,7 +347,10 @@ impl Checker<'_> {
             (a, b)
         } else if a.ty == b.ty && a.ty != Type::List {
             if a.ty == Type::Bool && !matches!(cmp, Cmp::Eq | Cmp::Ne) {
-                return Err(err(span, format!("'{}' does not order booleans: use == or !=", op.symbol())));
+                return Err(err(
+                    span,
+                    format!("'{}' does not order booleans: use == or !=", op.symbol()),
+                ));
             }
             (a, b)
         } else {
@@ -287,7 +364,11 @@ impl Checker<'_> {
                 ),
             ));
         };
-        Ok(Node { op: Op::Cmp(cmp, boxed(a), boxed(b)), ty: Type::Bool, span })
+        Ok(Node {
+            op: Op::Cmp(cmp, boxed(a), boxed(b)),
+            ty: Type::Bool,
+            span,
+        })
     }
 
     fn arithmetic(&mut self, op: BinOp, a: Node, b: Node, span: Span) -> Result<Node, ExprError> {
@@ -299,10 +380,17 @@ impl Checker<'_> {
             _ => Arith::Rem,
         };
         let mismatch = || {
-            err(span, format!("'{}' is not defined for {} and {}", op.symbol(), a.ty, b.ty))
+            err(
+                span,
+                format!("'{}' is not defined for {} and {}", op.symbol(), a.ty, b.ty),
+            )
         };
         if a.ty == Type::String && b.ty == Type::String && arith == Arith::Add {
-            return Ok(Node { op: Op::Concat(boxed(a), boxed(b)), ty: Type::String, span });
+            return Ok(Node {
+                op: Op::Concat(boxed(a), boxed(b)),
+                ty: Type::String,
+                span,
+            });
         }
         if a.ty.is_numeric() && b.ty.is_numeric() {
             let (a, b, ty) = unify_numeric(a, b);
@@ -314,7 +402,11 @@ impl Checker<'_> {
                 Type::Decimal => NumKind::Decimal,
                 _ => NumKind::Float,
             };
-            return Ok(Node { op: Op::Arith(arith, kind, boxed(a), boxed(b)), ty, span });
+            return Ok(Node {
+                op: Op::Arith(arith, kind, boxed(a), boxed(b)),
+                ty,
+                span,
+            });
         }
         let ty = match (a.ty, arith, b.ty) {
             (Type::Timestamp, Arith::Sub, Type::Timestamp) => Type::Duration,
@@ -322,7 +414,11 @@ impl Checker<'_> {
             (Type::Duration, Arith::Add | Arith::Sub, Type::Duration) => Type::Duration,
             _ => return Err(mismatch()),
         };
-        Ok(Node { op: Op::Arith(arith, NumKind::Seconds, boxed(a), boxed(b)), ty, span })
+        Ok(Node {
+            op: Op::Arith(arith, NumKind::Seconds, boxed(a), boxed(b)),
+            ty,
+            span,
+        })
     }
 
     fn membership(&mut self, left: &Expr, right: &Expr, span: Span) -> Result<Node, ExprError> {
@@ -337,34 +433,69 @@ impl Checker<'_> {
                 for element in &checked {
                     ty = self.common_type(ty, element)?;
                 }
-                let item = if item.ty.is_numeric() { widen(item, ty) } else { item };
-                let checked = checked.into_iter().map(|e| if e.ty.is_numeric() { widen(e, ty) } else { e }).collect();
-                Ok(Node { op: Op::InList(boxed(item), checked), ty: Type::Bool, span })
+                let item = if item.ty.is_numeric() {
+                    widen(item, ty)
+                } else {
+                    item
+                };
+                let checked = checked
+                    .into_iter()
+                    .map(|e| if e.ty.is_numeric() { widen(e, ty) } else { e })
+                    .collect();
+                Ok(Node {
+                    op: Op::InList(boxed(item), checked),
+                    ty: Type::Bool,
+                    span,
+                })
             }
             ExprKind::Call(name, args) if name == "range" => {
                 if args.len() != 2 {
-                    return Err(err(right.span, format!("range() takes 2 arguments (low, high), found {}", args.len())));
+                    return Err(err(
+                        right.span,
+                        format!(
+                            "range() takes 2 arguments (low, high), found {}",
+                            args.len()
+                        ),
+                    ));
                 }
                 let low = self.check(&args[0])?;
                 let high = self.check(&args[1])?;
                 let mut ty = self.common_type(item.ty, &low)?;
                 ty = self.common_type(ty, &high)?;
                 if !(ty.is_numeric() || matches!(ty, Type::Timestamp | Type::Duration)) {
-                    return Err(err(right.span, format!("range() needs numbers, timestamps or durations, found {ty}")));
+                    return Err(err(
+                        right.span,
+                        format!("range() needs numbers, timestamps or durations, found {ty}"),
+                    ));
                 }
-                let (item, low, high) = if ty.is_numeric() { (widen(item, ty), widen(low, ty), widen(high, ty)) } else { (item, low, high) };
-                Ok(Node { op: Op::InRange(boxed(item), boxed(low), boxed(high)), ty: Type::Bool, span })
+                let (item, low, high) = if ty.is_numeric() {
+                    (widen(item, ty), widen(low, ty), widen(high, ty))
+                } else {
+                    (item, low, high)
+                };
+                Ok(Node {
+                    op: Op::InRange(boxed(item), boxed(low), boxed(high)),
+                    ty: Type::Bool,
+                    span,
+                })
             }
             _ => {
                 let list = self.check(right)?;
                 if list.ty != Type::List {
                     return Err(err(
                         right.span,
-                        format!("'in' expects a list literal [..], range(low, high) or a list field, found {}", list.ty),
+                        format!(
+                            "'in' expects a list literal [..], range(low, high) or a list field, found {}",
+                            list.ty
+                        ),
                     ));
                 }
                 self.expect_type(&item, Type::String, "'in' on a list field")?;
-                Ok(Node { op: Op::InField(boxed(item), boxed(list)), ty: Type::Bool, span })
+                Ok(Node {
+                    op: Op::InField(boxed(item), boxed(list)),
+                    ty: Type::Bool,
+                    span,
+                })
             }
         }
     }
@@ -374,9 +505,16 @@ impl Checker<'_> {
             return Ok(ty);
         }
         if ty.is_numeric() && node.ty.is_numeric() {
-            return Ok(if numeric_rank(ty) >= numeric_rank(node.ty) { ty } else { node.ty });
+            return Ok(if numeric_rank(ty) >= numeric_rank(node.ty) {
+                ty
+            } else {
+                node.ty
+            });
         }
-        Err(err(node.span, format!("expected {ty} like the other values, found {}", node.ty)))
+        Err(err(
+            node.span,
+            format!("expected {ty} like the other values, found {}", node.ty),
+        ))
     }
 
     fn call(&mut self, name: &str, args: &[Expr], span: Span) -> Result<Node, ExprError> {
@@ -384,24 +522,42 @@ impl Checker<'_> {
             if args.len() == n {
                 Ok(())
             } else {
-                Err(err(span, format!("{name}() takes {n} argument{}, found {}", if n == 1 { "" } else { "s" }, args.len())))
+                Err(err(
+                    span,
+                    format!(
+                        "{name}() takes {n} argument{}, found {}",
+                        if n == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                ))
             }
         };
         let func = match name {
             "has" => {
                 arity(1)?;
                 let inner = self.check(&args[0])?;
-                return Ok(Node { op: Op::IsSet(boxed(inner)), ty: Type::Bool, span });
+                return Ok(Node {
+                    op: Op::IsSet(boxed(inner)),
+                    ty: Type::Bool,
+                    span,
+                });
             }
             "timestamp" => {
                 arity(1)?;
                 let ExprKind::Lit(Value::Str(text)) = &args[0].kind else {
-                    return Err(err(args[0].span, "timestamp() expects a string literal such as \"2026-01-31T00:00:00Z\""));
+                    return Err(err(
+                        args[0].span,
+                        "timestamp() expects a string literal such as \"2026-01-31T00:00:00Z\"",
+                    ));
                 };
                 let t = crate::time::parse_timestamp(text).ok_or_else(|| {
                     err(args[0].span, format!("'{text}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z) or a date (2026-11-23)"))
                 })?;
-                return Ok(Node { op: Op::Const(Value::Timestamp(t)), ty: Type::Timestamp, span });
+                return Ok(Node {
+                    op: Op::Const(Value::Timestamp(t)),
+                    ty: Type::Timestamp,
+                    span,
+                });
             }
             "range" => return Err(err(span, "range(low, high) can only follow 'in'")),
             "days_since" => Func::DaysSince,
@@ -433,7 +589,9 @@ impl Checker<'_> {
         let mut checked = Vec::with_capacity(args.len());
         for (k, arg) in args.iter().enumerate() {
             // contains_any / contains_all take a list literal as their second argument.
-            if let (Func::ContainsAny | Func::ContainsAll, 1, ExprKind::List(items)) = (func, k, &arg.kind) {
+            if let (Func::ContainsAny | Func::ContainsAll, 1, ExprKind::List(items)) =
+                (func, k, &arg.kind)
+            {
                 for item in items {
                     let node = self.check(item)?;
                     self.expect_type(&node, Type::String, &format!("{name}()'s list"))?;
@@ -447,13 +605,20 @@ impl Checker<'_> {
             Func::DaysSince | Func::DaysUntil | Func::Anniversary => {
                 arity(1)?;
                 self.expect_type(&checked[0], Type::Timestamp, &format!("{name}()"))?;
-                if func == Func::Anniversary { Type::Bool } else { Type::Int }
+                if func == Func::Anniversary {
+                    Type::Bool
+                } else {
+                    Type::Int
+                }
             }
             Func::PctChange => {
                 arity(2)?;
                 for node in &checked {
                     if !node.ty.is_numeric() {
-                        return Err(err(node.span, format!("pct_change() expects numbers, found {}", node.ty)));
+                        return Err(err(
+                            node.span,
+                            format!("pct_change() expects numbers, found {}", node.ty),
+                        ));
                     }
                 }
                 let float = checked.iter().any(|n| n.ty == Type::Float);
@@ -463,14 +628,23 @@ impl Checker<'_> {
             }
             Func::Min | Func::Max => {
                 if checked.len() < 2 {
-                    return Err(err(span, format!("{name}() takes at least 2 arguments, found {}", checked.len())));
+                    return Err(err(
+                        span,
+                        format!(
+                            "{name}() takes at least 2 arguments, found {}",
+                            checked.len()
+                        ),
+                    ));
                 }
                 let mut ty = checked[0].ty;
                 for node in &checked[1..] {
                     ty = self.common_type(ty, node)?;
                 }
                 if !(ty.is_numeric() || matches!(ty, Type::Timestamp | Type::Duration)) {
-                    return Err(err(span, format!("{name}() expects numbers, timestamps or durations, found {ty}")));
+                    return Err(err(
+                        span,
+                        format!("{name}() expects numbers, timestamps or durations, found {ty}"),
+                    ));
                 }
                 if ty.is_numeric() {
                     checked = checked.into_iter().map(|n| widen(n, ty)).collect();
@@ -480,13 +654,21 @@ impl Checker<'_> {
             Func::Size => {
                 arity(1)?;
                 if !matches!(checked[0].ty, Type::String | Type::List) {
-                    return Err(err(checked[0].span, format!("size() expects a string or a list, found {}", checked[0].ty)));
+                    return Err(err(
+                        checked[0].span,
+                        format!("size() expects a string or a list, found {}", checked[0].ty),
+                    ));
                 }
                 Type::Int
             }
             Func::ContainsAny | Func::ContainsAll => {
                 if args.len() != 2 || !matches!(args[1].kind, ExprKind::List(_)) {
-                    return Err(err(span, format!("{name}() takes a list field and a list literal: {name}(cart.items, [\"A\", \"B\"])")));
+                    return Err(err(
+                        span,
+                        format!(
+                            "{name}() takes a list field and a list literal: {name}(cart.items, [\"A\", \"B\"])"
+                        ),
+                    ));
                 }
                 self.expect_type(&checked[0], Type::List, &format!("{name}()"))?;
                 Type::Bool
@@ -507,7 +689,11 @@ impl Checker<'_> {
                 Type::Duration
             }
         };
-        Ok(Node { op: Op::Call(func, checked), ty, span })
+        Ok(Node {
+            op: Op::Call(func, checked),
+            ty,
+            span,
+        })
     }
 }
 
@@ -521,7 +707,9 @@ fn close_match<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
             row[0] = i + 1;
             for (j, cb) in b.iter().enumerate() {
                 let current = row[j + 1];
-                row[j + 1] = (previous + usize::from(ca != *cb)).min(row[j] + 1).min(current + 1);
+                row[j + 1] = (previous + usize::from(ca != *cb))
+                    .min(row[j] + 1)
+                    .min(current + 1);
                 previous = current;
             }
         }

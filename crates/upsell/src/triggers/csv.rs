@@ -27,8 +27,14 @@ pub fn read_customers_csv(path: &Path, declared: Option<&Schema>) -> Result<Batc
 }
 
 /// Reads customers in CSV from any reader; `path` names the source in errors.
-pub fn read_customers(reader: impl std::io::Read, path: &Path, declared: Option<&Schema>) -> Result<Batch> {
-    let mut csv = ::csv::ReaderBuilder::new().flexible(false).from_reader(reader);
+pub fn read_customers(
+    reader: impl std::io::Read,
+    path: &Path,
+    declared: Option<&Schema>,
+) -> Result<Batch> {
+    let mut csv = ::csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(reader);
     let at = |line: u64| Location::file(path).line(line);
     let headers: Vec<String> = csv
         .headers()
@@ -37,12 +43,16 @@ pub fn read_customers(reader: impl std::io::Read, path: &Path, declared: Option<
         .map(|h| h.trim().to_owned())
         .collect();
     if headers.is_empty() || headers.iter().all(String::is_empty) {
-        return Err(Error::invalid_input(at(1), "no header: expected a first line of field names"));
+        return Err(Error::invalid_input(
+            at(1),
+            "no header: expected a first line of field names",
+        ));
     }
     let mut cells: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
     for (k, record) in csv.records().enumerate() {
         let line = k as u64 + 2;
-        let record = record.map_err(|e| Error::invalid_input(at(line), format!("not a CSV row: {e}")))?;
+        let record =
+            record.map_err(|e| Error::invalid_input(at(line), format!("not a CSV row: {e}")))?;
         if record.len() != headers.len() {
             return Err(Error::invalid_input(
                 at(line),
@@ -55,7 +65,9 @@ pub fn read_customers(reader: impl std::io::Read, path: &Path, declared: Option<
     }
     let mut columns = Vec::with_capacity(headers.len());
     for (c, (name, values)) in headers.iter().zip(&cells).enumerate() {
-        let ty = declared.and_then(|s| s.get(name)).unwrap_or_else(|| infer_type(values.iter().map(String::as_str)));
+        let ty = declared
+            .and_then(|s| s.get(name))
+            .unwrap_or_else(|| infer_type(values.iter().map(String::as_str)));
         let mut parsed = Vec::with_capacity(values.len());
         for (k, text) in values.iter().enumerate() {
             let value = parse_cell(text, ty).ok_or_else(|| {
@@ -74,7 +86,11 @@ pub fn read_customers(reader: impl std::io::Read, path: &Path, declared: Option<
 fn parse_cell(text: &str, ty: Type) -> Option<Value> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Some(if ty == Type::String { Value::from(text) } else { Value::Null });
+        return Some(if ty == Type::String {
+            Value::from(text)
+        } else {
+            Value::Null
+        });
     }
     Some(match ty {
         Type::Bool => Value::Bool(parse_bool(trimmed)?),
@@ -84,6 +100,11 @@ fn parse_cell(text: &str, ty: Type) -> Option<Value> {
         Type::String => Value::from(text),
         Type::Timestamp => Value::Timestamp(crate::time::parse_timestamp(trimmed)?),
         Type::Duration => Value::Duration(trimmed.parse().ok()?),
-        Type::List => Value::List(trimmed.split('|').map(|s| std::sync::Arc::from(s.trim())).collect()),
+        Type::List => Value::List(
+            trimmed
+                .split('|')
+                .map(|s| std::sync::Arc::from(s.trim()))
+                .collect(),
+        ),
     })
 }

@@ -138,12 +138,17 @@ impl Context {
     pub fn from_json(text: &str) -> Result<Self> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
             Error::invalid_input(
-                Location::memory().line(e.line() as u64).column(e.column() as u64),
+                Location::memory()
+                    .line(e.line() as u64)
+                    .column(e.column() as u64),
                 format!("context is not valid JSON: {e}"),
             )
         })?;
         let Some(object) = value.as_object() else {
-            return Err(Error::invalid_input(Location::memory(), "context: expected a JSON object of field values"));
+            return Err(Error::invalid_input(
+                Location::memory(),
+                "context: expected a JSON object of field values",
+            ));
         };
         let mut context = Context::new();
         if let Some(id) = object.get("id") {
@@ -174,12 +179,17 @@ impl Context {
     fn record(&self, schema: &Schema) -> Result<Vec<Value>> {
         let mut record = vec![Value::Null; schema.len()];
         for (name, value) in &self.values {
-            let Some(index) = schema.index_of(name) else { continue };
+            let Some(index) = schema.index_of(name) else {
+                continue;
+            };
             let ty = schema.field_type(index);
             record[index] = convert(value, ty).ok_or_else(|| {
                 Error::invalid_input(
                     Location::memory().column_name(name),
-                    format!("expected {ty}, found {} {value}", value.type_of().map_or("null", |t| t.name())),
+                    format!(
+                        "expected {ty}, found {} {value}",
+                        value.type_of().map_or("null", |t| t.name())
+                    ),
                 )
             })?;
         }
@@ -192,10 +202,14 @@ fn convert(value: &Value, ty: super::Type) -> Option<Value> {
     Some(match (value, ty) {
         (Value::Null, _) => Value::Null,
         (v, t) if v.type_of() == Some(t) => v.clone(),
-        (Value::Int(i), Type::Decimal) => Value::Decimal(Decimal::from_units(i.checked_mul(Decimal::SCALE)?)),
+        (Value::Int(i), Type::Decimal) => {
+            Value::Decimal(Decimal::from_units(i.checked_mul(Decimal::SCALE)?))
+        }
         (Value::Int(i), Type::Float) => Value::Float(*i as f64),
         (Value::Decimal(d), Type::Float) => Value::Float(d.to_f64()),
-        (Value::Decimal(d), Type::Int) if d.units() % Decimal::SCALE == 0 => Value::Int(d.units() / Decimal::SCALE),
+        (Value::Decimal(d), Type::Int) if d.units() % Decimal::SCALE == 0 => {
+            Value::Int(d.units() / Decimal::SCALE)
+        }
         (Value::Float(x), Type::Decimal) => Value::Decimal(x.to_string().parse().ok()?),
         (Value::Str(s), Type::Timestamp) => Value::Timestamp(crate::time::parse_timestamp(s)?),
         (Value::Str(s), Type::Decimal) => Value::Decimal(s.parse().ok()?),
@@ -205,9 +219,17 @@ fn convert(value: &Value, ty: super::Type) -> Option<Value> {
     })
 }
 
-fn flatten(prefix: &str, object: &serde_json::Map<String, serde_json::Value>, out: &mut Context) -> Result<()> {
+fn flatten(
+    prefix: &str,
+    object: &serde_json::Map<String, serde_json::Value>,
+    out: &mut Context,
+) -> Result<()> {
     for (key, value) in object {
-        let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let name = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
         let converted = match value {
             serde_json::Value::Object(inner) => {
                 flatten(&name, inner, out)?;
@@ -316,7 +338,13 @@ impl RuleSet {
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let format = Format::from_path(path).ok_or_else(|| {
-            Error::invalid_parameter("rules", format!("{}: expected a .yaml, .yml, .json or .toml file", path.display()))
+            Error::invalid_parameter(
+                "rules",
+                format!(
+                    "{}: expected a .yaml, .yml, .json or .toml file",
+                    path.display()
+                ),
+            )
         })?;
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         Self::load(&text, format, Some(path))
@@ -344,8 +372,12 @@ impl RuleSet {
     /// `targets:`), cycles among definitions, caps of zero.
     pub fn load(text: &str, format: Format, path: Option<&Path>) -> Result<Self> {
         let (parsed, mut diagnostics) = file::parse(text, format, path)?;
-        let mut rules =
-            RuleSet { parsed, path: path.map(Path::to_path_buf), declared: None, cache: Mutex::new(Vec::new()) };
+        let mut rules = RuleSet {
+            parsed,
+            path: path.map(Path::to_path_buf),
+            declared: None,
+            cache: Mutex::new(Vec::new()),
+        };
         if let Some(schema) = rules.parsed.schema.clone() {
             match rules.compiled(&schema) {
                 Ok(compiled) => rules.declared = Some(compiled),
@@ -415,12 +447,25 @@ impl RuleSet {
 
     fn compile(&self, schema: &Schema) -> Result<Compiled> {
         let mut diagnostics: Vec<Diagnostic> = Vec::new();
-        let mut checker = Checker { schema, definitions: &self.parsed.definitions, stack: Vec::new() };
-        let mut check = |source: &Source, subject: &str, number: bool, out: &mut Vec<Diagnostic>| -> Option<Node> {
+        let mut checker = Checker {
+            schema,
+            definitions: &self.parsed.definitions,
+            stack: Vec::new(),
+        };
+        let mut check = |source: &Source,
+                         subject: &str,
+                         number: bool,
+                         out: &mut Vec<Diagnostic>|
+         -> Option<Node> {
             checker.stack.clear();
-            let result =
-                if number { checker.check_number(&source.expr) } else { checker.check_condition(&source.expr) };
-            result.map_err(|e| out.push(source.diagnostic(subject, &e))).ok()
+            let result = if number {
+                checker.check_number(&source.expr)
+            } else {
+                checker.check_condition(&source.expr)
+            };
+            result
+                .map_err(|e| out.push(source.diagnostic(subject, &e)))
+                .ok()
         };
         let mut compiled = Compiled {
             schema: schema.clone(),
@@ -438,21 +483,43 @@ impl RuleSet {
         for rule in &self.parsed.rules {
             let subject = format!("rule '{}'", rule.name);
             let when = check(&rule.when, &subject, false, &mut diagnostics);
-            let suppress = rule.suppress_when.as_ref().map(|s| check(s, &subject, false, &mut diagnostics));
-            let expected = rule.expected_value.as_ref().map(|s| check(s, &subject, true, &mut diagnostics));
+            let suppress = rule
+                .suppress_when
+                .as_ref()
+                .map(|s| check(s, &subject, false, &mut diagnostics));
+            let expected = rule
+                .expected_value
+                .as_ref()
+                .map(|s| check(s, &subject, true, &mut diagnostics));
             if let Some(when) = when {
                 compiled.when.push(when);
                 compiled.suppress_when.push(suppress.flatten());
                 compiled.expected_value.push(expected.flatten());
             }
         }
-        if diagnostics.is_empty() { Ok(compiled) } else { Err(Error::Parse { diagnostics }) }
+        if diagnostics.is_empty() {
+            Ok(compiled)
+        } else {
+            Err(Error::Parse { diagnostics })
+        }
     }
 
     /// Decides the offers for one customer at `now`, reading `history` for fatigue.
-    pub fn evaluate(&self, context: &Context, history: Option<&CustomerHistory>, now: Timestamp) -> Result<Decision> {
+    pub fn evaluate(
+        &self,
+        context: &Context,
+        history: Option<&CustomerHistory>,
+        now: Timestamp,
+    ) -> Result<Decision> {
         let (compiled, record) = self.bind_context(context)?;
-        Ok(self.decide(&compiled, record.as_slice(), context.id(), history, now, None))
+        Ok(self.decide(
+            &compiled,
+            record.as_slice(),
+            context.id(),
+            history,
+            now,
+            None,
+        ))
     }
 
     /// Every rule's and suppression's condition for one customer, with the values it saw.
@@ -518,12 +585,17 @@ impl RuleSet {
         };
         if let Some(k) = suppression {
             let s = &self.parsed.suppressions[k];
-            decision.suppressed_by = Some((s.name.clone(), row::explain(&compiled.suppressions[k], &s.when.text, fields, now)));
+            decision.suppressed_by = Some((
+                s.name.clone(),
+                row::explain(&compiled.suppressions[k], &s.when.text, fields, now),
+            ));
             return decision;
         }
         let candidates: Vec<usize> = match fired {
             Some((rules, _)) => rules.to_vec(),
-            None => (0..compiled.when.len()).filter(|&r| is_true(&compiled.when[r])).collect(),
+            None => (0..compiled.when.len())
+                .filter(|&r| is_true(&compiled.when[r]))
+                .collect(),
         };
         let mut ranked: Vec<(usize, Decimal)> = Vec::new();
         for r in candidates {
@@ -543,13 +615,19 @@ impl RuleSet {
         }
         ranked.sort_by(|a, b| {
             let (ra, rb) = (&self.parsed.rules[a.0], &self.parsed.rules[b.0]);
-            rb.priority.cmp(&ra.priority).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0))
+            rb.priority
+                .cmp(&ra.priority)
+                .then(b.1.cmp(&a.1))
+                .then(a.0.cmp(&b.0))
         });
         let limit = self.parsed.settings.max_offers_per_interaction as usize;
         for (position, (r, expected)) in ranked.into_iter().enumerate() {
             let rule = &self.parsed.rules[r];
             if position >= limit {
-                decision.skipped.push((rule.name.clone(), format!("ranked below the {limit} offer(s) per interaction")));
+                decision.skipped.push((
+                    rule.name.clone(),
+                    format!("ranked below the {limit} offer(s) per interaction"),
+                ));
                 continue;
             }
             let offer = Offer {
@@ -590,7 +668,10 @@ impl RuleSet {
         if let Some(node) = &compiled.suppress_when[r] {
             if row::eval(node, fields, now) == Value::Bool(true) {
                 let text = rule.suppress_when.as_ref().map_or("", |s| s.text.as_str());
-                return Some(format!("suppressed: {}", row::explain(node, text, fields, now)));
+                return Some(format!(
+                    "suppressed: {}",
+                    row::explain(node, text, fields, now)
+                ));
             }
         }
         let history = history?;
@@ -608,19 +689,51 @@ impl RuleSet {
         for outcome in [Outcome::Shown, Outcome::Accepted] {
             if let Some(at) = history.last(target, outcome) {
                 if days_ago(at) < i64::from(rule.cooldown_days) {
-                    let what = if outcome == Outcome::Shown { "shown" } else { "accepted" };
-                    return Some(format!("{what} {} days ago (cooldown {} days)", days_ago(at), rule.cooldown_days));
+                    let what = if outcome == Outcome::Shown {
+                        "shown"
+                    } else {
+                        "accepted"
+                    };
+                    return Some(format!(
+                        "{what} {} days ago (cooldown {} days)",
+                        days_ago(at),
+                        rule.cooldown_days
+                    ));
                 }
             }
         }
-        let day = now.checked_sub(jiff::SignedDuration::from_hours(24)).unwrap_or(now);
-        let week = now.checked_sub(jiff::SignedDuration::from_hours(24 * 7)).unwrap_or(now);
+        let day = now
+            .checked_sub(jiff::SignedDuration::from_hours(24))
+            .unwrap_or(now);
+        let week = now
+            .checked_sub(jiff::SignedDuration::from_hours(24 * 7))
+            .unwrap_or(now);
         let settings = &self.parsed.settings;
         let caps = [
-            (rule.max_per_day, day, Some(target), "this offer's daily cap"),
-            (rule.max_per_week, week, Some(target), "this offer's weekly cap"),
-            (settings.max_offers_per_day, day, None, "the daily cap of offers per customer"),
-            (settings.max_offers_per_week, week, None, "the weekly cap of offers per customer"),
+            (
+                rule.max_per_day,
+                day,
+                Some(target),
+                "this offer's daily cap",
+            ),
+            (
+                rule.max_per_week,
+                week,
+                Some(target),
+                "this offer's weekly cap",
+            ),
+            (
+                settings.max_offers_per_day,
+                day,
+                None,
+                "the daily cap of offers per customer",
+            ),
+            (
+                settings.max_offers_per_week,
+                week,
+                None,
+                "the weekly cap of offers per customer",
+            ),
         ];
         for (cap, since, target, what) in caps {
             if let Some(cap) = cap {
@@ -652,29 +765,41 @@ impl RuleSet {
     /// assert_eq!((offers[0].customer.as_str(), offers[0].offer.target.as_str()), ("b", "team"));
     /// # Ok::<(), upsell::Error>(())
     /// ```
-    pub fn evaluate_batch(&self, batch: &Batch, options: &BatchOptions<'_>, control: &Control) -> Result<Vec<BatchOffer>> {
+    pub fn evaluate_batch(
+        &self,
+        batch: &Batch,
+        options: &BatchOptions<'_>,
+        control: &Control,
+    ) -> Result<Vec<BatchOffer>> {
         let batch = self.conform(batch)?;
         let batch = batch.as_ref();
         let compiled = self.compiled(batch.schema())?;
         let id_column = match &options.id_column {
             Some(name) => batch.schema().index_of(name).ok_or_else(|| {
-                Error::invalid_parameter("id_column", format!("no column named '{name}' in the data"))
+                Error::invalid_parameter(
+                    "id_column",
+                    format!("no column named '{name}' in the data"),
+                )
             })?,
             None => 0,
         };
         let chunks = batch.len().div_ceil(CHUNK_ROWS);
         control.start(batch.len() as u64);
         let runner = Runner::new(options.threads);
-        let parts = runner.map(chunks, || (), |_, k| {
-            if control.is_cancelled() {
-                return Err(Error::Cancelled);
-            }
-            let start = k * CHUNK_ROWS;
-            let end = (start + CHUNK_ROWS).min(batch.len());
-            let offers = self.evaluate_chunk(&compiled, batch, id_column, options, start, end);
-            control.advance((end - start) as u64);
-            Ok(offers)
-        });
+        let parts = runner.map(
+            chunks,
+            || (),
+            |_, k| {
+                if control.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
+                let start = k * CHUNK_ROWS;
+                let end = (start + CHUNK_ROWS).min(batch.len());
+                let offers = self.evaluate_chunk(&compiled, batch, id_column, options, start, end);
+                control.advance((end - start) as u64);
+                Ok(offers)
+            },
+        );
         let mut out = Vec::new();
         for part in parts {
             out.extend(part?);
@@ -693,7 +818,12 @@ impl RuleSet {
         start: usize,
         end: usize,
     ) -> Vec<BatchOffer> {
-        let eval = ChunkEval { batch, now: options.now, start, end };
+        let eval = ChunkEval {
+            batch,
+            now: options.now,
+            start,
+            end,
+        };
         let rows = end - start;
         let mut suppressed: Vec<Option<usize>> = vec![None; rows];
         for (k, node) in compiled.suppressions.iter().enumerate() {
@@ -721,11 +851,26 @@ impl RuleSet {
             let customer = id_col.map(|c| c.text(row)).unwrap_or_default();
             let history = options.history.and_then(|h| h.customer(&customer));
             let fields = batch.row(row);
-            let decision =
-                self.decide(compiled, &fields, Some(&customer), history, options.now, Some((&fired[i], suppressed[i])));
-            let rows_out = decision.offers.into_iter().map(|o| (o, false)).chain(decision.held_out.into_iter().map(|o| (o, true)));
+            let decision = self.decide(
+                compiled,
+                &fields,
+                Some(&customer),
+                history,
+                options.now,
+                Some((&fired[i], suppressed[i])),
+            );
+            let rows_out = decision
+                .offers
+                .into_iter()
+                .map(|o| (o, false))
+                .chain(decision.held_out.into_iter().map(|o| (o, true)));
             for (offer, held_out) in rows_out {
-                out.push(BatchOffer { row, customer: customer.clone(), offer, held_out });
+                out.push(BatchOffer {
+                    row,
+                    customer: customer.clone(),
+                    offer,
+                    held_out,
+                });
             }
         }
         out
@@ -734,15 +879,23 @@ impl RuleSet {
     /// The batch with its columns converted to the declared schema's types where they differ
     /// (an int column read for a decimal field); borrowed when nothing needs converting.
     fn conform<'b>(&self, batch: &'b Batch) -> Result<std::borrow::Cow<'b, Batch>> {
-        let Some(declared) = &self.parsed.schema else { return Ok(std::borrow::Cow::Borrowed(batch)) };
-        let mismatched = declared.fields().any(|(name, ty)| batch.schema().get(name).is_some_and(|t| t != ty));
-        let missing = declared.fields().any(|(name, _)| batch.schema().get(name).is_none());
+        let Some(declared) = &self.parsed.schema else {
+            return Ok(std::borrow::Cow::Borrowed(batch));
+        };
+        let mismatched = declared
+            .fields()
+            .any(|(name, ty)| batch.schema().get(name).is_some_and(|t| t != ty));
+        let missing = declared
+            .fields()
+            .any(|(name, _)| batch.schema().get(name).is_none());
         if !mismatched && !missing {
             return Ok(std::borrow::Cow::Borrowed(batch));
         }
         let mut columns = Vec::new();
         for (index, (name, ty)) in batch.schema().fields().enumerate() {
-            let column = batch.column(index).ok_or_else(|| Error::invalid_input(Location::memory(), "column missing"))?;
+            let column = batch
+                .column(index)
+                .ok_or_else(|| Error::invalid_input(Location::memory(), "column missing"))?;
             let target = declared.get(name).unwrap_or(ty);
             if target == ty {
                 columns.push((name.to_owned(), column.clone()));
@@ -758,13 +911,19 @@ impl RuleSet {
                     )
                 })?);
             }
-            columns.push((name.to_owned(), super::batch::Column::from_values(target, &values)?));
+            columns.push((
+                name.to_owned(),
+                super::batch::Column::from_values(target, &values)?,
+            ));
         }
         // Declared fields absent from the data are null for every row.
         for (name, ty) in declared.fields() {
             if batch.schema().get(name).is_none() {
                 let nulls = vec![Value::Null; batch.len()];
-                columns.push((name.to_owned(), super::batch::Column::from_values(ty, &nulls)?));
+                columns.push((
+                    name.to_owned(),
+                    super::batch::Column::from_values(ty, &nulls)?,
+                ));
             }
         }
         Batch::new(columns).map(std::borrow::Cow::Owned)
@@ -806,7 +965,12 @@ pub struct BatchOptions<'a> {
 impl BatchOptions<'_> {
     /// Options at `now`, without history.
     pub fn new(now: Timestamp) -> Self {
-        BatchOptions { now, history: None, id_column: None, threads: None }
+        BatchOptions {
+            now,
+            history: None,
+            id_column: None,
+            threads: None,
+        }
     }
 }
 

@@ -204,9 +204,18 @@ impl Source {
     }
 }
 
-fn diagnostic_at(site: &Site, text: &str, field: &str, subject: &str, error: &ExprError) -> Diagnostic {
+fn diagnostic_at(
+    site: &Site,
+    text: &str,
+    field: &str,
+    subject: &str,
+    error: &ExprError,
+) -> Diagnostic {
     let char_column = text[..error.span.start.min(text.len())].chars().count() as u64 + 1;
-    let mut location = Location { path: site.path.clone(), ..Location::default() };
+    let mut location = Location {
+        path: site.path.clone(),
+        ..Location::default()
+    };
     let message = match site.start {
         Some((line, column)) => {
             location.line = Some(line);
@@ -215,7 +224,10 @@ fn diagnostic_at(site: &Site, text: &str, field: &str, subject: &str, error: &Ex
         }
         None => {
             location.line = site.line;
-            format!("{field}, column {char_column} of the expression: {}", error.message)
+            format!(
+                "{field}, column {char_column} of the expression: {}",
+                error.message
+            )
         }
     };
     Diagnostic::new(location, message).subject(subject.to_owned())
@@ -283,7 +295,10 @@ impl Locator<'_> {
             needle.replace('\\', "\\\\").replace('"', "\\\""),
             needle.replace('\'', "''"),
         ];
-        candidates.iter().filter_map(|c| self.text[from..].find(c.as_str()).map(|p| p + from)).min()
+        candidates
+            .iter()
+            .filter_map(|c| self.text[from..].find(c.as_str()).map(|p| p + from))
+            .min()
     }
 
     /// The first place at or after `from` where `key` is written as a key (`key:`, `key =`,
@@ -298,19 +313,40 @@ impl Locator<'_> {
     /// A site for an expression written after byte `from`.
     fn site(&self, expression: &str, from: usize, rule_line: Option<u64>) -> Site {
         // Only a verbatim match gives exact columns; an escaped one still gives the line.
-        let start = self.text.get(from..).and_then(|rest| rest.find(expression)).map(|p| self.line_col(p + from));
-        let line = start.map(|(l, _)| l).or_else(|| self.find(expression, from).map(|p| self.line_col(p).0)).or(rule_line);
-        Site { path: self.path.clone(), line, start }
+        let start = self
+            .text
+            .get(from..)
+            .and_then(|rest| rest.find(expression))
+            .map(|p| self.line_col(p + from));
+        let line = start
+            .map(|(l, _)| l)
+            .or_else(|| self.find(expression, from).map(|p| self.line_col(p).0))
+            .or(rule_line);
+        Site {
+            path: self.path.clone(),
+            line,
+            start,
+        }
     }
 }
 
-fn int_setting(value: Option<i64>, name: &str, minimum: i64, problems: &mut Vec<String>) -> Option<u32> {
+fn int_setting(
+    value: Option<i64>,
+    name: &str,
+    minimum: i64,
+    problems: &mut Vec<String>,
+) -> Option<u32> {
     let value = value?;
     if value < minimum || value > i64::from(u32::MAX) {
         let why = if minimum == 1 && value == 0 {
-            format!("{name} is 0, which would never allow an offer: expected at least 1 (omit it for no cap)")
+            format!(
+                "{name} is 0, which would never allow an offer: expected at least 1 (omit it for no cap)"
+            )
         } else {
-            format!("{name} is {value}: expected a whole number from {minimum} to {}", u32::MAX)
+            format!(
+                "{name} is {value}: expected a whole number from {minimum} to {}",
+                u32::MAX
+            )
         };
         problems.push(why);
         return None;
@@ -328,8 +364,15 @@ fn decimal_of(value: &serde_json::Value) -> Option<Decimal> {
 
 /// Parses a rule file's text: the rules that read well, and the problems of the others. A file that
 /// is not YAML / JSON / TOML at all is an error.
-pub(crate) fn parse(text: &str, format: Format, path: Option<&Path>) -> Result<(Parsed, Vec<Diagnostic>)> {
-    let location = || Location { path: path.map(Path::to_path_buf), ..Location::default() };
+pub(crate) fn parse(
+    text: &str,
+    format: Format,
+    path: Option<&Path>,
+) -> Result<(Parsed, Vec<Diagnostic>)> {
+    let location = || Location {
+        path: path.map(Path::to_path_buf),
+        ..Location::default()
+    };
     let document: serde_json::Value = match format {
         Format::Yaml => serde_norway::from_str(text).map_err(|e| {
             let mut at = location();
@@ -340,7 +383,10 @@ pub(crate) fn parse(text: &str, format: Format, path: Option<&Path>) -> Result<(
             Error::parse(at, format!("not valid YAML: {e}"))
         })?,
         Format::Json => serde_json::from_str(text).map_err(|e| {
-            Error::parse(location().line(e.line() as u64).column(e.column() as u64), format!("not valid JSON: {e}"))
+            Error::parse(
+                location().line(e.line() as u64).column(e.column() as u64),
+                format!("not valid JSON: {e}"),
+            )
         })?,
         Format::Toml => toml::from_str(text).map_err(|e| {
             let mut at = location();
@@ -352,17 +398,29 @@ pub(crate) fn parse(text: &str, format: Format, path: Option<&Path>) -> Result<(
             Error::parse(at, format!("not valid TOML: {}", e.message()))
         })?,
     };
-    let locator = Locator { text, path: path.map(Path::to_path_buf) };
+    let locator = Locator {
+        text,
+        path: path.map(Path::to_path_buf),
+    };
     let mut diagnostics = Vec::new();
     let parsed = read_document(&document, &locator, &mut diagnostics);
     Ok((parsed, diagnostics))
 }
 
-const TOP_LEVEL: [&str; 7] = ["version", "schema", "define", "targets", "settings", "suppress", "rules"];
+const TOP_LEVEL: [&str; 7] = [
+    "version", "schema", "define", "targets", "settings", "suppress", "rules",
+];
 
-fn read_document(document: &serde_json::Value, locator: &Locator<'_>, out: &mut Vec<Diagnostic>) -> Parsed {
+fn read_document(
+    document: &serde_json::Value,
+    locator: &Locator<'_>,
+    out: &mut Vec<Diagnostic>,
+) -> Parsed {
     let file_at = |needle: &str| {
-        let mut at = Location { path: locator.path.clone(), ..Location::default() };
+        let mut at = Location {
+            path: locator.path.clone(),
+            ..Location::default()
+        };
         if let Some(p) = locator.find(needle, 0) {
             at.line = Some(locator.line_col(p).0);
         }
@@ -377,20 +435,29 @@ fn read_document(document: &serde_json::Value, locator: &Locator<'_>, out: &mut 
         rules: Vec::new(),
     };
     let Some(top) = document.as_object() else {
-        out.push(Diagnostic::new(file_at(""), "expected a mapping with a `rules:` list at the top level"));
+        out.push(Diagnostic::new(
+            file_at(""),
+            "expected a mapping with a `rules:` list at the top level",
+        ));
         return parsed;
     };
     for key in top.keys() {
         if !TOP_LEVEL.contains(&key.as_str()) {
             out.push(Diagnostic::new(
                 file_at(key),
-                format!("unknown top-level key '{key}': expected one of {}", TOP_LEVEL.join(", ")),
+                format!(
+                    "unknown top-level key '{key}': expected one of {}",
+                    TOP_LEVEL.join(", ")
+                ),
             ));
         }
     }
     if let Some(version) = top.get("version") {
         if version.as_i64() != Some(1) {
-            out.push(Diagnostic::new(file_at("version"), format!("version {version} is not supported: expected 1")));
+            out.push(Diagnostic::new(
+                file_at("version"),
+                format!("version {version} is not supported: expected 1"),
+            ));
         }
     }
     if let Some(schema) = top.get("schema") {
@@ -405,75 +472,147 @@ fn read_document(document: &serde_json::Value, locator: &Locator<'_>, out: &mut 
                 let mut problems = Vec::new();
                 let defaults = Settings::default();
                 parsed.settings = Settings {
-                    max_offers_per_interaction: int_setting(raw.max_offers_per_interaction, "max_offers_per_interaction", 1, &mut problems)
-                        .unwrap_or(defaults.max_offers_per_interaction),
-                    max_offers_per_day: int_setting(raw.max_offers_per_day, "max_offers_per_day", 1, &mut problems),
-                    max_offers_per_week: int_setting(raw.max_offers_per_week, "max_offers_per_week", 1, &mut problems),
-                    cooldown_days: int_setting(raw.cooldown_days, "cooldown_days", 0, &mut problems).unwrap_or(defaults.cooldown_days),
-                    rejected_cooldown_days: int_setting(raw.rejected_cooldown_days, "rejected_cooldown_days", 0, &mut problems)
-                        .unwrap_or(defaults.rejected_cooldown_days),
+                    max_offers_per_interaction: int_setting(
+                        raw.max_offers_per_interaction,
+                        "max_offers_per_interaction",
+                        1,
+                        &mut problems,
+                    )
+                    .unwrap_or(defaults.max_offers_per_interaction),
+                    max_offers_per_day: int_setting(
+                        raw.max_offers_per_day,
+                        "max_offers_per_day",
+                        1,
+                        &mut problems,
+                    ),
+                    max_offers_per_week: int_setting(
+                        raw.max_offers_per_week,
+                        "max_offers_per_week",
+                        1,
+                        &mut problems,
+                    ),
+                    cooldown_days: int_setting(
+                        raw.cooldown_days,
+                        "cooldown_days",
+                        0,
+                        &mut problems,
+                    )
+                    .unwrap_or(defaults.cooldown_days),
+                    rejected_cooldown_days: int_setting(
+                        raw.rejected_cooldown_days,
+                        "rejected_cooldown_days",
+                        0,
+                        &mut problems,
+                    )
+                    .unwrap_or(defaults.rejected_cooldown_days),
                 };
                 for problem in problems {
-                    let key = problem.split_whitespace().next().unwrap_or("settings").to_owned();
+                    let key = problem
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("settings")
+                        .to_owned();
                     out.push(Diagnostic::new(file_at(&key), problem).subject("settings"));
                 }
             }
-            Err(e) => out.push(Diagnostic::new(file_at("settings"), e.to_string()).subject("settings")),
+            Err(e) => {
+                out.push(Diagnostic::new(file_at("settings"), e.to_string()).subject("settings"))
+            }
         }
     }
     let targets: Option<HashSet<String>> = top.get("targets").map(|t| match t.as_array() {
-        Some(items) => items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect(),
+        Some(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
         None => {
-            out.push(Diagnostic::new(file_at("targets"), "targets: expected a list of offer targets"));
+            out.push(Diagnostic::new(
+                file_at("targets"),
+                "targets: expected a list of offer targets",
+            ));
             HashSet::new()
         }
     });
     let mut cursor = 0;
     if let Some(suppress) = top.get("suppress") {
         let items = suppress.as_array().cloned().unwrap_or_else(|| {
-            out.push(Diagnostic::new(file_at("suppress"), "suppress: expected a list of {name, when}"));
+            out.push(Diagnostic::new(
+                file_at("suppress"),
+                "suppress: expected a list of {name, when}",
+            ));
             Vec::new()
         });
         for (k, item) in items.iter().enumerate() {
-            let name = item.get("name").and_then(|n| n.as_str()).map_or_else(|| format!("#{}", k + 1), str::to_owned);
+            let name = item
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map_or_else(|| format!("#{}", k + 1), str::to_owned);
             let position = locator.find(&name, cursor).unwrap_or(cursor);
             cursor = position;
-            let line = locator.find(&name, 0).map(|p| locator.line_col(position.max(p)).0);
+            let line = locator
+                .find(&name, 0)
+                .map(|p| locator.line_col(position.max(p)).0);
             let subject = format!("suppression '{name}'");
             match RawSuppression::deserialize(item) {
                 Ok(raw) => {
-                    if let Some(when) = read_expression(&raw.when, "when", locator, position, line, &subject, out) {
-                        parsed.suppressions.push(ParsedSuppression { name: raw.name, when });
+                    if let Some(when) =
+                        read_expression(&raw.when, "when", locator, position, line, &subject, out)
+                    {
+                        parsed.suppressions.push(ParsedSuppression {
+                            name: raw.name,
+                            when,
+                        });
                     }
                 }
-                Err(e) => out.push(Diagnostic::new(located(locator, line), e.to_string()).subject(subject)),
+                Err(e) => out
+                    .push(Diagnostic::new(located(locator, line), e.to_string()).subject(subject)),
             }
         }
     }
     let Some(rules) = top.get("rules") else {
-        out.push(Diagnostic::new(file_at(""), "no `rules:` list: expected a top-level `rules` key with a list of rules"));
+        out.push(Diagnostic::new(
+            file_at(""),
+            "no `rules:` list: expected a top-level `rules` key with a list of rules",
+        ));
         return parsed;
     };
     let Some(rules) = rules.as_array() else {
-        out.push(Diagnostic::new(file_at("rules"), "`rules` must be a list of rules"));
+        out.push(Diagnostic::new(
+            file_at("rules"),
+            "`rules` must be a list of rules",
+        ));
         return parsed;
     };
     let mut seen = HashSet::new();
     for (k, item) in rules.iter().enumerate() {
-        let name = item.get("name").and_then(|n| n.as_str()).map_or_else(|| format!("#{}", k + 1), str::to_owned);
+        let name = item
+            .get("name")
+            .and_then(|n| n.as_str())
+            .map_or_else(|| format!("#{}", k + 1), str::to_owned);
         let position = locator.find(&name, cursor).unwrap_or(cursor);
         cursor = position;
-        let line = (position > 0 || locator.find(&name, 0).is_some()).then(|| locator.line_col(position).0);
+        let line = (position > 0 || locator.find(&name, 0).is_some())
+            .then(|| locator.line_col(position).0);
         let subject = format!("rule '{name}'");
         if !seen.insert(name.clone()) {
-            out.push(Diagnostic::new(located(locator, line), "a rule of this name already exists: names must be unique").subject(&subject));
+            out.push(
+                Diagnostic::new(
+                    located(locator, line),
+                    "a rule of this name already exists: names must be unique",
+                )
+                .subject(&subject),
+            );
         }
         let raw = match RawRule::deserialize(item) {
             Ok(raw) => raw,
             Err(e) => {
                 let message = e.to_string();
                 // Point at the offending key when serde names it (`unknown field `whn``).
-                let at = match message.split('`').nth(1).and_then(|key| locator.find_key(key, position)) {
+                let at = match message
+                    .split('`')
+                    .nth(1)
+                    .and_then(|key| locator.find_key(key, position))
+                {
                     Some(p) => {
                         let (l, c) = locator.line_col(p);
                         located(locator, Some(l)).column(c)
@@ -484,7 +623,15 @@ fn read_document(document: &serde_json::Value, locator: &Locator<'_>, out: &mut 
                 continue;
             }
         };
-        if let Some(rule) = read_rule(raw, targets.as_ref(), locator, position, line, &subject, out) {
+        if let Some(rule) = read_rule(
+            raw,
+            targets.as_ref(),
+            locator,
+            position,
+            line,
+            &subject,
+            out,
+        ) {
             parsed.rules.push(rule);
         }
     }
@@ -493,7 +640,11 @@ fn read_document(document: &serde_json::Value, locator: &Locator<'_>, out: &mut 
 }
 
 fn located(locator: &Locator<'_>, line: Option<u64>) -> Location {
-    Location { path: locator.path.clone(), line, ..Location::default() }
+    Location {
+        path: locator.path.clone(),
+        line,
+        ..Location::default()
+    }
 }
 
 fn read_schema(
@@ -502,25 +653,39 @@ fn read_schema(
     out: &mut Vec<Diagnostic>,
 ) -> Option<Schema> {
     let Some(fields) = schema.as_object() else {
-        out.push(Diagnostic::new(file_at("schema"), "schema: expected a mapping of field name to type"));
+        out.push(Diagnostic::new(
+            file_at("schema"),
+            "schema: expected a mapping of field name to type",
+        ));
         return None;
     };
     let mut result = Schema::default();
     for (name, ty) in fields {
         match ty.as_str().map(str::parse::<Type>) {
             Some(Ok(ty)) => result.push(name.clone(), ty),
-            Some(Err(message)) => out.push(Diagnostic::new(file_at(name), message).subject(format!("schema field '{name}'"))),
+            Some(Err(message)) => out.push(
+                Diagnostic::new(file_at(name), message).subject(format!("schema field '{name}'")),
+            ),
             None => out.push(
-                Diagnostic::new(file_at(name), "expected a type name such as int or decimal").subject(format!("schema field '{name}'")),
+                Diagnostic::new(file_at(name), "expected a type name such as int or decimal")
+                    .subject(format!("schema field '{name}'")),
             ),
         }
     }
     Some(result)
 }
 
-fn read_definitions(define: &serde_json::Value, locator: &Locator<'_>, parsed: &mut Parsed, out: &mut Vec<Diagnostic>) {
+fn read_definitions(
+    define: &serde_json::Value,
+    locator: &Locator<'_>,
+    parsed: &mut Parsed,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(entries) = define.as_object() else {
-        out.push(Diagnostic::new(located(locator, None), "define: expected a mapping of name to expression"));
+        out.push(Diagnostic::new(
+            located(locator, None),
+            "define: expected a mapping of name to expression",
+        ));
         return;
     };
     for (name, value) in entries {
@@ -528,11 +693,18 @@ fn read_definitions(define: &serde_json::Value, locator: &Locator<'_>, parsed: &
         let position = locator.find(name, 0).unwrap_or(0);
         let line = Some(locator.line_col(position).0);
         let Some(text) = value.as_str() else {
-            out.push(Diagnostic::new(located(locator, line), "expected an expression as a string").subject(subject));
+            out.push(
+                Diagnostic::new(located(locator, line), "expected an expression as a string")
+                    .subject(subject),
+            );
             continue;
         };
-        if let Some(source) = read_expression(text, "define", locator, position, line, &subject, out) {
-            parsed.definitions.insert(name.clone(), (source.expr.clone(), text.to_owned()));
+        if let Some(source) =
+            read_expression(text, "define", locator, position, line, &subject, out)
+        {
+            parsed
+                .definitions
+                .insert(name.clone(), (source.expr.clone(), text.to_owned()));
             parsed.definition_sources.insert(name.clone(), source);
         }
     }
@@ -549,7 +721,12 @@ fn read_expression(
 ) -> Option<Source> {
     let site = locator.site(text, from, line);
     match syntax::parse(text) {
-        Ok(expr) => Some(Source { text: text.to_owned(), expr, site, field }),
+        Ok(expr) => Some(Source {
+            text: text.to_owned(),
+            expr,
+            site,
+            field,
+        }),
         Err(error) => {
             out.push(diagnostic_at(&site, text, field, subject, &error));
             None
@@ -574,36 +751,58 @@ fn read_rule(
         }
         None => located(locator, line),
     };
-    let mut problem = |key: &str, message: String| out.push(Diagnostic::new(at(key), message).subject(subject));
+    let mut problem =
+        |key: &str, message: String| out.push(Diagnostic::new(at(key), message).subject(subject));
     if raw.name.trim().is_empty() {
         problem("name", "name: expected a non-empty name".to_owned());
     }
     if raw.offer.target.trim().is_empty() {
-        problem("target", "offer.target: expected what is offered (a plan, product or bundle id)".to_owned());
+        problem(
+            "target",
+            "offer.target: expected what is offered (a plan, product or bundle id)".to_owned(),
+        );
     } else if let Some(targets) = targets {
         if !targets.contains(&raw.offer.target) {
             let mut known: Vec<&str> = targets.iter().map(String::as_str).collect();
             known.sort_unstable();
             problem(
                 "target",
-                format!("offer.target '{}' is not a declared target: expected one of {}", raw.offer.target, known.join(", ")),
+                format!(
+                    "offer.target '{}' is not a declared target: expected one of {}",
+                    raw.offer.target,
+                    known.join(", ")
+                ),
             );
         }
     }
     let mut problems = Vec::new();
     let cooldown_days = int_setting(raw.cooldown_days, "cooldown_days", 0, &mut problems);
-    let rejected_cooldown_days = int_setting(raw.rejected_cooldown_days, "rejected_cooldown_days", 0, &mut problems);
+    let rejected_cooldown_days = int_setting(
+        raw.rejected_cooldown_days,
+        "rejected_cooldown_days",
+        0,
+        &mut problems,
+    );
     let max_per_day = int_setting(raw.max_per_day, "max_per_day", 1, &mut problems);
     let max_per_week = int_setting(raw.max_per_week, "max_per_week", 1, &mut problems);
     for message in problems {
-        let key = message.split_whitespace().next().unwrap_or("name").to_owned();
+        let key = message
+            .split_whitespace()
+            .next()
+            .unwrap_or("name")
+            .to_owned();
         problem(&key, message);
     }
     let mut time = |key: &str, value: &Option<String>| -> Option<Timestamp> {
         let text = value.as_deref()?;
         let parsed = crate::time::parse_timestamp(text);
         if parsed.is_none() {
-            problem(key, format!("{key} '{text}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z) or a date (2026-11-23)"));
+            problem(
+                key,
+                format!(
+                    "{key} '{text}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z) or a date (2026-11-23)"
+                ),
+            );
         }
         parsed
     };
@@ -611,15 +810,25 @@ fn read_rule(
     let valid_until = time("valid_until", &raw.valid_until);
     if let (Some(from), Some(until)) = (valid_from, valid_until) {
         if from > until {
-            problem("valid_until", format!("valid_until ({until}) is before valid_from ({from})"));
+            problem(
+                "valid_until",
+                format!("valid_until ({until}) is before valid_from ({from})"),
+            );
         }
     }
     let control_ppm = match &raw.control_share {
         None => Some(0),
         Some(value) => match decimal_of(value) {
-            Some(share) if (0..=Decimal::SCALE).contains(&share.units()) => Some(share.units() as u32),
+            Some(share) if (0..=Decimal::SCALE).contains(&share.units()) => {
+                Some(share.units() as u32)
+            }
             _ => {
-                problem("control_share", format!("control_share {value} is not a share: expected a number from 0 to 1 (0.1 = 10%)"));
+                problem(
+                    "control_share",
+                    format!(
+                        "control_share {value} is not a share: expected a number from 0 to 1 (0.1 = 10%)"
+                    ),
+                );
                 None
             }
         },
@@ -631,16 +840,36 @@ fn read_rule(
     };
     let expected_value = match &raw.expected_value {
         None => None,
-        Some(serde_json::Value::String(text)) => read_expression(text, "expected_value", locator, position, line, subject, out),
+        Some(serde_json::Value::String(text)) => read_expression(
+            text,
+            "expected_value",
+            locator,
+            position,
+            line,
+            subject,
+            out,
+        ),
         Some(value) => match decimal_of(value) {
             Some(d) => Some(Source {
                 text: d.to_string(),
-                expr: Expr { kind: ExprKind::Lit(d.into()), span: syntax::Span { start: 0, end: d.to_string().len() } },
+                expr: Expr {
+                    kind: ExprKind::Lit(d.into()),
+                    span: syntax::Span {
+                        start: 0,
+                        end: d.to_string().len(),
+                    },
+                },
                 site: Site::default(),
                 field: "expected_value",
             }),
             None => {
-                out.push(Diagnostic::new(at("expected_value"), format!("expected_value {value}: expected a number or an expression")).subject(subject));
+                out.push(
+                    Diagnostic::new(
+                        at("expected_value"),
+                        format!("expected_value {value}: expected a number or an expression"),
+                    )
+                    .subject(subject),
+                );
                 None
             }
         },
@@ -692,9 +921,20 @@ fn check_definition_cycles(parsed: &Parsed, out: &mut Vec<Diagnostic>) {
             key.sort();
             if reported.insert(key) {
                 let source = &parsed.definition_sources[&cycle[0]];
-                let message = format!("definitions form a cycle: {} -> {}", cycle.join(" -> "), cycle[0]);
-                let location = Location { path: source.site.path.clone(), line: source.site.line, ..Location::default() };
-                out.push(Diagnostic::new(location, message).subject(format!("definition '{}'", cycle[0])));
+                let message = format!(
+                    "definitions form a cycle: {} -> {}",
+                    cycle.join(" -> "),
+                    cycle[0]
+                );
+                let location = Location {
+                    path: source.site.path.clone(),
+                    line: source.site.line,
+                    ..Location::default()
+                };
+                out.push(
+                    Diagnostic::new(location, message)
+                        .subject(format!("definition '{}'", cycle[0])),
+                );
             }
         }
     }

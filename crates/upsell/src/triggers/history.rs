@@ -65,14 +65,20 @@ pub struct CustomerHistory {
 impl CustomerHistory {
     /// The last time `target` had `outcome`.
     pub fn last(&self, target: &str, outcome: Outcome) -> Option<Timestamp> {
-        self.events.iter().filter(|e| e.outcome == outcome && e.target == target).map(|e| e.at).max()
+        self.events
+            .iter()
+            .filter(|e| e.outcome == outcome && e.target == target)
+            .map(|e| e.at)
+            .max()
     }
 
     /// Offers shown since `since` (all targets, or one).
     pub fn shown_since(&self, since: Timestamp, target: Option<&str>) -> usize {
         self.events
             .iter()
-            .filter(|e| e.outcome == Outcome::Shown && e.at > since && target.is_none_or(|t| e.target == t))
+            .filter(|e| {
+                e.outcome == Outcome::Shown && e.at > since && target.is_none_or(|t| e.target == t)
+            })
             .count()
     }
 }
@@ -98,9 +104,20 @@ pub struct History {
 impl History {
     /// Records one outcome, keeping each customer's events in time order.
     pub fn record(&mut self, customer: &str, target: &str, outcome: Outcome, at: Timestamp) {
-        let events = &mut self.customers.entry(customer.to_owned()).or_default().events;
+        let events = &mut self
+            .customers
+            .entry(customer.to_owned())
+            .or_default()
+            .events;
         let position = events.partition_point(|e| e.at <= at);
-        events.insert(position, Event { target: target.to_owned(), outcome, at });
+        events.insert(
+            position,
+            Event {
+                target: target.to_owned(),
+                outcome,
+                at,
+            },
+        );
     }
 
     /// One customer's history.

@@ -50,7 +50,9 @@ mod value;
 
 pub use batch::{Batch, Column, NULL_CODE};
 pub use csv::{read_customers, read_customers_csv};
-pub use engine::{BatchOffer, BatchOptions, CHUNK_ROWS, Context, Decision, Explanation, Offer, RuleInfo, RuleSet};
+pub use engine::{
+    BatchOffer, BatchOptions, CHUNK_ROWS, Context, Decision, Explanation, Offer, RuleInfo, RuleSet,
+};
 pub use file::{Format, OfferKind, OfferSpec, Settings};
 pub use history::{CustomerHistory, Event, History, Outcome};
 pub use schema::{Schema, infer_type};

@@ -7,6 +7,7 @@
 //! null operand is false; `&&`, `||` and `!` follow three-valued (Kleene) logic on null booleans; a
 //! condition that ends null does not fire.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use jiff::tz::TimeZone;
@@ -17,12 +18,29 @@ use crate::time::{Timestamp, days_between};
 
 /// Read access to one record's field values by schema index.
 pub(crate) trait Fields {
-    fn get(&self, index: usize) -> Value;
+    fn get(&self, index: usize) -> Cow<'_, Value>;
 }
 
 impl Fields for [Value] {
-    fn get(&self, index: usize) -> Value {
-        self.get(index).cloned().unwrap_or(Value::Null)
+    fn get(&self, index: usize) -> Cow<'_, Value> {
+        match <[Value]>::get(self, index) {
+            Some(value) => Cow::Borrowed(value),
+            None => Cow::Owned(Value::Null),
+        }
+    }
+}
+
+/// An operand without copying it when it is a literal or a field (the common case of a
+/// comparison): no reference count is touched on the hot path.
+fn operand<'a, F: Fields + ?Sized>(
+    node: &'a Node,
+    fields: &'a F,
+    now: Timestamp,
+) -> Cow<'a, Value> {
+    match &node.op {
+        Op::Const(value) => Cow::Borrowed(value),
+        Op::Field(index) => fields.get(*index),
+        _ => Cow::Owned(eval(node, fields, now)),
     }
 }
 
@@ -30,7 +48,7 @@ impl Fields for [Value] {
 pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) -> Value {
     match &node.op {
         Op::Const(value) => value.clone(),
-        Op::Field(index) => fields.get(*index),
+        Op::Field(index) => fields.get(*index).into_owned(),
         Op::Def(inner) => eval(inner, fields, now),
         Op::Not(inner) => match eval(inner, fields, now) {
             Value::Bool(b) => Value::Bool(!b),
@@ -40,7 +58,10 @@ pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) 
         Op::Or(a, b) => kleene(eval(a, fields, now), || eval(b, fields, now), true),
         Op::Neg(inner) => match eval(inner, fields, now) {
             Value::Int(i) => i.checked_neg().map_or(Value::Null, Value::Int),
-            Value::Decimal(d) => d.units().checked_neg().map_or(Value::Null, |u| Value::Decimal(Decimal::from_units(u))),
+            Value::Decimal(d) => d
+                .units()
+                .checked_neg()
+                .map_or(Value::Null, |u| Value::Decimal(Decimal::from_units(u))),
             Value::Float(x) => Value::Float(-x),
             Value::Duration(s) => s.checked_neg().map_or(Value::Null, Value::Duration),
             _ => Value::Null,
@@ -54,27 +75,45 @@ pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) 
             Value::Decimal(d) => Value::Float(d.to_f64()),
             other => other,
         },
-        Op::Arith(op, kind, a, b) => arith(*op, *kind, node.ty, eval(a, fields, now), eval(b, fields, now)),
+        Op::Arith(op, kind, a, b) => arith(
+            *op,
+            *kind,
+            node.ty,
+            eval(a, fields, now),
+            eval(b, fields, now),
+        ),
         Op::Concat(a, b) => match (eval(a, fields, now), eval(b, fields, now)) {
             (Value::Str(x), Value::Str(y)) => Value::Str(Arc::from(format!("{x}{y}"))),
             _ => Value::Null,
         },
-        Op::Cmp(op, a, b) => Value::Bool(compare(*op, &eval(a, fields, now), &eval(b, fields, now))),
+        Op::Cmp(op, a, b) => Value::Bool(compare(
+            *op,
+            &operand(a, fields, now),
+            &operand(b, fields, now),
+        )),
         Op::InList(item, list) => {
-            let item = eval(item, fields, now);
-            Value::Bool(!item.is_null() && list.iter().any(|e| compare(Cmp::Eq, &item, &eval(e, fields, now))))
-        }
-        Op::InField(item, list) => match (eval(item, fields, now), eval(list, fields, now)) {
-            (Value::Str(s), Value::List(items)) => Value::Bool(items.iter().any(|i| *i == s)),
-            _ => Value::Bool(false),
-        },
-        Op::InRange(item, low, high) => {
-            let item = eval(item, fields, now);
+            let item = operand(item, fields, now);
             Value::Bool(
-                compare(Cmp::Ge, &item, &eval(low, fields, now)) && compare(Cmp::Le, &item, &eval(high, fields, now)),
+                !item.is_null()
+                    && list
+                        .iter()
+                        .any(|e| compare(Cmp::Eq, &item, &operand(e, fields, now))),
             )
         }
-        Op::IsSet(inner) => Value::Bool(!eval(inner, fields, now).is_null()),
+        Op::InField(item, list) => {
+            match (&*operand(item, fields, now), &*operand(list, fields, now)) {
+                (Value::Str(s), Value::List(items)) => Value::Bool(items.iter().any(|i| i == s)),
+                _ => Value::Bool(false),
+            }
+        }
+        Op::InRange(item, low, high) => {
+            let item = operand(item, fields, now);
+            Value::Bool(
+                compare(Cmp::Ge, &item, &operand(low, fields, now))
+                    && compare(Cmp::Le, &item, &operand(high, fields, now)),
+            )
+        }
+        Op::IsSet(inner) => Value::Bool(!operand(inner, fields, now).is_null()),
         Op::Call(func, args) => {
             let values: Vec<Value> = args.iter().map(|a| eval(a, fields, now)).collect();
             call(*func, node.ty, &values, now)
@@ -95,7 +134,8 @@ fn kleene(a: Value, b: impl FnOnce() -> Value, absorbing: bool) -> Value {
 }
 
 fn to_decimal(i: i64) -> Value {
-    i.checked_mul(Decimal::SCALE).map_or(Value::Null, |u| Value::Decimal(Decimal::from_units(u)))
+    i.checked_mul(Decimal::SCALE)
+        .map_or(Value::Null, |u| Value::Decimal(Decimal::from_units(u)))
 }
 
 pub(crate) fn seconds(value: &Value) -> Option<i64> {
@@ -146,11 +186,15 @@ pub(crate) fn float_arith(op: Arith, x: f64, y: f64) -> Option<f64> {
 
 fn arith(op: Arith, kind: NumKind, ty: Type, a: Value, b: Value) -> Value {
     match (kind, a, b) {
-        (NumKind::Int, Value::Int(x), Value::Int(y)) => int_arith(op, x, y).map_or(Value::Null, Value::Int),
+        (NumKind::Int, Value::Int(x), Value::Int(y)) => {
+            int_arith(op, x, y).map_or(Value::Null, Value::Int)
+        }
         (NumKind::Decimal, Value::Decimal(x), Value::Decimal(y)) => {
             decimal_arith(op, x, y).map_or(Value::Null, Value::Decimal)
         }
-        (NumKind::Float, Value::Float(x), Value::Float(y)) => float_arith(op, x, y).map_or(Value::Null, Value::Float),
+        (NumKind::Float, Value::Float(x), Value::Float(y)) => {
+            float_arith(op, x, y).map_or(Value::Null, Value::Float)
+        }
         (NumKind::Seconds, a, b) => match (seconds(&a), seconds(&b)) {
             (Some(x), Some(y)) => int_arith(op, x, y).map_or(Value::Null, |s| from_seconds(ty, s)),
             _ => Value::Null,
@@ -211,25 +255,45 @@ fn call(func: Func, ty: Type, args: &[Value], now: Timestamp) -> Value {
                 return Value::Null;
             }
             let pick = if func == Func::Min { Cmp::Lt } else { Cmp::Gt };
-            values.iter().skip(1).fold(values[0].clone(), |best, v| if compare(pick, v, &best) { v.clone() } else { best })
+            values.iter().skip(1).fold(values[0].clone(), |best, v| {
+                if compare(pick, v, &best) {
+                    v.clone()
+                } else {
+                    best
+                }
+            })
         }
         (Func::Size, [Value::Str(s)]) => Value::Int(s.chars().count() as i64),
         (Func::Size, [Value::List(items)]) => Value::Int(items.len() as i64),
         (Func::ContainsAny | Func::ContainsAll, [Value::List(items), wanted @ ..]) => {
             let has = |w: &Value| matches!(w, Value::Str(w) if items.iter().any(|i| i == w));
-            Value::Bool(if func == Func::ContainsAny { wanted.iter().any(has) } else { wanted.iter().all(has) })
+            Value::Bool(if func == Func::ContainsAny {
+                wanted.iter().any(has)
+            } else {
+                wanted.iter().all(has)
+            })
         }
         (Func::Contains, [Value::Str(s), Value::Str(p)]) => Value::Bool(s.contains(p.as_ref())),
-        (Func::StartsWith, [Value::Str(s), Value::Str(p)]) => Value::Bool(s.starts_with(p.as_ref())),
-        (Func::EndsWith, [Value::Str(s), Value::Str(p)]) => Value::Bool(s.ends_with(p.as_ref())),
-        (Func::ContainsAny | Func::ContainsAll | Func::Contains | Func::StartsWith | Func::EndsWith, _) => {
-            Value::Bool(false)
+        (Func::StartsWith, [Value::Str(s), Value::Str(p)]) => {
+            Value::Bool(s.starts_with(p.as_ref()))
         }
+        (Func::EndsWith, [Value::Str(s), Value::Str(p)]) => Value::Bool(s.ends_with(p.as_ref())),
+        (
+            Func::ContainsAny
+            | Func::ContainsAll
+            | Func::Contains
+            | Func::StartsWith
+            | Func::EndsWith,
+            _,
+        ) => Value::Bool(false),
         (Func::Now, []) => Value::Timestamp(now),
         (Func::Days, [Value::Int(n)]) => n.checked_mul(86_400).map_or(Value::Null, Value::Duration),
         (Func::Hours, [Value::Int(n)]) => n.checked_mul(3_600).map_or(Value::Null, Value::Duration),
         _ => {
-            debug_assert!(args.iter().any(Value::is_null), "type checker let {func:?} through with {args:?} ({ty})");
+            debug_assert!(
+                args.iter().any(Value::is_null),
+                "type checker let {func:?} through with {args:?} ({ty})"
+            );
             Value::Null
         }
     }
@@ -237,26 +301,52 @@ fn call(func: Func, ty: Type, args: &[Value], now: Timestamp) -> Value {
 
 /// The reason trace of a condition: boolean structure kept, every atom annotated with the values
 /// it saw.
-pub(crate) fn explain<F: Fields + ?Sized>(node: &Node, source: &str, fields: &F, now: Timestamp) -> String {
+pub(crate) fn explain<F: Fields + ?Sized>(
+    node: &Node,
+    source: &str,
+    fields: &F,
+    now: Timestamp,
+) -> String {
     match &node.op {
-        Op::And(a, b) => format!("{} && {}", explain_operand(a, source, fields, now), explain_operand(b, source, fields, now)),
-        Op::Or(a, b) => format!("{} || {}", explain_operand(a, source, fields, now), explain_operand(b, source, fields, now)),
+        Op::And(a, b) => format!(
+            "{} && {}",
+            explain_operand(a, source, fields, now),
+            explain_operand(b, source, fields, now)
+        ),
+        Op::Or(a, b) => format!(
+            "{} || {}",
+            explain_operand(a, source, fields, now),
+            explain_operand(b, source, fields, now)
+        ),
         Op::Not(inner) => format!("!{}", explain_operand(inner, source, fields, now)),
         _ => {
             let text = source.get(node.span.start..node.span.end).unwrap_or("?");
             let seen = observed(node, fields, now);
-            if seen.is_empty() { text.to_owned() } else { format!("{text} (was {})", seen.join(", ")) }
+            if seen.is_empty() {
+                text.to_owned()
+            } else {
+                format!("{text} (was {})", seen.join(", "))
+            }
         }
     }
 }
 
-fn explain_operand<F: Fields + ?Sized>(node: &Node, source: &str, fields: &F, now: Timestamp) -> String {
+fn explain_operand<F: Fields + ?Sized>(
+    node: &Node,
+    source: &str,
+    fields: &F,
+    now: Timestamp,
+) -> String {
     let inner = explain(node, source, fields, now);
     let parenthesize = matches!(node.op, Op::Or(..) | Op::And(..)) && {
         let text = source.get(node.span.start..node.span.end).unwrap_or("");
         text.starts_with('(') && text.ends_with(')')
     };
-    if parenthesize { format!("({inner})") } else { inner }
+    if parenthesize {
+        format!("({inner})")
+    } else {
+        inner
+    }
 }
 
 /// The values an atom saw: the non-constant operands of a comparison or test, or the atom itself.

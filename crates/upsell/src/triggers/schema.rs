@@ -23,12 +23,17 @@ pub struct Schema {
 
 impl Schema {
     /// A schema from `(name, type)` pairs; a name given twice is an error.
-    pub fn new<S: Into<String>>(fields: impl IntoIterator<Item = (S, Type)>) -> crate::Result<Self> {
+    pub fn new<S: Into<String>>(
+        fields: impl IntoIterator<Item = (S, Type)>,
+    ) -> crate::Result<Self> {
         let mut schema = Schema::default();
         for (name, ty) in fields {
             let name = name.into();
             if schema.index.contains_key(&name) {
-                return Err(crate::Error::invalid_parameter("schema", format!("field '{name}' is declared twice")));
+                return Err(crate::Error::invalid_parameter(
+                    "schema",
+                    format!("field '{name}' is declared twice"),
+                ));
             }
             schema.push(name, ty);
         }

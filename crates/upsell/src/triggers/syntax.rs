@@ -19,7 +19,10 @@ pub(crate) struct Span {
 
 impl Span {
     fn to(self, other: Span) -> Span {
-        Span { start: self.start, end: other.end }
+        Span {
+            start: self.start,
+            end: other.end,
+        }
     }
 }
 
@@ -32,7 +35,10 @@ pub(crate) struct ExprError {
 
 impl ExprError {
     pub fn new(span: Span, message: impl Into<String>) -> Self {
-        ExprError { span, message: message.into() }
+        ExprError {
+            span,
+            message: message.into(),
+        }
     }
 }
 
@@ -122,8 +128,10 @@ fn describe(tok: &Tok) -> String {
     }
 }
 
-const SYMBOLS: [&str; 20] =
-    ["&&", "||", "==", "!=", "<=", ">=", "<", ">", "!", "+", "-", "*", "/", "%", "(", ")", "[", "]", ",", "."];
+const SYMBOLS: [&str; 20] = [
+    "&&", "||", "==", "!=", "<=", ">=", "<", ">", "!", "+", "-", "*", "/", "%", "(", ")", "[", "]",
+    ",", ".",
+];
 
 fn lex(text: &str) -> Result<Vec<(Tok, Span)>, ExprError> {
     let bytes = text.as_bytes();
@@ -146,11 +154,16 @@ fn lex(text: &str) -> Result<Vec<(Tok, Span)>, ExprError> {
                 while i < bytes.len() && bytes[i].is_ascii_digit() {
                     i += 1;
                 }
-                let d = text[start..i].parse::<Decimal>().map_err(|m| ExprError::new(Span { start, end: i }, m))?;
+                let d = text[start..i]
+                    .parse::<Decimal>()
+                    .map_err(|m| ExprError::new(Span { start, end: i }, m))?;
                 Tok::Dec(d)
             } else {
                 let n = text[start..i].parse::<i64>().map_err(|_| {
-                    ExprError::new(Span { start, end: i }, format!("integer {} is too large", &text[start..i]))
+                    ExprError::new(
+                        Span { start, end: i },
+                        format!("integer {} is too large", &text[start..i]),
+                    )
                 })?;
                 Tok::Int(n)
             }
@@ -165,7 +178,13 @@ fn lex(text: &str) -> Result<Vec<(Tok, Span)>, ExprError> {
             Tok::Ident(text[start..i].to_owned())
         } else if c == b'`' {
             let close = text[i + 1..].find('`').ok_or_else(|| {
-                ExprError::new(Span { start, end: text.len() }, "unclosed `quoted name`: expected a closing backtick")
+                ExprError::new(
+                    Span {
+                        start,
+                        end: text.len(),
+                    },
+                    "unclosed `quoted name`: expected a closing backtick",
+                )
             })?;
             i += close + 2;
             Tok::Ident(text[start + 1..i - 1].to_owned())
@@ -175,13 +194,22 @@ fn lex(text: &str) -> Result<Vec<(Tok, Span)>, ExprError> {
         } else {
             let ch = text[i..].chars().next().unwrap_or('?');
             return Err(ExprError::new(
-                Span { start, end: i + ch.len_utf8() },
+                Span {
+                    start,
+                    end: i + ch.len_utf8(),
+                },
                 format!("unexpected character '{ch}'"),
             ));
         };
         tokens.push((tok, Span { start, end: i }));
     }
-    tokens.push((Tok::End, Span { start: text.len(), end: text.len() }));
+    tokens.push((
+        Tok::End,
+        Span {
+            start: text.len(),
+            end: text.len(),
+        },
+    ));
     Ok(tokens)
 }
 
@@ -201,7 +229,10 @@ fn lex_string(text: &str, start: usize) -> Result<(String, usize), ExprError> {
                     Some((_, c @ ('\\' | '"' | '\''))) => c,
                     _ => {
                         return Err(ExprError::new(
-                            Span { start: at, end: at + 2 },
+                            Span {
+                                start: at,
+                                end: at + 2,
+                            },
                             "unknown escape: expected \\n, \\t, \\r, \\\\, \\\" or \\'",
                         ));
                     }
@@ -211,7 +242,13 @@ fn lex_string(text: &str, start: usize) -> Result<(String, usize), ExprError> {
             c => out.push(c),
         }
     }
-    Err(ExprError::new(Span { start, end: text.len() }, format!("unclosed string: expected a closing {quote}")))
+    Err(ExprError::new(
+        Span {
+            start,
+            end: text.len(),
+        },
+        format!("unclosed string: expected a closing {quote}"),
+    ))
 }
 
 /// Parses one expression.
@@ -223,7 +260,10 @@ pub(crate) fn parse(text: &str) -> Result<Expr, ExprError> {
         Tok::End => Ok(expr),
         other => Err(ExprError::new(
             parser.span(),
-            format!("unexpected {} after a complete expression: expected an operator such as && or ||", describe(other)),
+            format!(
+                "unexpected {} after a complete expression: expected an operator such as && or ||",
+                describe(other)
+            ),
         )),
     }
 }
@@ -264,13 +304,22 @@ impl Parser {
         if self.eat(sym) {
             Ok(span)
         } else {
-            Err(ExprError::new(span, format!("expected '{sym}' {context}, found {}", describe(self.peek()))))
+            Err(ExprError::new(
+                span,
+                format!(
+                    "expected '{sym}' {context}, found {}",
+                    describe(self.peek())
+                ),
+            ))
         }
     }
 
     fn binary(op: BinOp, left: Expr, right: Expr) -> Expr {
         let span = left.span.to(right.span);
-        Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), span }
+        Expr {
+            kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
+            span,
+        }
     }
 
     fn or(&mut self) -> Result<Expr, ExprError> {
@@ -308,7 +357,9 @@ impl Parser {
         if let Tok::Sym(s @ ("==" | "!=" | "<" | "<=" | ">" | ">=")) = self.peek() {
             return Err(ExprError::new(
                 self.span(),
-                format!("comparisons do not chain: expected && or || before '{s}' (write a < b && b < c)"),
+                format!(
+                    "comparisons do not chain: expected && or || before '{s}' (write a < b && b < c)"
+                ),
             ));
         }
         Ok(Self::binary(op, left, right))
@@ -356,15 +407,26 @@ impl Parser {
         if op == UnOp::Neg {
             let span = start.to(operand.span);
             match operand.kind {
-                ExprKind::Lit(Value::Int(i)) => return Ok(Expr { kind: ExprKind::Lit(Value::Int(-i)), span }),
+                ExprKind::Lit(Value::Int(i)) => {
+                    return Ok(Expr {
+                        kind: ExprKind::Lit(Value::Int(-i)),
+                        span,
+                    });
+                }
                 ExprKind::Lit(Value::Decimal(d)) => {
-                    return Ok(Expr { kind: ExprKind::Lit(Value::Decimal(Decimal::from_units(-d.units()))), span });
+                    return Ok(Expr {
+                        kind: ExprKind::Lit(Value::Decimal(Decimal::from_units(-d.units()))),
+                        span,
+                    });
                 }
                 _ => {}
             }
         }
         let span = start.to(operand.span);
-        Ok(Expr { kind: ExprKind::Unary(op, Box::new(operand)), span })
+        Ok(Expr {
+            kind: ExprKind::Unary(op, Box::new(operand)),
+            span,
+        })
     }
 
     fn postfix(&mut self) -> Result<Expr, ExprError> {
@@ -372,20 +434,32 @@ impl Parser {
         while self.eat(".") {
             let (tok, span) = self.advance();
             let Tok::Ident(name) = tok else {
-                return Err(ExprError::new(span, format!("expected a field or method name after '.', found {}", describe(&tok))));
+                return Err(ExprError::new(
+                    span,
+                    format!(
+                        "expected a field or method name after '.', found {}",
+                        describe(&tok)
+                    ),
+                ));
             };
             if matches!(self.peek(), Tok::Sym("(")) {
                 self.advance();
                 let mut args = vec![expr];
                 let end = self.arguments(&mut args, &name)?;
                 let span = args[0].span.to(end);
-                expr = Expr { kind: ExprKind::Call(name, args), span };
+                expr = Expr {
+                    kind: ExprKind::Call(name, args),
+                    span,
+                };
             } else if let ExprKind::Name(path) = &mut expr.kind {
                 path.push('.');
                 path.push_str(&name);
                 expr.span = expr.span.to(span);
             } else {
-                return Err(ExprError::new(span, format!("'.{name}' needs a field before it, or parentheses for a method call")));
+                return Err(ExprError::new(
+                    span,
+                    format!("'.{name}' needs a field before it, or parentheses for a method call"),
+                ));
             }
         }
         Ok(expr)
@@ -421,14 +495,20 @@ impl Parser {
                 if self.eat("(") {
                     let mut args = Vec::new();
                     let end = self.arguments(&mut args, &word)?;
-                    return Ok(Expr { kind: ExprKind::Call(word, args), span: span.to(end) });
+                    return Ok(Expr {
+                        kind: ExprKind::Call(word, args),
+                        span: span.to(end),
+                    });
                 }
                 ExprKind::Name(word)
             }
             Tok::Sym("(") => {
                 let inner = self.or()?;
                 let end = self.expect(")", "to close '('")?;
-                return Ok(Expr { kind: inner.kind, span: span.to(end) });
+                return Ok(Expr {
+                    kind: inner.kind,
+                    span: span.to(end),
+                });
             }
             Tok::Sym("[") => {
                 let mut items = Vec::new();
@@ -441,14 +521,23 @@ impl Parser {
                         break;
                     }
                     let end = self.expect("]", "to close the list")?;
-                    return Ok(Expr { kind: ExprKind::List(items), span: span.to(end) });
+                    return Ok(Expr {
+                        kind: ExprKind::List(items),
+                        span: span.to(end),
+                    });
                 }
-                return Ok(Expr { kind: ExprKind::List(items), span });
+                return Ok(Expr {
+                    kind: ExprKind::List(items),
+                    span,
+                });
             }
             other => {
                 return Err(ExprError::new(
                     span,
-                    format!("expected a value (a field, a number, a string, a function call or '('), found {}", describe(&other)),
+                    format!(
+                        "expected a value (a field, a number, a string, a function call or '('), found {}",
+                        describe(&other)
+                    ),
                 ));
             }
         };

@@ -161,7 +161,9 @@ impl Decimal {
             return None;
         }
         let scaled = i128::from(self.0) * i128::from(Self::SCALE);
-        i64::try_from(div_round(scaled, i128::from(other.0))).ok().map(Decimal)
+        i64::try_from(div_round(scaled, i128::from(other.0)))
+            .ok()
+            .map(Decimal)
     }
 }
 
@@ -169,7 +171,12 @@ fn div_round(numerator: i128, denominator: i128) -> i128 {
     let quotient = numerator / denominator;
     let remainder = numerator % denominator;
     if remainder.abs() * 2 >= denominator.abs() {
-        quotient + if (numerator < 0) == (denominator < 0) { 1 } else { -1 }
+        quotient
+            + if (numerator < 0) == (denominator < 0) {
+                1
+            } else {
+                -1
+            }
     } else {
         quotient
     }
@@ -192,7 +199,11 @@ impl std::str::FromStr for Decimal {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let bad = || format!("'{text}' is not a decimal number (expected digits with at most 6 decimal places)");
+        let bad = || {
+            format!(
+                "'{text}' is not a decimal number (expected digits with at most 6 decimal places)"
+            )
+        };
         let trimmed = text.trim();
         let (negative, digits) = match trimmed.strip_prefix('-') {
             Some(rest) => (true, rest),
@@ -200,13 +211,27 @@ impl std::str::FromStr for Decimal {
         };
         let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
         let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() && fraction.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > 6 {
+        if whole.is_empty() && fraction.is_empty()
+            || !all_digits(whole)
+            || !all_digits(fraction)
+            || fraction.len() > 6
+        {
             return Err(bad());
         }
-        let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
-        let fraction_units: i64 =
-            if fraction.is_empty() { 0 } else { format!("{fraction:0<6}").parse().map_err(|_| bad())? };
-        let units = whole.checked_mul(Self::SCALE).and_then(|w| w.checked_add(fraction_units)).ok_or_else(bad)?;
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| bad())?
+        };
+        let fraction_units: i64 = if fraction.is_empty() {
+            0
+        } else {
+            format!("{fraction:0<6}").parse().map_err(|_| bad())?
+        };
+        let units = whole
+            .checked_mul(Self::SCALE)
+            .and_then(|w| w.checked_add(fraction_units))
+            .ok_or_else(bad)?;
         Ok(Decimal(if negative { -units } else { units }))
     }
 }

@@ -8,11 +8,14 @@ use proptest::prelude::*;
 use upsell::ErrorKind;
 use upsell::time::{Timestamp, parse_timestamp};
 use upsell::triggers::{
-    Batch, BatchOptions, Column, Context, Decision, Format, History, OfferKind, Outcome, RuleSet, Schema, Type, Value,
+    Batch, BatchOptions, Column, Context, Decision, Format, History, OfferKind, Outcome, RuleSet,
+    Schema, Type, Value,
 };
 
 fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/triggers").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/triggers")
+        .join(name)
 }
 
 fn at(text: &str) -> Timestamp {
@@ -34,7 +37,11 @@ fn decide(json: &str) -> Decision {
 }
 
 fn offered(decision: &Decision) -> Vec<(&str, &str)> {
-    decision.offers.iter().map(|o| (o.rule.as_str(), o.target.as_str())).collect()
+    decision
+        .offers
+        .iter()
+        .map(|o| (o.rule.as_str(), o.target.as_str()))
+        .collect()
 }
 
 // ---- the examples of the issue, one test each ------------------------------------------------
@@ -46,30 +53,61 @@ fn starter_heavy_feature_user_gets_pro_with_a_reason() {
     let offer = &d.offers[0];
     assert_eq!(offer.kind, OfferKind::Upgrade);
     assert_eq!(offer.channel.as_deref(), Some("in_app"));
-    assert_eq!(offer.reason, "plan == \"starter\" (was 'starter') && usage.feature_x_30d > 20 (was 23)");
-    assert!(offered(&decide(r#"{"plan": "starter", "usage": {"feature_x_30d": 20}}"#)).is_empty());
-    assert!(offered(&decide(r#"{"plan": "pro", "usage": {"feature_x_30d": 99}}"#)).is_empty());
+    assert_eq!(
+        offer.reason,
+        "plan == \"starter\" (was 'starter') && usage.feature_x_30d > 20 (was 23)"
+    );
+    assert!(
+        offered(&decide(
+            r#"{"plan": "starter", "usage": {"feature_x_30d": 20}}"#
+        ))
+        .is_empty()
+    );
+    assert!(
+        offered(&decide(
+            r#"{"plan": "pro", "usage": {"feature_x_30d": 99}}"#
+        ))
+        .is_empty()
+    );
 }
 
 #[test]
 fn usage_at_ninety_percent_of_the_limit_prompts_an_upgrade() {
     let d = decide(r#"{"usage": {"seats_used": 9}, "limits": {"seats": 10}}"#);
     assert_eq!(offered(&d), [("near-seat-limit", "next-tier")]);
-    assert!(offered(&decide(r#"{"usage": {"seats_used": 8}, "limits": {"seats": 10}}"#)).is_empty());
+    assert!(
+        offered(&decide(
+            r#"{"usage": {"seats_used": 8}, "limits": {"seats": 10}}"#
+        ))
+        .is_empty()
+    );
     // 0.9 x 7 = 6.3 exactly: 6 seats is below, 7 is above.
-    assert!(offered(&decide(r#"{"usage": {"seats_used": 6}, "limits": {"seats": 7}}"#)).is_empty());
+    assert!(
+        offered(&decide(
+            r#"{"usage": {"seats_used": 6}, "limits": {"seats": 7}}"#
+        ))
+        .is_empty()
+    );
 }
 
 #[test]
 fn renewal_within_30_days_with_growth_offers_annual() {
-    let d = decide(r#"{"renewal_at": "2026-12-10T00:00:00Z", "usage": {"events_prev_30d": 100, "events_30d": 120}}"#);
+    let d = decide(
+        r#"{"renewal_at": "2026-12-10T00:00:00Z", "usage": {"events_prev_30d": 100, "events_30d": 120}}"#,
+    );
     assert_eq!(offered(&d), [("annual-before-renewal", "annual")]);
-    let slow = decide(r#"{"renewal_at": "2026-12-10T00:00:00Z", "usage": {"events_prev_30d": 100, "events_30d": 119}}"#);
+    let slow = decide(
+        r#"{"renewal_at": "2026-12-10T00:00:00Z", "usage": {"events_prev_30d": 100, "events_30d": 119}}"#,
+    );
     assert!(offered(&slow).is_empty());
-    let far = decide(r#"{"renewal_at": "2027-03-01T00:00:00Z", "usage": {"events_prev_30d": 100, "events_30d": 200}}"#);
+    let far = decide(
+        r#"{"renewal_at": "2027-03-01T00:00:00Z", "usage": {"events_prev_30d": 100, "events_30d": 200}}"#,
+    );
     assert!(offered(&far).is_empty());
     // Growth from zero is undefined (null), so it does not fire.
-    let zero = decide(r#"{"renewal_at": "2026-12-10T00:00:00Z", "usage": {"events_prev_30d": 0, "events_30d": 5}}"#);
+    let zero = decide(
+        r#"{"renewal_at": "2026-12-10T00:00:00Z", "usage": {"events_prev_30d": 0, "events_30d": 5}}"#,
+    );
     assert!(offered(&zero).is_empty());
 }
 
@@ -81,10 +119,17 @@ fn cart_between_75_and_95_is_filled_to_free_shipping() {
     assert_eq!(d.offers[0].expected_value.to_string(), "17.50");
     for total in ["75.00", "95.00"] {
         let edge = decide(&format!(r#"{{"cart": {{"total": {total}}}}}"#));
-        assert_eq!(offered(&edge), [("free-shipping", "free-shipping-100")], "total {total}");
+        assert_eq!(
+            offered(&edge),
+            [("free-shipping", "free-shipping-100")],
+            "total {total}"
+        );
     }
     for total in ["74.99", "95.01", "100.00"] {
-        assert!(offered(&decide(&format!(r#"{{"cart": {{"total": {total}}}}}"#))).is_empty(), "total {total}");
+        assert!(
+            offered(&decide(&format!(r#"{{"cart": {{"total": {total}}}}}"#))).is_empty(),
+            "total {total}"
+        );
     }
 }
 
@@ -92,33 +137,46 @@ fn cart_between_75_and_95_is_filled_to_free_shipping() {
 fn cart_with_a_and_not_b_cross_sells_b() {
     let d = decide(r#"{"cart": {"items": ["A", "C"]}}"#);
     assert_eq!(offered(&d), [("a-without-b", "B")]);
-    assert_eq!(d.offers[0].reason, "\"A\" in cart.items (was ['A', 'C']) && !(\"B\" in cart.items) (was ['A', 'C'])");
+    assert_eq!(
+        d.offers[0].reason,
+        "\"A\" in cart.items (was ['A', 'C']) && !(\"B\" in cart.items) (was ['A', 'C'])"
+    );
     assert!(offered(&decide(r#"{"cart": {"items": ["A", "B"]}}"#)).is_empty());
     assert!(offered(&decide(r#"{"cart": {"items": []}}"#)).is_empty());
 }
 
 #[test]
 fn seven_days_after_a_purchase_of_category_x() {
-    let d = decide(r#"{"last_purchase_category": "X", "last_purchase_at": "2026-11-16T09:00:00Z"}"#);
+    let d =
+        decide(r#"{"last_purchase_category": "X", "last_purchase_at": "2026-11-16T09:00:00Z"}"#);
     assert_eq!(offered(&d), [("week-after-x", "x-accessories")]);
-    let six = decide(r#"{"last_purchase_category": "X", "last_purchase_at": "2026-11-17T09:00:00Z"}"#);
+    let six =
+        decide(r#"{"last_purchase_category": "X", "last_purchase_at": "2026-11-17T09:00:00Z"}"#);
     assert!(offered(&six).is_empty());
-    let other = decide(r#"{"last_purchase_category": "Y", "last_purchase_at": "2026-11-16T09:00:00Z"}"#);
+    let other =
+        decide(r#"{"last_purchase_category": "Y", "last_purchase_at": "2026-11-16T09:00:00Z"}"#);
     assert!(offered(&other).is_empty());
 }
 
 #[test]
 fn after_a_positive_support_resolution() {
-    let d = decide(r#"{"last_ticket_resolution": "positive", "last_ticket_resolved_at": "2026-11-22T15:00:00Z"}"#);
+    let d = decide(
+        r#"{"last_ticket_resolution": "positive", "last_ticket_resolved_at": "2026-11-22T15:00:00Z"}"#,
+    );
     assert_eq!(offered(&d), [("after-good-support", "premium-support")]);
-    let negative = decide(r#"{"last_ticket_resolution": "negative", "last_ticket_resolved_at": "2026-11-22T15:00:00Z"}"#);
+    let negative = decide(
+        r#"{"last_ticket_resolution": "negative", "last_ticket_resolved_at": "2026-11-22T15:00:00Z"}"#,
+    );
     assert!(offered(&negative).is_empty());
 }
 
 #[test]
 fn purchase_anniversary() {
     let d = decide(r#"{"first_purchase_at": "2023-11-23T18:30:00Z"}"#);
-    assert_eq!(offered(&d), [("purchase-anniversary", "anniversary-bundle")]);
+    assert_eq!(
+        offered(&d),
+        [("purchase-anniversary", "anniversary-bundle")]
+    );
     assert!(offered(&decide(r#"{"first_purchase_at": "2023-11-22T18:30:00Z"}"#)).is_empty());
     // The day of the first purchase itself is not an anniversary.
     assert!(offered(&decide(r#"{"first_purchase_at": "2026-11-23T08:00:00Z"}"#)).is_empty());
@@ -128,7 +186,12 @@ fn purchase_anniversary() {
 fn health_score_at_its_90_day_peak() {
     let d = decide(r#"{"health_score": 0.93, "health_score_max_90d": 0.93, "health_trend": 0.1}"#);
     assert_eq!(offered(&d), [("health-peak", "pro-plus")]);
-    assert!(offered(&decide(r#"{"health_score": 0.90, "health_score_max_90d": 0.93}"#)).is_empty());
+    assert!(
+        offered(&decide(
+            r#"{"health_score": 0.90, "health_score_max_90d": 0.93}"#
+        ))
+        .is_empty()
+    );
 }
 
 // ---- suppression always wins --------------------------------------------------------------------
@@ -142,24 +205,43 @@ fn an_open_ticket_suppresses_every_offer() {
     let (name, reason) = d.suppressed_by.expect("suppressed");
     assert_eq!(name, "open-ticket");
     assert_eq!(reason, "open_tickets > 0 (was 1)");
-    assert_eq!(offered(&decide(&format!(r#"{{{HOT_LEAD}, "open_tickets": 0}}"#))), [("starter-to-pro", "pro")]);
+    assert_eq!(
+        offered(&decide(&format!(r#"{{{HOT_LEAD}, "open_tickets": 0}}"#))),
+        [("starter-to-pro", "pro")]
+    );
 }
 
 #[test]
 fn a_recent_price_increase_suppresses_offers() {
-    let d = decide(&format!(r#"{{{HOT_LEAD}, "last_price_increase_at": "2026-11-01T00:00:00Z"}}"#));
-    assert_eq!(d.suppressed_by.map(|s| s.0).as_deref(), Some("price-increase"));
-    let old = decide(&format!(r#"{{{HOT_LEAD}, "last_price_increase_at": "2026-09-01T00:00:00Z"}}"#));
+    let d = decide(&format!(
+        r#"{{{HOT_LEAD}, "last_price_increase_at": "2026-11-01T00:00:00Z"}}"#
+    ));
+    assert_eq!(
+        d.suppressed_by.map(|s| s.0).as_deref(),
+        Some("price-increase")
+    );
+    let old = decide(&format!(
+        r#"{{{HOT_LEAD}, "last_price_increase_at": "2026-09-01T00:00:00Z"}}"#
+    ));
     assert_eq!(offered(&old), [("starter-to-pro", "pro")]);
 }
 
 #[test]
 fn declining_health_or_an_at_risk_segment_suppresses_offers() {
     let declining = decide(&format!(r#"{{{HOT_LEAD}, "health_trend": -0.2}}"#));
-    assert_eq!(declining.suppressed_by.as_ref().map(|s| s.0.as_str()), Some("at-risk"));
-    assert_eq!(declining.suppressed_by.map(|s| s.1).as_deref(), Some("at_risk (was true)"));
+    assert_eq!(
+        declining.suppressed_by.as_ref().map(|s| s.0.as_str()),
+        Some("at-risk")
+    );
+    assert_eq!(
+        declining.suppressed_by.map(|s| s.1).as_deref(),
+        Some("at_risk (was true)")
+    );
     let segment = decide(&format!(r#"{{{HOT_LEAD}, "segment": "at_risk"}}"#));
-    assert_eq!(segment.suppressed_by.map(|s| s.0).as_deref(), Some("at-risk"));
+    assert_eq!(
+        segment.suppressed_by.map(|s| s.0).as_deref(),
+        Some("at-risk")
+    );
 }
 
 // ---- fatigue, on an injected clock ---------------------------------------------------------------
@@ -175,11 +257,21 @@ fn cooldown_after_an_offer_was_shown() {
     history.record("c7", "pro", Outcome::Shown, at("2026-11-13T10:00:00Z"));
     let customer = history.customer("c7");
     // Shown 10 days ago; the rule's cooldown is 14 days.
-    let d = rules.evaluate(&hot_lead(), customer, now()).expect("evaluate");
+    let d = rules
+        .evaluate(&hot_lead(), customer, now())
+        .expect("evaluate");
     assert!(d.offers.is_empty());
-    assert_eq!(d.skipped, [("starter-to-pro".to_owned(), "shown 10 days ago (cooldown 14 days)".to_owned())]);
+    assert_eq!(
+        d.skipped,
+        [(
+            "starter-to-pro".to_owned(),
+            "shown 10 days ago (cooldown 14 days)".to_owned()
+        )]
+    );
     // Four days later the cooldown is over.
-    let later = rules.evaluate(&hot_lead(), customer, at("2026-11-27T10:00:00Z")).expect("evaluate");
+    let later = rules
+        .evaluate(&hot_lead(), customer, at("2026-11-27T10:00:00Z"))
+        .expect("evaluate");
     assert_eq!(offered(&later), [("starter-to-pro", "pro")]);
 }
 
@@ -190,39 +282,93 @@ fn a_rejection_starts_a_longer_cooldown() {
     history.record("c7", "pro", Outcome::Rejected, at("2026-09-01T10:00:00Z"));
     let customer = history.customer("c7");
     // 83 days after the rejection, under this rule's 90 days.
-    let d = rules.evaluate(&hot_lead(), customer, now()).expect("evaluate");
+    let d = rules
+        .evaluate(&hot_lead(), customer, now())
+        .expect("evaluate");
     assert!(d.offers.is_empty());
-    assert!(d.skipped[0].1.starts_with("rejected 83 days ago"), "{:?}", d.skipped);
-    let later = rules.evaluate(&hot_lead(), customer, at("2026-12-01T10:00:00Z")).expect("evaluate");
+    assert!(
+        d.skipped[0].1.starts_with("rejected 83 days ago"),
+        "{:?}",
+        d.skipped
+    );
+    let later = rules
+        .evaluate(&hot_lead(), customer, at("2026-12-01T10:00:00Z"))
+        .expect("evaluate");
     assert_eq!(offered(&later), [("starter-to-pro", "pro")]);
 }
 
 #[test]
 fn default_rejection_cooldown_is_sixty_days() {
     let rules = examples();
-    let ctx = Context::from_json(r#"{"id": "c8", "usage": {"seats_used": 10}, "limits": {"seats": 10}}"#).expect("ctx");
+    let ctx =
+        Context::from_json(r#"{"id": "c8", "usage": {"seats_used": 10}, "limits": {"seats": 10}}"#)
+            .expect("ctx");
     let mut history = History::default();
-    history.record("c8", "next-tier", Outcome::Rejected, at("2026-10-01T00:00:00Z"));
-    assert!(rules.evaluate(&ctx, history.customer("c8"), now()).expect("eval").offers.is_empty());
-    let after = rules.evaluate(&ctx, history.customer("c8"), at("2026-11-30T00:00:00Z")).expect("eval");
+    history.record(
+        "c8",
+        "next-tier",
+        Outcome::Rejected,
+        at("2026-10-01T00:00:00Z"),
+    );
+    assert!(
+        rules
+            .evaluate(&ctx, history.customer("c8"), now())
+            .expect("eval")
+            .offers
+            .is_empty()
+    );
+    let after = rules
+        .evaluate(&ctx, history.customer("c8"), at("2026-11-30T00:00:00Z"))
+        .expect("eval");
     assert_eq!(offered(&after), [("near-seat-limit", "next-tier")]);
 }
 
 #[test]
 fn daily_and_weekly_caps_per_customer() {
     let rules = examples();
-    let ctx = Context::from_json(r#"{"id": "c9", "usage": {"seats_used": 10}, "limits": {"seats": 10}}"#).expect("ctx");
+    let ctx =
+        Context::from_json(r#"{"id": "c9", "usage": {"seats_used": 10}, "limits": {"seats": 10}}"#)
+            .expect("ctx");
     let mut history = History::default();
-    history.record("c9", "x-accessories", Outcome::Shown, at("2026-11-23T08:00:00Z"));
-    history.record("c9", "premium-support", Outcome::Shown, at("2026-11-23T09:00:00Z"));
-    let capped = rules.evaluate(&ctx, history.customer("c9"), now()).expect("eval");
+    history.record(
+        "c9",
+        "x-accessories",
+        Outcome::Shown,
+        at("2026-11-23T08:00:00Z"),
+    );
+    history.record(
+        "c9",
+        "premium-support",
+        Outcome::Shown,
+        at("2026-11-23T09:00:00Z"),
+    );
+    let capped = rules
+        .evaluate(&ctx, history.customer("c9"), now())
+        .expect("eval");
     assert!(capped.offers.is_empty());
-    assert!(capped.skipped[0].1.contains("daily cap"), "{:?}", capped.skipped);
+    assert!(
+        capped.skipped[0].1.contains("daily cap"),
+        "{:?}",
+        capped.skipped
+    );
     // The next day the daily cap resets, but the week has 3 offers once one more is shown.
-    history.record("c9", "anniversary-bundle", Outcome::Shown, at("2026-11-21T09:00:00Z"));
-    let weekly = rules.evaluate(&ctx, history.customer("c9"), at("2026-11-24T10:00:00Z")).expect("eval");
-    assert!(weekly.skipped[0].1.contains("weekly cap"), "{:?}", weekly.skipped);
-    let next_week = rules.evaluate(&ctx, history.customer("c9"), at("2026-12-01T10:00:00Z")).expect("eval");
+    history.record(
+        "c9",
+        "anniversary-bundle",
+        Outcome::Shown,
+        at("2026-11-21T09:00:00Z"),
+    );
+    let weekly = rules
+        .evaluate(&ctx, history.customer("c9"), at("2026-11-24T10:00:00Z"))
+        .expect("eval");
+    assert!(
+        weekly.skipped[0].1.contains("weekly cap"),
+        "{:?}",
+        weekly.skipped
+    );
+    let next_week = rules
+        .evaluate(&ctx, history.customer("c9"), at("2026-12-01T10:00:00Z"))
+        .expect("eval");
     assert_eq!(offered(&next_week), [("near-seat-limit", "next-tier")]);
 }
 
@@ -241,9 +387,15 @@ fn one_offer_per_interaction_by_priority_then_expected_value() {
     assert_eq!(skipped, ["starter-to-pro", "free-shipping", "a-without-b"]);
     // Equal priority: the larger expected value wins.
     let cart = Context::from_json(r#"{"cart": {"total": 82.50, "items": ["A"]}}"#).expect("ctx");
-    assert_eq!(offered(&rules.evaluate(&cart, None, now()).expect("eval")), [("free-shipping", "free-shipping-100")]);
+    assert_eq!(
+        offered(&rules.evaluate(&cart, None, now()).expect("eval")),
+        [("free-shipping", "free-shipping-100")]
+    );
     let cart = Context::from_json(r#"{"cart": {"total": 94.00, "items": ["A"]}}"#).expect("ctx");
-    assert_eq!(offered(&rules.evaluate(&cart, None, now()).expect("eval")), [("a-without-b", "B")]);
+    assert_eq!(
+        offered(&rules.evaluate(&cart, None, now()).expect("eval")),
+        [("a-without-b", "B")]
+    );
 }
 
 #[test]
@@ -262,11 +414,32 @@ rules:
     )
     .expect("rules");
     let ctx = Context::new().set("plan", "starter").set("trial", false);
-    assert!(rules.evaluate(&ctx, None, now()).expect("eval").offers.is_empty());
-    assert_eq!(rules.evaluate(&ctx, None, at("2026-11-28T12:00:00Z")).expect("eval").offers.len(), 1);
-    assert!(rules.evaluate(&ctx, None, at("2026-12-01T00:00:00Z")).expect("eval").offers.is_empty());
+    assert!(
+        rules
+            .evaluate(&ctx, None, now())
+            .expect("eval")
+            .offers
+            .is_empty()
+    );
+    assert_eq!(
+        rules
+            .evaluate(&ctx, None, at("2026-11-28T12:00:00Z"))
+            .expect("eval")
+            .offers
+            .len(),
+        1
+    );
+    assert!(
+        rules
+            .evaluate(&ctx, None, at("2026-12-01T00:00:00Z"))
+            .expect("eval")
+            .offers
+            .is_empty()
+    );
     let trial = Context::new().set("plan", "starter").set("trial", true);
-    let d = rules.evaluate(&trial, None, at("2026-11-28T12:00:00Z")).expect("eval");
+    let d = rules
+        .evaluate(&trial, None, at("2026-11-28T12:00:00Z"))
+        .expect("eval");
     assert_eq!(d.skipped[0].1, "suppressed: trial (was true)");
 }
 
@@ -283,9 +456,19 @@ fn control_share_holds_out_a_stable_fraction() {
         assert_eq!(d.offers.len() + d.held_out.len(), 1);
         held += d.held_out.len();
         // The same customer always lands in the same group.
-        assert_eq!(rules.evaluate(&ctx, None, now()).expect("eval").held_out.len(), d.held_out.len());
+        assert_eq!(
+            rules
+                .evaluate(&ctx, None, now())
+                .expect("eval")
+                .held_out
+                .len(),
+            d.held_out.len()
+        );
     }
-    assert!((900..1100).contains(&held), "held out {held} of 5000 at a 20% share");
+    assert!(
+        (900..1100).contains(&held),
+        "held out {held} of 5000 at a 20% share"
+    );
 }
 
 #[test]
@@ -294,8 +477,11 @@ fn history_round_trips_through_json() {
     history.record("c1", "pro", Outcome::Shown, at("2026-11-01T10:00:00Z"));
     history.record("c1", "pro", Outcome::Rejected, at("2026-11-01T10:05:00Z"));
     let json = serde_json::to_string(&history).expect("serialise");
-    assert_eq!(History::from_json_str(&json, "h.json").expect("parse"), history);
-    let err = History::from_json_str("{\"customers\": 3}", "h.json").unwrap_err();
+    assert_eq!(
+        History::from_json_str(&json, "h.json").expect("parse"),
+        history
+    );
+    let err = History::from_json_str("{\"customers\": 3}", "h.json").expect_err("an error");
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.to_string().contains("h.json:1"), "{err}");
 }
@@ -365,7 +551,9 @@ fn yaml_json_and_toml_load_the_same_rules() {
 
 fn diagnostics(err: &upsell::Error) -> Vec<String> {
     match err {
-        upsell::Error::Parse { diagnostics } => diagnostics.iter().map(ToString::to_string).collect(),
+        upsell::Error::Parse { diagnostics } => {
+            diagnostics.iter().map(ToString::to_string).collect()
+        }
         other => panic!("expected a parse error, got {other}"),
     }
 }
@@ -404,7 +592,8 @@ rules:
 
 #[test]
 fn a_load_lists_every_bad_rule_with_its_name_and_position() {
-    let err = RuleSet::load(BAD_RULES, Format::Yaml, Some(Path::new("bad.yaml"))).unwrap_err();
+    let err =
+        RuleSet::load(BAD_RULES, Format::Yaml, Some(Path::new("bad.yaml"))).expect_err("an error");
     assert_eq!(err.kind(), ErrorKind::Parse);
     let found = diagnostics(&err);
     let expect = [
@@ -417,7 +606,11 @@ fn a_load_lists_every_bad_rule_with_its_name_and_position() {
         "bad.yaml:5: definition 'a': definitions form a cycle: a -> b -> a",
     ];
     for expected in expect {
-        assert!(found.iter().any(|f| f.starts_with(expected)), "missing:\n  {expected}\nin:\n  {}", found.join("\n  "));
+        assert!(
+            found.iter().any(|f| f.starts_with(expected)),
+            "missing:\n  {expected}\nin:\n  {}",
+            found.join("\n  ")
+        );
     }
     assert_eq!(found.len(), expect.len(), "{}", found.join("\n"));
 }
@@ -428,14 +621,18 @@ fn json_and_toml_errors_name_the_rule_and_line() {
   {"name": "ok", "when": "1 < 2", "offer": {"kind": "upgrade", "target": "x"}},
   {"name": "broken", "when": "size(", "offer": {"kind": "upgrade", "target": "x"}}
 ]}"#;
-    let found = diagnostics(&RuleSet::from_json_str(json).unwrap_err());
+    let found = diagnostics(&RuleSet::from_json_str(json).expect_err("an error"));
     assert_eq!(found.len(), 1);
     assert!(found[0].starts_with("<memory>:3:"), "{}", found[0]);
     assert!(found[0].contains("rule 'broken'"), "{}", found[0]);
     let toml = "[[rules]]\nname = \"r\"\nwhen = \"seats >\"\noffer = { kind = \"upsell\", target = \"x\" }\n";
-    let found = diagnostics(&RuleSet::from_toml_str(toml).unwrap_err());
-    assert!(found[0].contains("rule 'r'") && found[0].contains("unknown variant `upsell`"), "{found:?}");
-    let not_yaml = diagnostics(&RuleSet::from_yaml_str("rules: [\n  - name: x\n").unwrap_err());
+    let found = diagnostics(&RuleSet::from_toml_str(toml).expect_err("an error"));
+    assert!(
+        found[0].contains("rule 'r'") && found[0].contains("unknown variant `upsell`"),
+        "{found:?}"
+    );
+    let not_yaml =
+        diagnostics(&RuleSet::from_yaml_str("rules: [\n  - name: x\n").expect_err("an error"));
     assert!(not_yaml[0].contains("not valid YAML"), "{not_yaml:?}");
 }
 
@@ -444,8 +641,11 @@ fn type_errors_point_at_the_column_inside_the_expression() {
     let rules = "rules:\n  - name: r\n    when: seats > 10 && days_since(plan) > 3\n    offer: {kind: upgrade, target: t}\n";
     let rules = RuleSet::from_yaml_str(rules).expect("parses without a schema");
     let schema = Schema::new([("seats", Type::Int), ("plan", Type::String)]).expect("schema");
-    let found = diagnostics(&rules.check(&schema).unwrap_err());
-    assert_eq!(found, ["<memory>:3:36: rule 'r': when: days_since() expects timestamp, found string"]);
+    let found = diagnostics(&rules.check(&schema).expect_err("an error"));
+    assert_eq!(
+        found,
+        ["<memory>:3:36: rule 'r': when: days_since() expects timestamp, found string"]
+    );
 }
 
 // ---- batch: columnar against row by row -----------------------------------------------------------
@@ -485,11 +685,19 @@ fn random_batch(rows: usize, seed: u64) -> Batch {
                 match name.as_str() {
                     "id" => Value::from(format!("c{row}").as_str()),
                     "plan" => Value::from(plans[next(3) as usize]),
-                    "renewal_at" => Value::Timestamp(Timestamp::from_second(base + next(60 * 86_400) as i64).expect("t")),
-                    "cart.total" => Value::Decimal(upsell::triggers::Decimal::from_units(next(120_000_000) as i64)),
+                    "renewal_at" => Value::Timestamp(
+                        Timestamp::from_second(base + next(60 * 86_400) as i64).expect("t"),
+                    ),
+                    "cart.total" => Value::Decimal(upsell::triggers::Decimal::from_units(next(
+                        120_000_000,
+                    )
+                        as i64)),
                     "cart.items" => {
-                        let items: Vec<std::sync::Arc<str>> =
-                            ["A", "B", "C"].iter().filter(|_| next(2) == 0).map(|s| std::sync::Arc::from(*s)).collect();
+                        let items: Vec<std::sync::Arc<str>> = ["A", "B", "C"]
+                            .iter()
+                            .filter(|_| next(2) == 0)
+                            .map(|s| std::sync::Arc::from(*s))
+                            .collect();
                         Value::List(items.into())
                     }
                     "health_trend" => Value::Float(next(100) as f64 / 100.0 - 0.1),
@@ -514,27 +722,46 @@ fn batch_evaluation_equals_row_by_row_evaluation() {
     let batch = random_batch(5_000, 0x9e37_79b9_7f4a_7c15);
     let mut history = History::default();
     for k in (0..5_000).step_by(7) {
-        history.record(&format!("c{k}"), "next-tier", Outcome::Rejected, at("2026-11-01T00:00:00Z"));
+        history.record(
+            &format!("c{k}"),
+            "next-tier",
+            Outcome::Rejected,
+            at("2026-11-01T00:00:00Z"),
+        );
     }
     let mut options = BatchOptions::new(now());
     options.history = Some(&history);
     for threads in [1, 2] {
         options.threads = Some(threads);
-        let offers = rules.evaluate_batch(&batch, &options, &upsell::Control::new()).expect("batch");
+        let offers = rules
+            .evaluate_batch(&batch, &options, &upsell::Control::new())
+            .expect("batch");
         let mut expected = Vec::new();
         for row in 0..batch.len() {
             let mut ctx = Context::new().with_id(format!("c{row}"));
             for (index, (name, _)) in batch.schema().fields().enumerate() {
-                ctx.insert(name.to_owned(), batch.column(index).expect("column").value(row));
+                ctx.insert(
+                    name.to_owned(),
+                    batch.column(index).expect("column").value(row),
+                );
             }
-            let d = rules.evaluate(&ctx, history.customer(&format!("c{row}")), now()).expect("row");
+            let d = rules
+                .evaluate(&ctx, history.customer(&format!("c{row}")), now())
+                .expect("row");
             for offer in d.offers {
                 expected.push((row, offer.rule, offer.reason));
             }
         }
-        let got: Vec<_> =
-            offers.iter().filter(|o| !o.held_out).map(|o| (o.row, o.offer.rule.clone(), o.offer.reason.clone())).collect();
-        assert!(expected.len() > 500, "the random data fires rules ({} offers)", expected.len());
+        let got: Vec<_> = offers
+            .iter()
+            .filter(|o| !o.held_out)
+            .map(|o| (o.row, o.offer.rule.clone(), o.offer.reason.clone()))
+            .collect();
+        assert!(
+            expected.len() > 500,
+            "the random data fires rules ({} offers)",
+            expected.len()
+        );
         assert_eq!(got, expected, "threads {threads}");
     }
 }
@@ -550,7 +777,9 @@ fn batch_columns_are_converted_to_the_declared_schema() {
         ("cart.total".into(), Column::ints(vec![80, 99], None)),
     ])
     .expect("batch");
-    let offers = rules.evaluate_batch(&batch, &BatchOptions::new(now()), &upsell::Control::new()).expect("eval");
+    let offers = rules
+        .evaluate_batch(&batch, &BatchOptions::new(now()), &upsell::Control::new())
+        .expect("eval");
     assert_eq!(offers.len(), 1);
     assert_eq!(offers[0].customer, "a");
 }
@@ -561,7 +790,9 @@ fn a_cancelled_batch_stops_with_cancelled() {
     let batch = random_batch(10_000, 7);
     let control = upsell::Control::new();
     control.cancel();
-    let err = rules.evaluate_batch(&batch, &BatchOptions::new(now()), &control).unwrap_err();
+    let err = rules
+        .evaluate_batch(&batch, &BatchOptions::new(now()), &control)
+        .expect_err("an error");
     assert_eq!(err.kind(), ErrorKind::Cancelled);
 }
 
@@ -577,20 +808,33 @@ enum Gen {
 }
 
 fn int_expr() -> impl Strategy<Value = String> {
-    let leaf = prop_oneof![(-50i64..50).prop_map(|v| format!("{v}")), (0..3usize).prop_map(|k| format!("i{k}"))];
+    let leaf = prop_oneof![
+        (-50i64..50).prop_map(|v| format!("{v}")),
+        (0..3usize).prop_map(|k| format!("i{k}"))
+    ];
     leaf.prop_recursive(3, 12, 2, |inner| {
         prop_oneof![
-            (inner.clone(), prop::sample::select(vec!["+", "-", "*"]), inner.clone())
+            (
+                inner.clone(),
+                prop::sample::select(vec!["+", "-", "*"]),
+                inner.clone()
+            )
                 .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
-            (inner.clone(), prop::sample::select(vec!["/", "%"]), 1i64..9).prop_map(|(a, op, b)| format!("({a} {op} {b})")),
+            (inner.clone(), prop::sample::select(vec!["/", "%"]), 1i64..9)
+                .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
             inner.prop_map(|a| format!("(-{a})")),
         ]
     })
 }
 
 fn str_expr() -> impl Strategy<Value = String> {
-    let leaf = prop_oneof!["[abc]{0,2}".prop_map(|s| format!("\"{s}\"")), (0..2usize).prop_map(|k| format!("s{k}"))];
-    leaf.prop_recursive(2, 4, 2, |inner| (inner.clone(), inner).prop_map(|(a, b)| format!("({a} + {b})")))
+    let leaf = prop_oneof![
+        "[abc]{0,2}".prop_map(|s| format!("\"{s}\"")),
+        (0..2usize).prop_map(|k| format!("s{k}"))
+    ];
+    leaf.prop_recursive(2, 4, 2, |inner| {
+        (inner.clone(), inner).prop_map(|(a, b)| format!("({a} + {b})"))
+    })
 }
 
 fn bool_expr() -> impl Strategy<Value = String> {
@@ -609,7 +853,11 @@ fn bool_expr() -> impl Strategy<Value = String> {
     ];
     leaf.prop_recursive(3, 16, 2, |inner| {
         prop_oneof![
-            (inner.clone(), prop::sample::select(vec!["&&", "||"]), inner.clone())
+            (
+                inner.clone(),
+                prop::sample::select(vec!["&&", "||"]),
+                inner.clone()
+            )
                 .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
             inner.prop_map(|a| format!("!{a}")),
         ]
@@ -624,7 +872,12 @@ fn generated() -> impl Strategy<Value = Gen> {
     ]
 }
 
-fn cel_value(source: &str, ints: &[i64; 3], strs: &[String; 2], bools: &[bool; 2]) -> Option<cel::Value> {
+fn cel_value(
+    source: &str,
+    ints: &[i64; 3],
+    strs: &[String; 2],
+    bools: &[bool; 2],
+) -> Option<cel::Value> {
     let program = cel::Program::compile(source).ok()?;
     let mut context = cel::Context::default();
     for (k, v) in ints.iter().enumerate() {
