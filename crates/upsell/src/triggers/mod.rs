@@ -20,7 +20,7 @@
 //!
 //! The pieces, in the order a rule goes through them:
 //!
-//! - [`syntax`](self) parses expressions with spans; `file` reads rule files and reports every
+//! - `syntax` parses expressions with spans; `file` reads rule files and reports every
 //!   problem with the rule's name and the file's line and column ([`crate::Error::Parse`]);
 //! - `check` types an expression against a [`Schema`] (declared in the file, or inferred from the
 //!   data) into one program tree; money is an exact [`Decimal`], never a float;

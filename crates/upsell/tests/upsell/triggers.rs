@@ -946,3 +946,39 @@ proptest! {
         prop_assert_eq!(offers.len(), 1, "the column evaluator disagrees on {}", source);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Arbitrary expression text never panics: it loads, or fails with a parse error naming the rule.
+    #[test]
+    fn arbitrary_expressions_never_panic(
+        text in r#"[a-z0-9_ .,()\[\]!<>=&|+*/%"'`\-éß]{0,40}"#,
+        seats in prop::option::of(-5i64..5),
+    ) {
+        let yaml = format!(
+            "schema: {{seats: int, plan: string, items: list<string>}}\nrules:\n  - name: fuzz\n    when: '{}'\n    offer: {{kind: upgrade, target: t}}\n",
+            text.replace('\'', "''"),
+        );
+        match RuleSet::from_yaml_str(&yaml) {
+            Ok(rules) => {
+                let mut ctx = Context::new().set("plan", "starter");
+                if let Some(seats) = seats {
+                    ctx = ctx.set("seats", seats);
+                }
+                rules.explain(&ctx, now()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let batch = Batch::new(vec![
+                    ("seats".to_owned(), Column::ints(vec![seats.unwrap_or(0)], Some(vec![seats.is_some()]))),
+                    ("plan".to_owned(), Column::strings([Some("starter")])),
+                ]).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                rules.evaluate_batch(&batch, &BatchOptions::new(now()), &upsell::Control::new())
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            }
+            Err(err) => {
+                prop_assert_eq!(err.kind(), ErrorKind::Parse);
+                let text = err.to_string();
+                prop_assert!(text.contains("rule 'fuzz'") || text.contains("not valid YAML"), "{}", text);
+            }
+        }
+    }
+}
