@@ -116,7 +116,7 @@ fn eval(args: &EvalArgs, control: &Control) -> Result<(), CliError> {
     let mut options = BatchOptions::new(now);
     options.history = history.as_ref();
     options.threads = args.threads;
-    let offers = progress::while_working("rules", control, || {
+    let offers = progress::while_counting("rules", "customers", control, || {
         rules.evaluate_batch(&batch, &options, control)
     })?;
     let stdout = std::io::stdout().lock();

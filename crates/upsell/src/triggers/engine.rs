@@ -133,8 +133,8 @@ impl Context {
     }
 
     /// A context from a JSON object: nested objects become dotted names, arrays of strings become
-    /// lists, strings that read as RFC 3339 times become timestamps, numbers with a fraction become
-    /// decimals. An `"id"` string or number is the customer id (and a field too).
+    /// lists, numbers with a fraction become decimals; strings stay strings, and become timestamps
+    /// where the schema (declared, or inferred by [`Context::schema`]) says so. An `"id"` string or number is the customer id (and a field too).
     pub fn from_json(text: &str) -> Result<Self> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
             Error::invalid_input(
@@ -162,11 +162,24 @@ impl Context {
         Ok(context)
     }
 
-    /// The schema these values imply.
+    /// The schema these values imply: their own types, except that a string that reads as a
+    /// time (`2026-11-16T09:00:00Z`, `2026-11-16`) is a timestamp. Null values imply nothing.
+    ///
+    /// ```
+    /// use upsell::triggers::{Context, Type};
+    /// let ctx = Context::from_json(r#"{"plan": "pro", "renewal_at": "2026-12-10T00:00:00Z"}"#)?;
+    /// assert_eq!(ctx.schema().get("renewal_at"), Some(Type::Timestamp));
+    /// assert_eq!(ctx.schema().get("plan"), Some(Type::String));
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
     pub fn schema(&self) -> Schema {
         let mut schema = Schema::default();
         for (name, value) in &self.values {
-            if let Some(ty) = value.type_of() {
+            let ty = match value {
+                Value::Str(s) if looks_like_time(s) => Some(super::Type::Timestamp),
+                other => other.type_of(),
+            };
+            if let Some(ty) = ty {
                 schema.push(name.clone(), ty);
             }
         }
@@ -195,6 +208,15 @@ impl Context {
         }
         Ok(record)
     }
+}
+
+/// A date (`2026-11-16`) or a date and time that [`crate::time::parse_timestamp`] reads.
+fn looks_like_time(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() >= 10
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && crate::time::parse_timestamp(text).is_some()
 }
 
 fn convert(value: &Value, ty: super::Type) -> Option<Value> {
@@ -244,10 +266,7 @@ fn flatten(
                     Err(_) => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
                 },
             },
-            serde_json::Value::String(s) => match crate::time::parse_timestamp(s) {
-                Some(t) if s.len() >= 10 && s.as_bytes()[4] == b'-' => Value::Timestamp(t),
-                _ => Value::from(s.as_str()),
-            },
+            serde_json::Value::String(s) => Value::from(s.as_str()),
             serde_json::Value::Array(items) => {
                 let mut list = Vec::with_capacity(items.len());
                 for item in items {

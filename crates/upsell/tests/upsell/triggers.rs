@@ -982,3 +982,62 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn rule_level_caps_and_acceptance_cooldown() {
+    let rules = RuleSet::from_yaml_str(
+        "schema: {id: string, seats: int, note: string}\nrules:\n  - name: team\n    when: seats > 10\n    offer: {kind: upgrade, target: team}\n    cooldown_days: 0\n    max_per_week: 2\n",
+    )
+    .expect("rules");
+    let ctx =
+        Context::from_json(r#"{"id": "c1", "seats": 12, "note": "2026-01-01"}"#).expect("ctx");
+    let mut history = History::default();
+    history.record("c1", "team", Outcome::Shown, at("2026-11-20T10:00:00Z"));
+    assert_eq!(
+        rules
+            .evaluate(&ctx, history.customer("c1"), now())
+            .expect("eval")
+            .offers
+            .len(),
+        1
+    );
+    history.record("c1", "team", Outcome::Shown, at("2026-11-22T10:00:00Z"));
+    let capped = rules
+        .evaluate(&ctx, history.customer("c1"), now())
+        .expect("eval");
+    assert_eq!(
+        capped.skipped[0].1,
+        "this offer's weekly cap reached (2 of 2)"
+    );
+    // A string field keeps its text even when it looks like a date.
+    let explained = rules.explain(&ctx, now()).expect("explain");
+    assert!(explained[0].fired);
+    let default_cooldown = RuleSet::from_yaml_str(
+        "schema: {id: string, seats: int}\nrules:\n  - name: team\n    when: seats > 10\n    offer: {kind: upgrade, target: team}\n",
+    )
+    .expect("rules");
+    let mut accepted = History::default();
+    accepted.record("c1", "team", Outcome::Accepted, at("2026-11-20T10:00:00Z"));
+    let d = default_cooldown
+        .evaluate(&ctx, accepted.customer("c1"), now())
+        .expect("eval");
+    assert_eq!(d.skipped[0].1, "accepted 3 days ago (cooldown 7 days)");
+}
+
+#[test]
+fn contexts_without_a_declared_schema_infer_times_from_strings() {
+    let rules = RuleSet::from_yaml_str(
+        "rules:\n  - name: week-after\n    when: days_since(last_purchase_at) == 7 && plan == \"2026\"\n    offer: {kind: cross_sell, target: x}\n",
+    )
+    .expect("rules");
+    let ctx = Context::from_json(r#"{"last_purchase_at": "2026-11-16T09:00:00Z", "plan": "2026"}"#)
+        .expect("ctx");
+    assert_eq!(
+        rules
+            .evaluate(&ctx, None, now())
+            .expect("eval")
+            .offers
+            .len(),
+        1
+    );
+}
