@@ -354,6 +354,17 @@ impl Clone for RuleSet {
 
 impl RuleSet {
     /// Loads a rule file; the format comes from the extension (`.yaml`, `.yml`, `.json`, `.toml`).
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join("upsell-doc-rules");
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("rules.yaml");
+    /// std::fs::write(&path, "rules:\n  - {name: r, when: 'seats > 3', offer: {kind: upgrade, target: t}}\n").unwrap();
+    /// assert_eq!(upsell::triggers::RuleSet::from_path(&path)?.rules()[0].name, "r");
+    /// let err = upsell::triggers::RuleSet::from_path(dir.join("rules.txt")).unwrap_err();
+    /// assert_eq!(err.kind(), upsell::ErrorKind::InvalidParameter);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let format = Format::from_path(path).ok_or_else(|| {
@@ -375,11 +386,23 @@ impl RuleSet {
     }
 
     /// Loads rules from JSON text.
+    ///
+    /// ```
+    /// let json = r#"{"rules": [{"name": "r", "when": "seats > 3", "offer": {"kind": "bundle", "target": "b"}}]}"#;
+    /// assert_eq!(upsell::triggers::RuleSet::from_json_str(json)?.rules().len(), 1);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
     pub fn from_json_str(text: &str) -> Result<Self> {
         Self::load(text, Format::Json, None)
     }
 
     /// Loads rules from TOML text.
+    ///
+    /// ```
+    /// let toml = "[[rules]]\nname = 'r'\nwhen = 'seats > 3'\noffer = { kind = 'upgrade', target = 't' }\n";
+    /// assert_eq!(upsell::triggers::RuleSet::from_toml_str(toml)?.rules()[0].offer.target, "t");
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
     pub fn from_toml_str(text: &str) -> Result<Self> {
         Self::load(text, Format::Toml, None)
     }
@@ -389,6 +412,16 @@ impl RuleSet {
     /// Every problem is reported at once: syntax errors, unknown keys, unknown fields and type
     /// mismatches (when the file declares a `schema:`), unknown offer targets (when it declares
     /// `targets:`), cycles among definitions, caps of zero.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use upsell::triggers::{Format, RuleSet};
+    /// let text = "schema: {seats: int}\nrules:\n  - {name: a, when: 'seats >', offer: {kind: upgrade, target: t}}\n  - {name: b, when: 'seats > \"x\"', offer: {kind: upgrade, target: t}}\n";
+    /// let err = RuleSet::load(text, Format::Yaml, Some(Path::new("r.yaml"))).unwrap_err();
+    /// let upsell::Error::Parse { diagnostics } = err else { panic!() };
+    /// assert_eq!(diagnostics.len(), 2);
+    /// assert_eq!(diagnostics[0].subject.as_deref(), Some("rule 'a'"));
+    /// ```
     pub fn load(text: &str, format: Format, path: Option<&Path>) -> Result<Self> {
         let (parsed, mut diagnostics) = file::parse(text, format, path)?;
         let mut rules = RuleSet {
@@ -524,6 +557,20 @@ impl RuleSet {
     }
 
     /// Decides the offers for one customer at `now`, reading `history` for fatigue.
+    ///
+    /// ```
+    /// use upsell::time::parse_timestamp;
+    /// use upsell::triggers::{Context, History, Outcome, RuleSet};
+    /// let rules = RuleSet::from_yaml_str(
+    ///     "schema: {seats: int}\nrules:\n  - {name: team, when: seats > 10, offer: {kind: upgrade, target: team}}\n")?;
+    /// let now = parse_timestamp("2026-11-23T10:00:00Z").unwrap();
+    /// let mut history = History::default();
+    /// history.record("c1", "team", Outcome::Rejected, parse_timestamp("2026-11-01").unwrap());
+    /// let ctx = Context::new().with_id("c1").set("seats", 12);
+    /// let decision = rules.evaluate(&ctx, history.customer("c1"), now)?;
+    /// assert!(decision.offers.is_empty()); // rejected 22 days ago; the default cooldown is 60 days
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
     pub fn evaluate(
         &self,
         context: &Context,
