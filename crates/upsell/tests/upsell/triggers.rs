@@ -1041,3 +1041,49 @@ fn contexts_without_a_declared_schema_infer_times_from_strings() {
         1
     );
 }
+
+#[derive(serde::Deserialize)]
+struct BadCases {
+    case: Vec<BadCase>,
+}
+
+#[derive(serde::Deserialize)]
+struct BadCase {
+    name: String,
+    format: String,
+    rules: String,
+    count: usize,
+    expect: Vec<String>,
+}
+
+#[test]
+fn bad_rule_files_from_testdata() {
+    let text = std::fs::read_to_string(testdata("bad_rules.toml"))
+        .expect("testdata/triggers/bad_rules.toml");
+    let cases: BadCases = toml::from_str(&text).expect("the cases parse");
+    assert!(cases.case.len() >= 8);
+    for case in cases.case {
+        let format = match case.format.as_str() {
+            "yaml" => Format::Yaml,
+            "json" => Format::Json,
+            _ => Format::Toml,
+        };
+        let err = RuleSet::load(&case.rules, format, None).expect_err(&case.name);
+        let found = diagnostics(&err);
+        assert_eq!(
+            found.len(),
+            case.count,
+            "{}: {}",
+            case.name,
+            found.join("\n")
+        );
+        for fragment in &case.expect {
+            assert!(
+                found.iter().any(|f| f.contains(fragment.as_str())),
+                "{}: no '{fragment}' in\n{}",
+                case.name,
+                found.join("\n")
+            );
+        }
+    }
+}
