@@ -162,3 +162,11 @@ def test_bad_data_is_a_clear_error():
         rules.evaluate([1, 2, 3], now=NOW)
     with pytest.raises(upsell.InvalidParameterError):
         rules.explain({}, now="yesterday")
+
+
+def test_float_money_columns_are_read_as_exact_decimals_when_declared():
+    rules = RuleSet.from_yaml(RULES_YAML)
+    df = pd.DataFrame({"id": ["a", "b"], "cart.total": [0.1 + 74.9, 95.000001]})
+    out = rules.evaluate(df, now=NOW)
+    assert out["customer"].tolist() == ["a"]
+    assert out["expected_value"][0] == Decimal("25.00")

@@ -232,7 +232,10 @@ fn convert(value: &Value, ty: super::Type) -> Option<Value> {
         (Value::Decimal(d), Type::Int) if d.units() % Decimal::SCALE == 0 => {
             Value::Int(d.units() / Decimal::SCALE)
         }
-        (Value::Float(x), Type::Decimal) => Value::Decimal(x.to_string().parse().ok()?),
+        // A float read for a money field (pandas has no decimal dtype): rounded to six places.
+        (Value::Float(x), Type::Decimal) if x.is_finite() => {
+            Value::Decimal(format!("{x:.6}").parse().ok()?)
+        }
         (Value::Str(s), Type::Timestamp) => Value::Timestamp(crate::time::parse_timestamp(s)?),
         (Value::Str(s), Type::Decimal) => Value::Decimal(s.parse().ok()?),
         (Value::Timestamp(t), Type::String) => Value::from(t.to_string().as_str()),
