@@ -16,6 +16,7 @@ mod recommend;
 mod rules;
 mod sequence;
 mod pricing;
+mod triggers;
 
 /// The extension module. Results are frozen classes and numpy arrays, so the module is safe on
 /// free-threaded Python.
@@ -41,6 +42,8 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     ] {
         module.add_function(function)?;
     }
+    module.add_class::<triggers::PyRuleSet>()?;
+    module.add_class::<triggers::PyHistory>()?;
     module.add("DEFAULT_MAX_ITEMSETS", upsell::mining::DEFAULT_MAX_ITEMSETS)?;
     module.add_function(wrap_pyfunction!(rules::association_rules, module)?)?;
     module.add("DEFAULT_MAX_RULES", upsell::rules::DEFAULT_MAX_RULES)?;

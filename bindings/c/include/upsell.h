@@ -107,6 +107,16 @@ typedef enum upsell_ranking {
     UPSELL_RANKING_EXPECTED_REVENUE = 2,
 } upsell_ranking;
 
+// The format of rule text given to `upsell_rules_from_str`.
+typedef enum upsell_rules_format {
+    // YAML.
+    UPSELL_RULES_FORMAT_YAML = 0,
+    // JSON.
+    UPSELL_RULES_FORMAT_JSON = 1,
+    // TOML.
+    UPSELL_RULES_FORMAT_TOML = 2,
+} upsell_rules_format;
+
 // A collection of baskets (transactions), each a set of item ids, with item labels when read
 // from a file.
 //
@@ -123,6 +133,14 @@ typedef struct upsell_baskets upsell_baskets;
 // `upsell_mine` with this control. Once cancelled it stays cancelled: use a new control for the
 // next call.
 typedef struct upsell_control upsell_control;
+
+// What the rules decided for one customer: the offers to show (best first) and, when a global
+// suppression fired, its name.
+//
+// Ownership: created by `upsell_rules_evaluate_json`, freed with `upsell_decision_free`; every
+// string read from it is owned by it and valid until then.
+// Thread-safety: immutable; any number of threads may read it at once.
+typedef struct upsell_decision upsell_decision;
 
 // Details of one failed call: a status and a message.
 //
@@ -144,6 +162,12 @@ typedef struct upsell_itemsets upsell_itemsets;
 // `upsell_recommender_from_bytes`; freed with `upsell_recommender_free`.
 // Thread-safety: immutable; any number of threads may query it at once.
 typedef struct upsell_recommender upsell_recommender;
+
+// A loaded, checked rule set.
+//
+// Ownership: created by `upsell_rules_from_str`, freed with `upsell_rules_free`.
+// Thread-safety: immutable for C; any number of threads may evaluate with it at once.
+typedef struct upsell_rules upsell_rules;
 
 // The rules found by `upsell_sequential_affinity`, sorted by window, then confidence (highest
 // first), then customers; the same order for any thread count.
@@ -823,6 +847,127 @@ enum upsell_status upsell_threshold_fill(int64_t cart_total_minor,
 //
 // Ownership: the string is static; never free it. Thread-safety: safe to call from any thread.
 const char *upsell_status_str(int status);
+
+// Loads a rule set from `text` in `format` (an `upsell_rules_format` as `int`). On
+// `UPSELL_STATUS_PARSE` the error's message lists every problem, one a line, with the rule's name
+// and the line and column.
+//
+// Thread-safety: safe to call from any thread.
+//
+// # Safety
+//
+// `text` is a NUL-terminated string; `out` points to writable storage for a pointer; `err` is
+// NULL or points to writable storage for a pointer.
+enum upsell_status upsell_rules_from_str(const char *text,
+                                         int format,
+                                         struct upsell_rules **out,
+                                         struct upsell_error **err);
+
+// Frees a rule set; NULL is ignored.
+//
+// # Safety
+//
+// `rules` is NULL or a pointer returned by `upsell_rules_from_str` and not yet freed.
+void upsell_rules_free(struct upsell_rules *rules);
+
+// The number of rules in `rules` (0 if NULL).
+//
+// # Safety
+//
+// `rules` is NULL or a live rule set.
+size_t upsell_rules_count(const struct upsell_rules *rules);
+
+// Decides the offers for one customer. `context_json` is a JSON object of field values (nested
+// objects are dotted names: `{"cart": {"total": 82.5}}` is `cart.total`; an `"id"` names the
+// customer for history and control groups). `now` is an RFC 3339 time (the injectable clock), or
+// NULL for the current time. `history_json` is NULL or an offer history in JSON
+// (`{"customers": {"c1": {"events": [{"target": "pro", "outcome": "rejected", "at": "..."}]}}}`).
+//
+// Thread-safety: `rules` may be used by several threads at once.
+//
+// # Safety
+//
+// `rules` is a live rule set; `context_json` a NUL-terminated string; `now` and `history_json`
+// NULL or NUL-terminated strings; `out` points to writable storage for a pointer; `err` is NULL
+// or points to writable storage for a pointer.
+enum upsell_status upsell_rules_evaluate_json(const struct upsell_rules *rules,
+                                              const char *context_json,
+                                              const char *now,
+                                              const char *history_json,
+                                              struct upsell_decision **out,
+                                              struct upsell_error **err);
+
+// Frees a decision and every string read from it; NULL is ignored.
+//
+// # Safety
+//
+// `decision` is NULL or a pointer returned by `upsell_rules_evaluate_json` and not yet freed.
+void upsell_decision_free(struct upsell_decision *decision);
+
+// The number of offers to show (0 if `decision` is NULL).
+//
+// # Safety
+//
+// `decision` is NULL or a live decision.
+size_t upsell_decision_offer_count(const struct upsell_decision *decision);
+
+// The name of the global suppression that silenced every offer, or NULL when none fired.
+//
+// # Safety
+//
+// `decision` is NULL or a live decision.
+const char *upsell_decision_suppressed_by(const struct upsell_decision *decision);
+
+// The rule that made offer `index`.
+//
+// Returns NULL when `decision` is NULL or `index` is out of range. The string is owned by the
+// decision and valid until `upsell_decision_free`. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `decision` is NULL or a live decision.
+const char *upsell_decision_offer_rule(const struct upsell_decision *decision, size_t index);
+
+// The kind of offer `index`: `upgrade`, `cross_sell`, `bundle` or `threshold_fill`.
+//
+// Returns NULL when `decision` is NULL or `index` is out of range. The string is owned by the
+// decision and valid until `upsell_decision_free`. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `decision` is NULL or a live decision.
+const char *upsell_decision_offer_kind(const struct upsell_decision *decision, size_t index);
+
+// What offer `index` offers (a plan, product or bundle id).
+//
+// Returns NULL when `decision` is NULL or `index` is out of range. The string is owned by the
+// decision and valid until `upsell_decision_free`. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `decision` is NULL or a live decision.
+const char *upsell_decision_offer_target(const struct upsell_decision *decision, size_t index);
+
+// Why offer `index` fired: its condition with the values it saw.
+//
+// Returns NULL when `decision` is NULL or `index` is out of range. The string is owned by the
+// decision and valid until `upsell_decision_free`. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `decision` is NULL or a live decision.
+const char *upsell_decision_offer_reason(const struct upsell_decision *decision, size_t index);
+
+// The priority of offer `index` (written to `*out`).
+//
+// # Safety
+//
+// `decision` is a live decision; `out` points to writable storage for an `int64_t`; `err` is NULL
+// or points to writable storage for a pointer.
+enum upsell_status upsell_decision_offer_priority(const struct upsell_decision *decision,
+                                                  size_t index,
+                                                  int64_t *out,
+                                                  struct upsell_error **err);
 
 #ifdef __cplusplus
 }  // extern "C"

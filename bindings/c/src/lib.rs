@@ -21,6 +21,9 @@
 //! Source files mirror the core's modules: [`data`] for baskets, [`mining`] for itemsets,
 //! [`recommend`] for "frequently bought together" models, [`control`] for cancellation and progress; [`status`] and [`error`] are the error taxonomy and
 //! `ffi` the one boundary helper every entry point goes through.
+//! [`control`] for cancellation and progress; [`status`] and [`error`] are the error taxonomy and
+//! `ffi` the one boundary helper every entry point goes through; [`triggers`] loads upsell rules
+//! and evaluates one customer given as JSON.
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 
@@ -33,6 +36,7 @@ pub mod recommend;
 pub mod sequence;
 pub mod pricing;
 pub mod status;
+pub mod triggers;
 
 pub use control::*;
 pub use data::*;
@@ -42,3 +46,4 @@ pub use recommend::*;
 pub use sequence::*;
 pub use pricing::*;
 pub use status::*;
+pub use triggers::*;

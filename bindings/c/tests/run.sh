@@ -55,8 +55,9 @@ run_tests() {
     "$build/${1}test_recommend" "$sample"
     "$build/${1}test_sequence"
     "$build/${1}test_pricing"
+    "$build/${1}test_triggers"
 }
-tests=(test_mining test_recommend test_sequence test_pricing)
+tests=(test_mining test_recommend test_sequence test_pricing test_triggers)
 
 step "C tests, linked to libupsell.so"
 for t in "${tests[@]}"; do
@@ -101,7 +102,7 @@ step "AddressSanitizer"
 if "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
     "$here/test_mining.c" -o "$build/asan_test_mining" \
     -L "$libdir" -Wl,-rpath,"$libdir" -lupsell 2>"$build/asan-link.log"; then
-    for t in test_recommend test_sequence test_pricing; do
+    for t in test_recommend test_sequence test_pricing test_triggers; do
         "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
             "$here/$t.c" -o "$build/asan_$t" -L "$libdir" -Wl,-rpath,"$libdir" -lupsell -lm
     done

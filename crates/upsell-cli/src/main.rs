@@ -25,6 +25,7 @@ mod rules;
 mod sequences;
 mod summary;
 mod threshold;
+mod triggers;
 
 use std::process::ExitCode;
 
@@ -91,6 +92,9 @@ enum Command {
     #[command(after_help = "Examples: upsell abtest --conversions-a 412 --n-a 8000 --conversions-b 498 --n-b 8000\n\
         \x20         upsell abtest --baseline 0.05 --mde 0.01 --power 0.8")]
     Abtest(abtest::AbTestArgs),
+    /// Upsell trigger rules: `check RULES` validates a rule file, `eval RULES customers.csv` prints
+    /// one CSV line per (customer, offer).
+    Triggers(triggers::TriggersArgs),
 }
 
 fn main() -> ExitCode {
@@ -108,6 +112,7 @@ fn main() -> ExitCode {
         Command::Threshold(args) => threshold::run(&args, &control),
         Command::Metrics(args) => metrics::run(&args, &control),
         Command::Abtest(args) => abtest::run(&args),
+        Command::Triggers(args) => triggers::run(&args, &control),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

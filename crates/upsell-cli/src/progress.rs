@@ -35,6 +35,11 @@ pub fn rows(message: &'static str, total: u64) -> ProgressBar {
 
 /// Runs `work` while a bar shows the core's progress on `control`.
 pub fn while_working<T>(message: &'static str, control: &Control, work: impl FnOnce() -> T) -> T {
+    while_counting(message, "branches", control, work)
+}
+
+/// Runs `work` while a bar shows the core's progress on `control`, counted in `unit`.
+pub fn while_counting<T>(message: &'static str, unit: &str, control: &Control, work: impl FnOnce() -> T) -> T {
     if !enabled() {
         return work();
     }
@@ -42,9 +47,7 @@ pub fn while_working<T>(message: &'static str, control: &Control, work: impl FnO
     std::thread::scope(|scope| {
         let watcher = scope.spawn(|| {
             let bar = ProgressBar::new(0).with_message(message);
-            bar.set_style(styled(
-                "{spinner} {msg:>8} [{bar:30}] {pos}/{len} branches {elapsed}",
-            ));
+            bar.set_style(styled(&format!("{{spinner}} {{msg:>8}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{elapsed}}")));
             while !finished.load(Ordering::Relaxed) {
                 let (done, total) = control.progress();
                 bar.set_length(total);

@@ -17,6 +17,7 @@
 //! - [`sequence`]: time-window affinity, "B: 37% of buyers of A within 30 days", from customer histories.
 //! - [`pricing`] and [`metrics`]: exact money, priced bundles, threshold fillers, tiers; expansion
 //!   metrics, A/B tests and forecasts.
+//! - [`triggers`]: declarative upsell rules (YAML/JSON/TOML), typed and checked at load, evaluated per customer with a reason trace or column-wise over millions.
 //! - [`Control`]: progress and cancellation for long work; [`Error`] with a stable [`ErrorKind`].
 //!
 //! ```
@@ -49,6 +50,7 @@ mod progress;
 pub mod recommend;
 pub mod rules;
 pub mod time;
+pub mod triggers;
 
 pub use error::{Diagnostic, Error, ErrorKind, Location, Result};
 pub use progress::Control;

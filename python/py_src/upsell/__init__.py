@@ -19,6 +19,7 @@ from upsell.mining import frequent_itemsets
 from upsell.recommend import Affinity, Recommender, affinity_matrix, evaluate
 from upsell.rules import association_rules
 from upsell.sequence import sequential_affinity
+from upsell import triggers
 
 __all__ = [
     "Affinity",
@@ -54,4 +55,5 @@ __all__ = [
     "price_bundle",
     "sample_size",
     "threshold_fillers",
+    "triggers",
 ]

@@ -8,3 +8,4 @@ mod rules;
 mod sequence;
 mod pricing;
 mod metrics;
+mod triggers;

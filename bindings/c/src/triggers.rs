@@ -1,0 +1,390 @@
+//! Upsell triggers for C: load a rule set from a string once, evaluate one customer given as a JSON
+//! object, read the chosen offers by index.
+//!
+//! The one idea: the hot path (`upsell_rules_evaluate_json`) takes and returns nothing but strings
+//! and a handle, so any host (C, Go, the JVM through FFI) can call it without mirroring the core's
+//! types; every string it hands out is owned by the decision and freed with it.
+
+use std::ffi::{CStr, CString, c_char, c_int};
+
+use upsell_core::time::{Timestamp, parse_timestamp};
+use upsell_core::triggers::{Context, Decision, Format, History, Offer, RuleSet};
+use upsell_core::{Error, Location};
+
+use crate::error::upsell_error;
+use crate::ffi::{self, Failure, Outcome};
+use crate::status::upsell_status;
+
+/// The format of rule text given to `upsell_rules_from_str`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum upsell_rules_format {
+    /// YAML.
+    Yaml = 0,
+    /// JSON.
+    Json = 1,
+    /// TOML.
+    Toml = 2,
+}
+
+/// A loaded, checked rule set.
+///
+/// Ownership: created by `upsell_rules_from_str`, freed with `upsell_rules_free`.
+/// Thread-safety: immutable for C; any number of threads may evaluate with it at once.
+#[derive(Debug)]
+pub struct upsell_rules {
+    inner: RuleSet,
+}
+
+/// What the rules decided for one customer: the offers to show (best first) and, when a global
+/// suppression fired, its name.
+///
+/// Ownership: created by `upsell_rules_evaluate_json`, freed with `upsell_decision_free`; every
+/// string read from it is owned by it and valid until then.
+/// Thread-safety: immutable; any number of threads may read it at once.
+#[derive(Debug)]
+pub struct upsell_decision {
+    offers: Vec<COffer>,
+    suppressed_by: Option<CString>,
+}
+
+#[derive(Debug)]
+struct COffer {
+    rule: CString,
+    kind: CString,
+    target: CString,
+    reason: CString,
+    priority: i64,
+}
+
+fn c_string(text: &str) -> CString {
+    CString::new(text.replace('\0', "\\0")).unwrap_or_default()
+}
+
+impl COffer {
+    fn new(offer: &Offer) -> Self {
+        COffer {
+            rule: c_string(&offer.rule),
+            kind: c_string(offer.kind.as_str()),
+            target: c_string(&offer.target),
+            reason: c_string(&offer.reason),
+            priority: offer.priority,
+        }
+    }
+}
+
+impl upsell_decision {
+    fn new(decision: &Decision) -> Self {
+        upsell_decision {
+            offers: decision.offers.iter().map(COffer::new).collect(),
+            suppressed_by: decision
+                .suppressed_by
+                .as_ref()
+                .map(|(name, _)| c_string(name)),
+        }
+    }
+}
+
+/// A required NUL-terminated UTF-8 argument.
+///
+/// # Safety
+///
+/// `ptr` is NULL or a NUL-terminated string live for `'a`.
+unsafe fn text<'a>(ptr: *const c_char, name: &'static str) -> Outcome<&'a str> {
+    let ptr = ffi::not_null(ptr, name)?;
+    // SAFETY: forwarded to the caller; `ptr` is not NULL.
+    let bytes = unsafe { CStr::from_ptr(ptr) };
+    bytes
+        .to_str()
+        .map_err(|_| Failure::Core(Error::invalid_parameter(name, "the text is not UTF-8")))
+}
+
+/// Loads a rule set from `text` in `format` (an `upsell_rules_format` as `int`). On
+/// `UPSELL_STATUS_PARSE` the error's message lists every problem, one a line, with the rule's name
+/// and the line and column.
+///
+/// Thread-safety: safe to call from any thread.
+///
+/// # Safety
+///
+/// `text` is a NUL-terminated string; `out` points to writable storage for a pointer; `err` is
+/// NULL or points to writable storage for a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_rules_from_str(
+    text: *const c_char,
+    format: c_int,
+    out: *mut *mut upsell_rules,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out, "out")?;
+        // SAFETY: forwarded to the caller.
+        let source = unsafe { self::text(text, "text") }?;
+        let format = match format {
+            0 => Format::Yaml,
+            1 => Format::Json,
+            2 => Format::Toml,
+            other => {
+                return Err(Error::invalid_parameter(
+                    "format",
+                    format!("{other} is not an upsell_rules_format"),
+                )
+                .into());
+            }
+        };
+        let rules = RuleSet::load(source, format, None)?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(ffi::into_handle(upsell_rules { inner: rules })) };
+        Ok(())
+    })
+}
+
+/// Frees a rule set; NULL is ignored.
+///
+/// # Safety
+///
+/// `rules` is NULL or a pointer returned by `upsell_rules_from_str` and not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_rules_free(rules: *mut upsell_rules) {
+    // SAFETY: forwarded to the caller.
+    ffi::infallible((), || unsafe { ffi::free_box(rules) })
+}
+
+/// The number of rules in `rules` (0 if NULL).
+///
+/// # Safety
+///
+/// `rules` is NULL or a live rule set.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_rules_count(rules: *const upsell_rules) -> usize {
+    // SAFETY: forwarded to the caller.
+    ffi::infallible(0, || {
+        unsafe { rules.as_ref() }.map_or(0, |r| r.inner.rules().len())
+    })
+}
+
+/// Decides the offers for one customer. `context_json` is a JSON object of field values (nested
+/// objects are dotted names: `{"cart": {"total": 82.5}}` is `cart.total`; an `"id"` names the
+/// customer for history and control groups). `now` is an RFC 3339 time (the injectable clock), or
+/// NULL for the current time. `history_json` is NULL or an offer history in JSON
+/// (`{"customers": {"c1": {"events": [{"target": "pro", "outcome": "rejected", "at": "..."}]}}}`).
+///
+/// Thread-safety: `rules` may be used by several threads at once.
+///
+/// # Safety
+///
+/// `rules` is a live rule set; `context_json` a NUL-terminated string; `now` and `history_json`
+/// NULL or NUL-terminated strings; `out` points to writable storage for a pointer; `err` is NULL
+/// or points to writable storage for a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_rules_evaluate_json(
+    rules: *const upsell_rules,
+    context_json: *const c_char,
+    now: *const c_char,
+    history_json: *const c_char,
+    out: *mut *mut upsell_decision,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out, "out")?;
+        // SAFETY: forwarded to the caller.
+        let rules = unsafe { ffi::borrow(rules, "rules") }?;
+        // SAFETY: forwarded to the caller.
+        let context = Context::from_json(unsafe { text(context_json, "context_json") }?)?;
+        let now = if now.is_null() {
+            Timestamp::now()
+        } else {
+            // SAFETY: forwarded to the caller; not NULL.
+            let now = unsafe { text(now, "now") }?;
+            parse_timestamp(now).ok_or_else(|| {
+                Error::invalid_parameter(
+                    "now",
+                    format!("'{now}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z)"),
+                )
+            })?
+        };
+        let history = if history_json.is_null() {
+            None
+        } else {
+            // SAFETY: forwarded to the caller; not NULL.
+            Some(History::from_json_str(
+                unsafe { text(history_json, "history_json") }?,
+                "history_json",
+            )?)
+        };
+        let customer = history
+            .as_ref()
+            .and_then(|h| context.id().and_then(|id| h.customer(id)));
+        let decision = rules.inner.evaluate(&context, customer, now)?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(ffi::into_handle(upsell_decision::new(&decision))) };
+        Ok(())
+    })
+}
+
+/// Frees a decision and every string read from it; NULL is ignored.
+///
+/// # Safety
+///
+/// `decision` is NULL or a pointer returned by `upsell_rules_evaluate_json` and not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_decision_free(decision: *mut upsell_decision) {
+    // SAFETY: forwarded to the caller.
+    ffi::infallible((), || unsafe { ffi::free_box(decision) })
+}
+
+/// The number of offers to show (0 if `decision` is NULL).
+///
+/// # Safety
+///
+/// `decision` is NULL or a live decision.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_decision_offer_count(decision: *const upsell_decision) -> usize {
+    // SAFETY: forwarded to the caller.
+    ffi::infallible(0, || {
+        unsafe { decision.as_ref() }.map_or(0, |d| d.offers.len())
+    })
+}
+
+/// The name of the global suppression that silenced every offer, or NULL when none fired.
+///
+/// # Safety
+///
+/// `decision` is NULL or a live decision.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_decision_suppressed_by(
+    decision: *const upsell_decision,
+) -> *const c_char {
+    ffi::infallible(std::ptr::null(), || {
+        // SAFETY: forwarded to the caller.
+        unsafe { decision.as_ref() }
+            .and_then(|d| d.suppressed_by.as_ref())
+            .map_or(std::ptr::null(), |s| s.as_ptr())
+    })
+}
+
+/// Offer `index` of `decision`, or an `InvalidParameter` failure naming the range.
+///
+/// # Safety
+///
+/// `decision` is NULL or a live decision.
+unsafe fn offer<'a>(decision: *const upsell_decision, index: usize) -> Outcome<&'a COffer> {
+    // SAFETY: forwarded to the caller.
+    let decision = unsafe { ffi::borrow(decision, "decision") }?;
+    decision.offers.get(index).ok_or_else(|| {
+        Failure::Core(Error::invalid_input(
+            Location::memory(),
+            format!(
+                "offer index {index} out of range (the decision has {})",
+                decision.offers.len()
+            ),
+        ))
+    })
+}
+
+/// A string field of offer `index`, NULL when `decision` is NULL or `index` is out of range.
+///
+/// # Safety
+///
+/// `decision` is NULL or a live decision.
+unsafe fn offer_field(
+    decision: *const upsell_decision,
+    index: usize,
+    field: fn(&COffer) -> &CString,
+) -> *const c_char {
+    ffi::infallible(std::ptr::null(), || {
+        // SAFETY: forwarded to the caller.
+        unsafe { offer(decision, index) }.map_or(std::ptr::null(), |o| field(o).as_ptr())
+    })
+}
+
+/// The rule that made offer `index`.
+///
+/// Returns NULL when `decision` is NULL or `index` is out of range. The string is owned by the
+/// decision and valid until `upsell_decision_free`. Thread-safety: safe from any thread.
+///
+/// # Safety
+///
+/// `decision` is NULL or a live decision.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_decision_offer_rule(
+    decision: *const upsell_decision,
+    index: usize,
+) -> *const c_char {
+    // SAFETY: forwarded to the caller.
+    unsafe { offer_field(decision, index, |o| &o.rule) }
+}
+
+/// The kind of offer `index`: `upgrade`, `cross_sell`, `bundle` or `threshold_fill`.
+///
+/// Returns NULL when `decision` is NULL or `index` is out of range. The string is owned by the
+/// decision and valid until `upsell_decision_free`. Thread-safety: safe from any thread.
+///
+/// # Safety
+///
+/// `decision` is NULL or a live decision.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_decision_offer_kind(
+    decision: *const upsell_decision,
+    index: usize,
+) -> *const c_char {
+    // SAFETY: forwarded to the caller.
+    unsafe { offer_field(decision, index, |o| &o.kind) }
+}
+
+/// What offer `index` offers (a plan, product or bundle id).
+///
+/// Returns NULL when `decision` is NULL or `index` is out of range. The string is owned by the
+/// decision and valid until `upsell_decision_free`. Thread-safety: safe from any thread.
+///
+/// # Safety
+///
+/// `decision` is NULL or a live decision.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_decision_offer_target(
+    decision: *const upsell_decision,
+    index: usize,
+) -> *const c_char {
+    // SAFETY: forwarded to the caller.
+    unsafe { offer_field(decision, index, |o| &o.target) }
+}
+
+/// Why offer `index` fired: its condition with the values it saw.
+///
+/// Returns NULL when `decision` is NULL or `index` is out of range. The string is owned by the
+/// decision and valid until `upsell_decision_free`. Thread-safety: safe from any thread.
+///
+/// # Safety
+///
+/// `decision` is NULL or a live decision.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_decision_offer_reason(
+    decision: *const upsell_decision,
+    index: usize,
+) -> *const c_char {
+    // SAFETY: forwarded to the caller.
+    unsafe { offer_field(decision, index, |o| &o.reason) }
+}
+
+/// The priority of offer `index` (written to `*out`).
+///
+/// # Safety
+///
+/// `decision` is a live decision; `out` points to writable storage for an `int64_t`; `err` is NULL
+/// or points to writable storage for a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_decision_offer_priority(
+    decision: *const upsell_decision,
+    index: usize,
+    out: *mut i64,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out, "out")?;
+        // SAFETY: forwarded to the caller.
+        let offer = unsafe { offer(decision, index) }?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(offer.priority) };
+        Ok(())
+    })
+}

@@ -1,0 +1,152 @@
+//! `upsell triggers`: check a rule file, or decide the offers for every customer of a CSV file.
+//!
+//! `check` loads the rules (and, with `--data`, type-checks them against a CSV's columns) and
+//! prints every problem; `eval` prints one CSV line per (customer, offer): customer id (the first
+//! column's value), rule, offer kind, target, priority, reason. Offers withheld for a rule's
+//! control group are not printed (the customer does not see them); `--held-out` prints them too,
+//! with a seventh column `held_out`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use upsell::Control;
+use upsell::time::{Timestamp, parse_timestamp};
+use upsell::triggers::{BatchOptions, History, RuleSet, read_customers_csv};
+
+use crate::error::CliError;
+use crate::progress;
+
+/// Arguments of `upsell triggers`.
+#[derive(Debug, Args)]
+pub struct TriggersArgs {
+    #[command(subcommand)]
+    command: TriggersCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum TriggersCommand {
+    /// Validate a rule file (YAML, JSON or TOML): print every problem, exit 2 if there is one.
+    Check(CheckArgs),
+    /// Print one CSV line per (customer, offer) for the customers of a CSV file.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// The rule file (.yaml, .yml, .json or .toml).
+    rules: PathBuf,
+    /// Also type-check the rules against the columns of this CSV (types inferred from its values).
+    #[arg(long, value_name = "CSV")]
+    data: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct EvalArgs {
+    /// The rule file (.yaml, .yml, .json or .toml).
+    rules: PathBuf,
+    /// Customers, one a row; the first column is the customer id. Column types are inferred (int,
+    /// decimal, float, bool, RFC 3339 timestamp, string) unless the rule file declares a schema.
+    customers: PathBuf,
+    /// The evaluation time (RFC 3339, UTC) [default: the current time].
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<String>,
+    /// The offer history (JSON, as written by the libraries) for cooldowns and caps.
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
+    /// Print a header line first.
+    #[arg(long)]
+    header: bool,
+    /// Also print offers withheld for control groups, with a `held_out` column.
+    #[arg(long)]
+    held_out: bool,
+    /// Threads [default: UPSELL_MAX_THREADS or the number of cores].
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+/// Runs `upsell triggers ...`.
+pub fn run(args: &TriggersArgs, control: &Control) -> Result<(), CliError> {
+    match &args.command {
+        TriggersCommand::Check(args) => check(args),
+        TriggersCommand::Eval(args) => eval(args, control),
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<(), CliError> {
+    let rules = RuleSet::from_path(&args.rules)?;
+    if let Some(data) = &args.data {
+        let batch = read_customers_csv(data, rules.declared_schema())?;
+        rules.check(batch.schema())?;
+    }
+    let count = rules.rules().len();
+    let typed = if rules.declared_schema().is_some() || args.data.is_some() {
+        "type-checked"
+    } else {
+        "syntax checked; declare a schema or pass --data to check types"
+    };
+    eprintln!(
+        "{}: {count} rule{} ok ({typed})",
+        args.rules.display(),
+        if count == 1 { "" } else { "s" }
+    );
+    Ok(())
+}
+
+fn eval(args: &EvalArgs, control: &Control) -> Result<(), CliError> {
+    let now = match &args.now {
+        Some(text) => parse_timestamp(text).ok_or_else(|| {
+            CliError::Usage(format!(
+                "--now '{text}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z)"
+            ))
+        })?,
+        None => Timestamp::now(),
+    };
+    let rules = RuleSet::from_path(&args.rules)?;
+    let history = match &args.history {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| upsell::Error::Io {
+                path: path.clone(),
+                source: e,
+            })?;
+            Some(History::from_json_str(&text, &path.display().to_string())?)
+        }
+        None => None,
+    };
+    let batch = read_customers_csv(&args.customers, rules.declared_schema())?;
+    let mut options = BatchOptions::new(now);
+    options.history = history.as_ref();
+    options.threads = args.threads;
+    let offers = progress::while_counting("rules", "customers", control, || {
+        rules.evaluate_batch(&batch, &options, control)
+    })?;
+    let stdout = std::io::stdout().lock();
+    let mut out = csv::WriterBuilder::new().from_writer(std::io::BufWriter::new(stdout));
+    let write_error = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(io) => CliError::write("<stdout>", io),
+        other => CliError::Usage(format!("cannot write CSV: {other:?}")),
+    };
+    if args.header {
+        let mut header = vec!["customer", "rule", "kind", "target", "priority", "reason"];
+        if args.held_out {
+            header.push("held_out");
+        }
+        out.write_record(&header).map_err(write_error)?;
+    }
+    for row in offers.iter().filter(|o| args.held_out || !o.held_out) {
+        let priority = row.offer.priority.to_string();
+        let mut record = vec![
+            row.customer.as_str(),
+            row.offer.rule.as_str(),
+            row.offer.kind.as_str(),
+            row.offer.target.as_str(),
+            priority.as_str(),
+            row.offer.reason.as_str(),
+        ];
+        if args.held_out {
+            record.push(if row.held_out { "true" } else { "false" });
+        }
+        out.write_record(&record).map_err(write_error)?;
+    }
+    out.flush().map_err(|e| CliError::write("<stdout>", e))?;
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! `upsell triggers` end to end: the example rules over a CSV of customers with a history file,
+//! and bad rule files reported with rule names and positions.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn upsell() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_upsell"))
+}
+
+fn testdata(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/triggers")
+        .join(name)
+}
+
+fn rows(stdout: &[u8]) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(stdout);
+    reader
+        .records()
+        .map(|r| r.expect("a CSV line").iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[test]
+fn eval_prints_one_line_per_customer_and_offer() {
+    let output = upsell()
+        .args(["triggers", "eval"])
+        .arg(testdata("saas_and_shop.yaml"))
+        .arg(testdata("customers.csv"))
+        .args(["--now", "2026-11-23T10:00:00Z"])
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = rows(&output.stdout);
+    let summary: Vec<(&str, &str, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str(),
+                r[1].as_str(),
+                r[2].as_str(),
+                r[3].as_str(),
+                r[4].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("c1", "starter-to-pro", "upgrade", "pro", "10"),
+            ("c3", "near-seat-limit", "upgrade", "next-tier", "20"),
+            (
+                "c4",
+                "free-shipping",
+                "threshold_fill",
+                "free-shipping-100",
+                "5"
+            ),
+            ("c5", "a-without-b", "cross_sell", "B", "5"),
+            ("c7", "starter-to-pro", "upgrade", "pro", "10"),
+        ]
+    );
+    assert_eq!(
+        rows[0][5],
+        "plan == \"starter\" (was 'starter') && usage.feature_x_30d > 20 (was 23)"
+    );
+    assert_eq!(
+        rows[1][5],
+        "usage.seats_used >= 0.9 * limits.seats (was 9, 9.00)"
+    );
+}
+
+#[test]
+fn eval_reads_the_history_for_cooldowns() {
+    let output = upsell()
+        .args(["triggers", "eval"])
+        .arg(testdata("saas_and_shop.yaml"))
+        .arg(testdata("customers.csv"))
+        .args(["--now", "2026-11-23T10:00:00Z", "--header", "--history"])
+        .arg(testdata("history.json"))
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = rows(&output.stdout);
+    assert_eq!(
+        rows[0],
+        ["customer", "rule", "kind", "target", "priority", "reason"]
+    );
+    // c7 rejected `pro` 34 days ago: the next offer in rank is shown instead.
+    let c7: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[0] == "c7")
+        .map(|r| r[1].as_str())
+        .collect();
+    assert_eq!(c7, ["week-after-x"]);
+}
+
+#[test]
+fn check_lists_every_problem_and_exits_2() {
+    let output = upsell()
+        .args(["triggers", "check"])
+        .arg(testdata("bad_rules.yaml"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr
+            .contains("bad_rules.yaml:4:42: rule 'broken-syntax': when: expected ')' to close '('"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad_rules.yaml:7:11: rule 'wrong-type'"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("rule 'good'"), "{stderr}");
+}
+
+#[test]
+fn check_accepts_good_rules_and_checks_types_against_data() {
+    let output = upsell()
+        .args(["triggers", "check"])
+        .arg(testdata("saas_and_shop.yaml"))
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = dir.path().join("rules.json");
+    std::fs::write(&rules, r#"{"rules": [{"name": "r", "when": "seats > 10", "offer": {"kind": "upgrade", "target": "t"}}]}"#)
+        .expect("write");
+    let data = dir.path().join("customers.csv");
+    std::fs::write(&data, "id,seats\nc1,many\n").expect("write");
+    let output = upsell()
+        .args(["triggers", "check"])
+        .arg(&rules)
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("found string and int"));
+}
+
+#[test]
+fn bad_values_and_missing_files_are_clear_errors() {
+    let output = upsell()
+        .args(["triggers", "eval"])
+        .arg(testdata("saas_and_shop.yaml"))
+        .arg(testdata("customers.csv"))
+        .args(["--now", "yesterday"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--now 'yesterday' is not a time"));
+    let output = upsell()
+        .args(["triggers", "check", "missing.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("missing.yaml"));
+}

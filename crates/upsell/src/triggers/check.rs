@@ -1,0 +1,724 @@
+//! The type checker: a parsed expression plus a [`Schema`] becomes a typed program tree ([`Node`])
+//! in which every implicit conversion is explicit (`int -> decimal -> float`), every field is an
+//! index into the schema and every definition (`define:`) is inlined.
+//!
+//! Both evaluators (row by row with a reason trace, and column by column) run this one tree, so
+//! they cannot disagree on types; the checker is where every "expected X, found Y" message comes
+//! from, with the span of the offending sub-expression.
+
+use std::collections::HashMap;
+
+use super::schema::Schema;
+use super::syntax::{BinOp, Expr, ExprError, ExprKind, Span, UnOp};
+use super::value::{Type, Value};
+
+/// Arithmetic operators after type checking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+/// Comparison operators after type checking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    #[inline]
+    pub fn test<T: PartialOrd>(self, a: T, b: T) -> bool {
+        match self {
+            Cmp::Eq => a == b,
+            Cmp::Ne => a != b,
+            Cmp::Lt => a < b,
+            Cmp::Le => a <= b,
+            Cmp::Gt => a > b,
+            Cmp::Ge => a >= b,
+        }
+    }
+}
+
+/// How the operands of an arithmetic node are represented (both sides already converted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NumKind {
+    Int,
+    Decimal,
+    Float,
+    /// Timestamps and durations: whole seconds, added and subtracted only.
+    Seconds,
+}
+
+/// Built-in functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Func {
+    DaysSince,
+    DaysUntil,
+    Anniversary,
+    PctChange,
+    Min,
+    Max,
+    Size,
+    ContainsAny,
+    ContainsAll,
+    Contains,
+    StartsWith,
+    EndsWith,
+    Now,
+    Days,
+    Hours,
+}
+
+/// A typed program node.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub op: Op,
+    pub ty: Type,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Op {
+    Const(Value),
+    Field(usize),
+    Not(Box<Node>),
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    Neg(Box<Node>),
+    ToDecimal(Box<Node>),
+    ToFloat(Box<Node>),
+    Arith(Arith, NumKind, Box<Node>, Box<Node>),
+    Concat(Box<Node>, Box<Node>),
+    Cmp(Cmp, Box<Node>, Box<Node>),
+    /// `x in [a, b, c]`.
+    InList(Box<Node>, Vec<Node>),
+    /// `"A" in cart.items`.
+    InField(Box<Node>, Box<Node>),
+    /// `x in range(lo, hi)`, both ends included.
+    InRange(Box<Node>, Box<Node>, Box<Node>),
+    /// `has(x)`: not null.
+    IsSet(Box<Node>),
+    /// An inlined definition: evaluated as its body, shown by its name in reason traces.
+    Def(Box<Node>),
+    Call(Func, Vec<Node>),
+}
+
+/// Checks expressions against one schema and a set of named definitions.
+pub(crate) struct Checker<'a> {
+    pub schema: &'a Schema,
+    pub definitions: &'a HashMap<String, (Expr, String)>,
+    /// Definitions being expanded, to report cycles.
+    pub stack: Vec<String>,
+}
+
+fn err(span: Span, message: impl Into<String>) -> ExprError {
+    ExprError::new(span, message)
+}
+
+fn boxed(node: Node) -> Box<Node> {
+    Box::new(node)
+}
+
+fn numeric_rank(ty: Type) -> Option<u8> {
+    match ty {
+        Type::Int => Some(0),
+        Type::Decimal => Some(1),
+        Type::Float => Some(2),
+        _ => None,
+    }
+}
+
+/// Converts a numeric node to `target` (a wider numeric type).
+fn widen(node: Node, target: Type) -> Node {
+    if node.ty == target {
+        return node;
+    }
+    let span = node.span;
+    let op = match target {
+        Type::Decimal => Op::ToDecimal(boxed(node)),
+        _ => Op::ToFloat(boxed(node)),
+    };
+    Node {
+        op,
+        ty: target,
+        span,
+    }
+}
+
+fn unify_numeric(a: Node, b: Node) -> (Node, Node, Type) {
+    let target = if numeric_rank(a.ty) >= numeric_rank(b.ty) {
+        a.ty
+    } else {
+        b.ty
+    };
+    (widen(a, target), widen(b, target), target)
+}
+
+impl Checker<'_> {
+    /// Checks an expression that must be a boolean (a `when` or a suppression).
+    pub fn check_condition(&mut self, expr: &Expr) -> Result<Node, ExprError> {
+        let node = self.check(expr)?;
+        if node.ty != Type::Bool {
+            return Err(err(
+                expr.span,
+                format!("a condition must be a bool, found {}", node.ty),
+            ));
+        }
+        Ok(node)
+    }
+
+    /// Checks an expression that must be a number (an expected value).
+    pub fn check_number(&mut self, expr: &Expr) -> Result<Node, ExprError> {
+        let node = self.check(expr)?;
+        match node.ty {
+            Type::Int | Type::Decimal => Ok(widen(node, Type::Decimal)),
+            other => Err(err(
+                expr.span,
+                format!("expected an int or decimal amount, found {other}"),
+            )),
+        }
+    }
+
+    pub fn check(&mut self, expr: &Expr) -> Result<Node, ExprError> {
+        let span = expr.span;
+        match &expr.kind {
+            ExprKind::Lit(Value::Null) => Err(err(
+                span,
+                "null is not a value here: use has(field) to test for a missing value",
+            )),
+            ExprKind::Lit(value) => {
+                let ty = value
+                    .type_of()
+                    .ok_or_else(|| err(span, "unexpected null"))?;
+                Ok(Node {
+                    op: Op::Const(value.clone()),
+                    ty,
+                    span,
+                })
+            }
+            ExprKind::Name(name) => self.name(name, span),
+            ExprKind::Unary(UnOp::Not, inner) => {
+                let inner = self.check(inner)?;
+                self.expect_type(&inner, Type::Bool, "'!'")?;
+                Ok(Node {
+                    op: Op::Not(boxed(inner)),
+                    ty: Type::Bool,
+                    span,
+                })
+            }
+            ExprKind::Unary(UnOp::Neg, inner) => {
+                let inner = self.check(inner)?;
+                if !(inner.ty.is_numeric() || inner.ty == Type::Duration) {
+                    return Err(err(
+                        inner.span,
+                        format!("'-' expects a number or a duration, found {}", inner.ty),
+                    ));
+                }
+                let ty = inner.ty;
+                Ok(Node {
+                    op: Op::Neg(boxed(inner)),
+                    ty,
+                    span,
+                })
+            }
+            ExprKind::Binary(op, left, right) => self.binary(*op, left, right, span),
+            ExprKind::List(_) => Err(err(
+                span,
+                "a list literal can only follow 'in' or be a function argument",
+            )),
+            ExprKind::Call(name, args) => self.call(name, args, span),
+        }
+    }
+
+    fn expect_type(&self, node: &Node, ty: Type, what: &str) -> Result<(), ExprError> {
+        if node.ty == ty {
+            Ok(())
+        } else {
+            Err(err(
+                node.span,
+                format!("{what} expects {ty}, found {}", node.ty),
+            ))
+        }
+    }
+
+    fn name(&mut self, name: &str, span: Span) -> Result<Node, ExprError> {
+        if let Some(index) = self.schema.index_of(name) {
+            return Ok(Node {
+                op: Op::Field(index),
+                ty: self.schema.field_type(index),
+                span,
+            });
+        }
+        if let Some((definition, _)) = self.definitions.get(name) {
+            if let Some(start) = self.stack.iter().position(|n| n == name) {
+                let mut cycle: Vec<&str> = self.stack[start..].iter().map(String::as_str).collect();
+                cycle.push(name);
+                return Err(err(
+                    span,
+                    format!("definitions form a cycle: {}", cycle.join(" -> ")),
+                ));
+            }
+            self.stack.push(name.to_owned());
+            let result = self.check(definition).map_err(|inner| {
+                if inner.message.starts_with("definitions form a cycle")
+                    || inner.message.starts_with("in definition")
+                {
+                    ExprError::new(span, inner.message)
+                } else {
+                    ExprError::new(span, format!("in definition '{name}': {}", inner.message))
+                }
+            });
+            self.stack.pop();
+            let node = result?;
+            let ty = node.ty;
+            return Ok(Node {
+                op: Op::Def(boxed(node)),
+                ty,
+                span,
+            });
+        }
+        let mut known: Vec<&str> = self.schema.names().collect();
+        known.extend(self.definitions.keys().map(String::as_str));
+        known.sort_unstable();
+        let hint = match close_match(name, &known) {
+            Some(best) => format!(" (did you mean '{best}'?)"),
+            None if known.len() <= 12 => format!(" (known: {})", known.join(", ")),
+            None => String::new(),
+        };
+        Err(err(
+            span,
+            format!("unknown field '{name}': expected a field of the schema or a definition{hint}"),
+        ))
+    }
+
+    fn binary(
+        &mut self,
+        op: BinOp,
+        left: &Expr,
+        right: &Expr,
+        span: Span,
+    ) -> Result<Node, ExprError> {
+        if op == BinOp::In {
+            return self.membership(left, right, span);
+        }
+        let a = self.check(left)?;
+        let b = self.check(right)?;
+        match op {
+            BinOp::And | BinOp::Or => {
+                self.expect_type(&a, Type::Bool, &format!("'{}'", op.symbol()))?;
+                self.expect_type(&b, Type::Bool, &format!("'{}'", op.symbol()))?;
+                let op = if op == BinOp::And {
+                    Op::And(boxed(a), boxed(b))
+                } else {
+                    Op::Or(boxed(a), boxed(b))
+                };
+                Ok(Node {
+                    op,
+                    ty: Type::Bool,
+                    span,
+                })
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                self.comparison(op, a, b, span)
+            }
+            _ => self.arithmetic(op, a, b, span),
+        }
+    }
+
+    fn comparison(&mut self, op: BinOp, a: Node, b: Node, span: Span) -> Result<Node, ExprError> {
+        let cmp = match op {
+            BinOp::Eq => Cmp::Eq,
+            BinOp::Ne => Cmp::Ne,
+            BinOp::Lt => Cmp::Lt,
+            BinOp::Le => Cmp::Le,
+            BinOp::Gt => Cmp::Gt,
+            _ => Cmp::Ge,
+        };
+        let (a, b) = if a.ty.is_numeric() && b.ty.is_numeric() {
+            let (a, b, _) = unify_numeric(a, b);
+            (a, b)
+        } else if a.ty == b.ty && a.ty != Type::List {
+            if a.ty == Type::Bool && !matches!(cmp, Cmp::Eq | Cmp::Ne) {
+                return Err(err(
+                    span,
+                    format!("'{}' does not order booleans: use == or !=", op.symbol()),
+                ));
+            }
+            (a, b)
+        } else {
+            return Err(err(
+                span,
+                format!(
+                    "'{}' compares two numbers, strings, timestamps or durations, found {} and {}",
+                    op.symbol(),
+                    a.ty,
+                    b.ty
+                ),
+            ));
+        };
+        Ok(Node {
+            op: Op::Cmp(cmp, boxed(a), boxed(b)),
+            ty: Type::Bool,
+            span,
+        })
+    }
+
+    fn arithmetic(&mut self, op: BinOp, a: Node, b: Node, span: Span) -> Result<Node, ExprError> {
+        let arith = match op {
+            BinOp::Add => Arith::Add,
+            BinOp::Sub => Arith::Sub,
+            BinOp::Mul => Arith::Mul,
+            BinOp::Div => Arith::Div,
+            _ => Arith::Rem,
+        };
+        let mismatch = || {
+            err(
+                span,
+                format!("'{}' is not defined for {} and {}", op.symbol(), a.ty, b.ty),
+            )
+        };
+        if a.ty == Type::String && b.ty == Type::String && arith == Arith::Add {
+            return Ok(Node {
+                op: Op::Concat(boxed(a), boxed(b)),
+                ty: Type::String,
+                span,
+            });
+        }
+        if a.ty.is_numeric() && b.ty.is_numeric() {
+            let (a, b, ty) = unify_numeric(a, b);
+            if arith == Arith::Rem && ty != Type::Int {
+                return Err(err(span, format!("'%' needs two ints, found {ty}")));
+            }
+            let kind = match ty {
+                Type::Int => NumKind::Int,
+                Type::Decimal => NumKind::Decimal,
+                _ => NumKind::Float,
+            };
+            return Ok(Node {
+                op: Op::Arith(arith, kind, boxed(a), boxed(b)),
+                ty,
+                span,
+            });
+        }
+        let ty = match (a.ty, arith, b.ty) {
+            (Type::Timestamp, Arith::Sub, Type::Timestamp) => Type::Duration,
+            (Type::Timestamp, Arith::Add | Arith::Sub, Type::Duration) => Type::Timestamp,
+            (Type::Duration, Arith::Add | Arith::Sub, Type::Duration) => Type::Duration,
+            _ => return Err(mismatch()),
+        };
+        Ok(Node {
+            op: Op::Arith(arith, NumKind::Seconds, boxed(a), boxed(b)),
+            ty,
+            span,
+        })
+    }
+
+    fn membership(&mut self, left: &Expr, right: &Expr, span: Span) -> Result<Node, ExprError> {
+        let item = self.check(left)?;
+        match &right.kind {
+            ExprKind::List(elements) => {
+                let mut checked = Vec::with_capacity(elements.len());
+                for element in elements {
+                    checked.push(self.check(element)?);
+                }
+                let mut ty = item.ty;
+                for element in &checked {
+                    ty = self.common_type(ty, element)?;
+                }
+                let item = if item.ty.is_numeric() {
+                    widen(item, ty)
+                } else {
+                    item
+                };
+                let checked = checked
+                    .into_iter()
+                    .map(|e| if e.ty.is_numeric() { widen(e, ty) } else { e })
+                    .collect();
+                Ok(Node {
+                    op: Op::InList(boxed(item), checked),
+                    ty: Type::Bool,
+                    span,
+                })
+            }
+            ExprKind::Call(name, args) if name == "range" => {
+                if args.len() != 2 {
+                    return Err(err(
+                        right.span,
+                        format!(
+                            "range() takes 2 arguments (low, high), found {}",
+                            args.len()
+                        ),
+                    ));
+                }
+                let low = self.check(&args[0])?;
+                let high = self.check(&args[1])?;
+                let mut ty = self.common_type(item.ty, &low)?;
+                ty = self.common_type(ty, &high)?;
+                if !(ty.is_numeric() || matches!(ty, Type::Timestamp | Type::Duration)) {
+                    return Err(err(
+                        right.span,
+                        format!("range() needs numbers, timestamps or durations, found {ty}"),
+                    ));
+                }
+                let (item, low, high) = if ty.is_numeric() {
+                    (widen(item, ty), widen(low, ty), widen(high, ty))
+                } else {
+                    (item, low, high)
+                };
+                Ok(Node {
+                    op: Op::InRange(boxed(item), boxed(low), boxed(high)),
+                    ty: Type::Bool,
+                    span,
+                })
+            }
+            _ => {
+                let list = self.check(right)?;
+                if list.ty != Type::List {
+                    return Err(err(
+                        right.span,
+                        format!(
+                            "'in' expects a list literal [..], range(low, high) or a list field, found {}",
+                            list.ty
+                        ),
+                    ));
+                }
+                self.expect_type(&item, Type::String, "'in' on a list field")?;
+                Ok(Node {
+                    op: Op::InField(boxed(item), boxed(list)),
+                    ty: Type::Bool,
+                    span,
+                })
+            }
+        }
+    }
+
+    fn common_type(&self, ty: Type, node: &Node) -> Result<Type, ExprError> {
+        if ty == node.ty {
+            return Ok(ty);
+        }
+        if ty.is_numeric() && node.ty.is_numeric() {
+            return Ok(if numeric_rank(ty) >= numeric_rank(node.ty) {
+                ty
+            } else {
+                node.ty
+            });
+        }
+        Err(err(
+            node.span,
+            format!("expected {ty} like the other values, found {}", node.ty),
+        ))
+    }
+
+    fn call(&mut self, name: &str, args: &[Expr], span: Span) -> Result<Node, ExprError> {
+        let arity = |n: usize| -> Result<(), ExprError> {
+            if args.len() == n {
+                Ok(())
+            } else {
+                Err(err(
+                    span,
+                    format!(
+                        "{name}() takes {n} argument{}, found {}",
+                        if n == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                ))
+            }
+        };
+        let func = match name {
+            "has" => {
+                arity(1)?;
+                let inner = self.check(&args[0])?;
+                return Ok(Node {
+                    op: Op::IsSet(boxed(inner)),
+                    ty: Type::Bool,
+                    span,
+                });
+            }
+            "timestamp" => {
+                arity(1)?;
+                let ExprKind::Lit(Value::Str(text)) = &args[0].kind else {
+                    return Err(err(
+                        args[0].span,
+                        "timestamp() expects a string literal such as \"2026-01-31T00:00:00Z\"",
+                    ));
+                };
+                let t = crate::time::parse_timestamp(text).ok_or_else(|| {
+                    err(args[0].span, format!("'{text}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z) or a date (2026-11-23)"))
+                })?;
+                return Ok(Node {
+                    op: Op::Const(Value::Timestamp(t)),
+                    ty: Type::Timestamp,
+                    span,
+                });
+            }
+            "range" => return Err(err(span, "range(low, high) can only follow 'in'")),
+            "days_since" => Func::DaysSince,
+            "days_until" => Func::DaysUntil,
+            "anniversary" => Func::Anniversary,
+            "pct_change" => Func::PctChange,
+            "min" => Func::Min,
+            "max" => Func::Max,
+            "size" => Func::Size,
+            "contains_any" => Func::ContainsAny,
+            "contains_all" => Func::ContainsAll,
+            "contains" => Func::Contains,
+            "startsWith" | "starts_with" => Func::StartsWith,
+            "endsWith" | "ends_with" => Func::EndsWith,
+            "now" => Func::Now,
+            "days" => Func::Days,
+            "hours" => Func::Hours,
+            other => {
+                return Err(err(
+                    span,
+                    format!(
+                        "unknown function '{other}': expected has, days_since, days_until, anniversary, pct_change, \
+                         min, max, size, contains_any, contains_all, contains, startsWith, endsWith, now, days, \
+                         hours, timestamp or range"
+                    ),
+                ));
+            }
+        };
+        let mut checked = Vec::with_capacity(args.len());
+        for (k, arg) in args.iter().enumerate() {
+            // contains_any / contains_all take a list literal as their second argument.
+            if let (Func::ContainsAny | Func::ContainsAll, 1, ExprKind::List(items)) =
+                (func, k, &arg.kind)
+            {
+                for item in items {
+                    let node = self.check(item)?;
+                    self.expect_type(&node, Type::String, &format!("{name}()'s list"))?;
+                    checked.push(node);
+                }
+                continue;
+            }
+            checked.push(self.check(arg)?);
+        }
+        let ty = match func {
+            Func::DaysSince | Func::DaysUntil | Func::Anniversary => {
+                arity(1)?;
+                self.expect_type(&checked[0], Type::Timestamp, &format!("{name}()"))?;
+                if func == Func::Anniversary {
+                    Type::Bool
+                } else {
+                    Type::Int
+                }
+            }
+            Func::PctChange => {
+                arity(2)?;
+                for node in &checked {
+                    if !node.ty.is_numeric() {
+                        return Err(err(
+                            node.span,
+                            format!("pct_change() expects numbers, found {}", node.ty),
+                        ));
+                    }
+                }
+                let float = checked.iter().any(|n| n.ty == Type::Float);
+                let target = if float { Type::Float } else { Type::Decimal };
+                checked = checked.into_iter().map(|n| widen(n, target)).collect();
+                target
+            }
+            Func::Min | Func::Max => {
+                if checked.len() < 2 {
+                    return Err(err(
+                        span,
+                        format!(
+                            "{name}() takes at least 2 arguments, found {}",
+                            checked.len()
+                        ),
+                    ));
+                }
+                let mut ty = checked[0].ty;
+                for node in &checked[1..] {
+                    ty = self.common_type(ty, node)?;
+                }
+                if !(ty.is_numeric() || matches!(ty, Type::Timestamp | Type::Duration)) {
+                    return Err(err(
+                        span,
+                        format!("{name}() expects numbers, timestamps or durations, found {ty}"),
+                    ));
+                }
+                if ty.is_numeric() {
+                    checked = checked.into_iter().map(|n| widen(n, ty)).collect();
+                }
+                ty
+            }
+            Func::Size => {
+                arity(1)?;
+                if !matches!(checked[0].ty, Type::String | Type::List) {
+                    return Err(err(
+                        checked[0].span,
+                        format!("size() expects a string or a list, found {}", checked[0].ty),
+                    ));
+                }
+                Type::Int
+            }
+            Func::ContainsAny | Func::ContainsAll => {
+                if args.len() != 2 || !matches!(args[1].kind, ExprKind::List(_)) {
+                    return Err(err(
+                        span,
+                        format!(
+                            "{name}() takes a list field and a list literal: {name}(cart.items, [\"A\", \"B\"])"
+                        ),
+                    ));
+                }
+                self.expect_type(&checked[0], Type::List, &format!("{name}()"))?;
+                Type::Bool
+            }
+            Func::Contains | Func::StartsWith | Func::EndsWith => {
+                arity(2)?;
+                self.expect_type(&checked[0], Type::String, &format!("{name}()"))?;
+                self.expect_type(&checked[1], Type::String, &format!("{name}()"))?;
+                Type::Bool
+            }
+            Func::Now => {
+                arity(0)?;
+                Type::Timestamp
+            }
+            Func::Days | Func::Hours => {
+                arity(1)?;
+                self.expect_type(&checked[0], Type::Int, &format!("{name}()"))?;
+                Type::Duration
+            }
+        };
+        Ok(Node {
+            op: Op::Call(func, checked),
+            ty,
+            span,
+        })
+    }
+}
+
+/// The known name closest to `name` by edit distance, if close enough to be a likely typo.
+fn close_match<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    let distance = |a: &str, b: &str| -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut previous = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let current = row[j + 1];
+                row[j + 1] = (previous + usize::from(ca != *cb))
+                    .min(row[j] + 1)
+                    .min(current + 1);
+                previous = current;
+            }
+        }
+        row[b.len()]
+    };
+    known
+        .iter()
+        .map(|k| (distance(name, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min()
+        .map(|(_, k)| k)
+}

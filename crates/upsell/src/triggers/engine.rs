@@ -1,0 +1,1057 @@
+//! The engine: a loaded [`RuleSet`], bound to a schema, decides which offers a customer sees.
+//!
+//! One decision, in order: rules outside their validity dates are skipped; a global suppression
+//! (open ticket, recent price increase, at-risk) silences every offer; a rule fires when its `when`
+//! is true and its `suppress_when` is not; fatigue removes offers in cooldown (after shown or
+//! accepted, longer after rejected) or over a cap (per rule and per customer, per day and week);
+//! the rest are ranked by priority, then expected value, then file order, and the first
+//! `max_offers_per_interaction` (default 1) are chosen; a chosen offer of a rule with a
+//! `control_share` is withheld from that share of customers (a stable hash of customer id and rule
+//! name), so the rule's effect can be measured.
+//!
+//! Conditions are evaluated for many customers at once by [`RuleSet::evaluate_batch`], column by
+//! column in chunks on the crate's thread pool; the per-customer steps after that (history, ranking,
+//! the reason trace) run only for the rows where some rule fired.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::batch::{Batch, ChunkEval, TRUE};
+use super::check::{Checker, Node};
+use super::file::{self, Format, OfferKind, OfferSpec, Parsed, Settings, Source};
+use super::history::{CustomerHistory, Outcome};
+use super::row::{self, Fields};
+use super::schema::Schema;
+use super::value::{Decimal, Value};
+use crate::parallel::Runner;
+use crate::time::Timestamp;
+use crate::{Control, Diagnostic, Error, Location, Result};
+
+/// Rows evaluated together by the columnar evaluator.
+pub const CHUNK_ROWS: usize = 2048;
+
+/// How many schemas a rule set remembers its compiled programs for.
+const CACHE_SIZE: usize = 8;
+
+/// An offer chosen (or held out) for one customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    /// The rule that made it.
+    pub rule: String,
+    /// What kind of offer.
+    pub kind: OfferKind,
+    /// What is offered.
+    pub target: String,
+    /// Where to show it, as the rule file says.
+    pub channel: Option<String>,
+    /// The caller's message key.
+    pub message: Option<String>,
+    /// The rule's priority (higher first).
+    pub priority: i64,
+    /// The rule's expected value for this customer (0 when not given).
+    pub expected_value: Decimal,
+    /// Why it fired: the condition with the values it saw.
+    pub reason: String,
+}
+
+/// What the engine decided for one customer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decision {
+    /// The offers to show, best first.
+    pub offers: Vec<Offer>,
+    /// Offers chosen but withheld because the customer is in the rule's control group.
+    pub held_out: Vec<Offer>,
+    /// The global suppression that silenced every offer, with its reason.
+    pub suppressed_by: Option<(String, String)>,
+    /// Rules that fired but were not offered, with why (cooldown, cap, rule suppression, lower
+    /// rank).
+    pub skipped: Vec<(String, String)>,
+}
+
+/// How one rule came out for one customer, from [`RuleSet::explain`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// The rule (or `suppress:` entry) name.
+    pub rule: String,
+    /// Whether its condition is true.
+    pub fired: bool,
+    /// The condition with the values it saw.
+    pub trace: String,
+}
+
+/// One customer's values, by field name (dotted paths for nested data).
+///
+/// ```
+/// use upsell::triggers::{Context, Value};
+/// let ctx = Context::from_json(r#"{"id": "c1", "plan": "starter", "usage": {"feature_x_30d": 23}}"#)?;
+/// assert_eq!(ctx.get("usage.feature_x_30d"), Some(&Value::Int(23)));
+/// assert_eq!(ctx.id(), Some("c1"));
+/// # Ok::<(), upsell::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Context {
+    id: Option<String>,
+    values: Vec<(String, Value)>,
+}
+
+impl Context {
+    /// An empty context.
+    pub fn new() -> Self {
+        Context::default()
+    }
+
+    /// The same context with a customer id (used for control groups and history).
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets a field (replacing an earlier value).
+    #[must_use]
+    pub fn set(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sets a field in place.
+    pub fn insert(&mut self, name: String, value: Value) {
+        match self.values.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.values.push((name, value)),
+        }
+    }
+
+    /// The customer id, if set.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// A field's value.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.values.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// A context from a JSON object: nested objects become dotted names, arrays of strings become
+    /// lists, numbers with a fraction become decimals; strings stay strings, and become timestamps
+    /// where the schema (declared, or inferred by [`Context::schema`]) says so. An `"id"` string or number is the customer id (and a field too).
+    pub fn from_json(text: &str) -> Result<Self> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            Error::invalid_input(
+                Location::memory()
+                    .line(e.line() as u64)
+                    .column(e.column() as u64),
+                format!("context is not valid JSON: {e}"),
+            )
+        })?;
+        let Some(object) = value.as_object() else {
+            return Err(Error::invalid_input(
+                Location::memory(),
+                "context: expected a JSON object of field values",
+            ));
+        };
+        let mut context = Context::new();
+        if let Some(id) = object.get("id") {
+            context.id = match id {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+        }
+        flatten("", object, &mut context)?;
+        Ok(context)
+    }
+
+    /// The schema these values imply: their own types, except that a string that reads as a
+    /// time (`2026-11-16T09:00:00Z`, `2026-11-16`) is a timestamp. Null values imply nothing.
+    ///
+    /// ```
+    /// use upsell::triggers::{Context, Type};
+    /// let ctx = Context::from_json(r#"{"plan": "pro", "renewal_at": "2026-12-10T00:00:00Z"}"#)?;
+    /// assert_eq!(ctx.schema().get("renewal_at"), Some(Type::Timestamp));
+    /// assert_eq!(ctx.schema().get("plan"), Some(Type::String));
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn schema(&self) -> Schema {
+        let mut schema = Schema::default();
+        for (name, value) in &self.values {
+            let ty = match value {
+                Value::Str(s) if looks_like_time(s) => Some(super::Type::Timestamp),
+                other => other.type_of(),
+            };
+            if let Some(ty) = ty {
+                schema.push(name.clone(), ty);
+            }
+        }
+        schema
+    }
+
+    /// The values in `schema` order, converted to the schema's types (an int given for a decimal
+    /// field is exact; a string for a timestamp is parsed); a value that cannot be converted is an
+    /// error naming the field.
+    fn record(&self, schema: &Schema) -> Result<Vec<Value>> {
+        let mut record = vec![Value::Null; schema.len()];
+        for (name, value) in &self.values {
+            let Some(index) = schema.index_of(name) else {
+                continue;
+            };
+            let ty = schema.field_type(index);
+            record[index] = convert(value, ty).ok_or_else(|| {
+                Error::invalid_input(
+                    Location::memory().column_name(name),
+                    format!(
+                        "expected {ty}, found {} {value}",
+                        value.type_of().map_or("null", |t| t.name())
+                    ),
+                )
+            })?;
+        }
+        Ok(record)
+    }
+}
+
+/// A date (`2026-11-16`) or a date and time that [`crate::time::parse_timestamp`] reads.
+fn looks_like_time(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() >= 10
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && crate::time::parse_timestamp(text).is_some()
+}
+
+fn convert(value: &Value, ty: super::Type) -> Option<Value> {
+    use super::Type;
+    Some(match (value, ty) {
+        (Value::Null, _) => Value::Null,
+        (v, t) if v.type_of() == Some(t) => v.clone(),
+        (Value::Int(i), Type::Decimal) => {
+            Value::Decimal(Decimal::from_units(i.checked_mul(Decimal::SCALE)?))
+        }
+        (Value::Int(i), Type::Float) => Value::Float(*i as f64),
+        (Value::Decimal(d), Type::Float) => Value::Float(d.to_f64()),
+        (Value::Decimal(d), Type::Int) if d.units() % Decimal::SCALE == 0 => {
+            Value::Int(d.units() / Decimal::SCALE)
+        }
+        // A float read for a money field (pandas has no decimal dtype): rounded to six places.
+        (Value::Float(x), Type::Decimal) if x.is_finite() => {
+            Value::Decimal(format!("{x:.6}").parse().ok()?)
+        }
+        (Value::Str(s), Type::Timestamp) => Value::Timestamp(crate::time::parse_timestamp(s)?),
+        (Value::Str(s), Type::Decimal) => Value::Decimal(s.parse().ok()?),
+        (Value::Timestamp(t), Type::String) => Value::from(t.to_string().as_str()),
+        (Value::Int(i), Type::Duration) => Value::Duration(*i),
+        _ => return None,
+    })
+}
+
+fn flatten(
+    prefix: &str,
+    object: &serde_json::Map<String, serde_json::Value>,
+    out: &mut Context,
+) -> Result<()> {
+    for (key, value) in object {
+        let name = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        let converted = match value {
+            serde_json::Value::Object(inner) => {
+                flatten(&name, inner, out)?;
+                continue;
+            }
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => match n.to_string().parse::<Decimal>() {
+                    Ok(d) => Value::Decimal(d),
+                    Err(_) => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+                },
+            },
+            serde_json::Value::String(s) => Value::from(s.as_str()),
+            serde_json::Value::Array(items) => {
+                let mut list = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        serde_json::Value::String(s) => list.push(Arc::from(s.as_str())),
+                        other => {
+                            return Err(Error::invalid_input(
+                                Location::memory().column_name(&name),
+                                format!("lists hold strings, found {other}"),
+                            ));
+                        }
+                    }
+                }
+                Value::List(list.into())
+            }
+        };
+        out.insert(name, converted);
+    }
+    Ok(())
+}
+
+/// One rule of a loaded rule set, as written.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    /// The rule's name.
+    pub name: String,
+    /// Its description.
+    pub description: Option<String>,
+    /// Its condition, as written.
+    pub when: String,
+    /// The offer.
+    pub offer: OfferSpec,
+    /// Its priority.
+    pub priority: i64,
+}
+
+/// Checked programs of a rule set for one schema.
+#[derive(Debug)]
+struct Compiled {
+    schema: Schema,
+    when: Vec<Node>,
+    suppress_when: Vec<Option<Node>>,
+    expected_value: Vec<Option<Node>>,
+    suppressions: Vec<Node>,
+}
+
+/// A loaded, checked rule set: the entry point of the trigger engine.
+///
+/// ```
+/// use upsell::time::parse_timestamp;
+/// use upsell::triggers::{Context, RuleSet};
+/// let rules = RuleSet::from_yaml_str(r#"
+/// schema: { plan: string, usage.feature_x_30d: int }
+/// rules:
+///   - name: starter-to-pro
+///     when: plan == "starter" && usage.feature_x_30d > 20
+///     offer: { kind: upgrade, target: pro }
+/// "#)?;
+/// let ctx = Context::new().set("plan", "starter").set("usage.feature_x_30d", 23);
+/// let decision = rules.evaluate(&ctx, None, parse_timestamp("2026-11-23T10:00:00Z").unwrap())?;
+/// assert_eq!(decision.offers[0].target, "pro");
+/// assert_eq!(decision.offers[0].reason, "plan == \"starter\" (was 'starter') && usage.feature_x_30d > 20 (was 23)");
+/// # Ok::<(), upsell::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RuleSet {
+    parsed: Parsed,
+    path: Option<PathBuf>,
+    /// The programs for the declared schema: the hot path of single-customer evaluation, with no
+    /// lock and no schema comparison.
+    declared: Option<Arc<Compiled>>,
+    cache: Mutex<Vec<Arc<Compiled>>>,
+}
+
+impl Clone for RuleSet {
+    fn clone(&self) -> Self {
+        RuleSet {
+            parsed: self.parsed.clone(),
+            path: self.path.clone(),
+            declared: self.declared.clone(),
+            cache: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl RuleSet {
+    /// Loads a rule file; the format comes from the extension (`.yaml`, `.yml`, `.json`, `.toml`).
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join("upsell-doc-rules");
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("rules.yaml");
+    /// std::fs::write(&path, "rules:\n  - {name: r, when: 'seats > 3', offer: {kind: upgrade, target: t}}\n").unwrap();
+    /// assert_eq!(upsell::triggers::RuleSet::from_path(&path)?.rules()[0].name, "r");
+    /// let err = upsell::triggers::RuleSet::from_path(dir.join("rules.txt")).unwrap_err();
+    /// assert_eq!(err.kind(), upsell::ErrorKind::InvalidParameter);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let format = Format::from_path(path).ok_or_else(|| {
+            Error::invalid_parameter(
+                "rules",
+                format!(
+                    "{}: expected a .yaml, .yml, .json or .toml file",
+                    path.display()
+                ),
+            )
+        })?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::load(&text, format, Some(path))
+    }
+
+    /// Loads rules from YAML text.
+    pub fn from_yaml_str(text: &str) -> Result<Self> {
+        Self::load(text, Format::Yaml, None)
+    }
+
+    /// Loads rules from JSON text.
+    ///
+    /// ```
+    /// let json = r#"{"rules": [{"name": "r", "when": "seats > 3", "offer": {"kind": "bundle", "target": "b"}}]}"#;
+    /// assert_eq!(upsell::triggers::RuleSet::from_json_str(json)?.rules().len(), 1);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn from_json_str(text: &str) -> Result<Self> {
+        Self::load(text, Format::Json, None)
+    }
+
+    /// Loads rules from TOML text.
+    ///
+    /// ```
+    /// let toml = "[[rules]]\nname = 'r'\nwhen = 'seats > 3'\noffer = { kind = 'upgrade', target = 't' }\n";
+    /// assert_eq!(upsell::triggers::RuleSet::from_toml_str(toml)?.rules()[0].offer.target, "t");
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        Self::load(text, Format::Toml, None)
+    }
+
+    /// Loads rules from text in `format`; `path` only names the source in errors.
+    ///
+    /// Every problem is reported at once: syntax errors, unknown keys, unknown fields and type
+    /// mismatches (when the file declares a `schema:`), unknown offer targets (when it declares
+    /// `targets:`), cycles among definitions, caps of zero.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use upsell::triggers::{Format, RuleSet};
+    /// let text = "schema: {seats: int}\nrules:\n  - {name: a, when: 'seats >', offer: {kind: upgrade, target: t}}\n  - {name: b, when: 'seats > \"x\"', offer: {kind: upgrade, target: t}}\n";
+    /// let err = RuleSet::load(text, Format::Yaml, Some(Path::new("r.yaml"))).unwrap_err();
+    /// let upsell::Error::Parse { diagnostics } = err else { panic!() };
+    /// assert_eq!(diagnostics.len(), 2);
+    /// assert_eq!(diagnostics[0].subject.as_deref(), Some("rule 'a'"));
+    /// ```
+    pub fn load(text: &str, format: Format, path: Option<&Path>) -> Result<Self> {
+        let (parsed, mut diagnostics) = file::parse(text, format, path)?;
+        let mut rules = RuleSet {
+            parsed,
+            path: path.map(Path::to_path_buf),
+            declared: None,
+            cache: Mutex::new(Vec::new()),
+        };
+        if let Some(schema) = rules.parsed.schema.clone() {
+            match rules.compiled(&schema) {
+                Ok(compiled) => rules.declared = Some(compiled),
+                Err(Error::Parse { diagnostics: typed }) => diagnostics.extend(typed),
+                Err(other) => return Err(other),
+            }
+        }
+        if diagnostics.is_empty() {
+            return Ok(rules);
+        }
+        // In file order, whatever stage found them.
+        diagnostics.sort_by_key(|d| (d.location.line.unwrap_or(0), d.location.column.unwrap_or(0)));
+        Err(Error::Parse { diagnostics })
+    }
+
+    /// The schema declared in the file, if any.
+    pub fn declared_schema(&self) -> Option<&Schema> {
+        self.parsed.schema.as_ref()
+    }
+
+    /// The fatigue settings.
+    pub fn settings(&self) -> &Settings {
+        &self.parsed.settings
+    }
+
+    /// The rules, in file order.
+    pub fn rules(&self) -> Vec<RuleInfo> {
+        self.parsed
+            .rules
+            .iter()
+            .map(|r| RuleInfo {
+                name: r.name.clone(),
+                description: r.description.clone(),
+                when: r.when.text.clone(),
+                offer: r.offer.clone(),
+                priority: r.priority,
+            })
+            .collect()
+    }
+
+    /// Type-checks every rule against `schema` (the data's), listing every problem.
+    ///
+    /// ```
+    /// use upsell::triggers::{RuleSet, Schema, Type};
+    /// let rules = RuleSet::from_yaml_str("rules:\n  - name: r\n    when: seats > 10\n    offer: {kind: upgrade, target: team}\n")?;
+    /// assert!(rules.check(&Schema::new([("seats", Type::Int)])?).is_ok());
+    /// let err = rules.check(&Schema::new([("seats", Type::String)])?).unwrap_err();
+    /// assert!(err.to_string().contains("found string and int"), "{err}");
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn check(&self, schema: &Schema) -> Result<()> {
+        self.compiled(schema).map(|_| ())
+    }
+
+    fn compiled(&self, schema: &Schema) -> Result<Arc<Compiled>> {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = cache.iter().find(|c| c.schema == *schema) {
+            return Ok(Arc::clone(found));
+        }
+        let compiled = Arc::new(self.compile(schema)?);
+        if cache.len() >= CACHE_SIZE {
+            cache.remove(0);
+        }
+        cache.push(Arc::clone(&compiled));
+        Ok(compiled)
+    }
+
+    fn compile(&self, schema: &Schema) -> Result<Compiled> {
+        let mut diagnostics: Vec<Diagnostic> = Vec::new();
+        let mut checker = Checker {
+            schema,
+            definitions: &self.parsed.definitions,
+            stack: Vec::new(),
+        };
+        let mut check = |source: &Source,
+                         subject: &str,
+                         number: bool,
+                         out: &mut Vec<Diagnostic>|
+         -> Option<Node> {
+            checker.stack.clear();
+            let result = if number {
+                checker.check_number(&source.expr)
+            } else {
+                checker.check_condition(&source.expr)
+            };
+            result
+                .map_err(|e| out.push(source.diagnostic(subject, &e)))
+                .ok()
+        };
+        let mut compiled = Compiled {
+            schema: schema.clone(),
+            when: Vec::new(),
+            suppress_when: Vec::new(),
+            expected_value: Vec::new(),
+            suppressions: Vec::new(),
+        };
+        for suppression in &self.parsed.suppressions {
+            let subject = format!("suppression '{}'", suppression.name);
+            if let Some(node) = check(&suppression.when, &subject, false, &mut diagnostics) {
+                compiled.suppressions.push(node);
+            }
+        }
+        for rule in &self.parsed.rules {
+            let subject = format!("rule '{}'", rule.name);
+            let when = check(&rule.when, &subject, false, &mut diagnostics);
+            let suppress = rule
+                .suppress_when
+                .as_ref()
+                .map(|s| check(s, &subject, false, &mut diagnostics));
+            let expected = rule
+                .expected_value
+                .as_ref()
+                .map(|s| check(s, &subject, true, &mut diagnostics));
+            if let Some(when) = when {
+                compiled.when.push(when);
+                compiled.suppress_when.push(suppress.flatten());
+                compiled.expected_value.push(expected.flatten());
+            }
+        }
+        if diagnostics.is_empty() {
+            Ok(compiled)
+        } else {
+            Err(Error::Parse { diagnostics })
+        }
+    }
+
+    /// Decides the offers for one customer at `now`, reading `history` for fatigue.
+    ///
+    /// ```
+    /// use upsell::time::parse_timestamp;
+    /// use upsell::triggers::{Context, History, Outcome, RuleSet};
+    /// let rules = RuleSet::from_yaml_str(
+    ///     "schema: {seats: int}\nrules:\n  - {name: team, when: seats > 10, offer: {kind: upgrade, target: team}}\n")?;
+    /// let now = parse_timestamp("2026-11-23T10:00:00Z").unwrap();
+    /// let mut history = History::default();
+    /// history.record("c1", "team", Outcome::Rejected, parse_timestamp("2026-11-01").unwrap());
+    /// let ctx = Context::new().with_id("c1").set("seats", 12);
+    /// let decision = rules.evaluate(&ctx, history.customer("c1"), now)?;
+    /// assert!(decision.offers.is_empty()); // rejected 22 days ago; the default cooldown is 60 days
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn evaluate(
+        &self,
+        context: &Context,
+        history: Option<&CustomerHistory>,
+        now: Timestamp,
+    ) -> Result<Decision> {
+        let (compiled, record) = self.bind_context(context)?;
+        Ok(self.decide(
+            &compiled,
+            record.as_slice(),
+            context.id(),
+            history,
+            now,
+            None,
+        ))
+    }
+
+    /// Every rule's and suppression's condition for one customer, with the values it saw.
+    ///
+    /// ```
+    /// use upsell::time::parse_timestamp;
+    /// use upsell::triggers::{Context, RuleSet};
+    /// let rules = RuleSet::from_yaml_str(
+    ///     "rules:\n  - name: big-cart\n    when: cart.total >= 100.00\n    offer: {kind: cross_sell, target: gift}\n")?;
+    /// let ctx = Context::from_json(r#"{"cart": {"total": 82.5}}"#)?;
+    /// let explained = rules.explain(&ctx, parse_timestamp("2026-11-23").unwrap())?;
+    /// assert!(!explained[0].fired);
+    /// assert_eq!(explained[0].trace, "cart.total >= 100.00 (was 82.50)");
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn explain(&self, context: &Context, now: Timestamp) -> Result<Vec<Explanation>> {
+        let (compiled, record) = self.bind_context(context)?;
+        let fields = record.as_slice();
+        let mut out = Vec::new();
+        for (suppression, node) in self.parsed.suppressions.iter().zip(&compiled.suppressions) {
+            out.push(Explanation {
+                rule: suppression.name.clone(),
+                fired: row::eval(node, fields, now) == Value::Bool(true),
+                trace: row::explain(node, &suppression.when.text, fields, now),
+            });
+        }
+        for (rule, node) in self.parsed.rules.iter().zip(&compiled.when) {
+            out.push(Explanation {
+                rule: rule.name.clone(),
+                fired: row::eval(node, fields, now) == Value::Bool(true),
+                trace: row::explain(node, &rule.when.text, fields, now),
+            });
+        }
+        Ok(out)
+    }
+
+    fn bind_context(&self, context: &Context) -> Result<(Arc<Compiled>, Vec<Value>)> {
+        if let (Some(schema), Some(compiled)) = (&self.parsed.schema, &self.declared) {
+            return Ok((Arc::clone(compiled), context.record(schema)?));
+        }
+        let schema = context.schema();
+        let compiled = self.compiled(&schema)?;
+        let record = context.record(&schema)?;
+        Ok((compiled, record))
+    }
+
+    /// The decision for one record whose conditions are evaluated here, or taken from `fired`
+    /// (the columnar evaluator's verdicts: `(rules fired, global suppression fired)`).
+    fn decide<F: Fields + ?Sized>(
+        &self,
+        compiled: &Compiled,
+        fields: &F,
+        id: Option<&str>,
+        history: Option<&CustomerHistory>,
+        now: Timestamp,
+        fired: Option<(&[usize], Option<usize>)>,
+    ) -> Decision {
+        let mut decision = Decision::default();
+        let is_true = |node: &Node| row::eval(node, fields, now) == Value::Bool(true);
+        let suppression = match fired {
+            Some((_, s)) => s,
+            None => compiled.suppressions.iter().position(is_true),
+        };
+        if let Some(k) = suppression {
+            let s = &self.parsed.suppressions[k];
+            decision.suppressed_by = Some((
+                s.name.clone(),
+                row::explain(&compiled.suppressions[k], &s.when.text, fields, now),
+            ));
+            return decision;
+        }
+        let candidates: Vec<usize> = match fired {
+            Some((rules, _)) => rules.to_vec(),
+            None => (0..compiled.when.len())
+                .filter(|&r| is_true(&compiled.when[r]))
+                .collect(),
+        };
+        let mut ranked: Vec<(usize, Decimal)> = Vec::new();
+        for r in candidates {
+            let rule = &self.parsed.rules[r];
+            if let Some(why) = self.blocked(r, compiled, fields, history, now) {
+                decision.skipped.push((rule.name.clone(), why));
+                continue;
+            }
+            let expected = match &compiled.expected_value[r] {
+                Some(node) => match row::eval(node, fields, now) {
+                    Value::Decimal(d) => d,
+                    _ => Decimal::default(),
+                },
+                None => Decimal::default(),
+            };
+            ranked.push((r, expected));
+        }
+        ranked.sort_by(|a, b| {
+            let (ra, rb) = (&self.parsed.rules[a.0], &self.parsed.rules[b.0]);
+            rb.priority
+                .cmp(&ra.priority)
+                .then(b.1.cmp(&a.1))
+                .then(a.0.cmp(&b.0))
+        });
+        let limit = self.parsed.settings.max_offers_per_interaction as usize;
+        for (position, (r, expected)) in ranked.into_iter().enumerate() {
+            let rule = &self.parsed.rules[r];
+            if position >= limit {
+                decision.skipped.push((
+                    rule.name.clone(),
+                    format!("ranked below the {limit} offer(s) per interaction"),
+                ));
+                continue;
+            }
+            let offer = Offer {
+                rule: rule.name.clone(),
+                kind: rule.offer.kind,
+                target: rule.offer.target.clone(),
+                channel: rule.offer.channel.clone(),
+                message: rule.offer.message.clone(),
+                priority: rule.priority,
+                expected_value: expected,
+                reason: row::explain(&compiled.when[r], &rule.when.text, fields, now),
+            };
+            if id.is_some_and(|id| in_control(id, &rule.name, rule.control_ppm)) {
+                decision.held_out.push(offer);
+            } else {
+                decision.offers.push(offer);
+            }
+        }
+        decision
+    }
+
+    /// Why rule `r` may not be offered now, if it may not.
+    fn blocked<F: Fields + ?Sized>(
+        &self,
+        r: usize,
+        compiled: &Compiled,
+        fields: &F,
+        history: Option<&CustomerHistory>,
+        now: Timestamp,
+    ) -> Option<String> {
+        let rule = &self.parsed.rules[r];
+        if rule.valid_from.is_some_and(|from| now < from) {
+            return Some(format!("not valid before {}", rule.valid_from?));
+        }
+        if rule.valid_until.is_some_and(|until| now > until) {
+            return Some(format!("not valid after {}", rule.valid_until?));
+        }
+        if let Some(node) = &compiled.suppress_when[r] {
+            if row::eval(node, fields, now) == Value::Bool(true) {
+                let text = rule.suppress_when.as_ref().map_or("", |s| s.text.as_str());
+                return Some(format!(
+                    "suppressed: {}",
+                    row::explain(node, text, fields, now)
+                ));
+            }
+        }
+        let history = history?;
+        let target = rule.offer.target.as_str();
+        let days_ago = |t: Timestamp| crate::time::days_between(t, now);
+        if let Some(at) = history.last(target, Outcome::Rejected) {
+            if days_ago(at) < i64::from(rule.rejected_cooldown_days) {
+                return Some(format!(
+                    "rejected {} days ago (cooldown {} days after a rejection)",
+                    days_ago(at),
+                    rule.rejected_cooldown_days
+                ));
+            }
+        }
+        for outcome in [Outcome::Shown, Outcome::Accepted] {
+            if let Some(at) = history.last(target, outcome) {
+                if days_ago(at) < i64::from(rule.cooldown_days) {
+                    let what = if outcome == Outcome::Shown {
+                        "shown"
+                    } else {
+                        "accepted"
+                    };
+                    return Some(format!(
+                        "{what} {} days ago (cooldown {} days)",
+                        days_ago(at),
+                        rule.cooldown_days
+                    ));
+                }
+            }
+        }
+        let day = now
+            .checked_sub(jiff::SignedDuration::from_hours(24))
+            .unwrap_or(now);
+        let week = now
+            .checked_sub(jiff::SignedDuration::from_hours(24 * 7))
+            .unwrap_or(now);
+        let settings = &self.parsed.settings;
+        let caps = [
+            (
+                rule.max_per_day,
+                day,
+                Some(target),
+                "this offer's daily cap",
+            ),
+            (
+                rule.max_per_week,
+                week,
+                Some(target),
+                "this offer's weekly cap",
+            ),
+            (
+                settings.max_offers_per_day,
+                day,
+                None,
+                "the daily cap of offers per customer",
+            ),
+            (
+                settings.max_offers_per_week,
+                week,
+                None,
+                "the weekly cap of offers per customer",
+            ),
+        ];
+        for (cap, since, target, what) in caps {
+            if let Some(cap) = cap {
+                let shown = history.shown_since(since, target);
+                if shown >= cap as usize {
+                    return Some(format!("{what} reached ({shown} of {cap})"));
+                }
+            }
+        }
+        None
+    }
+
+    /// Decides the offers for every row of `batch`: one [`BatchOffer`] per (customer, offer),
+    /// customers in row order. The customer id is the text of column `options.id_column` (the
+    /// first column by default).
+    ///
+    /// ```
+    /// use upsell::time::parse_timestamp;
+    /// use upsell::triggers::{Batch, BatchOptions, Column, RuleSet};
+    /// let rules = RuleSet::from_yaml_str(
+    ///     "rules:\n  - name: team\n    when: seats > 10\n    offer: {kind: upgrade, target: team}\n")?;
+    /// let batch = Batch::new(vec![
+    ///     ("customer".into(), Column::strings([Some("a"), Some("b")])),
+    ///     ("seats".into(), Column::ints(vec![3, 12], None)),
+    /// ])?;
+    /// let options = BatchOptions::new(parse_timestamp("2026-11-23").unwrap());
+    /// let offers = rules.evaluate_batch(&batch, &options, &upsell::Control::new())?;
+    /// assert_eq!(offers.len(), 1);
+    /// assert_eq!((offers[0].customer.as_str(), offers[0].offer.target.as_str()), ("b", "team"));
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn evaluate_batch(
+        &self,
+        batch: &Batch,
+        options: &BatchOptions<'_>,
+        control: &Control,
+    ) -> Result<Vec<BatchOffer>> {
+        let batch = self.conform(batch)?;
+        let batch = batch.as_ref();
+        let compiled = self.compiled(batch.schema())?;
+        let id_column = match &options.id_column {
+            Some(name) => batch.schema().index_of(name).ok_or_else(|| {
+                Error::invalid_parameter(
+                    "id_column",
+                    format!("no column named '{name}' in the data"),
+                )
+            })?,
+            None => 0,
+        };
+        let chunks = batch.len().div_ceil(CHUNK_ROWS);
+        control.start(batch.len() as u64);
+        let runner = Runner::new(options.threads);
+        let parts = runner.map(
+            chunks,
+            || (),
+            |_, k| {
+                if control.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
+                let start = k * CHUNK_ROWS;
+                let end = (start + CHUNK_ROWS).min(batch.len());
+                let offers = self.evaluate_chunk(&compiled, batch, id_column, options, start, end);
+                control.advance((end - start) as u64);
+                Ok(offers)
+            },
+        );
+        let mut out = Vec::new();
+        for part in parts {
+            out.extend(part?);
+        }
+        Ok(out)
+    }
+
+    /// Columnar verdicts for every rule of `compiled` over rows `start..end`, then per-row decisions
+    /// where something fired.
+    fn evaluate_chunk(
+        &self,
+        compiled: &Compiled,
+        batch: &Batch,
+        id_column: usize,
+        options: &BatchOptions<'_>,
+        start: usize,
+        end: usize,
+    ) -> Vec<BatchOffer> {
+        let eval = ChunkEval {
+            batch,
+            now: options.now,
+            start,
+            end,
+        };
+        let rows = end - start;
+        let mut suppressed: Vec<Option<usize>> = vec![None; rows];
+        for (k, node) in compiled.suppressions.iter().enumerate() {
+            for (slot, verdict) in suppressed.iter_mut().zip(eval.condition(node)) {
+                if slot.is_none() && verdict == TRUE {
+                    *slot = Some(k);
+                }
+            }
+        }
+        let mut fired: Vec<Vec<usize>> = vec![Vec::new(); rows];
+        for (r, node) in compiled.when.iter().enumerate() {
+            for (i, verdict) in eval.condition(node).into_iter().enumerate() {
+                if verdict == TRUE {
+                    fired[i].push(r);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let id_col = batch.column(id_column);
+        for i in 0..rows {
+            if fired[i].is_empty() {
+                continue;
+            }
+            let row = start + i;
+            let customer = id_col.map(|c| c.text(row)).unwrap_or_default();
+            let history = options.history.and_then(|h| h.customer(&customer));
+            let fields = batch.row(row);
+            let decision = self.decide(
+                compiled,
+                &fields,
+                Some(&customer),
+                history,
+                options.now,
+                Some((&fired[i], suppressed[i])),
+            );
+            let rows_out = decision
+                .offers
+                .into_iter()
+                .map(|o| (o, false))
+                .chain(decision.held_out.into_iter().map(|o| (o, true)));
+            for (offer, held_out) in rows_out {
+                out.push(BatchOffer {
+                    row,
+                    customer: customer.clone(),
+                    offer,
+                    held_out,
+                });
+            }
+        }
+        out
+    }
+
+    /// The batch with its columns converted to the declared schema's types where they differ
+    /// (an int column read for a decimal field); borrowed when nothing needs converting.
+    fn conform<'b>(&self, batch: &'b Batch) -> Result<std::borrow::Cow<'b, Batch>> {
+        let Some(declared) = &self.parsed.schema else {
+            return Ok(std::borrow::Cow::Borrowed(batch));
+        };
+        let mismatched = declared
+            .fields()
+            .any(|(name, ty)| batch.schema().get(name).is_some_and(|t| t != ty));
+        let missing = declared
+            .fields()
+            .any(|(name, _)| batch.schema().get(name).is_none());
+        if !mismatched && !missing {
+            return Ok(std::borrow::Cow::Borrowed(batch));
+        }
+        let mut columns = Vec::new();
+        for (index, (name, ty)) in batch.schema().fields().enumerate() {
+            let column = batch
+                .column(index)
+                .ok_or_else(|| Error::invalid_input(Location::memory(), "column missing"))?;
+            let target = declared.get(name).unwrap_or(ty);
+            if target == ty {
+                columns.push((name.to_owned(), column.clone()));
+                continue;
+            }
+            let mut values = Vec::with_capacity(batch.len());
+            for row in 0..batch.len() {
+                let value = column.value(row);
+                values.push(convert(&value, target).ok_or_else(|| {
+                    Error::invalid_input(
+                        Location::memory().line(row as u64 + 1).column_name(name),
+                        format!("expected {target} as the rule file's schema declares, found {ty} {value}"),
+                    )
+                })?);
+            }
+            columns.push((
+                name.to_owned(),
+                super::batch::Column::from_values(target, &values)?,
+            ));
+        }
+        // Declared fields absent from the data are null for every row.
+        for (name, ty) in declared.fields() {
+            if batch.schema().get(name).is_none() {
+                let nulls = vec![Value::Null; batch.len()];
+                columns.push((
+                    name.to_owned(),
+                    super::batch::Column::from_values(ty, &nulls)?,
+                ));
+            }
+        }
+        Batch::new(columns).map(std::borrow::Cow::Owned)
+    }
+
+    /// The file the rules came from, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+}
+
+/// Whether customer `id` is in the control group of `rule` (stable across runs and machines:
+/// FNV-1a of the id and the rule name).
+fn in_control(id: &str, rule: &str, ppm: u32) -> bool {
+    if ppm == 0 {
+        return false;
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in id.bytes().chain([0]).chain(rule.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash % 1_000_000) < u64::from(ppm)
+}
+
+/// Options of [`RuleSet::evaluate_batch`].
+#[derive(Debug, Clone)]
+pub struct BatchOptions<'a> {
+    /// The evaluation time.
+    pub now: Timestamp,
+    /// The offer history, for fatigue.
+    pub history: Option<&'a super::History>,
+    /// The customer id column (the first column when `None`).
+    pub id_column: Option<String>,
+    /// Threads (the crate default when `None`).
+    pub threads: Option<usize>,
+}
+
+impl BatchOptions<'_> {
+    /// Options at `now`, without history.
+    pub fn new(now: Timestamp) -> Self {
+        BatchOptions {
+            now,
+            history: None,
+            id_column: None,
+            threads: None,
+        }
+    }
+}
+
+/// One (customer, offer) of a batch evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchOffer {
+    /// The row in the batch (0-based).
+    pub row: usize,
+    /// The customer id.
+    pub customer: String,
+    /// The offer.
+    pub offer: Offer,
+    /// Whether the offer is withheld (control group).
+    pub held_out: bool,
+}

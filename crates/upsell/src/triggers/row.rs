@@ -1,0 +1,385 @@
+//! The row evaluator: one customer's values in, one value out, plus the reason trace that says why
+//! a rule fired ("plan == 'starter' (was 'starter') && usage.feature_x_30d > 20 (was 23)").
+//!
+//! This is also the semantic reference of the language: the columnar evaluator ([`super::batch`])
+//! is tested against it row for row. Null rules, stated once: a missing field is null; arithmetic
+//! with null, an overflow or a division by zero is null; a comparison, `in` or string test with a
+//! null operand is false; `&&`, `||` and `!` follow three-valued (Kleene) logic on null booleans; a
+//! condition that ends null does not fire.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use jiff::tz::TimeZone;
+
+use super::check::{Arith, Cmp, Func, Node, NumKind, Op};
+use super::value::{Decimal, Type, Value};
+use crate::time::{Timestamp, days_between};
+
+/// Read access to one record's field values by schema index.
+pub(crate) trait Fields {
+    fn get(&self, index: usize) -> Cow<'_, Value>;
+}
+
+impl Fields for [Value] {
+    fn get(&self, index: usize) -> Cow<'_, Value> {
+        match <[Value]>::get(self, index) {
+            Some(value) => Cow::Borrowed(value),
+            None => Cow::Owned(Value::Null),
+        }
+    }
+}
+
+/// An operand without copying it when it is a literal or a field (the common case of a
+/// comparison): no reference count is touched on the hot path.
+fn operand<'a, F: Fields + ?Sized>(
+    node: &'a Node,
+    fields: &'a F,
+    now: Timestamp,
+) -> Cow<'a, Value> {
+    match &node.op {
+        Op::Const(value) => Cow::Borrowed(value),
+        Op::Field(index) => fields.get(*index),
+        _ => Cow::Owned(eval(node, fields, now)),
+    }
+}
+
+/// Evaluates `node` for one record at time `now`.
+pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) -> Value {
+    match &node.op {
+        Op::Const(value) => value.clone(),
+        Op::Field(index) => fields.get(*index).into_owned(),
+        Op::Def(inner) => eval(inner, fields, now),
+        Op::Not(inner) => match eval(inner, fields, now) {
+            Value::Bool(b) => Value::Bool(!b),
+            _ => Value::Null,
+        },
+        Op::And(a, b) => kleene(eval(a, fields, now), || eval(b, fields, now), false),
+        Op::Or(a, b) => kleene(eval(a, fields, now), || eval(b, fields, now), true),
+        Op::Neg(inner) => match eval(inner, fields, now) {
+            Value::Int(i) => i.checked_neg().map_or(Value::Null, Value::Int),
+            Value::Decimal(d) => d
+                .units()
+                .checked_neg()
+                .map_or(Value::Null, |u| Value::Decimal(Decimal::from_units(u))),
+            Value::Float(x) => Value::Float(-x),
+            Value::Duration(s) => s.checked_neg().map_or(Value::Null, Value::Duration),
+            _ => Value::Null,
+        },
+        Op::ToDecimal(inner) => match eval(inner, fields, now) {
+            Value::Int(i) => to_decimal(i),
+            other => other,
+        },
+        Op::ToFloat(inner) => match eval(inner, fields, now) {
+            Value::Int(i) => Value::Float(i as f64),
+            Value::Decimal(d) => Value::Float(d.to_f64()),
+            other => other,
+        },
+        Op::Arith(op, kind, a, b) => arith(
+            *op,
+            *kind,
+            node.ty,
+            eval(a, fields, now),
+            eval(b, fields, now),
+        ),
+        Op::Concat(a, b) => match (eval(a, fields, now), eval(b, fields, now)) {
+            (Value::Str(x), Value::Str(y)) => Value::Str(Arc::from(format!("{x}{y}"))),
+            _ => Value::Null,
+        },
+        Op::Cmp(op, a, b) => Value::Bool(compare(
+            *op,
+            &operand(a, fields, now),
+            &operand(b, fields, now),
+        )),
+        Op::InList(item, list) => {
+            let item = operand(item, fields, now);
+            Value::Bool(
+                !item.is_null()
+                    && list
+                        .iter()
+                        .any(|e| compare(Cmp::Eq, &item, &operand(e, fields, now))),
+            )
+        }
+        Op::InField(item, list) => {
+            match (&*operand(item, fields, now), &*operand(list, fields, now)) {
+                (Value::Str(s), Value::List(items)) => Value::Bool(items.iter().any(|i| i == s)),
+                _ => Value::Bool(false),
+            }
+        }
+        Op::InRange(item, low, high) => {
+            let item = operand(item, fields, now);
+            Value::Bool(
+                compare(Cmp::Ge, &item, &operand(low, fields, now))
+                    && compare(Cmp::Le, &item, &operand(high, fields, now)),
+            )
+        }
+        Op::IsSet(inner) => Value::Bool(!operand(inner, fields, now).is_null()),
+        Op::Call(func, args) => {
+            let values: Vec<Value> = args.iter().map(|a| eval(a, fields, now)).collect();
+            call(*func, node.ty, &values, now)
+        }
+    }
+}
+
+fn kleene(a: Value, b: impl FnOnce() -> Value, absorbing: bool) -> Value {
+    if a == Value::Bool(absorbing) {
+        return a;
+    }
+    let b = b();
+    match (a, b) {
+        (_, Value::Bool(x)) if x == absorbing => Value::Bool(absorbing),
+        (Value::Bool(_), Value::Bool(y)) => Value::Bool(y),
+        _ => Value::Null,
+    }
+}
+
+fn to_decimal(i: i64) -> Value {
+    i.checked_mul(Decimal::SCALE)
+        .map_or(Value::Null, |u| Value::Decimal(Decimal::from_units(u)))
+}
+
+pub(crate) fn seconds(value: &Value) -> Option<i64> {
+    match value {
+        Value::Timestamp(t) => Some(t.as_second()),
+        Value::Duration(s) | Value::Int(s) => Some(*s),
+        _ => None,
+    }
+}
+
+pub(crate) fn from_seconds(ty: Type, s: i64) -> Value {
+    match ty {
+        Type::Timestamp => Timestamp::from_second(s).map_or(Value::Null, Value::Timestamp),
+        _ => Value::Duration(s),
+    }
+}
+
+pub(crate) fn int_arith(op: Arith, x: i64, y: i64) -> Option<i64> {
+    match op {
+        Arith::Add => x.checked_add(y),
+        Arith::Sub => x.checked_sub(y),
+        Arith::Mul => x.checked_mul(y),
+        Arith::Div => x.checked_div(y),
+        Arith::Rem => x.checked_rem(y),
+    }
+}
+
+pub(crate) fn decimal_arith(op: Arith, x: Decimal, y: Decimal) -> Option<Decimal> {
+    match op {
+        Arith::Add => x.units().checked_add(y.units()).map(Decimal::from_units),
+        Arith::Sub => x.units().checked_sub(y.units()).map(Decimal::from_units),
+        Arith::Mul => x.checked_mul(y),
+        Arith::Div => x.checked_div(y),
+        Arith::Rem => None,
+    }
+}
+
+pub(crate) fn float_arith(op: Arith, x: f64, y: f64) -> Option<f64> {
+    match op {
+        Arith::Add => Some(x + y),
+        Arith::Sub => Some(x - y),
+        Arith::Mul => Some(x * y),
+        Arith::Div if y == 0.0 => None,
+        Arith::Div => Some(x / y),
+        Arith::Rem => None,
+    }
+}
+
+fn arith(op: Arith, kind: NumKind, ty: Type, a: Value, b: Value) -> Value {
+    match (kind, a, b) {
+        (NumKind::Int, Value::Int(x), Value::Int(y)) => {
+            int_arith(op, x, y).map_or(Value::Null, Value::Int)
+        }
+        (NumKind::Decimal, Value::Decimal(x), Value::Decimal(y)) => {
+            decimal_arith(op, x, y).map_or(Value::Null, Value::Decimal)
+        }
+        (NumKind::Float, Value::Float(x), Value::Float(y)) => {
+            float_arith(op, x, y).map_or(Value::Null, Value::Float)
+        }
+        (NumKind::Seconds, a, b) => match (seconds(&a), seconds(&b)) {
+            (Some(x), Some(y)) => int_arith(op, x, y).map_or(Value::Null, |s| from_seconds(ty, s)),
+            _ => Value::Null,
+        },
+        _ => Value::Null,
+    }
+}
+
+/// A comparison; false when either side is null.
+pub(crate) fn compare(op: Cmp, a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => op.test(x, y),
+        (Value::Decimal(x), Value::Decimal(y)) => op.test(x, y),
+        (Value::Float(x), Value::Float(y)) => op.test(x, y),
+        (Value::Str(x), Value::Str(y)) => op.test(x.as_ref(), y.as_ref()),
+        (Value::Bool(x), Value::Bool(y)) => op.test(x, y),
+        (Value::Timestamp(x), Value::Timestamp(y)) => op.test(x, y),
+        (Value::Duration(x), Value::Duration(y)) => op.test(x, y),
+        _ => false,
+    }
+}
+
+/// Whether `then` is a later anniversary (same month and day, UTC) of `first`; a 29 February is
+/// celebrated on 28 February in other years.
+pub(crate) fn is_anniversary(first: Timestamp, now: Timestamp) -> bool {
+    let first = first.to_zoned(TimeZone::UTC).date();
+    let today = now.to_zoned(TimeZone::UTC).date();
+    if today.year() <= first.year() {
+        return false;
+    }
+    let (month, day) = (first.month(), first.day());
+    if month == 2 && day == 29 && !today.in_leap_year() {
+        return today.month() == 2 && today.day() == 28;
+    }
+    today.month() == month && today.day() == day
+}
+
+/// Percentage change from `old` to `new`, exact for decimals; null when `old` is zero.
+pub(crate) fn pct_change_decimal(old: Decimal, new: Decimal) -> Option<Decimal> {
+    let delta = Decimal::from_units(new.units().checked_sub(old.units())?);
+    delta.checked_mul(Decimal::from_int(100))?.checked_div(old)
+}
+
+fn call(func: Func, ty: Type, args: &[Value], now: Timestamp) -> Value {
+    match (func, args) {
+        (Func::DaysSince, [Value::Timestamp(t)]) => Value::Int(days_between(*t, now)),
+        (Func::DaysUntil, [Value::Timestamp(t)]) => Value::Int(days_between(now, *t)),
+        (Func::Anniversary, [Value::Timestamp(t)]) => Value::Bool(is_anniversary(*t, now)),
+        (Func::Anniversary, _) => Value::Bool(false),
+        (Func::PctChange, [Value::Decimal(old), Value::Decimal(new)]) => {
+            pct_change_decimal(*old, *new).map_or(Value::Null, Value::Decimal)
+        }
+        (Func::PctChange, [Value::Float(old), Value::Float(new)]) if *old != 0.0 => {
+            Value::Float((new - old) * 100.0 / old)
+        }
+        (Func::Min | Func::Max, values) => {
+            if values.iter().any(Value::is_null) {
+                return Value::Null;
+            }
+            let pick = if func == Func::Min { Cmp::Lt } else { Cmp::Gt };
+            values.iter().skip(1).fold(values[0].clone(), |best, v| {
+                if compare(pick, v, &best) {
+                    v.clone()
+                } else {
+                    best
+                }
+            })
+        }
+        (Func::Size, [Value::Str(s)]) => Value::Int(s.chars().count() as i64),
+        (Func::Size, [Value::List(items)]) => Value::Int(items.len() as i64),
+        (Func::ContainsAny | Func::ContainsAll, [Value::List(items), wanted @ ..]) => {
+            let has = |w: &Value| matches!(w, Value::Str(w) if items.iter().any(|i| i == w));
+            Value::Bool(if func == Func::ContainsAny {
+                wanted.iter().any(has)
+            } else {
+                wanted.iter().all(has)
+            })
+        }
+        (Func::Contains, [Value::Str(s), Value::Str(p)]) => Value::Bool(s.contains(p.as_ref())),
+        (Func::StartsWith, [Value::Str(s), Value::Str(p)]) => {
+            Value::Bool(s.starts_with(p.as_ref()))
+        }
+        (Func::EndsWith, [Value::Str(s), Value::Str(p)]) => Value::Bool(s.ends_with(p.as_ref())),
+        (
+            Func::ContainsAny
+            | Func::ContainsAll
+            | Func::Contains
+            | Func::StartsWith
+            | Func::EndsWith,
+            _,
+        ) => Value::Bool(false),
+        (Func::Now, []) => Value::Timestamp(now),
+        (Func::Days, [Value::Int(n)]) => n.checked_mul(86_400).map_or(Value::Null, Value::Duration),
+        (Func::Hours, [Value::Int(n)]) => n.checked_mul(3_600).map_or(Value::Null, Value::Duration),
+        _ => {
+            debug_assert!(
+                args.iter().any(Value::is_null),
+                "type checker let {func:?} through with {args:?} ({ty})"
+            );
+            Value::Null
+        }
+    }
+}
+
+/// The reason trace of a condition: boolean structure kept, every atom annotated with the values
+/// it saw.
+pub(crate) fn explain<F: Fields + ?Sized>(
+    node: &Node,
+    source: &str,
+    fields: &F,
+    now: Timestamp,
+) -> String {
+    match &node.op {
+        Op::And(a, b) => format!(
+            "{} && {}",
+            explain_operand(a, source, fields, now),
+            explain_operand(b, source, fields, now)
+        ),
+        Op::Or(a, b) => format!(
+            "{} || {}",
+            explain_operand(a, source, fields, now),
+            explain_operand(b, source, fields, now)
+        ),
+        Op::Not(inner) => format!("!{}", explain_operand(inner, source, fields, now)),
+        _ => {
+            let text = source.get(node.span.start..node.span.end).unwrap_or("?");
+            let seen = observed(node, fields, now);
+            if seen.is_empty() {
+                text.to_owned()
+            } else {
+                format!("{text} (was {})", seen.join(", "))
+            }
+        }
+    }
+}
+
+fn explain_operand<F: Fields + ?Sized>(
+    node: &Node,
+    source: &str,
+    fields: &F,
+    now: Timestamp,
+) -> String {
+    let inner = explain(node, source, fields, now);
+    let parenthesize = matches!(node.op, Op::Or(..) | Op::And(..)) && {
+        let text = source.get(node.span.start..node.span.end).unwrap_or("");
+        text.starts_with('(') && text.ends_with(')')
+    };
+    if parenthesize {
+        format!("({inner})")
+    } else {
+        inner
+    }
+}
+
+/// The values an atom saw: the non-constant operands of a comparison or test, or the atom itself.
+fn observed<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) -> Vec<String> {
+    let operands: Vec<&Node> = match &node.op {
+        Op::Cmp(_, a, b) => vec![a, b],
+        Op::InList(item, _) | Op::InRange(item, _, _) => vec![item],
+        Op::InField(item, list) => vec![item, list],
+        Op::IsSet(inner) => vec![inner],
+        Op::Const(_) => vec![],
+        _ => vec![node],
+    };
+    operands
+        .into_iter()
+        .filter(|n| !is_constant(n))
+        .map(|n| eval(uncast(n), fields, now).to_string())
+        .collect()
+}
+
+/// The node under implicit conversions: a trace shows `9`, as the data has it, not `9.00`.
+fn uncast(node: &Node) -> &Node {
+    match &node.op {
+        Op::ToDecimal(inner) | Op::ToFloat(inner) => uncast(inner),
+        _ => node,
+    }
+}
+
+fn is_constant(node: &Node) -> bool {
+    match &node.op {
+        Op::Const(_) => true,
+        Op::ToDecimal(inner) | Op::ToFloat(inner) | Op::Neg(inner) => is_constant(inner),
+        Op::Arith(_, _, a, b) => is_constant(a) && is_constant(b),
+        Op::Call(Func::Days | Func::Hours, args) => args.iter().all(is_constant),
+        _ => false,
+    }
+}

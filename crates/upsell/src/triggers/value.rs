@@ -1,0 +1,344 @@
+//! Types and values of the rule language.
+//!
+//! Money is never a float: a [`Decimal`] is a fixed-point number with six decimal places stored in
+//! an `i64` (enough for amounts up to nine trillion and percentages to a millionth), so `75.00` and
+//! `cart.total` compare exactly. Arithmetic that would overflow, or divide by zero, gives null
+//! (and a comparison with null is false), never a panic and never a wrapped number.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::time::Timestamp;
+
+/// The type of a field or an expression.
+///
+/// ```
+/// use upsell::triggers::Type;
+/// assert_eq!("list<string>".parse::<Type>()?, Type::List);
+/// assert_eq!(Type::Decimal.to_string(), "decimal");
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `true` / `false`.
+    Bool,
+    /// A 64-bit signed integer.
+    Int,
+    /// An exact fixed-point number with six decimal places (money, percentages).
+    Decimal,
+    /// A 64-bit float, for measures that are not money (scores).
+    Float,
+    /// UTF-8 text.
+    String,
+    /// A UTC instant (second precision in expressions).
+    Timestamp,
+    /// A signed span of time (second precision).
+    Duration,
+    /// A list of strings (cart items, tags).
+    List,
+}
+
+impl Type {
+    /// The name used in schemas and messages.
+    ///
+    /// ```
+    /// assert_eq!(upsell::triggers::Type::Timestamp.name(), "timestamp");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::Bool => "bool",
+            Type::Int => "int",
+            Type::Decimal => "decimal",
+            Type::Float => "float",
+            Type::String => "string",
+            Type::Timestamp => "timestamp",
+            Type::Duration => "duration",
+            Type::List => "list<string>",
+        }
+    }
+
+    /// Whether values of this type are numbers (int, decimal or float).
+    ///
+    /// ```
+    /// assert!(upsell::triggers::Type::Decimal.is_numeric());
+    /// ```
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Type::Int | Type::Decimal | Type::Float)
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Type {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Ok(match text.trim() {
+            "bool" | "boolean" => Type::Bool,
+            "int" | "integer" => Type::Int,
+            "decimal" | "money" => Type::Decimal,
+            "float" | "double" => Type::Float,
+            "string" | "str" => Type::String,
+            "timestamp" | "time" => Type::Timestamp,
+            "duration" => Type::Duration,
+            "list" | "list<string>" => Type::List,
+            other => {
+                return Err(format!(
+                    "unknown type '{other}': expected bool, int, decimal (or money), float, string, \
+                     timestamp, duration or list<string>"
+                ));
+            }
+        })
+    }
+}
+
+/// An exact fixed-point number: `units` millionths.
+///
+/// ```
+/// use upsell::triggers::Decimal;
+/// let total: Decimal = "82.5".parse()?;
+/// assert_eq!(total.units(), 82_500_000);
+/// assert_eq!(total.to_string(), "82.50");
+/// assert_eq!(Decimal::from_int(3).checked_mul(total).unwrap().to_string(), "247.50");
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Decimal(i64);
+
+impl Decimal {
+    /// Units per whole number (six decimal places).
+    pub const SCALE: i64 = 1_000_000;
+
+    /// A decimal from its millionths.
+    pub const fn from_units(units: i64) -> Self {
+        Decimal(units)
+    }
+
+    /// Millionths.
+    pub const fn units(self) -> i64 {
+        self.0
+    }
+
+    /// An integer as a decimal (saturating far beyond any amount of money).
+    pub fn from_int(value: i64) -> Self {
+        Decimal(value.saturating_mul(Self::SCALE))
+    }
+
+    /// Money in integer minor units (`cents`, with `exponent` 2 for EUR) as a decimal.
+    ///
+    /// ```
+    /// use upsell::triggers::Decimal;
+    /// assert_eq!(Decimal::from_minor_units(8250, 2).unwrap().to_string(), "82.50");
+    /// ```
+    pub fn from_minor_units(minor: i64, exponent: u32) -> Option<Self> {
+        if exponent > 6 {
+            return None;
+        }
+        minor.checked_mul(10_i64.pow(6 - exponent)).map(Decimal)
+    }
+
+    /// The nearest float, for comparisons with float fields.
+    pub fn to_f64(self) -> f64 {
+        self.0 as f64 / Self::SCALE as f64
+    }
+
+    /// `self * other`, rounded half away from zero to six places; `None` on overflow.
+    pub fn checked_mul(self, other: Decimal) -> Option<Decimal> {
+        let product = i128::from(self.0) * i128::from(other.0);
+        let scale = i128::from(Self::SCALE);
+        let rounded = div_round(product, scale);
+        i64::try_from(rounded).ok().map(Decimal)
+    }
+
+    /// `self / other`, rounded half away from zero to six places; `None` when dividing by zero.
+    pub fn checked_div(self, other: Decimal) -> Option<Decimal> {
+        if other.0 == 0 {
+            return None;
+        }
+        let scaled = i128::from(self.0) * i128::from(Self::SCALE);
+        i64::try_from(div_round(scaled, i128::from(other.0)))
+            .ok()
+            .map(Decimal)
+    }
+}
+
+fn div_round(numerator: i128, denominator: i128) -> i128 {
+    let quotient = numerator / denominator;
+    let remainder = numerator % denominator;
+    if remainder.abs() * 2 >= denominator.abs() {
+        quotient
+            + if (numerator < 0) == (denominator < 0) {
+                1
+            } else {
+                -1
+            }
+    } else {
+        quotient
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let whole = abs / Self::SCALE as u64;
+        let mut fraction = format!("{:06}", abs % Self::SCALE as u64);
+        while fraction.len() > 2 && fraction.ends_with('0') {
+            fraction.pop();
+        }
+        write!(f, "{sign}{whole}.{fraction}")
+    }
+}
+
+impl std::str::FromStr for Decimal {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "'{text}' is not a decimal number (expected digits with at most 6 decimal places)"
+            )
+        };
+        let trimmed = text.trim();
+        let (negative, digits) = match trimmed.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() && fraction.is_empty()
+            || !all_digits(whole)
+            || !all_digits(fraction)
+            || fraction.len() > 6
+        {
+            return Err(bad());
+        }
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| bad())?
+        };
+        let fraction_units: i64 = if fraction.is_empty() {
+            0
+        } else {
+            format!("{fraction:0<6}").parse().map_err(|_| bad())?
+        };
+        let units = whole
+            .checked_mul(Self::SCALE)
+            .and_then(|w| w.checked_add(fraction_units))
+            .ok_or_else(bad)?;
+        Ok(Decimal(if negative { -units } else { units }))
+    }
+}
+
+/// One value of a field or an expression. A missing field is [`Value::Null`].
+///
+/// ```
+/// use upsell::triggers::Value;
+/// assert_eq!(Value::from("starter").to_string(), "'starter'");
+/// assert_eq!(Value::Int(23).to_string(), "23");
+/// assert!(Value::Null.is_null());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Value {
+    /// Missing or unknown.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// An exact decimal.
+    Decimal(Decimal),
+    /// A float.
+    Float(f64),
+    /// A string.
+    Str(Arc<str>),
+    /// A UTC instant.
+    Timestamp(Timestamp),
+    /// A span of time, in seconds.
+    Duration(i64),
+    /// A list of strings.
+    List(Arc<[Arc<str>]>),
+}
+
+impl Value {
+    /// Whether the value is null.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The value's type, `None` for null.
+    ///
+    /// ```
+    /// use upsell::triggers::{Type, Value};
+    /// assert_eq!(Value::Bool(true).type_of(), Some(Type::Bool));
+    /// ```
+    pub fn type_of(&self) -> Option<Type> {
+        Some(match self {
+            Value::Null => return None,
+            Value::Bool(_) => Type::Bool,
+            Value::Int(_) => Type::Int,
+            Value::Decimal(_) => Type::Decimal,
+            Value::Float(_) => Type::Float,
+            Value::Str(_) => Type::String,
+            Value::Timestamp(_) => Type::Timestamp,
+            Value::Duration(_) => Type::Duration,
+            Value::List(_) => Type::List,
+        })
+    }
+}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Self {
+        Value::Str(Arc::from(text))
+    }
+}
+
+impl From<i64> for Value {
+    fn from(value: i64) -> Self {
+        Value::Int(value)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(value: bool) -> Self {
+        Value::Bool(value)
+    }
+}
+
+impl From<Decimal> for Value {
+    fn from(value: Decimal) -> Self {
+        Value::Decimal(value)
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Decimal(d) => write!(f, "{d}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Str(s) => write!(f, "'{s}'"),
+            Value::Timestamp(t) => write!(f, "{t}"),
+            Value::Duration(s) => {
+                if s % 86_400 == 0 {
+                    write!(f, "{}d", s / 86_400)
+                } else {
+                    write!(f, "{s}s")
+                }
+            }
+            Value::List(items) => {
+                let parts: Vec<String> = items.iter().map(|s| format!("'{s}'")).collect();
+                write!(f, "[{}]", parts.join(", "))
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+"""Upsell triggers: declarative rules that decide which customer sees which offer.
+
+Rules are loaded from YAML, JSON or TOML, parsed and type-checked once, then evaluated for one
+customer (``evaluate_one``, ``explain``) or for a whole DataFrame (``evaluate``), column-wise and in
+parallel in Rust with the GIL released.
+
+>>> from upsell.triggers import RuleSet
+>>> rules = RuleSet.from_yaml('''
+... rules:
+...   - name: starter-to-pro
+...     when: plan == "starter" && feature_x_30d > 20
+...     offer: {kind: upgrade, target: pro}
+... ''')
+>>> import pandas as pd
+>>> df = pd.DataFrame({"id": ["a", "b"], "plan": ["starter", "pro"], "feature_x_30d": [23, 40]})
+>>> rules.evaluate(df, now="2026-11-23T10:00:00Z")[["customer", "rule", "target"]].values.tolist()
+[['a', 'starter-to-pro', 'pro']]
+
+Errors in a rule file raise :class:`upsell.RuleSyntaxError`, whose ``diagnostics`` list every
+problem (rule, line, column, message).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import os
+from typing import Any, Dict, List, NamedTuple, Optional, Union
+
+import numpy as np
+import pyarrow as pa
+
+from upsell import _upsell
+from upsell.exceptions import InvalidInputError, InvalidParameterError
+
+__all__ = ["Explanation", "History", "RuleSet"]
+
+#: Offer histories (shown / accepted / rejected per customer and target); ``to_json`` / ``from_json``
+#: for storage, which the caller owns.
+History = _upsell.History
+
+_OUTPUT_COLUMNS = ["customer", "rule", "kind", "target", "priority", "reason", "expected_value", "held_out"]
+
+
+class Explanation(NamedTuple):
+    """How one rule came out for one customer."""
+
+    rule: str
+    fired: bool
+    trace: str
+
+
+def _now(now: Union[str, _dt.datetime, None]) -> Optional[str]:
+    if now is None or isinstance(now, str):
+        return now
+    if isinstance(now, _dt.datetime):
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=_dt.timezone.utc)
+        return now.isoformat()
+    raise InvalidParameterError(f"now: expected an RFC 3339 string or a datetime, got {type(now).__name__}")
+
+
+class RuleSet:
+    """A loaded, checked rule set (see the module documentation)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    @classmethod
+    def from_yaml(cls, source: Union[str, "os.PathLike[str]"]) -> "RuleSet":
+        """Rules from YAML text, or from a file when given a path object."""
+        return cls._load(source, "yaml")
+
+    @classmethod
+    def from_json(cls, source: Union[str, "os.PathLike[str]"]) -> "RuleSet":
+        """Rules from JSON text, or from a file when given a path object."""
+        return cls._load(source, "json")
+
+    @classmethod
+    def from_toml(cls, source: Union[str, "os.PathLike[str]"]) -> "RuleSet":
+        """Rules from TOML text, or from a file when given a path object."""
+        return cls._load(source, "toml")
+
+    @classmethod
+    def from_path(cls, path: Union[str, "os.PathLike[str]"]) -> "RuleSet":
+        """Rules from a file; the format comes from the extension (.yaml, .yml, .json, .toml)."""
+        return cls(_upsell.RuleSet.from_path(os.fspath(path)))
+
+    @classmethod
+    def _load(cls, source: Any, format: str) -> "RuleSet":
+        if isinstance(source, os.PathLike):
+            path = os.fspath(source)
+            with open(path, encoding="utf-8") as handle:
+                return cls(_upsell.RuleSet.from_text(handle.read(), format, path))
+        if not isinstance(source, str):
+            raise InvalidParameterError(f"expected rule text or a path, got {type(source).__name__}")
+        return cls(_upsell.RuleSet.from_text(source, format))
+
+    @property
+    def names(self) -> List[str]:
+        """The rule names, in file order."""
+        return self._inner.names
+
+    @property
+    def schema(self) -> Optional[Dict[str, str]]:
+        """The schema declared in the file (field name to type), or None."""
+        declared = self._inner.schema
+        return None if declared is None else dict(declared)
+
+    def explain(self, row: Dict[str, Any], *, now: Union[str, _dt.datetime, None] = None) -> List[Explanation]:
+        """Every suppression's and rule's condition for one customer, with the values it saw."""
+        return [Explanation(*item) for item in self._inner.explain(row, _now(now))]
+
+    def evaluate_one(
+        self,
+        row: Dict[str, Any],
+        *,
+        now: Union[str, _dt.datetime, None] = None,
+        history: Optional[History] = None,
+    ) -> Dict[str, Any]:
+        """The decision for one customer: ``offers``, ``held_out``, ``suppressed_by``, ``skipped``."""
+        return self._inner.evaluate_one(row, _now(now), history)
+
+    def evaluate(
+        self,
+        data: Any,
+        *,
+        now: Union[str, _dt.datetime, None] = None,
+        history: Optional[History] = None,
+        id_column: Optional[str] = None,
+        threads: Optional[int] = None,
+        output: Optional[str] = None,
+    ) -> Any:
+        """One row per (customer, offer) for every customer of ``data``.
+
+        ``data`` is a pandas or polars DataFrame, or a pyarrow Table / RecordBatch; the result is a
+        frame of the same library (``output="pandas" | "polars" | "arrow"`` to choose) with columns
+        customer, rule, kind, target, priority, reason, expected_value (exact decimal) and held_out
+        (offers withheld for the rule's control group). The customer id is ``id_column``, else the
+        first column.
+        """
+        table, library = _to_arrow(data)
+        names = list(table.column_names)
+        columns = [_column(name, table.column(name)) for name in names]
+        result = self._inner.evaluate_columns(names, columns, _now(now), history, id_column, threads)
+        arrays = {
+            "customer": pa.array(result["customer"], pa.string()),
+            "rule": pa.array(result["rule"], pa.string()),
+            "kind": pa.array(result["kind"], pa.string()),
+            "target": pa.array(result["target"], pa.string()),
+            "priority": pa.array(result["priority"], pa.int64()),
+            "reason": pa.array(result["reason"], pa.string()),
+            "expected_value": pa.array([decimal.Decimal(v) for v in result["expected_value"]], pa.decimal128(38, 6)),
+            "held_out": pa.array(result["held_out"], pa.bool_()),
+        }
+        out = pa.table([arrays[c] for c in _OUTPUT_COLUMNS], names=_OUTPUT_COLUMNS)
+        return _from_arrow(out, output or library)
+
+    def __repr__(self) -> str:
+        return f"RuleSet({len(self.names)} rules: {', '.join(self.names[:5])}{', ...' if len(self.names) > 5 else ''})"
+
+
+def _to_arrow(data: Any) -> "tuple[pa.Table, str]":
+    if isinstance(data, pa.Table):
+        return data, "arrow"
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data]), "arrow"
+    module = type(data).__module__.split(".")[0]
+    if module == "polars":
+        return data.to_arrow(), "polars"
+    if module == "pandas":
+        return pa.Table.from_pandas(data, preserve_index=False), "pandas"
+    raise InvalidParameterError(
+        f"data: expected a pandas or polars DataFrame or a pyarrow Table, got {type(data).__name__}"
+    )
+
+
+def _from_arrow(table: pa.Table, library: str) -> Any:
+    if library == "arrow":
+        return table
+    if library == "polars":
+        import polars as pl
+
+        return pl.from_arrow(table)
+    if library == "pandas":
+        return table.to_pandas()
+    raise InvalidParameterError(f"output: expected 'pandas', 'polars' or 'arrow', got {library!r}")
+
+
+def _validity(array: pa.Array) -> Optional[np.ndarray]:
+    if array.null_count == 0:
+        return None
+    return array.is_valid().to_numpy(zero_copy_only=False)
+
+
+def _column(name: str, column: Any) -> tuple:
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        if not (pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)):
+            array = array.cast(kind.value_type)
+            return _column(name, array)
+        codes = array.indices.cast(pa.int32()).fill_null(-1).to_numpy(zero_copy_only=False)
+        return ("string", np.ascontiguousarray(codes, dtype=np.int32), array.dictionary.to_pylist())
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        encoded = array.dictionary_encode()
+        codes = encoded.indices.cast(pa.int32()).fill_null(-1).to_numpy(zero_copy_only=False)
+        return ("string", np.ascontiguousarray(codes, dtype=np.int32), encoded.dictionary.to_pylist())
+    valid = _validity(array)
+    if pa.types.is_boolean(kind):
+        values = array.fill_null(False).to_numpy(zero_copy_only=False)
+        return ("bool", np.ascontiguousarray(values, dtype=np.bool_), valid)
+    if pa.types.is_integer(kind):
+        values = array.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+        return ("int", np.ascontiguousarray(values, dtype=np.int64), valid)
+    if pa.types.is_floating(kind):
+        values = array.cast(pa.float64()).fill_null(0.0).to_numpy(zero_copy_only=False)
+        return ("float", np.ascontiguousarray(values, dtype=np.float64), valid)
+    if pa.types.is_decimal(kind):
+        units = [0 if v is None else int((v * 1_000_000).to_integral_value()) for v in array.to_pylist()]
+        return ("decimal", np.asarray(units, dtype=np.int64), valid)
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        if pa.types.is_date(kind):
+            array = array.cast(pa.timestamp("s"))
+        seconds = array.cast(pa.timestamp("s", tz=getattr(array.type, "tz", None)), safe=False).cast(pa.int64())
+        return ("timestamp", np.ascontiguousarray(seconds.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64), valid)
+    if pa.types.is_duration(kind):
+        seconds = array.cast(pa.duration("s"), safe=False).cast(pa.int64())
+        return ("duration", np.ascontiguousarray(seconds.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64), valid)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return ("list", array.to_pylist(), None)
+    if pa.types.is_null(kind):
+        return ("string", np.full(len(array), -1, dtype=np.int32), [])
+    raise InvalidInputError(f"column '{name}' has type {kind}, which rules cannot use", column_name=name)

@@ -1,0 +1,500 @@
+//! `upsell._upsell.RuleSet` and `History`: the trigger engine for Python.
+//!
+//! Translation only. A DataFrame crosses as typed columns that `upsell/triggers.py` prepares from
+//! Arrow (numpy arrays for numbers, times in seconds and validity; dictionary codes plus the
+//! dictionary for strings; Python lists for list columns), so no Python object is made per cell
+//! of numeric data. One customer (`explain`, `evaluate_one`) crosses as a dict, converted here:
+//! `int`, `float`, `bool`, `str`, `decimal.Decimal` (exact), `datetime` (naive is UTC), lists of
+//! `str`, nested dicts as dotted names.
+
+use std::sync::Arc;
+
+use numpy::PyReadonlyArray1;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
+use upsell::time::{Timestamp, parse_timestamp};
+use upsell::triggers::{
+    Batch, BatchOptions, Column, Context, Decimal, Decision, Format, History, Offer, Outcome,
+    RuleSet, Value,
+};
+use upsell::{Error, Location};
+
+use crate::{errors, gil};
+
+/// A loaded, checked rule set.
+#[pyclass(name = "RuleSet", module = "upsell._upsell", frozen)]
+pub(crate) struct PyRuleSet {
+    inner: RuleSet,
+}
+
+/// Offer histories of many customers (shown / accepted / rejected events).
+#[pyclass(name = "History", module = "upsell._upsell")]
+#[derive(Default)]
+pub(crate) struct PyHistory {
+    inner: History,
+}
+
+fn parse_now(py: Python<'_>, now: Option<&str>) -> PyResult<Timestamp> {
+    match now {
+        None => Ok(Timestamp::now()),
+        Some(text) => errors::map(
+            py,
+            parse_timestamp(text).ok_or_else(|| {
+                Error::invalid_parameter(
+                    "now",
+                    format!("'{text}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z)"),
+                )
+            }),
+        ),
+    }
+}
+
+#[pymethods]
+impl PyRuleSet {
+    /// Loads rules from text in `format` (`yaml`, `json` or `toml`).
+    #[staticmethod]
+    #[pyo3(signature = (text, format, path=None))]
+    fn from_text(py: Python<'_>, text: &str, format: &str, path: Option<&str>) -> PyResult<Self> {
+        let format = match format {
+            "yaml" | "yml" => Format::Yaml,
+            "json" => Format::Json,
+            "toml" => Format::Toml,
+            other => {
+                return Err(errors::to_py(
+                    py,
+                    Error::invalid_parameter(
+                        "format",
+                        format!("'{other}': expected yaml, json or toml"),
+                    ),
+                ));
+            }
+        };
+        let inner = errors::map(
+            py,
+            RuleSet::load(text, format, path.map(std::path::Path::new)),
+        )?;
+        Ok(PyRuleSet { inner })
+    }
+
+    /// Loads a rule file (format from the extension).
+    #[staticmethod]
+    fn from_path(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        Ok(PyRuleSet {
+            inner: errors::map(py, RuleSet::from_path(path))?,
+        })
+    }
+
+    /// The rule names, in file order.
+    #[getter]
+    fn names(&self) -> Vec<String> {
+        self.inner.rules().into_iter().map(|r| r.name).collect()
+    }
+
+    /// The declared schema as `(name, type)` pairs, or None.
+    #[getter]
+    fn schema(&self) -> Option<Vec<(String, String)>> {
+        self.inner.declared_schema().map(|s| {
+            s.fields()
+                .map(|(n, t)| (n.to_owned(), t.name().to_owned()))
+                .collect()
+        })
+    }
+
+    /// Every rule's condition for one customer: `[(rule, fired, trace)]`.
+    #[pyo3(signature = (row, now=None))]
+    fn explain(
+        &self,
+        py: Python<'_>,
+        row: &Bound<'_, PyDict>,
+        now: Option<&str>,
+    ) -> PyResult<Vec<(String, bool, String)>> {
+        let now = parse_now(py, now)?;
+        let context = context_of(py, row)?;
+        let explained = errors::map(py, self.inner.explain(&context, now))?;
+        Ok(explained
+            .into_iter()
+            .map(|e| (e.rule, e.fired, e.trace))
+            .collect())
+    }
+
+    /// The decision for one customer, as a dict.
+    #[pyo3(signature = (row, now=None, history=None))]
+    fn evaluate_one<'py>(
+        &self,
+        py: Python<'py>,
+        row: &Bound<'py, PyDict>,
+        now: Option<&str>,
+        history: Option<PyRef<'py, PyHistory>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let now = parse_now(py, now)?;
+        let context = context_of(py, row)?;
+        let customer = history
+            .as_ref()
+            .and_then(|h| context.id().and_then(|id| h.inner.customer(id)));
+        let decision = errors::map(py, self.inner.evaluate(&context, customer, now))?;
+        decision_dict(py, &decision)
+    }
+
+    /// Evaluates columns (prepared by `upsell/triggers.py`) with the GIL released; returns the
+    /// (customer, offer) rows as parallel lists.
+    #[pyo3(signature = (names, columns, now=None, history=None, id_column=None, threads=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_columns<'py>(
+        &self,
+        py: Python<'py>,
+        names: Vec<String>,
+        columns: Vec<Bound<'py, PyAny>>,
+        now: Option<&str>,
+        history: Option<PyRef<'py, PyHistory>>,
+        id_column: Option<String>,
+        threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let now = parse_now(py, now)?;
+        if names.len() != columns.len() {
+            return Err(PyTypeError::new_err("names and columns differ in length"));
+        }
+        let mut batch_columns = Vec::with_capacity(columns.len());
+        for (name, column) in names.into_iter().zip(&columns) {
+            let converted = column_of(py, &name, column)?;
+            batch_columns.push((name, converted));
+        }
+        let batch = errors::map(py, Batch::new(batch_columns))?;
+        let history_ref = history.as_ref().map(|h| &h.inner);
+        let rules = &self.inner;
+        let offers = gil::run(py, |control| {
+            let mut options = BatchOptions::new(now);
+            options.history = history_ref;
+            options.id_column = id_column;
+            options.threads = threads;
+            rules.evaluate_batch(&batch, &options, control)
+        })?;
+        let out = PyDict::new(py);
+        out.set_item("row", offers.iter().map(|o| o.row).collect::<Vec<_>>())?;
+        out.set_item(
+            "customer",
+            offers
+                .iter()
+                .map(|o| o.customer.as_str())
+                .collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "rule",
+            offers
+                .iter()
+                .map(|o| o.offer.rule.as_str())
+                .collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "kind",
+            offers
+                .iter()
+                .map(|o| o.offer.kind.as_str())
+                .collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "target",
+            offers
+                .iter()
+                .map(|o| o.offer.target.as_str())
+                .collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "priority",
+            offers.iter().map(|o| o.offer.priority).collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "expected_value",
+            offers
+                .iter()
+                .map(|o| o.offer.expected_value.to_string())
+                .collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "reason",
+            offers
+                .iter()
+                .map(|o| o.offer.reason.as_str())
+                .collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "held_out",
+            offers.iter().map(|o| o.held_out).collect::<Vec<_>>(),
+        )?;
+        Ok(out)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("RuleSet({} rules)", self.inner.rules().len())
+    }
+}
+
+#[pymethods]
+impl PyHistory {
+    #[new]
+    fn new() -> Self {
+        PyHistory::default()
+    }
+
+    /// Reads a history from its JSON text.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        Ok(PyHistory {
+            inner: errors::map(py, History::from_json_str(text, "<history>"))?,
+        })
+    }
+
+    /// The history as JSON text (the caller stores it).
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(&self.inner).map_err(|e| PyTypeError::new_err(e.to_string()))
+    }
+
+    /// Records an outcome (`shown`, `accepted`, `rejected`) of `target` for `customer` at `at`
+    /// (RFC 3339).
+    fn record(
+        &mut self,
+        py: Python<'_>,
+        customer: &str,
+        target: &str,
+        outcome: &str,
+        at: &str,
+    ) -> PyResult<()> {
+        let outcome: Outcome = errors::map(py, outcome.parse())?;
+        let at = parse_now(py, Some(at))?;
+        self.inner.record(customer, target, outcome, at);
+        Ok(())
+    }
+
+    /// The number of customers with events.
+    fn __len__(&self) -> usize {
+        self.inner.customers.len()
+    }
+}
+
+fn offer_dict<'py>(py: Python<'py>, offer: &Offer) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("rule", &offer.rule)?;
+    d.set_item("kind", offer.kind.as_str())?;
+    d.set_item("target", &offer.target)?;
+    d.set_item("channel", offer.channel.as_deref())?;
+    d.set_item("message", offer.message.as_deref())?;
+    d.set_item("priority", offer.priority)?;
+    d.set_item("expected_value", offer.expected_value.to_string())?;
+    d.set_item("reason", &offer.reason)?;
+    Ok(d)
+}
+
+fn decision_dict<'py>(py: Python<'py>, decision: &Decision) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    let offers = PyList::empty(py);
+    for offer in &decision.offers {
+        offers.append(offer_dict(py, offer)?)?;
+    }
+    let held = PyList::empty(py);
+    for offer in &decision.held_out {
+        held.append(offer_dict(py, offer)?)?;
+    }
+    d.set_item("offers", offers)?;
+    d.set_item("held_out", held)?;
+    d.set_item("suppressed_by", decision.suppressed_by.clone())?;
+    d.set_item("skipped", decision.skipped.clone())?;
+    Ok(d)
+}
+
+fn bad_value(name: &str, message: String) -> Error {
+    Error::invalid_input(Location::memory().column_name(name), message)
+}
+
+/// One Python value as a rule value.
+fn value_of(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if value.is_none() {
+        return Ok(Value::Null);
+    }
+    if value.is_instance_of::<PyBool>() {
+        return Ok(Value::Bool(value.extract()?));
+    }
+    if value.is_instance_of::<PyInt>() {
+        return Ok(Value::Int(value.extract()?));
+    }
+    if value.is_instance_of::<PyFloat>() {
+        let x: f64 = value.extract()?;
+        return Ok(if x.is_nan() {
+            Value::Null
+        } else {
+            Value::Float(x)
+        });
+    }
+    if value.is_instance_of::<PyString>() {
+        return Ok(Value::from(value.extract::<String>()?.as_str()));
+    }
+    if let Ok(items) = value.cast::<PyList>() {
+        let mut list = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            let text: String = item.extract().map_err(|_| {
+                errors::to_py(
+                    py,
+                    bad_value(
+                        name,
+                        format!("lists hold strings, found {}", item.get_type()),
+                    ),
+                )
+            })?;
+            list.push(Arc::<str>::from(text.as_str()));
+        }
+        return Ok(Value::List(list.into()));
+    }
+    let type_name = value.get_type().name()?.to_string();
+    let text = value.str()?.to_string();
+    match type_name.as_str() {
+        "Decimal" => errors::map(
+            py,
+            text.parse::<Decimal>()
+                .map(Value::Decimal)
+                .map_err(|m| bad_value(name, m)),
+        ),
+        "datetime" | "Timestamp" | "date" => {
+            let iso: String = value.call_method0("isoformat")?.extract()?;
+            errors::map(
+                py,
+                parse_timestamp(&iso)
+                    .map(Value::Timestamp)
+                    .ok_or_else(|| bad_value(name, format!("'{iso}' is not a time"))),
+            )
+        }
+        other => Err(errors::to_py(
+            py,
+            bad_value(name, format!("cannot use a {other} ({text}) in rules")),
+        )),
+    }
+}
+
+fn flatten(
+    py: Python<'_>,
+    prefix: &str,
+    row: &Bound<'_, PyDict>,
+    context: &mut Context,
+) -> PyResult<()> {
+    for (key, value) in row.iter() {
+        let key: String = key.str()?.extract()?;
+        let name = if prefix.is_empty() {
+            key
+        } else {
+            format!("{prefix}.{key}")
+        };
+        if let Ok(inner) = value.cast::<PyDict>() {
+            flatten(py, &name, inner, context)?;
+            continue;
+        }
+        let converted = value_of(py, &name, &value)?;
+        context.insert(name, converted);
+    }
+    Ok(())
+}
+
+fn context_of(py: Python<'_>, row: &Bound<'_, PyDict>) -> PyResult<Context> {
+    let mut context = Context::new();
+    flatten(py, "", row, &mut context)?;
+    if let Some(id) = row.get_item("id")? {
+        if !id.is_none() {
+            context = context.with_id(id.str()?.to_string());
+        }
+    }
+    Ok(context)
+}
+
+fn validity(mask: Option<PyReadonlyArray1<'_, bool>>) -> PyResult<Option<Vec<bool>>> {
+    Ok(match mask {
+        Some(mask) => Some(mask.as_slice()?.to_vec()),
+        None => None,
+    })
+}
+
+/// One prepared column: `(kind, values, validity)` for numbers and times, `("string", codes,
+/// dictionary)`, or `("list", [[str] | None])`.
+fn column_of(py: Python<'_>, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<Column> {
+    let kind: String = spec.get_item(0)?.extract()?;
+    let payload = spec.get_item(1)?;
+    let third = spec.get_item(2)?;
+    let mask = || -> PyResult<Option<Vec<bool>>> {
+        if third.is_none() {
+            Ok(None)
+        } else {
+            validity(Some(third.extract()?))
+        }
+    };
+    let column = match kind.as_str() {
+        "int" => Column::ints(
+            payload
+                .extract::<PyReadonlyArray1<i64>>()?
+                .as_slice()?
+                .to_vec(),
+            mask()?,
+        ),
+        "decimal" => Column::decimals(
+            payload
+                .extract::<PyReadonlyArray1<i64>>()?
+                .as_slice()?
+                .to_vec(),
+            mask()?,
+        ),
+        "float" => Column::floats(
+            payload
+                .extract::<PyReadonlyArray1<f64>>()?
+                .as_slice()?
+                .to_vec(),
+            mask()?,
+        ),
+        "bool" => Column::bools(
+            payload
+                .extract::<PyReadonlyArray1<bool>>()?
+                .as_slice()?
+                .to_vec(),
+            mask()?,
+        ),
+        "timestamp" => Column::timestamps(
+            payload
+                .extract::<PyReadonlyArray1<i64>>()?
+                .as_slice()?
+                .to_vec(),
+            mask()?,
+        ),
+        "duration" => Column::durations(
+            payload
+                .extract::<PyReadonlyArray1<i64>>()?
+                .as_slice()?
+                .to_vec(),
+            mask()?,
+        ),
+        "string" => {
+            let codes = payload.extract::<PyReadonlyArray1<i32>>()?;
+            let codes: Vec<u32> = codes
+                .as_slice()?
+                .iter()
+                .map(|&c| {
+                    if c < 0 {
+                        upsell::triggers::NULL_CODE
+                    } else {
+                        c as u32
+                    }
+                })
+                .collect();
+            let dictionary: Vec<String> = third.extract()?;
+            errors::map(py, Column::dictionary(codes, dictionary))?
+        }
+        "list" => {
+            let lists: Vec<Option<Vec<String>>> = payload.extract()?;
+            Column::lists(
+                lists
+                    .iter()
+                    .map(|l| l.as_ref().map(|items| items.iter().map(String::as_str))),
+            )
+        }
+        other => {
+            return Err(errors::to_py(
+                py,
+                bad_value(name, format!("unsupported column kind '{other}'")),
+            ));
+        }
+    };
+    Ok(column)
+}

@@ -1,0 +1,172 @@
+"""upsell.triggers: rule files in three formats, DataFrames of three libraries, explain, history,
+and errors with every diagnostic."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import upsell
+from upsell.triggers import History, RuleSet
+
+TESTDATA = Path(__file__).resolve().parents[2] / "testdata" / "triggers"
+NOW = "2026-11-23T10:00:00Z"
+
+RULES_YAML = """
+schema: {id: string, plan: string, usage.feature_x_30d: int, cart.total: decimal, cart.items: list<string>,
+         open_tickets: int, last_purchase_at: timestamp}
+suppress:
+  - {name: open-ticket, when: open_tickets > 0}
+rules:
+  - name: starter-to-pro
+    when: plan == "starter" && usage.feature_x_30d > 20
+    offer: {kind: upgrade, target: pro}
+    priority: 10
+  - name: free-shipping
+    when: cart.total in range(75.00, 95.00)
+    offer: {kind: threshold_fill, target: free-shipping-100}
+    expected_value: 100.00 - cart.total
+  - name: a-without-b
+    when: '"A" in cart.items && !("B" in cart.items)'
+    offer: {kind: cross_sell, target: B}
+  - name: week-after
+    when: days_since(last_purchase_at) == 7
+    offer: {kind: cross_sell, target: accessories}
+"""
+
+
+def customers_pandas() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": ["c1", "c2", "c3", "c4", "c5"],
+            "plan": ["starter", "starter", "pro", None, "pro"],
+            "usage.feature_x_30d": pd.array([23, 40, 5, None, 1], dtype="Int64"),
+            "cart.total": [None, None, Decimal("82.50"), Decimal("10.00"), None],
+            "cart.items": [None, None, ["C"], ["A", "C"], []],
+            "open_tickets": [0, 1, 0, 0, 0],
+            "last_purchase_at": pd.to_datetime([None, None, None, None, "2026-11-16T08:00:00Z"], utc=True),
+        }
+    )
+
+
+EXPECTED = [
+    ("c1", "starter-to-pro", "upgrade", "pro", 10),
+    ("c3", "free-shipping", "threshold_fill", "free-shipping-100", 0),
+    ("c4", "a-without-b", "cross_sell", "B", 0),
+    ("c5", "week-after", "cross_sell", "accessories", 0),
+]
+
+
+def summary(frame) -> list:
+    if isinstance(frame, pa.Table):
+        frame = frame.to_pandas()
+    elif isinstance(frame, pl.DataFrame):
+        frame = frame.to_pandas()
+    return [tuple(r) for r in frame[["customer", "rule", "kind", "target", "priority"]].itertuples(index=False)]
+
+
+def test_evaluate_pandas_returns_pandas_with_reasons():
+    rules = RuleSet.from_yaml(RULES_YAML)
+    out = rules.evaluate(customers_pandas(), now=NOW)
+    assert isinstance(out, pd.DataFrame)
+    assert summary(out) == EXPECTED
+    assert list(out.columns) == ["customer", "rule", "kind", "target", "priority", "reason", "expected_value", "held_out"]
+    assert out["reason"][0] == "plan == \"starter\" (was 'starter') && usage.feature_x_30d > 20 (was 23)"
+    assert out["expected_value"][1] == Decimal("17.50")
+    assert not out["held_out"].any()
+
+
+def test_evaluate_polars_and_arrow_return_their_own_types():
+    rules = RuleSet.from_yaml(RULES_YAML)
+    table = pa.Table.from_pandas(customers_pandas(), preserve_index=False)
+    arrow_out = rules.evaluate(table, now=NOW)
+    assert isinstance(arrow_out, pa.Table)
+    assert summary(arrow_out) == EXPECTED
+    polars_out = rules.evaluate(pl.from_arrow(table), now=dt.datetime(2026, 11, 23, 10, tzinfo=dt.timezone.utc))
+    assert isinstance(polars_out, pl.DataFrame)
+    assert summary(polars_out) == EXPECTED
+    assert isinstance(rules.evaluate(table, now=NOW, output="pandas"), pd.DataFrame)
+
+
+def test_schema_is_inferred_from_dtypes_without_a_declared_one():
+    rules = RuleSet.from_json(
+        '{"rules": [{"name": "team", "when": "seats > 10 && plan == \\"pro\\" && score > 0.5",'
+        ' "offer": {"kind": "upgrade", "target": "team"}}]}'
+    )
+    df = pd.DataFrame(
+        {"customer": ["a", "b", "c"], "seats": [12, 3, 50], "plan": pd.Categorical(["pro", "pro", "team"]), "score": [0.9, 0.9, 0.9]}
+    )
+    out = rules.evaluate(df, now=NOW)
+    assert out["customer"].tolist() == ["a"]
+
+
+def test_toml_and_path_loading(tmp_path):
+    toml = 'schema = {seats = "int"}\n[[rules]]\nname = "team"\nwhen = "seats > 10"\noffer = {kind = "upgrade", target = "team"}\n'
+    assert RuleSet.from_toml(toml).names == ["team"]
+    path = tmp_path / "rules.toml"
+    path.write_text(toml)
+    assert RuleSet.from_path(path).names == ["team"]
+    assert RuleSet.from_toml(path).schema == {"seats": "int"}
+    assert RuleSet.from_path(TESTDATA / "saas_and_shop.yaml").names[0] == "starter-to-pro"
+
+
+def test_explain_one_customer_from_a_dict():
+    rules = RuleSet.from_yaml(RULES_YAML)
+    row = {"id": "c1", "plan": "starter", "usage": {"feature_x_30d": 23}, "cart": {"total": Decimal("82.5"), "items": ["A"]}}
+    explained = {e.rule: e for e in rules.explain(row, now=NOW)}
+    assert explained["starter-to-pro"].fired
+    assert explained["free-shipping"].trace == "cart.total in range(75.00, 95.00) (was 82.50)"
+    assert not explained["open-ticket"].fired
+    assert not explained["week-after"].fired
+
+
+def test_evaluate_one_with_history_and_clock():
+    rules = RuleSet.from_yaml(RULES_YAML)
+    history = History()
+    history.record("c1", "pro", "rejected", "2026-11-01T00:00:00Z")
+    row = {"id": "c1", "plan": "starter", "usage": {"feature_x_30d": 23}}
+    decision = rules.evaluate_one(row, now=NOW, history=history)
+    assert decision["offers"] == []
+    assert decision["skipped"][0][0] == "starter-to-pro"
+    assert "rejected 22 days ago" in decision["skipped"][0][1]
+    later = rules.evaluate_one(row, now="2027-01-15T00:00:00Z", history=history)
+    assert [o["target"] for o in later["offers"]] == ["pro"]
+    restored = History.from_json(history.to_json())
+    assert rules.evaluate_one(row, now=NOW, history=restored)["offers"] == []
+    df = pd.DataFrame({"id": ["c1", "c2"], "plan": ["starter", "starter"], "usage.feature_x_30d": [23, 23]})
+    assert rules.evaluate(df, now=NOW, history=history)["customer"].tolist() == ["c2"]
+
+
+def test_bad_rules_raise_rule_syntax_error_with_every_diagnostic():
+    with pytest.raises(upsell.RuleSyntaxError) as caught:
+        RuleSet.from_path(TESTDATA / "bad_rules.yaml")
+    diagnostics = caught.value.diagnostics
+    assert [d["subject"] for d in diagnostics] == ["rule 'broken-syntax'", "rule 'wrong-type'"]
+    assert (diagnostics[0]["line"], diagnostics[0]["column"]) == (4, 42)
+    assert (diagnostics[1]["line"], diagnostics[1]["column"]) == (7, 11)
+    assert "found int and string" in diagnostics[1]["message"]
+
+
+def test_bad_data_is_a_clear_error():
+    rules = RuleSet.from_yaml(RULES_YAML)
+    with pytest.raises(upsell.InvalidInputError) as caught:
+        rules.explain({"plan": 3}, now=NOW)
+    assert caught.value.column_name == "plan"
+    with pytest.raises(upsell.InvalidParameterError):
+        rules.evaluate([1, 2, 3], now=NOW)
+    with pytest.raises(upsell.InvalidParameterError):
+        rules.explain({}, now="yesterday")
+
+
+def test_float_money_columns_are_read_as_exact_decimals_when_declared():
+    rules = RuleSet.from_yaml(RULES_YAML)
+    df = pd.DataFrame({"id": ["a", "b"], "cart.total": [0.1 + 74.9, 95.000001]})
+    out = rules.evaluate(df, now=NOW)
+    assert out["customer"].tolist() == ["a"]
+    assert out["expected_value"][0] == Decimal("25.00")
