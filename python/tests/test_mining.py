@@ -48,7 +48,7 @@ def test_lists_of_strings():
     assert result["count"].dtype == np.int64
     assert result["support"].dtype == np.float64
     np.testing.assert_allclose(result["support"], result["count"] / 4)
-    assert result.attrs == {"baskets": 4, "min_count": 2}
+    assert result.attrs == {"baskets": 4, "min_count": 2, "target": "all"}
 
 
 def test_label_types_come_back():
@@ -196,7 +196,7 @@ def test_outputs_agree():
     assert isinstance(polars, pl.DataFrame)
     assert isinstance(arrow, pa.Table)
     assert polars.columns == ["itemset", "count", "support"]
-    assert arrow.schema.metadata == {b"baskets": b"4", b"min_count": b"2"}
+    assert arrow.schema.metadata == {b"baskets": b"4", b"min_count": b"2", b"target": b"all"}
     assert itemset_counts(pandas) == itemset_counts(polars) == itemset_counts(arrow) == EXPECTED
 
 
@@ -355,5 +355,5 @@ def test_long_csv_file_matches_frame(data_dir: Path):
     keys = ["Member_number", "Date"]
     from_file = upsell.frequent_itemsets(path, 0.001, basket=keys, item="itemDescription")
     from_frame = upsell.frequent_itemsets(pd.read_csv(path), 0.001, basket=keys, item="itemDescription")
-    assert from_file.attrs == from_frame.attrs == {"baskets": 14963, "min_count": 15}
+    assert from_file.attrs == from_frame.attrs == {"baskets": 14963, "min_count": 15, "target": "all"}
     assert itemset_counts(from_file) == itemset_counts(from_frame)

@@ -14,22 +14,29 @@ from upsell.exceptions import (
     RuleSyntaxError,
     UpsellError,
 )
-from upsell.metrics import AbTestResult, SampleSize, ab_test, forecast, minimum_detectable_effect, order_metrics, power, sample_size
+from upsell.metrics import (
+    AbTestResult,
+    SampleSize,
+    ab_test,
+    forecast,
+    minimum_detectable_effect,
+    order_metrics,
+    power,
+    sample_size,
+)
 from upsell.mining import frequent_itemsets
+from upsell.pricing import analyse_tiers, bundles, optimise_mixed_bundle, price_bundle, threshold_fillers
 from upsell.recommend import Affinity, Recommender, affinity_matrix, evaluate
 from upsell.rules import association_rules
 from upsell.sequence import sequential_affinity
-from upsell import triggers
-
-__all__ = [
-    "Affinity",
-from upsell.pricing import analyse_tiers, bundles, optimise_mixed_bundle, price_bundle, threshold_fillers
+from upsell import triggers  # noqa: E402 - a submodule, imported after the names it uses
 
 __all__ = [
     "AbTestResult",
-    "DEFAULT_MAX_ITEMSETS",
+    "Affinity",
     "Baskets",
     "CancelledError",
+    "DEFAULT_MAX_ITEMSETS",
     "InvalidInputError",
     "InvalidParameterError",
     "LimitExceededError",
@@ -38,14 +45,12 @@ __all__ = [
     "SampleSize",
     "UpsellError",
     "__version__",
-    "affinity_matrix",
-    "association_rules",
-    "evaluate",
-    "frequent_itemsets",
-    "sequential_affinity",
     "ab_test",
+    "affinity_matrix",
     "analyse_tiers",
+    "association_rules",
     "bundles",
+    "evaluate",
     "forecast",
     "frequent_itemsets",
     "minimum_detectable_effect",
@@ -54,6 +59,7 @@ __all__ = [
     "power",
     "price_bundle",
     "sample_size",
+    "sequential_affinity",
     "threshold_fillers",
     "triggers",
 ]
