@@ -9,19 +9,7 @@
 #include <string.h>
 
 #include "upsell.h"
-
-static int passed = 0;
-static int failed = 0;
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (cond) {                                                                    \
-            passed++;                                                                  \
-        } else {                                                                       \
-            failed++;                                                                  \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                              \
-    } while (0)
+#include "check.h"
 
 /* A bundle of 12.00 + 8.00 GBP at 15-25 % off, ending in 9: 16.99, saving 3.01 (15.05 %). */
 static void test_bundle_price(void) {
@@ -107,6 +95,5 @@ int main(void) {
     test_bundle_price();
     test_bundle_errors();
     test_threshold_fill();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return REPORT();
 }

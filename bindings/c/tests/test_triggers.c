@@ -9,32 +9,7 @@
 #include <string.h>
 
 #include "upsell.h"
-
-static int passed = 0;
-static int failed = 0;
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (cond) {                                                                    \
-            passed++;                                                                  \
-        } else {                                                                       \
-            failed++;                                                                  \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                              \
-    } while (0)
-
-#define CHECK_STATUS(call, expected, err)                                                      \
-    do {                                                                                       \
-        upsell_status got_ = (call);                                                           \
-        if (got_ == (expected)) {                                                              \
-            passed++;                                                                          \
-        } else {                                                                               \
-            failed++;                                                                          \
-            fprintf(stderr, "%s:%d: %s returned %d (%s), expected %d: %s\n", __FILE__,         \
-                    __LINE__, #call, (int)got_, upsell_status_str(got_), (int)(expected),      \
-                    (err) != NULL ? upsell_error_message(err) : "(no error object)");          \
-        }                                                                                      \
-    } while (0)
+#include "check.h"
 
 static const char *RULES =
     "schema: {id: string, plan: string, usage.feature_x_30d: int, open_tickets: int,\n"
@@ -170,6 +145,5 @@ static void test_errors(void) {
 int main(void) {
     test_offers();
     test_errors();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return REPORT();
 }
