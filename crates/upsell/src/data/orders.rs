@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashMap;
 
+use super::read::{csv_error, header_column};
 use super::{BasketBuilder, Baskets, ItemDictionary, ItemId};
 use crate::pricing::{Currency, Money, PriceList};
 use crate::time::{Timestamp, parse_timestamp_at};
@@ -392,17 +393,7 @@ pub(crate) fn line_value(line: &OrderLine) -> Result<Money> {
 
 impl Positions {
     fn find(name: &Path, headers: Vec<String>, columns: &OrderColumns) -> Result<Positions> {
-        let find = |column: &str| -> Result<usize> {
-            headers.iter().position(|h| h == column).ok_or_else(|| {
-                Error::invalid_input(
-                    Location::file(name).line(1).column_name(column),
-                    format!(
-                        "no column '{column}' in the header; the columns are: {}",
-                        headers.join(", ")
-                    ),
-                )
-            })
-        };
+        let find = |column: &str| header_column(&headers, column, name);
         let optional = |column: &Option<String>| column.as_deref().map(&find).transpose();
         Ok(Positions {
             invoice: find(&columns.invoice)?,
@@ -599,18 +590,6 @@ fn normalise_customer(id: &str) -> String {
             whole.to_owned()
         }
         _ => id.to_owned(),
-    }
-}
-
-fn csv_error(name: &Path, e: csv::Error) -> Error {
-    let line = e.position().map(|p| p.line());
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(name, io),
-        kind => {
-            let mut at = Location::file(name);
-            at.line = line;
-            Error::invalid_input(at, format!("malformed CSV: {kind:?}"))
-        }
     }
 }
 

@@ -243,7 +243,7 @@ fn parse_item(token: &[u8]) -> Option<u64> {
     Some(value)
 }
 
-fn csv_reader<R: Read>(source: R, delimiter: u8, headers: bool) -> csv::Reader<R> {
+pub(crate) fn csv_reader<R: Read>(source: R, delimiter: u8, headers: bool) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(headers)
@@ -251,7 +251,31 @@ fn csv_reader<R: Read>(source: R, delimiter: u8, headers: bool) -> csv::Reader<R
         .from_reader(source)
 }
 
-fn csv_error(name: &Path, e: csv::Error) -> Error {
+/// The names of a CSV file's header, trimmed.
+pub(crate) fn csv_header<R: Read>(reader: &mut csv::Reader<R>, name: &Path) -> Result<Vec<String>> {
+    Ok(reader
+        .byte_headers()
+        .map_err(|e| csv_error(name, e))?
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_owned())
+        .collect())
+}
+
+/// The position of `column` in `headers`, or an error that names the file and lists the columns.
+pub(crate) fn header_column(headers: &[String], column: &str, name: &Path) -> Result<usize> {
+    headers.iter().position(|h| h == column).ok_or_else(|| {
+        Error::invalid_input(
+            Location::file(name).line(1).column_name(column),
+            format!(
+                "no column '{column}' in the header; the columns are: {}",
+                headers.join(", ")
+            ),
+        )
+    })
+}
+
+/// A CSV reader's error as the core's: I/O stays I/O, anything else names the line.
+pub(crate) fn csv_error(name: &Path, e: csv::Error) -> Error {
     let line = e.position().map(|p| p.line());
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(name, io),
@@ -312,23 +336,8 @@ fn read_basket_csv(source: impl Read, name: &Path, delimiter: u8) -> Result<Data
 
 fn read_long_csv(source: impl Read, name: &Path, options: &ReadOptions) -> Result<Dataset> {
     let mut reader = csv_reader(source, options.delimiter.unwrap_or(b','), true);
-    let headers: Vec<String> = reader
-        .byte_headers()
-        .map_err(|e| csv_error(name, e))?
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().to_owned())
-        .collect();
-    let find = |column: &str| -> Result<usize> {
-        headers.iter().position(|h| h == column).ok_or_else(|| {
-            Error::invalid_input(
-                Location::file(name).line(1).column_name(column),
-                format!(
-                    "no column '{column}' in the header; the columns are: {}",
-                    headers.join(", ")
-                ),
-            )
-        })
-    };
+    let headers = csv_header(&mut reader, name)?;
+    let find = |column: &str| header_column(&headers, column, name);
     if options.basket_columns.is_empty() {
         return Err(Error::invalid_parameter(
             "basket_column",

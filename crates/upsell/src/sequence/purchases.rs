@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashMap;
 
+use crate::data::read::{csv_error, csv_header, csv_reader, header_column};
 use crate::data::{ItemDictionary, ItemId};
 use crate::time::parse_timestamp_at;
 use crate::{Error, Location, Result};
@@ -283,22 +284,9 @@ impl Builder {
 }
 
 fn read_csv(source: impl Read, name: &Path, columns: &PurchaseColumns) -> Result<Purchases> {
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(columns.delimiter).has_headers(true).flexible(true).from_reader(source);
-    let headers: Vec<String> = reader
-        .byte_headers()
-        .map_err(|e| csv_error(name, e))?
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().to_owned())
-        .collect();
-    let find = |column: &str| -> Result<usize> {
-        headers.iter().position(|h| h == column).ok_or_else(|| {
-            Error::invalid_input(
-                Location::file(name).line(1).column_name(column),
-                format!("no column '{column}' in the header; the columns are: {}", headers.join(", ")),
-            )
-        })
-    };
+    let mut reader = csv_reader(source, columns.delimiter, true);
+    let headers = csv_header(&mut reader, name)?;
+    let find = |column: &str| header_column(&headers, column, name);
     let (customer_col, time_col, item_col) = (find(&columns.customer)?, find(&columns.time)?, find(&columns.item)?);
 
     let mut customer_ids: FxHashMap<String, i64> = FxHashMap::default();
@@ -341,16 +329,4 @@ fn read_csv(source: impl Read, name: &Path, columns: &PurchaseColumns) -> Result
         return Err(Error::invalid_input(Location::file(name), message));
     }
     Ok(builder.finish(labels))
-}
-
-fn csv_error(name: &Path, e: csv::Error) -> Error {
-    let line = e.position().map(|p| p.line());
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(name, io),
-        kind => {
-            let mut at = Location::file(name);
-            at.line = line;
-            Error::invalid_input(at, format!("malformed CSV: {kind:?}"))
-        }
-    }
 }
