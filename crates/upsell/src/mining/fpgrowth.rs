@@ -117,13 +117,43 @@ impl Paths {
         &self.items[start..self.ends[k]]
     }
 
-    /// Paths were collected along an item's node chain, newest node first. Nodes are created in
-    /// lexicographic order of their paths, so read backwards the paths are already sorted but for
-    /// the items the projection dropped: a run-aware merge sort finishes that in near-linear time.
-    fn sort(&mut self) {
-        self.order.clear();
-        self.order.extend((0..self.ends.len() as u32).rev());
+    /// Adds `local` to the path being collected, unless it is `NONE` (not in the tree).
+    #[inline]
+    fn push_item(&mut self, local: u32) {
+        if local != NONE {
+            self.items.push(local);
+        }
+    }
+
+    /// Ends the path being collected; an empty one is dropped.
+    fn end(&mut self, weight: u32) {
+        let start = self.ends.last().copied().unwrap_or(0);
+        if self.items.len() > start {
+            self.ends.push(self.items.len());
+            self.weights.push(weight);
+        }
+    }
+
+    /// Ends a path that was collected leaf first.
+    fn end_reversed(&mut self, weight: u32) {
+        let start = self.ends.last().copied().unwrap_or(0);
+        self.items[start..].reverse();
+        self.end(weight);
+    }
+
+    /// Orders the paths lexicographically (in `order`). Collected along an item's node chain
+    /// (`newest_first`), they are sorted when read backwards but for the items the projection
+    /// dropped; collected in basket order, likewise forwards. A run-aware merge sort finishes
+    /// either in near-linear time.
+    fn sort(&mut self, newest_first: bool) {
         let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        let n = self.ends.len() as u32;
+        if newest_first {
+            order.extend((0..n).rev());
+        } else {
+            order.extend(0..n);
+        }
         order.sort_by(|&a, &b| self.path(a as usize).cmp(self.path(b as usize)));
         self.order = order;
     }
@@ -139,6 +169,7 @@ struct Level {
 struct Worker {
     counts: Vec<u32>,
     touched: Vec<u32>,
+    marks: Vec<u64>,
     local: Vec<u32>,
     levels: Vec<Level>,
     prefix: Vec<u32>,
@@ -151,12 +182,27 @@ impl Worker {
         Worker {
             counts: vec![0; items],
             touched: Vec::new(),
+            marks: vec![0; items.div_ceil(64)],
             local: vec![NONE; items],
             levels: (0..depth).map(|_| Level::default()).collect(),
             prefix: Vec::new(),
             pex: Vec::new(),
             min_count,
         }
+    }
+
+    /// The worker's levels, and the rest of its memory.
+    fn split(&mut self) -> (&mut [Level], Scratch<'_>) {
+        let scratch = Scratch {
+            counts: &mut self.counts,
+            touched: &mut self.touched,
+            marks: &mut self.marks,
+            local: &mut self.local,
+            prefix: &mut self.prefix,
+            pex: &mut self.pex,
+            min_count: self.min_count,
+        };
+        (&mut self.levels, scratch)
     }
 }
 
@@ -166,12 +212,19 @@ pub(crate) fn mine(
     budget: &Budget<'_>,
     runner: &Runner,
 ) -> Result<Vec<Part>> {
+    mine_in_blocks(prepared, bounds, budget, runner, PROJECTION_BUDGET)
+}
+
+/// [`mine`] with first-level projections of at most `block` elements at once (but one item).
+fn mine_in_blocks(
+    prepared: &Prepared,
+    bounds: Bounds,
+    budget: &Budget<'_>,
+    runner: &Runner,
+    block: usize,
+) -> Result<Vec<Part>> {
     let items = prepared.item_count();
     let first = prepared.first_code() as usize;
-    let mut top = Tree::default();
-    top.reset(items);
-    top.global = (0..items as u32).collect();
-    top.build((0..prepared.len()).map(|k| (prepared.basket(k), prepared.weights[k])));
     let depth = (0..prepared.len())
         .map(|k| prepared.basket(k).len())
         .max()
@@ -181,38 +234,40 @@ pub(crate) fn mine(
     let mut universal = Sink::new(prepared, bounds, budget);
     universal.emit_universal(prepared.baskets);
     let mut parts = vec![universal.finish()];
-    // Branch `b` is item `items - 1 - b`: the rarest items (smallest trees) first.
-    let branches = items - first;
-    budget.branches(branches as u64);
-    parts.extend(runner.map(
-        branches,
-        || Worker::new(items, depth, prepared.min_count),
-        |worker, b| {
-            let mut sink = Sink::new(prepared, bounds, budget);
-            if !sink.stopped() {
-                let Worker {
-                    counts,
-                    touched,
-                    local,
-                    levels,
-                    prefix,
-                    pex,
-                    min_count,
-                } = worker;
-                let mut scratch = Scratch {
-                    counts,
-                    touched,
-                    local,
-                    prefix,
-                    pex,
-                    min_count: *min_count,
-                };
-                step(&top, items - 1 - b, levels, &mut scratch, &mut sink);
-            }
-            budget.branch_done();
-            sink.finish()
-        },
-    ));
+    budget.branches((items - first) as u64);
+    let identity: Vec<u32> = (0..items as u32).collect();
+    // One branch per item, the rarest items (smallest trees) first, in blocks of items whose
+    // projections fit the memory budget together.
+    let mut projections = Projections::default();
+    let mut hi = items;
+    while hi > first && !budget.stopped() {
+        let lo = projections.fill(prepared, first, hi, block);
+        parts.extend(runner.map(
+            hi - lo,
+            || Worker::new(items, depth, prepared.min_count),
+            |worker, b| {
+                let mut sink = Sink::new(prepared, bounds, budget);
+                if !sink.stopped() {
+                    let item = hi - 1 - b;
+                    let (levels, mut scratch) = worker.split();
+                    expand(
+                        item as u32,
+                        prepared.item_counts[item],
+                        levels,
+                        &mut scratch,
+                        &mut sink,
+                        |level, scratch| {
+                            let support = prepared.item_counts[item];
+                            projections.conditional(item, support, &identity, level, scratch)
+                        },
+                    );
+                }
+                budget.branch_done();
+                sink.finish()
+            },
+        ));
+        hi = lo;
+    }
     budget.finish()?;
     Ok(parts)
 }
@@ -222,6 +277,8 @@ struct Scratch<'w> {
     counts: &'w mut [u32],
     /// The items whose `counts` entry is non-zero, so clearing costs what was used.
     touched: &'w mut Vec<u32>,
+    /// A bit per item of `touched`, to list them in order without sorting.
+    marks: &'w mut [u64],
     local: &'w mut [u32],
     prefix: &'w mut Vec<u32>,
     pex: &'w mut Vec<u32>,
@@ -238,7 +295,7 @@ fn grow(tree: &Tree, levels: &mut [Level], scratch: &mut Scratch<'_>, sink: &mut
     }
 }
 
-/// Reports prefix + `item` and recurses into its conditional tree.
+/// Reports prefix + `item` of `tree` and recurses into its conditional tree.
 fn step(
     tree: &Tree,
     item: usize,
@@ -246,13 +303,33 @@ fn step(
     scratch: &mut Scratch<'_>,
     sink: &mut Sink<'_>,
 ) {
+    expand(
+        tree.global[item],
+        tree.support[item],
+        levels,
+        scratch,
+        sink,
+        |level, scratch| conditional(tree, item, level, scratch),
+    );
+}
+
+/// Reports prefix + `global` (seen `support` times) and mines the conditional tree that `build`
+/// makes in the first level.
+fn expand(
+    global: u32,
+    support: u32,
+    levels: &mut [Level],
+    scratch: &mut Scratch<'_>,
+    sink: &mut Sink<'_>,
+    build: impl FnOnce(&mut Level, &mut Scratch<'_>) -> bool,
+) {
     let Some((level, deeper)) = levels.split_first_mut() else {
         return;
     };
-    scratch.prefix.push(tree.global[item]);
+    scratch.prefix.push(global);
     let mark = scratch.pex.len();
-    let has_child = conditional(tree, item, level, scratch);
-    sink.emit(scratch.prefix, scratch.pex, tree.support[item]);
+    let has_child = build(level, scratch);
+    sink.emit(scratch.prefix, scratch.pex, support);
     if has_child && scratch.prefix.len() < sink.max_len() {
         if level.tree.is_single_path() {
             single_path(&level.tree, scratch, sink);
@@ -264,45 +341,21 @@ fn step(
     scratch.prefix.pop();
 }
 
-/// Builds the conditional tree of `item` into `level`, pushing its perfect extensions onto
-/// `scratch.pex`. Returns whether the tree has any item.
+/// Builds the conditional tree of `item` of `tree` into `level`, pushing its perfect extensions
+/// onto `scratch.pex`. Returns whether the tree has any item.
 fn conditional(tree: &Tree, item: usize, level: &mut Level, scratch: &mut Scratch<'_>) -> bool {
-    let support = tree.support[item];
-    let min_count = scratch.min_count;
     let mut n = tree.head[item];
     while n != NONE {
         let node = tree.nodes[n as usize];
         let mut p = node.parent;
         while p != 0 {
             let up = tree.nodes[p as usize];
-            let slot = &mut scratch.counts[up.item as usize];
-            if *slot == 0 {
-                scratch.touched.push(up.item);
-            }
-            *slot += node.count;
+            scratch.count(up.item, node.count);
             p = up.parent;
         }
         n = node.next;
     }
-    let conditional = &mut level.tree;
-    conditional.global.clear();
-    // Ascending local codes keep every path ascending in the conditional tree too.
-    scratch.touched.sort_unstable();
-    for &a in scratch.touched.iter() {
-        let a = a as usize;
-        let count = std::mem::take(&mut scratch.counts[a]);
-        scratch.local[a] = NONE;
-        if count >= min_count {
-            if count == support {
-                scratch.pex.push(tree.global[a]);
-            } else {
-                scratch.local[a] = conditional.global.len() as u32;
-                conditional.global.push(tree.global[a]);
-            }
-        }
-    }
-    if conditional.global.is_empty() {
-        scratch.touched.clear();
+    if !scratch.select(tree.support[item], item, &tree.global, &mut level.tree) {
         return false;
     }
     let paths = &mut level.paths;
@@ -310,37 +363,222 @@ fn conditional(tree: &Tree, item: usize, level: &mut Level, scratch: &mut Scratc
     let mut n = tree.head[item];
     while n != NONE {
         let node = tree.nodes[n as usize];
-        let start = paths.items.len();
         let mut p = node.parent;
         while p != 0 {
             let up = tree.nodes[p as usize];
-            let local = scratch.local[up.item as usize];
-            if local != NONE {
-                paths.items.push(local);
-            }
+            paths.push_item(scratch.local[up.item as usize]);
             p = up.parent;
         }
-        if paths.items.len() > start {
-            paths.items[start..].reverse();
-            paths.ends.push(paths.items.len());
-            paths.weights.push(node.count);
-        }
+        paths.end_reversed(node.count);
         n = node.next;
     }
-    for &a in scratch.touched.iter() {
-        scratch.local[a as usize] = NONE;
-    }
-    scratch.touched.clear();
-    paths.sort();
-    conditional.reset(conditional.global.len());
-    let paths = &level.paths;
-    conditional.build(
-        paths
-            .order
-            .iter()
-            .map(|&k| (paths.path(k as usize), paths.weights[k as usize])),
-    );
+    scratch.release();
+    // Paths arrive newest node first: read backwards they are nearly sorted already.
+    level.finish(true);
     true
+}
+
+/// Elements of first-level projections held at once (4 bytes each): memory stays bounded while
+/// the usual data sets project in one block.
+const PROJECTION_BUDGET: usize = 1 << 24;
+
+/// The first level of conditional pattern bases, projected straight from the baskets: for each
+/// item of a block, the prefixes (items before it) of the baskets that hold it, copied out
+/// contiguously. Reading them is sequential, where a walk up a tree of all baskets misses the
+/// cache at nearly every node; this was most of FP-growth's time on sparse data.
+#[derive(Default)]
+struct Projections {
+    /// The block's first item; item `lo + j` has paths `starts[j]..starts[j + 1]`.
+    lo: usize,
+    starts: Vec<usize>,
+    /// Path -> the end of its items in `items`; paths are stored one after the other.
+    ends: Vec<usize>,
+    weights: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Projections {
+    /// Projects the items of the block `lo..hi` and returns `lo`: the block reaches down from
+    /// `hi` as far as `budget` elements allow (at least one item, and never below `first`).
+    fn fill(&mut self, prepared: &Prepared, first: usize, hi: usize, budget: usize) -> usize {
+        // An item's projection holds, per basket, as many items as precede it there.
+        let mut sizes = vec![(0usize, 0usize); hi];
+        for k in 0..prepared.len() {
+            for (position, &item) in prepared.basket(k).iter().enumerate() {
+                if (item as usize) < hi && position > 0 {
+                    let size = &mut sizes[item as usize];
+                    size.0 += 1;
+                    size.1 += position;
+                }
+            }
+        }
+        let mut lo = hi - 1;
+        let mut total = sizes[lo].1;
+        while lo > first && total + sizes[lo - 1].1 <= budget {
+            lo -= 1;
+            total += sizes[lo].1;
+        }
+        self.lo = lo;
+        self.starts.clear();
+        self.starts.push(0);
+        let (mut paths, mut items) = (0, 0);
+        // Where the next path of each item goes: (path slot, item slot).
+        let mut cursor = Vec::with_capacity(hi - lo);
+        for &(count, length) in &sizes[lo..hi] {
+            cursor.push((paths, items));
+            paths += count;
+            items += length;
+            self.starts.push(paths);
+        }
+        self.ends.clear();
+        self.ends.resize(paths, 0);
+        self.weights.clear();
+        self.weights.resize(paths, 0);
+        self.items.clear();
+        self.items.resize(items, 0);
+        for k in 0..prepared.len() {
+            let basket = prepared.basket(k);
+            // Codes ascend within a basket: the block's items are at its end.
+            for position in (1..basket.len()).rev() {
+                let item = basket[position] as usize;
+                if item < lo {
+                    break;
+                }
+                if item >= hi {
+                    continue;
+                }
+                let (path, at) = &mut cursor[item - lo];
+                self.items[*at..*at + position].copy_from_slice(&basket[..position]);
+                *at += position;
+                self.ends[*path] = *at;
+                self.weights[*path] = prepared.weights[k];
+                *path += 1;
+            }
+        }
+        lo
+    }
+
+    /// The paths of `item` (of the current block), with their weights.
+    fn paths(&self, item: usize) -> impl Iterator<Item = (&[u32], u32)> {
+        let range = self.starts[item - self.lo]..self.starts[item - self.lo + 1];
+        range.map(|p| {
+            let start = if p == 0 { 0 } else { self.ends[p - 1] };
+            (&self.items[start..self.ends[p]], self.weights[p])
+        })
+    }
+
+    /// Like [`conditional`], for the tree of all baskets (whose local codes are the global ones).
+    fn conditional(
+        &self,
+        item: usize,
+        support: u32,
+        identity: &[u32],
+        level: &mut Level,
+        scratch: &mut Scratch<'_>,
+    ) -> bool {
+        for (items, weight) in self.paths(item) {
+            for &a in items {
+                scratch.count(a, weight);
+            }
+        }
+        if !scratch.select(support, item, identity, &mut level.tree) {
+            return false;
+        }
+        let paths = &mut level.paths;
+        paths.clear();
+        for (items, weight) in self.paths(item) {
+            for &a in items {
+                paths.push_item(scratch.local[a as usize]);
+            }
+            paths.end(weight);
+        }
+        scratch.release();
+        level.finish(false);
+        true
+    }
+}
+
+impl Scratch<'_> {
+    #[inline]
+    fn count(&mut self, item: u32, weight: u32) {
+        let slot = &mut self.counts[item as usize];
+        if *slot == 0 {
+            self.touched.push(item);
+            self.marks[item as usize / 64] |= 1 << (item % 64);
+        }
+        *slot += weight;
+    }
+
+    /// Puts `touched` (all below `below`) in ascending order and clears their marks: by reading
+    /// the marks when they are dense enough, by sorting otherwise.
+    fn order_touched(&mut self, below: usize) {
+        let words = &mut self.marks[..below.div_ceil(64)];
+        if words.len() <= self.touched.len() * 4 {
+            self.touched.clear();
+            for (w, word) in words.iter_mut().enumerate() {
+                let mut bits = std::mem::take(word);
+                while bits != 0 {
+                    self.touched.push(w as u32 * 64 + bits.trailing_zeros());
+                    bits &= bits - 1;
+                }
+            }
+        } else {
+            for &a in self.touched.iter() {
+                words[a as usize / 64] = 0;
+            }
+            self.touched.sort_unstable();
+        }
+    }
+
+    /// Turns the counts into the conditional tree's items: frequent items that are not perfect
+    /// extensions get ascending local codes (in `local`, and `tree.global` maps them back).
+    /// Every counted item is below `below`. Returns whether any item is left; if not, the
+    /// scratch is clean again.
+    fn select(&mut self, support: u32, below: usize, global: &[u32], tree: &mut Tree) -> bool {
+        tree.global.clear();
+        // Ascending local codes keep every path ascending in the conditional tree too.
+        self.order_touched(below);
+        for &a in self.touched.iter() {
+            let a = a as usize;
+            let count = std::mem::take(&mut self.counts[a]);
+            if count >= self.min_count {
+                if count == support {
+                    self.pex.push(global[a]);
+                } else {
+                    self.local[a] = tree.global.len() as u32;
+                    tree.global.push(global[a]);
+                }
+            }
+        }
+        if tree.global.is_empty() {
+            self.touched.clear();
+            return false;
+        }
+        true
+    }
+
+    /// Forgets the local codes that [`Scratch::select`] gave.
+    fn release(&mut self) {
+        for &a in self.touched.iter() {
+            self.local[a as usize] = NONE;
+        }
+        self.touched.clear();
+    }
+}
+
+impl Level {
+    /// Sorts the collected paths and builds them into this level's tree.
+    fn finish(&mut self, newest_first: bool) {
+        self.paths.sort(newest_first);
+        self.tree.reset(self.tree.global.len());
+        let paths = &self.paths;
+        self.tree.build(
+            paths
+                .order
+                .iter()
+                .map(|&k| (paths.path(k as usize), paths.weights[k as usize])),
+        );
+    }
 }
 
 /// All itemsets of a chain: choosing node `i` as the deepest gives its count to any subset of the
@@ -366,5 +604,49 @@ fn subsets(pool: &[(u32, u32)], count: u32, scratch: &mut Scratch<'_>, sink: &mu
         scratch.prefix.push(item);
         subsets(&pool[k + 1..], count, scratch, sink);
         scratch.prefix.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Control;
+    use crate::data::Baskets;
+    use crate::mining::{MinSupport, MiningOptions, naive, sink};
+
+    /// Small blocks (one item each) must find what one block finds, and what brute force finds.
+    #[test]
+    fn projections_in_blocks_change_nothing() {
+        let mut state = 7u64;
+        let mut next = |n: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        let (mut items, mut offsets) = (Vec::new(), vec![0]);
+        for _ in 0..300 {
+            let len = 1 + next(9);
+            items.extend((0..len).map(|_| next(25) as u32));
+            offsets.push(items.len());
+        }
+        let baskets = Baskets::from_arrays(items, offsets).unwrap();
+        let options = MiningOptions::new(MinSupport::count(4));
+        let expected = naive::mine(&baskets, &options).unwrap();
+        let prepared = Prepared::new(&baskets, 4).unwrap();
+        let bounds = Bounds {
+            min_len: 1,
+            max_len: usize::MAX,
+        };
+        let control = Control::default();
+        for (block, threads) in [(0, 1), (0, 2), (40, 2), (PROJECTION_BUDGET, 1)] {
+            let budget = Budget::new(None, &control);
+            let runner = Runner::new(Some(threads));
+            let parts = mine_in_blocks(&prepared, bounds, &budget, &runner, block).unwrap();
+            let found = sink::assemble(parts, &prepared, 300, 4);
+            let mut found: Vec<_> = found.iter().map(|(s, c)| (s.to_vec(), c)).collect();
+            let mut wanted: Vec<_> = expected.iter().map(|(s, c)| (s.to_vec(), c)).collect();
+            found.sort();
+            wanted.sort();
+            assert_eq!(found, wanted, "block {block}, threads {threads}");
+        }
     }
 }
