@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: Rust (core, CLI, C ABI with its header drift
 # check), Python (pytest, differential against pyfim and mlxtend), the C programs (plain, valgrind,
-# AddressSanitizer) and the notebooks. Installs what the tests need first; safe to run again.
+# AddressSanitizer), the notebooks and the examples. Installs what the tests need first; safe to run
+# again.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -22,6 +23,10 @@ export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
 
 step "Rust: core, CLI, C ABI"
 cargo test --workspace --exclude upsell-python --exclude upsell-benches
+
+step "Rust example: examples/rust/recommend.rs"
+# cargo test built it with the test profile; run that build rather than compile a release one.
+cargo run -q --profile test -p upsell --example recommend
 
 step "Python: build the extension, run pytest"
 maturin develop --release -q -m python/Cargo.toml

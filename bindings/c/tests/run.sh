@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds libupsell, compiles the C tests and the example against include/upsell.h, and runs them:
-# dynamically linked, statically linked, under valgrind and under AddressSanitizer.
+# Builds libupsell, compiles the C tests and the examples (bindings/c/examples/mine.c and the host
+# program examples/c/host.c) against include/upsell.h, and runs them: dynamically linked, statically
+# linked (the tests), under valgrind and under AddressSanitizer (the tests and the host program).
 #
 #   bash bindings/c/tests/run.sh
 #
@@ -81,6 +82,11 @@ else
     "$build/mine" "$build/tiny.dat" 0.5
 fi
 
+step "example: examples/c/host.c"
+"$cc" "${cflags[@]}" "$root/examples/c/host.c" -o "$build/host" \
+    -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
+"$build/host" "$sample" "whole milk" butter
+
 # Without the mushroom case: its cancel-from-another-thread check races against valgrind's coarse
 # thread scheduling (the plain and ASan runs cover it). "Possibly lost" blocks are the core's worker
 # pool, alive for the whole process by design.
@@ -92,6 +98,8 @@ if command -v valgrind >/dev/null; then
         valgrind --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite --error-exitcode=1 \
             "$build/$t" "${args[@]}"
     done
+    valgrind --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite --error-exitcode=1 \
+        "$build/host" "$sample" >/dev/null
 else
     echo "SKIPPED: valgrind is not installed"
 fi
@@ -106,9 +114,12 @@ if "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
         "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
             "$here/$t.c" -o "$build/asan_$t" -L "$libdir" -Wl,-rpath,"$libdir" -lupsell -lm
     done
-    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
-        UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
-        run_tests asan_
+    "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
+        "$root/examples/c/host.c" -o "$build/asan_host" -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+    run_tests asan_
+    "$build/asan_host" "$sample" >/dev/null
 else
     echo "SKIPPED: this compiler cannot build with -fsanitize=address:"
     cat "$build/asan-link.log"
