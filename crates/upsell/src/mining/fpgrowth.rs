@@ -1,10 +1,12 @@
 //! FP-growth on array-backed prefix trees.
 //!
-//! Written here rather than taken from a crate because it is the hot path: nodes are 16-byte
-//! records in one `Vec` per recursion depth (reused, so the recursion allocates almost nothing),
-//! trees are built from lexicographically sorted paths with a stack (no child search), items that
-//! keep the prefix's count ("perfect extensions") are taken out of the conditional tree and added
-//! back combinatorially at output, and a tree that is a single path is enumerated directly.
+//! Written here rather than taken from a crate because it is the hot path: nodes are 24-byte
+//! records in one `Vec` per recursion depth (reused, so the recursion allocates almost nothing);
+//! paths arrive nearly in lexicographic order, so a tree is built from them without sorting: the
+//! prefix shared with the previous path is reused as it stands, and children are kept in
+//! descending order so that a new largest child costs one comparison; items that keep the
+//! prefix's count ("perfect extensions") are taken out of the conditional tree and added back
+//! combinatorially at output, and a tree that is a single path is enumerated directly.
 
 use super::prepare::Prepared;
 use super::sink::{Bounds, Budget, Part, Sink};
@@ -18,7 +20,12 @@ struct Node {
     item: u32,
     count: u32,
     parent: u32,
+    /// The item's previous node (its node chain).
     next: u32,
+    /// The child of the largest item.
+    child: u32,
+    /// The parent's next child, of a smaller item.
+    sibling: u32,
 }
 
 /// A prefix tree over local item codes `0..k`; node 0 is the root.
@@ -42,6 +49,8 @@ impl Tree {
             count: 0,
             parent: NONE,
             next: NONE,
+            child: NONE,
+            sibling: NONE,
         });
         self.head.clear();
         self.head.resize(items, NONE);
@@ -49,8 +58,9 @@ impl Tree {
         self.support.resize(items, 0);
     }
 
-    /// Inserts paths (ascending local codes) that arrive in lexicographic order: each shares a
-    /// prefix with the previous one and branches off after it, so no child lookup is needed.
+    /// Inserts paths (ascending local codes). Each reuses the nodes of the prefix it shares with
+    /// the previous path; below them a child is looked up among its siblings, which costs one
+    /// comparison when paths arrive in lexicographic order.
     fn build<'p>(&mut self, paths: impl Iterator<Item = (&'p [u32], u32)>) {
         let mut stack = std::mem::take(&mut self.stack);
         stack.clear();
@@ -61,29 +71,52 @@ impl Tree {
                 .zip(path)
                 .take_while(|(a, b)| a == b)
                 .count();
-            stack.truncate(common);
-            for &n in &stack {
+            // A path that is a prefix of the previous one leaves the longer on the stack.
+            if common < path.len() {
+                stack.truncate(common);
+                previous = path;
+            }
+            for &n in &stack[..common] {
                 self.nodes[n as usize].count += weight;
             }
             let mut parent = stack.last().copied().unwrap_or(0);
             for &item in &path[common..] {
-                let n = self.nodes.len() as u32;
-                self.nodes.push(Node {
-                    item,
-                    count: weight,
-                    parent,
-                    next: self.head[item as usize],
-                });
-                self.head[item as usize] = n;
-                stack.push(n);
-                parent = n;
+                parent = self.child(parent, item, weight);
+                stack.push(parent);
             }
             for &item in path {
                 self.support[item as usize] += weight;
             }
-            previous = path;
         }
         self.stack = stack;
+    }
+
+    /// Adds `weight` to the child of `parent` for `item`, made if missing.
+    fn child(&mut self, parent: u32, item: u32, weight: u32) -> u32 {
+        let (mut before, mut at) = (NONE, self.nodes[parent as usize].child);
+        while at != NONE && self.nodes[at as usize].item > item {
+            before = at;
+            at = self.nodes[at as usize].sibling;
+        }
+        if at != NONE && self.nodes[at as usize].item == item {
+            self.nodes[at as usize].count += weight;
+            return at;
+        }
+        let n = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            item,
+            count: weight,
+            parent,
+            next: self.head[item as usize],
+            child: NONE,
+            sibling: at,
+        });
+        self.head[item as usize] = n;
+        match before {
+            NONE => self.nodes[parent as usize].child = n,
+            b => self.nodes[b as usize].sibling = n,
+        }
+        n
     }
 
     /// Whether every node has at most one child (nodes then form a chain in creation order).
@@ -96,13 +129,12 @@ impl Tree {
     }
 }
 
-/// Paths of a conditional pattern base, sorted before they become a tree.
+/// Paths of a conditional pattern base, collected before they become a tree.
 #[derive(Default)]
 struct Paths {
     items: Vec<u32>,
     ends: Vec<usize>,
     weights: Vec<u32>,
-    order: Vec<u32>,
 }
 
 impl Paths {
@@ -139,23 +171,6 @@ impl Paths {
         let start = self.ends.last().copied().unwrap_or(0);
         self.items[start..].reverse();
         self.end(weight);
-    }
-
-    /// Orders the paths lexicographically (in `order`). Collected along an item's node chain
-    /// (`newest_first`), they are sorted when read backwards but for the items the projection
-    /// dropped; collected in basket order, likewise forwards. A run-aware merge sort finishes
-    /// either in near-linear time.
-    fn sort(&mut self, newest_first: bool) {
-        let mut order = std::mem::take(&mut self.order);
-        order.clear();
-        let n = self.ends.len() as u32;
-        if newest_first {
-            order.extend((0..n).rev());
-        } else {
-            order.extend(0..n);
-        }
-        order.sort_by(|&a, &b| self.path(a as usize).cmp(self.path(b as usize)));
-        self.order = order;
     }
 }
 
@@ -567,17 +582,18 @@ impl Scratch<'_> {
 }
 
 impl Level {
-    /// Sorts the collected paths and builds them into this level's tree.
+    /// Builds the collected paths into this level's tree. Collected along an item's node chain
+    /// (`newest_first`), they are nearly in lexicographic order when read backwards (but for the
+    /// items the projection dropped); collected in basket order, likewise forwards.
     fn finish(&mut self, newest_first: bool) {
-        self.paths.sort(newest_first);
         self.tree.reset(self.tree.global.len());
         let paths = &self.paths;
-        self.tree.build(
-            paths
-                .order
-                .iter()
-                .map(|&k| (paths.path(k as usize), paths.weights[k as usize])),
-        );
+        let path = |k: usize| (paths.path(k), paths.weights[k]);
+        if newest_first {
+            self.tree.build((0..paths.ends.len()).rev().map(path));
+        } else {
+            self.tree.build((0..paths.ends.len()).map(path));
+        }
     }
 }
 
