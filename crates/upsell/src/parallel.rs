@@ -58,6 +58,11 @@ impl Runner {
         }
     }
 
+    /// The number of workers.
+    pub fn threads(&self) -> usize {
+        self.pool.as_ref().map_or(1, |pool| pool.current_num_threads())
+    }
+
     /// `f(state, k)` for every `k` in `0..count`, in parallel when there is a pool.
     pub fn map<S, R, I, F>(&self, count: usize, init: I, f: F) -> Vec<R>
     where

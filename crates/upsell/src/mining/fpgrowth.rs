@@ -256,7 +256,7 @@ fn mine_in_blocks(
     let mut projections = Projections::default();
     let mut hi = items;
     while hi > first && !budget.stopped() {
-        let lo = projections.fill(prepared, first, hi, block);
+        let lo = projections.fill(prepared, first, hi, block, runner);
         parts.extend(runner.map(
             hi - lo,
             || Worker::new(items, depth, prepared.min_count),
@@ -290,9 +290,10 @@ fn mine_in_blocks(
 /// A worker's memory without its levels, so levels can be split while this is borrowed.
 struct Scratch<'w> {
     counts: &'w mut [u32],
-    /// The items whose `counts` entry is non-zero, so clearing costs what was used.
+    /// The items whose `counts` entry is non-zero, ascending, once [`Scratch::select`] listed
+    /// them, so clearing costs what was used.
     touched: &'w mut Vec<u32>,
-    /// A bit per item of `touched`, to list them in order without sorting.
+    /// A bit per counted item, to list them in order without sorting.
     marks: &'w mut [u64],
     local: &'w mut [u32],
     prefix: &'w mut Vec<u32>,
@@ -401,84 +402,116 @@ const PROJECTION_BUDGET: usize = 1 << 24;
 /// item of a block, the prefixes (items before it) of the baskets that hold it, copied out
 /// contiguously. Reading them is sequential, where a walk up a tree of all baskets misses the
 /// cache at nearly every node; this was most of FP-growth's time on sparse data.
+///
+/// Each prefix is one record `[weight, length, items...]`, so that filling writes one stream per
+/// item; workers fill disjoint ranges of items in parallel.
 #[derive(Default)]
 struct Projections {
-    /// The block's first item; item `lo + j` has paths `starts[j]..starts[j + 1]`.
+    /// The block's first item; item `lo + j` has its records in `records[starts[j]..starts[j + 1]]`.
     lo: usize,
     starts: Vec<usize>,
-    /// Path -> the end of its items in `items`; paths are stored one after the other.
-    ends: Vec<usize>,
-    weights: Vec<u32>,
-    items: Vec<u32>,
+    records: Vec<u32>,
 }
+
+/// Words of a record besides its items.
+const HEADER: usize = 2;
 
 impl Projections {
     /// Projects the items of the block `lo..hi` and returns `lo`: the block reaches down from
-    /// `hi` as far as `budget` elements allow (at least one item, and never below `first`).
-    fn fill(&mut self, prepared: &Prepared, first: usize, hi: usize, budget: usize) -> usize {
-        // An item's projection holds, per basket, as many items as precede it there.
-        let mut sizes = vec![(0usize, 0usize); hi];
+    /// `hi` as far as `budget` words allow (at least one item, and never below `first`).
+    fn fill(
+        &mut self,
+        prepared: &Prepared,
+        first: usize,
+        hi: usize,
+        budget: usize,
+        runner: &Runner,
+    ) -> usize {
+        // An item's projection holds a record for each basket where items precede it.
+        let mut sizes = vec![0usize; hi];
         for k in 0..prepared.len() {
-            for (position, &item) in prepared.basket(k).iter().enumerate() {
-                if (item as usize) < hi && position > 0 {
-                    let size = &mut sizes[item as usize];
-                    size.0 += 1;
-                    size.1 += position;
+            for (position, &item) in prepared.basket(k).iter().enumerate().skip(1) {
+                if let Some(size) = sizes.get_mut(item as usize) {
+                    *size += HEADER + position;
                 }
             }
         }
         let mut lo = hi - 1;
-        let mut total = sizes[lo].1;
-        while lo > first && total + sizes[lo - 1].1 <= budget {
+        let mut total = sizes[lo];
+        while lo > first && total + sizes[lo - 1] <= budget {
             lo -= 1;
-            total += sizes[lo].1;
+            total += sizes[lo];
         }
         self.lo = lo;
         self.starts.clear();
         self.starts.push(0);
-        let (mut paths, mut items) = (0, 0);
-        // Where the next path of each item goes: (path slot, item slot).
-        let mut cursor = Vec::with_capacity(hi - lo);
-        for &(count, length) in &sizes[lo..hi] {
-            cursor.push((paths, items));
-            paths += count;
-            items += length;
-            self.starts.push(paths);
+        for &size in &sizes[lo..hi] {
+            self.starts.push(self.starts[self.starts.len() - 1] + size);
         }
-        self.ends.clear();
-        self.ends.resize(paths, 0);
-        self.weights.clear();
-        self.weights.resize(paths, 0);
-        self.items.clear();
-        self.items.resize(items, 0);
-        for k in 0..prepared.len() {
-            let basket = prepared.basket(k);
-            // Codes ascend within a basket: the block's items are at its end.
-            for position in (1..basket.len()).rev() {
-                let item = basket[position] as usize;
-                if item < lo {
-                    break;
-                }
-                if item >= hi {
-                    continue;
-                }
-                let (path, at) = &mut cursor[item - lo];
-                self.items[*at..*at + position].copy_from_slice(&basket[..position]);
-                *at += position;
-                self.ends[*path] = *at;
-                self.weights[*path] = prepared.weights[k];
-                *path += 1;
+        self.records.clear();
+        self.records.resize(total, 0);
+        // Split the items into one range per worker, of about equal volume.
+        let workers = runner.threads().min(hi - lo);
+        let mut bounds = vec![lo];
+        for w in 1..workers {
+            let target = total / workers * w;
+            let cut = lo + self.starts.partition_point(|&s| s < target).min(hi - lo);
+            if cut > bounds[bounds.len() - 1] && cut < hi {
+                bounds.push(cut);
             }
         }
+        bounds.push(hi);
+        let mut parts = Vec::with_capacity(bounds.len() - 1);
+        let mut rest = self.records.as_mut_slice();
+        for range in bounds.windows(2) {
+            let length = self.starts[range[1] - lo] - self.starts[range[0] - lo];
+            let (part, tail) = rest.split_at_mut(length);
+            parts.push(std::sync::Mutex::new((range[0], range[1], part)));
+            rest = tail;
+        }
+        let starts = &self.starts;
+        runner.map(
+            parts.len(),
+            || (),
+            |_, w| {
+                let mut part = parts[w].lock().unwrap_or_else(|e| e.into_inner());
+                let (from, to, ref mut records) = *part;
+                let base = starts[from - lo];
+                let mut cursor: Vec<usize> =
+                    starts[from - lo..to - lo].iter().map(|s| s - base).collect();
+                for k in 0..prepared.len() {
+                    let basket = prepared.basket(k);
+                    // Codes ascend within a basket: the range's items are at its end.
+                    for position in (1..basket.len()).rev() {
+                        let item = basket[position] as usize;
+                        if item < from {
+                            break;
+                        }
+                        if item >= to {
+                            continue;
+                        }
+                        let at = &mut cursor[item - from];
+                        records[*at] = prepared.weights[k];
+                        records[*at + 1] = position as u32;
+                        let start = *at + HEADER;
+                        records[start..start + position].copy_from_slice(&basket[..position]);
+                        *at = start + position;
+                    }
+                }
+            },
+        );
         lo
     }
 
     /// The paths of `item` (of the current block), with their weights.
     fn paths(&self, item: usize) -> impl Iterator<Item = (&[u32], u32)> {
-        let range = self.starts[item - self.lo]..self.starts[item - self.lo + 1];
-        range.map(|p| {
-            let start = if p == 0 { 0 } else { self.ends[p - 1] };
-            (&self.items[start..self.ends[p]], self.weights[p])
+        let j = item - self.lo;
+        let mut records = &self.records[self.starts[j]..self.starts[j + 1]];
+        std::iter::from_fn(move || {
+            let (&[weight, length], rest) = records.split_first_chunk::<HEADER>()?;
+            let (path, rest) = rest.split_at(length as usize);
+            records = rest;
+            Some((path, weight))
         })
     }
 
@@ -502,9 +535,8 @@ impl Projections {
         let paths = &mut level.paths;
         paths.clear();
         for (items, weight) in self.paths(item) {
-            for &a in items {
-                paths.push_item(scratch.local[a as usize]);
-            }
+            let local = items.iter().map(|&a| scratch.local[a as usize]);
+            paths.items.extend(local.filter(|&c| c != NONE));
             paths.end(weight);
         }
         scratch.release();
@@ -516,32 +548,20 @@ impl Projections {
 impl Scratch<'_> {
     #[inline]
     fn count(&mut self, item: u32, weight: u32) {
-        let slot = &mut self.counts[item as usize];
-        if *slot == 0 {
-            self.touched.push(item);
-            self.marks[item as usize / 64] |= 1 << (item % 64);
-        }
-        *slot += weight;
+        self.counts[item as usize] += weight;
+        self.marks[item as usize / 64] |= 1 << (item % 64);
     }
 
-    /// Puts `touched` (all below `below`) in ascending order and clears their marks: by reading
-    /// the marks when they are dense enough, by sorting otherwise.
+    /// Lists the counted items (all below `below`) in `touched`, ascending, from their marks,
+    /// and clears the marks.
     fn order_touched(&mut self, below: usize) {
-        let words = &mut self.marks[..below.div_ceil(64)];
-        if words.len() <= self.touched.len() * 4 {
-            self.touched.clear();
-            for (w, word) in words.iter_mut().enumerate() {
-                let mut bits = std::mem::take(word);
-                while bits != 0 {
-                    self.touched.push(w as u32 * 64 + bits.trailing_zeros());
-                    bits &= bits - 1;
-                }
+        self.touched.clear();
+        for (w, word) in self.marks[..below.div_ceil(64)].iter_mut().enumerate() {
+            let mut bits = std::mem::take(word);
+            while bits != 0 {
+                self.touched.push(w as u32 * 64 + bits.trailing_zeros());
+                bits &= bits - 1;
             }
-        } else {
-            for &a in self.touched.iter() {
-                words[a as usize / 64] = 0;
-            }
-            self.touched.sort_unstable();
         }
     }
 
