@@ -6,8 +6,10 @@
 
 use std::path::PathBuf;
 
-use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
+use pyo3::types::{PyInt, PyList, PyString, PyTuple};
+use rustc_hash::FxHashMap;
 use upsell::data::{Baskets, Dataset, Format, ReadOptions};
 use upsell::{Error, Location};
 
@@ -60,6 +62,42 @@ impl PyBaskets {
         gil::run(py, move |_| Baskets::from_arrays(items, offsets)).map(Self::unlabelled)
     }
 
+    /// Baskets from a list of lists (or tuples) whose items are all ints, or all strings, with
+    /// item ids given in order of first appearance, and the labels by id (an int64 array or a
+    /// list of str). `None` for any other input: the caller takes the general path, which also
+    /// words the errors. A fast path because Python's own hashing of a million items would
+    /// take longer than mining them.
+    #[staticmethod]
+    fn from_lists<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Option<(Self, Bound<'py, PyAny>)>> {
+        let Ok(list) = data.cast::<PyList>() else {
+            return Ok(None);
+        };
+        let mut codes = Codes::Unknown;
+        let mut items = Vec::new();
+        let mut offsets = Vec::with_capacity(list.len() + 1);
+        offsets.push(0);
+        for basket in list.iter() {
+            let added = if let Ok(basket) = basket.cast::<PyList>() {
+                basket.iter().try_for_each(|item| codes.push(&item, &mut items))
+            } else if let Ok(basket) = basket.cast::<PyTuple>() {
+                basket.iter().try_for_each(|item| codes.push(&item, &mut items))
+            } else {
+                None
+            };
+            if added.is_none() {
+                return Ok(None);
+            }
+            offsets.push(items.len());
+        }
+        let labels = match codes {
+            Codes::Int(_, labels) => labels.into_pyarray(py).into_any(),
+            Codes::Str(_, labels) => PyList::new(py, labels)?.into_any(),
+            Codes::Unknown => PyArray1::<i64>::zeros(py, 0, false).into_any(),
+        };
+        let baskets = gil::run(py, move |_| Baskets::from_arrays(items, offsets))?;
+        Ok(Some((Self::unlabelled(baskets), labels)))
+    }
+
     /// Baskets from one (basket id, item id) pair per line item; basket ids are dense `0..n`.
     #[staticmethod]
     fn from_pairs(py: Python<'_>, basket_ids: PyReadonlyArray1<'_, u32>, item_ids: PyReadonlyArray1<'_, u32>) -> PyResult<Self> {
@@ -103,6 +141,57 @@ impl PyBaskets {
 
     fn __repr__(&self) -> String {
         format!("Baskets({} baskets, {} item ids)", self.inner.len(), self.inner.item_count())
+    }
+}
+
+/// Item ids by label, for [`PyBaskets::from_lists`]: the first item decides the kind.
+enum Codes {
+    Unknown,
+    Int(FxHashMap<i64, u32>, Vec<i64>),
+    Str(FxHashMap<String, u32>, Vec<String>),
+}
+
+impl Codes {
+    /// Pushes the id of `item` (given one if new); `None` when the item is of another kind.
+    fn push(&mut self, item: &Bound<'_, PyAny>, items: &mut Vec<u32>) -> Option<()> {
+        if let Codes::Unknown = self {
+            *self = if item.is_exact_instance_of::<PyInt>() {
+                Codes::Int(FxHashMap::default(), Vec::new())
+            } else if item.is_exact_instance_of::<PyString>() {
+                Codes::Str(FxHashMap::default(), Vec::new())
+            } else {
+                return None;
+            };
+        }
+        let code = match self {
+            Codes::Int(ids, labels) => {
+                if !item.is_exact_instance_of::<PyInt>() {
+                    return None;
+                }
+                let label: i64 = item.extract().ok()?;
+                *ids.entry(label).or_insert_with(|| {
+                    labels.push(label);
+                    labels.len() as u32 - 1
+                })
+            }
+            Codes::Str(ids, labels) => {
+                if !item.is_exact_instance_of::<PyString>() {
+                    return None;
+                }
+                let label = item.cast::<PyString>().ok()?.to_cow().ok()?;
+                match ids.get(label.as_ref()) {
+                    Some(&code) => code,
+                    None => {
+                        labels.push(label.to_string());
+                        ids.insert(label.into_owned(), labels.len() as u32 - 1);
+                        labels.len() as u32 - 1
+                    }
+                }
+            }
+            Codes::Unknown => return None,
+        };
+        items.push(code);
+        Some(())
     }
 }
 

@@ -65,6 +65,32 @@ def test_label_types_come_back():
     assert tuples["itemset"].tolist() == [frozenset({("a", 1)})]
 
 
+@pytest.mark.parametrize(
+    ("baskets", "outputs"),
+    [
+        ([[3, 1, 3], (2, 1), [1, 2, 3], [], [2**40, 1], [2**40]], ("pandas", "arrow")),
+        ([["b", "a", "b"], ("c", "a"), ["a", "c", "b"], [], ["é", "a"], ["é"]], ("pandas", "arrow")),
+        ([[1, "a"], ["a", 1], [1]], ("pandas",)),  # mixed kinds take the general path
+        ([[True, 1], [1]], ("pandas",)),  # bools are not ints here
+        ([[1, 2], {1, 2}], ("pandas", "arrow")),  # a set basket takes the general path
+    ],
+)
+def test_list_fast_path_equals_the_general_path(baskets, outputs):
+    def general():
+        yield from baskets  # a generator: never the fast path
+
+    for output in outputs:
+        fast = upsell.frequent_itemsets(baskets, 2, output=output, as_frozensets=output == "pandas")
+        slow = upsell.frequent_itemsets(general(), 2, output=output, as_frozensets=output == "pandas")
+        if output == "pandas":
+            assert sorted(map(tuple, fast.values.tolist()), key=repr) == sorted(map(tuple, slow.values.tolist()), key=repr)
+        else:
+            # Labels keep their kind; str labels may come back as string or large_string.
+            kinds = [t.column("itemset").type.value_type for t in (fast, slow)]
+            assert len({"str" if pa.types.is_string(k) or pa.types.is_large_string(k) else str(k) for k in kinds}) == 1
+            assert sorted(fast.to_pylist(), key=repr) == sorted(slow.to_pylist(), key=repr)
+
+
 def test_generators_sets_and_duplicates():
     baskets = (set(b) for b in [["x", "x", "y"], ["y"], ("x", "y")])
     assert mine_set(baskets, 2) == {

@@ -235,6 +235,10 @@ def _dense(matrix: np.ndarray) -> _upsell.Baskets:
 
 
 def _from_lists(data: Iterable[Any]) -> Prepared:
+    fast = _upsell.Baskets.from_lists(data) if isinstance(data, list) else None
+    if fast is not None:
+        baskets_store, labels = fast
+        return Prepared(baskets_store, pa.array(labels))
     baskets = []
     for index, basket in enumerate(data):
         if isinstance(basket, (str, bytes)) or not isinstance(basket, Iterable):
