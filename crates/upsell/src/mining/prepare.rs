@@ -75,9 +75,25 @@ impl Prepared {
                 offsets.push(items.len());
             }
         }
-        let mut order: Vec<usize> = (0..offsets.len() - 1).collect();
         let basket = |k: usize| &items[offsets[k]..offsets[k + 1]];
-        order.sort_unstable_by(|&a, &b| basket(a).cmp(basket(b)));
+        // Lexicographic order, mostly decided by the first two items: sort those as one integer
+        // key (cache-friendly), then only runs of equal keys by their whole baskets.
+        let key = |k: usize| {
+            let code = |i: usize| basket(k).get(i).map_or(0, |&c| u64::from(c) + 1);
+            code(0) << 32 | code(1)
+        };
+        let mut keyed: Vec<(u64, usize)> = (0..offsets.len() - 1).map(|k| (key(k), k)).collect();
+        keyed.sort_unstable();
+        let mut order: Vec<usize> = keyed.iter().map(|&(_, k)| k).collect();
+        let mut start = 0;
+        for end in 1..=keyed.len() {
+            if end == keyed.len() || keyed[end].0 != keyed[start].0 {
+                if end - start > 1 {
+                    order[start..end].sort_unstable_by(|&a, &b| basket(a).cmp(basket(b)));
+                }
+                start = end;
+            }
+        }
         let mut merged = Vec::with_capacity(items.len());
         let mut merged_offsets = vec![0usize];
         let mut weights: Vec<u32> = Vec::new();
