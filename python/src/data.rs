@@ -20,11 +20,12 @@ use crate::{errors, gil};
 pub struct PyBaskets {
     pub(crate) inner: Baskets,
     labels: Option<Vec<String>>,
+    format: Option<Format>,
 }
 
 impl PyBaskets {
     fn unlabelled(inner: Baskets) -> Self {
-        PyBaskets { inner, labels: None }
+        PyBaskets { inner, labels: None, format: None }
     }
 }
 
@@ -48,9 +49,10 @@ impl PyBaskets {
             item_column: item,
             ..ReadOptions::default()
         };
+        let format = options.resolve_format(&path);
         let dataset = gil::run(py, move |_| Dataset::read(&path, &options))?;
         let labels = dataset.items.labels().map(str::to_owned).collect();
-        Ok(PyBaskets { inner: dataset.baskets, labels: Some(labels) })
+        Ok(PyBaskets { inner: dataset.baskets, labels: Some(labels), format: Some(format) })
     }
 
     /// Baskets from item ids laid end to end (uint32) and where each basket starts (int64,
@@ -121,6 +123,13 @@ impl PyBaskets {
     #[getter]
     fn item_count(&self) -> usize {
         self.inner.item_count()
+    }
+
+    /// The format a file was read in (`"fimi"`, `"baskets"` or `"long"`); `None` for baskets
+    /// not read from a file.
+    #[getter]
+    fn format(&self) -> Option<&'static str> {
+        self.format.map(Format::name)
     }
 
     /// The item labels by id, for baskets read from a file; `None` otherwise.

@@ -138,23 +138,11 @@ def _basket_columns(basket: Union[str, Sequence[str], None]) -> Optional[list]:
     return columns
 
 
-def _looks_like_fimi(path: str, format: Optional[str], columns: Optional[list]) -> bool:
-    # Mirrors the core's guess (ReadOptions::format_for) to decide whether labels are integers.
-    if format is not None:
-        return format in ("fimi", "dat")
-    if columns is not None:
-        return False
-    name = os.path.basename(path).lower()
-    if name.endswith(".gz"):
-        name = name[: -len(".gz")]
-    return not name.endswith((".csv", ".tsv", ".txt"))
-
-
 def _from_path(
     path: str, columns: Optional[list], item: Optional[str], format: Optional[str], delimiter: Optional[str]
 ) -> Prepared:
     baskets = _upsell.Baskets.read(path, format=format, delimiter=delimiter, basket=columns, item=item)
-    return Prepared(baskets, _stored_labels(baskets, fimi=_looks_like_fimi(path, format, columns)))
+    return Prepared(baskets, _stored_labels(baskets, fimi=baskets.format == "fimi"))
 
 
 def _stored_labels(baskets: _upsell.Baskets, *, fimi: bool) -> pa.Array:

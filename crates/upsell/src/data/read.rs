@@ -23,6 +23,23 @@ pub enum Format {
     Long,
 }
 
+impl Format {
+    /// The name [`str::parse`] reads back.
+    ///
+    /// ```
+    /// use upsell::data::Format;
+    /// assert_eq!(Format::Long.name().parse::<Format>()?, Format::Long);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Fimi => "fimi",
+            Format::Baskets => "baskets",
+            Format::Long => "long",
+        }
+    }
+}
+
 impl std::str::FromStr for Format {
     type Err = Error;
 
@@ -99,7 +116,19 @@ impl ReadOptions {
         }
     }
 
-    fn format_for(&self, path: &Path) -> Format {
+    /// The format `path` is read in: the one set, else a guess from the file name (`.csv`,
+    /// `.tsv` or `.txt`, optionally gzipped, is basket CSV, or long CSV when basket columns are
+    /// named; anything else is FIMI).
+    ///
+    /// ```
+    /// use upsell::data::{Format, ReadOptions};
+    /// let options = ReadOptions::default();
+    /// assert_eq!(options.resolve_format("retail.dat.gz".as_ref()), Format::Fimi);
+    /// assert_eq!(options.resolve_format("groceries.CSV".as_ref()), Format::Baskets);
+    /// let long = ReadOptions::long(["order"], "product");
+    /// assert_eq!(long.resolve_format("lines.csv.gz".as_ref()), Format::Long);
+    /// ```
+    pub fn resolve_format(&self, path: &Path) -> Format {
         if let Some(format) = self.format {
             return format;
         }
@@ -129,7 +158,7 @@ impl ReadOptions {
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Dataset> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut options = options.clone();
-    options.format = Some(options.format_for(path));
+    options.format = Some(options.resolve_format(path));
     read_stream(file, path.to_path_buf(), &options)
 }
 
@@ -155,7 +184,7 @@ pub(crate) fn read_stream<'r>(
     } else {
         Box::new(buffered)
     };
-    let format = options.format.unwrap_or_else(|| options.format_for(&name));
+    let format = options.format.unwrap_or_else(|| options.resolve_format(&name));
     let mut data = match format {
         Format::Fimi => read_fimi(&mut source, &name)?,
         Format::Baskets => read_basket_csv(source, &name, options.delimiter.unwrap_or(b','))?,
