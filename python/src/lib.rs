@@ -48,6 +48,7 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(rules::association_rules, module)?)?;
     module.add("DEFAULT_MAX_RULES", upsell::rules::DEFAULT_MAX_RULES)?;
     module.add_class::<recommend::PyRecommender>()?;
+    module.add_class::<recommend::PyEase>()?;
     module.add_function(wrap_pyfunction!(recommend::evaluate, module)?)?;
     module.add_function(wrap_pyfunction!(recommend::affinity, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -1,17 +1,19 @@
-//! `upsell._upsell.Recommender`, `evaluate` and `affinity`: translation of `upsell::recommend` and
-//! `upsell::rules::affinity`.
+//! `upsell._upsell.Recommender`, `EaseRecommender`, `evaluate` and `affinity`: translation of
+//! `upsell::recommend` and `upsell::rules::affinity`.
 //!
 //! Labels cross as `str`: a model is self-contained, so its labels are strings (the Python layer
 //! turns other labels into strings before they reach here). One cart is answered on the calling
 //! thread, holding the GIL (microseconds: less than releasing it costs); batches, fitting and
 //! evaluation release it.
 
-use numpy::{PyArray1, PyArray2, PyReadonlyArray1};
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use upsell::data::ItemDictionary;
 use upsell::mining::{MiningOptions, mine_with};
-use upsell::recommend::{EvaluationOptions, RecommendOptions, Recommendation, Recommender, Split, evaluate as evaluate_core};
+use upsell::recommend::{
+    Ease, EaseOptions, EvaluationOptions, RecommendOptions, Recommendation, Recommender, Split, evaluate as evaluate_core,
+};
 use upsell::rules::{RuleOptions, affinity as affinity_core, generate_with};
 use upsell::time::Timestamp;
 use upsell::{Error, Location};
@@ -182,10 +184,96 @@ impl PyRecommender {
     }
 }
 
-/// Rules against popularity on held-out baskets; `times` are UTC seconds, one per basket.
+/// EASE options from what was given, the core's defaults for the rest.
+fn ease_options(lambda: Option<f64>, min_count: Option<u64>, max_items: Option<usize>, threads: Option<usize>) -> EaseOptions {
+    let default = EaseOptions::default();
+    EaseOptions {
+        lambda: lambda.unwrap_or(default.lambda),
+        min_count: min_count.unwrap_or(default.min_count),
+        max_items: max_items.unwrap_or(default.max_items),
+        threads,
+    }
+}
+
+/// An EASE model (see `upsell.EaseRecommender` for the Python-facing class).
+#[pyclass(frozen, name = "EaseRecommender", module = "upsell._upsell")]
+pub(crate) struct PyEase {
+    inner: Ease,
+}
+
+/// One EASE answer: labels, scores, the strongest cart item of each (None for a popularity fill)
+/// and its weight.
+type EaseAnswer = (Vec<String>, Vec<f64>, Vec<Option<String>>, Vec<Option<f32>>);
+
+#[pymethods]
+impl PyEase {
+    /// Fits the weights to `baskets`.
+    #[staticmethod]
+    #[pyo3(signature = (baskets, labels, *, lambda_=None, min_count=None, max_items=None, threads=None))]
+    fn fit(
+        py: Python<'_>,
+        baskets: &Bound<'_, PyBaskets>,
+        labels: Vec<String>,
+        lambda_: Option<f64>,
+        min_count: Option<u64>,
+        max_items: Option<usize>,
+        threads: Option<usize>,
+    ) -> PyResult<Self> {
+        let items = errors::map(py, dictionary(labels))?;
+        let options = ease_options(lambda_, min_count, max_items, threads);
+        let baskets = &baskets.get().inner;
+        let inner = gil::run(py, |control| Ease::fit(baskets, &items, &options, control))?;
+        Ok(PyEase { inner })
+    }
+
+    /// The penalty the model was fitted with.
+    #[getter]
+    fn lambda_(&self) -> f64 {
+        self.inner.lambda()
+    }
+
+    /// The item labels by id.
+    #[getter]
+    fn labels(&self) -> Vec<String> {
+        (0..self.inner.item_count() as u32).filter_map(|i| self.inner.label(i).map(str::to_owned)).collect()
+    }
+
+    /// The candidates' labels, in the order of the weight matrix's rows and columns.
+    #[getter]
+    fn candidates(&self) -> Vec<String> {
+        self.inner.candidates().iter().map(|&i| self.inner.label(i).unwrap_or_default().to_owned()).collect()
+    }
+
+    /// The weight matrix (candidates x candidates, row = cart item), a copy.
+    fn weights<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let n = self.inner.candidate_count();
+        PyArray1::from_slice(py, self.inner.weights()).reshape([n, n])
+    }
+
+    /// Up to `k` items for one cart, and the cart labels without weights.
+    #[pyo3(signature = (cart, k=5))]
+    fn recommend(&self, cart: Vec<String>, k: usize) -> (EaseAnswer, Vec<String>) {
+        let answer = self.inner.recommend_labels(&cart, k);
+        let label = |i: u32| self.inner.label(i).unwrap_or_default().to_owned();
+        let found = &answer.items;
+        (
+            (
+                found.iter().map(|r| label(r.item)).collect(),
+                found.iter().map(|r| r.score).collect(),
+                found.iter().map(|r| r.strongest.map(|(i, _)| label(i))).collect(),
+                found.iter().map(|r| r.strongest.map(|(_, w)| w)).collect(),
+            ),
+            answer.unknown,
+        )
+    }
+}
+
+/// Rules (and EASE with `ease=True`) against popularity on held-out baskets; `times` are UTC
+/// seconds, one per basket.
 #[pyfunction]
 #[pyo3(signature = (baskets, labels, min_support, *, times=None, split="position", train=0.8, cutoff=None, k=5,
-    by="confidence", smoothing=5.0, min_confidence=0.01, max_antecedent_len=3, threads=None))]
+    by="confidence", smoothing=5.0, min_confidence=0.01, max_antecedent_len=3, ease=false, ease_lambda=None,
+    ease_min_count=None, ease_max_items=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn evaluate<'py>(
     py: Python<'py>,
@@ -201,8 +289,16 @@ pub(crate) fn evaluate<'py>(
     smoothing: f64,
     min_confidence: f64,
     max_antecedent_len: usize,
+    ease: bool,
+    ease_lambda: Option<f64>,
+    ease_min_count: Option<u64>,
+    ease_max_items: Option<usize>,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    if !ease && (ease_lambda.is_some() || ease_min_count.is_some() || ease_max_items.is_some()) {
+        let err = Error::invalid_parameter("ease", "ease_lambda, ease_min_count and ease_max_items need ease=True");
+        return Err(errors::to_py(py, err));
+    }
     let seconds = |s: i64| {
         Timestamp::from_second(s)
             .map_err(|e| Error::invalid_input(Location::memory(), format!("time {s} is out of range: {e}")))
@@ -225,6 +321,7 @@ pub(crate) fn evaluate<'py>(
         min_confidence,
         max_antecedent_len,
         recommend: errors::map(py, options(by, smoothing, true))?,
+        ease: ease.then(|| ease_options(ease_lambda, ease_min_count, ease_max_items, None)),
         threads,
         ..EvaluationOptions::new(errors::map(py, threshold(min_support))?)
     };
@@ -236,6 +333,7 @@ pub(crate) fn evaluate<'py>(
     out.set_item("test_baskets", result.test_baskets)?;
     out.set_item("cases", result.cases)?;
     out.set_item("rules", result.rules)?;
+    out.set_item("ease_items", result.ease_items)?;
     out.set_item("k", result.k)?;
     let methods: Vec<(String, f64, f64, f64, f64, Option<f64>)> = result
         .methods

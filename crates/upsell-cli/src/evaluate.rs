@@ -1,7 +1,8 @@
-//! `upsell evaluate`: does the rule recommender beat popularity on held-out baskets?
+//! `upsell evaluate`: do the recommenders beat popularity on held-out baskets?
 //!
-//! Prints the split, the model size and one line per method (rules, popularity) with hit rate,
-//! precision, recall and coverage at k; `--json` prints the same as one JSON object.
+//! Prints the split, the model sizes and one line per method (rules, popularity, and EASE with
+//! `--ease`) with hit rate, precision, recall and coverage at k; `--json` prints the same as one
+//! JSON object.
 
 use std::time::Instant;
 
@@ -9,7 +10,9 @@ use clap::{Args, ValueEnum};
 use upsell::Control;
 use upsell::data::Dataset;
 use upsell::mining::MinSupport;
-use upsell::recommend::{EvaluationOptions, Ranking, RecommendOptions, Split, evaluate};
+use upsell::recommend::{
+    EaseOptions, EvaluationOptions, Ranking, RecommendOptions, Split, evaluate,
+};
 use upsell::time::{Timestamp, parse_timestamp_at};
 
 use crate::error::CliError;
@@ -73,6 +76,22 @@ pub struct EvaluateArgs {
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub max_antecedent_len: usize,
 
+    /// Also evaluate EASE (a closed-form item x item model) side by side.
+    #[arg(long)]
+    pub ease: bool,
+
+    /// EASE's L2 penalty: larger shrinks its weights toward popularity.
+    #[arg(long, value_name = "L", requires = "ease", default_value_t = EaseOptions::default().lambda)]
+    pub ease_lambda: f64,
+
+    /// EASE's candidates: items in at least this many training baskets.
+    #[arg(long, value_name = "N", requires = "ease", default_value_t = EaseOptions::default().min_count)]
+    pub ease_min_count: u64,
+
+    /// The most EASE candidates (the fit holds a few dense N x N matrices).
+    #[arg(long, value_name = "N", requires = "ease", default_value_t = EaseOptions::default().max_items)]
+    pub ease_max_items: usize,
+
     /// Worker threads.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -114,6 +133,12 @@ pub fn run(args: &EvaluateArgs, control: &Control) -> Result<(), CliError> {
             smoothing: args.smoothing,
             ..RecommendOptions::default()
         },
+        ease: args.ease.then_some(EaseOptions {
+            lambda: args.ease_lambda,
+            min_count: args.ease_min_count,
+            max_items: args.ease_max_items,
+            threads: None,
+        }),
         threads: args.threads,
         ..EvaluationOptions::new(args.min_support)
     };
@@ -156,6 +181,17 @@ pub fn run(args: &EvaluateArgs, control: &Control) -> Result<(), CliError> {
         ),
     );
     summary.add("rules", thousands(result.rules as u64));
+    if let Some(items) = result.ease_items {
+        summary.add(
+            "ease items",
+            format!(
+                "{} (lambda {}, min count {})",
+                thousands(items as u64),
+                args.ease_lambda,
+                args.ease_min_count
+            ),
+        );
+    }
     summary.seconds("read", read_time);
     summary.seconds("evaluate", started.elapsed());
     summary.print();
@@ -173,10 +209,11 @@ pub fn run(args: &EvaluateArgs, control: &Control) -> Result<(), CliError> {
             m.method, m.hit_rate, m.precision, m.recall, m.coverage
         );
     }
-    println!(
-        "rules vs popularity: {:+.1}% hit rate",
-        100.0 * result.lift_over_popularity()
-    );
+    for method in ["rules", "ease"] {
+        if let Some(lift) = result.lift(method) {
+            println!("{method} vs popularity: {:+.1}% hit rate", 100.0 * lift);
+        }
+    }
     Ok(())
 }
 

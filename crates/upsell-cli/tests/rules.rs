@@ -188,6 +188,33 @@ fn evaluate_compares_rules_with_popularity() {
     assert_eq!(result["methods"][0]["method"], "rules");
     assert_eq!(result["methods"][1]["method"], "popularity");
     assert!(result["cases"].as_u64().expect("cases") > 1000);
+    assert!(result["ease_items"].is_null());
+    let out = upsell()
+        .args([
+            "evaluate",
+            &sample().display().to_string(),
+            "-s",
+            "5",
+            "--ease",
+            "--ease-lambda",
+            "20",
+        ])
+        .assert()
+        .success();
+    let stdout = text(&out.get_output().stdout);
+    assert!(stdout.contains("\nease "), "{stdout}");
+    assert!(stdout.contains("ease vs popularity: "), "{stdout}");
+    upsell()
+        .args([
+            "evaluate",
+            &sample().display().to_string(),
+            "-s",
+            "5",
+            "--ease-lambda",
+            "20",
+        ])
+        .assert()
+        .code(2);
     upsell()
         .args([
             "evaluate",

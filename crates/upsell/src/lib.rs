@@ -12,7 +12,8 @@
 //! - [`rules`]: association rules with every measure of mlxtend and arules, filters, redundancy
 //!   pruning.
 //! - [`recommend`]: a "frequently bought together" recommender from rules, saved as a model file,
-//!   queried in microseconds, and evaluated against popularity on held-out baskets.
+//!   queried in microseconds; EASE, item x item weights in closed form; both evaluated against
+//!   popularity on held-out baskets.
 //! - [`time`]: explicit UTC timestamps, parsed one way everywhere.
 //! - [`sequence`]: time-window affinity, "B: 37% of buyers of A within 30 days", from customer histories.
 //! - [`pricing`] and [`metrics`]: exact money, priced bundles, threshold fillers, tiers; expansion

@@ -63,6 +63,15 @@ impl Runner {
         self.pool.as_ref().map_or(1, |pool| pool.current_num_threads())
     }
 
+    /// Runs `f` inside the pool, so that rayon-based libraries it calls (faer) use this pool and not
+    /// the global one; `f` gets the number of threads it may use (1: stay serial).
+    pub fn install<R: Send>(&self, f: impl FnOnce(usize) -> R + Send) -> R {
+        match &self.pool {
+            None => f(1),
+            Some(pool) => pool.install(|| f(pool.current_num_threads())),
+        }
+    }
+
     /// `f(state, k)` for every `k` in `0..count`, in parallel when there is a pool.
     pub fn map<S, R, I, F>(&self, count: usize, init: I, f: F) -> Vec<R>
     where

@@ -26,7 +26,7 @@ from upsell.metrics import (
 )
 from upsell.mining import frequent_itemsets
 from upsell.pricing import analyse_tiers, bundles, optimise_mixed_bundle, price_bundle, threshold_fillers
-from upsell.recommend import Affinity, Recommender, affinity_matrix, evaluate
+from upsell.recommend import Affinity, EaseRecommender, Recommender, affinity_matrix, evaluate
 from upsell.rules import association_rules
 from upsell.sequence import sequential_affinity
 from upsell import triggers  # noqa: E402 - a submodule, imported after the names it uses
@@ -37,6 +37,7 @@ __all__ = [
     "Baskets",
     "CancelledError",
     "DEFAULT_MAX_ITEMSETS",
+    "EaseRecommender",
     "InvalidInputError",
     "InvalidParameterError",
     "LimitExceededError",

@@ -110,6 +110,28 @@ class Recommender:
     ) -> Tuple[list[Tuple[list[str], list[float], list[int]]], int]: ...
     def rule(self, index: int) -> Optional[Tuple[list[str], str, int, int, int, float, float, float]]: ...
 
+class EaseRecommender:
+    @staticmethod
+    def fit(
+        baskets: Baskets,
+        labels: list[str],
+        *,
+        lambda_: Optional[float] = None,
+        min_count: Optional[int] = None,
+        max_items: Optional[int] = None,
+        threads: Optional[int] = None,
+    ) -> EaseRecommender: ...
+    @property
+    def lambda_(self) -> float: ...
+    @property
+    def labels(self) -> list[str]: ...
+    @property
+    def candidates(self) -> list[str]: ...
+    def weights(self) -> npt.NDArray[np.float32]: ...
+    def recommend(
+        self, cart: list[str], k: int = 5
+    ) -> Tuple[Tuple[list[str], list[float], list[Optional[str]], list[Optional[float]]], list[str]]: ...
+
 def evaluate(
     baskets: Baskets,
     labels: list[str],
@@ -124,6 +146,10 @@ def evaluate(
     smoothing: float = 5.0,
     min_confidence: float = 0.01,
     max_antecedent_len: int = 3,
+    ease: bool = False,
+    ease_lambda: Optional[float] = None,
+    ease_min_count: Optional[int] = None,
+    ease_max_items: Optional[int] = None,
     threads: Optional[int] = None,
 ) -> dict[str, Any]: ...
 

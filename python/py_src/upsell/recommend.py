@@ -2,8 +2,9 @@
 
 :class:`Recommender` is "frequently bought together": fitted on baskets (or loaded from a model file
 mined offline), it answers a cart with up to ``k`` items, each with its score and the rule that
-produced it. :func:`evaluate` replays held-out baskets to show whether the rules beat recommending
-what is popular. :func:`affinity_matrix` gives the item x item co-occurrence, confidence and lift of
+produced it. :class:`EaseRecommender` is the second model, EASE (Steck 2019): item x item weights
+learned in closed form, each answer explained by the cart item that weighs most toward it.
+:func:`evaluate` replays held-out baskets to show whether they beat recommending what is popular. :func:`affinity_matrix` gives the item x item co-occurrence, confidence and lift of
 the top items as numpy arrays, with the actionable pairs and a heatmap.
 
 Models are self-contained, so their item labels are strings: other labels (integers of FIMI data)
@@ -25,7 +26,7 @@ from upsell.exceptions import InvalidInputError, InvalidParameterError
 from upsell.frames import Prepared, long_basket_codes, prepare
 from upsell.mining import _threshold
 
-__all__ = ["Affinity", "Recommender", "affinity_matrix", "evaluate"]
+__all__ = ["Affinity", "EaseRecommender", "Recommender", "affinity_matrix", "evaluate"]
 
 
 def _labels(prepared: Prepared) -> List[str]:
@@ -193,6 +194,112 @@ class Recommender:
         )
 
 
+class EaseRecommender:
+    """EASE ("Embarrassingly Shallow Autoencoders", Steck 2019): one item x item weight matrix.
+
+    Fitted in closed form, ``B = -P / diag(P)`` with ``P = (XᵀX + lambda_ I)⁻¹`` over the items
+    bought in at least ``min_count`` training baskets (the candidates; their number is limited by
+    ``max_items`` because the fit holds dense candidates x candidates matrices). A cart scores
+    each candidate with the sum of its items' weights toward it; ties and empty carts go to
+    popularity.
+
+    >>> import upsell
+    >>> baskets = [["bread", "butter"], ["bread", "butter", "milk"], ["bread", "jam"], ["milk", "cereal"]] * 5
+    >>> model = upsell.EaseRecommender.fit(baskets, lambda_=1.0)
+    >>> model.recommend(["bread"], k=2)["item"].tolist()
+    ['butter', 'jam']
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    @classmethod
+    def fit(
+        cls,
+        data: Any,
+        *,
+        lambda_: Optional[float] = None,
+        min_count: Optional[int] = None,
+        max_items: Optional[int] = None,
+        basket: Union[str, Sequence[str], None] = None,
+        item: Optional[str] = None,
+        format: Optional[str] = None,
+        delimiter: Optional[str] = None,
+        threads: Optional[int] = None,
+    ) -> "EaseRecommender":
+        """Fits the weights to ``data`` (any input of :func:`upsell.frequent_itemsets`).
+
+        ``lambda_`` (default 100) is the L2 penalty: larger shrinks the weights toward popularity;
+        tune it on held-out baskets (150 suits groceries, 50 retail). ``min_count`` (default 1:
+        every item seen) and ``max_items`` (default 8,000) bound the candidates; more candidates
+        than ``max_items`` raise :class:`upsell.LimitExceededError` naming the ``min_count`` that fits.
+        """
+        prepared = prepare(data, basket=basket, item=item, format=format, delimiter=delimiter)
+        inner = _upsell.EaseRecommender.fit(
+            prepared.baskets,
+            _labels(prepared),
+            lambda_=None if lambda_ is None else float(lambda_),
+            min_count=min_count,
+            max_items=max_items,
+            threads=threads,
+        )
+        return cls(inner)
+
+    @property
+    def lambda_(self) -> float:
+        """The L2 penalty the model was fitted with."""
+        return self._inner.lambda_
+
+    @property
+    def items(self) -> List[str]:
+        """The item labels the model knows (candidates or not)."""
+        return self._inner.labels
+
+    @property
+    def candidates(self) -> List[str]:
+        """The items with weights, most popular first: the rows and columns of :attr:`weights`."""
+        return self._inner.candidates
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The weight matrix ``B`` (float32, a copy): row = cart item, column = recommended item."""
+        return self._inner.weights()
+
+    def __repr__(self) -> str:
+        return f"<upsell.EaseRecommender: {len(self.candidates)} candidates of {len(self.items)} items, lambda {self.lambda_:g}>"
+
+    def recommend(self, cart: Iterable[Any], k: int = 5) -> pd.DataFrame:
+        """Up to ``k`` items not in ``cart``, best first.
+
+        Cart items without weights (unknown, or below ``min_count``) are ignored; they are listed in
+        ``result.attrs["unknown"]`` and reported by a warning. An empty cart gets the most popular
+        items.
+
+        Returns a frame with ``item``, ``score``, ``source`` (``"ease"`` or ``"popular"``),
+        ``because`` (the cart item with the largest weight toward the item), ``weight`` (that
+        weight) and ``explanation``.
+        """
+        labels = [str(x) for x in _cart(cart)]
+        (items, scores, because, weights), unknown = self._inner.recommend(labels, _k(k))
+        if unknown:
+            warnings.warn(f"ignored cart items without weights in the model: {', '.join(unknown)}", stacklevel=2)
+        frame = pd.DataFrame(
+            {
+                "item": pd.Series(items, dtype=object),
+                "score": np.asarray(scores, dtype=np.float64),
+                "source": ["ease" if b is not None else "popular" for b in because],
+                "because": pd.Series(because, dtype=object),
+                "weight": np.asarray([np.nan if w is None else w for w in weights], dtype=np.float64),
+                "explanation": [
+                    "popular" if b is None else f"{b} -> {i} (weight {w:.3f}, score {s:.3f})"
+                    for i, s, b, w in zip(items, scores, because, weights)
+                ],
+            }
+        )
+        frame.attrs["unknown"] = unknown
+        return frame
+
+
 def _cart(cart: Any) -> list:
     if isinstance(cart, (str, bytes)):
         raise InvalidParameterError(
@@ -228,16 +335,22 @@ def evaluate(
     smoothing: float = 5.0,
     min_confidence: float = 0.01,
     max_antecedent_len: int = 3,
+    ease: bool = False,
+    ease_lambda: Optional[float] = None,
+    ease_min_count: Optional[int] = None,
+    ease_max_items: Optional[int] = None,
     threads: Optional[int] = None,
 ) -> pd.DataFrame:
-    """Rules against popularity on held-out baskets, leave-one-out.
+    """Rules (and EASE with ``ease=True``) against popularity on held-out baskets, leave-one-out.
 
     The first ``train`` share of baskets trains (``split="position"``), or the earliest share by
     ``time`` (``split="time"``, a long dataframe with a time column; or the baskets before
     ``cutoff``). Every item of each test basket of two or more items is hidden in turn; the rest
-    is the cart. Returns one row per method (``rules``, ``popularity``) with ``hit_rate``,
-    ``precision``, ``recall``, ``coverage`` and ``revenue_captured`` at ``k``; ``attrs`` holds
-    ``train_baskets``, ``test_baskets``, ``cases``, ``rules`` and ``k``.
+    is the cart. Returns one row per method (``rules``, ``popularity``, then ``ease`` when asked
+    for: an :class:`EaseRecommender` fitted to the training baskets with ``ease_lambda``,
+    ``ease_min_count`` and ``ease_max_items``) with ``hit_rate``, ``precision``, ``recall``,
+    ``coverage`` and ``revenue_captured`` at ``k``; ``attrs`` holds ``train_baskets``,
+    ``test_baskets``, ``cases``, ``rules``, ``ease_items`` and ``k``.
 
     >>> import upsell
     >>> baskets = [["a", "b"], ["c", "d"]] * 10
@@ -268,12 +381,16 @@ def evaluate(
         smoothing=float(smoothing),
         min_confidence=float(min_confidence),
         max_antecedent_len=max_antecedent_len,
+        ease=bool(ease),
+        ease_lambda=None if ease_lambda is None else float(ease_lambda),
+        ease_min_count=ease_min_count,
+        ease_max_items=ease_max_items,
         threads=threads,
     )
     frame = pd.DataFrame(
         result["methods"], columns=["method", "hit_rate", "precision", "recall", "coverage", "revenue_captured"]
     ).set_index("method")
-    frame.attrs.update({key: result[key] for key in ("train_baskets", "test_baskets", "cases", "rules", "k")})
+    frame.attrs.update({key: result[key] for key in ("train_baskets", "test_baskets", "cases", "rules", "ease_items", "k")})
     return frame
 
 

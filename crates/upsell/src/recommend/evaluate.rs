@@ -1,18 +1,22 @@
-//! Proof on held-out data: does the rule recommender beat recommending what is popular?
+//! Proof on held-out data: do the recommenders beat recommending what is popular?
 //!
 //! Baskets are split into training and test sets (by position, by time, or at a cut-off time). The
-//! recommender is mined from the training baskets only. Each test basket of two or more items is
+//! recommenders are mined (rules) or fitted ([`Ease`], when asked for) from the training baskets
+//! only. Each test basket of two or more items is
 //! then replayed leave-one-out: every item in turn is hidden, the rest is the cart, and a
 //! recommendation of `k` items "hits" when it holds the hidden item. Hiding every item in turn,
 //! rather than one at random, makes the score deterministic without a seed.
 //!
-//! Reported per method (the rule recommender, and the popularity baseline that proposes the `k`
-//! most frequent training items not in the cart): hit rate@k, precision@k (hits over `k`),
+//! Reported per method (the rule recommender, the popularity baseline that proposes the `k` most
+//! frequent training items not in the cart, and EASE when [`EvaluationOptions::ease`] is set): hit rate@k, precision@k (hits over `k`),
 //! recall@k (hidden items found over hidden items: equal to the hit rate with one hidden item),
 //! catalog coverage (distinct items ever recommended over items seen in training) and, with
 //! prices, the share of the hidden items' value that was recommended.
 
-use super::{ItemPrices, Ranking, RecommendOptions, Recommendation, Recommender, Scratch};
+use super::{
+    Ease, EaseOptions, EaseRecommendation, EaseScratch, ItemPrices, Ranking, RecommendOptions,
+    Recommendation, Recommender, Scratch,
+};
 use crate::data::{BasketBuilder, Baskets, ItemDictionary, ItemId};
 use crate::mining::{MinSupport, MiningOptions, mine_with};
 use crate::rules::{RuleOptions, generate_with};
@@ -64,13 +68,16 @@ pub struct EvaluationOptions {
     pub recommend: RecommendOptions,
     /// Item prices, for the revenue measure (and [`Ranking::ExpectedRevenue`]).
     pub prices: Option<ItemPrices>,
+    /// Also evaluate an [`Ease`] model fitted with these options (its `threads`, when `None`,
+    /// are the evaluation's).
+    pub ease: Option<EaseOptions>,
     /// Worker threads.
     pub threads: Option<usize>,
 }
 
 impl EvaluationOptions {
     /// The defaults: 80/20 split by position, k = 5, rules of antecedents up to 3 items with
-    /// confidence at least 0.01.
+    /// confidence at least 0.01, no EASE.
     pub fn new(min_support: MinSupport) -> Self {
         EvaluationOptions {
             split: Split::Position { train: 0.8 },
@@ -80,6 +87,7 @@ impl EvaluationOptions {
             max_antecedent_len: 3,
             recommend: RecommendOptions::default(),
             prices: None,
+            ease: None,
             threads: None,
         }
     }
@@ -88,7 +96,7 @@ impl EvaluationOptions {
 /// The scores of one method.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MethodScores {
-    /// `"rules"` or `"popularity"`.
+    /// `"rules"`, `"popularity"` or `"ease"`.
     pub method: String,
     /// Share of cases whose hidden item was recommended.
     pub hit_rate: f64,
@@ -113,25 +121,54 @@ pub struct Evaluation {
     pub cases: usize,
     /// Rules in the model.
     pub rules: usize,
+    /// Candidate items of the EASE model, when evaluated.
+    pub ease_items: Option<usize>,
     /// `k`.
     pub k: usize,
-    /// The rule recommender, then the popularity baseline.
+    /// The rule recommender, the popularity baseline, then EASE when evaluated.
     pub methods: Vec<MethodScores>,
 }
 
 impl Evaluation {
     /// The relative gain of the rules' hit rate over popularity's (0.15 = 15% better).
     pub fn lift_over_popularity(&self) -> f64 {
-        match (self.methods.first(), self.methods.get(1)) {
-            (Some(rules), Some(popular)) if popular.hit_rate > 0.0 => {
-                rules.hit_rate / popular.hit_rate - 1.0
-            }
-            _ => 0.0,
-        }
+        self.lift("rules").unwrap_or(0.0)
+    }
+
+    /// The relative gain of `method`'s hit rate over popularity's; `None` when the method was not
+    /// evaluated or popularity hit nothing.
+    ///
+    /// ```
+    /// use upsell::data::{Dataset, ReadOptions};
+    /// use upsell::mining::MinSupport;
+    /// use upsell::recommend::{evaluate, EaseOptions, EvaluationOptions};
+    /// let text = "a,b\na,b\na,b,c\nc,d\nc,d\na,b\nc,d\na,b\na,b\nc,d\n";
+    /// let data = Dataset::from_reader(text.as_bytes(), "mem.csv", &ReadOptions::baskets(b','))?;
+    /// let options = EvaluationOptions {
+    ///     k: 1,
+    ///     ease: Some(EaseOptions { lambda: 1.0, ..EaseOptions::default() }),
+    ///     ..EvaluationOptions::new(MinSupport::count(2))
+    /// };
+    /// let result = evaluate(&data.baskets, &data.items, None, &options, &Default::default())?;
+    /// assert_eq!(result.methods[2].method, "ease");
+    /// assert_eq!(result.lift("ease"), result.lift("rules")); // both always right here
+    /// assert_eq!(result.lift("popularity"), Some(0.0));
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn lift(&self, method: &str) -> Option<f64> {
+        let hit_rate = |name: &str| {
+            self.methods
+                .iter()
+                .find(|m| m.method == name)
+                .map(|m| m.hit_rate)
+        };
+        let popular = hit_rate("popularity").filter(|&p| p > 0.0)?;
+        Some(hit_rate(method)? / popular - 1.0)
     }
 }
 
-/// Evaluates the rule recommender against popularity on held-out baskets (see the module docs).
+/// Evaluates the rule recommender (and EASE, when asked for) against popularity on held-out
+/// baskets (see the module docs).
 ///
 /// `times` (one per basket) is needed by the time splits.
 ///
@@ -184,14 +221,26 @@ pub fn evaluate(
     if let Some(prices) = &options.prices {
         model = model.with_prices(prices.clone())?;
     }
+    let ease = match &options.ease {
+        Some(ease) => {
+            let ease = EaseOptions {
+                threads: ease.threads.or(options.threads),
+                ..ease.clone()
+            };
+            Some(Ease::fit(&train, items, &ease, control)?)
+        }
+        None => None,
+    };
+    let method_count = if ease.is_some() { 3 } else { 2 };
+    let tallies = || vec![Tally::new(model.item_count()); method_count];
     let replayed: Vec<usize> = (0..test.len())
         .filter(|&b| test.get(b).is_some_and(|s| s.len() >= 2))
         .collect();
     let runner = crate::parallel::Runner::new(options.threads);
     const CHUNK: usize = 64;
-    let tallies = runner.map(
+    let tallies_of_chunks = runner.map(
         replayed.len().div_ceil(CHUNK),
-        || Worker::new(model.item_count()),
+        || Worker::new(tallies()),
         |worker, c| {
             let end = ((c + 1) * CHUNK).min(replayed.len());
             for &b in &replayed[c * CHUNK..end] {
@@ -199,27 +248,20 @@ pub fn evaluate(
                     break;
                 }
                 let basket = test.get(b).unwrap_or_default();
-                worker.replay(&model, basket, options);
+                worker.replay(&model, ease.as_ref(), basket, options);
             }
-            let fresh = [
-                Tally::new(model.item_count()),
-                Tally::new(model.item_count()),
-            ];
-            std::mem::replace(&mut worker.tally, fresh)
+            std::mem::replace(&mut worker.tally, tallies())
         },
     );
     control.check()?;
-    let mut total = [
-        Tally::new(model.item_count()),
-        Tally::new(model.item_count()),
-    ];
-    for pair in tallies {
-        for (sum, part) in total.iter_mut().zip(pair) {
+    let mut total = tallies();
+    for parts in tallies_of_chunks {
+        for (sum, part) in total.iter_mut().zip(parts) {
             sum.merge(&part);
         }
     }
     let trained = train.item_frequencies().iter().filter(|&&c| c > 0).count();
-    let methods = ["rules", "popularity"]
+    let methods = ["rules", "popularity", "ease"]
         .iter()
         .zip(&total)
         .map(|(name, t)| t.scores(name, options.k, trained, options.prices.is_some()))
@@ -229,6 +271,7 @@ pub fn evaluate(
         test_baskets: replayed.len(),
         cases: total[0].cases as usize,
         rules: model.rule_count(),
+        ease_items: ease.as_ref().map(Ease::candidate_count),
         k: options.k,
         methods,
     })
@@ -307,17 +350,22 @@ impl Tally {
         }
     }
 
-    fn record(&mut self, answer: &[Recommendation], hidden: ItemId, price: Option<i64>) {
+    fn record(
+        &mut self,
+        answer: impl Iterator<Item = ItemId> + Clone,
+        hidden: ItemId,
+        price: Option<i64>,
+    ) {
         self.cases += 1;
-        let hit = answer.iter().any(|r| r.item == hidden);
+        let hit = answer.clone().any(|item| item == hidden);
         self.hits += u64::from(hit);
         let price = i128::from(price.unwrap_or(0));
         self.value += price;
         if hit {
             self.value_hit += price;
         }
-        for r in answer {
-            self.recommended[r.item as usize] = true;
+        for item in answer {
+            self.recommended[item as usize] = true;
         }
     }
 
@@ -351,20 +399,31 @@ struct Worker {
     scratch: Scratch,
     cart: Vec<ItemId>,
     answer: Vec<Recommendation>,
-    tally: [Tally; 2],
+    ease_scratch: EaseScratch,
+    ease_answer: Vec<EaseRecommendation>,
+    /// Rules, popularity, then EASE when evaluated.
+    tally: Vec<Tally>,
 }
 
 impl Worker {
-    fn new(items: usize) -> Self {
+    fn new(tally: Vec<Tally>) -> Self {
         Worker {
             scratch: Scratch::default(),
             cart: Vec::new(),
             answer: Vec::new(),
-            tally: [Tally::new(items), Tally::new(items)],
+            ease_scratch: EaseScratch::default(),
+            ease_answer: Vec::new(),
+            tally,
         }
     }
 
-    fn replay(&mut self, model: &Recommender, basket: &[ItemId], options: &EvaluationOptions) {
+    fn replay(
+        &mut self,
+        model: &Recommender,
+        ease: Option<&Ease>,
+        basket: &[ItemId],
+        options: &EvaluationOptions,
+    ) {
         let popularity = RecommendOptions {
             by: Ranking::Confidence,
             backfill: true,
@@ -388,7 +447,7 @@ impl Worker {
                 &mut self.scratch,
                 &mut self.answer,
             );
-            self.tally[0].record(&self.answer, hidden, price);
+            self.tally[0].record(self.answer.iter().map(|r| r.item), hidden, price);
             model.recommend_into(
                 &self.cart,
                 options.k,
@@ -396,7 +455,18 @@ impl Worker {
                 &mut self.scratch,
                 &mut self.answer,
             );
-            self.tally[1].record(&self.answer, hidden, price);
+            self.tally[1].record(self.answer.iter().map(|r| r.item), hidden, price);
+        }
+        if let (Some(ease), Some(tally)) = (ease, self.tally.get_mut(2)) {
+            ease.replay(
+                basket,
+                options.k,
+                &mut self.ease_scratch,
+                &mut self.ease_answer,
+                |hidden, answer| {
+                    tally.record(answer.iter().map(|r| r.item), hidden, model.price(hidden));
+                },
+            );
         }
     }
 }

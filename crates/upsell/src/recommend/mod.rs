@@ -30,9 +30,11 @@
 //! # Ok::<(), upsell::Error>(())
 //! ```
 
+mod ease;
 mod evaluate;
 mod model;
 
+pub use ease::{Ease, EaseAnswer, EaseOptions, EaseRecommendation, EaseScratch};
 pub use evaluate::{Evaluation, EvaluationOptions, MethodScores, Split, evaluate};
 
 use rustc_hash::FxHashMap;

@@ -4,6 +4,7 @@
 mod mining;
 mod readers;
 mod recommend;
+mod ease;
 mod rules;
 mod sequence;
 mod pricing;
