@@ -29,8 +29,8 @@ step "Rust example: examples/rust/recommend.rs"
 cargo run -q --profile test -p upsell --example recommend
 
 step "Python: build the extension, run pytest"
-maturin develop --release -q -m python/Cargo.toml
+maturin develop --profile ci -q -m python/Cargo.toml
 (cd python && pytest -q)
 
 step "C: programs under cc, valgrind and AddressSanitizer"
-bash bindings/c/tests/run.sh
+UPSELL_CAPI_PROFILE=ci bash bindings/c/tests/run.sh
