@@ -652,7 +652,7 @@ mod tests {
 
     /// Small blocks (one item each) must find what one block finds, and what brute force finds.
     #[test]
-    fn projections_in_blocks_change_nothing() {
+    fn projections_in_blocks_change_nothing() -> Result<()> {
         let mut state = 7u64;
         let mut next = |n: u64| {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -664,10 +664,10 @@ mod tests {
             items.extend((0..len).map(|_| next(25) as u32));
             offsets.push(items.len());
         }
-        let baskets = Baskets::from_arrays(items, offsets).unwrap();
+        let baskets = Baskets::from_arrays(items, offsets)?;
         let options = MiningOptions::new(MinSupport::count(4));
-        let expected = naive::mine(&baskets, &options).unwrap();
-        let prepared = Prepared::new(&baskets, 4).unwrap();
+        let expected = naive::mine(&baskets, &options)?;
+        let prepared = Prepared::new(&baskets, 4)?;
         let bounds = Bounds {
             min_len: 1,
             max_len: usize::MAX,
@@ -676,7 +676,7 @@ mod tests {
         for (block, threads) in [(0, 1), (0, 2), (40, 2), (PROJECTION_BUDGET, 1)] {
             let budget = Budget::new(None, &control);
             let runner = Runner::new(Some(threads));
-            let parts = mine_in_blocks(&prepared, bounds, &budget, &runner, block).unwrap();
+            let parts = mine_in_blocks(&prepared, bounds, &budget, &runner, block)?;
             let found = sink::assemble(parts, &prepared, 300, 4);
             let mut found: Vec<_> = found.iter().map(|(s, c)| (s.to_vec(), c)).collect();
             let mut wanted: Vec<_> = expected.iter().map(|(s, c)| (s.to_vec(), c)).collect();
@@ -684,5 +684,6 @@ mod tests {
             wanted.sort();
             assert_eq!(found, wanted, "block {block}, threads {threads}");
         }
+        Ok(())
     }
 }
