@@ -42,6 +42,7 @@
 
 pub mod data;
 mod error;
+mod memory;
 pub mod mining;
 pub mod metrics;
 pub mod parallel;

@@ -60,8 +60,9 @@ impl Prepared {
             .take_while(|&&c| u64::from(c) == n)
             .count() as u32;
 
-        let mut items = Vec::with_capacity(baskets.items().len());
-        let mut offsets = vec![0usize];
+        let mut items = crate::memory::with_capacity(baskets.items().len());
+        let mut offsets = crate::memory::with_capacity(baskets.len() + 1);
+        offsets.push(0);
         for basket in baskets.iter() {
             let start = items.len();
             items.extend(
@@ -76,35 +77,22 @@ impl Prepared {
             }
         }
         let basket = |k: usize| &items[offsets[k]..offsets[k + 1]];
-        // Lexicographic order, mostly decided by the first two items: sort those as one integer
-        // key (cache-friendly), then only runs of equal keys by their whole baskets.
-        let key = |k: usize| {
-            let code = |i: usize| basket(k).get(i).map_or(0, |&c| u64::from(c) + 1);
-            code(0) << 32 | code(1)
-        };
-        let mut keyed: Vec<(u64, usize)> = (0..offsets.len() - 1).map(|k| (key(k), k)).collect();
-        keyed.sort_unstable();
-        let mut order: Vec<usize> = keyed.iter().map(|&(_, k)| k).collect();
-        let mut start = 0;
-        for end in 1..=keyed.len() {
-            if end == keyed.len() || keyed[end].0 != keyed[start].0 {
-                if end - start > 1 {
-                    order[start..end].sort_unstable_by(|&a, &b| basket(a).cmp(basket(b)));
-                }
-                start = end;
-            }
-        }
-        let mut merged = Vec::with_capacity(items.len());
-        let mut merged_offsets = vec![0usize];
-        let mut weights: Vec<u32> = Vec::new();
-        for (k, &b) in order.iter().enumerate() {
-            if k > 0 && basket(order[k - 1]) == basket(b) {
+        let order = lexicographic_order(frequent.len(), offsets.len() - 1, basket);
+        let mut merged = crate::memory::with_capacity(items.len());
+        let mut merged_offsets = crate::memory::with_capacity(offsets.len());
+        merged_offsets.push(0);
+        let mut weights: Vec<u32> = crate::memory::with_capacity(offsets.len() - 1);
+        for &b in &order {
+            let b = basket(b as usize);
+            // Equal baskets are adjacent: compare with the one just copied (still in cache).
+            let n = merged_offsets.len();
+            if n > 1 && merged[merged_offsets[n - 2]..] == *b {
                 if let Some(w) = weights.last_mut() {
                     *w += 1;
                 }
                 continue;
             }
-            merged.extend_from_slice(basket(b));
+            merged.extend_from_slice(b);
             merged_offsets.push(merged.len());
             weights.push(1);
         }
@@ -147,4 +135,50 @@ impl Prepared {
         let density = self.items.len() as f64 / (self.len().max(1) as f64 * items as f64);
         density >= 0.1 && self.weights.iter().all(|&w| w == 1)
     }
+}
+
+/// The order of baskets `0..count` (non-empty, codes ascending, each below `codes`) that sorts
+/// them lexicographically. Baskets are bucketed by their first code (a counting sort), each bucket
+/// is sorted by its second code packed with the basket's index into one integer (cache-friendly),
+/// and only runs that share both codes are compared basket by basket.
+fn lexicographic_order<'a>(
+    codes: usize,
+    count: usize,
+    basket: impl Fn(usize) -> &'a [u32],
+) -> Vec<u32> {
+    let mut starts = vec![0usize; codes + 1];
+    for k in 0..count {
+        starts[basket(k)[0] as usize + 1] += 1;
+    }
+    for c in 1..starts.len() {
+        starts[c] += starts[c - 1];
+    }
+    // Second code + 1 (0: none) above, basket index below.
+    let mut keys = crate::memory::filled(count, 0u64);
+    let mut cursor = starts.clone();
+    for k in 0..count {
+        let b = basket(k);
+        let second = b.get(1).map_or(0, |&c| u64::from(c) + 1);
+        let slot = &mut cursor[b[0] as usize];
+        keys[*slot] = second << 32 | k as u64;
+        *slot += 1;
+    }
+    let mut order: Vec<u32> = crate::memory::with_capacity(count);
+    for bucket in starts.windows(2) {
+        let keys = &mut keys[bucket[0]..bucket[1]];
+        keys.sort_unstable();
+        let from = order.len();
+        order.extend(keys.iter().map(|&key| key as u32));
+        let mut start = 0;
+        for end in 1..=keys.len() {
+            if end == keys.len() || keys[end] >> 32 != keys[start] >> 32 {
+                if end - start > 1 {
+                    order[from + start..from + end]
+                        .sort_unstable_by(|&a, &b| basket(a as usize).cmp(basket(b as usize)));
+                }
+                start = end;
+            }
+        }
+    }
+    order
 }
