@@ -254,10 +254,7 @@ pub(crate) fn mine(
     let mut parts = vec![universal.finish()];
     budget.branches((items - first) as u64);
     let identity: Vec<u32> = (0..items as u32).collect();
-    let t0 = std::time::Instant::now();
     let occurrences = Occurrences::new(prepared);
-    eprintln!("PHASE fill {:?}", t0.elapsed());
-    let t0 = std::time::Instant::now();
     // One branch per item, the rarest items (smallest trees) first.
     parts.extend(runner.map(
         items - first,
@@ -283,7 +280,6 @@ pub(crate) fn mine(
             sink.finish()
         },
     ));
-    eprintln!("PHASE branches {:?}", t0.elapsed());
     budget.finish()?;
     Ok(parts)
 }
