@@ -64,9 +64,9 @@ impl PyBaskets {
         gil::run(py, move |_| Baskets::from_arrays(items, offsets)).map(Self::unlabelled)
     }
 
-    /// Baskets from a list of lists (or tuples) whose items are all ints, or all strings, with
-    /// item ids given in order of first appearance, and the labels by id (an int64 array or a
-    /// list of str). `None` for any other input: the caller takes the general path, which also
+    /// Baskets from a list of lists (or tuples) whose items are all ints, or all strings, and
+    /// the labels by id (an int64 array or a list of str). Strings get ids in order of first
+    /// appearance; ints in `0..2**20` ascending, then any others in order of first appearance. `None` for any other input: the caller takes the general path, which also
     /// words the errors. A fast path because Python's own hashing of a million items would
     /// take longer than mining them.
     #[staticmethod]
@@ -92,7 +92,7 @@ impl PyBaskets {
             offsets.push(items.len());
         }
         let labels = match codes {
-            Codes::Int(_, labels) => labels.into_pyarray(py).into_any(),
+            Codes::Int(codes) => codes.finish(&mut items).into_pyarray(py).into_any(),
             Codes::Str(_, labels) => PyList::new(py, labels)?.into_any(),
             Codes::Unknown => PyArray1::<i64>::zeros(py, 0, false).into_any(),
         };
@@ -156,16 +156,16 @@ impl PyBaskets {
 /// Item ids by label, for [`PyBaskets::from_lists`]: the first item decides the kind.
 enum Codes {
     Unknown,
-    Int(FxHashMap<i64, u32>, Vec<i64>),
+    Int(IntCodes),
     Str(FxHashMap<String, u32>, Vec<String>),
 }
 
 impl Codes {
-    /// Pushes the id of `item` (given one if new); `None` when the item is of another kind.
+    /// Pushes the (for ints, provisional) id of `item`; `None` when the item is of another kind.
     fn push(&mut self, item: &Bound<'_, PyAny>, items: &mut Vec<u32>) -> Option<()> {
         if let Codes::Unknown = self {
             *self = if item.is_exact_instance_of::<PyInt>() {
-                Codes::Int(FxHashMap::default(), Vec::new())
+                Codes::Int(IntCodes::default())
             } else if item.is_exact_instance_of::<PyString>() {
                 Codes::Str(FxHashMap::default(), Vec::new())
             } else {
@@ -173,15 +173,11 @@ impl Codes {
             };
         }
         let code = match self {
-            Codes::Int(ids, labels) => {
+            Codes::Int(codes) => {
                 if !item.is_exact_instance_of::<PyInt>() {
                     return None;
                 }
-                let label: i64 = item.extract().ok()?;
-                *ids.entry(label).or_insert_with(|| {
-                    labels.push(label);
-                    labels.len() as u32 - 1
-                })
+                codes.provisional(item.extract().ok()?)
             }
             Codes::Str(ids, labels) => {
                 if !item.is_exact_instance_of::<PyString>() {
@@ -201,6 +197,64 @@ impl Codes {
         };
         items.push(code);
         Some(())
+    }
+}
+
+/// Int labels in `0..DENSE` (the usual product codes) are their own provisional id, marked in a
+/// table; others get `DENSE + j`, `j` counting them in order of first appearance.
+const DENSE: u32 = 1 << 20;
+
+/// Int labels met so far, on the way to ids.
+#[derive(Default)]
+struct IntCodes {
+    seen: Vec<bool>,
+    others: FxHashMap<i64, u32>,
+    other_labels: Vec<i64>,
+}
+
+impl IntCodes {
+    fn provisional(&mut self, label: i64) -> u32 {
+        match u32::try_from(label) {
+            Ok(value) if value < DENSE => {
+                let at = value as usize;
+                if at >= self.seen.len() {
+                    self.seen.resize(at + 1, false);
+                }
+                self.seen[at] = true;
+                value
+            }
+            _ => {
+                let next = self.other_labels.len() as u32;
+                let j = *self.others.entry(label).or_insert(next);
+                if j == next {
+                    self.other_labels.push(label);
+                }
+                DENSE + j
+            }
+        }
+    }
+
+    /// Turns provisional ids into dense final ones: the small labels ascending, then the others in
+    /// order of first appearance. Baskets listed in ascending order (as FIMI data is) then stay
+    /// sorted, which makes them much cheaper to store than ids in order of first appearance.
+    /// Returns the labels by id.
+    fn finish(self, items: &mut [u32]) -> Vec<i64> {
+        let mut id = vec![0u32; self.seen.len()];
+        let mut labels = Vec::new();
+        for (value, _) in self.seen.iter().enumerate().filter(|(_, seen)| **seen) {
+            id[value] = labels.len() as u32;
+            labels.push(value as i64);
+        }
+        let small = labels.len() as u32;
+        labels.extend(self.other_labels);
+        for item in items {
+            // Provisional ids below `seen.len()` are small labels; the rest count from DENSE.
+            *item = match id.get(*item as usize) {
+                Some(&code) => code,
+                None => small + (*item - DENSE),
+            };
+        }
+        labels
     }
 }
 
