@@ -140,7 +140,7 @@ impl Prepared {
 /// The order of baskets `0..count` (non-empty, codes ascending, each below `codes`) that sorts
 /// them lexicographically. Baskets are bucketed by their first code (a counting sort), each bucket
 /// is sorted by its second code packed with the basket's index into one integer (cache-friendly),
-/// and only runs that share both codes are compared basket by basket.
+/// and only runs that share both codes go on to [`sort_from`].
 fn lexicographic_order<'a>(
     codes: usize,
     count: usize,
@@ -172,13 +172,41 @@ fn lexicographic_order<'a>(
         let mut start = 0;
         for end in 1..=keys.len() {
             if end == keys.len() || keys[end] >> 32 != keys[start] >> 32 {
-                if end - start > 1 {
-                    order[from + start..from + end]
-                        .sort_unstable_by(|&a, &b| basket(a as usize).cmp(basket(b as usize)));
+                // A run that shares a second code (not "none") goes on from the third.
+                if end - start > 1 && keys[start] >> 32 != 0 {
+                    sort_from(&mut order[from + start..from + end], 2, &basket);
                 }
                 start = end;
             }
         }
     }
     order
+}
+
+/// Sorts baskets that share their first `depth` codes: by the next two codes packed into one
+/// integer (an ended basket's missing code is 0, first), then each run that shares those too, two
+/// codes further. Each basket is read once per step rather than once per comparison.
+fn sort_from<'a>(order: &mut [u32], depth: usize, basket: &impl Fn(usize) -> &'a [u32]) {
+    let mut keyed: Vec<(u64, u32)> = order
+        .iter()
+        .map(|&b| {
+            let codes = basket(b as usize);
+            let code = |i: usize| codes.get(i).map_or(0, |&c| u64::from(c) + 1);
+            (code(depth) << 32 | code(depth + 1), b)
+        })
+        .collect();
+    keyed.sort_unstable();
+    for (slot, &(_, b)) in order.iter_mut().zip(&keyed) {
+        *slot = b;
+    }
+    let mut start = 0;
+    for end in 1..=keyed.len() {
+        if end == keyed.len() || keyed[end].0 != keyed[start].0 {
+            // Baskets that ended within these two codes are equal: nothing left to order.
+            if end - start > 1 && keyed[start].0 & u64::from(u32::MAX) != 0 {
+                sort_from(&mut order[start..end], depth + 2, basket);
+            }
+            start = end;
+        }
+    }
 }
