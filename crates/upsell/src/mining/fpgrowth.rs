@@ -36,7 +36,7 @@ struct Tree {
     nodes: Vec<Node>,
     /// Local item -> its most recent node; nodes of one item are chained through `next`.
     head: Vec<u32>,
-    /// Local item -> its count in this tree.
+    /// Local item -> its count in this tree (from [`Scratch::select`], which counted it).
     support: Vec<u32>,
     /// Local item -> global code.
     global: Vec<u32>,
@@ -60,8 +60,6 @@ impl Tree {
         });
         self.head.clear();
         self.head.resize(items, NONE);
-        self.support.clear();
-        self.support.resize(items, 0);
     }
 
     /// Inserts paths (ascending local codes). Each reuses the nodes of the prefix it shares with
@@ -89,9 +87,6 @@ impl Tree {
             for &item in &path[common..] {
                 parent = self.child(parent, item, weight);
                 stack.push(parent);
-            }
-            for &item in path {
-                self.support[item as usize] += weight;
             }
         }
         self.stack = stack;
@@ -540,11 +535,13 @@ impl Scratch<'_> {
     }
 
     /// Turns the counts into the conditional tree's items: frequent items that are not perfect
-    /// extensions get ascending local codes (in `local`, and `tree.global` maps them back).
+    /// extensions get ascending local codes (in `local`; `tree.global` maps them back and
+    /// `tree.support` holds their counts).
     /// Every counted item is below `below`. Returns whether any item is left; if not, the
     /// scratch is clean again.
     fn select(&mut self, support: u32, below: usize, global: &[u32], tree: &mut Tree) -> bool {
         tree.global.clear();
+        tree.support.clear();
         // Ascending local codes keep every path ascending in the conditional tree too.
         self.order_touched(below);
         for &a in self.touched.iter() {
@@ -556,6 +553,7 @@ impl Scratch<'_> {
                 } else {
                     self.local[a] = tree.global.len() as u32;
                     tree.global.push(global[a]);
+                    tree.support.push(count);
                 }
             }
         }
