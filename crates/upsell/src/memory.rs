@@ -22,6 +22,7 @@ pub(crate) fn filled<T: Copy>(len: usize, value: T) -> Vec<T> {
 }
 
 /// Huge pages cover whole aligned 2 MiB blocks: smaller buffers are left alone.
+#[cfg(target_os = "linux")]
 const HUGE_PAGE: usize = 2 << 20;
 
 #[cfg(target_os = "linux")]
