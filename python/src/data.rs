@@ -66,9 +66,10 @@ impl PyBaskets {
 
     /// Baskets from a list of lists (or tuples) whose items are all ints, or all strings, and
     /// the labels by id (an int64 array or a list of str). Strings get ids in order of first
-    /// appearance; ints in `0..2**20` ascending, then any others in order of first appearance. `None` for any other input: the caller takes the general path, which also
-    /// words the errors. A fast path because Python's own hashing of a million items would
-    /// take longer than mining them.
+    /// appearance; ints in `0..2**20` ascending, then any others in order of first appearance.
+    /// `None` for any other input: the caller takes the general path, which also words the
+    /// errors. A fast path because Python's own hashing of a million items would take longer
+    /// than mining them.
     #[staticmethod]
     fn from_lists<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Option<(Self, Bound<'py, PyAny>)>> {
         let Ok(list) = data.cast::<PyList>() else {
