@@ -184,7 +184,7 @@ pub(crate) fn read_stream<'r>(
     } else {
         Box::new(buffered)
     };
-    let format = options.format.unwrap_or_else(|| options.resolve_format(&name));
+    let format = options.resolve_format(&name);
     let mut data = match format {
         Format::Fimi => read_fimi(&mut source, &name)?,
         Format::Baskets => read_basket_csv(source, &name, options.delimiter.unwrap_or(b','))?,

@@ -138,9 +138,8 @@ impl Prepared {
 }
 
 /// The order of baskets `0..count` (non-empty, codes ascending, each below `codes`) that sorts
-/// them lexicographically. Baskets are bucketed by their first code (a counting sort), each bucket
-/// is sorted by its second code packed with the basket's index into one integer (cache-friendly),
-/// and only runs that share both codes go on to [`sort_from`].
+/// them lexicographically: a counting sort by the first code, then [`sort_from`] within each
+/// first code.
 fn lexicographic_order<'a>(
     codes: usize,
     count: usize,
@@ -153,31 +152,16 @@ fn lexicographic_order<'a>(
     for c in 1..starts.len() {
         starts[c] += starts[c - 1];
     }
-    // Second code + 1 (0: none) above, basket index below.
-    let mut keys = crate::memory::filled(count, 0u64);
+    let mut order = crate::memory::filled(count, 0u32);
     let mut cursor = starts.clone();
     for k in 0..count {
-        let b = basket(k);
-        let second = b.get(1).map_or(0, |&c| u64::from(c) + 1);
-        let slot = &mut cursor[b[0] as usize];
-        keys[*slot] = second << 32 | k as u64;
+        let slot = &mut cursor[basket(k)[0] as usize];
+        order[*slot] = k as u32;
         *slot += 1;
     }
-    let mut order: Vec<u32> = crate::memory::with_capacity(count);
     for bucket in starts.windows(2) {
-        let keys = &mut keys[bucket[0]..bucket[1]];
-        keys.sort_unstable();
-        let from = order.len();
-        order.extend(keys.iter().map(|&key| key as u32));
-        let mut start = 0;
-        for end in 1..=keys.len() {
-            if end == keys.len() || keys[end] >> 32 != keys[start] >> 32 {
-                // A run that shares a second code (not "none") goes on from the third.
-                if end - start > 1 && keys[start] >> 32 != 0 {
-                    sort_from(&mut order[from + start..from + end], 2, &basket);
-                }
-                start = end;
-            }
+        if bucket[1] - bucket[0] > 1 {
+            sort_from(&mut order[bucket[0]..bucket[1]], 1, &basket);
         }
     }
     order
