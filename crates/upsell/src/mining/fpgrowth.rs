@@ -60,36 +60,32 @@ impl Tree {
         });
         self.head.clear();
         self.head.resize(items, NONE);
+        self.stack.clear();
     }
 
-    /// Inserts paths (ascending local codes). Each reuses the nodes of the prefix it shares with
-    /// the previous path; below them a child is looked up among its siblings, which costs one
-    /// comparison when paths arrive in lexicographic order.
-    fn build<'p>(&mut self, paths: impl Iterator<Item = (&'p [u32], u32)>) {
-        let mut stack = std::mem::take(&mut self.stack);
-        stack.clear();
-        let mut previous: &[u32] = &[];
-        for (path, weight) in paths {
-            let common = previous
-                .iter()
-                .zip(path)
-                .take_while(|(a, b)| a == b)
-                .count();
-            // A path that is a prefix of the previous one leaves the longer on the stack.
-            if common < path.len() {
-                stack.truncate(common);
-                previous = path;
-            }
-            for &n in &stack[..common] {
-                self.nodes[n as usize].count += weight;
-            }
-            let mut parent = stack.last().copied().unwrap_or(0);
-            for &item in &path[common..] {
-                parent = self.child(parent, item, weight);
-                stack.push(parent);
-            }
+    /// Inserts a path (ascending local codes) with `weight`. It reuses the nodes of the prefix it
+    /// shares with the path before it (still on the stack); below them a child is looked up among
+    /// its siblings, which costs one comparison when paths arrive in lexicographic order.
+    fn insert(&mut self, path: &[u32], weight: u32) {
+        let common = self
+            .stack
+            .iter()
+            .zip(path)
+            .take_while(|&(&n, &item)| self.nodes[n as usize].item == item)
+            .count();
+        for &n in &self.stack[..common] {
+            self.nodes[n as usize].count += weight;
         }
-        self.stack = stack;
+        // A path that is a prefix of the previous one leaves the longer on the stack.
+        if common == path.len() {
+            return;
+        }
+        self.stack.truncate(common);
+        let mut parent = self.stack.last().copied().unwrap_or(0);
+        for &item in &path[common..] {
+            parent = self.child(parent, item, weight);
+            self.stack.push(parent);
+        }
     }
 
     /// Adds `weight` to the child of `parent` for `item`, made if missing.
@@ -120,22 +116,12 @@ impl Tree {
         n
     }
 
-    /// Counts every pair of items on each path, when the items are few enough to keep a table.
-    fn count_pairs(&mut self, paths: &Paths) {
-        let k = self.global.len();
-        self.paired = k <= PAIR_ITEMS;
-        if !self.paired {
-            return;
-        }
-        self.pairs.clear();
-        self.pairs.resize(k * k.saturating_sub(1) / 2, 0);
-        for (p, &weight) in paths.weights.iter().enumerate() {
-            let path = paths.path(p);
-            for (x, &b) in path.iter().enumerate().skip(1) {
-                let row = b as usize * (b as usize - 1) / 2;
-                for &a in &path[..x] {
-                    self.pairs[row + a as usize] += weight;
-                }
+    /// Adds `weight` to the pair count of every two items of `path`.
+    fn count_pairs(&mut self, path: &[u32], weight: u32) {
+        for (x, &b) in path.iter().enumerate().skip(1) {
+            let row = b as usize * (b as usize - 1) / 2;
+            for &a in &path[..x] {
+                self.pairs[row + a as usize] += weight;
             }
         }
     }
@@ -189,33 +175,25 @@ impl Paths {
         }
     }
 
-    /// Rewrites the collected paths in place into local codes (`local`; `NONE`: the item is left
-    /// out), dropping paths left empty; `reversed` paths were collected leaf first and are turned
-    /// around. One sequential pass over what was collected, where collecting again would walk the
-    /// tree or the baskets a second time.
-    fn localize(&mut self, local: &[u32], reversed: bool) {
-        let (mut write, mut start, mut kept) = (0, 0, 0);
-        for k in 0..self.ends.len() {
-            let (end, first) = (self.ends[k], write);
-            for r in start..end {
-                // Branch-free: whether an item stays is not predictable.
-                let code = local[self.items[r] as usize];
-                self.items[write] = code;
-                write += usize::from(code != NONE);
-            }
-            start = end;
-            if write > first {
-                if reversed {
-                    self.items[first..write].reverse();
-                }
-                self.ends[kept] = write;
-                self.weights[kept] = self.weights[k];
-                kept += 1;
-            }
+    /// Path `k` in local codes (`local`; `NONE`: the item is left out) into `out`, ascending;
+    /// `leaf_first` paths were collected leaf first and are turned around.
+    fn localize(&self, k: usize, local: &[u32], leaf_first: bool, out: &mut Vec<u32>) {
+        let path = self.path(k);
+        out.clear();
+        out.resize(path.len(), 0);
+        let mut write = 0;
+        let mut put = |item: u32| {
+            // Branch-free: whether an item stays is not predictable.
+            let code = local[item as usize];
+            out[write] = code;
+            write += usize::from(code != NONE);
+        };
+        if leaf_first {
+            path.iter().rev().for_each(|&item| put(item));
+        } else {
+            path.iter().for_each(|&item| put(item));
         }
-        self.items.truncate(write);
-        self.ends.truncate(kept);
-        self.weights.truncate(kept);
+        out.truncate(write);
     }
 }
 
@@ -223,6 +201,8 @@ impl Paths {
 struct Level {
     tree: Tree,
     paths: Paths,
+    /// The path being inserted, in local codes.
+    path: Vec<u32>,
 }
 
 /// One worker's reusable memory.
@@ -409,10 +389,8 @@ fn conditional(tree: &Tree, item: usize, level: &mut Level, scratch: &mut Scratc
     if !scratch.select(tree.support[item], item, &tree.global, &mut level.tree) {
         return false;
     }
-    level.paths.localize(scratch.local, true);
+    level.finish(scratch.local, true);
     scratch.release();
-    // Paths arrive newest node first: read backwards they are nearly sorted already.
-    level.finish(true);
     true
 }
 
@@ -495,9 +473,8 @@ impl Occurrences {
         if !scratch.select(support, item, identity, &mut level.tree) {
             return false;
         }
-        level.paths.localize(scratch.local, false);
+        level.finish(scratch.local, false);
         scratch.release();
-        level.finish(false);
         true
     }
 }
@@ -574,24 +551,35 @@ impl Scratch<'_> {
 }
 
 impl Level {
-    /// Builds the collected paths into this level's tree. Collected along an item's node chain
-    /// (`newest_first`), they are nearly in lexicographic order when read backwards (but for the
-    /// items the projection dropped); collected in basket order, likewise forwards.
-    fn finish(&mut self, newest_first: bool) {
-        self.tree.reset(self.tree.global.len());
+    /// Builds the collected paths into this level's tree, in local codes (`local`), in one pass:
+    /// each path is translated into a small buffer, then counted and inserted from there.
+    /// Collected along an item's node chain (`newest_first`, each path leaf first), they are
+    /// nearly in lexicographic order when read backwards (but for the items the projection
+    /// dropped); collected in basket order, likewise forwards.
+    fn finish(&mut self, local: &[u32], newest_first: bool) {
+        let tree = &mut self.tree;
+        let k = tree.global.len();
+        tree.reset(k);
         // Trees of the first level are the large ones: counting their pairs spares walks of items
         // with nothing frequent below them. Deeper trees are small and cheap to walk.
-        if newest_first {
-            self.tree.paired = false;
-        } else {
-            self.tree.count_pairs(&self.paths);
+        tree.paired = !newest_first && k <= PAIR_ITEMS;
+        if tree.paired {
+            tree.pairs.clear();
+            tree.pairs.resize(k * k.saturating_sub(1) / 2, 0);
         }
         let paths = &self.paths;
-        let path = |k: usize| (paths.path(k), paths.weights[k]);
-        if newest_first {
-            self.tree.build((0..paths.ends.len()).rev().map(path));
-        } else {
-            self.tree.build((0..paths.ends.len()).map(path));
+        let n = paths.ends.len();
+        for j in 0..n {
+            let p = if newest_first { n - 1 - j } else { j };
+            paths.localize(p, local, newest_first, &mut self.path);
+            if self.path.is_empty() {
+                continue;
+            }
+            let weight = paths.weights[p];
+            if tree.paired {
+                tree.count_pairs(&self.path, weight);
+            }
+            tree.insert(&self.path, weight);
         }
     }
 }
