@@ -8,7 +8,8 @@
 //! prefix's count ("perfect extensions") are taken out of the conditional tree and added back
 //! combinatorially at output, and a tree that is a single path is enumerated directly. Trees of
 //! the first level also count their pairs (an FP-array), which tells which items have nothing
-//! frequent below them before any walk.
+//! frequent below them before any walk, and what the conditional bases of the others hold, so
+//! that those are collected straight into local codes.
 
 use super::prepare::Prepared;
 use super::sink::{Bounds, Budget, Part, Sink};
@@ -126,14 +127,10 @@ impl Tree {
         }
     }
 
-    /// Whether `item`'s conditional base may hold a frequent item: always, unless the pair table
-    /// says that no item before it reaches `min_count` with it.
-    fn may_extend(&self, item: usize, min_count: u32) -> bool {
-        if !self.paired {
-            return true;
-        }
+    /// When `paired`: how often each item before `item` occurs with it.
+    fn pair_row(&self, item: usize) -> &[u32] {
         let row = item * item.saturating_sub(1) / 2;
-        self.pairs[row..row + item].iter().any(|&c| c >= min_count)
+        &self.pairs[row..row + item]
     }
 
     /// Whether every node has at most one child (nodes then form a chain in creation order).
@@ -175,11 +172,20 @@ impl Paths {
         }
     }
 
-    /// Path `k` in local codes (`local`; `NONE`: the item is left out) into `out`, ascending;
-    /// `leaf_first` paths were collected leaf first and are turned around.
-    fn localize(&self, k: usize, local: &[u32], leaf_first: bool, out: &mut Vec<u32>) {
+    /// Path `k` in local codes (`local`, or as collected if `None`; `NONE`: the item is left
+    /// out) into `out`, ascending; `leaf_first` paths were collected leaf first and are turned
+    /// around.
+    fn localize(&self, k: usize, local: Option<&[u32]>, leaf_first: bool, out: &mut Vec<u32>) {
         let path = self.path(k);
         out.clear();
+        let Some(local) = local else {
+            if leaf_first {
+                out.extend(path.iter().rev());
+            } else {
+                out.extend_from_slice(path);
+            }
+            return;
+        };
         out.resize(path.len(), 0);
         let mut write = 0;
         let mut put = |item: u32| {
@@ -368,10 +374,43 @@ fn expand(
 /// Builds the conditional tree of `item` of `tree` into `level`, pushing its perfect extensions
 /// onto `scratch.pex`. Returns whether the tree has any item.
 fn conditional(tree: &Tree, item: usize, level: &mut Level, scratch: &mut Scratch<'_>) -> bool {
-    if !tree.may_extend(item, scratch.min_count) {
-        return false;
+    let support = tree.support[item];
+    if tree.paired {
+        // The pair table counted this base already: its items are chosen before the walk, which
+        // then collects the paths in local codes.
+        if !scratch.select_row(support, tree.pair_row(item), &tree.global, &mut level.tree) {
+            return false;
+        }
+        let local = &*scratch.local;
+        walk(tree, item, &mut level.paths, |items, up, _| {
+            let code = local[up as usize];
+            // Branch-free: whether an item stays is not predictable.
+            items.push(code);
+            items.truncate(items.len() - usize::from(code == NONE));
+        });
+        level.finish(None, true);
+    } else {
+        walk(tree, item, &mut level.paths, |items, up, count| {
+            scratch.count(up, count);
+            items.push(up);
+        });
+        if !scratch.select(support, item, &tree.global, &mut level.tree) {
+            return false;
+        }
+        level.finish(Some(scratch.local), true);
     }
-    let paths = &mut level.paths;
+    scratch.release();
+    true
+}
+
+/// Collects into `paths` the conditional pattern base of `item` of `tree`: for every node of the
+/// item, the items above it, leaf first, each handed to `visit` with the node's count.
+fn walk(
+    tree: &Tree,
+    item: usize,
+    paths: &mut Paths,
+    mut visit: impl FnMut(&mut Vec<u32>, u32, u32),
+) {
     paths.clear();
     let mut n = tree.head[item];
     while n != NONE {
@@ -379,19 +418,12 @@ fn conditional(tree: &Tree, item: usize, level: &mut Level, scratch: &mut Scratc
         let mut p = node.parent;
         while p != 0 {
             let up = tree.nodes[p as usize];
-            scratch.count(up.item, node.count);
-            paths.items.push(up.item);
+            visit(&mut paths.items, up.item, node.count);
             p = up.parent;
         }
         paths.end(node.count);
         n = node.next;
     }
-    if !scratch.select(tree.support[item], item, &tree.global, &mut level.tree) {
-        return false;
-    }
-    level.finish(scratch.local, true);
-    scratch.release();
-    true
 }
 
 /// Where each item occurs in the prepared baskets, so that the first level of conditional pattern
@@ -473,7 +505,7 @@ impl Occurrences {
         if !scratch.select(support, item, identity, &mut level.tree) {
             return false;
         }
-        level.finish(scratch.local, false);
+        level.finish(Some(scratch.local), false);
         scratch.release();
         true
     }
@@ -511,27 +543,35 @@ impl Scratch<'_> {
         }
     }
 
-    /// Turns the counts into the conditional tree's items: frequent items that are not perfect
-    /// extensions get ascending local codes (in `local`; `tree.global` maps them back and
-    /// `tree.support` holds their counts).
-    /// Every counted item is below `below`. Returns whether any item is left; if not, the
-    /// scratch is clean again.
+    /// Turns the counts into the conditional tree's items (see [`Scratch::keep`]). Every counted
+    /// item is below `below`. Returns whether any item is left; if not, the scratch is clean
+    /// again.
     fn select(&mut self, support: u32, below: usize, global: &[u32], tree: &mut Tree) -> bool {
         tree.global.clear();
         tree.support.clear();
         // Ascending local codes keep every path ascending in the conditional tree too.
         self.order_touched(below);
-        for &a in self.touched.iter() {
-            let a = a as usize;
+        for k in 0..self.touched.len() {
+            let a = self.touched[k] as usize;
             let count = std::mem::take(&mut self.counts[a]);
+            self.keep(a, count, support, global, tree);
+        }
+        if tree.global.is_empty() {
+            self.touched.clear();
+            return false;
+        }
+        true
+    }
+
+    /// Like [`Scratch::select`], for counts already made: item `a` was seen `row[a]` times.
+    fn select_row(&mut self, support: u32, row: &[u32], global: &[u32], tree: &mut Tree) -> bool {
+        tree.global.clear();
+        tree.support.clear();
+        self.touched.clear();
+        for (a, &count) in row.iter().enumerate() {
             if count >= self.min_count {
-                if count == support {
-                    self.pex.push(global[a]);
-                } else {
-                    self.local[a] = tree.global.len() as u32;
-                    tree.global.push(global[a]);
-                    tree.support.push(count);
-                }
+                self.touched.push(a as u32);
+                self.keep(a, count, support, global, tree);
             }
         }
         if tree.global.is_empty() {
@@ -539,6 +579,22 @@ impl Scratch<'_> {
             return false;
         }
         true
+    }
+
+    /// Gives item `a`, seen `count` times in a base of `support`, its place: a frequent item
+    /// that is not a perfect extension gets the next local code (in `local`; `tree.global` maps
+    /// it back and `tree.support` holds its count).
+    #[inline]
+    fn keep(&mut self, a: usize, count: u32, support: u32, global: &[u32], tree: &mut Tree) {
+        if count >= self.min_count {
+            if count == support {
+                self.pex.push(global[a]);
+            } else {
+                self.local[a] = tree.global.len() as u32;
+                tree.global.push(global[a]);
+                tree.support.push(count);
+            }
+        }
     }
 
     /// Forgets the local codes that [`Scratch::select`] gave.
@@ -556,12 +612,13 @@ impl Level {
     /// Collected along an item's node chain (`newest_first`, each path leaf first), they are
     /// nearly in lexicographic order when read backwards (but for the items the projection
     /// dropped); collected in basket order, likewise forwards.
-    fn finish(&mut self, local: &[u32], newest_first: bool) {
+    fn finish(&mut self, local: Option<&[u32]>, newest_first: bool) {
         let tree = &mut self.tree;
         let k = tree.global.len();
         tree.reset(k);
         // Trees of the first level are the large ones: counting their pairs spares walks of items
-        // with nothing frequent below them. Deeper trees are small and cheap to walk.
+        // with nothing frequent below them and the counting of the others' bases. Deeper trees
+        // are small and cheap to walk.
         tree.paired = !newest_first && k <= PAIR_ITEMS;
         if tree.paired {
             tree.pairs.clear();
@@ -586,7 +643,8 @@ impl Level {
 
 /// First-level trees with at most this many items count their pairs as they are built, so that
 /// the items whose conditional base holds nothing frequent (seven in ten on t10i4d100k) are known
-/// without walking the tree. The table then takes at most 512 KiB.
+/// without walking the tree, and the others' bases need no counting walk. The table then takes
+/// at most 512 KiB.
 const PAIR_ITEMS: usize = 512;
 
 /// All itemsets of a chain: choosing node `i` as the deepest gives its count to any subset of the
