@@ -173,20 +173,31 @@ impl Paths {
     }
 
     /// Path `k` in local codes (`local`, or as collected if `None`; `NONE`: the item is left
-    /// out) into `out`, ascending; `leaf_first` paths were collected leaf first and are turned
-    /// around.
-    fn localize(&self, k: usize, local: Option<&[u32]>, leaf_first: bool, out: &mut Vec<u32>) {
+    /// out), ascending, written at the start of `buffer`; `leaf_first` paths were collected leaf
+    /// first and are turned around. The buffer only ever grows: resizing it for each path would
+    /// call `memset` for a handful of items.
+    fn localize<'b>(
+        &self,
+        k: usize,
+        local: Option<&[u32]>,
+        leaf_first: bool,
+        buffer: &'b mut Vec<u32>,
+    ) -> &'b [u32] {
         let path = self.path(k);
-        out.clear();
+        if buffer.len() < path.len() {
+            buffer.resize(path.len(), 0);
+        }
+        let out = &mut buffer[..path.len()];
         let Some(local) = local else {
             if leaf_first {
-                out.extend(path.iter().rev());
+                out.iter_mut()
+                    .zip(path.iter().rev())
+                    .for_each(|(o, &item)| *o = item);
             } else {
-                out.extend_from_slice(path);
+                out.copy_from_slice(path);
             }
-            return;
+            return out;
         };
-        out.resize(path.len(), 0);
         let mut write = 0;
         let mut put = |item: u32| {
             // Branch-free: whether an item stays is not predictable.
@@ -199,7 +210,7 @@ impl Paths {
         } else {
             path.iter().for_each(|&item| put(item));
         }
-        out.truncate(write);
+        &out[..write]
     }
 }
 
@@ -207,7 +218,7 @@ impl Paths {
 struct Level {
     tree: Tree,
     paths: Paths,
-    /// The path being inserted, in local codes.
+    /// Room for the path being inserted, in local codes.
     path: Vec<u32>,
 }
 
@@ -644,15 +655,15 @@ impl Level {
         let n = paths.ends.len();
         for j in 0..n {
             let p = if newest_first { n - 1 - j } else { j };
-            paths.localize(p, local, newest_first, &mut self.path);
-            if self.path.is_empty() {
+            let path = paths.localize(p, local, newest_first, &mut self.path);
+            if path.is_empty() {
                 continue;
             }
             let weight = paths.weights[p];
             if tree.paired {
-                tree.count_pairs(&self.path, weight);
+                tree.count_pairs(path, weight);
             }
-            tree.insert(&self.path, weight);
+            tree.insert(path, weight);
         }
     }
 }
