@@ -119,10 +119,11 @@ impl Tree {
 
     /// Adds `weight` to the pair count of every two items of `path`.
     fn count_pairs(&mut self, path: &[u32], weight: u32) {
-        for (x, &b) in path.iter().enumerate().skip(1) {
-            let row = b as usize * (b as usize - 1) / 2;
+        for x in 1..path.len() {
+            let b = path[x] as usize;
+            let row = &mut self.pairs[b * (b - 1) / 2..][..b];
             for &a in &path[..x] {
-                self.pairs[row + a as usize] += weight;
+                row[a as usize] += weight;
             }
         }
     }
