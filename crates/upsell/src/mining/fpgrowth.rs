@@ -510,10 +510,11 @@ impl Occurrences {
                 prefetch(&prepared.items[ahead.start..]);
             }
             let items = &prepared.items[o.start..o.start + o.len as usize];
-            for &a in items {
+            // One loop that counts and copies (a slice-mapping iterator reserves once).
+            paths.items.extend(items.iter().map(|&a| {
                 scratch.count(a, o.weight, mark);
-            }
-            paths.items.extend_from_slice(items);
+                a
+            }));
             paths.end(o.weight);
         }
         if !scratch.select(support, item, identity, &mut level.tree) {
