@@ -197,9 +197,9 @@ pub(crate) fn assemble(
 ) -> Itemsets {
     let total_items: usize = parts.iter().map(|p| p.items.len()).sum();
     let total_sets: usize = parts.iter().map(|p| p.counts.len()).sum();
-    let mut items = Vec::with_capacity(total_items);
-    let mut offsets = Vec::with_capacity(total_sets + 1);
-    let mut counts = Vec::with_capacity(total_sets);
+    let mut items = crate::memory::with_capacity(total_items);
+    let mut offsets = crate::memory::with_capacity(total_sets + 1);
+    let mut counts = crate::memory::with_capacity(total_sets);
     offsets.push(0);
     for part in parts {
         let base = items.len();
