@@ -3,7 +3,7 @@
 //! Mirrors `upsell::mining`. The result crosses as flat item ids (uint32), offsets (int64, one more
 //! than itemsets) and counts (int64); `upsell/frames.py` turns them into Arrow list columns.
 
-use numpy::PyArray1;
+use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
 use upsell::Error;
@@ -39,14 +39,14 @@ pub(crate) fn mine<'py>(
     options.max_itemsets = max_itemsets;
     let baskets = &baskets.get().inner;
     let itemsets = gil::run(py, |control| mine_with(baskets, &options, control))?;
+    let (n_baskets, min_count) = (itemsets.baskets(), itemsets.min_count());
+    // The arrays become numpy's without a copy (the conversions to i64 reuse their memory): on
+    // millions of itemsets, fresh copies cost more in page faults than the mining.
+    let (items, offsets, counts) = itemsets.into_parts();
     let wide = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-    Ok((
-        PyArray1::from_slice(py, itemsets.items()),
-        PyArray1::from_iter(py, itemsets.offsets().iter().map(|&o| wide(o as u64))),
-        PyArray1::from_iter(py, itemsets.counts().iter().map(|&c| wide(c))),
-        itemsets.baskets(),
-        itemsets.min_count(),
-    ))
+    let offsets: Vec<i64> = offsets.into_iter().map(|o| wide(o as u64)).collect();
+    let counts: Vec<i64> = counts.into_iter().map(wide).collect();
+    Ok((items.into_pyarray(py), offsets.into_pyarray(py), counts.into_pyarray(py), n_baskets, min_count))
 }
 
 /// An `int` is a basket count, a `float` a fraction of baskets; anything else is refused.

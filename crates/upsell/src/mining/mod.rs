@@ -325,6 +325,20 @@ impl Itemsets {
         &self.counts
     }
 
+    /// The three arrays ([`Itemsets::items`], [`Itemsets::offsets`], [`Itemsets::counts`]),
+    /// handed over without copying: for a caller that keeps them in its own containers.
+    ///
+    /// ```
+    /// use upsell::mining::{Itemsets, Target};
+    /// let sets = Itemsets::from_arrays(vec![0, 0, 1], vec![0, 1, 3], vec![3, 2], 4, Target::All)?;
+    /// let (items, offsets, counts) = sets.into_parts();
+    /// assert_eq!((items, offsets, counts), (vec![0, 0, 1], vec![0, 1, 3], vec![3, 2]));
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn into_parts(self) -> (Vec<ItemId>, Vec<usize>, Vec<u64>) {
+        (self.items, self.offsets, self.counts)
+    }
+
     /// The number of baskets mined: the denominator of support.
     pub fn baskets(&self) -> u64 {
         self.baskets
