@@ -11,7 +11,8 @@ support 9 (0.01%), t10i4d100k at 20 (0.02%), mushroom at 407 (5%). Tools:
 - mlxtend fpgrowth, under a timeout (--skip-mlxtend to leave it out).
 
 Every measurement is a fresh process (so peak memory is that tool's alone, from wait4's rusage);
-the time is the best of --repeat runs. "mine s" is the time spent mining as measured inside the
+the time is the best of --repeat runs, taken in rounds (each tool runs once per round, in turn) so
+that the machine's speed, which drifts over minutes, weighs on every tool alike. "mine s" is the time spent mining as measured inside the
 process (data already loaded; for Python tools the list of results is built); "wall s" is the whole
 process (start-up, reading the gzip file, mining, writing). Ratios are ours / pyfim best: below 1
 means upsell is faster. Not quite like for like: a Python tool's "mine s" includes building one
@@ -39,6 +40,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,30 +121,54 @@ def run_once(argv: list[str], timeout: float) -> tuple[int, float, int, str, str
         return code, wall, usage.ru_maxrss, out.read().decode(errors="replace"), err.read().decode(errors="replace")
 
 
-def measure(tool: str, argv: list[str], parse, repeat: int, timeout: float) -> Measurement:
-    """Best of `repeat` runs; `parse(stdout, stderr)` gives (count, mine seconds)."""
-    result = Measurement(tool)
-    for _ in range(repeat):
-        try:
-            code, wall, rss, stdout, stderr = run_once(argv, timeout)
-        except TimeoutError:
-            result.error = f"timeout ({timeout:.0f} s)"
-            return result
-        if code != 0:
-            lines = [line for line in (stderr or stdout).strip().splitlines() if line.strip()]
-            result.error = f"exit {code}: {lines[-1] if lines else ''}"[:100]
-            return result
-        try:
-            count, mine = parse(stdout, stderr)
-        except (ValueError, KeyError, json.JSONDecodeError) as exc:
-            result.error = f"unreadable output: {exc}"
-            return result
-        result.count = count
-        result.mine = mine if result.mine is None else min(result.mine, mine)
-        result.wall = wall if result.wall is None else min(result.wall, wall)
-        result.rss_kib = rss if result.rss_kib is None else max(result.rss_kib, rss)
-        result.runs.append(mine)
-    return result
+@dataclass
+class Job:
+    """One tool's measurement on one data set, filled one run per round."""
+
+    result: Measurement
+    argv: list[str]
+    parse: Callable[[str, str], tuple[int, float]]
+    repeat: int
+    timeout: float
+    output: Path | None = None  # a file the tool writes: its size is reported, then it is removed
+
+
+def run_into(job: Job) -> None:
+    """One run of `job`; `parse(stdout, stderr)` gives (count, mine seconds). An error ends the job."""
+    result = job.result
+    try:
+        code, wall, rss, stdout, stderr = run_once(job.argv, job.timeout)
+    except TimeoutError:
+        result.error = f"timeout ({job.timeout:.0f} s)"
+        return
+    if code != 0:
+        lines = [line for line in (stderr or stdout).strip().splitlines() if line.strip()]
+        result.error = f"exit {code}: {lines[-1] if lines else ''}"[:100]
+        return
+    try:
+        count, mine = job.parse(stdout, stderr)
+    except (ValueError, KeyError, json.JSONDecodeError) as exc:
+        result.error = f"unreadable output: {exc}"
+        return
+    result.count = count
+    result.mine = mine if result.mine is None else min(result.mine, mine)
+    result.wall = wall if result.wall is None else min(result.wall, wall)
+    result.rss_kib = rss if result.rss_kib is None else max(result.rss_kib, rss)
+    result.runs.append(mine)
+
+
+def run_rounds(name: str, jobs: list[Job], rounds: int) -> None:
+    """Runs every job once per round, in turn, so that a drift of the machine's speed over the
+    minutes of a run falls on all tools alike instead of on whichever ran at that moment."""
+    for round_ in range(rounds):
+        for job in jobs:
+            if round_ < job.repeat and job.result.error is None:
+                print(f"{name}: {job.result.tool} (run {round_ + 1}) ...", file=sys.stderr)
+                run_into(job)
+    for job in jobs:
+        if job.output is not None and job.output.exists():
+            job.result.tool += f" ({job.output.stat().st_size / 2**20:.0f} MiB)"
+            job.output.unlink()
 
 
 def parse_cli(stdout: str, stderr: str) -> tuple[int, float]:
@@ -230,30 +256,26 @@ def main() -> int:
         if not path.exists():
             print(f"skipping {name}: {path} not found", file=sys.stderr)
             continue
-        results: list[Measurement] = []
+        jobs: list[Job] = []
         for threads in args.cli_threads.split(","):
             base = [str(binary), "mine", str(path), "--min-support", str(support), "--threads", threads]
             tool = f"upsell cli t={threads}"
-            print(f"{name}: {tool} ...", file=sys.stderr)
-            results.append(measure(tool, base, parse_cli, args.repeat, args.timeout))
-            output = Path(tempfile.gettempdir()) / f"upsell-compare-{name}.csv"
-            print(f"{name}: {tool} --output ...", file=sys.stderr)
-            written = measure(f"{tool} --output csv", base + ["--output", str(output)], parse_cli, args.repeat, args.timeout)
-            if output.exists():
-                written.tool += f" ({output.stat().st_size / 2**20:.0f} MiB)"
-                output.unlink()
-            results.append(written)
+            jobs.append(Job(Measurement(tool), base, parse_cli, args.repeat, args.timeout))
+            output = Path(tempfile.gettempdir()) / f"upsell-compare-{name}-t{threads}.csv"
+            written = base + ["--output", str(output)]
+            jobs.append(Job(Measurement(f"{tool} --output csv"), written, parse_cli, args.repeat, args.timeout, output))
         tools = ["pyfim fpgrowth", "pyfim eclat", "pyfim eclat algo=o"]
         if with_python:
             tools.insert(0, "upsell python")
         if not args.skip_mlxtend:
             tools.append("mlxtend fpgrowth")
         for tool in tools:
-            print(f"{name}: {tool} ...", file=sys.stderr)
             timeout = args.mlxtend_timeout if tool.startswith("mlxtend") else args.timeout
             argv = [sys.executable, "-c", WORKER, tool, str(path), str(support)]
             repeat = 1 if tool.startswith("mlxtend") else args.repeat
-            results.append(measure(tool, argv, parse_worker, repeat, timeout))
+            jobs.append(Job(Measurement(tool), argv, parse_worker, repeat, timeout))
+        run_rounds(name, jobs, args.repeat)
+        results = [job.result for job in jobs]
         # See the module doc: pyfim leaves out sets of items present in every basket.
         ours_expected = reference + 2 ** universal_items(path) - 1
         for result in results:
@@ -267,7 +289,7 @@ def main() -> int:
             rows.append((name, support, reference, result))
 
     print()
-    print(f"Frequent itemsets, best of {args.repeat} runs, {os.cpu_count()} cores, same machine, same run.")
+    print(f"Frequent itemsets, best of {args.repeat} runs taken in rounds, {os.cpu_count()} cores, same machine, same run.")
     print()
     print("| data | min count | tool | itemsets | mine s | wall s | peak RSS MiB | mine ours/pyfim best | wall ours/pyfim best |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
