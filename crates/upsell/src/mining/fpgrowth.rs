@@ -565,25 +565,21 @@ impl Scratch<'_> {
     /// item is below `below`. Returns whether any item is left; if not, the scratch is clean
     /// again.
     fn select(&mut self, support: u32, below: usize, global: &[u32], tree: &mut Tree) -> bool {
+        if !marks_needed(below) {
+            let counts = std::mem::take(&mut self.counts);
+            let kept = self.select_row(support, &counts[..below], global, tree);
+            counts[..below].fill(0);
+            self.counts = counts;
+            return kept;
+        }
         tree.global.clear();
         tree.support.clear();
         // Ascending local codes keep every path ascending in the conditional tree too.
-        if marks_needed(below) {
-            self.order_touched(below);
-            for k in 0..self.touched.len() {
-                let a = self.touched[k] as usize;
-                let count = std::mem::take(&mut self.counts[a]);
-                self.keep(a, count, support, global, tree);
-            }
-        } else {
-            self.touched.clear();
-            for a in 0..below {
-                let count = std::mem::take(&mut self.counts[a]);
-                if count >= self.min_count {
-                    self.touched.push(a as u32);
-                    self.keep(a, count, support, global, tree);
-                }
-            }
+        self.order_touched(below);
+        for k in 0..self.touched.len() {
+            let a = self.touched[k] as usize;
+            let count = std::mem::take(&mut self.counts[a]);
+            self.keep(a, count, support, global, tree);
         }
         if tree.global.is_empty() {
             self.touched.clear();
@@ -592,7 +588,8 @@ impl Scratch<'_> {
         true
     }
 
-    /// Like [`Scratch::select`], for counts already made: item `a` was seen `row[a]` times.
+    /// Like [`Scratch::select`], for counts already made: item `a` was seen `row[a]` times
+    /// (ascending local codes keep every path ascending in the conditional tree too).
     fn select_row(&mut self, support: u32, row: &[u32], global: &[u32], tree: &mut Tree) -> bool {
         tree.global.clear();
         tree.support.clear();
