@@ -70,6 +70,7 @@ def test_label_types_come_back():
     [
         ([[3, 1, 3], (2, 1), [1, 2, 3], [], [2**40, 1], [2**40], [-5, 2**20, 2**20 - 1], [2**20, -5]], ("pandas", "arrow")),
         ([["b", "a", "b"], ("c", "a"), ["a", "c", "b"], [], ["é", "a"], ["é"]], ("pandas", "arrow")),
+        ([[2**70, 1], [2**70], [1, -(2**63)]], ("pandas",)),  # ints beyond int64 take the general path
         ([[1, "a"], ["a", 1], [1]], ("pandas",)),  # mixed kinds take the general path
         ([[True, 1], [1]], ("pandas",)),  # bools are not ints here
         ([[1, 2], {1, 2}], ("pandas", "arrow")),  # a set basket takes the general path

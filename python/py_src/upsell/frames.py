@@ -22,8 +22,8 @@ from upsell.exceptions import InvalidInputError, InvalidParameterError
 
 __all__ = ["Prepared", "itemsets_frame", "long_basket_codes", "prepare"]
 
-#: Labels by item code: an Arrow array, or an object ndarray when the labels mix types Arrow
-#: cannot hold in one column (only ``as_frozensets=True`` can return those).
+#: Labels by item code: an Arrow array, or an object ndarray when one Arrow column cannot hold
+#: the labels: mixed types, or ints beyond 64 bits (only ``as_frozensets=True`` can return those).
 Labels = Union[pa.Array, np.ndarray]
 
 _OUTPUTS = ("pandas", "polars", "arrow")
@@ -96,8 +96,8 @@ def itemsets_frame(
     else:
         if not isinstance(labels, pa.Array):
             raise InvalidInputError(
-                "the item labels mix types that one Arrow column cannot hold; "
-                "pass as_frozensets=True or use labels of one type",
+                "one Arrow column cannot hold the item labels (they mix types, or are ints beyond "
+                "64 bits); pass as_frozensets=True or use labels of one type",
                 kind="invalid_input",
             )
         column = _list_array(items, offsets, labels)
@@ -253,7 +253,7 @@ def _arrow_labels(uniques: Any) -> Labels:
     values = np.asarray(uniques, dtype=object) if isinstance(uniques, pd.Index) and uniques.dtype == object else uniques
     try:
         return pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
         return np.fromiter(uniques, dtype=object, count=len(uniques))
 
 
