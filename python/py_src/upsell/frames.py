@@ -102,12 +102,15 @@ def itemsets_frame(
             )
         column = _list_array(items, offsets, labels)
     if output == "pandas":
+        # The arrays are this frame's alone: taking them as they are spares pandas copying them
+        # into new blocks, memory that a first call has to fault in.
         frame = pd.DataFrame(
             {
                 "itemset": column if as_frozensets else pd.arrays.ArrowExtensionArray(column),
                 "count": counts.astype(np.int64, copy=False),
                 "support": support,
-            }
+            },
+            copy=False,
         )
         frame.attrs["baskets"] = int(n_baskets)
         frame.attrs["min_count"] = int(min_count)
