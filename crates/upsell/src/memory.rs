@@ -21,6 +21,26 @@ pub(crate) fn filled<T: Copy>(len: usize, value: T) -> Vec<T> {
     buffer
 }
 
+/// Makes room for `additional` more elements, at least doubling the capacity as `Vec::reserve`
+/// does, in memory advised as [`with_capacity`]'s: for buffers that grow as they are filled.
+/// (`Vec::reserve` would let `realloc` copy into fresh memory before it could be advised.)
+#[inline]
+pub(crate) fn reserve<T: Copy>(buffer: &mut Vec<T>, additional: usize) {
+    if buffer.capacity() - buffer.len() < additional {
+        grow(buffer, additional);
+    }
+}
+
+#[cold]
+fn grow<T: Copy>(buffer: &mut Vec<T>, additional: usize) {
+    let capacity = (buffer.len() + additional)
+        .max(2 * buffer.capacity())
+        .max(16);
+    let mut grown = with_capacity(capacity);
+    grown.extend_from_slice(buffer);
+    *buffer = grown;
+}
+
 /// Huge pages cover whole aligned 2 MiB blocks: smaller buffers are left alone.
 #[cfg(target_os = "linux")]
 const HUGE_PAGE: usize = 2 << 20;
@@ -45,6 +65,18 @@ fn advise_huge_pages<T>(_buffer: &mut Vec<T>) {}
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reserve_keeps_the_contents() {
+        let mut buffer = vec![1u32, 2, 3];
+        for n in 0..(3 << 20) {
+            super::reserve(&mut buffer, 1);
+            buffer.push(n);
+        }
+        assert_eq!(&buffer[..4], &[1, 2, 3, 0]);
+        assert_eq!(buffer.len(), 3 + (3 << 20));
+        assert_eq!(buffer[buffer.len() - 1], (3 << 20) - 1);
+    }
+
     #[test]
     fn filled_holds_what_was_asked() {
         for len in [0, 1, 1000, (4 << 20) + 3] {

@@ -82,4 +82,55 @@ impl Runner {
             Some(pool) => pool.install(|| (0..count).into_par_iter().map_init(&init, &f).collect()),
         }
     }
+
+    /// `f(state, k)` for every `k` in `0..count`, where each state (from `init`) takes a run of
+    /// consecutive `k`, ascending, and is handed to `finish` after its last. Returns what `finish`
+    /// made, in the order of the runs: one result when serial, so a state can gather output that
+    /// needs no merging then.
+    pub fn fold<S, R, I, F, G>(&self, count: usize, init: I, f: F, finish: G) -> Vec<R>
+    where
+        S: Send,
+        R: Send,
+        I: Fn() -> S + Sync + Send,
+        F: Fn(&mut S, usize) + Sync + Send,
+        G: Fn(S) -> R + Sync + Send,
+    {
+        let step = |mut state: S, k: usize| {
+            f(&mut state, k);
+            state
+        };
+        match &self.pool {
+            None => vec![finish((0..count).fold(init(), step))],
+            // Rayon keeps the order of the runs when it collects.
+            Some(pool) => pool.install(|| {
+                (0..count)
+                    .into_par_iter()
+                    .fold(&init, step)
+                    .map(&finish)
+                    .collect()
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Runner;
+
+    #[test]
+    fn fold_runs_are_consecutive_and_in_order() {
+        for threads in [1, 2, 4] {
+            let runs =
+                Runner::new(Some(threads)).fold(10_000, Vec::new, |run, k| run.push(k), |run| run);
+            assert!(
+                runs.iter()
+                    .all(|run| run.windows(2).all(|w| w[1] == w[0] + 1))
+            );
+            assert_eq!(
+                runs.concat(),
+                (0..10_000).collect::<Vec<_>>(),
+                "{threads} threads"
+            );
+        }
+    }
 }

@@ -7,7 +7,7 @@
 //! keep the prefix's count are taken out as perfect extensions, as in FP-growth.
 
 use super::prepare::Prepared;
-use super::sink::{Bounds, Budget, Part, Sink};
+use super::sink::{Bounds, Budget, Part, Sink, run_branches};
 use crate::Result;
 use crate::parallel::Runner;
 
@@ -90,12 +90,12 @@ fn deliver(
 ) -> Result<Vec<Part>> {
     let first = prepared.first_code() as usize;
     let items = prepared.item_count();
-    let mut universal = Sink::new(prepared, bounds, budget);
-    universal.emit_universal(prepared.baskets);
-    let mut parts = vec![universal.finish()];
-    budget.branches(lists.len() as u64);
-    parts.extend(runner.map(
+    run_branches(
         lists.len(),
+        prepared,
+        bounds,
+        budget,
+        runner,
         || Deliverer {
             buckets: vec![Vec::new(); items],
             weights: vec![0; items],
@@ -104,24 +104,17 @@ fn deliver(
             prefix: Vec::new(),
             pex: Vec::new(),
         },
-        |state, b| {
+        |state, sink, b| {
             let item = items - 1 - b;
-            let mut sink = Sink::new(prepared, bounds, budget);
-            if !sink.stopped() {
-                state.node(
-                    prepared,
-                    item as u32,
-                    &lists[item - first],
-                    prepared.item_counts[item],
-                    &mut sink,
-                );
-            }
-            budget.branch_done();
-            sink.finish()
+            state.node(
+                prepared,
+                item as u32,
+                &lists[item - first],
+                prepared.item_counts[item],
+                sink,
+            );
         },
-    ));
-    budget.finish()?;
-    Ok(parts)
+    )
 }
 
 struct Deliverer {
@@ -203,27 +196,18 @@ fn run<T: Tids>(
     budget: &Budget<'_>,
     runner: &Runner,
 ) -> Result<Vec<Part>> {
-    let mut universal = Sink::new(prepared, bounds, budget);
-    universal.emit_universal(prepared.baskets);
-    let mut parts = vec![universal.finish()];
-    budget.branches(top.len() as u64);
     let context = Context {
         min_count: prepared.min_count,
     };
-    parts.extend(runner.map(
+    run_branches(
         top.len(),
+        prepared,
+        bounds,
+        budget,
+        runner,
         || (Vec::new(), Vec::new()),
-        |(prefix, pex), i| {
-            let mut sink = Sink::new(prepared, bounds, budget);
-            if !sink.stopped() {
-                context.node(&top, i, prefix, pex, &mut sink);
-            }
-            budget.branch_done();
-            sink.finish()
-        },
-    ));
-    budget.finish()?;
-    Ok(parts)
+        |(prefix, pex), sink, i| context.node(&top, i, prefix, pex, sink),
+    )
 }
 
 struct Context {

@@ -12,7 +12,7 @@
 //! that those are collected straight into local codes.
 
 use super::prepare::Prepared;
-use super::sink::{Bounds, Budget, Part, Sink};
+use super::sink::{Bounds, Budget, Part, Sink, run_branches};
 use crate::Result;
 use crate::parallel::Runner;
 
@@ -278,39 +278,32 @@ pub(crate) fn mine(
         .unwrap_or(0)
         + 1;
 
-    let mut universal = Sink::new(prepared, bounds, budget);
-    universal.emit_universal(prepared.baskets);
-    let mut parts = vec![universal.finish()];
-    budget.branches((items - first) as u64);
     let identity: Vec<u32> = (0..items as u32).collect();
     let occurrences = Occurrences::new(prepared);
     // One branch per item, the rarest items (smallest trees) first.
-    parts.extend(runner.map(
+    run_branches(
         items - first,
+        prepared,
+        bounds,
+        budget,
+        runner,
         || Worker::new(items, depth, prepared.min_count),
-        |worker, b| {
-            let mut sink = Sink::new(prepared, bounds, budget);
-            if !sink.stopped() {
-                let item = items - 1 - b;
-                let (levels, mut scratch) = worker.split();
-                let support = prepared.item_counts[item];
-                expand(
-                    item as u32,
-                    support,
-                    levels,
-                    &mut scratch,
-                    &mut sink,
-                    |level, scratch| {
-                        occurrences.conditional(prepared, item, support, &identity, level, scratch)
-                    },
-                );
-            }
-            budget.branch_done();
-            sink.finish()
+        |worker, sink, b| {
+            let item = items - 1 - b;
+            let (levels, mut scratch) = worker.split();
+            let support = prepared.item_counts[item];
+            expand(
+                item as u32,
+                support,
+                levels,
+                &mut scratch,
+                sink,
+                |level, scratch| {
+                    occurrences.conditional(prepared, item, support, &identity, level, scratch)
+                },
+            );
         },
-    ));
-    budget.finish()?;
-    Ok(parts)
+    )
 }
 
 /// A worker's memory without its levels, so levels can be split while this is borrowed.

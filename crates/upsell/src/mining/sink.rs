@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::Itemsets;
 use super::prepare::Prepared;
+use crate::parallel::Runner;
 use crate::{Control, Error, Result};
 
 /// The sizes of itemsets to report.
@@ -67,12 +68,34 @@ impl<'a> Budget<'a> {
     }
 }
 
-/// Itemsets found by one worker, as codes sorted ascending within each itemset.
-#[derive(Default)]
+/// Itemsets found by one worker over a run of branches, as codes sorted ascending within each
+/// itemset.
 pub(crate) struct Part {
     items: Vec<u32>,
-    ends: Vec<usize>,
-    counts: Vec<u32>,
+    /// Where each itemset starts in `items`, and the end.
+    offsets: Vec<usize>,
+    counts: Vec<u64>,
+}
+
+impl Default for Part {
+    fn default() -> Self {
+        Part {
+            items: Vec::new(),
+            offsets: vec![0],
+            counts: Vec::new(),
+        }
+    }
+}
+
+impl Part {
+    /// Appends `other`'s itemsets.
+    fn append(&mut self, other: &Part) {
+        let base = self.items.len();
+        self.items.extend_from_slice(&other.items);
+        self.offsets
+            .extend(other.offsets[1..].iter().map(|&end| base + end));
+        self.counts.extend_from_slice(&other.counts);
+    }
 }
 
 /// A worker's output buffer.
@@ -169,11 +192,16 @@ impl<'a> Sink<'a> {
         if itemset.len() < self.bounds.min_len || itemset.len() > self.bounds.max_len {
             return;
         }
-        let start = self.part.items.len();
-        self.part.items.extend_from_slice(itemset);
-        self.part.items[start..].sort_unstable();
-        self.part.ends.push(self.part.items.len());
-        self.part.counts.push(count);
+        let part = &mut self.part;
+        // A worker's part grows to its whole output: in huge pages, it faults once per 2 MiB.
+        crate::memory::reserve(&mut part.items, itemset.len());
+        crate::memory::reserve(&mut part.offsets, 1);
+        crate::memory::reserve(&mut part.counts, 1);
+        let start = part.items.len();
+        part.items.extend_from_slice(itemset);
+        part.items[start..].sort_unstable();
+        part.offsets.push(part.items.len());
+        part.counts.push(u64::from(count));
         self.pending += 1;
         if self.pending >= FLUSH_EVERY {
             self.budget.add(self.pending);
@@ -188,29 +216,71 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// Concatenates the workers' parts in order and translates codes back to the caller's item ids.
+/// Runs the top-level branches `0..count` of a miner on `runner`: `branch(state, sink, b)` mines
+/// branch `b`. Each worker writes the branches it runs, a consecutive run, into one sink, with a
+/// state from `init`; the itemsets of the universal items alone come first. Returns the parts in
+/// order.
+pub(crate) fn run_branches<'a, S: Send>(
+    count: usize,
+    prepared: &'a Prepared,
+    bounds: Bounds,
+    budget: &'a Budget<'a>,
+    runner: &Runner,
+    init: impl Fn() -> S + Sync + Send,
+    branch: impl Fn(&mut S, &mut Sink<'a>, usize) + Sync + Send,
+) -> Result<Vec<Part>> {
+    budget.branches(count as u64);
+    let parts = if count == 0 {
+        let mut sink = Sink::new(prepared, bounds, budget);
+        sink.emit_universal(prepared.baskets);
+        vec![sink.finish()]
+    } else {
+        runner.fold(
+            count,
+            || (init(), Sink::new(prepared, bounds, budget)),
+            |(state, sink), b| {
+                if b == 0 {
+                    sink.emit_universal(prepared.baskets);
+                }
+                if !sink.stopped() {
+                    branch(state, sink, b);
+                }
+                budget.branch_done();
+            },
+            |(_, sink)| sink.finish(),
+        )
+    };
+    budget.finish()?;
+    Ok(parts)
+}
+
+/// Joins the workers' parts in order and translates codes back to the caller's item ids. The
+/// first part with itemsets takes in the others, so that the output of one worker is the result
+/// as it stands, translated in place.
 pub(crate) fn assemble(
     parts: Vec<Part>,
     prepared: &Prepared,
     baskets: u64,
     min_count: u64,
 ) -> Itemsets {
-    let total_items: usize = parts.iter().map(|p| p.items.len()).sum();
-    let total_sets: usize = parts.iter().map(|p| p.counts.len()).sum();
-    let mut items = crate::memory::with_capacity(total_items);
-    let mut offsets = crate::memory::with_capacity(total_sets + 1);
-    let mut counts = crate::memory::with_capacity(total_sets);
-    offsets.push(0);
-    for part in parts {
-        let base = items.len();
-        items.extend(part.items.iter().map(|&c| prepared.item_ids[c as usize]));
-        offsets.extend(part.ends.iter().map(|&e| base + e));
-        counts.extend(part.counts.iter().map(|&c| u64::from(c)));
+    let mut parts = parts.into_iter().filter(|p| !p.counts.is_empty());
+    let mut whole = parts.next().unwrap_or_default();
+    let rest: Vec<Part> = parts.collect();
+    let sets = rest.iter().map(|p| p.counts.len()).sum();
+    crate::memory::reserve(&mut whole.items, rest.iter().map(|p| p.items.len()).sum());
+    crate::memory::reserve(&mut whole.offsets, sets);
+    crate::memory::reserve(&mut whole.counts, sets);
+    for part in &rest {
+        whole.append(part);
+    }
+    drop(rest);
+    for item in &mut whole.items {
+        *item = prepared.item_ids[*item as usize];
     }
     if !prepared.monotone {
-        for w in offsets.windows(2) {
-            items[w[0]..w[1]].sort_unstable();
+        for w in whole.offsets.windows(2) {
+            whole.items[w[0]..w[1]].sort_unstable();
         }
     }
-    Itemsets::from_parts(items, offsets, counts, baskets, min_count)
+    Itemsets::from_parts(whole.items, whole.offsets, whole.counts, baskets, min_count)
 }
