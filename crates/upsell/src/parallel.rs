@@ -58,6 +58,11 @@ impl Runner {
         }
     }
 
+    /// Whether work runs on the calling thread alone.
+    pub fn is_serial(&self) -> bool {
+        self.pool.is_none()
+    }
+
     /// Runs `f` inside the pool, so that rayon-based libraries it calls (faer) use this pool and not
     /// the global one; `f` gets the number of threads it may use (1: stay serial).
     pub fn install<R: Send>(&self, f: impl FnOnce(usize) -> R + Send) -> R {

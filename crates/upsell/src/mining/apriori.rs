@@ -113,9 +113,9 @@ pub(crate) fn mine(
             }
         }
     }
-    let part = sink.finish();
+    let parts = sink.finish();
     budget.finish()?;
-    Ok(vec![part])
+    Ok(parts)
 }
 
 /// Joins sets that share all but their last item; keeps a candidate only if every subset of its

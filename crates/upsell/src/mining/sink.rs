@@ -88,6 +88,18 @@ impl Default for Part {
 }
 
 impl Part {
+    /// An empty block (see [`Sink::in_blocks`]) with room for an itemset of `len` items. Plain
+    /// pages: a worker's last block is partly filled, and a huge page would hold 2 MiB for it.
+    fn block(len: usize) -> Part {
+        let mut offsets = Vec::with_capacity(BLOCK_SETS + 1);
+        offsets.push(0);
+        Part {
+            items: Vec::with_capacity(BLOCK_ITEMS.max(len)),
+            offsets,
+            counts: Vec::with_capacity(BLOCK_SETS),
+        }
+    }
+
     /// Appends `other`'s itemsets.
     fn append(&mut self, other: &Part) {
         let base = self.items.len();
@@ -101,6 +113,9 @@ impl Part {
 /// A worker's output buffer.
 pub(crate) struct Sink<'a> {
     part: Part,
+    /// Parts filled before `part`, when the output is kept in blocks.
+    full: Vec<Part>,
+    in_blocks: bool,
     budget: &'a Budget<'a>,
     bounds: Bounds,
     universal: &'a [u32],
@@ -111,10 +126,16 @@ pub(crate) struct Sink<'a> {
 
 const FLUSH_EVERY: u64 = 1 << 12;
 
+/// Itemsets, and items, a block holds (1 and 4 MiB).
+const BLOCK_SETS: usize = 1 << 17;
+const BLOCK_ITEMS: usize = 1 << 20;
+
 impl<'a> Sink<'a> {
     pub fn new(prepared: &'a Prepared, bounds: Bounds, budget: &'a Budget<'a>) -> Self {
         Sink {
             part: Part::default(),
+            full: Vec::new(),
+            in_blocks: false,
             budget,
             bounds,
             universal: &prepared.universal,
@@ -192,8 +213,20 @@ impl<'a> Sink<'a> {
         if itemset.len() < self.bounds.min_len || itemset.len() > self.bounds.max_len {
             return;
         }
+        if self.in_blocks {
+            let part = &self.part;
+            if part.counts.len() == part.counts.capacity()
+                || part.items.capacity() - part.items.len() < itemset.len()
+            {
+                let full = std::mem::replace(&mut self.part, Part::block(itemset.len()));
+                if !full.counts.is_empty() {
+                    self.full.push(full);
+                }
+            }
+        }
         let part = &mut self.part;
-        // A worker's part grows to its whole output: in huge pages, it faults once per 2 MiB.
+        // Unless in blocks, a worker's part grows to its whole output: in huge pages, it faults
+        // once per 2 MiB.
         crate::memory::reserve(&mut part.items, itemset.len());
         crate::memory::reserve(&mut part.offsets, 1);
         crate::memory::reserve(&mut part.counts, 1);
@@ -209,10 +242,21 @@ impl<'a> Sink<'a> {
         }
     }
 
-    pub fn finish(mut self) -> Part {
+    /// Keeps the output in blocks, for output that is to be copied into the result: each block is
+    /// freed once copied, so the copy adds a block's memory, not the output's. Blocks never grow:
+    /// freeing a grown-out buffer would teach `malloc` to serve the next ones from its heap, which
+    /// keeps freed memory.
+    pub fn in_blocks(mut self) -> Self {
+        self.in_blocks = true;
+        self
+    }
+
+    /// The output, in order.
+    pub fn finish(mut self) -> Vec<Part> {
         self.budget.add(self.pending);
         self.pending = 0;
-        self.part
+        self.full.push(self.part);
+        self.full
     }
 }
 
@@ -233,47 +277,65 @@ pub(crate) fn run_branches<'a, S: Send>(
     let parts = if count == 0 {
         let mut sink = Sink::new(prepared, bounds, budget);
         sink.emit_universal(prepared.baskets);
-        vec![sink.finish()]
+        sink.finish()
     } else {
-        runner.fold(
-            count,
-            || (init(), Sink::new(prepared, bounds, budget)),
-            |(state, sink), b| {
-                if b == 0 {
-                    sink.emit_universal(prepared.baskets);
-                }
-                if !sink.stopped() {
-                    branch(state, sink, b);
-                }
-                budget.branch_done();
-            },
-            |(_, sink)| sink.finish(),
-        )
+        // One worker's output is the result; several workers' is copied into it.
+        let sink = || {
+            let sink = Sink::new(prepared, bounds, budget);
+            if runner.is_serial() {
+                sink
+            } else {
+                sink.in_blocks()
+            }
+        };
+        runner
+            .fold(
+                count,
+                || (init(), sink()),
+                |(state, sink), b| {
+                    if b == 0 {
+                        sink.emit_universal(prepared.baskets);
+                    }
+                    if !sink.stopped() {
+                        branch(state, sink, b);
+                    }
+                    budget.branch_done();
+                },
+                |(_, sink)| sink.finish(),
+            )
+            .into_iter()
+            .flatten()
+            .collect()
     };
     budget.finish()?;
     Ok(parts)
 }
 
-/// Joins the workers' parts in order and translates codes back to the caller's item ids. The
-/// first part with itemsets takes in the others, so that the output of one worker is the result
-/// as it stands, translated in place.
+/// Joins the workers' parts in order and translates codes back to the caller's item ids. The one
+/// part of a single worker is the result as it stands, translated in place; several are copied
+/// into buffers of the exact size, each part freed once copied.
 pub(crate) fn assemble(
     parts: Vec<Part>,
     prepared: &Prepared,
     baskets: u64,
     min_count: u64,
 ) -> Itemsets {
-    let mut parts = parts.into_iter().filter(|p| !p.counts.is_empty());
-    let mut whole = parts.next().unwrap_or_default();
-    let rest: Vec<Part> = parts.collect();
-    let sets = rest.iter().map(|p| p.counts.len()).sum();
-    crate::memory::reserve(&mut whole.items, rest.iter().map(|p| p.items.len()).sum());
-    crate::memory::reserve(&mut whole.offsets, sets);
-    crate::memory::reserve(&mut whole.counts, sets);
-    for part in &rest {
-        whole.append(part);
-    }
-    drop(rest);
+    let mut parts: Vec<Part> = parts.into_iter().filter(|p| !p.counts.is_empty()).collect();
+    let mut whole = if parts.len() <= 1 {
+        parts.pop().unwrap_or_default()
+    } else {
+        let sets = parts.iter().map(|p| p.counts.len()).sum::<usize>();
+        let mut whole = Part {
+            items: crate::memory::with_capacity(parts.iter().map(|p| p.items.len()).sum()),
+            offsets: crate::memory::with_capacity(sets + 1),
+            counts: crate::memory::with_capacity(sets),
+        };
+        whole.offsets.push(0);
+        for part in parts {
+            whole.append(&part);
+        }
+        whole
+    };
     for item in &mut whole.items {
         *item = prepared.item_ids[*item as usize];
     }
