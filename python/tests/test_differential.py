@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import gzip
 import itertools
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,9 +34,6 @@ CASES = {
 }
 PYFIM_TARGET = {"all": "s", "closed": "c", "maximal": "m"}
 ALGORITHMS = ["auto", "fpgrowth", "eclat", "apriori"]
-# Eclat and Apriori take ~17 s per run on sparse retail (fpgrowth 0.5 s): by default they run once
-# there (target all, 2 threads) to keep the suite within minutes; UPSELL_FULL_DIFFERENTIAL=1 runs all.
-FULL = os.environ.get("UPSELL_FULL_DIFFERENTIAL") == "1"
 
 
 @lru_cache(maxsize=None)
@@ -90,8 +86,6 @@ def test_pyfim_omits_universal_items(reference):
 @pytest.mark.parametrize("target", ["all", "closed", "maximal"])
 @pytest.mark.parametrize("name", list(CASES))
 def test_same_as_pyfim(reference, data_dir: Path, name: str, target: str, algorithm: str, threads: int):
-    if name == "retail" and algorithm in ("eclat", "apriori") and (target, threads) != ("all", 2) and not FULL:
-        pytest.skip("eclat/apriori on retail take ~17 s a run: set UPSELL_FULL_DIFFERENTIAL=1 to run them")
     file, min_count = CASES[name]
     ours = mine_set(data_dir / file, min_count, target=target, algorithm=algorithm, threads=threads)
     expected = reference(name, target)

@@ -2,8 +2,11 @@
 //! their first k-1 items, pruned unless every k-subset is frequent, and counted in one pass over
 //! the baskets through a prefix tree of candidates.
 //!
+//! Pairs are counted straight from the baskets, without candidates (see [`frequent_pairs`]).
 //! Counting is split by the candidates' first item: each task owns a contiguous range of counters,
 //! so threads never share a counter and the counts need no merge.
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::prepare::Prepared;
 use super::sink::{Bounds, Budget, Part, Sink};
@@ -101,7 +104,12 @@ pub(crate) fn mine(
         if size >= bounds.max_len {
             break;
         }
-        let candidates = candidates(&level, size, &sink);
+        if size == 1 {
+            (level, counts) = frequent_pairs(prepared, runner);
+            size = 2;
+            continue;
+        }
+        let candidates = candidates(&level, size, prepared.item_count(), &sink);
         size += 1;
         let candidate_counts = count(&candidates, size, prepared, runner);
         level.clear();
@@ -118,41 +126,118 @@ pub(crate) fn mine(
     Ok(parts)
 }
 
-/// Joins sets that share all but their last item; keeps a candidate only if every subset of its
-/// size is in `level` (sorted, so a binary search finds it).
-fn candidates(level: &[u32], size: usize, sink: &Sink<'_>) -> Vec<u32> {
+/// The frequent pairs, sorted, and their counts, counted without candidates: every two frequent
+/// items would be candidates (40 million on retail, more memory than the data), while the pairs
+/// that occur are read from the baskets. For each item `a`, the items after it in the baskets
+/// that hold it are counted in a dense array, listing each item the first time it is counted.
+fn frequent_pairs(prepared: &Prepared, runner: &Runner) -> (Vec<u32>, Vec<u32>) {
+    let items = prepared.item_count();
+    let first = prepared.first_code() as usize;
+    let holders = prepared.baskets_by_item();
+    let pairs = runner.map(
+        items - first,
+        || (vec![0u32; items], Vec::new()),
+        |(counts, touched): &mut (Vec<u32>, Vec<u32>), k| {
+            let a = (first + k) as u32;
+            for &t in &holders[a as usize] {
+                let basket = prepared.basket(t as usize);
+                let weight = prepared.weights[t as usize];
+                for &b in &basket[basket.partition_point(|&x| x <= a)..] {
+                    if counts[b as usize] == 0 {
+                        touched.push(b);
+                    }
+                    counts[b as usize] += weight;
+                }
+            }
+            touched.sort_unstable();
+            let mut found = (Vec::new(), Vec::new());
+            for &b in touched.iter() {
+                let count = std::mem::take(&mut counts[b as usize]);
+                if count >= prepared.min_count {
+                    found.0.extend_from_slice(&[a, b]);
+                    found.1.push(count);
+                }
+            }
+            touched.clear();
+            found
+        },
+    );
+    let mut level = Vec::new();
+    let mut counts = Vec::new();
+    for (sets, found) in pairs {
+        level.extend_from_slice(&sets);
+        counts.extend_from_slice(&found);
+    }
+    (level, counts)
+}
+
+/// Joins sets that share all but their last item (a group: prefix `p`, last items `l`) into the
+/// candidates `p + {x, y}` (`x < y` in `l`) whose subsets of their size are all in `level`
+/// (sorted, sets of `size >= 2`). The subset without `p`'s first item, `p[1..] + {x, y}`, is
+/// looked for first: `y` must be a last item of the group `p[1..] + {x}`, so each `x` reads that
+/// group rather than trying every `y` (groups of frequent items hold thousands of sets on
+/// retail). The other subsets are looked up in a hash set.
+fn candidates(level: &[u32], size: usize, items: usize, sink: &Sink<'_>) -> Vec<u32> {
     let sets: Vec<&[u32]> = level.chunks_exact(size).collect();
-    let mut out = Vec::new();
-    let mut subset = Vec::with_capacity(size);
+    let prefix_of = |k: usize| &sets[k][..size - 1];
+    let mut ranges = Vec::new();
     let mut start = 0;
-    while start < sets.len() && !sink.stopped() {
-        let group = sets[start..]
-            .iter()
-            .take_while(|s| s[..size - 1] == sets[start][..size - 1])
-            .count();
-        for a in start..start + group {
-            'pairs: for b in a + 1..start + group {
-                let last = sets[b][size - 1];
-                // Dropping the last or second-to-last item gives `a` or `b`: check the others.
-                for drop in 0..size.saturating_sub(1) {
+    while start < sets.len() {
+        let end = start + sets[start..].partition_point(|s| s[..size - 1] == *prefix_of(start));
+        ranges.push(start..end);
+        start = end;
+    }
+    let groups: FxHashMap<&[u32], std::ops::Range<usize>> = ranges
+        .iter()
+        .map(|r| (prefix_of(r.start), r.clone()))
+        .collect();
+    let known: FxHashSet<&[u32]> = sets.iter().copied().collect();
+    let mut in_group = vec![false; items];
+    let (mut key, mut subset) = (Vec::with_capacity(size), Vec::with_capacity(size));
+    let mut out = Vec::new();
+    for group in ranges {
+        if sink.stopped() {
+            break;
+        }
+        let prefix = prefix_of(group.start);
+        for s in &sets[group.clone()] {
+            in_group[s[size - 1] as usize] = true;
+        }
+        for s in &sets[group.clone()] {
+            let x = s[size - 1];
+            key.clear();
+            key.extend_from_slice(&prefix[1..]);
+            key.push(x);
+            let Some(partners) = groups.get(key.as_slice()) else {
+                continue;
+            };
+            'partners: for t in &sets[partners.clone()] {
+                let y = t[size - 1];
+                if !in_group[y as usize] {
+                    continue;
+                }
+                // Dropping x or y gives a set of the group; dropping prefix[0] was checked above.
+                for drop in 1..size - 1 {
                     subset.clear();
                     subset.extend(
-                        sets[a]
+                        prefix
                             .iter()
                             .enumerate()
                             .filter(|&(k, _)| k != drop)
                             .map(|(_, &v)| v),
                     );
-                    subset.push(last);
-                    if sets.binary_search(&subset.as_slice()).is_err() {
-                        continue 'pairs;
+                    subset.extend_from_slice(&[x, y]);
+                    if !known.contains(subset.as_slice()) {
+                        continue 'partners;
                     }
                 }
-                out.extend_from_slice(sets[a]);
-                out.push(last);
+                out.extend_from_slice(prefix);
+                out.extend_from_slice(&[x, y]);
             }
         }
-        start += group;
+        for s in &sets[group] {
+            in_group[s[size - 1] as usize] = false;
+        }
     }
     out
 }

@@ -48,13 +48,7 @@ pub(crate) fn mine(
 ) -> Result<Vec<Part>> {
     let items = prepared.item_count();
     let first = prepared.first_code() as usize;
-    let mut lists: Vec<Vec<u32>> = vec![Vec::new(); items];
-    // Basket ids per item: merged basket `k` holds the item.
-    for k in 0..prepared.len() {
-        for &item in prepared.basket(k) {
-            lists[item as usize].push(k as u32);
-        }
-    }
+    let lists = prepared.baskets_by_item();
     // Rarest first: each item is extended by the more frequent items after it.
     let order: Vec<usize> = (first..items).rev().collect();
     if prepared.is_dense() {

@@ -124,6 +124,17 @@ impl Prepared {
         &self.items[self.offsets[k]..self.offsets[k + 1]]
     }
 
+    /// Item (code) -> the merged baskets that hold it, ascending.
+    pub fn baskets_by_item(&self) -> Vec<Vec<u32>> {
+        let mut lists = vec![Vec::new(); self.item_count()];
+        for k in 0..self.len() {
+            for &item in self.basket(k) {
+                lists[item as usize].push(k as u32);
+            }
+        }
+        lists
+    }
+
     /// The number of merged baskets.
     pub fn len(&self) -> usize {
         self.weights.len()
