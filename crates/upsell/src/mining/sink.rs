@@ -100,10 +100,11 @@ impl Part {
         }
     }
 
-    /// Appends `other`'s itemsets.
-    fn append(&mut self, other: &Part) {
+    /// Appends `other`'s itemsets, each item mapped through `translate`.
+    fn append(&mut self, other: &Part, translate: impl Fn(u32) -> u32) {
         let base = self.items.len();
-        self.items.extend_from_slice(&other.items);
+        self.items
+            .extend(other.items.iter().map(|&item| translate(item)));
         self.offsets
             .extend(other.offsets[1..].iter().map(|&end| base + end));
         self.counts.extend_from_slice(&other.counts);
@@ -312,17 +313,22 @@ pub(crate) fn run_branches<'a, S: Send>(
 }
 
 /// Joins the workers' parts in order and translates codes back to the caller's item ids. The one
-/// part of a single worker is the result as it stands, translated in place; several are copied
-/// into buffers of the exact size, each part freed once copied.
+/// part of a single worker is the result as it stands, translated in place; several are
+/// translated as they are copied into buffers of the exact size, each part freed once copied.
 pub(crate) fn assemble(
     parts: Vec<Part>,
     prepared: &Prepared,
     baskets: u64,
     min_count: u64,
 ) -> Itemsets {
+    let translate = |code: u32| prepared.item_ids[code as usize];
     let mut parts: Vec<Part> = parts.into_iter().filter(|p| !p.counts.is_empty()).collect();
     let mut whole = if parts.len() <= 1 {
-        parts.pop().unwrap_or_default()
+        let mut whole = parts.pop().unwrap_or_default();
+        for item in &mut whole.items {
+            *item = translate(*item);
+        }
+        whole
     } else {
         let sets = parts.iter().map(|p| p.counts.len()).sum::<usize>();
         let mut whole = Part {
@@ -332,13 +338,10 @@ pub(crate) fn assemble(
         };
         whole.offsets.push(0);
         for part in parts {
-            whole.append(&part);
+            whole.append(&part, translate);
         }
         whole
     };
-    for item in &mut whole.items {
-        *item = prepared.item_ids[*item as usize];
-    }
     if !prepared.monotone {
         for w in whole.offsets.windows(2) {
             whole.items[w[0]..w[1]].sort_unstable();
