@@ -197,11 +197,16 @@ typedef struct upsell_mine_options {
     // The largest itemset size reported; 0 for no limit (the default).
     uint32_t max_len;
     // Worker threads; 1 mines on the calling thread only; 0 for the library's pool (sized by
-    // `UPSELL_MAX_THREADS` or the number of cores), the default. Results never depend on it.
+    // `UPSELL_MAX_THREADS` or the number of cores), the default. At most 1024; more is
+    // `UPSELL_STATUS_INVALID_PARAMETER`. Results never depend on it.
     uint32_t threads;
     // Fail with `UPSELL_STATUS_LIMIT_EXCEEDED` when more itemsets would be reported; 0 for the
     // core's default budget (50 million).
     uint64_t max_itemsets;
+    // Fail with `UPSELL_STATUS_LIMIT_EXCEEDED` when the result would take more bytes than this
+    // (checked before mining against the widest basket, and while mining); 0 for the default,
+    // half the physical memory; `UINT64_MAX` for no limit.
+    uint64_t max_memory;
     // Cancellation and progress for the call, or NULL for none. Borrowed: it must outlive the call.
     const struct upsell_control *control;
 } upsell_mine_options;
@@ -510,7 +515,7 @@ enum upsell_status upsell_mine_options_default(struct upsell_mine_options *out);
 //
 // On success `*out` receives a new handle the caller frees with `upsell_itemsets_free`. On
 // failure `*out` is untouched: `UPSELL_STATUS_INVALID_PARAMETER` for bad options (checked before
-// any work), `UPSELL_STATUS_LIMIT_EXCEEDED` past `max_itemsets`, `UPSELL_STATUS_CANCELLED` when
+// any work), `UPSELL_STATUS_LIMIT_EXCEEDED` past `max_itemsets` or `max_memory`, `UPSELL_STATUS_CANCELLED` when
 // `options->control` was cancelled. If `err` is not NULL, `*err` then receives an error to free
 // with `upsell_error_free`.
 //

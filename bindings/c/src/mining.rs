@@ -73,11 +73,16 @@ pub struct upsell_mine_options {
     /// The largest itemset size reported; 0 for no limit (the default).
     pub max_len: u32,
     /// Worker threads; 1 mines on the calling thread only; 0 for the library's pool (sized by
-    /// `UPSELL_MAX_THREADS` or the number of cores), the default. Results never depend on it.
+    /// `UPSELL_MAX_THREADS` or the number of cores), the default. At most 1024; more is
+    /// `UPSELL_STATUS_INVALID_PARAMETER`. Results never depend on it.
     pub threads: u32,
     /// Fail with `UPSELL_STATUS_LIMIT_EXCEEDED` when more itemsets would be reported; 0 for the
     /// core's default budget (50 million).
     pub max_itemsets: u64,
+    /// Fail with `UPSELL_STATUS_LIMIT_EXCEEDED` when the result would take more bytes than this
+    /// (checked before mining against the widest basket, and while mining); 0 for the default,
+    /// half the physical memory; `UINT64_MAX` for no limit.
+    pub max_memory: u64,
     /// Cancellation and progress for the call, or NULL for none. Borrowed: it must outlive the call.
     pub control: *const upsell_control,
 }
@@ -188,6 +193,7 @@ pub unsafe extern "C" fn upsell_mine_options_default(
                 .and_then(|n| u32::try_from(n).ok())
                 .unwrap_or(0),
             max_itemsets: 0,
+            max_memory: 0,
             control: std::ptr::null(),
         };
         // SAFETY: `out` is not NULL and the caller promises it is writable.
@@ -206,7 +212,18 @@ unsafe fn options_from_c<'a>(
     options: *const upsell_mine_options,
 ) -> Outcome<(MiningOptions, Option<&'a upsell_control>)> {
     // SAFETY: forwarded to the caller; every read is of a plain integer, float or pointer.
-    let (fraction, count, algorithm, target, min_len, max_len, threads, max_itemsets, control) = unsafe {
+    let (
+        fraction,
+        count,
+        algorithm,
+        target,
+        min_len,
+        max_len,
+        threads,
+        max_itemsets,
+        max_memory,
+        control,
+    ) = unsafe {
         (
             addr_of!((*options).min_support_fraction).read(),
             addr_of!((*options).min_support_count).read(),
@@ -216,6 +233,7 @@ unsafe fn options_from_c<'a>(
             addr_of!((*options).max_len).read(),
             addr_of!((*options).threads).read(),
             addr_of!((*options).max_itemsets).read(),
+            addr_of!((*options).max_memory).read(),
             addr_of!((*options).control).read(),
         )
     };
@@ -231,6 +249,11 @@ unsafe fn options_from_c<'a>(
         } else {
             Some(max_itemsets)
         },
+        max_memory: match max_memory {
+            0 => defaults.max_memory,
+            u64::MAX => None,
+            bytes => Some(bytes),
+        },
         ..defaults
     };
     // SAFETY: forwarded to the caller.
@@ -241,7 +264,7 @@ unsafe fn options_from_c<'a>(
 ///
 /// On success `*out` receives a new handle the caller frees with `upsell_itemsets_free`. On
 /// failure `*out` is untouched: `UPSELL_STATUS_INVALID_PARAMETER` for bad options (checked before
-/// any work), `UPSELL_STATUS_LIMIT_EXCEEDED` past `max_itemsets`, `UPSELL_STATUS_CANCELLED` when
+/// any work), `UPSELL_STATUS_LIMIT_EXCEEDED` past `max_itemsets` or `max_memory`, `UPSELL_STATUS_CANCELLED` when
 /// `options->control` was cancelled. If `err` is not NULL, `*err` then receives an error to free
 /// with `upsell_error_free`.
 ///

@@ -355,6 +355,52 @@ static void test_error_paths(void) {
     CHECK(UPSELL_STATUS_PANIC == 8 && UPSELL_STATUS_NULL_PARAMETER == 7);
 }
 
+/* A basket too wide to mine whole (2^100 frequent subsets, or 100,000 items) is LIMIT_EXCEEDED
+ * with the basket named, never an abort; max_len makes it minable. Bad thread counts and a
+ * zero-byte budget are refused before any work. */
+static void test_wide_baskets(void) {
+    enum { WIDE = 100000 };
+    static uint32_t items[WIDE];
+    for (uint32_t i = 0; i < WIDE; i++) items[i] = i;
+    const size_t widths[] = {100, WIDE};
+    for (size_t w = 0; w < 2; w++) {
+        const size_t offsets[] = {0, widths[w]};
+        upsell_baskets *baskets = NULL;
+        upsell_error *err = NULL;
+        CHECK_STATUS(upsell_baskets_from_arrays(items, widths[w], offsets, 2, &baskets, &err),
+                     UPSELL_STATUS_OK, err);
+        upsell_mine_options options;
+        upsell_mine_options_default(&options);
+        options.min_support_count = 1;
+        upsell_itemsets *itemsets = NULL;
+        CHECK_STATUS(upsell_mine(baskets, &options, &itemsets, &err), UPSELL_STATUS_LIMIT_EXCEEDED,
+                     err);
+        CHECK(itemsets == NULL);
+        CHECK(err != NULL && strstr(upsell_error_message(err), "basket 0") != NULL);
+        CHECK(err != NULL && strstr(upsell_error_message(err), "max_len") != NULL);
+        upsell_error_free(err);
+        err = NULL;
+        options.max_len = 1;
+        CHECK_STATUS(upsell_mine(baskets, &options, &itemsets, &err), UPSELL_STATUS_OK, err);
+        CHECK(itemsets != NULL && upsell_itemsets_len(itemsets) == widths[w]);
+        upsell_itemsets_free(itemsets);
+        itemsets = NULL;
+        /* A small explicit memory budget. */
+        options.max_len = 2;
+        options.max_memory = 1000;
+        CHECK_STATUS(upsell_mine(baskets, &options, &itemsets, &err), UPSELL_STATUS_LIMIT_EXCEEDED,
+                     err);
+        upsell_error_free(err);
+        err = NULL;
+        options.max_memory = 0;
+        options.max_len = 0;
+        options.threads = 100000;
+        CHECK(upsell_mine(baskets, &options, &itemsets, NULL) == UPSELL_STATUS_INVALID_PARAMETER);
+        CHECK(itemsets == NULL);
+        upsell_baskets_free(baskets);
+    }
+}
+
 static void test_cancel_before(void) {
     upsell_baskets *baskets = small_baskets();
     upsell_control *control = upsell_control_new();
@@ -439,6 +485,7 @@ int main(int argc, char **argv) {
     test_closed_and_maximal();
     test_fimi_and_csv_files();
     test_error_paths();
+    test_wide_baskets();
     test_cancel_before();
     if (argc > 1) {
         test_mushroom(argv[1]);

@@ -11,7 +11,8 @@ use std::time::Instant;
 use clap::Args;
 use upsell::Control;
 use upsell::mining::{
-    Algorithm, DEFAULT_MAX_ITEMSETS, MinSupport, MiningOptions, Target, mine_with,
+    Algorithm, DEFAULT_MAX_ITEMSETS, MinSupport, MiningOptions, Target, default_max_memory,
+    mine_with,
 };
 
 use crate::error::CliError;
@@ -54,6 +55,11 @@ pub struct MineArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ITEMSETS)]
     pub max_itemsets: u64,
 
+    /// Stop with an error rather than let the result take more memory than this: bytes, or with
+    /// a suffix K, M, G, T (powers of 1024) [default: half the physical memory].
+    #[arg(long, value_name = "SIZE", value_parser = byte_size)]
+    pub max_memory: Option<u64>,
+
     /// Write every itemset to PATH.csv or PATH.jsonl (`-` for stdout); without it only the top
     /// itemsets are shown.
     #[arg(short, long, value_name = "PATH")]
@@ -83,6 +89,32 @@ pub fn min_support(text: &str) -> Result<MinSupport, String> {
     MinSupport::parse(text).map_err(|err| err.to_string())
 }
 
+/// Parses a size in bytes: digits with an optional suffix K, M, G or T (powers of 1024, an
+/// optional trailing `B` or `iB`).
+pub fn byte_size(text: &str) -> Result<u64, String> {
+    let upper = text.trim().to_ascii_uppercase();
+    let number = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (digits, shift) = match number.char_indices().last() {
+        Some((at, 'K')) => (&number[..at], 10),
+        Some((at, 'M')) => (&number[..at], 20),
+        Some((at, 'G')) => (&number[..at], 30),
+        Some((at, 'T')) => (&number[..at], 40),
+        _ => (number, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            format!("'{text}' is not a size: give bytes, or a number with K, M, G or T (at least 1 byte)")
+        })
+}
+
 /// Runs `upsell mine`.
 pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
     let options = MiningOptions {
@@ -92,6 +124,7 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
         max_len: args.max_len,
         threads: args.threads,
         max_itemsets: Some(args.max_itemsets),
+        max_memory: Some(args.max_memory.unwrap_or_else(default_max_memory)),
         ..MiningOptions::new(args.min_support)
     };
     // Every parameter and the destination are checked before the file is read.
@@ -104,6 +137,9 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
     let data = args.input.read()?;
     let read_time = started.elapsed();
     control.check()?;
+    if let Some(warning) = args.min_support.warning(data.baskets.len() as u64) {
+        eprintln!("warning: {warning}");
+    }
 
     let started = Instant::now();
     let itemsets = progress::while_working("mining", control, || {

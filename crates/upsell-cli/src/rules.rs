@@ -94,6 +94,11 @@ pub struct RulesArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
+    /// Stop with an error rather than let the itemsets take more memory than this: bytes, or with
+    /// a suffix K, M, G, T [default: half the physical memory].
+    #[arg(long, value_name = "SIZE", value_parser = crate::mine::byte_size)]
+    pub max_memory: Option<u64>,
+
     /// Stop with an error rather than produce more rules than this.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RULES)]
     pub max_rules: u64,
@@ -105,6 +110,9 @@ pub fn run(args: &RulesArgs, control: &Control) -> Result<(), CliError> {
         target: args.target,
         threads: args.threads,
         max_itemsets: Some(DEFAULT_MAX_ITEMSETS),
+        max_memory: args
+            .max_memory
+            .or(Some(upsell::mining::default_max_memory())),
         ..MiningOptions::new(args.min_support)
     };
     mining.validate()?;
@@ -134,6 +142,9 @@ pub fn run(args: &RulesArgs, control: &Control) -> Result<(), CliError> {
 
     let started = Instant::now();
     let data = args.input.read()?;
+    if let Some(warning) = args.min_support.warning(data.baskets.len() as u64) {
+        eprintln!("warning: {warning}");
+    }
     let read_time = started.elapsed();
     options.consequent_items = args.consequents.as_ref().map(|labels| known(&data, labels));
     options.exclude_items = known(&data, &args.exclude);

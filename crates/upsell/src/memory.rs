@@ -5,6 +5,27 @@
 //! FP-growth's time on t10i4d100k. Linux's transparent huge pages are commonly enabled only for
 //! memory that asks for them (`madvise` mode), so the buffers here ask: one fault then maps 2 MiB.
 //! Elsewhere, and where the kernel declines, they are ordinary `Vec`s.
+//!
+//! It also tells how much memory the machine has, for the default memory budget of mining.
+
+/// The machine's physical memory in bytes, if the system says.
+#[cfg(target_os = "linux")]
+pub(crate) fn physical() -> Option<u64> {
+    // SAFETY: sysconf only reads system constants; a negative answer means unknown.
+    let (pages, page_size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    let (pages, page_size) = (u64::try_from(pages).ok()?, u64::try_from(page_size).ok()?);
+    pages.checked_mul(page_size).filter(|&bytes| bytes > 0)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn physical() -> Option<u64> {
+    None
+}
 
 /// An empty `Vec` with room for `capacity` elements, whose memory is advised to use huge pages
 /// before it is first touched.

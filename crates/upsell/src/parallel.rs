@@ -10,10 +10,41 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
+use crate::{Error, Result};
+
 /// Runs work items `0..count` with one state per worker, returning results in item order whatever
 /// the number of threads.
 pub(crate) struct Runner {
     pool: Option<Arc<rayon::ThreadPool>>,
+}
+
+/// The most worker threads a call may ask for. Work here is bound by the cores, so more threads
+/// than cores only add switching; this bound is above the cores of any machine `upsell` runs on,
+/// and below where creating the threads becomes the work (thousands of threads spawned for
+/// minutes). Asking for more is an [`Error::InvalidParameter`]; a larger `UPSELL_MAX_THREADS`
+/// is capped to it.
+pub const MAX_THREADS: usize = 1024;
+
+/// Checks a `threads` option: unset (the default) or `1..=`[`MAX_THREADS`].
+///
+/// ```
+/// use upsell::parallel::{check_threads, MAX_THREADS};
+/// assert!(check_threads(None).is_ok() && check_threads(Some(4)).is_ok());
+/// assert!(check_threads(Some(0)).is_err());
+/// assert!(check_threads(Some(MAX_THREADS + 1)).is_err());
+/// ```
+pub fn check_threads(threads: Option<usize>) -> Result<()> {
+    match threads {
+        Some(0) => Err(Error::invalid_parameter(
+            "threads",
+            "must be at least 1 (or unset for all cores)",
+        )),
+        Some(n) if n > MAX_THREADS => Err(Error::invalid_parameter(
+            "threads",
+            format!("{n} is above the maximum of {MAX_THREADS}"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The number of threads used when none is asked for.
@@ -27,6 +58,7 @@ pub fn default_threads() -> usize {
         .and_then(|v| v.trim().parse::<usize>().ok())
         .filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .min(MAX_THREADS)
 }
 
 fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
@@ -52,7 +84,9 @@ fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
 
 impl Runner {
     pub fn new(threads: Option<usize>) -> Self {
-        let threads = threads.unwrap_or_else(default_threads);
+        // Options are checked against MAX_THREADS before work starts; the cap only guards callers
+        // that pass a count straight in.
+        let threads = threads.unwrap_or_else(default_threads).min(MAX_THREADS);
         Runner {
             pool: if threads > 1 { pool(threads) } else { None },
         }

@@ -110,6 +110,9 @@ pub(crate) fn mine(
             continue;
         }
         let candidates = candidates(&level, size, prepared.item_count(), &sink);
+        if sink.stopped() {
+            break;
+        }
         size += 1;
         let candidate_counts = count(&candidates, size, prepared, runner);
         level.clear();
@@ -238,6 +241,9 @@ fn candidates(level: &[u32], size: usize, items: usize, sink: &Sink<'_>) -> Vec<
         for s in &sets[group] {
             in_group[s[size - 1] as usize] = false;
         }
+        // The candidates and the level they come from are working memory, counted against the
+        // byte budget (their counts come to the same again).
+        sink.working(8 * (out.len() + level.len()) as u64);
     }
     out
 }

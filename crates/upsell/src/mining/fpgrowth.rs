@@ -276,6 +276,7 @@ pub(crate) fn mine(
         .map(|k| prepared.basket(k).len())
         .max()
         .unwrap_or(0)
+        .min(bounds.max_len)
         + 1;
 
     let identity: Vec<u32> = (0..items as u32).collect();
@@ -691,14 +692,25 @@ fn single_path(tree: &Tree, scratch: &mut Scratch<'_>, sink: &mut Sink<'_>) {
     }
 }
 
+/// Reports the prefix and the prefix with every non-empty subset of `pool` added, all with
+/// `count`, depth first. A loop with its own stack, not recursion: a chain can be as long as the
+/// widest basket.
 fn subsets(pool: &[(u32, u32)], count: u32, scratch: &mut Scratch<'_>, sink: &mut Sink<'_>) {
+    let base = scratch.prefix.len();
     sink.emit(scratch.prefix, scratch.pex, count);
-    if scratch.prefix.len() >= sink.max_len() || sink.stopped() {
-        return;
-    }
-    for (k, &(item, _)) in pool.iter().enumerate() {
-        scratch.prefix.push(item);
-        subsets(&pool[k + 1..], count, scratch, sink);
-        scratch.prefix.pop();
+    let mut next = vec![0];
+    while let Some(top) = next.last_mut() {
+        let k = *top;
+        if k >= pool.len() || scratch.prefix.len() >= sink.max_len() || sink.stopped() {
+            next.pop();
+            if scratch.prefix.len() > base {
+                scratch.prefix.pop();
+            }
+            continue;
+        }
+        *top = k + 1;
+        scratch.prefix.push(pool[k].0);
+        sink.emit(scratch.prefix, scratch.pex, count);
+        next.push(k + 1);
     }
 }

@@ -111,6 +111,17 @@ impl std::str::FromStr for Target {
 /// out of memory on an ordinary machine (about 2 GB of results).
 pub const DEFAULT_MAX_ITEMSETS: u64 = 50_000_000;
 
+/// The default [`MiningOptions::max_memory`]: half of the machine's physical memory (4 GiB where
+/// the system does not say), so that a result too large for the machine stops with
+/// [`Error::LimitExceeded`] instead of the allocator aborting the process.
+///
+/// ```
+/// assert!(upsell::mining::default_max_memory() >= 1 << 20);
+/// ```
+pub fn default_max_memory() -> u64 {
+    crate::memory::physical().map_or(4 << 30, |bytes| bytes / 2)
+}
+
 /// What to mine and with how many threads.
 ///
 /// ```
@@ -141,6 +152,10 @@ pub struct MiningOptions {
     pub threads: Option<usize>,
     /// Stop with [`Error::LimitExceeded`] when more itemsets than this would be reported.
     pub max_itemsets: Option<u64>,
+    /// Stop with [`Error::LimitExceeded`] when the result would take more bytes than this: checked
+    /// before mining against what the widest basket alone must produce, and while mining as
+    /// itemsets are stored. `None` for no limit.
+    pub max_memory: Option<u64>,
 }
 
 impl MiningOptions {
@@ -154,6 +169,7 @@ impl MiningOptions {
             max_len: None,
             threads: None,
             max_itemsets: Some(DEFAULT_MAX_ITEMSETS),
+            max_memory: Some(default_max_memory()),
         }
     }
 
@@ -179,16 +195,17 @@ impl MiningOptions {
                 ));
             }
         }
-        if self.threads == Some(0) {
-            return Err(Error::invalid_parameter(
-                "threads",
-                "must be at least 1 (or unset for all cores)",
-            ));
-        }
+        crate::parallel::check_threads(self.threads)?;
         if self.max_itemsets == Some(0) {
             return Err(Error::invalid_parameter(
                 "max_itemsets",
                 "must be at least 1 (or unset for no limit)",
+            ));
+        }
+        if self.max_memory == Some(0) {
+            return Err(Error::invalid_parameter(
+                "max_memory",
+                "must be at least 1 byte (or unset for no limit)",
             ));
         }
         Ok(())
@@ -460,7 +477,9 @@ pub fn mine_with(
         Algorithm::Auto => Algorithm::FpGrowth,
         chosen => chosen,
     };
-    let budget = sink::Budget::new(options.max_itemsets, control);
+    let widest = prepared.widest();
+    let budget = sink::Budget::new(options.max_itemsets, options.max_memory, widest, control);
+    budget.check_widest(&prepared, bounds)?;
     let runner = crate::parallel::Runner::new(options.threads);
     let parts = match algorithm {
         Algorithm::Apriori => apriori::mine(&prepared, bounds, &budget, &runner),

@@ -26,6 +26,18 @@ pub(crate) struct Prepared {
     pub offsets: Vec<usize>,
     /// How many original baskets each merged basket stands for.
     pub weights: Vec<u32>,
+    /// The original basket with the most frequent items.
+    widest: Widest,
+}
+
+/// The original basket with the most frequent items (universal ones included), for limit
+/// messages: the size of the largest basket bounds from below how much a run can produce.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Widest {
+    /// Its 0-based index among the caller's baskets.
+    pub index: usize,
+    /// Its number of frequent items.
+    pub items: usize,
 }
 
 impl Prepared {
@@ -63,7 +75,8 @@ impl Prepared {
         let mut items = crate::memory::with_capacity(baskets.items().len());
         let mut offsets = crate::memory::with_capacity(baskets.len() + 1);
         offsets.push(0);
-        for basket in baskets.iter() {
+        let mut widest = Widest::default();
+        for (index, basket) in baskets.iter().enumerate() {
             let start = items.len();
             items.extend(
                 basket
@@ -71,6 +84,13 @@ impl Prepared {
                     .map(|&i| code[i as usize])
                     .filter(|&c| c != u32::MAX && c >= universal_len),
             );
+            let width = items.len() - start + universal_len as usize;
+            if width > widest.items {
+                widest = Widest {
+                    index,
+                    items: width,
+                };
+            }
             if items.len() > start {
                 sort_codes(&mut items[start..]);
                 offsets.push(items.len());
@@ -106,7 +126,24 @@ impl Prepared {
             items: merged,
             offsets: merged_offsets,
             weights,
+            widest,
         })
+    }
+
+    /// The caller's basket with the most frequent items.
+    pub fn widest(&self) -> Widest {
+        self.widest
+    }
+
+    /// The most items of a merged basket that stands for at least `min_count` baskets, universal
+    /// items included: every subset of such a basket is frequent, whatever the rest of the data.
+    pub fn surely_frequent_width(&self) -> usize {
+        let widest = (0..self.len())
+            .filter(|&k| self.weights[k] >= self.min_count)
+            .map(|k| self.basket(k).len())
+            .max()
+            .unwrap_or(0);
+        widest + self.universal.len()
     }
 
     /// The number of frequent items (codes), universal ones included.

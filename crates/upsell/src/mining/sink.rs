@@ -1,9 +1,9 @@
 //! Where miners put itemsets: length bounds, the itemset budget and cancellation in one place.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use super::Itemsets;
-use super::prepare::Prepared;
+use super::prepare::{Prepared, Widest};
 use crate::parallel::Runner;
 use crate::{Control, Error, Result};
 
@@ -14,34 +14,119 @@ pub(crate) struct Bounds {
     pub max_len: usize,
 }
 
-/// The shared budget of all workers, and the caller's [`Control`].
+/// The shared budget of all workers (itemsets and bytes), and the caller's [`Control`].
 pub(crate) struct Budget<'a> {
     max: u64,
+    max_bytes: u64,
     emitted: AtomicU64,
-    exceeded: AtomicBool,
+    bytes: AtomicU64,
+    /// Which limit was passed first: 0 none, 1 itemsets, 2 bytes.
+    exceeded: AtomicU8,
+    widest: Widest,
     control: &'a Control,
 }
 
+const WITHIN: u8 = 0;
+const ITEMSETS: u8 = 1;
+const BYTES: u8 = 2;
+
+/// What one stored itemset of `len` items takes: its items, its offset and its count.
+fn itemset_bytes(len: usize) -> u64 {
+    4 * len as u64 + 16
+}
+
 impl<'a> Budget<'a> {
-    pub fn new(max: Option<u64>, control: &'a Control) -> Self {
+    pub fn new(
+        max: Option<u64>,
+        max_bytes: Option<u64>,
+        widest: Widest,
+        control: &'a Control,
+    ) -> Self {
         Budget {
             max: max.unwrap_or(u64::MAX),
+            max_bytes: max_bytes.unwrap_or(u64::MAX),
             emitted: AtomicU64::new(0),
-            exceeded: AtomicBool::new(false),
+            bytes: AtomicU64::new(0),
+            exceeded: AtomicU8::new(WITHIN),
+            widest,
             control,
         }
+    }
+
+    /// Fails before any mining when the baskets that every subset of is frequent (see
+    /// [`Prepared::surely_frequent_width`]) alone would produce more bytes than the budget.
+    pub fn check_widest(&self, prepared: &Prepared, bounds: Bounds) -> Result<()> {
+        if self.max_bytes == u64::MAX {
+            return Ok(());
+        }
+        let width = prepared.surely_frequent_width();
+        // The number of subsets of each size, in floating point: it only has to compare with a
+        // budget, and saturates to infinity instead of overflowing.
+        let mut subsets = 1.0f64;
+        let mut bytes = 0.0f64;
+        for len in 1..=width.min(bounds.max_len) {
+            subsets = subsets * (width - len + 1) as f64 / len as f64;
+            if len >= bounds.min_len {
+                bytes += subsets * itemset_bytes(len) as f64;
+            }
+            if bytes > self.max_bytes as f64 {
+                return Err(self.exceeded(BYTES));
+            }
+        }
+        Ok(())
     }
 
     /// Whether workers should stop: the budget is spent or the caller cancelled.
     #[inline]
     pub fn stopped(&self) -> bool {
-        self.exceeded.load(Ordering::Relaxed) || self.control.is_cancelled()
+        self.exceeded.load(Ordering::Relaxed) != WITHIN || self.control.is_cancelled()
     }
 
-    fn add(&self, emitted: u64) {
+    fn add(&self, emitted: u64, bytes: u64) {
         let total = self.emitted.fetch_add(emitted, Ordering::Relaxed) + emitted;
         if total > self.max {
-            self.exceeded.store(true, Ordering::Relaxed);
+            self.pass(ITEMSETS);
+        }
+        let total = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if total > self.max_bytes {
+            self.pass(BYTES);
+        }
+    }
+
+    /// Counts `bytes` of working memory a miner is about to hold besides its output (Apriori's
+    /// candidates) against the byte budget, without keeping them.
+    pub fn working(&self, bytes: u64) {
+        if self.bytes.load(Ordering::Relaxed).saturating_add(bytes) > self.max_bytes {
+            self.pass(BYTES);
+        }
+    }
+
+    fn pass(&self, limit: u8) {
+        let _ = self
+            .exceeded
+            .compare_exchange(WITHIN, limit, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// The error for a passed `limit`, naming the widest basket and what to change.
+    fn exceeded(&self, limit: u8) -> Error {
+        let widest = format!(
+            "the widest basket, basket {} (0-based), has {} frequent items",
+            self.widest.index, self.widest.items
+        );
+        if limit == ITEMSETS {
+            Error::LimitExceeded {
+                what: "itemsets",
+                limit: self.max,
+                hint: format!(
+                    "{widest}; raise min_support, set max_len, mine closed or maximal itemsets, or raise max_itemsets"
+                ),
+            }
+        } else {
+            Error::LimitExceeded {
+                what: "result memory in bytes",
+                limit: self.max_bytes,
+                hint: format!("{widest}; set max_len or raise min_support, or raise max_memory"),
+            }
         }
     }
 
@@ -57,14 +142,10 @@ impl<'a> Budget<'a> {
 
     /// The outcome once every worker returned.
     pub fn finish(&self) -> Result<()> {
-        if self.exceeded.load(Ordering::Relaxed) {
-            return Err(Error::LimitExceeded {
-                what: "itemsets",
-                limit: self.max,
-                hint: "raise min_support, set max_len, mine closed or maximal itemsets, or raise max_itemsets".into(),
-            });
+        match self.exceeded.load(Ordering::Relaxed) {
+            WITHIN => self.control.check(),
+            limit => Err(self.exceeded(limit)),
         }
-        self.control.check()
     }
 }
 
@@ -121,11 +202,16 @@ pub(crate) struct Sink<'a> {
     bounds: Bounds,
     universal: &'a [u32],
     pending: u64,
+    pending_bytes: u64,
     pool: Vec<u32>,
     buffer: Vec<u32>,
+    /// [`Sink::subsets`]'s stack of next choices, one per item added.
+    next: Vec<usize>,
 }
 
+/// Itemsets, or bytes of them, a worker stores between two reports to the budget.
 const FLUSH_EVERY: u64 = 1 << 12;
+const FLUSH_BYTES: u64 = 1 << 20;
 
 /// Itemsets, and items, a block holds (1 and 4 MiB).
 const BLOCK_SETS: usize = 1 << 17;
@@ -141,14 +227,21 @@ impl<'a> Sink<'a> {
             bounds,
             universal: &prepared.universal,
             pending: 0,
+            pending_bytes: 0,
             pool: Vec::new(),
             buffer: Vec::new(),
+            next: Vec::new(),
         }
     }
 
     #[inline]
     pub fn stopped(&self) -> bool {
         self.budget.stopped()
+    }
+
+    /// See [`Budget::working`].
+    pub fn working(&self, bytes: u64) {
+        self.budget.working(bytes);
     }
 
     /// The largest itemset size worth extending a prefix to.
@@ -194,19 +287,30 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// Reports `buffer` and `buffer` with every non-empty subset of `pool` added (up to the
+    /// largest size), depth first. A loop with its own stack, not recursion: a pool can hold
+    /// every item of a basket of any width.
     fn subsets(&mut self, buffer: &mut Vec<u32>, pool: &[u32], count: u32) {
+        let base = buffer.len();
         self.push(buffer, count);
-        if buffer.len() >= self.bounds.max_len {
-            return;
-        }
-        for (k, &item) in pool.iter().enumerate() {
-            if self.budget.stopped() {
-                return;
+        let mut next = std::mem::take(&mut self.next);
+        next.clear();
+        next.push(0);
+        while let Some(top) = next.last_mut() {
+            let k = *top;
+            if k >= pool.len() || buffer.len() >= self.bounds.max_len || self.budget.stopped() {
+                next.pop();
+                if buffer.len() > base {
+                    buffer.pop();
+                }
+                continue;
             }
-            buffer.push(item);
-            self.subsets(buffer, &pool[k + 1..], count);
-            buffer.pop();
+            *top = k + 1;
+            buffer.push(pool[k]);
+            self.push(buffer, count);
+            next.push(k + 1);
         }
+        self.next = next;
     }
 
     #[inline]
@@ -237,10 +341,16 @@ impl<'a> Sink<'a> {
         part.offsets.push(part.items.len());
         part.counts.push(u64::from(count));
         self.pending += 1;
-        if self.pending >= FLUSH_EVERY {
-            self.budget.add(self.pending);
-            self.pending = 0;
+        self.pending_bytes += itemset_bytes(itemset.len());
+        if self.pending >= FLUSH_EVERY || self.pending_bytes >= FLUSH_BYTES {
+            self.flush();
         }
+    }
+
+    fn flush(&mut self) {
+        self.budget.add(self.pending, self.pending_bytes);
+        self.pending = 0;
+        self.pending_bytes = 0;
     }
 
     /// Keeps the output in blocks, for output that is to be copied into the result: each block is
@@ -254,8 +364,7 @@ impl<'a> Sink<'a> {
 
     /// The output, in order.
     pub fn finish(mut self) -> Vec<Part> {
-        self.budget.add(self.pending);
-        self.pending = 0;
+        self.flush();
         self.full.push(self.part);
         self.full
     }

@@ -148,6 +148,25 @@ impl MinSupport {
         })
     }
 
+    /// A warning when this threshold is a count above the number of baskets: nothing can be
+    /// frequent, which is rarely what was meant (a count given for a fraction, or for other
+    /// data). Surfaces show it; mining still returns the (empty) answer.
+    ///
+    /// ```
+    /// use upsell::mining::MinSupport;
+    /// assert!(MinSupport::count(11).warning(10).unwrap().contains("above the number of baskets (10)"));
+    /// assert_eq!(MinSupport::count(10).warning(10), None);
+    /// ```
+    pub fn warning(self, baskets: u64) -> Option<String> {
+        match self {
+            MinSupport::Count(count) if baskets > 0 && count > baskets => Some(format!(
+                "min_support {count} is a count above the number of baskets ({baskets}), so nothing can be \
+                 frequent: give a count up to {baskets} or a fraction"
+            )),
+            _ => None,
+        }
+    }
+
     /// The absolute threshold for `baskets` baskets: the count itself, or `ceil(fraction * baskets)`
     /// (at least 1).
     pub fn to_count(self, baskets: u64) -> Result<u64> {

@@ -121,9 +121,7 @@ impl RuleOptions {
                 "must be at least 1",
             ));
         }
-        if self.threads == Some(0) {
-            return Err(Error::invalid_parameter("threads", "must be at least 1"));
-        }
+        crate::parallel::check_threads(self.threads)?;
         Ok(())
     }
 }

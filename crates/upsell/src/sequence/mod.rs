@@ -118,9 +118,7 @@ impl SequenceOptions {
         if self.top == Some(0) {
             return Err(Error::invalid_parameter("top", "must be at least 1 (or unset for every rule)"));
         }
-        if self.threads == Some(0) {
-            return Err(Error::invalid_parameter("threads", "must be at least 1 (or unset for all cores)"));
-        }
+        crate::parallel::check_threads(self.threads)?;
         if self.max_pairs == 0 {
             return Err(Error::invalid_parameter("max_pairs", "must be at least 1"));
         }

@@ -115,6 +115,7 @@ fn cancelling_from_another_thread_stops_mining() {
     let control = Control::new();
     let options = MiningOptions {
         max_itemsets: None,
+        max_memory: None,
         ..MiningOptions::new(MinSupport::count(20))
     };
     std::thread::scope(|scope| {
@@ -176,4 +177,139 @@ fn real_data_counts_match_the_references() {
             }
         }
     }
+}
+
+/// One basket of `width` distinct items, repeated `copies` times.
+fn wide_baskets(width: u32, copies: usize) -> Baskets {
+    let items: Vec<u32> = (0..copies).flat_map(|_| 0..width).collect();
+    let offsets = (0..=copies).map(|k| k * width as usize).collect();
+    Baskets::from_arrays(items, offsets).expect("valid arrays")
+}
+
+#[test]
+fn a_wide_basket_fails_before_mining_and_names_the_basket() {
+    // 2^100 subsets, all frequent: the default budget (half the machine's memory) refuses them.
+    let mut items: Vec<u32> = vec![200, 201, 200, 202];
+    items.extend(0..100);
+    let baskets = Baskets::from_arrays(items, vec![0, 2, 4, 104]).expect("valid arrays");
+    for algorithm in ALGORITHMS {
+        let options = MiningOptions {
+            algorithm,
+            ..MiningOptions::new(MinSupport::count(1))
+        };
+        let err = mine(&baskets, &options).expect_err("too wide");
+        assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{algorithm:?}");
+        let message = err.to_string();
+        for part in [
+            "basket 2",
+            "100 frequent items",
+            "max_len",
+            "min_support",
+            "max_memory",
+        ] {
+            assert!(message.contains(part), "{part} missing in: {message}");
+        }
+    }
+}
+
+#[test]
+fn a_basket_of_100000_items_neither_overflows_the_stack_nor_aborts() {
+    let baskets = wide_baskets(100_000, 2);
+    for algorithm in ALGORITHMS {
+        for min_count in [1, 2] {
+            let options = MiningOptions {
+                algorithm,
+                ..MiningOptions::new(MinSupport::count(min_count))
+            };
+            let err = mine(&baskets, &options).expect_err("too wide");
+            assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{algorithm:?}");
+            assert!(err.to_string().contains("100000 frequent items"), "{err}");
+            let options = MiningOptions {
+                max_len: Some(1),
+                ..options
+            };
+            assert_eq!(mine(&baskets, &options).expect("singletons").len(), 100_000);
+        }
+    }
+}
+
+#[test]
+fn the_memory_budget_stops_mining_when_no_single_basket_is_too_wide() {
+    // 60 different baskets of 10 items out of 40: each alone makes about 1,000 itemsets (50 KB),
+    // together far more than the 200 KB allowed.
+    let mut items = Vec::new();
+    let mut offsets = vec![0];
+    for k in 0..60u32 {
+        items.extend((0..10).map(|j| (k * 7 + j * 3) % 40));
+        items[offsets[offsets.len() - 1]..].sort_unstable();
+        items.dedup();
+        offsets.push(items.len());
+    }
+    let baskets = Baskets::from_arrays(items, offsets).expect("valid arrays");
+    for algorithm in ALGORITHMS {
+        for threads in [1, 2] {
+            let options = MiningOptions {
+                algorithm,
+                threads: Some(threads),
+                max_memory: Some(200_000),
+                ..MiningOptions::new(MinSupport::count(1))
+            };
+            let err = mine(&baskets, &options).expect_err("over budget");
+            assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{algorithm:?}");
+            assert!(
+                err.to_string()
+                    .contains("result memory in bytes passed 200000"),
+                "{err}"
+            );
+            let options = MiningOptions {
+                max_memory: None,
+                ..options
+            };
+            assert!(mine(&baskets, &options).expect("no limit").len() > 10_000);
+        }
+    }
+}
+
+#[test]
+fn threads_and_memory_options_are_checked_before_work() {
+    let baskets = wide_baskets(3, 1);
+    let bad = [
+        MiningOptions {
+            threads: Some(0),
+            ..MiningOptions::new(MinSupport::count(1))
+        },
+        MiningOptions {
+            threads: Some(upsell::parallel::MAX_THREADS + 1),
+            ..MiningOptions::new(MinSupport::count(1))
+        },
+        MiningOptions {
+            max_memory: Some(0),
+            ..MiningOptions::new(MinSupport::count(1))
+        },
+    ];
+    for options in bad {
+        let err = mine(&baskets, &options).expect_err("invalid");
+        assert_eq!(err.kind(), ErrorKind::InvalidParameter, "{err}");
+    }
+}
+
+#[test]
+fn a_count_above_the_number_of_baskets_is_warned_about_and_mines_nothing() {
+    let baskets = wide_baskets(3, 4);
+    let warning = MinSupport::count(5).warning(4).expect("a warning");
+    assert!(
+        warning.contains("above the number of baskets (4)"),
+        "{warning}"
+    );
+    assert!(
+        mine(&baskets, &MiningOptions::new(MinSupport::count(5)))
+            .expect("empty")
+            .is_empty()
+    );
+    assert_eq!(
+        mine(&baskets, &MiningOptions::new(MinSupport::count(4)))
+            .expect("at")
+            .len(),
+        7
+    );
 }
