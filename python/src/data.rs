@@ -50,10 +50,9 @@ impl PyBaskets {
             item_column: item,
             ..ReadOptions::default()
         };
-        let format = options.resolve_format(&path);
         let dataset = gil::run(py, move |_| Dataset::read(&path, &options))?;
         let labels = dataset.items.labels().map(str::to_owned).collect();
-        Ok(PyBaskets { inner: dataset.baskets, labels: Some(labels), format: Some(format) })
+        Ok(PyBaskets { inner: dataset.baskets, labels: Some(labels), format: Some(dataset.format) })
     }
 
     /// Baskets from item ids laid end to end (uint32) and where each basket starts (int64,
@@ -136,6 +135,12 @@ impl PyBaskets {
 
     /// The format a file was read in (`"fimi"`, `"baskets"` or `"long"`); `None` for baskets
     /// not read from a file.
+    /// A warning when every basket has at most one item or every item occurs in one basket,
+    /// which usually means the wrong format; `None` when the shape is usable.
+    fn shape_warning(&self) -> Option<String> {
+        self.inner.shape_warning()
+    }
+
     #[getter]
     fn format(&self) -> Option<&'static str> {
         self.format.map(Format::name)

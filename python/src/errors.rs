@@ -21,8 +21,10 @@ pub(crate) fn map<T>(py: Python<'_>, result: upsell::Result<T>) -> PyResult<T> {
 
 /// Translates one core error into the Python exception users catch.
 pub(crate) fn to_py(py: Python<'_>, err: Error) -> PyErr {
-    if let Error::Io { path, source } = &err {
-        return io_error(path, source, &err);
+    match &err {
+        Error::Io { path, source } => return io_error(path, source, &err, ""),
+        Error::Write { path, source } => return io_error(path, source, &err, "cannot write: "),
+        _ => {}
     }
     match upsell_exception(py, &err) {
         Ok(exception) => exception,
@@ -31,7 +33,9 @@ pub(crate) fn to_py(py: Python<'_>, err: Error) -> PyErr {
     }
 }
 
-fn io_error(path: &std::path::Path, source: &std::io::Error, err: &Error) -> PyErr {
+/// The builtin exception for a failed read or write; `doing` prefixes the reason (a failed write
+/// says so, as a read's errno alone would not).
+fn io_error(path: &std::path::Path, source: &std::io::Error, err: &Error, doing: &str) -> PyErr {
     let path = path.display().to_string();
     let Some(errno) = source.raw_os_error() else {
         return PyOSError::new_err(err.to_string());
@@ -39,8 +43,8 @@ fn io_error(path: &std::path::Path, source: &std::io::Error, err: &Error) -> PyE
     // std appends " (os error N)"; Python prints "[Errno N] ...: 'path'" itself.
     let text = source.to_string();
     let reason = match text.rfind(" (os error ") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
+        Some(at) => format!("{doing}{}", &text[..at]),
+        None => format!("{doing}{text}"),
     };
     let args = (errno, reason, path);
     match source.kind() {
@@ -88,4 +92,28 @@ fn upsell_exception(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
     }
     let exception = class.call((err.to_string(),), Some(&details))?;
     Ok(PyErr::from_value(exception))
+}
+
+/// A `threads=` argument, checked as the core checks it when it is converted: `-1` or `10**6`
+/// raise `InvalidParameterError` naming the maximum, not a raw `OverflowError`.
+pub(crate) struct Threads(usize);
+
+impl Threads {
+    pub(crate) fn get(self) -> usize {
+        self.0
+    }
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Threads {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let py = obj.py();
+        let asked: i128 = obj.extract()?;
+        let threads = usize::try_from(asked).map_err(|_| {
+            to_py(py, Error::invalid_parameter("threads", format!("must be at least 1 (or None for all cores), got {asked}")))
+        })?;
+        map(py, upsell::parallel::check_threads(Some(threads)))?;
+        Ok(Threads(threads))
+    }
 }

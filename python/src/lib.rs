@@ -24,6 +24,7 @@ mod triggers;
 fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<data::PyBaskets>()?;
     module.add_function(wrap_pyfunction!(mining::mine, module)?)?;
+    module.add_function(wrap_pyfunction!(mining::support_warning, module)?)?;
     module.add_function(wrap_pyfunction!(sequence::sequences_from_path, module)?)?;
     module.add_function(wrap_pyfunction!(sequence::sequences_from_arrays, module)?)?;
     for function in [
@@ -45,6 +46,8 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<triggers::PyRuleSet>()?;
     module.add_class::<triggers::PyHistory>()?;
     module.add("DEFAULT_MAX_ITEMSETS", upsell::mining::DEFAULT_MAX_ITEMSETS)?;
+    module.add("DEFAULT_MAX_MEMORY", upsell::mining::default_max_memory())?;
+    module.add("MAX_THREADS", upsell::parallel::MAX_THREADS)?;
     module.add_function(wrap_pyfunction!(rules::association_rules, module)?)?;
     module.add("DEFAULT_MAX_RULES", upsell::rules::DEFAULT_MAX_RULES)?;
     module.add_class::<recommend::PyRecommender>()?;

@@ -7,8 +7,9 @@ use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
 use upsell::Error;
-use upsell::mining::{DEFAULT_MAX_ITEMSETS, MinSupport, MiningOptions, mine_with};
+use upsell::mining::{DEFAULT_MAX_ITEMSETS, MinSupport, MiningOptions, default_max_memory, mine_with};
 
+use crate::errors::Threads;
 use crate::data::PyBaskets;
 use crate::{errors, gil};
 
@@ -17,7 +18,7 @@ type MinedArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>, B
 
 /// Mines frequent itemsets of `baskets` with the GIL released.
 #[pyfunction]
-#[pyo3(signature = (baskets, min_support, *, algorithm="auto", target="all", min_len=1, max_len=None, threads=None, max_itemsets=Some(DEFAULT_MAX_ITEMSETS)))]
+#[pyo3(signature = (baskets, min_support, *, algorithm="auto", target="all", min_len=1, max_len=None, threads=None, max_itemsets=Some(DEFAULT_MAX_ITEMSETS), max_memory=Some(default_max_memory())))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn mine<'py>(
     py: Python<'py>,
@@ -27,9 +28,11 @@ pub(crate) fn mine<'py>(
     target: &str,
     min_len: usize,
     max_len: Option<usize>,
-    threads: Option<usize>,
+    threads: Option<Threads>,
     max_itemsets: Option<u64>,
+    max_memory: Option<u64>,
 ) -> PyResult<MinedArrays<'py>> {
+    let threads = threads.map(Threads::get);
     let mut options = MiningOptions::new(errors::map(py, threshold(min_support))?);
     options.algorithm = errors::map(py, algorithm.parse())?;
     options.target = errors::map(py, target.parse())?;
@@ -37,6 +40,7 @@ pub(crate) fn mine<'py>(
     options.max_len = max_len;
     options.threads = threads;
     options.max_itemsets = max_itemsets;
+    options.max_memory = max_memory;
     let baskets = &baskets.get().inner;
     let itemsets = gil::run(py, |control| mine_with(baskets, &options, control))?;
     let (n_baskets, min_count) = (itemsets.baskets(), itemsets.min_count());
@@ -47,6 +51,12 @@ pub(crate) fn mine<'py>(
     let offsets: Vec<i64> = offsets.into_iter().map(|o| wide(o as u64)).collect();
     let counts: Vec<i64> = counts.into_iter().map(wide).collect();
     Ok((items.into_pyarray(py), offsets.into_pyarray(py), counts.into_pyarray(py), n_baskets, min_count))
+}
+
+/// The core's warning about `min_support` for data of `baskets` baskets (a count above them), if any.
+#[pyfunction]
+pub(crate) fn support_warning(py: Python<'_>, min_support: &Bound<'_, PyAny>, baskets: u64) -> PyResult<Option<String>> {
+    Ok(errors::map(py, threshold(min_support))?.warning(baskets))
 }
 
 /// An `int` is a basket count, a `float` a fraction of baskets; anything else is refused.

@@ -15,6 +15,7 @@ use upsell::pricing::{
     fill_threshold_from_orders, find_bundles, optimise_mixed_bundle, price_bundle,
 };
 
+use crate::errors::Threads;
 use crate::{errors, gil};
 
 /// Serialises a core result for Python.
@@ -116,8 +117,9 @@ pub(crate) fn bundles_json(
     max_discount: Option<String>,
     min_margin_bp: u32,
     costs: Option<Vec<(String, String)>>,
-    threads: Option<usize>,
+    threads: Option<Threads>,
 ) -> PyResult<String> {
+    let threads = threads.map(Threads::get);
     let currency = errors::map(py, Currency::from_code(currency))?;
     let policy = errors::map(
         py,

@@ -18,6 +18,7 @@ use upsell::rules::{RuleOptions, affinity as affinity_core, generate_with};
 use upsell::time::Timestamp;
 use upsell::{Error, Location};
 
+use crate::errors::Threads;
 use crate::data::PyBaskets;
 use crate::mining::threshold;
 use crate::{errors, gil};
@@ -63,8 +64,9 @@ impl PyRecommender {
         min_support: &Bound<'_, PyAny>,
         min_confidence: f64,
         max_antecedent_len: usize,
-        threads: Option<usize>,
+        threads: Option<Threads>,
     ) -> PyResult<Self> {
+        let threads = threads.map(Threads::get);
         let support = errors::map(py, threshold(min_support))?;
         let items = errors::map(py, dictionary(labels))?;
         let baskets = &baskets.get().inner;
@@ -145,8 +147,9 @@ impl PyRecommender {
         by: &str,
         smoothing: f64,
         backfill: bool,
-        threads: Option<usize>,
+        threads: Option<Threads>,
     ) -> PyResult<(Vec<Answer>, usize)> {
+        let threads = threads.map(Threads::get);
         let options = errors::map(py, options(by, smoothing, backfill))?;
         let mut unknown = 0;
         let ids: Vec<Vec<u32>> = carts
@@ -217,8 +220,9 @@ impl PyEase {
         lambda_: Option<f64>,
         min_count: Option<u64>,
         max_items: Option<usize>,
-        threads: Option<usize>,
+        threads: Option<Threads>,
     ) -> PyResult<Self> {
+        let threads = threads.map(Threads::get);
         let items = errors::map(py, dictionary(labels))?;
         let options = ease_options(lambda_, min_count, max_items, threads);
         let baskets = &baskets.get().inner;
@@ -293,8 +297,9 @@ pub(crate) fn evaluate<'py>(
     ease_lambda: Option<f64>,
     ease_min_count: Option<u64>,
     ease_max_items: Option<usize>,
-    threads: Option<usize>,
+    threads: Option<Threads>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let threads = threads.map(Threads::get);
     if !ease && (ease_lambda.is_some() || ease_min_count.is_some() || ease_max_items.is_some()) {
         let err = Error::invalid_parameter("ease", "ease_lambda, ease_min_count and ease_max_items need ease=True");
         return Err(errors::to_py(py, err));
@@ -353,7 +358,7 @@ pub(crate) fn affinity<'py>(
     py: Python<'py>,
     baskets: &Bound<'py, PyBaskets>,
     top: usize,
-    threads: Option<usize>,
+    threads: Option<Threads>,
 ) -> PyResult<(
     Bound<'py, PyArray1<u32>>,
     Bound<'py, PyArray1<u64>>,
@@ -362,6 +367,7 @@ pub(crate) fn affinity<'py>(
     Bound<'py, PyArray2<f64>>,
     u64,
 )> {
+    let threads = threads.map(Threads::get);
     let baskets = &baskets.get().inner;
     let a = errors::map(py, py.detach(|| affinity_core(baskets, top, threads)))?;
     Ok((

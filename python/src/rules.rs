@@ -12,6 +12,7 @@ use upsell::Error;
 use upsell::mining::Itemsets;
 use upsell::rules::{DEFAULT_MAX_RULES, Measure, RuleOptions, Rules, generate_with};
 
+use crate::errors::Threads;
 use crate::{errors, gil};
 
 /// Association rules of flat itemsets, with the GIL released while they are generated.
@@ -35,8 +36,9 @@ pub(crate) fn association_rules<'py>(
     exclude_items: Option<Vec<u32>>,
     prune_redundant: bool,
     max_rules: Option<u64>,
-    threads: Option<usize>,
+    threads: Option<Threads>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let threads = threads.map(Threads::get);
     let itemsets = errors::map(py, itemsets(&items, &offsets, &counts, baskets, target))?;
     let options = RuleOptions {
         min_confidence,

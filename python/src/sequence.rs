@@ -15,6 +15,7 @@ use upsell::sequence::{
     DEFAULT_MAX_PAIRS, PurchaseColumns, Purchases, SequenceOptions, SequenceRules, parse_times, sequential_affinity,
 };
 
+use crate::errors::Threads;
 use crate::{errors, gil};
 
 /// Builds the core's options from the keyword arguments shared by both entry points.
@@ -47,9 +48,10 @@ pub(crate) fn sequences_from_path<'py>(
     min_support: f64,
     min_confidence: f64,
     top: Option<usize>,
-    threads: Option<usize>,
+    threads: Option<Threads>,
     max_pairs: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let threads = threads.map(Threads::get);
     let options = options(windows, min_customers, min_support, min_confidence, top, threads, max_pairs);
     let delimiter = errors::map(py, crate::data::delimiter_byte(delimiter))?;
     let columns = PurchaseColumns { delimiter, ..PurchaseColumns::new(customer, time, item) };
@@ -80,9 +82,10 @@ pub(crate) fn sequences_from_arrays<'py>(
     min_support: f64,
     min_confidence: f64,
     top: Option<usize>,
-    threads: Option<usize>,
+    threads: Option<Threads>,
     max_pairs: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let threads = threads.map(Threads::get);
     let options = options(windows, min_customers, min_support, min_confidence, top, threads, max_pairs);
     let customers = customers.as_array().to_vec();
     let items = items.as_array().to_vec();

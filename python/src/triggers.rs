@@ -20,6 +20,7 @@ use upsell::triggers::{
 };
 use upsell::{Error, Location};
 
+use crate::errors::Threads;
 use crate::{errors, gil};
 
 /// A loaded, checked rule set.
@@ -148,8 +149,9 @@ impl PyRuleSet {
         now: Option<&str>,
         history: Option<PyRef<'py, PyHistory>>,
         id_column: Option<String>,
-        threads: Option<usize>,
+        threads: Option<Threads>,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let threads = threads.map(Threads::get);
         let now = parse_now(py, now)?;
         if names.len() != columns.len() {
             return Err(PyTypeError::new_err("names and columns differ in length"));

@@ -163,11 +163,13 @@ def test_long_pandas_frame_one_and_two_key_columns():
     assert (frozenset({"bread"}), 3) in itemset_counts(by_visit)
 
 
-def test_long_frame_missing_items_are_dropped_but_baskets_count():
-    frame = pd.DataFrame({"b": [1, 1, 2], "i": ["x", "y", None]})
-    result = upsell.frequent_itemsets(frame, 1, basket="b", item="i")
-    assert result.attrs["baskets"] == 2
-    assert itemset_counts(result) == {(frozenset({"x"}), 1), (frozenset({"y"}), 1), (frozenset({"x", "y"}), 1)}
+def test_long_frame_missing_values_are_refused_as_in_lists_and_files():
+    for frame, column in [
+        (pd.DataFrame({"b": [1, 1, 2], "i": ["x", "y", None]}), "'i'"),
+        (pd.DataFrame({"b": [1, np.nan, 2], "i": ["x", "y", "z"]}), "'b'"),
+    ]:
+        with pytest.raises(InvalidInputError, match=f"missing value .* in column {column}"):
+            upsell.frequent_itemsets(frame, 1, basket="b", item="i")
 
 
 def test_long_polars_frame_matches_pandas():
@@ -373,7 +375,7 @@ def test_ctrl_c_cancels_mining_and_raises_keyboard_interrupt(data_dir: Path):
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            upsell.frequent_itemsets(data_dir / "retail.dat.gz", 1, max_itemsets=None)
+            upsell.frequent_itemsets(data_dir / "retail.dat.gz", 1, max_itemsets=None, max_memory=None)
     finally:
         timer.cancel()
     assert time.monotonic() - start < 30

@@ -81,7 +81,7 @@ pub fn run(args: &AffinityArgs) -> Result<(), CliError> {
     );
     if let Some(path) = &args.output {
         let io = |e: csv::Error| CliError::write(path, e.into());
-        let mut csv = csv::Writer::from_path(path).map_err(io)?;
+        let mut csv = csv::Writer::from_writer(crate::output::open_file(path)?);
         let mut header = vec![String::new()];
         header.extend(matrix.items.iter().map(|&i| label(i).to_owned()));
         csv.write_record(&header).map_err(io)?;
@@ -94,7 +94,10 @@ pub fn run(args: &AffinityArgs) -> Result<(), CliError> {
             }));
             csv.write_record(&row).map_err(io)?;
         }
-        csv.flush().map_err(|e| CliError::write(path, e))?;
+        let file = csv
+            .into_inner()
+            .map_err(|e| CliError::write(path, e.into_error()))?;
+        crate::output::commit_file(file)?;
         summary.add("output", path.display().to_string());
     }
     summary.print();

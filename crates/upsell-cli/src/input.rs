@@ -45,9 +45,17 @@ impl InputArgs {
         }
     }
 
-    /// Reads the file.
+    /// Reads the file, warning on stderr when its shape suggests the wrong format.
     pub fn read(&self) -> upsell::Result<Dataset> {
-        Dataset::read(&self.file, &self.options())
+        let data = Dataset::read(&self.file, &self.options())?;
+        if let Some(warning) = data.baskets.shape_warning() {
+            eprintln!(
+                "warning: {}: {warning} (read as {}; see --format and --delimiter)",
+                self.file.display(),
+                data.format.name()
+            );
+        }
+        Ok(data)
     }
 }
 

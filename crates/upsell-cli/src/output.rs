@@ -6,10 +6,11 @@
 //! formatting machinery per row; a full chunk is one `write` call. Supports
 //! depend only on the count, so their text is cached by count too.
 //!
-//! A file is written beside its destination as `NAME.partial` and renamed at the end, so a failed or
-//! interrupted run never leaves a truncated file under the name asked for (nor clobbers an old one).
+//! Files go through the core's [`FileWriter`]: a regular file is written under a unique temporary
+//! name beside it and renamed at the end, so a failed, interrupted or concurrent run never leaves
+//! a truncated file under the name asked for (nor clobbers an old one); a FIFO or device is
+//! written as it is.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,7 @@ use indicatif::ProgressBar;
 use upsell::Control;
 use upsell::data::ItemDictionary;
 use upsell::mining::Itemsets;
+use upsell::write::FileWriter;
 
 use crate::error::CliError;
 
@@ -53,44 +55,41 @@ impl OutputFormat {
     }
 }
 
-/// Where results go: stdout (`-`) or a file, written under a temporary name until [`Destination::finish`].
+/// Where results go: stdout (`-`) or a file, complete under its name only after
+/// [`Destination::finish`].
 pub struct Destination {
     /// The name the user gave (`-` for stdout).
     pub path: PathBuf,
     /// The format to write.
     pub format: OutputFormat,
-    /// The file being written, `None` for stdout.
-    partial: Option<PathBuf>,
-    writer: Box<dyn Write>,
+    writer: Writer,
+}
+
+enum Writer {
+    Stdout(BufWriter<io::StdoutLock<'static>>),
+    File(FileWriter),
 }
 
 impl Destination {
     /// Opens `path` for writing now, so an unwritable destination fails before any mining.
     pub fn open(path: &Path, format: Option<OutputFormat>) -> Result<Self, CliError> {
         if path.as_os_str() == "-" {
-            let writer = Box::new(BufWriter::with_capacity(BUFFER_BYTES, io::stdout().lock()));
+            let writer = BufWriter::with_capacity(BUFFER_BYTES, io::stdout().lock());
             let format = format.unwrap_or(OutputFormat::Csv);
             return Ok(Destination {
                 path: path.to_path_buf(),
                 format,
-                partial: None,
-                writer,
+                writer: Writer::Stdout(writer),
             });
         }
         let format = match format {
             Some(format) => format,
             None => OutputFormat::from_path(path)?,
         };
-        let mut partial = path.as_os_str().to_owned();
-        partial.push(".partial");
-        let partial = PathBuf::from(partial);
-        let file = File::create(&partial).map_err(|e| CliError::write(path, e))?;
-        let writer = Box::new(BufWriter::with_capacity(BUFFER_BYTES, file));
         Ok(Destination {
             path: path.to_path_buf(),
             format,
-            partial: Some(partial),
-            writer,
+            writer: Writer::File(open_file(path)?),
         })
     }
 
@@ -103,11 +102,11 @@ impl Destination {
         control: &Control,
         bar: &ProgressBar,
     ) -> Result<(), CliError> {
-        let written = match self.format {
-            OutputFormat::Csv => {
-                write_csv(&mut self.writer, itemsets, labels, separator, control, bar)
-            }
-            OutputFormat::Jsonl => write_jsonl(&mut self.writer, itemsets, labels, control, bar),
+        let format = self.format;
+        let writer = self.writer();
+        let written = match format {
+            OutputFormat::Csv => write_csv(writer, itemsets, labels, separator, control, bar),
+            OutputFormat::Jsonl => write_jsonl(writer, itemsets, labels, control, bar),
         };
         match written {
             Ok(()) => Ok(()),
@@ -118,30 +117,41 @@ impl Destination {
 
     /// The raw writer, for outputs other than itemsets (rules, recommendations).
     pub fn writer(&mut self) -> &mut dyn Write {
-        &mut self.writer
+        match &mut self.writer {
+            Writer::Stdout(stdout) => stdout,
+            Writer::File(file) => file,
+        }
     }
 
-    /// Flushes and moves the file to its final name.
-    pub fn finish(mut self) -> Result<(), CliError> {
-        self.writer
-            .flush()
-            .map_err(|e| CliError::write(&self.path, e))?;
-        if let Some(partial) = self.partial.take() {
-            // Close the file before renaming it (required on Windows).
-            self.writer = Box::new(io::sink());
-            std::fs::rename(&partial, &self.path).map_err(|e| CliError::write(&self.path, e))?;
+    /// Flushes, and moves a file to its final name.
+    pub fn finish(self) -> Result<(), CliError> {
+        match self.writer {
+            Writer::Stdout(mut stdout) => {
+                stdout.flush().map_err(|e| CliError::write(&self.path, e))
+            }
+            Writer::File(file) => commit_file(file),
         }
-        Ok(())
     }
 }
 
-impl Drop for Destination {
-    fn drop(&mut self) {
-        if let Some(partial) = self.partial.take() {
-            self.writer = Box::new(io::sink());
-            let _ = std::fs::remove_file(partial);
-        }
+/// Opens a file through the core's [`FileWriter`], registering its temporary file for removal
+/// should a signal end the process.
+pub fn open_file(path: &Path) -> Result<FileWriter, CliError> {
+    let file = FileWriter::create(path)?;
+    if let Some(temporary) = file.temporary() {
+        crate::interrupt::remove_on_exit(temporary);
     }
+    Ok(file)
+}
+
+/// Commits a file opened by [`open_file`].
+pub fn commit_file(file: FileWriter) -> Result<(), CliError> {
+    let temporary = file.temporary().map(Path::to_owned);
+    let committed = file.commit();
+    if let Some(temporary) = temporary {
+        crate::interrupt::forget(&temporary);
+    }
+    Ok(committed?)
 }
 
 /// Why writing stopped early.

@@ -148,7 +148,7 @@ fn mine_writes_csv_and_jsonl_that_agree() {
     assert_eq!(
         left,
         ["itemsets.csv", "itemsets.jsonl"],
-        "no .partial file is left behind"
+        "no temporary file is left behind"
     );
     let from_csv = read_csv(&csv_path, '|');
     let from_jsonl = read_jsonl(&jsonl_path);

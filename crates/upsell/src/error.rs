@@ -243,6 +243,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A file could not be written; its old contents, if any, are intact (see [`crate::write`]).
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file, as the caller named it.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -259,7 +268,7 @@ impl Error {
             Error::Parse { .. } => ErrorKind::Parse,
             Error::LimitExceeded { .. } => ErrorKind::LimitExceeded,
             Error::Cancelled => ErrorKind::Cancelled,
-            Error::Io { .. } => ErrorKind::Io,
+            Error::Io { .. } | Error::Write { .. } => ErrorKind::Io,
         }
     }
 
@@ -304,6 +313,13 @@ impl Error {
         Error::InvalidParameter {
             name,
             message: message.into(),
+        }
+    }
+
+    pub(crate) fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Write {
+            path: path.into(),
+            source,
         }
     }
 

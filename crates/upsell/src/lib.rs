@@ -53,6 +53,7 @@ pub mod recommend;
 pub mod rules;
 pub mod time;
 pub mod triggers;
+pub mod write;
 
 pub use error::{Diagnostic, Error, ErrorKind, Location, Result};
 pub use progress::Control;

@@ -7,6 +7,8 @@ import numpy as np
 import numpy.typing as npt
 
 DEFAULT_MAX_ITEMSETS: int
+DEFAULT_MAX_MEMORY: int
+MAX_THREADS: int
 __version__: str
 
 class Baskets:
@@ -34,11 +36,13 @@ class Baskets:
     def item_count(self) -> int: ...
     @property
     def format(self) -> Optional[str]: ...
+    def shape_warning(self) -> Optional[str]: ...
     @property
     def labels(self) -> Optional[list[str]]: ...
     def items(self) -> npt.NDArray[np.uint32]: ...
     def offsets(self) -> npt.NDArray[np.int64]: ...
 
+def support_warning(min_support: Union[int, float], baskets: int) -> Optional[str]: ...
 def mine(
     baskets: Baskets,
     min_support: Union[int, float],
@@ -49,6 +53,7 @@ def mine(
     max_len: Optional[int] = None,
     threads: Optional[int] = None,
     max_itemsets: Optional[int] = ...,
+    max_memory: Optional[int] = ...,
 ) -> Tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int64], int, int]: ...
 
 DEFAULT_MAX_RULES: int

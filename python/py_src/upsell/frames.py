@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import warnings
 from typing import Any, Iterable, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
@@ -64,6 +65,11 @@ def prepare(
         raise _parameter("basket", "basket= and item= apply to long dataframes and files only")
     if isinstance(data, np.ndarray) and data.ndim == 2:
         return Prepared(_dense(data), pa.array(np.arange(data.shape[1], dtype=np.int64)))
+    if isinstance(data, np.ndarray) and data.ndim != 1:
+        raise InvalidInputError(
+            f"a {data.ndim}-D array is neither a list of baskets nor a one-hot matrix (2-D, baskets by items)",
+            kind="invalid_input",
+        )
     if isinstance(data, (bytes, bytearray)) or not isinstance(data, Iterable):
         raise _parameter(
             "data",
@@ -145,6 +151,9 @@ def _from_path(
     path: str, columns: Optional[list], item: Optional[str], format: Optional[str], delimiter: Optional[str]
 ) -> Prepared:
     baskets = _upsell.Baskets.read(path, format=format, delimiter=delimiter, basket=columns, item=item)
+    shape = baskets.shape_warning()
+    if shape is not None:
+        warnings.warn(f"{path}: {shape} (read as {baskets.format}; see format= and delimiter=)", stacklevel=4)
     return Prepared(baskets, _stored_labels(baskets, fimi=baskets.format == "fimi"))
 
 
@@ -166,12 +175,19 @@ def _from_long(frame: pd.DataFrame, columns: Optional[list], item: Optional[str]
                 kind="invalid_input",
                 column_name=name,
             )
+    # A missing basket key or item is refused, as in a list of baskets or a long CSV file.
+    for name in [*columns, item]:
+        missing = np.flatnonzero(pd.isna(frame[name]).to_numpy())
+        if len(missing):
+            raise InvalidInputError(
+                f"row {frame.index[missing[0]]!r} has a missing value (None or NaN) in column {name!r}: "
+                "drop or fill such rows first",
+                kind="invalid_input",
+                column_name=name,
+            )
     basket_codes = long_basket_codes(frame, columns)
     item_codes, uniques = pd.factorize(frame[item])
     n_baskets = int(basket_codes.max()) + 1 if len(basket_codes) else 0
-    # A missing item is no item: the row is dropped, its basket still counts.
-    present = item_codes >= 0
-    basket_codes, item_codes = basket_codes[present], item_codes[present]
     order = np.argsort(basket_codes, kind="stable")
     offsets = np.zeros(n_baskets + 1, dtype=np.int64)
     np.cumsum(np.bincount(basket_codes, minlength=n_baskets), out=offsets[1:])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 import operator
+import warnings
 from typing import Any, Optional, Sequence, Union
 
 from upsell import _upsell
@@ -31,6 +32,7 @@ def frequent_itemsets(
     format: Optional[str] = None,
     delimiter: Optional[str] = None,
     max_itemsets: Optional[int] = _upsell.DEFAULT_MAX_ITEMSETS,
+    max_memory: Optional[int] = _upsell.DEFAULT_MAX_MEMORY,
     output: str = "pandas",
     as_frozensets: bool = False,
 ) -> Any:
@@ -69,6 +71,10 @@ def frequent_itemsets(
     max_itemsets
         Stop with :class:`upsell.LimitExceededError` beyond this many itemsets; ``None`` for no
         limit.
+    max_memory
+        Stop with :class:`upsell.LimitExceededError` when the result would take more bytes than
+        this: checked before mining against what the widest basket alone must produce, and while
+        mining. The default is half the machine's physical memory; ``None`` for no limit.
     output
         ``"pandas"`` (default), ``"polars"`` or ``"arrow"`` (a ``pyarrow.Table``).
     as_frozensets
@@ -99,7 +105,11 @@ def frequent_itemsets(
         max_len=max_len,
         threads=threads,
         max_itemsets=max_itemsets,
+        max_memory=max_memory,
     )
+    warning = _upsell.support_warning(_threshold(min_support), n_baskets)
+    if warning is not None:
+        warnings.warn(warning, stacklevel=2)
     return itemsets_frame(
         items, offsets, counts, n_baskets, min_count, prepared.labels, output=output, as_frozensets=as_frozensets,
         target=target,

@@ -217,6 +217,39 @@ impl Baskets {
         counts
     }
 
+    /// A warning when the data has a shape that mining cannot use, which usually means it was
+    /// read in the wrong format (a space-separated file read as one label per line, a long
+    /// file read as baskets): every basket holds at most one item, or every item occurs in only
+    /// one basket. `None` for data with fewer than two baskets, or of a usable shape.
+    ///
+    /// ```
+    /// use upsell::data::Baskets;
+    /// let lines = Baskets::from_arrays(vec![0, 1, 2], vec![0, 1, 2, 3])?;
+    /// assert!(lines.shape_warning().unwrap().contains("every basket has at most one item"));
+    /// let fine = Baskets::from_arrays(vec![0, 1, 0], vec![0, 2, 3])?;
+    /// assert_eq!(fine.shape_warning(), None);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn shape_warning(&self) -> Option<String> {
+        if self.len() < 2 {
+            return None;
+        }
+        let hint = "is the format or delimiter right?";
+        if self.offsets.windows(2).all(|w| w[1] - w[0] <= 1) {
+            return Some(format!(
+                "every basket has at most one item ({} baskets), so nothing is bought together: {hint}",
+                self.len()
+            ));
+        }
+        if self.item_count >= 2 && self.item_frequencies().iter().all(|&c| c <= 1) {
+            return Some(format!(
+                "every item occurs in only one basket ({} items), so nothing is frequent: {hint}",
+                self.item_count
+            ));
+        }
+        None
+    }
+
     /// Renames every item `i` to `new_id[i]` and re-sorts each basket.
     pub(crate) fn renumber(&mut self, new_id: &[ItemId]) {
         for item in &mut self.items {

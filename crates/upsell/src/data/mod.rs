@@ -38,6 +38,9 @@ pub struct Dataset {
     pub items: ItemDictionary,
     /// For long data: each basket's key and optional customer and time, in basket order.
     pub keys: Option<BasketKeys>,
+    /// The format the file was read in: the one asked for, or the one its name or first lines
+    /// showed.
+    pub format: Format,
 }
 
 /// The key of each basket read from long data, and the customer and time columns when asked for.

@@ -157,9 +157,7 @@ impl ReadOptions {
 /// ```
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Dataset> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut options = options.clone();
-    options.format = Some(options.resolve_format(path));
-    read_stream(file, path.to_path_buf(), &options)
+    read_stream(file, path.to_path_buf(), options)
 }
 
 pub(crate) fn read_stream<'r>(
@@ -184,11 +182,18 @@ pub(crate) fn read_stream<'r>(
     } else {
         Box::new(buffered)
     };
-    let format = options.resolve_format(&name);
+    let head = source.fill_buf().map_err(|e| Error::io(&name, e))?;
+    let (format, delimiter) = sniff(options, &name, head);
     let mut data = match format {
         Format::Fimi => read_fimi(&mut source, &name)?,
-        Format::Baskets => read_basket_csv(source, &name, options.delimiter.unwrap_or(b','))?,
-        Format::Long => read_long_csv(source, &name, options)?,
+        Format::Baskets => read_basket_csv(source, &name, delimiter)?,
+        Format::Long => {
+            let options = ReadOptions {
+                delimiter: Some(delimiter),
+                ..options.clone()
+            };
+            read_long_csv(source, &name, &options)?
+        }
     };
     if data.baskets.is_empty() {
         return Err(Error::invalid_input(
@@ -199,6 +204,58 @@ pub(crate) fn read_stream<'r>(
     data.recode_by_frequency();
     Ok(data)
 }
+
+/// The format and delimiter to read with: those set, else decided by the name where it decides
+/// (`.dat` is FIMI, `.csv` comma-separated, named basket columns long CSV), else by the first
+/// lines (`head`): lines of integers separated by blanks are FIMI (as SPMF's `.txt` files are);
+/// otherwise baskets separated by the delimiter set, or the first of comma, tab and space that
+/// occurs.
+fn sniff(options: &ReadOptions, name: &Path, head: &[u8]) -> (Format, u8) {
+    let named = options.resolve_format(name);
+    let lower = name.to_string_lossy().to_lowercase();
+    let lower = lower.strip_suffix(".gz").unwrap_or(&lower);
+    let decided = options.format.is_some()
+        || !options.basket_columns.is_empty()
+        || lower.ends_with(".dat")
+        || lower.ends_with(".csv");
+    if decided {
+        let delimiter = match options.delimiter {
+            Some(delimiter) => delimiter,
+            None if lower.ends_with(".tsv") => b'\t',
+            None => b',',
+        };
+        return (named, delimiter);
+    }
+    let mut lines: Vec<&[u8]> = head.split(|&b| b == b'\n').collect();
+    if lines.len() > 1 && !head.ends_with(b"\n") {
+        lines.pop();
+    }
+    let lines: Vec<&[u8]> = lines
+        .into_iter()
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.is_empty())
+        .take(SNIFF_LINES)
+        .collect();
+    let integers = !lines.is_empty()
+        && lines.iter().all(|line| {
+            line.iter()
+                .all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'\t'))
+        });
+    if let Some(delimiter) = options.delimiter {
+        return (Format::Baskets, delimiter);
+    }
+    if integers {
+        return (Format::Fimi, b' ');
+    }
+    let delimiter = [b',', b'\t', b' ']
+        .into_iter()
+        .find(|&d| lines.iter().any(|line| line.contains(&d)))
+        .unwrap_or(b',');
+    (Format::Baskets, delimiter)
+}
+
+/// How many lines [`sniff`] reads.
+const SNIFF_LINES: usize = 50;
 
 fn io_error(name: &Path, e: std::io::Error) -> Error {
     Error::io(name, e)
@@ -230,6 +287,13 @@ fn read_fimi(source: &mut dyn BufRead, name: &Path) -> Result<Dataset> {
             let value = parse_item(token).ok_or_else(|| {
                 let at = Location::file(name).line(line_no).column(field);
                 match std::str::from_utf8(token) {
+                    Ok(text) if token.iter().all(u8::is_ascii_digit) => Error::invalid_input(
+                        at,
+                        format!(
+                            "the item {text} is too large: FIMI items are integers up to {}",
+                            u64::MAX
+                        ),
+                    ),
                     Ok(text) => Error::invalid_input(
                         at,
                         format!("FIMI items are non-negative integers, found '{text}'"),
@@ -254,11 +318,12 @@ fn read_fimi(source: &mut dyn BufRead, name: &Path) -> Result<Dataset> {
         baskets: builder.finish_with_items(items.len()),
         items,
         keys: None,
+        format: Format::Fimi,
     })
 }
 
 fn parse_item(token: &[u8]) -> Option<u64> {
-    if token.is_empty() || token.len() > 19 {
+    if token.is_empty() {
         return None;
     }
     let mut value = 0u64;
@@ -267,7 +332,7 @@ fn parse_item(token: &[u8]) -> Option<u64> {
         if digit > 9 {
             return None;
         }
-        value = value * 10 + u64::from(digit);
+        value = value.checked_mul(10)?.checked_add(u64::from(digit))?;
     }
     Some(value)
 }
@@ -292,6 +357,17 @@ pub(crate) fn csv_header<R: Read>(reader: &mut csv::Reader<R>, name: &Path) -> R
 
 /// The position of `column` in `headers`, or an error that names the file and lists the columns.
 pub(crate) fn header_column(headers: &[String], column: &str, name: &Path) -> Result<usize> {
+    let mut found = headers.iter().enumerate().filter(|(_, h)| *h == column);
+    if let (Some((first, _)), Some((second, _))) = (found.next(), found.next()) {
+        return Err(Error::invalid_input(
+            Location::file(name).line(1).column_name(column),
+            format!(
+                "the header names column '{column}' twice (columns {} and {}): rename one",
+                first + 1,
+                second + 1
+            ),
+        ));
+    }
     headers.iter().position(|h| h == column).ok_or_else(|| {
         Error::invalid_input(
             Location::file(name).line(1).column_name(column),
@@ -323,6 +399,15 @@ fn field_str<'a>(
     header: Option<&str>,
 ) -> Result<&'a str> {
     let bytes = record.get(index).unwrap_or_default();
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        let mut location = Location::file(name).column(index as u64 + 1);
+        location.line = record.position().map(|p| p.line());
+        location.column_name = header.map(str::to_owned);
+        return Err(Error::invalid_input(
+            location,
+            format!("the field holds a NUL byte (at offset {at}): is this a binary file?"),
+        ));
+    }
     std::str::from_utf8(bytes).map_err(|e| {
         let mut at = Location::file(name).column(index as u64 + 1);
         at.line = record.position().map(|p| p.line());
@@ -360,6 +445,7 @@ fn read_basket_csv(source: impl Read, name: &Path, delimiter: u8) -> Result<Data
         baskets: builder.finish_with_items(items.len()),
         items,
         keys: None,
+        format: Format::Baskets,
     })
 }
 
@@ -441,5 +527,6 @@ fn read_long_csv(source: impl Read, name: &Path, options: &ReadOptions) -> Resul
         baskets,
         items,
         keys: Some(keys),
+        format: Format::Long,
     })
 }

@@ -223,7 +223,7 @@ impl Recommender {
         } else {
             self.to_bytes()
         };
-        std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+        crate::write::FileWriter::write_file(path, &bytes)
     }
 
     /// Loads a model saved by [`Recommender::save`] (the encoding is recognised by its first bytes).
