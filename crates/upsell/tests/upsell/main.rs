@@ -1,6 +1,7 @@
 //! Integration tests of the core: every miner against the brute-force reference on random baskets,
 //! against reference counts on real data, and the readers' errors.
 
+mod bad_inputs;
 mod mining;
 mod readers;
 mod recommend;

@@ -100,3 +100,50 @@ fn an_empty_item_field_in_long_data_is_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn a_file_whose_name_does_not_decide_is_read_by_its_content() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let cases: [(&str, &str, upsell::data::Format, usize); 4] = [
+        (
+            "spmf.txt",
+            "1 2 3\n2 3\n3 4\n",
+            upsell::data::Format::Fimi,
+            4,
+        ),
+        (
+            "comma.txt",
+            "bread,milk\nmilk\n",
+            upsell::data::Format::Baskets,
+            2,
+        ),
+        (
+            "tabs.tsv",
+            "bread\tmilk\nmilk\tjam\n",
+            upsell::data::Format::Baskets,
+            3,
+        ),
+        (
+            "spaces",
+            "bread milk\nmilk jam\n",
+            upsell::data::Format::Baskets,
+            3,
+        ),
+    ];
+    for (name, text, format, items) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("written");
+        let data = Dataset::read(&path, &ReadOptions::default()).expect(name);
+        assert_eq!((data.format, data.items.len()), (format, items), "{name}");
+        assert_eq!(data.baskets.shape_warning(), None, "{name}");
+    }
+    // Named .csv, a space-separated file is one label a line: the shape says so.
+    let path = dir.path().join("spaces.csv");
+    std::fs::write(&path, "bread milk\nmilk jam\n").expect("written");
+    let data = Dataset::read(&path, &ReadOptions::default()).expect("reads");
+    let warning = data.baskets.shape_warning().expect("a warning");
+    assert!(
+        warning.contains("every basket has at most one item"),
+        "{warning}"
+    );
+}
