@@ -57,8 +57,9 @@ run_tests() {
     "$build/${1}test_sequence"
     "$build/${1}test_pricing"
     "$build/${1}test_triggers"
+    "$build/${1}test_bad_inputs" "$root/testdata/bad-inputs"
 }
-tests=(test_mining test_recommend test_sequence test_pricing test_triggers)
+tests=(test_mining test_recommend test_sequence test_pricing test_triggers test_bad_inputs)
 
 step "C tests, linked to libupsell.so"
 for t in "${tests[@]}"; do
@@ -95,6 +96,7 @@ if command -v valgrind >/dev/null; then
     for t in "${tests[@]}"; do
         args=()
         [[ $t == test_recommend ]] && args=("$sample")
+        [[ $t == test_bad_inputs ]] && args=("$root/testdata/bad-inputs")
         valgrind --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite --error-exitcode=1 \
             "$build/$t" "${args[@]}"
     done
@@ -110,7 +112,7 @@ step "AddressSanitizer"
 if "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
     "$here/test_mining.c" -o "$build/asan_test_mining" \
     -L "$libdir" -Wl,-rpath,"$libdir" -lupsell 2>"$build/asan-link.log"; then
-    for t in test_recommend test_sequence test_pricing test_triggers; do
+    for t in test_recommend test_sequence test_pricing test_triggers test_bad_inputs; do
         "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
             "$here/$t.c" -o "$build/asan_$t" -L "$libdir" -Wl,-rpath,"$libdir" -lupsell -lm
     done
