@@ -22,6 +22,13 @@ mod triggers;
 /// free-threaded Python.
 #[pymodule(gil_used = false)]
 fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    // NumPy's array module is imported here, during `import upsell`, where a Ctrl-C is an ordinary
+    // KeyboardInterrupt. Left to the first conversion, the numpy crate imports it lazily and turns
+    // any failure, a Ctrl-C included, into a panic (PanicException, which `except Exception`
+    // misses); once imported, that lazy step only looks the module up.
+    let py = module.py();
+    let numpy = py.import("numpy")?;
+    py.import(if numpy.hasattr("_core")? { "numpy._core.multiarray" } else { "numpy.core.multiarray" })?;
     module.add_class::<data::PyBaskets>()?;
     module.add_function(wrap_pyfunction!(mining::mine, module)?)?;
     module.add_function(wrap_pyfunction!(mining::support_warning, module)?)?;
