@@ -102,3 +102,29 @@ def test_a_failed_save_says_cannot_write_and_keeps_the_old_model(tmp_path: Path)
             assert (folder / "model.bin").read_bytes() == b"old"
         finally:
             folder.chmod(0o700)
+
+
+def test_a_space_separated_txt_file_is_read_as_fimi(tmp_path: Path):
+    path = tmp_path / "spmf.txt"
+    path.write_text("1 2 3\n1 2\n2 3\n" * 4)
+    result = upsell.frequent_itemsets(path, 0.5)
+    assert len(result) == 5  # {1}, {2}, {3}, {1, 2}, {2, 3}; read per line, nothing would be frequent
+
+
+def test_a_file_of_one_item_per_basket_warns(tmp_path: Path):
+    path = tmp_path / "lines.csv"
+    path.write_text("bread milk\nmilk jam\nbread jam\n")
+    with pytest.warns(UserWarning, match="every basket has at most one item"):
+        upsell.frequent_itemsets(path, 1)
+
+
+def test_a_count_above_the_baskets_warns():
+    with pytest.warns(UserWarning, match="above the number of baskets"):
+        assert len(upsell.frequent_itemsets([["a", "b"], ["a"]], 3)) == 0
+
+
+def test_a_3d_array_is_an_input_error():
+    import numpy as np
+
+    with pytest.raises(upsell.InvalidInputError, match="3-D array"):
+        upsell.frequent_itemsets(np.zeros((2, 2, 2), dtype=bool), 1)
