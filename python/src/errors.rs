@@ -54,8 +54,13 @@ fn io_error(path: &std::path::Path, source: &std::io::Error, err: &Error, doing:
     }
 }
 
-fn class_name(kind: ErrorKind) -> &'static str {
-    match kind {
+fn class_name(err: &Error) -> &'static str {
+    if let Error::Parse { diagnostics } = err {
+        if diagnostics.iter().all(|d| d.subject.as_deref() == Some(upsell::recommend::MODEL_FILE)) {
+            return "ModelFileError";
+        }
+    }
+    match err.kind() {
         ErrorKind::InvalidInput => "InvalidInputError",
         ErrorKind::InvalidParameter => "InvalidParameterError",
         ErrorKind::Parse => "RuleSyntaxError",
@@ -68,7 +73,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
 fn upsell_exception(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
     static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
     let module = MODULE.get_or_try_init(py, || py.import(EXCEPTIONS_MODULE).map(Bound::unbind))?.bind(py);
-    let class = module.getattr(class_name(err.kind()))?.cast_into::<PyType>()?;
+    let class = module.getattr(class_name(err))?.cast_into::<PyType>()?;
     let details = PyDict::new(py);
     details.set_item("kind", err.kind().as_str())?;
     if let Some(location) = err.location() {

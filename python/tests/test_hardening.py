@@ -128,3 +128,11 @@ def test_a_3d_array_is_an_input_error():
 
     with pytest.raises(upsell.InvalidInputError, match="3-D array"):
         upsell.frequent_itemsets(np.zeros((2, 2, 2), dtype=bool), 1)
+
+
+def test_a_corrupt_model_is_a_model_file_error(tmp_path: Path):
+    path = tmp_path / "model.bin"
+    path.write_bytes(_model().to_bytes()[:-3])
+    with pytest.raises(upsell.ModelFileError, match="model file: the file is truncated") as caught:
+        upsell.Recommender.load(path)
+    assert isinstance(caught.value, upsell.RuleSyntaxError) and caught.value.kind == "parse"

@@ -11,6 +11,7 @@ from upsell.exceptions import (
     InvalidInputError,
     InvalidParameterError,
     LimitExceededError,
+    ModelFileError,
     RuleSyntaxError,
     UpsellError,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidParameterError",
     "LimitExceededError",
+    "ModelFileError",
     "Recommender",
     "RuleSyntaxError",
     "SampleSize",

@@ -15,6 +15,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidParameterError",
     "LimitExceededError",
+    "ModelFileError",
     "RuleSyntaxError",
     "UpsellError",
 ]
@@ -69,6 +70,12 @@ class RuleSyntaxError(UpsellError):
     def __init__(self, message: str, *, diagnostics: Optional[List[Dict[str, Any]]] = None, **details: Any) -> None:
         super().__init__(message, **details)
         self.diagnostics: List[Dict[str, Any]] = list(diagnostics or [])
+
+
+class ModelFileError(RuleSyntaxError):
+    """A model file (or model bytes or JSON) that is not a valid ``upsell`` model: truncated,
+    corrupt, of another format or of a newer version. A :class:`RuleSyntaxError`, as model and
+    rule files share the parse kind."""
 
 
 class LimitExceededError(UpsellError):

@@ -36,6 +36,7 @@ mod model;
 
 pub use ease::{Ease, EaseAnswer, EaseOptions, EaseRecommendation, EaseScratch};
 pub use evaluate::{Evaluation, EvaluationOptions, MethodScores, Split, evaluate};
+pub use model::MODEL_FILE;
 
 use rustc_hash::FxHashMap;
 

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use super::{ItemPrices, Recommender};
 use crate::data::ItemId;
-use crate::{Error, Location, Result};
+use crate::{Diagnostic, Error, Location, Result};
 
 /// The format version written by this library; files of a newer version are refused.
 pub const FORMAT_VERSION: u32 = 1;
@@ -48,7 +48,7 @@ impl ModelData {
     /// Every array agrees with every other; each id names a label.
     pub(super) fn validate(&self) -> Result<()> {
         let bad = |message: String| {
-            Err(Error::parse(
+            Err(model_error(
                 Location::memory(),
                 format!("inconsistent model: {message}"),
             ))
@@ -149,9 +149,9 @@ impl Recommender {
                 .column(e.column() as u64)
         };
         let header: Header = serde_json::from_str(text)
-            .map_err(|e| Error::parse(at(&e), format!("not a model file: {e}")))?;
+            .map_err(|e| model_error(at(&e), format!("not valid JSON: {e}")))?;
         if header.format.as_deref() != Some(FORMAT_NAME) {
-            return Err(Error::parse(
+            return Err(model_error(
                 Location::memory(),
                 format!(
                     "not an upsell recommender model (format {:?}, expected \"{FORMAT_NAME}\")",
@@ -161,7 +161,7 @@ impl Recommender {
         }
         check_version(header.version.unwrap_or(0))?;
         let model: JsonModel = serde_json::from_str(text)
-            .map_err(|e| Error::parse(at(&e), format!("bad model file: {e}")))?;
+            .map_err(|e| model_error(at(&e), format!("not a valid model: {e}")))?;
         Self::index(model.data)
     }
 
@@ -188,7 +188,7 @@ impl Recommender {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let at = Location::memory;
         if bytes.len() < 12 || &bytes[..8] != MAGIC {
-            return Err(Error::parse(
+            return Err(model_error(
                 at(),
                 "not an upsell recommender model (the file does not start with UPSELLRM)",
             ));
@@ -201,15 +201,12 @@ impl Recommender {
                     postcard::Error::DeserializeUnexpectedEnd => "the file is truncated".to_owned(),
                     other => format!("the file is corrupt ({other})"),
                 };
-                Error::parse(at(), format!("bad model file: {why}"))
+                model_error(at(), why)
             })?;
         if !rest.is_empty() {
-            return Err(Error::parse(
+            return Err(model_error(
                 at(),
-                format!(
-                    "bad model file: {} unexpected bytes after the model",
-                    rest.len()
-                ),
+                format!("{} unexpected bytes after the model", rest.len()),
             ));
         }
         Self::index(data)
@@ -243,7 +240,7 @@ impl Recommender {
             return Self::from_bytes(&bytes).map_err(named);
         }
         let text = std::str::from_utf8(&bytes).map_err(|_| {
-            Error::parse(
+            model_error(
                 Location::file(path),
                 "not an upsell recommender model (neither binary nor UTF-8 JSON)",
             )
@@ -259,7 +256,7 @@ fn is_json(path: &Path) -> bool {
 
 fn check_version(version: u32) -> Result<()> {
     if version == 0 || version > FORMAT_VERSION {
-        return Err(Error::parse(
+        return Err(model_error(
             Location::memory(),
             format!(
                 "model format version {version} is not supported: this library reads version 1 to {FORMAT_VERSION}"
@@ -268,3 +265,15 @@ fn check_version(version: u32) -> Result<()> {
     }
     Ok(())
 }
+
+/// A model file that is not valid: a parse error whose diagnostics say they concern a model file
+/// (Python raises `ModelFileError` for it).
+#[cold]
+fn model_error(location: Location, message: impl Into<String>) -> Error {
+    Error::Parse {
+        diagnostics: vec![Diagnostic::new(location, message).subject(MODEL_FILE)],
+    }
+}
+
+/// The subject of every diagnostic about a model file.
+pub const MODEL_FILE: &str = "model file";
