@@ -502,17 +502,13 @@ impl RuleSet {
 
     fn compile(&self, schema: &Schema) -> Result<Compiled> {
         let mut diagnostics: Vec<Diagnostic> = Vec::new();
-        let mut checker = Checker {
-            schema,
-            definitions: &self.parsed.definitions,
-            stack: Vec::new(),
-        };
+        let mut checker = Checker::new(schema, &self.parsed.definitions);
         let mut check = |source: &Source,
                          subject: &str,
                          number: bool,
                          out: &mut Vec<Diagnostic>|
          -> Option<Node> {
-            checker.stack.clear();
+            checker.begin();
             let result = if number {
                 checker.check_number(&source.expr)
             } else {

@@ -901,61 +901,92 @@ fn names(expr: &Expr, out: &mut Vec<String>) {
     match &expr.kind {
         ExprKind::Name(name) => out.push(name.clone()),
         ExprKind::Lit(_) => {}
-        ExprKind::Call(_, args) | ExprKind::List(args) => args.iter().for_each(|a| names(a, out)),
+        ExprKind::Call(_, args) | ExprKind::List(args) | ExprKind::Logic(_, args) => {
+            args.iter().for_each(|a| names(a, out));
+        }
         ExprKind::Unary(_, inner) => names(inner, out),
         ExprKind::Binary(_, a, b) => {
             names(a, out);
             names(b, out);
         }
+        ExprKind::Chain(first, rest) => {
+            names(first, out);
+            rest.iter().for_each(|(_, a)| names(a, out));
+        }
     }
 }
 
+/// Reports each cycle among definitions once, at its first definition in name order.
+///
+/// A depth-first search with an explicit stack, each definition visited once: a chain of
+/// thousands of definitions neither recurses nor, when definitions share parts, takes
+/// exponential time.
 fn check_definition_cycles(parsed: &Parsed, out: &mut Vec<Diagnostic>) {
-    let mut sorted: Vec<&String> = parsed.definitions.keys().collect();
-    sorted.sort();
+    const ON_PATH: u8 = 1;
+    const DONE: u8 = 2;
+    let mut sorted: Vec<&str> = parsed.definitions.keys().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let references: HashMap<&str, Vec<String>> = sorted
+        .iter()
+        .map(|&name| {
+            let mut referenced = Vec::new();
+            names(&parsed.definitions[name].0, &mut referenced);
+            referenced.retain(|r| parsed.definitions.contains_key(r));
+            (name, referenced)
+        })
+        .collect();
+    let mut state: HashMap<&str, u8> = HashMap::new();
     let mut reported: HashSet<Vec<String>> = HashSet::new();
-    for start in sorted {
-        let mut path = vec![start.clone()];
-        if let Some(cycle) = find_cycle(parsed, &mut path) {
-            let mut key = cycle.clone();
-            key.sort();
-            if reported.insert(key) {
-                let source = &parsed.definition_sources[&cycle[0]];
-                let message = format!(
-                    "definitions form a cycle: {} -> {}",
-                    cycle.join(" -> "),
-                    cycle[0]
-                );
-                let location = Location {
-                    path: source.site.path.clone(),
-                    line: source.site.line,
-                    ..Location::default()
-                };
-                out.push(
-                    Diagnostic::new(location, message)
-                        .subject(format!("definition '{}'", cycle[0])),
-                );
+    for &start in &sorted {
+        if state.contains_key(start) {
+            continue;
+        }
+        state.insert(start, ON_PATH);
+        let mut path: Vec<(&str, usize)> = vec![(start, 0)];
+        while let Some((current, next)) = path.last_mut() {
+            let current: &str = current;
+            let Some(name) = references[current].get(*next) else {
+                state.insert(current, DONE);
+                path.pop();
+                continue;
+            };
+            *next += 1;
+            let name = name.as_str();
+            match state.get(name) {
+                Some(&ON_PATH) => {
+                    let from = path.iter().position(|(p, _)| *p == name).unwrap_or(0);
+                    let mut cycle: Vec<String> =
+                        path[from..].iter().map(|(p, _)| (*p).to_owned()).collect();
+                    // Start at the first name, as a reader would look for it.
+                    let first = (0..cycle.len()).min_by_key(|&k| &cycle[k]).unwrap_or(0);
+                    cycle.rotate_left(first);
+                    let mut key = cycle.clone();
+                    key.sort();
+                    if reported.insert(key) {
+                        report_cycle(parsed, &cycle, out);
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    state.insert(name, ON_PATH);
+                    path.push((name, 0));
+                }
             }
         }
     }
 }
 
-fn find_cycle(parsed: &Parsed, path: &mut Vec<String>) -> Option<Vec<String>> {
-    let current = path.last()?.clone();
-    let (expr, _) = parsed.definitions.get(&current)?;
-    let mut referenced = Vec::new();
-    names(expr, &mut referenced);
-    for name in referenced {
-        if let Some(k) = path.iter().position(|p| *p == name) {
-            return Some(path[k..].to_vec());
-        }
-        if parsed.definitions.contains_key(&name) {
-            path.push(name);
-            if let Some(cycle) = find_cycle(parsed, path) {
-                return Some(cycle);
-            }
-            path.pop();
-        }
-    }
-    None
+fn report_cycle(parsed: &Parsed, cycle: &[String], out: &mut Vec<Diagnostic>) {
+    let source = &parsed.definition_sources[&cycle[0]];
+    let message = format!(
+        "definitions form a cycle: {} -> {}",
+        cycle.join(" -> "),
+        cycle[0]
+    );
+    let location = Location {
+        path: source.site.path.clone(),
+        line: source.site.line,
+        ..Location::default()
+    };
+    out.push(Diagnostic::new(location, message).subject(format!("definition '{}'", cycle[0])));
 }

@@ -34,7 +34,8 @@
 //! `range(low, high)` inclusive), `&& ||`, and the functions `has`, `days_since`, `days_until`,
 //! `anniversary`, `pct_change`, `min`, `max`, `size`, `contains_any`, `contains_all`, `contains`,
 //! `startsWith`, `endsWith`, `now`, `days`, `hours`, `timestamp`. A `define:` section names
-//! reusable expressions. Null rules are in `row`'s documentation: a missing field is null, a
+//! reusable expressions. An expression may nest at most [`MAX_NESTING`] levels; flat chains of
+//! any length (`a || b || ...`, `a + b + ...`) are not nesting. Null rules are in `row`'s documentation: a missing field is null, a
 //! comparison with null is false, `has(x)` tests for it.
 
 mod batch;
@@ -56,4 +57,5 @@ pub use engine::{
 pub use file::{Format, OfferKind, OfferSpec, Settings};
 pub use history::{CustomerHistory, Event, History, Outcome};
 pub use schema::{Schema, infer_type};
+pub use syntax::MAX_NESTING;
 pub use value::{Decimal, Type, Value};

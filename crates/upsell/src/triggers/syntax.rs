@@ -7,8 +7,33 @@
 //!
 //! Precedence, loosest first: `||`, `&&`, comparisons and `in` (not chained), `+ -`, `* / %`,
 //! unary `! -`, then postfix `.name` (field paths) and `.method(args)` (sugar for `method(x, args)`).
+//!
+//! No input may overflow the stack, in this parser or in the checker and evaluators that walk its
+//! tree. So a flat chain of one precedence level (`a || b || ...`, `a + b - c + ...`) becomes one
+//! node holding a list, however long, and only nesting makes the tree deeper: parentheses,
+//! brackets, call arguments, unary operators and method calls each count one level, and more than
+//! [`MAX_NESTING`] levels is a positioned error, not a crash.
 
 use super::value::{Decimal, Value};
+
+/// The deepest nesting an expression may have: parentheses, list brackets, call arguments, unary
+/// operators (`!`, `-`) and method calls (`.size()`) each count one level. Deeper input is a parse
+/// error at the position where the limit is crossed.
+///
+/// ```
+/// use upsell::triggers::{MAX_NESTING, RuleSet};
+/// let nested = |depth: usize| format!(
+///     "rules:\n  - {{name: deep, when: '{}seats > 1{}', offer: {{kind: upgrade, target: t}}}}\n",
+///     "(".repeat(depth), ")".repeat(depth));
+/// assert!(RuleSet::from_yaml_str(&nested(MAX_NESTING)).is_ok());
+/// let err = RuleSet::from_yaml_str(&nested(MAX_NESTING + 1)).unwrap_err();
+/// assert!(err.to_string().contains("nests deeper than 128 levels"), "{err}");
+/// // A flat chain is not nesting: ten thousand terms load.
+/// let chain = vec!["seats > 1"; 10_000].join(" || ");
+/// let flat = format!("rules:\n  - {{name: wide, when: '{chain}', offer: {{kind: upgrade, target: t}}}}\n");
+/// assert!(RuleSet::from_yaml_str(&flat).is_ok());
+/// ```
+pub const MAX_NESTING: usize = 128;
 
 /// A byte range in the expression text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +43,8 @@ pub(crate) struct Span {
 }
 
 impl Span {
-    fn to(self, other: Span) -> Span {
+    /// From this span's start to `other`'s end.
+    pub fn to(self, other: Span) -> Span {
         Span {
             start: self.start,
             end: other.end,
@@ -103,13 +129,21 @@ pub(crate) enum ExprKind {
     Name(String),
     Call(String, Vec<Expr>),
     Unary(UnOp, Box<Expr>),
+    /// A comparison or `in`: these do not chain.
     Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `a || b || c` (`Or`) or `a && b && c` (`And`): one node for the whole flat chain, at least
+    /// two operands.
+    Logic(BinOp, Vec<Expr>),
+    /// `a + b - c` or `a * b / c % d`: the first operand, then each later one with the operator
+    /// before it, applied left to right.
+    Chain(Box<Expr>, Vec<(BinOp, Expr)>),
     List(Vec<Expr>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
-    Int(i64),
+    /// Unsigned as written: `9223372036854775808` is only valid after a unary minus.
+    Int(u64),
     Dec(Decimal),
     Str(String),
     Ident(String),
@@ -159,7 +193,7 @@ fn lex(text: &str) -> Result<Vec<(Tok, Span)>, ExprError> {
                     .map_err(|m| ExprError::new(Span { start, end: i }, m))?;
                 Tok::Dec(d)
             } else {
-                let n = text[start..i].parse::<i64>().map_err(|_| {
+                let n = text[start..i].parse::<u64>().map_err(|_| {
                     ExprError::new(
                         Span { start, end: i },
                         format!("integer {} is too large", &text[start..i]),
@@ -254,7 +288,11 @@ fn lex_string(text: &str, start: usize) -> Result<(String, usize), ExprError> {
 /// Parses one expression.
 pub(crate) fn parse(text: &str) -> Result<Expr, ExprError> {
     let tokens = lex(text)?;
-    let mut parser = Parser { tokens, pos: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     let expr = parser.or()?;
     match parser.peek() {
         Tok::End => Ok(expr),
@@ -271,7 +309,12 @@ pub(crate) fn parse(text: &str) -> Result<Expr, ExprError> {
 struct Parser {
     tokens: Vec<(Tok, Span)>,
     pos: usize,
+    /// Current nesting (see [`MAX_NESTING`]).
+    depth: usize,
 }
+
+/// The magnitude of `i64::MIN`, the one integer literal that is valid only after a minus.
+const MIN_MAGNITUDE: u64 = i64::MIN.unsigned_abs();
 
 impl Parser {
     fn peek(&self) -> &Tok {
@@ -314,6 +357,21 @@ impl Parser {
         }
     }
 
+    /// Enters one level of nesting at `span`, failing past [`MAX_NESTING`].
+    fn enter(&mut self, span: Span) -> Result<(), ExprError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(ExprError::new(
+                span,
+                format!(
+                    "expression nests deeper than {MAX_NESTING} levels (parentheses, brackets, \
+                     calls, '!' and '-' each count one): split it with define:"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn binary(op: BinOp, left: Expr, right: Expr) -> Expr {
         let span = left.span.to(right.span);
         Expr {
@@ -323,21 +381,28 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Expr, ExprError> {
-        let mut left = self.and()?;
-        while self.eat("||") {
-            let right = self.and()?;
-            left = Self::binary(BinOp::Or, left, right);
-        }
-        Ok(left)
+        self.logic(BinOp::Or)
     }
 
-    fn and(&mut self) -> Result<Expr, ExprError> {
-        let mut left = self.comparison()?;
-        while self.eat("&&") {
-            let right = self.comparison()?;
-            left = Self::binary(BinOp::And, left, right);
+    /// A flat chain of `||` (or of `&&`, one level tighter), built as one node.
+    fn logic(&mut self, op: BinOp) -> Result<Expr, ExprError> {
+        let operand = |parser: &mut Self| match op {
+            BinOp::Or => parser.logic(BinOp::And),
+            _ => parser.comparison(),
+        };
+        let first = operand(self)?;
+        if !self.eat(op.symbol()) {
+            return Ok(first);
         }
-        Ok(left)
+        let mut operands = vec![first, operand(self)?];
+        while self.eat(op.symbol()) {
+            operands.push(operand(self)?);
+        }
+        let span = operands[0].span.to(operands[operands.len() - 1].span);
+        Ok(Expr {
+            kind: ExprKind::Logic(op, operands),
+            span,
+        })
     }
 
     fn comparison(&mut self) -> Result<Expr, ExprError> {
@@ -366,71 +431,123 @@ impl Parser {
     }
 
     fn additive(&mut self) -> Result<Expr, ExprError> {
-        let mut left = self.multiplicative()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Sym("+") => BinOp::Add,
-                Tok::Sym("-") => BinOp::Sub,
-                _ => return Ok(left),
-            };
-            self.advance();
-            let right = self.multiplicative()?;
-            left = Self::binary(op, left, right);
-        }
+        self.chain(false)
     }
 
-    fn multiplicative(&mut self) -> Result<Expr, ExprError> {
-        let mut left = self.unary()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Sym("*") => BinOp::Mul,
-                Tok::Sym("/") => BinOp::Div,
-                Tok::Sym("%") => BinOp::Rem,
-                _ => return Ok(left),
-            };
-            self.advance();
-            let right = self.unary()?;
-            left = Self::binary(op, left, right);
-        }
-    }
-
-    fn unary(&mut self) -> Result<Expr, ExprError> {
-        let start = self.span();
-        let op = match self.peek() {
-            Tok::Sym("!") => UnOp::Not,
-            Tok::Sym("-") => UnOp::Neg,
-            _ => return self.postfix(),
-        };
-        self.advance();
-        let operand = self.unary()?;
-        // Fold `-5` into a literal so that i64::MIN and negative money literals are exact.
-        if op == UnOp::Neg {
-            let span = start.to(operand.span);
-            match operand.kind {
-                ExprKind::Lit(Value::Int(i)) => {
-                    return Ok(Expr {
-                        kind: ExprKind::Lit(Value::Int(-i)),
-                        span,
-                    });
-                }
-                ExprKind::Lit(Value::Decimal(d)) => {
-                    return Ok(Expr {
-                        kind: ExprKind::Lit(Value::Decimal(Decimal::from_units(-d.units()))),
-                        span,
-                    });
-                }
-                _ => {}
+    /// A flat left-to-right chain of `+ -` (or, when `multiplicative`, of `* / %`).
+    fn chain(&mut self, multiplicative: bool) -> Result<Expr, ExprError> {
+        let operand = |parser: &mut Self| {
+            if multiplicative {
+                parser.unary()
+            } else {
+                parser.chain(true)
             }
+        };
+        let first = operand(self)?;
+        let mut rest = Vec::new();
+        loop {
+            let op = match (multiplicative, self.peek()) {
+                (false, Tok::Sym("+")) => BinOp::Add,
+                (false, Tok::Sym("-")) => BinOp::Sub,
+                (true, Tok::Sym("*")) => BinOp::Mul,
+                (true, Tok::Sym("/")) => BinOp::Div,
+                (true, Tok::Sym("%")) => BinOp::Rem,
+                _ => break,
+            };
+            self.advance();
+            rest.push((op, operand(self)?));
         }
-        let span = start.to(operand.span);
+        let Some((_, last)) = rest.last() else {
+            return Ok(first);
+        };
+        let span = first.span.to(last.span);
         Ok(Expr {
-            kind: ExprKind::Unary(op, Box::new(operand)),
+            kind: ExprKind::Chain(Box::new(first), rest),
             span,
         })
     }
 
+    /// Prefix operators, read in a loop (each one a level of nesting), then the operand.
+    fn unary(&mut self) -> Result<Expr, ExprError> {
+        let mut ops = Vec::new();
+        loop {
+            let op = match self.peek() {
+                Tok::Sym("!") => UnOp::Not,
+                Tok::Sym("-") => UnOp::Neg,
+                _ => break,
+            };
+            let (_, span) = self.advance();
+            self.enter(span)?;
+            ops.push((op, span));
+        }
+        let operand = self.operand_after(ops.last().map(|(op, _)| *op));
+        self.depth -= ops.len();
+        let (mut expr, negated) = operand?;
+        if negated {
+            let (_, start) = ops.pop().unwrap_or((UnOp::Neg, expr.span));
+            expr.span = start.to(expr.span);
+        }
+        // A minus directly before a literal folds into it, so that `-5` and `-75.00` are exact
+        // literals; `-(-9223372036854775808)` overflows and stays an operation (null).
+        if let Some(&(UnOp::Neg, start)) = ops.last() {
+            let folded = match &expr.kind {
+                ExprKind::Lit(Value::Int(i)) => i.checked_neg().map(Value::Int),
+                ExprKind::Lit(Value::Decimal(d)) => d
+                    .units()
+                    .checked_neg()
+                    .map(|u| Value::Decimal(Decimal::from_units(u))),
+                _ => None,
+            };
+            if let Some(value) = folded {
+                ops.pop();
+                expr = Expr {
+                    kind: ExprKind::Lit(value),
+                    span: start.to(expr.span),
+                };
+            }
+        }
+        while let Some((op, start)) = ops.pop() {
+            let span = start.to(expr.span);
+            expr = Expr {
+                kind: ExprKind::Unary(op, Box::new(expr)),
+                span,
+            };
+        }
+        Ok(expr)
+    }
+
+    /// The operand of the innermost prefix operator `prefix`, and whether it consumed that
+    /// operator: the literal `9223372036854775808` is valid only as the magnitude of i64::MIN after
+    /// a minus.
+    fn operand_after(&mut self, prefix: Option<UnOp>) -> Result<(Expr, bool), ExprError> {
+        let method_follows = matches!(self.tokens.get(self.pos + 1), Some((Tok::Sym("."), _)));
+        if let (Some(UnOp::Neg), Tok::Int(MIN_MAGNITUDE), false) =
+            (prefix, self.peek(), method_follows)
+        {
+            let (_, span) = self.advance();
+            let literal = Expr {
+                kind: ExprKind::Lit(Value::Int(i64::MIN)),
+                span,
+            };
+            return Ok((literal, true));
+        }
+        Ok((self.postfix()?, false))
+    }
+
     fn postfix(&mut self) -> Result<Expr, ExprError> {
-        let mut expr = self.primary()?;
+        let expr = self.primary()?;
+        self.postfix_of(expr)
+    }
+
+    /// Field paths and method calls after `expr`; each method call nests `expr` one level deeper.
+    fn postfix_of(&mut self, mut expr: Expr) -> Result<Expr, ExprError> {
+        let depth = self.depth;
+        let result = self.postfix_loop(&mut expr);
+        self.depth = depth;
+        result.map(|()| expr)
+    }
+
+    fn postfix_loop(&mut self, expr: &mut Expr) -> Result<(), ExprError> {
         while self.eat(".") {
             let (tok, span) = self.advance();
             let Tok::Ident(name) = tok else {
@@ -443,11 +560,19 @@ impl Parser {
                 ));
             };
             if matches!(self.peek(), Tok::Sym("(")) {
+                self.enter(span)?;
                 self.advance();
-                let mut args = vec![expr];
-                let end = self.arguments(&mut args, &name)?;
+                let receiver = std::mem::replace(
+                    expr,
+                    Expr {
+                        kind: ExprKind::Lit(Value::Null),
+                        span,
+                    },
+                );
+                let mut args = vec![receiver];
+                let end = self.argument_list(&mut args, &name)?;
                 let span = args[0].span.to(end);
-                expr = Expr {
+                *expr = Expr {
                     kind: ExprKind::Call(name, args),
                     span,
                 };
@@ -462,11 +587,18 @@ impl Parser {
                 ));
             }
         }
-        Ok(expr)
+        Ok(())
     }
 
     /// Parses `args...)` after an opening parenthesis; returns the closing parenthesis's span.
     fn arguments(&mut self, args: &mut Vec<Expr>, function: &str) -> Result<Span, ExprError> {
+        self.enter(self.span())?;
+        let end = self.argument_list(args, function);
+        self.depth -= 1;
+        end
+    }
+
+    fn argument_list(&mut self, args: &mut Vec<Expr>, function: &str) -> Result<Span, ExprError> {
         if let Tok::Sym(")") = self.peek() {
             return Ok(self.advance().1);
         }
@@ -481,8 +613,22 @@ impl Parser {
 
     fn primary(&mut self) -> Result<Expr, ExprError> {
         let (tok, span) = self.advance();
+        if matches!(tok, Tok::Sym("(" | "[")) {
+            self.enter(span)?;
+            let group = self.group(&tok, span);
+            self.depth -= 1;
+            return group;
+        }
         let kind = match tok {
-            Tok::Int(i) => ExprKind::Lit(Value::Int(i)),
+            Tok::Int(u) => match i64::try_from(u) {
+                Ok(i) => ExprKind::Lit(Value::Int(i)),
+                Err(_) => {
+                    return Err(ExprError::new(
+                        span,
+                        format!("integer {u} is too large: the largest int is {}", i64::MAX),
+                    ));
+                }
+            },
             Tok::Dec(d) => ExprKind::Lit(Value::Decimal(d)),
             Tok::Str(s) => ExprKind::Lit(Value::from(s.as_str())),
             Tok::Ident(word) if word == "true" => ExprKind::Lit(Value::Bool(true)),
@@ -502,35 +648,6 @@ impl Parser {
                 }
                 ExprKind::Name(word)
             }
-            Tok::Sym("(") => {
-                let inner = self.or()?;
-                let end = self.expect(")", "to close '('")?;
-                return Ok(Expr {
-                    kind: inner.kind,
-                    span: span.to(end),
-                });
-            }
-            Tok::Sym("[") => {
-                let mut items = Vec::new();
-                if !self.eat("]") {
-                    loop {
-                        items.push(self.or()?);
-                        if self.eat(",") {
-                            continue;
-                        }
-                        break;
-                    }
-                    let end = self.expect("]", "to close the list")?;
-                    return Ok(Expr {
-                        kind: ExprKind::List(items),
-                        span: span.to(end),
-                    });
-                }
-                return Ok(Expr {
-                    kind: ExprKind::List(items),
-                    span,
-                });
-            }
             other => {
                 return Err(ExprError::new(
                     span,
@@ -542,5 +659,36 @@ impl Parser {
             }
         };
         Ok(Expr { kind, span })
+    }
+
+    /// A parenthesized expression or a list literal, after its opening token.
+    fn group(&mut self, open: &Tok, span: Span) -> Result<Expr, ExprError> {
+        if *open == Tok::Sym("(") {
+            let inner = self.or()?;
+            let end = self.expect(")", "to close '('")?;
+            return Ok(Expr {
+                kind: inner.kind,
+                span: span.to(end),
+            });
+        }
+        let mut items = Vec::new();
+        if let Tok::Sym("]") = self.peek() {
+            let end = self.advance().1;
+            return Ok(Expr {
+                kind: ExprKind::List(items),
+                span: span.to(end),
+            });
+        }
+        loop {
+            items.push(self.or()?);
+            if !self.eat(",") {
+                break;
+            }
+        }
+        let end = self.expect("]", "to close the list")?;
+        Ok(Expr {
+            kind: ExprKind::List(items),
+            span: span.to(end),
+        })
     }
 }
