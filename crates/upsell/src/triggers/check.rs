@@ -111,6 +111,8 @@ pub(crate) enum Op {
     ToFloat(Box<Node>),
     /// A left-to-right chain of arithmetic or concatenation: the first operand, then each step.
     Fold(Box<Node>, Vec<Step>),
+    /// `condition ? then : otherwise`; null when the condition is null.
+    Cond(Box<Node>, Box<Node>, Box<Node>),
     Cmp(Cmp, Box<Node>, Box<Node>),
     /// `x in [a, b, c]`.
     InList(Box<Node>, Vec<Node>),
@@ -331,6 +333,23 @@ impl<'a> Checker<'a> {
                 })
             }
             ExprKind::Chain(first, rest) => self.chain(first, rest, span),
+            ExprKind::Cond(condition, then, otherwise) => {
+                let condition = self.check(condition)?;
+                self.expect_type(&condition, Type::Bool, "'? :'")?;
+                let then = self.check(then)?;
+                let otherwise = self.check(otherwise)?;
+                let ty = self.common_type(then.ty, &otherwise)?;
+                let (then, otherwise) = if ty.is_numeric() {
+                    (widen(then, ty), widen(otherwise, ty))
+                } else {
+                    (then, otherwise)
+                };
+                Ok(Node {
+                    op: Op::Cond(boxed(condition), boxed(then), boxed(otherwise)),
+                    ty,
+                    span,
+                })
+            }
             ExprKind::List(_) => Err(err(
                 span,
                 "a list literal can only follow 'in' or be a function argument",
@@ -676,8 +695,14 @@ impl<'a> Checker<'a> {
                         "timestamp() expects a string literal such as \"2026-01-31T00:00:00Z\"",
                     ));
                 };
-                let t = crate::time::parse_timestamp(text).ok_or_else(|| {
-                    err(args[0].span, format!("'{text}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z) or a date (2026-11-23)"))
+                let t = crate::time::parse_timestamp(text)
+                    .filter(|t| {
+                        // CEL's range: years 1 to 9999.
+                        let year = t.to_zoned(jiff::tz::TimeZone::UTC).year();
+                        (1..=9999).contains(&year)
+                    })
+                    .ok_or_else(|| {
+                    err(args[0].span, format!("'{text}' is not a time from year 1 to 9999: expected RFC 3339 (2026-11-23T10:15:00Z) or a date (2026-11-23)"))
                 })?;
                 return Ok(Node {
                     op: Op::Const(Value::Timestamp(t)),

@@ -984,6 +984,11 @@ fn names(expr: &Expr, out: &mut Vec<String>) {
             names(a, out);
             names(b, out);
         }
+        ExprKind::Cond(a, b, c) => {
+            names(a, out);
+            names(b, out);
+            names(c, out);
+        }
         ExprKind::Chain(first, rest) => {
             names(first, out);
             rest.iter().for_each(|(_, a)| names(a, out));

@@ -29,8 +29,8 @@
 //! - [`History`] holds shown / accepted / rejected events; [`RuleSet`] applies suppression,
 //!   cooldowns, caps, ranking and control groups to produce a [`Decision`].
 //!
-//! The language: literals (`42`, `75.00`, `"text"`, `true`, `[..]`), fields (`cart.total`,
-//! `` `odd name` ``), `! - * / % + -`, comparisons, `in` (list literal, list field,
+//! The language: literals (`42`, `0x2A`, `75.00`, `2.5e3`, `"text"` with CEL's escapes, `true`,
+//! `[..]`), fields (`cart.total`, `` `odd name` ``), `! - * / % + -`, comparisons, `? :`, `in` (list literal, list field,
 //! `range(low, high)` inclusive), `&& ||`, and the functions `has`, `days_since`, `days_until`,
 //! `anniversary`, `pct_change`, `min`, `max`, `size`, `contains_any`, `contains_all`, `contains`,
 //! `startsWith`, `endsWith`, `now`, `days`, `hours`, `timestamp`. A `define:` section names
@@ -53,6 +53,7 @@ pub use batch::{Batch, Column, NULL_CODE};
 pub use csv::{read_customers, read_customers_csv};
 pub use engine::{
     BatchOffer, BatchOptions, CHUNK_ROWS, Context, Decision, Explanation, Offer, RuleInfo, RuleSet,
+    evaluate_expression,
 };
 pub use file::{Format, OfferKind, OfferSpec, Settings};
 pub use history::{CustomerHistory, Event, History, Outcome};

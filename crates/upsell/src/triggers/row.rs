@@ -69,6 +69,11 @@ pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) 
         Op::ToDecimal(inner) => widen(eval(inner, fields, now), Type::Decimal),
         Op::ToFloat(inner) => widen(eval(inner, fields, now), Type::Float),
         Op::Fold(first, steps) => fold(first, steps, fields, now),
+        Op::Cond(condition, then, otherwise) => match eval(condition, fields, now) {
+            Value::Bool(true) => eval(then, fields, now),
+            Value::Bool(false) => eval(otherwise, fields, now),
+            _ => Value::Null,
+        },
         Op::Cmp(op, a, b) => Value::Bool(compare(
             *op,
             &operand(a, fields, now),

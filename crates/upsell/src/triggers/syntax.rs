@@ -5,7 +5,7 @@
 //! error messages must say what was expected at which column, and the parser runs once per rule at
 //! load, so a parser generator would add a dependency for nothing.
 //!
-//! Precedence, loosest first: `||`, `&&`, comparisons and `in` (not chained), `+ -`, `* / %`,
+//! Precedence, loosest first: `? :`, `||`, `&&`, comparisons and `in` (not chained), `+ -`, `* / %`,
 //! unary `! -`, then postfix `.name` (field paths) and `.method(args)` (sugar for `method(x, args)`).
 //!
 //! No input may overflow the stack, in this parser or in the checker and evaluators that walk its
@@ -137,6 +137,8 @@ pub(crate) enum ExprKind {
     /// `a + b - c` or `a * b / c % d`: the first operand, then each later one with the operator
     /// before it, applied left to right.
     Chain(Box<Expr>, Vec<(BinOp, Expr)>),
+    /// `condition ? then : otherwise`.
+    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
     List(Vec<Expr>),
 }
 
@@ -162,9 +164,9 @@ fn describe(tok: &Tok) -> String {
     }
 }
 
-const SYMBOLS: [&str; 20] = [
+const SYMBOLS: [&str; 22] = [
     "&&", "||", "==", "!=", "<=", ">=", "<", ">", "!", "+", "-", "*", "/", "%", "(", ")", "[", "]",
-    ",", ".",
+    ",", ".", "?", ":",
 ];
 
 fn lex(text: &str) -> Result<Vec<(Tok, Span)>, ExprError> {
@@ -179,28 +181,9 @@ fn lex(text: &str) -> Result<Vec<(Tok, Span)>, ExprError> {
         }
         let start = i;
         let tok = if c.is_ascii_digit() {
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            let decimal = i + 1 < bytes.len() && bytes[i] == b'.' && bytes[i + 1].is_ascii_digit();
-            if decimal {
-                i += 1;
-                while i < bytes.len() && bytes[i].is_ascii_digit() {
-                    i += 1;
-                }
-                let d = text[start..i]
-                    .parse::<Decimal>()
-                    .map_err(|m| ExprError::new(Span { start, end: i }, m))?;
-                Tok::Dec(d)
-            } else {
-                let n = text[start..i].parse::<u64>().map_err(|_| {
-                    ExprError::new(
-                        Span { start, end: i },
-                        format!("integer {} is too large", &text[start..i]),
-                    )
-                })?;
-                Tok::Int(n)
-            }
+            let (tok, next) = lex_number(text, i)?;
+            i = next;
+            tok
         } else if c == b'"' || c == b'\'' {
             let (value, next) = lex_string(text, i)?;
             i = next;
@@ -247,6 +230,104 @@ fn lex(text: &str) -> Result<Vec<(Tok, Span)>, ExprError> {
     Ok(tokens)
 }
 
+/// A number at `start`: an int (decimal, or hex after `0x`), or a decimal with a fraction and/or
+/// an exponent (`1.5`, `2e3`, `1.25e-2`), exact to six places.
+fn lex_number(text: &str, start: usize) -> Result<(Tok, usize), ExprError> {
+    let bytes = text.as_bytes();
+    let digits = |mut i: usize, hex: bool| {
+        while i < bytes.len()
+            && (bytes[i].is_ascii_digit() || (hex && bytes[i].is_ascii_hexdigit()))
+        {
+            i += 1;
+        }
+        i
+    };
+    let too_large = |end: usize| {
+        ExprError::new(
+            Span { start, end },
+            format!("integer {} is too large", &text[start..end]),
+        )
+    };
+    let suffix = |end: usize| -> Result<(), ExprError> {
+        match bytes.get(end) {
+            Some(b'u' | b'U') => Err(ExprError::new(
+                Span {
+                    start,
+                    end: end + 1,
+                },
+                "unsigned literals (1u) are not supported: ints are signed 64-bit",
+            )),
+            _ => Ok(()),
+        }
+    };
+    if bytes[start] == b'0' && matches!(bytes.get(start + 1), Some(b'x' | b'X')) {
+        let end = digits(start + 2, true);
+        if end == start + 2 {
+            return Err(ExprError::new(
+                Span { start, end },
+                "expected hex digits after 0x",
+            ));
+        }
+        suffix(end)?;
+        let n = u64::from_str_radix(&text[start + 2..end], 16).map_err(|_| too_large(end))?;
+        return Ok((Tok::Int(n), end));
+    }
+    let mut i = digits(start, false);
+    let fraction = i + 1 < bytes.len() && bytes[i] == b'.' && bytes[i + 1].is_ascii_digit();
+    if fraction {
+        i = digits(i + 1, false);
+    }
+    let mantissa_end = i;
+    let mut exponent = 0i64;
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(bytes.get(i + 1), Some(b'+' | b'-')));
+        if bytes.get(i + 1 + sign).is_some_and(u8::is_ascii_digit) {
+            let end = digits(i + 1 + sign, false);
+            exponent = text[i + 1..end].parse().unwrap_or(i64::MAX);
+            i = end;
+        }
+    }
+    let span = Span { start, end: i };
+    if !fraction && i == mantissa_end {
+        suffix(i)?;
+        let n = text[start..i].parse::<u64>().map_err(|_| too_large(i))?;
+        return Ok((Tok::Int(n), i));
+    }
+    let d = scaled_decimal(&text[start..mantissa_end], exponent)
+        .ok_or_else(|| ExprError::new(span, format!("number {} is out of range", &text[start..i])))?
+        .map_err(|m| ExprError::new(span, m))?;
+    Ok((Tok::Dec(d), i))
+}
+
+/// `mantissa` (digits with an optional fraction) times ten to the `exponent`, as a decimal;
+/// `None` when the exponent is absurd.
+fn scaled_decimal(mantissa: &str, exponent: i64) -> Option<Result<Decimal, String>> {
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{fraction}");
+    let point = i64::try_from(whole.len()).ok()?.checked_add(exponent)?;
+    if !(-64..=64).contains(&point) {
+        return None;
+    }
+    let text = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+    } else if point as usize >= digits.len() {
+        format!("{digits}{}", "0".repeat(point as usize - digits.len()))
+    } else {
+        format!(
+            "{}.{}",
+            &digits[..point as usize],
+            &digits[point as usize..]
+        )
+    };
+    let text = match text.split_once('.') {
+        Some((w, f)) => format!("{w}.{}", f.trim_end_matches('0'))
+            .trim_end_matches('.')
+            .to_owned(),
+        None => text,
+    };
+    Some(text.parse::<Decimal>())
+}
+
 fn lex_string(text: &str, start: usize) -> Result<(String, usize), ExprError> {
     let quote = text.as_bytes()[start] as char;
     let mut out = String::new();
@@ -256,18 +337,44 @@ fn lex_string(text: &str, start: usize) -> Result<(String, usize), ExprError> {
         match ch {
             c if c == quote => return Ok((out, at + 1)),
             '\\' => {
+                let bad = |message: &str| {
+                    ExprError::new(
+                        Span {
+                            start: at,
+                            end: at + 2,
+                        },
+                        message.to_owned(),
+                    )
+                };
+                let code = |chars: &mut std::str::CharIndices<'_>, width: usize, radix: u32| {
+                    let mut value = 0u32;
+                    for _ in 0..width {
+                        let digit = chars.next().and_then(|(_, c)| c.to_digit(radix));
+                        value = value * radix + digit.ok_or_else(|| bad("incomplete escape"))?;
+                    }
+                    char::from_u32(value).ok_or_else(|| bad("escape is not a Unicode character"))
+                };
                 let escaped = match chars.next() {
                     Some((_, 'n')) => '\n',
                     Some((_, 't')) => '\t',
                     Some((_, 'r')) => '\r',
-                    Some((_, c @ ('\\' | '"' | '\''))) => c,
+                    Some((_, 'a')) => '\u{7}',
+                    Some((_, 'b')) => '\u{8}',
+                    Some((_, 'f')) => '\u{c}',
+                    Some((_, 'v')) => '\u{b}',
+                    Some((_, c @ ('\\' | '"' | '\'' | '?' | '`'))) => c,
+                    Some((_, 'x' | 'X')) => code(&mut chars, 2, 16)?,
+                    Some((_, 'u')) => code(&mut chars, 4, 16)?,
+                    Some((_, 'U')) => code(&mut chars, 8, 16)?,
+                    Some((_, d @ '0'..='3')) => {
+                        let high = d.to_digit(8).unwrap_or(0) * 64;
+                        let low = code(&mut chars, 2, 8)?;
+                        char::from_u32(high + low as u32)
+                            .ok_or_else(|| bad("escape is not a Unicode character"))?
+                    }
                     _ => {
-                        return Err(ExprError::new(
-                            Span {
-                                start: at,
-                                end: at + 2,
-                            },
-                            "unknown escape: expected \\n, \\t, \\r, \\\\, \\\" or \\'",
+                        return Err(bad(
+                            "unknown escape: expected \\n, \\t, \\r, \\\\, \\\", \\', \\xHH, \\uHHHH, \\UHHHHHHHH or \\ooo",
                         ));
                     }
                 };
@@ -293,7 +400,7 @@ pub(crate) fn parse(text: &str) -> Result<Expr, ExprError> {
         pos: 0,
         depth: 0,
     };
-    let expr = parser.or()?;
+    let expr = parser.conditional()?;
     match parser.peek() {
         Tok::End => Ok(expr),
         other => Err(ExprError::new(
@@ -380,8 +487,28 @@ impl Parser {
         }
     }
 
-    fn or(&mut self) -> Result<Expr, ExprError> {
-        self.logic(BinOp::Or)
+    /// `condition ? then : otherwise`, the loosest level; each `?` is a level of nesting.
+    fn conditional(&mut self) -> Result<Expr, ExprError> {
+        let condition = self.logic(BinOp::Or)?;
+        let question = self.span();
+        if !self.eat("?") {
+            return Ok(condition);
+        }
+        self.enter(question)?;
+        let branches = self.branches();
+        self.depth -= 1;
+        let (then, otherwise) = branches?;
+        let span = condition.span.to(otherwise.span);
+        Ok(Expr {
+            kind: ExprKind::Cond(Box::new(condition), Box::new(then), Box::new(otherwise)),
+            span,
+        })
+    }
+
+    fn branches(&mut self) -> Result<(Expr, Expr), ExprError> {
+        let then = self.logic(BinOp::Or)?;
+        self.expect(":", "between the branches of '? :'")?;
+        Ok((then, self.conditional()?))
     }
 
     /// A flat chain of `||` (or of `&&`, one level tighter), built as one node.
@@ -603,7 +730,7 @@ impl Parser {
             return Ok(self.advance().1);
         }
         loop {
-            args.push(self.or()?);
+            args.push(self.conditional()?);
             if self.eat(",") {
                 continue;
             }
@@ -664,7 +791,7 @@ impl Parser {
     /// A parenthesized expression or a list literal, after its opening token.
     fn group(&mut self, open: &Tok, span: Span) -> Result<Expr, ExprError> {
         if *open == Tok::Sym("(") {
-            let inner = self.or()?;
+            let inner = self.conditional()?;
             let end = self.expect(")", "to close '('")?;
             return Ok(Expr {
                 kind: inner.kind,
@@ -680,7 +807,7 @@ impl Parser {
             });
         }
         loop {
-            items.push(self.or()?);
+            items.push(self.conditional()?);
             if !self.eat(",") {
                 break;
             }

@@ -10,3 +10,4 @@ mod sequence;
 mod pricing;
 mod metrics;
 mod triggers;
+mod conformance;

@@ -1252,3 +1252,43 @@ fn definitions_cannot_nest_or_expand_without_bound() {
         "{err}"
     );
 }
+
+#[test]
+fn escapes_hex_exponents_and_conditionals() {
+    use upsell::triggers::{Decimal, evaluate_expression};
+    let ctx = Context::new().set("seats", 12).set("plan", "pro");
+    let eval = |text: &str| evaluate_expression(text, &ctx, now()).expect(text);
+    assert_eq!(
+        eval(r#""\x41\u00e9\U0001F600\101\a""#),
+        Value::from("Aé😀A\u{7}")
+    );
+    assert_eq!(eval("0x1F + 0XfF"), Value::Int(31 + 255));
+    assert_eq!(eval("2e3"), Value::Decimal(Decimal::from_int(2_000)));
+    assert_eq!(
+        eval("1.25e-2 * 4"),
+        Value::Decimal("0.05".parse().expect("decimal"))
+    );
+    assert_eq!(eval("seats > 10 ? \"big\" : \"small\""), Value::from("big"));
+    assert_eq!(
+        eval("seats < 10 ? 1 : seats > 11 ? 2.5 : 3"),
+        Value::Decimal("2.5".parse().expect("decimal"))
+    );
+    assert_eq!(eval("seats / 0 > 1 ? 1 : 2"), Value::Int(2));
+    for (bad, message) in [
+        ("1u", "unsigned literals"),
+        ("1e-7", "decimal"),
+        ("0x", "hex digits"),
+        ("\"\\q\"", "unknown escape"),
+        (
+            "seats > 1 ? 1 : \"x\"",
+            "expected int like the other values",
+        ),
+        ("timestamp('0000-01-01T00:00:00Z')", "year 1 to 9999"),
+    ] {
+        let err = evaluate_expression(bad, &ctx, now()).expect_err(bad);
+        assert!(err.to_string().contains(message), "{bad}: {err}");
+    }
+    let deep = format!("{}1{}", "seats > 1 ? (".repeat(200), " : 0)".repeat(200));
+    let err = evaluate_expression(&deep, &ctx, now()).expect_err("too deep");
+    assert!(err.to_string().contains("nests deeper than 128"), "{err}");
+}
