@@ -239,3 +239,35 @@ fn deep_expressions_are_errors_and_long_chains_evaluate() {
         }
     }
 }
+
+/// Issue 16: an empty CSV cell is null in a string column too, as pandas reads it, so `has()`
+/// means the same from the CLI and from Python.
+#[test]
+fn empty_cells_are_null_in_every_column() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("customers.csv");
+    std::fs::write(&data, "id,coupon,seats\nc1,,\nc2,SPRING,3\nc3, ,4\n").expect("write");
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "rules:\n  - name: has-coupon\n    when: has(coupon) || has(seats) && seats > 3\n    offer: {kind: upgrade, target: t}\n",
+    )
+    .expect("write");
+    let output = upsell()
+        .args(["triggers", "eval"])
+        .arg(&rules)
+        .arg(&data)
+        .args(["--now", "2026-11-23T10:00:00Z"])
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let customers: Vec<String> = rows(&output.stdout)
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(customers, ["c2", "c3"]);
+}
