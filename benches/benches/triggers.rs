@@ -2,6 +2,9 @@
 //! threads) against the same rules run row by row with the `cel` crate, and one customer at a time
 //! (mean from criterion, p50 / p99 printed from a timing loop).
 //!
+//! Loading: rule files of 1,250 to 10,000 rules, YAML and JSON, parsed and checked against their
+//! declared schema (issue 16: loading was quadratic, 9.7 s for 10,000 rules).
+//!
 //! `cargo bench -p upsell-benches --bench triggers` (`UPSELL_BENCH_ROWS` sets the batch size,
 //! 1,000,000 by default). The rules use the subset both languages share (comparisons, `in` lists,
 //! `&&`, `||`, `!`, arithmetic), so both engines do the same work; money columns are exact decimals
@@ -115,6 +118,11 @@ fn conditions() -> Vec<String> {
 }
 
 fn rule_file() -> String {
+    rule_file_of(RULES)
+}
+
+/// A YAML file of `count` rules, the 50 conditions repeated.
+fn rule_file_of(count: usize) -> String {
     // A declared schema: the production set-up, checked once at load.
     let mut yaml =
         String::from("settings: { max_offers_per_interaction: 1 }\nschema:\n  id: string\n");
@@ -122,7 +130,7 @@ fn rule_file() -> String {
         yaml.push_str(&format!("  c{column:02}: {}\n", kind(column)));
     }
     yaml.push_str("rules:\n");
-    for (k, when) in conditions().iter().enumerate() {
+    for (k, when) in conditions().iter().cycle().take(count).enumerate() {
         yaml.push_str(&format!(
             "  - name: r{k:02}\n    when: '{}'\n    offer: {{ kind: upgrade, target: t{k:02} }}\n    priority: {}\n",
             when.replace('\'', "''"),
@@ -264,5 +272,53 @@ fn single(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, single, batch);
+/// The same rules as a JSON document, where every `"` of an expression is escaped in the file.
+fn json_rule_file_of(count: usize) -> String {
+    let schema: serde_json::Map<String, serde_json::Value> =
+        std::iter::once(("id".to_owned(), "string".into()))
+            .chain((1..20).map(|c| (format!("c{c:02}"), kind(c).into())))
+            .collect();
+    let rules: Vec<serde_json::Value> = conditions()
+        .iter()
+        .cycle()
+        .take(count)
+        .enumerate()
+        .map(|(k, when)| {
+            serde_json::json!({"name": format!("r{k:02}"), "when": when,
+                               "offer": {"kind": "upgrade", "target": format!("t{k:02}")}})
+        })
+        .collect();
+    serde_json::json!({"schema": schema, "rules": rules}).to_string()
+}
+
+fn load(c: &mut Criterion) {
+    let mut group = c.benchmark_group("triggers/load-and-check");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    for count in [1_250, 2_500, 5_000, 10_000] {
+        let yaml = rule_file_of(count);
+        group.bench_function(BenchmarkId::new("yaml", count), |b| {
+            b.iter(|| {
+                RuleSet::from_yaml_str(black_box(&yaml))
+                    .expect("rules")
+                    .rules()
+                    .len()
+            });
+        });
+        let json = json_rule_file_of(count);
+        group.bench_function(BenchmarkId::new("json", count), |b| {
+            b.iter(|| {
+                RuleSet::from_json_str(black_box(&json))
+                    .expect("rules")
+                    .rules()
+                    .len()
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, load, single, batch);
 criterion_main!(benches);

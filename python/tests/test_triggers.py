@@ -170,3 +170,37 @@ def test_float_money_columns_are_read_as_exact_decimals_when_declared():
     out = rules.evaluate(df, now=NOW)
     assert out["customer"].tolist() == ["a"]
     assert out["expected_value"][0] == Decimal("25.00")
+
+
+def _one_rule(when: str) -> str:
+    return f"schema: {{seats: int}}\nrules:\n  - name: deep\n    when: '{when}'\n    offer: {{kind: upgrade, target: t}}\n"
+
+
+@pytest.mark.parametrize("n", [2_777, 3_962, 27_770, 39_620])
+def test_deep_nesting_is_a_positioned_error_and_the_interpreter_survives(n):
+    # Issue 14: these sizes killed the interpreter with SIGSEGV; ten times each too.
+    shapes = [
+        ("(" * n + "seats > 1" + ")" * n, 128),
+        ("!" * n + "(seats > 1)", 128),
+        ("seats > 1 && (" * n + "seats > 1" + ")" * n, 128 * 14 + 13),
+    ]
+    for when, offset in shapes:
+        with pytest.raises(upsell.RuleSyntaxError) as caught:
+            RuleSet.from_yaml(_one_rule(when))
+        [diagnostic] = caught.value.diagnostics
+        assert diagnostic["subject"] == "rule 'deep'"
+        assert (diagnostic["line"], diagnostic["column"]) == (4, 12 + offset)
+        assert "nests deeper than 128 levels" in diagnostic["message"]
+
+
+@pytest.mark.parametrize("n", [2_778, 3_265, 27_780, 32_650])
+def test_flat_chains_of_any_length_evaluate_row_by_row_and_by_column(n):
+    df = pd.DataFrame({"id": ["a", "b", "c"], "seats": [3, 5, 9]})
+    for when in [
+        " || ".join(["seats == 99"] * n) + " || seats == 5",
+        " + ".join(["1"] * n) + f" + seats == {n + 5}",
+        " && ".join(["seats > 4"] * n) + " && seats < 6",
+    ]:
+        rules = RuleSet.from_yaml(_one_rule(when))
+        assert rules.evaluate(df, now=NOW)["customer"].tolist() == ["b"]
+        assert [bool(rules.evaluate_one({"seats": s}, now=NOW)["offers"]) for s in (3, 5, 9)] == [False, True, False]

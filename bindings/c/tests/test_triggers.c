@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "upsell.h"
@@ -142,8 +143,87 @@ static void test_errors(void) {
     upsell_rules_free(NULL);
 }
 
+/* A one-rule YAML file: `open` repeated n times, then `middle`, then `close` repeated n times. */
+static char *rule_file(const char *open, size_t n, const char *middle, const char *close) {
+    const char *head = "rules:\n  - name: deep\n    when: '";
+    const char *tail = "'\n    offer: {kind: upgrade, target: t}\n";
+    size_t size = strlen(head) + n * (strlen(open) + strlen(close)) + strlen(middle) + strlen(tail) + 32;
+    char *text = malloc(size);
+    if (text == NULL) {
+        return NULL;
+    }
+    char *at = text;
+    at += sprintf(at, "%s", head);
+    for (size_t k = 0; k < n; k++) {
+        at += sprintf(at, "%s", open);
+    }
+    at += sprintf(at, "%s", middle);
+    for (size_t k = 0; k < n; k++) {
+        at += sprintf(at, "%s", close);
+    }
+    sprintf(at, "%s", tail);
+    return text;
+}
+
+/* Issue 14: the sizes that overflowed the stack, and ten times each. Nesting past the limit is a
+ * PARSE error naming the rule and position; flat chains of any length load and evaluate. */
+static void test_deep_expressions(void) {
+    const size_t nested[] = {2777, 3962, 27770, 39620};
+    const size_t flat[] = {2778, 3265, 27780, 32650};
+    for (size_t k = 0; k < 4; k++) {
+        const char *shapes[][3] = {{"(", "seats > 1", ")"}, {"!", "(seats > 1)", ""}, {"seats > 1 && (", "seats > 1", ")"}};
+        for (size_t s = 0; s < 3; s++) {
+            char *text = rule_file(shapes[s][0], nested[k], shapes[s][1], shapes[s][2]);
+            CHECK(text != NULL);
+            if (text == NULL) {
+                continue;
+            }
+            upsell_rules *rules = NULL;
+            upsell_error *err = NULL;
+            CHECK_STATUS(upsell_rules_from_str(text, UPSELL_RULES_FORMAT_YAML, &rules, &err), UPSELL_STATUS_PARSE, err);
+            CHECK(rules == NULL);
+            CHECK(err != NULL && strstr(upsell_error_message(err), "<memory>:3:") != NULL);
+            CHECK(err != NULL && strstr(upsell_error_message(err),
+                                        "rule 'deep': when: expression nests deeper than 128 levels") != NULL);
+            upsell_error_free(err);
+            free(text);
+        }
+        const char *chains[][3] = {{"seats == 99 || ", "seats == 5", ""}, {"1 + ", "seats > 4", ""}};
+        for (size_t s = 0; s < 2; s++) {
+            char *text = rule_file(chains[s][0], flat[k], chains[s][1], chains[s][2]);
+            CHECK(text != NULL);
+            if (text == NULL) {
+                continue;
+            }
+            if (s == 1) {
+                /* 1 + 1 + ... + seats > n + 4 */
+                char *cmp = strstr(text, "seats > 4");
+                char tail[64];
+                snprintf(tail, sizeof tail, "seats > %zu'\n    offer: {kind: upgrade, target: t}\n", flat[k] + 4);
+                strcpy(cmp, tail);
+            }
+            upsell_rules *rules = NULL;
+            upsell_error *err = NULL;
+            CHECK_STATUS(upsell_rules_from_str(text, UPSELL_RULES_FORMAT_YAML, &rules, &err), UPSELL_STATUS_OK, err);
+            upsell_decision *decision = NULL;
+            CHECK_STATUS(upsell_rules_evaluate_json(rules, "{\"seats\": 5}", NOW, NULL, &decision, &err),
+                         UPSELL_STATUS_OK, err);
+            CHECK(upsell_decision_offer_count(decision) == 1);
+            upsell_decision_free(decision);
+            decision = NULL;
+            CHECK_STATUS(upsell_rules_evaluate_json(rules, "{\"seats\": 3}", NOW, NULL, &decision, &err),
+                         UPSELL_STATUS_OK, err);
+            CHECK(upsell_decision_offer_count(decision) == 0);
+            upsell_decision_free(decision);
+            upsell_rules_free(rules);
+            free(text);
+        }
+    }
+}
+
 int main(void) {
     test_offers();
     test_errors();
+    test_deep_expressions();
     return REPORT();
 }

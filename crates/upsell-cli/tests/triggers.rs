@@ -175,3 +175,99 @@ fn bad_values_and_missing_files_are_clear_errors() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("missing.yaml"));
 }
+
+/// Issue 14: nesting past the limit is a positioned error, flat chains of any length work; the
+/// sizes that crashed before, and ten times each.
+#[test]
+fn deep_expressions_are_errors_and_long_chains_evaluate() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("customers.csv");
+    std::fs::write(&data, "id,seats\nc1,3\nc2,5\n").expect("write");
+    let rules = dir.path().join("rules.yaml");
+    let write = |when: &str| {
+        std::fs::write(
+            &rules,
+            format!("rules:\n  - name: deep\n    when: '{when}'\n    offer: {{kind: upgrade, target: t}}\n"),
+        )
+        .expect("write");
+    };
+    for n in [2_777, 3_962, 27_770, 39_620] {
+        for when in [
+            format!("{}seats > 1{}", "(".repeat(n), ")".repeat(n)),
+            format!("{}(seats > 1)", "!".repeat(n)),
+            format!("{}seats > 1{}", "seats > 1 && (".repeat(n), ")".repeat(n)),
+        ] {
+            write(&when);
+            let output = upsell()
+                .args(["triggers", "check"])
+                .arg(&rules)
+                .output()
+                .expect("runs");
+            assert_eq!(output.status.code(), Some(2));
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                stderr.contains("rules.yaml:3:")
+                    && stderr
+                        .contains("rule 'deep': when: expression nests deeper than 128 levels"),
+                "{stderr}"
+            );
+        }
+    }
+    for n in [2_778, 3_265, 27_780, 32_650] {
+        for when in [
+            vec!["seats == 99"; n].join(" || ") + " || seats == 5",
+            format!("{} + seats > {}", vec!["1"; n].join(" + "), n + 4),
+        ] {
+            write(&when);
+            let output = upsell()
+                .args(["triggers", "eval"])
+                .arg(&rules)
+                .arg(&data)
+                .args(["--now", "2026-11-23T10:00:00Z"])
+                .output()
+                .expect("runs");
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let customers: Vec<String> = rows(&output.stdout)
+                .into_iter()
+                .map(|r| r[0].clone())
+                .collect();
+            assert_eq!(customers, ["c2"], "{n}");
+        }
+    }
+}
+
+/// Issue 16: an empty CSV cell is null in a string column too, as pandas reads it, so `has()`
+/// means the same from the CLI and from Python.
+#[test]
+fn empty_cells_are_null_in_every_column() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("customers.csv");
+    std::fs::write(&data, "id,coupon,seats\nc1,,\nc2,SPRING,3\nc3, ,4\n").expect("write");
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "rules:\n  - name: has-coupon\n    when: has(coupon) || has(seats) && seats > 3\n    offer: {kind: upgrade, target: t}\n",
+    )
+    .expect("write");
+    let output = upsell()
+        .args(["triggers", "eval"])
+        .arg(&rules)
+        .arg(&data)
+        .args(["--now", "2026-11-23T10:00:00Z"])
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let customers: Vec<String> = rows(&output.stdout)
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(customers, ["c2", "c3"]);
+}

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::check::{Arith, Cmp, Func, Node, NumKind, Op};
+use super::check::{Arith, Cmp, Func, Node, NumKind, Op, Step, StepOp};
 use super::row::{self, Fields};
 use super::schema::Schema;
 use super::value::{Decimal, Type, Value};
@@ -549,45 +549,16 @@ impl<'a> ChunkEval<'a> {
                     .map(|x| TRUE - x)
                     .collect(),
             ),
-            Op::And(x, y) => self.logic(x, y, u8::min),
-            Op::Or(x, y) => self.logic(x, y, u8::max),
+            Op::And(operands) => self.logic(operands, TRUE, u8::min),
+            Op::Or(operands) => self.logic(operands, FALSE, u8::max),
             Op::Cmp(op, x, y) => self.compare(node, *op, x, y),
-            Op::Arith(op, kind, x, y) if *kind != NumKind::Float => {
-                self.arith_i64(node, *op, *kind, x, y)
+            Op::Fold(first, steps) => self.fold(node, first, steps),
+            Op::ToDecimal(inner) | Op::ToFloat(inner) => {
+                match self.widen(self.eval(inner), inner.ty, node.ty) {
+                    Some(values) => values,
+                    None => self.fallback(node),
+                }
             }
-            Op::Arith(op, NumKind::Float, x, y) => self.arith_f64(node, *op, x, y),
-            Op::ToDecimal(inner) => match self.eval(inner) {
-                Vals::I64(v, valid) => {
-                    let mut valid = valid
-                        .map(Cow::into_owned)
-                        .unwrap_or_else(|| vec![true; v.len()]);
-                    let out = v
-                        .iter()
-                        .zip(valid.iter_mut())
-                        .map(|(&x, ok)| {
-                            let r = x.checked_mul(Decimal::SCALE);
-                            *ok &= r.is_some();
-                            r.unwrap_or(0)
-                        })
-                        .collect();
-                    Vals::I64(Cow::Owned(out), Some(Cow::Owned(valid)))
-                }
-                _ => self.fallback(node),
-            },
-            Op::ToFloat(inner) => match self.eval(inner) {
-                Vals::I64(v, valid) => {
-                    let scale = if inner.ty == Type::Decimal {
-                        Decimal::SCALE as f64
-                    } else {
-                        1.0
-                    };
-                    Vals::F64(
-                        Cow::Owned(v.iter().map(|&x| x as f64 / scale).collect()),
-                        valid,
-                    )
-                }
-                _ => self.fallback(node),
-            },
             Op::IsSet(inner) => match self.eval(inner) {
                 Vals::I64(_, valid) | Vals::F64(_, valid) => Vals::Bool(valid.map_or_else(
                     || vec![TRUE; self.len()],
@@ -733,13 +704,81 @@ impl<'a> ChunkEval<'a> {
         )
     }
 
-    fn logic(&self, x: &Node, y: &Node, combine: fn(u8, u8) -> u8) -> Vals<'a> {
-        let mut left = self.condition(x);
-        let right = self.condition(y);
-        for (l, r) in left.iter_mut().zip(&right) {
-            *l = combine(*l, *r);
+    /// A chain of `&&` (`combine` = min) or `||` (max); `identity` is the value of no operands.
+    fn logic(&self, operands: &[Node], identity: u8, combine: fn(u8, u8) -> u8) -> Vals<'a> {
+        let Some((first, rest)) = operands.split_first() else {
+            return Vals::Bool(vec![identity; self.len()]);
+        };
+        let mut running = self.condition(first);
+        for operand in rest {
+            let next = self.condition(operand);
+            for (l, r) in running.iter_mut().zip(&next) {
+                *l = combine(*l, *r);
+            }
         }
-        Vals::Bool(left)
+        Vals::Bool(running)
+    }
+
+    /// A chain of arithmetic, step by step with the column kernels; the row evaluator takes the
+    /// whole chain when a step has no kernel (concatenation, mixed shapes).
+    fn fold(&self, node: &Node, first: &Node, steps: &[Step]) -> Vals<'a> {
+        let mut running = self.eval(first);
+        let mut ty = first.ty;
+        for step in steps {
+            if let Some(target) = step.widen {
+                running = match self.widen(running, ty, target) {
+                    Some(values) => values,
+                    None => return self.fallback(node),
+                };
+            }
+            let operand = self.eval(&step.operand);
+            let next = match step.op {
+                StepOp::Arith(op, NumKind::Float) => self.arith_f64(op, running, operand),
+                StepOp::Arith(op, kind) => self.arith_i64(step.ty, op, kind, running, operand),
+                StepOp::Concat => None,
+            };
+            running = match next {
+                Some(values) => values,
+                None => return self.fallback(node),
+            };
+            ty = step.ty;
+        }
+        running
+    }
+
+    /// Numbers of type `from` widened to `to` (int to decimal, int or decimal to float); `None`
+    /// when the values have no column kernel.
+    fn widen(&self, values: Vals<'a>, from: Type, to: Type) -> Option<Vals<'a>> {
+        Some(match (values, to) {
+            (Vals::Scalar(value), _) => Vals::Scalar(row::widen(value, to)),
+            (Vals::I64(v, valid), Type::Decimal) => {
+                let mut valid = valid
+                    .map(Cow::into_owned)
+                    .unwrap_or_else(|| vec![true; v.len()]);
+                let out = v
+                    .iter()
+                    .zip(valid.iter_mut())
+                    .map(|(&x, ok)| {
+                        let r = x.checked_mul(Decimal::SCALE);
+                        *ok &= r.is_some();
+                        r.unwrap_or(0)
+                    })
+                    .collect();
+                Vals::I64(Cow::Owned(out), Some(Cow::Owned(valid)))
+            }
+            (Vals::I64(v, valid), Type::Float) => {
+                let scale = if from == Type::Decimal {
+                    Decimal::SCALE as f64
+                } else {
+                    1.0
+                };
+                Vals::F64(
+                    Cow::Owned(v.iter().map(|&x| x as f64 / scale).collect()),
+                    valid,
+                )
+            }
+            _ => return None,
+        })
     }
 
     fn compare(&self, node: &Node, op: Cmp, x: &Node, y: &Node) -> Vals<'a> {
@@ -804,7 +843,15 @@ impl<'a> ChunkEval<'a> {
         }
     }
 
-    fn arith_i64(&self, node: &Node, op: Arith, kind: NumKind, x: &Node, y: &Node) -> Vals<'a> {
+    /// `a op c` on integers, millionths or seconds; `None` when the shapes have no kernel.
+    fn arith_i64(
+        &self,
+        ty: Type,
+        op: Arith,
+        kind: NumKind,
+        a: Vals<'a>,
+        c: Vals<'a>,
+    ) -> Option<Vals<'a>> {
         let apply = |a: i64, c: i64| -> Option<i64> {
             match kind {
                 NumKind::Decimal => {
@@ -815,26 +862,25 @@ impl<'a> ChunkEval<'a> {
             }
         };
         let n = self.len();
-        let (a, c) = (self.eval(x), self.eval(y));
         let (left, left_valid, right, right_valid) = match (a, c) {
             (Vals::I64(v, va), Vals::I64(w, wa)) => (v, va, w, wa),
             (Vals::I64(v, va), Vals::Scalar(s)) => match scalar_i64(&s) {
                 Some(s) => (v, va, Cow::Owned(vec![s; n]), None),
-                None => return Vals::Scalar(Value::Null),
+                None => return Some(Vals::Scalar(Value::Null)),
             },
             (Vals::Scalar(s), Vals::I64(w, wa)) => match scalar_i64(&s) {
                 Some(s) => (Cow::Owned(vec![s; n]), None, w, wa),
-                None => return Vals::Scalar(Value::Null),
+                None => return Some(Vals::Scalar(Value::Null)),
             },
-            (Vals::Scalar(s), Vals::Scalar(t)) => match (scalar_i64(&s), scalar_i64(&t)) {
-                (Some(s), Some(t)) => {
-                    return Vals::Scalar(
-                        apply(s, t).map_or(Value::Null, |r| value_from_i64(node.ty, r)),
-                    );
-                }
-                _ => return Vals::Scalar(Value::Null),
-            },
-            _ => return self.fallback(node),
+            (Vals::Scalar(s), Vals::Scalar(t)) => {
+                return Some(Vals::Scalar(match (scalar_i64(&s), scalar_i64(&t)) {
+                    (Some(s), Some(t)) => {
+                        apply(s, t).map_or(Value::Null, |r| value_from_i64(ty, r))
+                    }
+                    _ => Value::Null,
+                }));
+            }
+            _ => return None,
         };
         let mut valid = vec![true; n];
         let mut out = vec![0i64; n];
@@ -846,12 +892,13 @@ impl<'a> ChunkEval<'a> {
                 _ => valid[i] = false,
             }
         }
-        Vals::I64(Cow::Owned(out), Some(Cow::Owned(valid)))
+        Some(Vals::I64(Cow::Owned(out), Some(Cow::Owned(valid))))
     }
 
-    fn arith_f64(&self, node: &Node, op: Arith, x: &Node, y: &Node) -> Vals<'a> {
+    /// `a op c` on floats; `None` when the shapes have no kernel.
+    fn arith_f64(&self, op: Arith, a: Vals<'a>, c: Vals<'a>) -> Option<Vals<'a>> {
         let n = self.len();
-        let (left, left_valid, right, right_valid) = match (self.eval(x), self.eval(y)) {
+        let (left, left_valid, right, right_valid) = match (a, c) {
             (Vals::F64(v, va), Vals::F64(w, wa)) => (v, va, w, wa),
             (Vals::F64(v, va), Vals::Scalar(Value::Float(s))) => {
                 (v, va, Cow::Owned(vec![s; n]), None)
@@ -859,7 +906,15 @@ impl<'a> ChunkEval<'a> {
             (Vals::Scalar(Value::Float(s)), Vals::F64(w, wa)) => {
                 (Cow::Owned(vec![s; n]), None, w, wa)
             }
-            _ => return self.fallback(node),
+            (Vals::Scalar(Value::Float(s)), Vals::Scalar(Value::Float(t))) => {
+                return Some(Vals::Scalar(
+                    row::float_arith(op, s, t).map_or(Value::Null, Value::Float),
+                ));
+            }
+            (Vals::Scalar(Value::Null), _) | (_, Vals::Scalar(Value::Null)) => {
+                return Some(Vals::Scalar(Value::Null));
+            }
+            _ => return None,
         };
         let mut valid = vec![true; n];
         let mut out = vec![0f64; n];
@@ -871,7 +926,7 @@ impl<'a> ChunkEval<'a> {
                 _ => valid[i] = false,
             }
         }
-        Vals::F64(Cow::Owned(out), Some(Cow::Owned(valid)))
+        Some(Vals::F64(Cow::Owned(out), Some(Cow::Owned(valid))))
     }
 
     /// The row evaluator over each row of the chunk, typed back into a column.

@@ -5,12 +5,24 @@
 //! Both evaluators (row by row with a reason trace, and column by column) run this one tree, so
 //! they cannot disagree on types; the checker is where every "expected X, found Y" message comes
 //! from, with the span of the offending sub-expression.
+//!
+//! Flat chains stay flat here too (`Op::And`, `Op::Or` and `Op::Fold` hold lists), so the tree is
+//! as deep as the expression nests, and expanding definitions is bounded: at most
+//! [`MAX_DEPTH`] levels and [`MAX_NODES`] nodes per checked expression, a positioned error past
+//! either, so that no rule file can overflow the stack of an evaluator or expand without end.
 
 use std::collections::HashMap;
 
 use super::schema::Schema;
-use super::syntax::{BinOp, Expr, ExprError, ExprKind, Span, UnOp};
+use super::syntax::{BinOp, Expr, ExprError, ExprKind, MAX_NESTING, Span, UnOp};
 use super::value::{Type, Value};
+
+/// The deepest checked tree, definitions expanded: eight operator levels per level of nesting.
+pub(crate) const MAX_DEPTH: usize = 8 * MAX_NESTING;
+
+/// The most nodes one checked expression may have, definitions expanded (a definition used twice
+/// is inlined twice, so a chain of definitions could otherwise double at every step).
+pub(crate) const MAX_NODES: usize = 1_000_000;
 
 /// Arithmetic operators after type checking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,13 +102,17 @@ pub(crate) enum Op {
     Const(Value),
     Field(usize),
     Not(Box<Node>),
-    And(Box<Node>, Box<Node>),
-    Or(Box<Node>, Box<Node>),
+    /// Kleene `&&` over a flat chain, left to right, stopping at the first false.
+    And(Vec<Node>),
+    /// Kleene `||` over a flat chain, left to right, stopping at the first true.
+    Or(Vec<Node>),
     Neg(Box<Node>),
     ToDecimal(Box<Node>),
     ToFloat(Box<Node>),
-    Arith(Arith, NumKind, Box<Node>, Box<Node>),
-    Concat(Box<Node>, Box<Node>),
+    /// A left-to-right chain of arithmetic or concatenation: the first operand, then each step.
+    Fold(Box<Node>, Vec<Step>),
+    /// `condition ? then : otherwise`; null when the condition is null.
+    Cond(Box<Node>, Box<Node>, Box<Node>),
     Cmp(Cmp, Box<Node>, Box<Node>),
     /// `x in [a, b, c]`.
     InList(Box<Node>, Vec<Node>),
@@ -111,12 +127,36 @@ pub(crate) enum Op {
     Call(Func, Vec<Node>),
 }
 
+/// One step of an [`Op::Fold`]: `running = running <op> operand`.
+#[derive(Debug, Clone)]
+pub(crate) struct Step {
+    pub op: StepOp,
+    /// The type the running value is widened to before this step, when it changes
+    /// (`int -> decimal -> float`).
+    pub widen: Option<Type>,
+    /// The right operand, already widened to the step's type.
+    pub operand: Node,
+    /// The running value's type after this step.
+    pub ty: Type,
+}
+
+/// What a [`Step`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StepOp {
+    Arith(Arith, NumKind),
+    Concat,
+}
+
 /// Checks expressions against one schema and a set of named definitions.
 pub(crate) struct Checker<'a> {
     pub schema: &'a Schema,
     pub definitions: &'a HashMap<String, (Expr, String)>,
     /// Definitions being expanded, to report cycles.
     pub stack: Vec<String>,
+    /// The depth of the node being checked.
+    pub depth: usize,
+    /// Nodes checked so far in this expression.
+    pub nodes: usize,
 }
 
 fn err(span: Span, message: impl Into<String>) -> ExprError {
@@ -162,7 +202,25 @@ fn unify_numeric(a: Node, b: Node) -> (Node, Node, Type) {
     (widen(a, target), widen(b, target), target)
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    /// A checker for expressions over `schema`.
+    pub fn new(schema: &'a Schema, definitions: &'a HashMap<String, (Expr, String)>) -> Self {
+        Checker {
+            schema,
+            definitions,
+            stack: Vec::new(),
+            depth: 0,
+            nodes: 0,
+        }
+    }
+
+    /// Starts a new expression: the node budget is per expression.
+    pub fn begin(&mut self) {
+        self.stack.clear();
+        self.depth = 0;
+        self.nodes = 0;
+    }
+
     /// Checks an expression that must be a boolean (a `when` or a suppression).
     pub fn check_condition(&mut self, expr: &Expr) -> Result<Node, ExprError> {
         let node = self.check(expr)?;
@@ -188,6 +246,32 @@ impl Checker<'_> {
     }
 
     pub fn check(&mut self, expr: &Expr) -> Result<Node, ExprError> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(err(
+                expr.span,
+                format!(
+                    "expression has more than {MAX_NODES} operations once definitions are \
+                     expanded: a definition used many times is copied each time"
+                ),
+            ));
+        }
+        if self.depth >= MAX_DEPTH {
+            return Err(err(
+                expr.span,
+                format!(
+                    "expression nests deeper than {MAX_DEPTH} operators once definitions are \
+                     expanded: shorten the chain of definitions that use definitions"
+                ),
+            ));
+        }
+        self.depth += 1;
+        let node = self.check_kind(expr);
+        self.depth -= 1;
+        node
+    }
+
+    fn check_kind(&mut self, expr: &Expr) -> Result<Node, ExprError> {
         let span = expr.span;
         match &expr.kind {
             ExprKind::Lit(Value::Null) => Err(err(
@@ -230,6 +314,42 @@ impl Checker<'_> {
                 })
             }
             ExprKind::Binary(op, left, right) => self.binary(*op, left, right, span),
+            ExprKind::Logic(op, operands) => {
+                let mut nodes = Vec::with_capacity(operands.len());
+                for operand in operands {
+                    let node = self.check(operand)?;
+                    self.expect_type(&node, Type::Bool, &format!("'{}'", op.symbol()))?;
+                    nodes.push(node);
+                }
+                let op = if *op == BinOp::And {
+                    Op::And(nodes)
+                } else {
+                    Op::Or(nodes)
+                };
+                Ok(Node {
+                    op,
+                    ty: Type::Bool,
+                    span,
+                })
+            }
+            ExprKind::Chain(first, rest) => self.chain(first, rest, span),
+            ExprKind::Cond(condition, then, otherwise) => {
+                let condition = self.check(condition)?;
+                self.expect_type(&condition, Type::Bool, "'? :'")?;
+                let then = self.check(then)?;
+                let otherwise = self.check(otherwise)?;
+                let ty = self.common_type(then.ty, &otherwise)?;
+                let (then, otherwise) = if ty.is_numeric() {
+                    (widen(then, ty), widen(otherwise, ty))
+                } else {
+                    (then, otherwise)
+                };
+                Ok(Node {
+                    op: Op::Cond(boxed(condition), boxed(then), boxed(otherwise)),
+                    ty,
+                    span,
+                })
+            }
             ExprKind::List(_) => Err(err(
                 span,
                 "a list literal can only follow 'in' or be a function argument",
@@ -309,28 +429,40 @@ impl Checker<'_> {
         if op == BinOp::In {
             return self.membership(left, right, span);
         }
+        if !matches!(
+            op,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+        ) {
+            return self.chain(left, std::slice::from_ref(&(op, right.clone())), span);
+        }
         let a = self.check(left)?;
         let b = self.check(right)?;
-        match op {
-            BinOp::And | BinOp::Or => {
-                self.expect_type(&a, Type::Bool, &format!("'{}'", op.symbol()))?;
-                self.expect_type(&b, Type::Bool, &format!("'{}'", op.symbol()))?;
-                let op = if op == BinOp::And {
-                    Op::And(boxed(a), boxed(b))
-                } else {
-                    Op::Or(boxed(a), boxed(b))
-                };
-                Ok(Node {
-                    op,
-                    ty: Type::Bool,
-                    span,
-                })
-            }
-            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                self.comparison(op, a, b, span)
-            }
-            _ => self.arithmetic(op, a, b, span),
+        self.comparison(op, a, b, span)
+    }
+
+    /// A flat chain of `+ -` or `* / %`, typed step by step: the running value is widened when a
+    /// later operand is wider, exactly as the nested binary operations would be.
+    fn chain(
+        &mut self,
+        first: &Expr,
+        rest: &[(BinOp, Expr)],
+        span: Span,
+    ) -> Result<Node, ExprError> {
+        let first = self.check(first)?;
+        let mut ty = first.ty;
+        let mut steps = Vec::with_capacity(rest.len());
+        for (op, operand) in rest {
+            let operand_span = operand.span;
+            let operand = self.check(operand)?;
+            let step = self.step(*op, ty, operand, first.span.to(operand_span))?;
+            ty = step.ty;
+            steps.push(step);
         }
+        Ok(Node {
+            op: Op::Fold(boxed(first), steps),
+            ty,
+            span,
+        })
     }
 
     fn comparison(&mut self, op: BinOp, a: Node, b: Node, span: Span) -> Result<Node, ExprError> {
@@ -371,29 +503,35 @@ impl Checker<'_> {
         })
     }
 
-    fn arithmetic(&mut self, op: BinOp, a: Node, b: Node, span: Span) -> Result<Node, ExprError> {
+    /// One step `running <op> b` where the running value has type `a`.
+    fn step(&self, op: BinOp, a: Type, b: Node, span: Span) -> Result<Step, ExprError> {
         let arith = match op {
             BinOp::Add => Arith::Add,
             BinOp::Sub => Arith::Sub,
             BinOp::Mul => Arith::Mul,
             BinOp::Div => Arith::Div,
-            _ => Arith::Rem,
+            BinOp::Rem => Arith::Rem,
+            other => {
+                return Err(err(
+                    span,
+                    format!("'{}' is not an arithmetic operator", other.symbol()),
+                ));
+            }
         };
-        let mismatch = || {
-            err(
-                span,
-                format!("'{}' is not defined for {} and {}", op.symbol(), a.ty, b.ty),
-            )
-        };
-        if a.ty == Type::String && b.ty == Type::String && arith == Arith::Add {
-            return Ok(Node {
-                op: Op::Concat(boxed(a), boxed(b)),
+        if a == Type::String && b.ty == Type::String && arith == Arith::Add {
+            return Ok(Step {
+                op: StepOp::Concat,
+                widen: None,
+                operand: b,
                 ty: Type::String,
-                span,
             });
         }
-        if a.ty.is_numeric() && b.ty.is_numeric() {
-            let (a, b, ty) = unify_numeric(a, b);
+        if a.is_numeric() && b.ty.is_numeric() {
+            let ty = if numeric_rank(a) >= numeric_rank(b.ty) {
+                a
+            } else {
+                b.ty
+            };
             if arith == Arith::Rem && ty != Type::Int {
                 return Err(err(span, format!("'%' needs two ints, found {ty}")));
             }
@@ -402,22 +540,29 @@ impl Checker<'_> {
                 Type::Decimal => NumKind::Decimal,
                 _ => NumKind::Float,
             };
-            return Ok(Node {
-                op: Op::Arith(arith, kind, boxed(a), boxed(b)),
+            return Ok(Step {
+                op: StepOp::Arith(arith, kind),
+                widen: (a != ty).then_some(ty),
+                operand: widen(b, ty),
                 ty,
-                span,
             });
         }
-        let ty = match (a.ty, arith, b.ty) {
+        let ty = match (a, arith, b.ty) {
             (Type::Timestamp, Arith::Sub, Type::Timestamp) => Type::Duration,
             (Type::Timestamp, Arith::Add | Arith::Sub, Type::Duration) => Type::Timestamp,
             (Type::Duration, Arith::Add | Arith::Sub, Type::Duration) => Type::Duration,
-            _ => return Err(mismatch()),
+            _ => {
+                return Err(err(
+                    span,
+                    format!("'{}' is not defined for {a} and {}", op.symbol(), b.ty),
+                ));
+            }
         };
-        Ok(Node {
-            op: Op::Arith(arith, NumKind::Seconds, boxed(a), boxed(b)),
+        Ok(Step {
+            op: StepOp::Arith(arith, NumKind::Seconds),
+            widen: None,
+            operand: b,
             ty,
-            span,
         })
     }
 
@@ -550,8 +695,14 @@ impl Checker<'_> {
                         "timestamp() expects a string literal such as \"2026-01-31T00:00:00Z\"",
                     ));
                 };
-                let t = crate::time::parse_timestamp(text).ok_or_else(|| {
-                    err(args[0].span, format!("'{text}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z) or a date (2026-11-23)"))
+                let t = crate::time::parse_timestamp(text)
+                    .filter(|t| {
+                        // CEL's range: years 1 to 9999.
+                        let year = t.to_zoned(jiff::tz::TimeZone::UTC).year();
+                        (1..=9999).contains(&year)
+                    })
+                    .ok_or_else(|| {
+                    err(args[0].span, format!("'{text}' is not a time from year 1 to 9999: expected RFC 3339 (2026-11-23T10:15:00Z) or a date (2026-11-23)"))
                 })?;
                 return Ok(Node {
                     op: Op::Const(Value::Timestamp(t)),

@@ -1,6 +1,7 @@
 //! Customers from a CSV file: one row a customer, a header of field names (dotted paths allowed),
 //! types inferred from the values ([`infer_type`]) unless the rule file declares them. Empty cells
-//! are null. A list field (declared `list<string>`) holds its items separated by `|`.
+//! are null, in string columns too (as pandas reads them), so `has(x)` means the same on every
+//! surface. A list field (declared `list<string>`) holds its items separated by `|`.
 
 use std::path::Path;
 
@@ -12,13 +13,14 @@ use crate::{Error, Location, Result};
 /// Reads a CSV file of customers into a [`Batch`]; `declared` types win over inferred ones.
 ///
 /// ```
-/// use upsell::triggers::{read_customers_csv, Type};
+/// use upsell::triggers::{read_customers_csv, Type, Value};
 /// let dir = std::env::temp_dir().join("upsell-doc-customers");
 /// std::fs::create_dir_all(&dir).unwrap();
 /// let path = dir.join("customers.csv");
-/// std::fs::write(&path, "id,plan,cart.total\nc1,starter,82.50\nc2,pro,\n").unwrap();
+/// std::fs::write(&path, "id,plan,cart.total\nc1,starter,82.50\nc2,,\n").unwrap();
 /// let batch = read_customers_csv(&path, None)?;
 /// assert_eq!(batch.schema().get("cart.total"), Some(Type::Decimal));
+/// assert_eq!(batch.column(1).unwrap().value(1), Value::Null);
 /// # Ok::<(), upsell::Error>(())
 /// ```
 pub fn read_customers_csv(path: &Path, declared: Option<&Schema>) -> Result<Batch> {
@@ -86,11 +88,7 @@ pub fn read_customers(
 fn parse_cell(text: &str, ty: Type) -> Option<Value> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Some(if ty == Type::String {
-            Value::from(text)
-        } else {
-            Value::Null
-        });
+        return Some(Value::Null);
     }
     Some(match ty {
         Type::Bool => Value::Bool(parse_bool(trimmed)?),

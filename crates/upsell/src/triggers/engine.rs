@@ -210,6 +210,39 @@ impl Context {
     }
 }
 
+/// The value of one expression over one customer's values at time `now`: the language on its own,
+/// without a rule file (the schema is the context's, [`Context::schema`]). A syntax or type error
+/// is [`Error::Parse`] with the column in the expression.
+///
+/// ```
+/// use upsell::time::parse_timestamp;
+/// use upsell::triggers::{Context, Decimal, Value, evaluate_expression};
+/// let now = parse_timestamp("2026-11-23").unwrap();
+/// let ctx = Context::new().set("seats", 12).set("price", "49.90".parse::<Decimal>()?);
+/// assert_eq!(evaluate_expression("seats * price", &ctx, now)?, Value::Decimal("598.80".parse()?));
+/// assert_eq!(evaluate_expression("seats / 0", &ctx, now)?, Value::Null);
+/// let err = evaluate_expression("seats >", &ctx, now).unwrap_err();
+/// assert_eq!(err.kind(), upsell::ErrorKind::Parse);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn evaluate_expression(expression: &str, context: &Context, now: Timestamp) -> Result<Value> {
+    let schema = context.schema();
+    let located = |e: super::syntax::ExprError| {
+        let column = expression[..e.span.start.min(expression.len())]
+            .chars()
+            .count() as u64
+            + 1;
+        Error::parse(Location::memory().line(1).column(column), e.message)
+    };
+    let expr = super::syntax::parse(expression).map_err(located)?;
+    let definitions = std::collections::HashMap::new();
+    let node = Checker::new(&schema, &definitions)
+        .check(&expr)
+        .map_err(located)?;
+    let record = context.record(&schema)?;
+    Ok(row::eval(&node, record.as_slice(), now))
+}
+
 /// A date (`2026-11-16`) or a date and time that [`crate::time::parse_timestamp`] reads.
 fn looks_like_time(text: &str) -> bool {
     let bytes = text.as_bytes();
@@ -502,17 +535,13 @@ impl RuleSet {
 
     fn compile(&self, schema: &Schema) -> Result<Compiled> {
         let mut diagnostics: Vec<Diagnostic> = Vec::new();
-        let mut checker = Checker {
-            schema,
-            definitions: &self.parsed.definitions,
-            stack: Vec::new(),
-        };
+        let mut checker = Checker::new(schema, &self.parsed.definitions);
         let mut check = |source: &Source,
                          subject: &str,
                          number: bool,
                          out: &mut Vec<Diagnostic>|
          -> Option<Node> {
-            checker.stack.clear();
+            checker.begin();
             let result = if number {
                 checker.check_number(&source.expr)
             } else {

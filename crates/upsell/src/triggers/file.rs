@@ -10,6 +10,7 @@
 //! offending token (`rules.yaml:12:31`). YAML is read with `serde_norway`, the maintained fork of
 //! the deprecated serde_yaml.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -271,33 +272,77 @@ pub(crate) struct Parsed {
     pub rules: Vec<ParsedRule>,
 }
 
-/// Finds text in a file to recover positions.
+/// Finds text in a file to recover positions, in time linear in the file over a whole load: lines
+/// are found by binary search in an index of line starts, columns are counted on from the previous
+/// lookup, and searches stop at the end of the item being read ([`Locator::within`]).
 struct Locator<'a> {
     text: &'a str,
     path: Option<PathBuf>,
+    /// The byte offset of every line's start.
+    line_starts: Vec<usize>,
+    /// The last lookup: (line start, byte, column), so that lookups moving forward along one long
+    /// line (a minified JSON file) count only the characters between them.
+    last: Cell<(usize, usize, u64)>,
+    /// Searches look at bytes before this offset only.
+    end: Cell<usize>,
 }
 
-impl Locator<'_> {
+impl<'a> Locator<'a> {
+    fn new(text: &'a str, path: Option<PathBuf>) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(p, _)| p + 1))
+            .collect();
+        Locator {
+            text,
+            path,
+            line_starts,
+            last: Cell::new((0, 0, 1)),
+            end: Cell::new(text.len()),
+        }
+    }
+
+    /// Limits searches to bytes before `end` (the start of the next item) until the next call.
+    fn within(&self, end: usize) {
+        self.end.set(end.min(self.text.len()));
+    }
+
+    /// The text searches may look at, from `from`.
+    fn searchable(&self, from: usize) -> Option<&'a str> {
+        self.text.get(from..self.end.get().max(from))
+    }
+
     fn line_col(&self, byte: usize) -> (u64, u64) {
-        let before = &self.text[..byte];
-        let line = before.matches('\n').count() as u64 + 1;
-        let line_start = before.rfind('\n').map_or(0, |p| p + 1);
-        (line, self.text[line_start..byte].chars().count() as u64 + 1)
+        let byte = byte.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= byte);
+        let line_start = self.line_starts[line - 1];
+        let (last_start, last_byte, last_column) = self.last.get();
+        let column = if last_start == line_start && last_byte <= byte {
+            last_column + self.text[last_byte..byte].chars().count() as u64
+        } else {
+            self.text[line_start..byte].chars().count() as u64 + 1
+        };
+        self.last.set((line_start, byte, column));
+        (line as u64, column)
     }
 
     /// The first occurrence of `needle` at or after `from`, as it would be written in the file.
     fn find(&self, needle: &str, from: usize) -> Option<usize> {
-        if needle.is_empty() || from > self.text.len() {
+        if needle.is_empty() {
             return None;
         }
-        let candidates = [
-            needle.to_owned(),
+        let text = self.searchable(from)?;
+        let mut candidates = vec![needle.to_owned()];
+        for escaped in [
             needle.replace('\\', "\\\\").replace('"', "\\\""),
             needle.replace('\'', "''"),
-        ];
+        ] {
+            if !candidates.contains(&escaped) {
+                candidates.push(escaped);
+            }
+        }
         candidates
             .iter()
-            .filter_map(|c| self.text[from..].find(c.as_str()).map(|p| p + from))
+            .filter_map(|c| text.find(c.as_str()).map(|p| p + from))
             .min()
     }
 
@@ -306,7 +351,7 @@ impl Locator<'_> {
     fn find_key(&self, key: &str, from: usize) -> Option<usize> {
         [format!("{key}:"), format!("{key} ="), format!("\"{key}\"")]
             .iter()
-            .filter_map(|k| self.text.get(from..)?.find(k.as_str()).map(|p| p + from))
+            .filter_map(|k| self.searchable(from)?.find(k.as_str()).map(|p| p + from))
             .min()
     }
 
@@ -314,8 +359,7 @@ impl Locator<'_> {
     fn site(&self, expression: &str, from: usize, rule_line: Option<u64>) -> Site {
         // Only a verbatim match gives exact columns; an escaped one still gives the line.
         let start = self
-            .text
-            .get(from..)
+            .searchable(from)
             .and_then(|rest| rest.find(expression))
             .map(|p| self.line_col(p + from));
         let line = start
@@ -391,17 +435,14 @@ pub(crate) fn parse(
         Format::Toml => toml::from_str(text).map_err(|e| {
             let mut at = location();
             if let Some(span) = e.span() {
-                let locator = Locator { text, path: None };
+                let locator = Locator::new(text, None);
                 let (line, column) = locator.line_col(span.start.min(text.len()));
                 at = at.line(line).column(column);
             }
             Error::parse(at, format!("not valid TOML: {}", e.message()))
         })?,
     };
-    let locator = Locator {
-        text,
-        path: path.map(Path::to_path_buf),
-    };
+    let locator = Locator::new(text, path.map(Path::to_path_buf));
     let mut diagnostics = Vec::new();
     let parsed = read_document(&document, &locator, &mut diagnostics);
     Ok((parsed, diagnostics))
@@ -542,13 +583,12 @@ fn read_document(
             ));
             Vec::new()
         });
-        for (k, item) in items.iter().enumerate() {
-            let name = item
-                .get("name")
-                .and_then(|n| n.as_str())
-                .map_or_else(|| format!("#{}", k + 1), str::to_owned);
-            let position = locator.find(&name, cursor).unwrap_or(cursor);
+        let names = item_names(&items);
+        let positions = item_positions(locator, &names, cursor);
+        for (k, (item, name)) in items.iter().zip(names).enumerate() {
+            let position = positions[k];
             cursor = position;
+            locator.within(item_end(&positions, k));
             let line = locator
                 .find(&name, 0)
                 .map(|p| locator.line_col(position.max(p)).0);
@@ -584,13 +624,11 @@ fn read_document(
         return parsed;
     };
     let mut seen = HashSet::new();
-    for (k, item) in rules.iter().enumerate() {
-        let name = item
-            .get("name")
-            .and_then(|n| n.as_str())
-            .map_or_else(|| format!("#{}", k + 1), str::to_owned);
-        let position = locator.find(&name, cursor).unwrap_or(cursor);
-        cursor = position;
+    let names = item_names(rules);
+    let positions = item_positions(locator, &names, cursor);
+    for (k, (item, name)) in rules.iter().zip(names).enumerate() {
+        let position = positions[k];
+        locator.within(item_end(&positions, k));
         let line = (position > 0 || locator.find(&name, 0).is_some())
             .then(|| locator.line_col(position).0);
         let subject = format!("rule '{name}'");
@@ -635,8 +673,45 @@ fn read_document(
             parsed.rules.push(rule);
         }
     }
+    locator.within(usize::MAX);
     check_definition_cycles(&parsed, out);
     parsed
+}
+
+/// Where item `k`'s text ends: where the next item starts, or the end of the file when the next
+/// item's name was not found after it.
+fn item_end(positions: &[usize], k: usize) -> usize {
+    match positions.get(k + 1) {
+        Some(&next) if next > positions[k] => next,
+        _ => usize::MAX,
+    }
+}
+
+/// The name of each item of a list (`#k` for one without a name).
+fn item_names(items: &[serde_json::Value]) -> Vec<String> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(k, item)| {
+            item.get("name")
+                .and_then(|n| n.as_str())
+                .map_or_else(|| format!("#{}", k + 1), str::to_owned)
+        })
+        .collect()
+}
+
+/// Where each item starts in the file: its name, searched from the previous item on (`from` for
+/// one that is not found).
+fn item_positions(locator: &Locator<'_>, names: &[String], from: usize) -> Vec<usize> {
+    locator.within(usize::MAX);
+    let mut cursor = from;
+    names
+        .iter()
+        .map(|name| {
+            cursor = locator.find(name, cursor).unwrap_or(cursor);
+            cursor
+        })
+        .collect()
 }
 
 fn located(locator: &Locator<'_>, line: Option<u64>) -> Location {
@@ -901,61 +976,97 @@ fn names(expr: &Expr, out: &mut Vec<String>) {
     match &expr.kind {
         ExprKind::Name(name) => out.push(name.clone()),
         ExprKind::Lit(_) => {}
-        ExprKind::Call(_, args) | ExprKind::List(args) => args.iter().for_each(|a| names(a, out)),
+        ExprKind::Call(_, args) | ExprKind::List(args) | ExprKind::Logic(_, args) => {
+            args.iter().for_each(|a| names(a, out));
+        }
         ExprKind::Unary(_, inner) => names(inner, out),
         ExprKind::Binary(_, a, b) => {
             names(a, out);
             names(b, out);
         }
+        ExprKind::Cond(a, b, c) => {
+            names(a, out);
+            names(b, out);
+            names(c, out);
+        }
+        ExprKind::Chain(first, rest) => {
+            names(first, out);
+            rest.iter().for_each(|(_, a)| names(a, out));
+        }
     }
 }
 
+/// Reports each cycle among definitions once, at its first definition in name order.
+///
+/// A depth-first search with an explicit stack, each definition visited once: a chain of
+/// thousands of definitions neither recurses nor, when definitions share parts, takes
+/// exponential time.
 fn check_definition_cycles(parsed: &Parsed, out: &mut Vec<Diagnostic>) {
-    let mut sorted: Vec<&String> = parsed.definitions.keys().collect();
-    sorted.sort();
+    const ON_PATH: u8 = 1;
+    const DONE: u8 = 2;
+    let mut sorted: Vec<&str> = parsed.definitions.keys().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let references: HashMap<&str, Vec<String>> = sorted
+        .iter()
+        .map(|&name| {
+            let mut referenced = Vec::new();
+            names(&parsed.definitions[name].0, &mut referenced);
+            referenced.retain(|r| parsed.definitions.contains_key(r));
+            (name, referenced)
+        })
+        .collect();
+    let mut state: HashMap<&str, u8> = HashMap::new();
     let mut reported: HashSet<Vec<String>> = HashSet::new();
-    for start in sorted {
-        let mut path = vec![start.clone()];
-        if let Some(cycle) = find_cycle(parsed, &mut path) {
-            let mut key = cycle.clone();
-            key.sort();
-            if reported.insert(key) {
-                let source = &parsed.definition_sources[&cycle[0]];
-                let message = format!(
-                    "definitions form a cycle: {} -> {}",
-                    cycle.join(" -> "),
-                    cycle[0]
-                );
-                let location = Location {
-                    path: source.site.path.clone(),
-                    line: source.site.line,
-                    ..Location::default()
-                };
-                out.push(
-                    Diagnostic::new(location, message)
-                        .subject(format!("definition '{}'", cycle[0])),
-                );
+    for &start in &sorted {
+        if state.contains_key(start) {
+            continue;
+        }
+        state.insert(start, ON_PATH);
+        let mut path: Vec<(&str, usize)> = vec![(start, 0)];
+        while let Some((current, next)) = path.last_mut() {
+            let current: &str = current;
+            let Some(name) = references[current].get(*next) else {
+                state.insert(current, DONE);
+                path.pop();
+                continue;
+            };
+            *next += 1;
+            let name = name.as_str();
+            match state.get(name) {
+                Some(&ON_PATH) => {
+                    let from = path.iter().position(|(p, _)| *p == name).unwrap_or(0);
+                    let mut cycle: Vec<String> =
+                        path[from..].iter().map(|(p, _)| (*p).to_owned()).collect();
+                    // Start at the first name, as a reader would look for it.
+                    let first = (0..cycle.len()).min_by_key(|&k| &cycle[k]).unwrap_or(0);
+                    cycle.rotate_left(first);
+                    let mut key = cycle.clone();
+                    key.sort();
+                    if reported.insert(key) {
+                        report_cycle(parsed, &cycle, out);
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    state.insert(name, ON_PATH);
+                    path.push((name, 0));
+                }
             }
         }
     }
 }
 
-fn find_cycle(parsed: &Parsed, path: &mut Vec<String>) -> Option<Vec<String>> {
-    let current = path.last()?.clone();
-    let (expr, _) = parsed.definitions.get(&current)?;
-    let mut referenced = Vec::new();
-    names(expr, &mut referenced);
-    for name in referenced {
-        if let Some(k) = path.iter().position(|p| *p == name) {
-            return Some(path[k..].to_vec());
-        }
-        if parsed.definitions.contains_key(&name) {
-            path.push(name);
-            if let Some(cycle) = find_cycle(parsed, path) {
-                return Some(cycle);
-            }
-            path.pop();
-        }
-    }
-    None
+fn report_cycle(parsed: &Parsed, cycle: &[String], out: &mut Vec<Diagnostic>) {
+    let source = &parsed.definition_sources[&cycle[0]];
+    let message = format!(
+        "definitions form a cycle: {} -> {}",
+        cycle.join(" -> "),
+        cycle[0]
+    );
+    let location = Location {
+        path: source.site.path.clone(),
+        line: source.site.line,
+        ..Location::default()
+    };
+    out.push(Diagnostic::new(location, message).subject(format!("definition '{}'", cycle[0])));
 }

@@ -29,12 +29,13 @@
 //! - [`History`] holds shown / accepted / rejected events; [`RuleSet`] applies suppression,
 //!   cooldowns, caps, ranking and control groups to produce a [`Decision`].
 //!
-//! The language: literals (`42`, `75.00`, `"text"`, `true`, `[..]`), fields (`cart.total`,
-//! `` `odd name` ``), `! - * / % + -`, comparisons, `in` (list literal, list field,
+//! The language: literals (`42`, `0x2A`, `75.00`, `2.5e3`, `"text"` with CEL's escapes, `true`,
+//! `[..]`), fields (`cart.total`, `` `odd name` ``), `! - * / % + -`, comparisons, `? :`, `in` (list literal, list field,
 //! `range(low, high)` inclusive), `&& ||`, and the functions `has`, `days_since`, `days_until`,
 //! `anniversary`, `pct_change`, `min`, `max`, `size`, `contains_any`, `contains_all`, `contains`,
 //! `startsWith`, `endsWith`, `now`, `days`, `hours`, `timestamp`. A `define:` section names
-//! reusable expressions. Null rules are in `row`'s documentation: a missing field is null, a
+//! reusable expressions. An expression may nest at most [`MAX_NESTING`] levels; flat chains of
+//! any length (`a || b || ...`, `a + b + ...`) are not nesting. Null rules are in `row`'s documentation: a missing field is null, a
 //! comparison with null is false, `has(x)` tests for it.
 
 mod batch;
@@ -52,8 +53,10 @@ pub use batch::{Batch, Column, NULL_CODE};
 pub use csv::{read_customers, read_customers_csv};
 pub use engine::{
     BatchOffer, BatchOptions, CHUNK_ROWS, Context, Decision, Explanation, Offer, RuleInfo, RuleSet,
+    evaluate_expression,
 };
 pub use file::{Format, OfferKind, OfferSpec, Settings};
 pub use history::{CustomerHistory, Event, History, Outcome};
 pub use schema::{Schema, infer_type};
+pub use syntax::MAX_NESTING;
 pub use value::{Decimal, Type, Value};

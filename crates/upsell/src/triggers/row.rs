@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 
-use super::check::{Arith, Cmp, Func, Node, NumKind, Op};
+use super::check::{Arith, Cmp, Func, Node, NumKind, Op, Step, StepOp};
 use super::value::{Decimal, Type, Value};
 use crate::time::{Timestamp, days_between};
 
@@ -54,8 +54,8 @@ pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) 
             Value::Bool(b) => Value::Bool(!b),
             _ => Value::Null,
         },
-        Op::And(a, b) => kleene(eval(a, fields, now), || eval(b, fields, now), false),
-        Op::Or(a, b) => kleene(eval(a, fields, now), || eval(b, fields, now), true),
+        Op::And(operands) => kleene(operands, fields, now, false),
+        Op::Or(operands) => kleene(operands, fields, now, true),
         Op::Neg(inner) => match eval(inner, fields, now) {
             Value::Int(i) => i.checked_neg().map_or(Value::Null, Value::Int),
             Value::Decimal(d) => d
@@ -66,24 +66,12 @@ pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) 
             Value::Duration(s) => s.checked_neg().map_or(Value::Null, Value::Duration),
             _ => Value::Null,
         },
-        Op::ToDecimal(inner) => match eval(inner, fields, now) {
-            Value::Int(i) => to_decimal(i),
-            other => other,
-        },
-        Op::ToFloat(inner) => match eval(inner, fields, now) {
-            Value::Int(i) => Value::Float(i as f64),
-            Value::Decimal(d) => Value::Float(d.to_f64()),
-            other => other,
-        },
-        Op::Arith(op, kind, a, b) => arith(
-            *op,
-            *kind,
-            node.ty,
-            eval(a, fields, now),
-            eval(b, fields, now),
-        ),
-        Op::Concat(a, b) => match (eval(a, fields, now), eval(b, fields, now)) {
-            (Value::Str(x), Value::Str(y)) => Value::Str(Arc::from(format!("{x}{y}"))),
+        Op::ToDecimal(inner) => widen(eval(inner, fields, now), Type::Decimal),
+        Op::ToFloat(inner) => widen(eval(inner, fields, now), Type::Float),
+        Op::Fold(first, steps) => fold(first, steps, fields, now),
+        Op::Cond(condition, then, otherwise) => match eval(condition, fields, now) {
+            Value::Bool(true) => eval(then, fields, now),
+            Value::Bool(false) => eval(otherwise, fields, now),
             _ => Value::Null,
         },
         Op::Cmp(op, a, b) => Value::Bool(compare(
@@ -121,15 +109,58 @@ pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) 
     }
 }
 
-fn kleene(a: Value, b: impl FnOnce() -> Value, absorbing: bool) -> Value {
-    if a == Value::Bool(absorbing) {
-        return a;
+/// Kleene `&&` (`absorbing` false) or `||` (`absorbing` true) over a chain, stopping at the first
+/// absorbing value; null when no operand absorbs and some operand is null.
+fn kleene<F: Fields + ?Sized>(
+    operands: &[Node],
+    fields: &F,
+    now: Timestamp,
+    absorbing: bool,
+) -> Value {
+    let mut unknown = false;
+    for operand in operands {
+        match eval(operand, fields, now) {
+            Value::Bool(x) if x == absorbing => return Value::Bool(absorbing),
+            Value::Bool(_) => {}
+            _ => unknown = true,
+        }
     }
-    let b = b();
-    match (a, b) {
-        (_, Value::Bool(x)) if x == absorbing => Value::Bool(absorbing),
-        (Value::Bool(_), Value::Bool(y)) => Value::Bool(y),
-        _ => Value::Null,
+    if unknown {
+        Value::Null
+    } else {
+        Value::Bool(!absorbing)
+    }
+}
+
+/// A chain of arithmetic or concatenation, left to right; null from the first null on.
+fn fold<F: Fields + ?Sized>(first: &Node, steps: &[Step], fields: &F, now: Timestamp) -> Value {
+    let mut running = eval(first, fields, now);
+    for step in steps {
+        if running.is_null() {
+            return Value::Null;
+        }
+        if let Some(ty) = step.widen {
+            running = widen(running, ty);
+        }
+        let operand = eval(&step.operand, fields, now);
+        running = match (step.op, running, operand) {
+            (StepOp::Concat, Value::Str(x), Value::Str(y)) => {
+                Value::Str(Arc::from(format!("{x}{y}")))
+            }
+            (StepOp::Arith(op, kind), a, b) => arith(op, kind, step.ty, a, b),
+            _ => Value::Null,
+        };
+    }
+    running
+}
+
+/// A number converted to the wider numeric type `ty` (`int -> decimal -> float`).
+pub(crate) fn widen(value: Value, ty: Type) -> Value {
+    match (value, ty) {
+        (Value::Int(i), Type::Decimal) => to_decimal(i),
+        (Value::Int(i), Type::Float) => Value::Float(i as f64),
+        (Value::Decimal(d), Type::Float) => Value::Float(d.to_f64()),
+        (other, _) => other,
     }
 }
 
@@ -307,17 +338,16 @@ pub(crate) fn explain<F: Fields + ?Sized>(
     fields: &F,
     now: Timestamp,
 ) -> String {
+    let chain = |operands: &[Node], op: &str| {
+        operands
+            .iter()
+            .map(|operand| explain_operand(operand, source, fields, now))
+            .collect::<Vec<_>>()
+            .join(op)
+    };
     match &node.op {
-        Op::And(a, b) => format!(
-            "{} && {}",
-            explain_operand(a, source, fields, now),
-            explain_operand(b, source, fields, now)
-        ),
-        Op::Or(a, b) => format!(
-            "{} || {}",
-            explain_operand(a, source, fields, now),
-            explain_operand(b, source, fields, now)
-        ),
+        Op::And(operands) => chain(operands, " && "),
+        Op::Or(operands) => chain(operands, " || "),
         Op::Not(inner) => format!("!{}", explain_operand(inner, source, fields, now)),
         _ => {
             let text = source.get(node.span.start..node.span.end).unwrap_or("?");
@@ -378,7 +408,9 @@ fn is_constant(node: &Node) -> bool {
     match &node.op {
         Op::Const(_) => true,
         Op::ToDecimal(inner) | Op::ToFloat(inner) | Op::Neg(inner) => is_constant(inner),
-        Op::Arith(_, _, a, b) => is_constant(a) && is_constant(b),
+        Op::Fold(first, steps) => {
+            is_constant(first) && steps.iter().all(|step| is_constant(&step.operand))
+        }
         Op::Call(Func::Days | Func::Hours, args) => args.iter().all(is_constant),
         _ => false,
     }

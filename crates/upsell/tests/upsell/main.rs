@@ -11,3 +11,4 @@ mod sequence;
 mod pricing;
 mod metrics;
 mod triggers;
+mod conformance;

@@ -1087,3 +1087,208 @@ fn bad_rule_files_from_testdata() {
         }
     }
 }
+
+// ---- issue 14: no expression overflows the stack ----------------------------------------------------
+
+/// A one-rule YAML file whose condition is `when`, on line 3 at column 11.
+fn one_rule(when: &str) -> String {
+    format!(
+        "schema: {{seats: int, plan: string}}\nrules:\n  - name: deep\n    when: '{when}'\n    offer: {{kind: upgrade, target: t}}\n"
+    )
+}
+
+/// The sizes at which issue 14 crashed the process, and ten times each.
+const NESTED: [usize; 4] = [2_777, 3_962, 27_770, 39_620];
+const FLAT: [usize; 4] = [2_778, 3_265, 27_780, 32_650];
+
+/// Asserts that `when` is refused at byte `offset` of the expression.
+fn assert_too_deep(when: &str, offset: usize) {
+    let err = RuleSet::from_yaml_str(&one_rule(when)).expect_err("too deep");
+    assert_eq!(err.kind(), ErrorKind::Parse);
+    let found = diagnostics(&err);
+    let expected = format!(
+        "<memory>:4:{}: rule 'deep': when: expression nests deeper than 128 levels",
+        12 + offset
+    );
+    assert!(
+        found.len() == 1 && found[0].starts_with(&expected),
+        "{expected}\n{found:?}"
+    );
+}
+
+#[test]
+fn deep_nesting_is_a_positioned_error() {
+    for n in NESTED {
+        // The 129th '(' (at offset 128) is where the limit is crossed.
+        assert_too_deep(&format!("{}seats > 1{}", "(".repeat(n), ")".repeat(n)), 128);
+        assert_too_deep(&format!("{}(seats > 1)", "!".repeat(n)), 128);
+        let nested_and = format!("{}seats > 1{}", "seats > 1 && (".repeat(n), ")".repeat(n));
+        assert_too_deep(&nested_and, 128 * 14 + 13);
+        assert_too_deep(&format!("plan{}", ".size()".repeat(n)), 4 + 128 * 7 + 1);
+    }
+    let half = upsell::triggers::MAX_NESTING / 2;
+    let at_limit = format!("{}seats > 1{}", "!(".repeat(half), ")".repeat(half));
+    assert_eq!(fired(&at_limit), [2, 3, 4, 5, 6, 7]);
+}
+
+/// Evaluates `when` for seats 0..8 row by row and column by column, returning the rows that fire.
+fn fired(when: &str) -> Vec<i64> {
+    let rules = RuleSet::from_yaml_str(&one_rule(when)).expect("loads");
+    let seats: Vec<i64> = (0..8).collect();
+    let by_row: Vec<i64> = seats
+        .iter()
+        .copied()
+        .filter(|&s| {
+            let ctx = Context::new().set("seats", s).set("plan", "pro");
+            !rules
+                .evaluate(&ctx, None, now())
+                .expect("row")
+                .offers
+                .is_empty()
+        })
+        .collect();
+    let batch = Batch::new(vec![
+        (
+            "id".into(),
+            Column::strings(seats.iter().map(|_| Some("c"))),
+        ),
+        ("seats".into(), Column::ints(seats.clone(), None)),
+        (
+            "plan".into(),
+            Column::strings(seats.iter().map(|_| Some("pro"))),
+        ),
+    ])
+    .expect("batch");
+    let by_column: Vec<i64> = rules
+        .evaluate_batch(&batch, &BatchOptions::new(now()), &upsell::Control::new())
+        .expect("batch")
+        .iter()
+        .map(|o| o.row as i64)
+        .collect();
+    assert_eq!(by_row, by_column, "{}", &when[..when.len().min(80)]);
+    by_row
+}
+
+#[test]
+fn flat_chains_of_any_length_load_and_evaluate() {
+    for n in FLAT {
+        let or = vec!["seats == 99"; n].join(" || ") + " || seats == 5";
+        assert_eq!(fired(&or), [5]);
+        let and = vec!["seats > 2"; n].join(" && ") + " && seats < 4";
+        assert_eq!(fired(&and), [3]);
+        // 1 + 1 + ... (n ones) + seats > n + 5: fires for seats 6 and 7.
+        let plus = format!("{} + seats > {}", vec!["1"; n].join(" + "), n + 5);
+        assert_eq!(fired(&plus), [6, 7]);
+        let mixed = format!("(seats{}) * 2 - 1 > 9", " + 0 - 0".repeat(n / 2));
+        assert_eq!(fired(&mixed), [6, 7]);
+        let times = format!("seats{} > 5", " * 1".repeat(n));
+        assert_eq!(fired(&times), [6, 7]);
+        let text = format!("plan{} == \"pro\"", " + \"\"".repeat(n));
+        assert_eq!(fired(&text), (0..8).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn chains_keep_their_left_to_right_types() {
+    // 7 / 2 is an int division before the decimal joins the chain, as in (7 / 2) + 0.5.
+    assert_eq!(fired("7 / 2 + 0.5 == 3.5 && seats == 1"), [1]);
+    assert_eq!(fired("seats / 2 * 2.0 == 2.0"), [2, 3]);
+    assert_eq!(
+        fired("\"a\" + plan + \"b\" == \"aprob\" && seats < 2"),
+        [0, 1]
+    );
+    // An overflow anywhere in a chain is null, and a null condition does not fire.
+    assert_eq!(fired("9223372036854775807 + seats - seats > 0"), [0]);
+}
+
+#[test]
+fn the_smallest_int_literal_is_exact() {
+    assert_eq!(fired("-9223372036854775808 < seats && seats < 1"), [0]);
+    assert_eq!(
+        fired("seats - 9223372036854775807 - 1 == -9223372036854775808"),
+        [0]
+    );
+    let err =
+        RuleSet::from_yaml_str(&one_rule("seats < 9223372036854775808")).expect_err("too large");
+    assert!(
+        err.to_string()
+            .contains("integer 9223372036854775808 is too large"),
+        "{err}"
+    );
+    // Negating it overflows: null, so the rule does not fire.
+    assert_eq!(fired("-(-9223372036854775808) > 0 || seats == 3"), [3]);
+}
+
+#[test]
+fn definitions_cannot_nest_or_expand_without_bound() {
+    // A chain of definitions, each using the one before: deep once expanded.
+    let chain = |n: usize, twice: bool| {
+        let mut text = String::from("schema: {seats: int}\ndefine:\n  d0: seats > 1\n");
+        for k in 1..n {
+            let body = if twice {
+                format!("d{0} && d{0}", k - 1)
+            } else {
+                format!("d{} || seats == {k}", k - 1)
+            };
+            text.push_str(&format!("  d{k}: '{body}'\n"));
+        }
+        text.push_str(&format!(
+            "rules:\n  - {{name: r, when: d{}, offer: {{kind: upgrade, target: t}}}}\n",
+            n - 1
+        ));
+        text
+    };
+    assert!(RuleSet::from_yaml_str(&chain(300, false)).is_ok());
+    let err = RuleSet::from_yaml_str(&chain(3_000, false)).expect_err("too deep");
+    assert!(
+        err.to_string()
+            .contains("operators once definitions are expanded"),
+        "{err}"
+    );
+    // Each definition used twice doubles the expansion: 2^60 nodes are refused, quickly.
+    let err = RuleSet::from_yaml_str(&chain(60, true)).expect_err("too large");
+    assert!(
+        err.to_string().contains("more than 1000000 operations"),
+        "{err}"
+    );
+}
+
+#[test]
+fn escapes_hex_exponents_and_conditionals() {
+    use upsell::triggers::{Decimal, evaluate_expression};
+    let ctx = Context::new().set("seats", 12).set("plan", "pro");
+    let eval = |text: &str| evaluate_expression(text, &ctx, now()).expect(text);
+    assert_eq!(
+        eval(r#""\x41\u00e9\U0001F600\101\a""#),
+        Value::from("Aé😀A\u{7}")
+    );
+    assert_eq!(eval("0x1F + 0XfF"), Value::Int(31 + 255));
+    assert_eq!(eval("2e3"), Value::Decimal(Decimal::from_int(2_000)));
+    assert_eq!(
+        eval("1.25e-2 * 4"),
+        Value::Decimal("0.05".parse().expect("decimal"))
+    );
+    assert_eq!(eval("seats > 10 ? \"big\" : \"small\""), Value::from("big"));
+    assert_eq!(
+        eval("seats < 10 ? 1 : seats > 11 ? 2.5 : 3"),
+        Value::Decimal("2.5".parse().expect("decimal"))
+    );
+    assert_eq!(eval("seats / 0 > 1 ? 1 : 2"), Value::Int(2));
+    for (bad, message) in [
+        ("1u", "unsigned literals"),
+        ("1e-7", "decimal"),
+        ("0x", "hex digits"),
+        ("\"\\q\"", "unknown escape"),
+        (
+            "seats > 1 ? 1 : \"x\"",
+            "expected int like the other values",
+        ),
+        ("timestamp('0000-01-01T00:00:00Z')", "year 1 to 9999"),
+    ] {
+        let err = evaluate_expression(bad, &ctx, now()).expect_err(bad);
+        assert!(err.to_string().contains(message), "{bad}: {err}");
+    }
+    let deep = format!("{}1{}", "seats > 1 ? (".repeat(200), " : 0)".repeat(200));
+    let err = evaluate_expression(&deep, &ctx, now()).expect_err("too deep");
+    assert!(err.to_string().contains("nests deeper than 128"), "{err}");
+}
