@@ -270,6 +270,12 @@ impl Context<'_> {
         }
         let mark = worker.set.len();
         worker.set.push(item);
+        if self.maximal && self.whole_tail(bitsets, worker, depth, item, sink) {
+            worker.set.truncate(mark);
+            return;
+        }
+        let (parents, children) = worker.levels.split_at_mut(depth + 1);
+        let (parent, child) = (&parents[depth], &mut children[0]);
         child.extensions.clear();
         for &(other, _) in &parent.extensions {
             if other == item {
@@ -290,10 +296,6 @@ impl Context<'_> {
         if !self.maximal || child.extensions.is_empty() {
             sink.emit_closed(&worker.set, count);
         }
-        if self.maximal && self.whole_tail(bitsets, worker, depth + 1, item, sink) {
-            worker.set.truncate(mark);
-            return;
-        }
         if worker.set.len() < self.room {
             for e in 0..worker.levels[depth + 1].extensions.len() {
                 let (other, together) = worker.levels[depth + 1].extensions[e];
@@ -306,10 +308,11 @@ impl Context<'_> {
         worker.set.truncate(mark);
     }
 
-    /// For maximal sets: when the set at `depth` with all its extensions below `core` (every item
-    /// its descendants can add) is still frequent, that union is the subtree's only candidate, as
-    /// every other set there is a subset of it. Reports it if no other item keeps it frequent and
-    /// returns `true`: the subtree is done.
+    /// For maximal sets, before the extensions of a child (its set in `worker.set`, its baskets at
+    /// level `depth + 1`, its core item `core`) are counted: when the child with all its parent's
+    /// extensions below `core` (every item its descendants can add) is still frequent, that union
+    /// is the subtree's only candidate, as every other set there is a subset of it. Reports it if
+    /// no other item keeps it frequent and returns `true`: the subtree is done.
     #[cfg_attr(target_arch = "x86_64", target_feature(enable = "popcnt"))]
     fn whole_tail(
         &self,
@@ -324,14 +327,14 @@ impl Context<'_> {
             set,
             scratch,
         } = worker;
-        let level = &levels[depth];
-        let tail = level.extensions.partition_point(|&(other, _)| other < core);
+        let (level, extensions) = (&levels[depth + 1], &levels[depth].extensions);
+        let tail = extensions.partition_point(|&(other, _)| other < core);
         if tail == 0 {
             return false;
         }
         scratch.clear();
         scratch.extend(level.nonzero.iter().map(|&x| level.tids[x as usize]));
-        for &(other, _) in &level.extensions[..tail] {
+        for &(other, _) in &extensions[..tail] {
             let bits = bitsets.of(other);
             for (word, &x) in scratch.iter_mut().zip(&level.nonzero) {
                 *word &= bits[x as usize];
@@ -350,12 +353,12 @@ impl Context<'_> {
         if count < self.min_count {
             return false;
         }
-        let extended = level.extensions[tail..]
+        let extended = extensions[tail..]
             .iter()
-            .any(|&(other, _)| with(Some(bitsets.of(other))) >= self.min_count);
+            .any(|&(other, _)| other != core && with(Some(bitsets.of(other))) >= self.min_count);
         if !extended && set.len() + tail <= self.room {
             let mark = set.len();
-            set.extend(level.extensions[..tail].iter().map(|&(other, _)| other));
+            set.extend(extensions[..tail].iter().map(|&(other, _)| other));
             sink.emit_closed(set, count);
             set.truncate(mark);
         }
