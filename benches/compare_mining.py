@@ -19,6 +19,12 @@ means upsell is faster. Not quite like for like: a Python tool's "mine s" includ
 tuple per itemset (which dominates on mushroom's 3.8 million), while the command keeps itemsets in
 flat arrays; "--output csv" rows add writing every itemset to a file, which Python tools never do.
 
+A second table times closed and maximal itemsets (`--target closed|maximal`, pyfim's target "c"
+and "m") on mushroom at 5%, 2% and 1% and on dense generated data (the bench generator's baskets,
+written by `cargo run --release -p upsell-benches --bin quest`: 5,000 baskets of 25 items on average
+out of 100, made of 15 patterns of 25 items, at 5%); there pyfim's counts are the reference, and upsell reports one more closed set where some
+items are in every basket (that set alone is closed by definition; pyfim omits it).
+
 Counts are checked against the reference counts (pyfim 6.28). pyfim never reports a set made only
 of items present in every basket (they are perfect extensions of the empty set, reported only with
 zmin=0); upsell does, so on data with u such items (mushroom: item 85, u = 1) upsell must find
@@ -26,6 +32,7 @@ reference + 2^u - 1 itemsets, and so must mlxtend, which reports them too. The s
 status 1 when any count is off.
 
     python3 benches/compare_mining.py [--repeat 3] [--skip-mlxtend] [--datasets retail,mushroom]
+        [--condensed mushroom-5,mushroom-2,mushroom-1,quest-dense | --condensed none]
 """
 
 from __future__ import annotations
@@ -51,18 +58,30 @@ DATASETS = [
     ("mushroom", "mushroom.dat.gz", 407, 3_755_510),
 ]
 
+# Closed and maximal itemsets: name, file (None: generated), absolute support.
+CONDENSED = [
+    ("mushroom-5", "mushroom.dat.gz", 407),
+    ("mushroom-2", "mushroom.dat.gz", 163),
+    ("mushroom-1", "mushroom.dat.gz", 82),
+    ("quest-dense", None, 250),
+]
+# The generated data set: T30 I25 D5000, 15 patterns over 100 items (see benches/src/bin/quest.rs).
+QUEST_DENSE = ["30", "25", "5000", "15", "100", "7"]
+
 # Runs in a fresh interpreter: load the baskets (untimed), mine (timed), print JSON.
 WORKER = r"""
 import gzip, json, sys, time
 tool, path, support = sys.argv[1], sys.argv[2], int(sys.argv[3])
-with gzip.open(path, "rt") as f:
+target = sys.argv[4] if len(sys.argv) > 4 else "all"
+with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
     tracts = [[int(x) for x in line.split()] for line in f if line.strip()]
 if tool.startswith("pyfim"):
     import fim
+    code = {"all": "s", "closed": "c", "maximal": "m"}[target]
     run = {
-        "pyfim fpgrowth": lambda: fim.fpgrowth(tracts, target="s", supp=-support, report="a"),
-        "pyfim eclat": lambda: fim.eclat(tracts, target="s", supp=-support, report="a"),
-        "pyfim eclat algo=o": lambda: fim.eclat(tracts, target="s", supp=-support, report="a", algo="o"),
+        "pyfim fpgrowth": lambda: fim.fpgrowth(tracts, target=code, supp=-support, report="a"),
+        "pyfim eclat": lambda: fim.eclat(tracts, target=code, supp=-support, report="a"),
+        "pyfim eclat algo=o": lambda: fim.eclat(tracts, target=code, supp=-support, report="a", algo="o"),
     }[tool]
     start = time.perf_counter()
     count = len(run())
@@ -80,7 +99,7 @@ elif tool == "mlxtend fpgrowth":
 elif tool == "upsell python":
     import upsell
     start = time.perf_counter()
-    result = upsell.frequent_itemsets(tracts, min_support=support, threads=1)
+    result = upsell.frequent_itemsets(tracts, min_support=support, threads=1, target=target)
     count = len(result)
 else:
     raise SystemExit(f"unknown tool {tool}")
@@ -209,7 +228,7 @@ def universal_items(path: Path) -> int:
     import gzip
 
     common: set[str] | None = None
-    with gzip.open(path, "rt") as lines:
+    with gzip.open(path, "rt") if path.suffix == ".gz" else open(path) as lines:
         for line in lines:
             items = set(line.split())
             if not items:
@@ -224,72 +243,21 @@ def fmt(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best counts (3)")
-    parser.add_argument("--skip-mlxtend", action="store_true", help="leave mlxtend out (it can take very long)")
-    parser.add_argument("--mlxtend-timeout", type=float, default=120.0, help="seconds per mlxtend run (120)")
-    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per run of any other tool (600)")
-    parser.add_argument("--datasets", default=",".join(d[0] for d in DATASETS), help="comma-separated subset")
-    parser.add_argument("--cli-threads", default="2,1", help="thread counts for the upsell command (2,1)")
-    parser.add_argument("--upsell", help="the upsell binary (default: target/release/upsell, built if missing)")
-    parser.add_argument(
-        "--data-dir",
-        default=os.environ.get("UPSELL_DATA_DIR", str(ROOT.parent / "shared" / "data")),
-        help="where the .dat.gz files are (UPSELL_DATA_DIR, else ../shared/data)",
-    )
-    args = parser.parse_args()
+def quest_dense(binary: Path) -> Path:
+    """The generated dense data set, written once (by the bench generator's `quest` binary)."""
+    path = Path(tempfile.gettempdir()) / f"upsell-quest-dense-{'-'.join(QUEST_DENSE)}.dat"
+    if not path.exists():
+        build = ["cargo", "run", "--release", "-q", "-p", "upsell-benches", "--bin", "quest", "--", *QUEST_DENSE, str(path)]
+        if os.environ.get("UPSELL_BUILD_LOCK"):
+            build = ["flock", os.environ["UPSELL_BUILD_LOCK"], *build]
+        subprocess.run(build, cwd=ROOT, check=True)
+    return path
 
-    binary = cli_binary(args.upsell)
-    data_dir = Path(args.data_dir)
-    wanted = set(args.datasets.split(","))
-    with_python = has_upsell_python()
-    if not with_python:
-        print("note: `import upsell` (with frequent_itemsets) failed: upsell python is left out", file=sys.stderr)
 
-    rows: list[tuple[str, int, int, Measurement]] = []
-    agree = True
-    for name, file, support, reference in DATASETS:
-        if name not in wanted:
-            continue
-        path = data_dir / file
-        if not path.exists():
-            print(f"skipping {name}: {path} not found", file=sys.stderr)
-            continue
-        jobs: list[Job] = []
-        for threads in args.cli_threads.split(","):
-            base = [str(binary), "mine", str(path), "--min-support", str(support), "--threads", threads]
-            tool = f"upsell cli t={threads}"
-            jobs.append(Job(Measurement(tool), base, parse_cli, args.repeat, args.timeout))
-            output = Path(tempfile.gettempdir()) / f"upsell-compare-{name}-t{threads}.csv"
-            written = base + ["--output", str(output)]
-            jobs.append(Job(Measurement(f"{tool} --output csv"), written, parse_cli, args.repeat, args.timeout, output))
-        tools = ["pyfim fpgrowth", "pyfim eclat", "pyfim eclat algo=o"]
-        if with_python:
-            tools.insert(0, "upsell python")
-        if not args.skip_mlxtend:
-            tools.append("mlxtend fpgrowth")
-        for tool in tools:
-            timeout = args.mlxtend_timeout if tool.startswith("mlxtend") else args.timeout
-            argv = [sys.executable, "-c", WORKER, tool, str(path), str(support)]
-            repeat = 1 if tool.startswith("mlxtend") else args.repeat
-            jobs.append(Job(Measurement(tool), argv, parse_worker, repeat, timeout))
-        run_rounds(name, jobs, args.repeat)
-        results = [job.result for job in jobs]
-        # See the module doc: pyfim leaves out sets of items present in every basket.
-        ours_expected = reference + 2 ** universal_items(path) - 1
-        for result in results:
-            # upsell and mlxtend report a set of items in every basket; pyfim does not.
-            expected = ours_expected if result.tool.startswith(("upsell", "mlxtend")) else reference
-            if result.count is not None and result.count != expected:
-                agree = False
-                result.error = f"found {result.count:,} itemsets, expected {expected:,}"
-            elif result.count is not None and expected != reference:
-                result.tool += f" (+{expected - reference} all-basket set)"
-            rows.append((name, support, reference, result))
-
+def print_table(title: str, rows: list[tuple[str, int, int, Measurement]]) -> None:
+    """One markdown table; each group of rows (same data label) is compared with its pyfim best."""
     print()
-    print(f"Frequent itemsets, best of {args.repeat} runs taken in rounds, {os.cpu_count()} cores, same machine, same run.")
+    print(title)
     print()
     print("| data | min count | tool | itemsets | mine s | wall s | peak RSS MiB | mine ours/pyfim best | wall ours/pyfim best |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
@@ -310,6 +278,118 @@ def main() -> int:
         best = min(pyfim, key=lambda m: m.mine or float("inf"), default=None)
         if best is not None:
             print(f"| {name} | {support} | **pyfim best** = {best.tool} | {reference:,} (reference) | {fmt(best_mine)} | {fmt(best_wall)} | | 1.00 | 1.00 |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best counts (3)")
+    parser.add_argument("--skip-mlxtend", action="store_true", help="leave mlxtend out (it can take very long)")
+    parser.add_argument("--mlxtend-timeout", type=float, default=120.0, help="seconds per mlxtend run (120)")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per run of any other tool (600)")
+    parser.add_argument("--datasets", default=",".join(d[0] for d in DATASETS), help="comma-separated subset (or none)")
+    parser.add_argument(
+        "--condensed",
+        default=",".join(d[0] for d in CONDENSED),
+        help="closed and maximal itemsets on these: comma-separated subset (or none)",
+    )
+    parser.add_argument("--cli-threads", default="2,1", help="thread counts for the upsell command (2,1)")
+    parser.add_argument("--upsell", help="the upsell binary (default: target/release/upsell, built if missing)")
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("UPSELL_DATA_DIR", str(ROOT.parent / "shared" / "data")),
+        help="where the .dat.gz files are (UPSELL_DATA_DIR, else ../shared/data)",
+    )
+    args = parser.parse_args()
+
+    binary = cli_binary(args.upsell)
+    data_dir = Path(args.data_dir)
+    wanted = set(args.datasets.split(","))
+    with_python = has_upsell_python()
+    if not with_python:
+        print("note: `import upsell` (with frequent_itemsets) failed: upsell python is left out", file=sys.stderr)
+
+    def jobs_for(name: str, path: Path, support: int, target: str, writes: bool) -> list[Job]:
+        jobs: list[Job] = []
+        for threads in args.cli_threads.split(","):
+            base = [str(binary), "mine", str(path), "--min-support", str(support), "--threads", threads]
+            base += ["--target", target]
+            tool = f"upsell cli t={threads}"
+            jobs.append(Job(Measurement(tool), base, parse_cli, args.repeat, args.timeout))
+            if writes:
+                output = Path(tempfile.gettempdir()) / f"upsell-compare-{name}-t{threads}.csv"
+                written = base + ["--output", str(output)]
+                jobs.append(Job(Measurement(f"{tool} --output csv"), written, parse_cli, args.repeat, args.timeout, output))
+        tools = ["pyfim fpgrowth", "pyfim eclat", "pyfim eclat algo=o"]
+        if with_python:
+            tools.insert(0, "upsell python")
+        if not args.skip_mlxtend and target == "all":
+            tools.append("mlxtend fpgrowth")
+        for tool in tools:
+            timeout = args.mlxtend_timeout if tool.startswith("mlxtend") else args.timeout
+            argv = [sys.executable, "-c", WORKER, tool, str(path), str(support), target]
+            repeat = 1 if tool.startswith("mlxtend") else args.repeat
+            jobs.append(Job(Measurement(tool), argv, parse_worker, repeat, timeout))
+        return jobs
+
+    rows: list[tuple[str, int, int, Measurement]] = []
+    agree = True
+    for name, file, support, reference in DATASETS:
+        if name not in wanted:
+            continue
+        path = data_dir / file
+        if not path.exists():
+            print(f"skipping {name}: {path} not found", file=sys.stderr)
+            continue
+        jobs = jobs_for(name, path, support, "all", writes=True)
+        run_rounds(name, jobs, args.repeat)
+        results = [job.result for job in jobs]
+        # See the module doc: pyfim leaves out sets of items present in every basket.
+        ours_expected = reference + 2 ** universal_items(path) - 1
+        for result in results:
+            # upsell and mlxtend report a set of items in every basket; pyfim does not.
+            expected = ours_expected if result.tool.startswith(("upsell", "mlxtend")) else reference
+            if result.count is not None and result.count != expected:
+                agree = False
+                result.error = f"found {result.count:,} itemsets, expected {expected:,}"
+            elif result.count is not None and expected != reference:
+                result.tool += f" (+{expected - reference} all-basket set)"
+            rows.append((name, support, reference, result))
+
+    condensed: list[tuple[str, int, int, Measurement]] = []
+    wanted = set(args.condensed.split(","))
+    for name, file, support in CONDENSED:
+        if name not in wanted:
+            continue
+        path = quest_dense(binary) if file is None else data_dir / file
+        if not path.exists():
+            print(f"skipping {name}: {path} not found", file=sys.stderr)
+            continue
+        universal = universal_items(path)
+        for target in ["closed", "maximal"]:
+            label = f"{name} {target}"
+            jobs = jobs_for(label, path, support, target, writes=False)
+            run_rounds(label, jobs, args.repeat)
+            results = [job.result for job in jobs]
+            counts = {r.count for r in results if r.tool.startswith("pyfim") and r.count is not None}
+            if len(counts) != 1:
+                agree = False
+            reference = min(counts, default=0)
+            # The set of the items in every basket is closed; pyfim leaves it out.
+            extra = 1 if target == "closed" and universal else 0
+            for result in results:
+                expected = reference + extra if result.tool.startswith("upsell") else reference
+                if result.count is not None and result.count != expected:
+                    agree = False
+                    result.error = f"found {result.count:,} itemsets, expected {expected:,}"
+                elif result.count is not None and expected != reference:
+                    result.tool += f" (+{extra} all-basket set)"
+                condensed.append((label, support, reference, result))
+
+    cores = os.cpu_count()
+    if rows:
+        print_table(f"Frequent itemsets, best of {args.repeat} runs taken in rounds, {cores} cores, same machine, same run.", rows)
+    if condensed:
+        print_table(f"Closed and maximal itemsets, best of {args.repeat} runs taken in rounds, same run.", condensed)
     print()
     print("All tools agree on the itemset counts." if agree else "DISAGREEMENT: see the itemsets column.")
     return 0 if agree else 1

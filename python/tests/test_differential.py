@@ -31,7 +31,10 @@ CASES = {
     "t10i4d100k": ("t10i4d100k.dat.gz", 20),
     "mushroom": ("mushroom.dat.gz", 813),
     "groceries": ("groceries.csv", 50),
+    # Closed and maximal only (3.8 million frequent sets at this threshold): mined directly now.
+    "mushroom-5%": ("mushroom.dat.gz", 407),
 }
+CONDENSED_ONLY = {"mushroom-5%"}
 PYFIM_TARGET = {"all": "s", "closed": "c", "maximal": "m"}
 ALGORITHMS = ["auto", "fpgrowth", "eclat", "apriori"]
 
@@ -86,6 +89,8 @@ def test_pyfim_omits_universal_items(reference):
 @pytest.mark.parametrize("target", ["all", "closed", "maximal"])
 @pytest.mark.parametrize("name", list(CASES))
 def test_same_as_pyfim(reference, data_dir: Path, name: str, target: str, algorithm: str, threads: int):
+    if name in CONDENSED_ONLY and (target == "all" or algorithm != "auto"):
+        pytest.skip("closed and maximal sets only, mined the same way whatever the algorithm")
     file, min_count = CASES[name]
     ours = mine_set(data_dir / file, min_count, target=target, algorithm=algorithm, threads=threads)
     expected = reference(name, target)

@@ -8,6 +8,11 @@
 //! Top-level branches (one per frequent item) are independent: they run in parallel and are
 //! concatenated in item order, so the output never depends on the thread count.
 //!
+//! Closed and maximal itemsets are mined directly, by closure extension (`closed.rs`, after LCM),
+//! whatever the algorithm asked for: their cost follows the closed sets, not the frequent sets
+//! between them, which on dense data are orders of magnitude more. Every option applies to them as
+//! to all itemsets: `min_len` and `max_len` select the closed (maximal) sets of those sizes.
+//!
 //! ```
 //! use upsell::data::Baskets;
 //! use upsell::mining::{mine, MinSupport, MiningOptions};
@@ -21,8 +26,8 @@
 //! ```
 
 mod apriori;
+mod closed;
 mod eclat;
-mod filter;
 mod fpgrowth;
 pub mod naive;
 mod prepare;
@@ -72,7 +77,9 @@ impl std::str::FromStr for Algorithm {
     }
 }
 
-/// Which itemsets to report.
+/// Which itemsets to report. Closed and maximal sets are mined directly (by closure extension,
+/// with bitsets on dense data), whichever [`Algorithm`] is chosen; with `min_len` / `max_len` they
+/// are the closed (maximal) sets of those sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -462,14 +469,9 @@ pub fn mine_with(
     options.validate()?;
     let min_count = options.min_support.to_count(baskets.len() as u64)?;
     control.check()?;
-    // Closed and maximal sets are decided by their immediate supersets: mine one level deeper.
-    let derived = options.target != Target::All;
     let bounds = sink::Bounds {
         min_len: options.min_len,
-        max_len: options
-            .max_len
-            .map(|m| if derived { m + 1 } else { m })
-            .unwrap_or(usize::MAX),
+        max_len: options.max_len.unwrap_or(usize::MAX),
     };
     let prepared = prepare::Prepared::new(baskets, min_count)?;
     let algorithm = match options.algorithm {
@@ -479,16 +481,19 @@ pub fn mine_with(
     };
     let widest = prepared.widest();
     let budget = sink::Budget::new(options.max_itemsets, options.max_memory, widest, control);
-    budget.check_widest(&prepared, bounds)?;
+    // Only the complete set grows with every subset of a wide basket; its closed and maximal
+    // sets do not, and are counted as they are stored like any other.
+    if options.target == Target::All {
+        budget.check_widest(&prepared, bounds)?;
+    }
     let runner = crate::parallel::Runner::new(options.threads);
-    let parts = match algorithm {
-        Algorithm::Apriori => apriori::mine(&prepared, bounds, &budget, &runner),
-        Algorithm::Eclat => eclat::mine(&prepared, bounds, &budget, &runner),
+    let parts = match (options.target, algorithm) {
+        (Target::Closed, _) => closed::mine(&prepared, bounds, false, &budget, &runner),
+        (Target::Maximal, _) => closed::mine(&prepared, bounds, true, &budget, &runner),
+        (_, Algorithm::Apriori) => apriori::mine(&prepared, bounds, &budget, &runner),
+        (_, Algorithm::Eclat) => eclat::mine(&prepared, bounds, &budget, &runner),
         _ => fpgrowth::mine(&prepared, bounds, &budget, &runner),
     }?;
     let itemsets = sink::assemble(parts, &prepared, baskets.len() as u64, min_count);
-    Ok(match options.target {
-        Target::All => itemsets,
-        target => filter::closed_or_maximal(itemsets, target, options.max_len).with_target(target),
-    })
+    Ok(itemsets.with_target(options.target))
 }

@@ -83,11 +83,8 @@ pub fn mine(baskets: &Baskets, options: &MiningOptions) -> Result<Itemsets> {
         offsets.push(items.len());
         result_counts.push(count);
     }
-    Ok(Itemsets::from_parts(
-        items,
-        offsets,
-        result_counts,
-        n,
-        min_count,
-    ))
+    Ok(
+        Itemsets::from_parts(items, offsets, result_counts, n, min_count)
+            .with_target(options.target),
+    )
 }

@@ -270,6 +270,21 @@ impl<'a> Sink<'a> {
         (self.pool, self.buffer) = (pool, buffer);
     }
 
+    /// Reports `set` (in any order) with the universal items added, as one itemset: a closed or
+    /// maximal set, which holds every item that keeps its count.
+    pub fn emit_closed(&mut self, set: &[u32], count: u32) {
+        if self.universal.is_empty() {
+            self.push(set, count);
+            return;
+        }
+        let mut buffer = std::mem::take(&mut self.buffer);
+        buffer.clear();
+        buffer.extend_from_slice(set);
+        buffer.extend_from_slice(self.universal);
+        self.push(&buffer, count);
+        self.buffer = buffer;
+    }
+
     /// Reports the itemsets made of the universal items alone (the empty prefix's extensions).
     pub fn emit_universal(&mut self, baskets: u64) {
         if !self.universal.is_empty() {
@@ -383,10 +398,27 @@ pub(crate) fn run_branches<'a, S: Send>(
     init: impl Fn() -> S + Sync + Send,
     branch: impl Fn(&mut S, &mut Sink<'a>, usize) + Sync + Send,
 ) -> Result<Vec<Part>> {
+    let root = |sink: &mut Sink<'a>| sink.emit_universal(prepared.baskets);
+    run_branches_from(count, prepared, bounds, budget, runner, root, init, branch)
+}
+
+/// [`run_branches`], with `root(sink)` reporting what the empty prefix stands for (its universal
+/// items) before the first branch.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_branches_from<'a, S: Send>(
+    count: usize,
+    prepared: &'a Prepared,
+    bounds: Bounds,
+    budget: &'a Budget<'a>,
+    runner: &Runner,
+    root: impl Fn(&mut Sink<'a>) + Sync + Send,
+    init: impl Fn() -> S + Sync + Send,
+    branch: impl Fn(&mut S, &mut Sink<'a>, usize) + Sync + Send,
+) -> Result<Vec<Part>> {
     budget.branches(count as u64);
     let parts = if count == 0 {
         let mut sink = Sink::new(prepared, bounds, budget);
-        sink.emit_universal(prepared.baskets);
+        root(&mut sink);
         sink.finish()
     } else {
         // One worker's output is the result; several workers' is copied into it.
@@ -404,7 +436,7 @@ pub(crate) fn run_branches<'a, S: Send>(
                 || (init(), sink()),
                 |(state, sink), b| {
                     if b == 0 {
-                        sink.emit_universal(prepared.baskets);
+                        root(sink);
                     }
                     if !sink.stopped() {
                         branch(state, sink, b);

@@ -1,0 +1,618 @@
+//! Closed and maximal itemsets mined directly, by prefix-preserving closure extension (LCM: Uno,
+//! Kiyomi and Arimura, FIMI 2004), without enumerating the frequent itemsets between them.
+//!
+//! The one idea: every closed set but the empty one has exactly one parent. A closed set `Q` whose
+//! last added item ("core") is `c` is extended by each frequent item `e < c` outside it (codes:
+//! smaller is more frequent); the closure of `Q ∪ {e}` is a child of `Q` only if it adds no item
+//! above `e` that `Q` lacks (the prefix-preserving test). So each closed set is reached once, the
+//! branches of the first items are independent (they run in parallel, in a fixed order), the
+//! search costs per closed set rather than per frequent set, and the depth is at most the longest
+//! basket, since every child holds one item more than its parent at least. Maximal sets are the
+//! closed sets without a frequent one-item extension, which every node counts anyway. Length bounds
+//! are exact: a child is a strict superset, so nothing below a set at `max_len` is visited.
+//!
+//! Two representations of the baskets that hold a set: on dense data, bitsets over the baskets (a
+//! merged basket takes as many bits as it stands for), where an extension's count is an AND and a
+//! popcount over just the words where the set occurs at all, and the test that a set's baskets all
+//! hold an item stops at the first word that says no; on sparse data, lists of merged baskets, with
+//! LCM's occurrence delivery (one pass over a set's baskets gives the baskets of all its children).
+
+use super::prepare::Prepared;
+use super::sink::{Bounds, Budget, Part, Sink, run_branches_from};
+use crate::Result;
+use crate::parallel::Runner;
+
+/// The share of (basket, item) cells that must be filled for bitsets: below it, a bitset is mostly
+/// zero words and occurrence lists are shorter.
+const DENSE: f64 = 0.05;
+
+/// The most memory the bitsets may take; beyond it, occurrence lists are used whatever the density.
+const MAX_BITSET_BYTES: usize = 1 << 28;
+
+/// Which representation [`mine`] uses for `prepared`: `true` for bitsets.
+pub(crate) fn uses_bitsets(prepared: &Prepared) -> bool {
+    let items = prepared.item_count() - prepared.universal.len();
+    let baskets: u64 = prepared.weights.iter().map(|&w| u64::from(w)).sum();
+    if items == 0 || baskets == 0 {
+        return false;
+    }
+    let filled: u64 = (0..prepared.len())
+        .map(|k| prepared.basket(k).len() as u64 * u64::from(prepared.weights[k]))
+        .sum();
+    let bytes = (baskets.div_ceil(64) as usize).saturating_mul(8 * items);
+    filled as f64 / (baskets as f64 * items as f64) >= DENSE && bytes <= MAX_BITSET_BYTES
+}
+
+/// Mines the closed sets of `prepared`, or only the maximal ones, within `bounds`.
+pub(crate) fn mine(
+    prepared: &Prepared,
+    bounds: Bounds,
+    maximal: bool,
+    budget: &Budget<'_>,
+    runner: &Runner,
+) -> Result<Vec<Part>> {
+    let bitsets = uses_bitsets(prepared);
+    mine_as(prepared, bounds, maximal, bitsets, budget, runner)
+}
+
+/// Whether the bitset search can run on this machine: on x86-64 it is compiled for the popcount
+/// instruction (every x86-64 processor since 2008 has it), which the baseline target leaves out
+/// and which counts a word in one instruction instead of about a dozen.
+fn bitsets_supported() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("popcnt")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        true
+    }
+}
+
+/// [`mine`] on bitsets or occurrence lists, as `bitsets` says (occurrence lists where bitsets
+/// cannot run).
+fn mine_as(
+    prepared: &Prepared,
+    bounds: Bounds,
+    maximal: bool,
+    bitsets: bool,
+    budget: &Budget<'_>,
+    runner: &Runner,
+) -> Result<Vec<Part>> {
+    let first = prepared.first_code();
+    let items = prepared.item_count() as u32 - first;
+    let context = Context {
+        prepared,
+        min_count: prepared.min_count,
+        maximal,
+        // Universal items are in every reported set.
+        room: bounds.max_len.saturating_sub(prepared.universal.len()),
+    };
+    // The empty set's closure is the universal items: closed when there are any (a count of all
+    // baskets, which no other item has), maximal when nothing else is frequent.
+    let root = |sink: &mut Sink<'_>| {
+        if !maximal || items == 0 {
+            sink.emit_closed(&[], prepared.baskets.min(u64::from(u32::MAX)) as u32);
+        }
+    };
+    // Rarest first: the branch of an item extends it by the more frequent ones.
+    let item = |b: usize| first + items - 1 - b as u32;
+    if bitsets && bitsets_supported() {
+        let bitsets = Bitsets::new(prepared);
+        run_branches_from(
+            items as usize,
+            prepared,
+            bounds,
+            budget,
+            runner,
+            root,
+            || bitsets.worker(),
+            |worker, sink, b| {
+                let item = item(b);
+                let count = prepared.item_counts[item as usize];
+                #[allow(unused_unsafe)]
+                // SAFETY: on x86-64, `bits_child` needs the popcount instruction, which
+                // `bitsets_supported` found before bitsets were chosen.
+                unsafe {
+                    context.bits_child(&bitsets, worker, 0, item, count, sink);
+                }
+            },
+        )
+    } else {
+        let lists = prepared.baskets_by_item();
+        run_branches_from(
+            items as usize,
+            prepared,
+            bounds,
+            budget,
+            runner,
+            root,
+            || Deliverer::new(prepared.item_count()),
+            |worker, sink, b| {
+                let item = item(b);
+                let count = prepared.item_counts[item as usize];
+                context.list_child(worker, item, &lists[item as usize], count, sink);
+            },
+        )
+    }
+}
+
+struct Context<'p> {
+    prepared: &'p Prepared,
+    min_count: u32,
+    maximal: bool,
+    /// The largest closed set worth reporting, universal items left out.
+    room: usize,
+}
+
+/// Every frequent non-universal item's baskets as bits, item by item.
+struct Bitsets {
+    first: u32,
+    words: usize,
+    bits: Vec<u64>,
+    /// The root's extensions: every item with its count.
+    root: Vec<(u32, u32)>,
+}
+
+/// The set being extended at one depth: its baskets (valid at the words listed in `nonzero`) and
+/// its frequent extensions.
+#[derive(Default)]
+struct Level {
+    tids: Vec<u64>,
+    nonzero: Vec<u32>,
+    /// Items outside the set that are frequent with it, ascending, with that count.
+    extensions: Vec<(u32, u32)>,
+}
+
+/// One worker's state over bitsets: a level per depth and the set being built.
+struct BitsWorker {
+    levels: Vec<Level>,
+    set: Vec<u32>,
+    /// The baskets of a set and its whole tail (maximal sets), at a level's nonzero words.
+    scratch: Vec<u64>,
+}
+
+impl Bitsets {
+    fn new(prepared: &Prepared) -> Self {
+        let first = prepared.first_code();
+        let items = prepared.item_count() - first as usize;
+        let positions: u64 = prepared.weights.iter().map(|&w| u64::from(w)).sum();
+        let words = positions.div_ceil(64) as usize;
+        let mut bits = vec![0u64; items * words];
+        let mut position = 0usize;
+        for k in 0..prepared.len() {
+            let weight = prepared.weights[k] as usize;
+            for &item in prepared.basket(k) {
+                let row = &mut bits[(item - first) as usize * words..][..words];
+                for p in position..position + weight {
+                    row[p / 64] |= 1 << (p % 64);
+                }
+            }
+            position += weight;
+        }
+        let root = (first..prepared.item_count() as u32)
+            .map(|item| (item, prepared.item_counts[item as usize]))
+            .collect();
+        Bitsets {
+            first,
+            words,
+            bits,
+            root,
+        }
+    }
+
+    fn of(&self, item: u32) -> &[u64] {
+        &self.bits[(item - self.first) as usize * self.words..][..self.words]
+    }
+
+    /// A worker whose level 0 is the empty set: every basket, every item an extension.
+    fn worker(&self) -> BitsWorker {
+        let root = Level {
+            tids: vec![u64::MAX; self.words],
+            nonzero: (0..self.words as u32).collect(),
+            extensions: self.root.clone(),
+        };
+        BitsWorker {
+            levels: vec![root],
+            set: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+}
+
+impl Context<'_> {
+    /// Extends the set at `depth` (in `worker.set`, its level `worker.levels[depth]`) by `item`,
+    /// which it holds `count` times: when the closure passes the prefix-preserving test, reports
+    /// it and extends it in turn.
+    #[cfg_attr(target_arch = "x86_64", target_feature(enable = "popcnt"))]
+    fn bits_child(
+        &self,
+        bitsets: &Bitsets,
+        worker: &mut BitsWorker,
+        depth: usize,
+        item: u32,
+        count: u32,
+        sink: &mut Sink<'_>,
+    ) {
+        if worker.levels.len() == depth + 1 {
+            worker.levels.push(Level {
+                tids: vec![0; bitsets.words],
+                ..Level::default()
+            });
+        }
+        let (parents, children) = worker.levels.split_at_mut(depth + 1);
+        let (parent, child) = (&parents[depth], &mut children[0]);
+        let bits = bitsets.of(item);
+        child.nonzero.clear();
+        for &x in &parent.nonzero {
+            let word = parent.tids[x as usize] & bits[x as usize];
+            child.tids[x as usize] = word;
+            if word != 0 {
+                child.nonzero.push(x);
+            }
+        }
+        let covered_by = |other: u32| {
+            let bits = bitsets.of(other);
+            child
+                .nonzero
+                .iter()
+                .all(|&x| child.tids[x as usize] & !bits[x as usize] == 0)
+        };
+        // The prefix-preserving test: no item above `item` outside the set is in all the baskets.
+        // Only items as frequent with the parent as the child can be.
+        for &(other, with_parent) in parent.extensions.iter().rev() {
+            if other <= item {
+                break;
+            }
+            if with_parent >= count && covered_by(other) {
+                return;
+            }
+        }
+        let mark = worker.set.len();
+        worker.set.push(item);
+        if self.maximal && self.whole_tail(bitsets, worker, depth, item, sink) {
+            worker.set.truncate(mark);
+            return;
+        }
+        let (parents, children) = worker.levels.split_at_mut(depth + 1);
+        let (parent, child) = (&parents[depth], &mut children[0]);
+        child.extensions.clear();
+        for &(other, _) in &parent.extensions {
+            if other == item {
+                continue;
+            }
+            let bits = bitsets.of(other);
+            let together: u32 = child
+                .nonzero
+                .iter()
+                .map(|&x| (child.tids[x as usize] & bits[x as usize]).count_ones())
+                .sum();
+            if together == count {
+                worker.set.push(other);
+            } else if together >= self.min_count {
+                child.extensions.push((other, together));
+            }
+        }
+        if !self.maximal || child.extensions.is_empty() {
+            sink.emit_closed(&worker.set, count);
+        }
+        if worker.set.len() < self.room {
+            for e in 0..worker.levels[depth + 1].extensions.len() {
+                let (other, together) = worker.levels[depth + 1].extensions[e];
+                if other >= item || sink.stopped() {
+                    break;
+                }
+                self.bits_child(bitsets, worker, depth + 1, other, together, sink);
+            }
+        }
+        worker.set.truncate(mark);
+    }
+
+    /// For maximal sets, before the extensions of a child (its set in `worker.set`, its baskets at
+    /// level `depth + 1`, its core item `core`) are counted: when the child with all its parent's
+    /// extensions below `core` (every item its descendants can add) is still frequent, that union
+    /// is the subtree's only candidate, as every other set there is a subset of it. Reports it if
+    /// no other item keeps it frequent and returns `true`: the subtree is done.
+    #[cfg_attr(target_arch = "x86_64", target_feature(enable = "popcnt"))]
+    fn whole_tail(
+        &self,
+        bitsets: &Bitsets,
+        worker: &mut BitsWorker,
+        depth: usize,
+        core: u32,
+        sink: &mut Sink<'_>,
+    ) -> bool {
+        let BitsWorker {
+            levels,
+            set,
+            scratch,
+        } = worker;
+        let (level, extensions) = (&levels[depth + 1], &levels[depth].extensions);
+        let tail = extensions.partition_point(|&(other, _)| other < core);
+        if tail == 0 {
+            return false;
+        }
+        scratch.clear();
+        scratch.extend(level.nonzero.iter().map(|&x| level.tids[x as usize]));
+        for &(other, _) in &extensions[..tail] {
+            let bits = bitsets.of(other);
+            for (word, &x) in scratch.iter_mut().zip(&level.nonzero) {
+                *word &= bits[x as usize];
+            }
+        }
+        let with = |bits: Option<&[u64]>| -> u32 {
+            let words = scratch.iter().zip(&level.nonzero);
+            match bits {
+                None => words.map(|(w, _)| w.count_ones()).sum(),
+                Some(bits) => words
+                    .map(|(w, &x)| (w & bits[x as usize]).count_ones())
+                    .sum(),
+            }
+        };
+        let count = with(None);
+        if count < self.min_count {
+            return false;
+        }
+        let extended = extensions[tail..]
+            .iter()
+            .any(|&(other, _)| other != core && with(Some(bitsets.of(other))) >= self.min_count);
+        if !extended && set.len() + tail <= self.room {
+            let mark = set.len();
+            set.extend(extensions[..tail].iter().map(|&(other, _)| other));
+            sink.emit_closed(set, count);
+            set.truncate(mark);
+        }
+        true
+    }
+}
+
+/// One worker's state over occurrence lists.
+struct Deliverer {
+    counts: Vec<u32>,
+    in_set: Vec<bool>,
+    candidate: Vec<bool>,
+    buckets: Vec<Vec<u32>>,
+    touched: Vec<u32>,
+    above: Vec<u32>,
+    set: Vec<u32>,
+}
+
+impl Deliverer {
+    fn new(items: usize) -> Self {
+        Deliverer {
+            counts: vec![0; items],
+            in_set: vec![false; items],
+            candidate: vec![false; items],
+            buckets: vec![Vec::new(); items],
+            touched: Vec::new(),
+            above: Vec::new(),
+            set: Vec::new(),
+        }
+    }
+}
+
+impl Context<'_> {
+    /// [`Context::bits_child`] over occurrence lists: `baskets` are the merged baskets that hold
+    /// the set in `worker.set` and `item`, `count` times.
+    fn list_child(
+        &self,
+        worker: &mut Deliverer,
+        item: u32,
+        baskets: &[u32],
+        count: u32,
+        sink: &mut Sink<'_>,
+    ) {
+        let prepared = self.prepared;
+        let below = |basket: &'_ [u32]| basket.partition_point(|&o| o < item);
+        // The prefix-preserving test: the items above `item` outside the set that every basket
+        // holds, intersected basket by basket until none is left.
+        let Some((&head, rest)) = baskets.split_first() else {
+            return;
+        };
+        let basket = prepared.basket(head as usize);
+        worker.above.clear();
+        worker.above.extend(
+            basket[below(basket) + 1..]
+                .iter()
+                .filter(|&&o| !worker.in_set[o as usize]),
+        );
+        for &t in rest {
+            if worker.above.is_empty() {
+                break;
+            }
+            let basket = prepared.basket(t as usize);
+            let mut at = 0;
+            worker.above.retain(|&o| {
+                at += basket[at..].partition_point(|&b| b < o);
+                basket.get(at) == Some(&o)
+            });
+        }
+        if !worker.above.is_empty() {
+            return;
+        }
+        for &t in baskets {
+            let basket = prepared.basket(t as usize);
+            let weight = prepared.weights[t as usize];
+            for &other in &basket[..below(basket)] {
+                if worker.in_set[other as usize] {
+                    continue;
+                }
+                if worker.counts[other as usize] == 0 {
+                    worker.touched.push(other);
+                }
+                worker.counts[other as usize] += weight;
+            }
+        }
+        let mark = worker.set.len();
+        worker.set.push(item);
+        worker.in_set[item as usize] = true;
+        worker.touched.sort_unstable();
+        let mut children = Vec::new();
+        for &other in &worker.touched {
+            let together = std::mem::take(&mut worker.counts[other as usize]);
+            if together == count {
+                worker.set.push(other);
+                worker.in_set[other as usize] = true;
+            } else if together >= self.min_count {
+                children.push((other, together));
+            }
+        }
+        worker.touched.clear();
+        if !self.maximal || (children.is_empty() && !self.extends_above(worker, item, baskets)) {
+            sink.emit_closed(&worker.set, count);
+        }
+        if worker.set.len() < self.room && !children.is_empty() {
+            for &(other, _) in &children {
+                worker.candidate[other as usize] = true;
+            }
+            for &t in baskets {
+                let basket = prepared.basket(t as usize);
+                for &other in &basket[..below(basket)] {
+                    if worker.candidate[other as usize] {
+                        worker.buckets[other as usize].push(t);
+                    }
+                }
+            }
+            let children: Vec<(u32, u32, Vec<u32>)> = children
+                .into_iter()
+                .map(|(other, together)| {
+                    worker.candidate[other as usize] = false;
+                    let found = std::mem::take(&mut worker.buckets[other as usize]);
+                    (other, together, found)
+                })
+                .collect();
+            for (other, together, found) in children {
+                if sink.stopped() {
+                    break;
+                }
+                self.list_child(worker, other, &found, together, sink);
+            }
+        }
+        for &other in &worker.set[mark..] {
+            worker.in_set[other as usize] = false;
+        }
+        worker.set.truncate(mark);
+    }
+
+    /// Whether an item above `item` outside the set is frequent together with it (in `baskets`):
+    /// then the set is not maximal.
+    fn extends_above(&self, worker: &mut Deliverer, item: u32, baskets: &[u32]) -> bool {
+        let prepared = self.prepared;
+        for &t in baskets {
+            let basket = prepared.basket(t as usize);
+            let weight = prepared.weights[t as usize];
+            for &other in &basket[basket.partition_point(|&o| o <= item)..] {
+                if worker.in_set[other as usize] {
+                    continue;
+                }
+                if worker.counts[other as usize] == 0 {
+                    worker.touched.push(other);
+                }
+                worker.counts[other as usize] += weight;
+            }
+        }
+        let mut frequent = false;
+        for &other in &worker.touched {
+            frequent |= std::mem::take(&mut worker.counts[other as usize]) >= self.min_count;
+        }
+        worker.touched.clear();
+        frequent
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::super::sink::{Bounds, Budget, assemble};
+    use super::super::{Itemsets, MinSupport, MiningOptions, Target, naive};
+    use super::mine_as;
+    use crate::Control;
+    use crate::data::Baskets;
+    use crate::mining::prepare::Prepared;
+    use crate::parallel::Runner;
+
+    fn canonical(mut itemsets: Itemsets) -> Vec<(Vec<u32>, u64)> {
+        itemsets.sort_canonical();
+        itemsets.iter().map(|(s, c)| (s.to_vec(), c)).collect()
+    }
+
+    /// Baskets of up to `width` items out of `items`, repeated rows included.
+    fn baskets(items: u32, width: usize) -> impl Strategy<Value = Baskets> {
+        let row = prop::collection::vec(0..items, 0..width);
+        prop::collection::vec(row, 1..50).prop_map(|rows| {
+            let offsets = std::iter::once(0)
+                .chain(rows.iter().scan(0, |end, row| {
+                    *end += row.len();
+                    Some(*end)
+                }))
+                .collect();
+            Baskets::from_arrays(rows.concat(), offsets).expect("valid arrays")
+        })
+    }
+
+    fn check(baskets: &Baskets, min_count: u64, min_len: usize, max_len: Option<usize>) {
+        for target in [Target::Closed, Target::Maximal] {
+            let options = MiningOptions {
+                target,
+                min_len,
+                max_len,
+                ..MiningOptions::new(MinSupport::count(min_count))
+            };
+            let expected = canonical(naive::mine(baskets, &options).expect("naive"));
+            let prepared = Prepared::new(baskets, min_count).expect("prepared");
+            let bounds = Bounds {
+                min_len,
+                max_len: max_len.unwrap_or(usize::MAX),
+            };
+            let control = Control::default();
+            for bitsets in [false, true] {
+                for threads in [1, 2] {
+                    let budget = Budget::new(None, None, prepared.widest(), &control);
+                    let runner = Runner::new(Some(threads));
+                    let maximal = target == Target::Maximal;
+                    let parts = mine_as(&prepared, bounds, maximal, bitsets, &budget, &runner)
+                        .expect("mined");
+                    let found = assemble(parts, &prepared, baskets.len() as u64, min_count);
+                    assert_eq!(
+                        canonical(found),
+                        expected,
+                        "{target:?} bitsets={bitsets} threads={threads}"
+                    );
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(150))]
+        #[test]
+        fn dense_data_gives_the_brute_force_sets(
+            baskets in baskets(10, 10),
+            min_count in 1u64..8,
+            min_len in 1usize..3,
+            max_len in prop::option::of(1usize..6),
+        ) {
+            check(&baskets, min_count, min_len, max_len.map(|m| m.max(min_len)));
+        }
+
+        #[test]
+        fn sparse_data_gives_the_brute_force_sets(
+            baskets in baskets(60, 6),
+            min_count in 1u64..4,
+            max_len in prop::option::of(1usize..4),
+        ) {
+            check(&baskets, min_count, 1, max_len);
+        }
+    }
+
+    #[test]
+    fn items_in_every_basket_join_every_closed_set() {
+        // Item 7 is in every basket; {7} alone is closed, and maximal only with nothing else.
+        let baskets =
+            Baskets::from_arrays(vec![7, 1, 7, 1, 2, 7], vec![0, 2, 5, 6]).expect("arrays");
+        check(&baskets, 2, 1, None);
+        check(&baskets, 3, 1, None);
+        check(&baskets, 4, 1, None);
+    }
+}
