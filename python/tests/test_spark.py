@@ -184,3 +184,40 @@ def test_min_support_out_of_range_is_refused_before_any_job(small, min_support):
 def test_bad_parameters_are_refused(small, kwargs, message):
     with pytest.raises(upsell.InvalidParameterError, match=message):
         upsell_spark.frequent_itemsets(small, 2, **kwargs)
+
+
+def rule_set(rows):
+    return {
+        (frozenset(r["antecedents"]), frozenset(r["consequents"]), r["count"], r["antecedent count"], round(r["lift"], 9))
+        for r in rows
+    }
+
+
+def test_association_rules_equal_the_local_function(spark):
+    path = DATA / "groceries.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    baskets = [line.strip().split(",") for line in path.read_text().splitlines() if line.strip()]
+    df = spark.createDataFrame([(b,) for b in baskets], "items array<string>")
+    itemsets = upsell_spark.frequent_itemsets(df, 0.005, items_col="items", groups=3)
+    found = upsell_spark.association_rules(itemsets, 0.2, max_consequent_len=2)
+    local = upsell.association_rules(upsell.frequent_itemsets(baskets, 0.005), 0.2, max_consequent_len=2)
+    assert found.columns == list(local.columns)
+    assert rule_set(found.collect()) == rule_set(local.to_dict("records"))
+    assert len(rule_set(local.to_dict("records"))) > 100
+
+
+def test_recommend_equals_the_local_batch(spark):
+    path = DATA / "groceries.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    baskets = [line.strip().split(",") for line in path.read_text().splitlines() if line.strip()]
+    model = upsell.Recommender.fit(baskets, min_support=20)
+    carts = [b[:2] for b in baskets[:300]] + [[], ["no such item"]]
+    df = spark.createDataFrame([(n, c) for n, c in enumerate(carts)] + [(len(carts), None)], "id long, cart array<string>")
+    found = upsell_spark.recommend(df.repartition(3), model, "cart", 3).collect()
+    local = model.recommend_batch(carts + [[]], 3)
+    key = lambda r: (r["rank"], r["item"], round(r["score"], 12), r["source"], r["explanation"])  # noqa: E731
+    assert sorted((r["id"],) + key(r) for r in found) == sorted(
+        (r["cart"],) + key(r) for r in local.to_dict("records")
+    )

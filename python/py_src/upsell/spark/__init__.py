@@ -17,6 +17,7 @@ try:
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("upsell.spark needs PySpark 4: pip install 'upsell[spark]'") from error
 
-from upsell.spark.mining import frequent_itemsets
+from upsell.spark.mining import association_rules, frequent_itemsets
+from upsell.spark.recommend import recommend
 
-__all__ = ["frequent_itemsets"]
+__all__ = ["association_rules", "frequent_itemsets", "recommend"]

@@ -27,10 +27,11 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+import upsell
 from upsell import _upsell
 from upsell.exceptions import InvalidInputError, InvalidParameterError
 
-__all__ = ["frequent_itemsets"]
+__all__ = ["association_rules", "frequent_itemsets"]
 
 _ITEM_TYPES = (T.StringType, T.ByteType, T.ShortType, T.IntegerType, T.LongType)
 _TARGETS = ("all", "closed", "maximal")
@@ -153,6 +154,36 @@ def frequent_itemsets(
     if target != "all":
         mined = _closed_or_maximal(mined, target, max_len)
     return mined.mapInArrow(label, _OUTPUT)
+
+
+def association_rules(itemsets: DataFrame, min_confidence: float = 0.8, *, target: str = "all", **options: Any) -> DataFrame:
+    """The association rules of the itemsets :func:`frequent_itemsets` found, as a Spark DataFrame
+    with the columns of :func:`upsell.association_rules` (``antecedents``, ``consequents``, the
+    measures, ``count``, ``antecedent count``, ``consequent count``).
+
+    A rule needs the counts of its itemset's subsets, which other groups found: the itemsets (far
+    fewer than the baskets) are collected to the driver as Arrow, the core derives the rules there
+    with every core, and the result becomes a DataFrame again. ``target`` says what ``itemsets``
+    holds (``"all"`` or ``"closed"``); ``options`` are those of :func:`upsell.association_rules`
+    (``min_lift``, ``max_antecedent_len``, ``consequents``, ``exclude``, ...).
+    """
+    if not isinstance(itemsets, DataFrame):
+        raise InvalidParameterError(f"itemsets: must be a pyspark.sql.DataFrame, got {type(itemsets).__name__}")
+    missing = [name for name in ("items", "freq", "support") if name not in itemsets.columns]
+    if missing:
+        raise InvalidInputError(
+            f"the itemsets frame lacks {', '.join(missing)}: give the result of upsell.spark.frequent_itemsets",
+            column_name=missing[0],
+        )
+    table = itemsets.select("items", "freq", "support").toArrow()
+    first = next((row for row in table.slice(0, 1).to_pylist()), None)
+    baskets = round(first["freq"] / first["support"]) if first and first["support"] else 0
+    local = pa.table(
+        {"itemset": table.column("items"), "count": table.column("freq")},
+        metadata={"baskets": str(baskets), "target": target},
+    )
+    rules = upsell.association_rules(local, min_confidence, output="arrow", **options)
+    return itemsets.sparkSession.createDataFrame(rules)
 
 
 def _baskets(
