@@ -275,15 +275,16 @@ mod tests {
     }
 
     #[test]
-    fn a_fraction_or_a_derived_target_is_refused() {
-        let baskets = Baskets::from_arrays(vec![0, 1], vec![0, 2]).unwrap();
-        let groups = Groups::new(1).unwrap();
-        let fraction = MiningOptions::new(MinSupport::fraction(0.5).unwrap());
+    fn a_fraction_or_a_derived_target_is_refused() -> Result<()> {
+        let baskets = Baskets::from_arrays(vec![0, 1], vec![0, 2])?;
+        let groups = Groups::new(1)?;
+        let fraction = MiningOptions::new(MinSupport::fraction(0.5)?);
         assert!(mine_group(&baskets, &groups, 0, &fraction).is_err());
         let closed = MiningOptions {
             target: Target::Closed,
             ..MiningOptions::new(MinSupport::count(1))
         };
         assert!(mine_group(&baskets, &groups, 0, &closed).is_err());
+        Ok(())
     }
 }
