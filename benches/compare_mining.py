@@ -66,7 +66,7 @@ CONDENSED = [
     ("quest-dense", None, 250),
 ]
 # The generated data set: T30 I25 D5000, 15 patterns over 100 items (see benches/src/bin/quest.rs).
-QUEST_DENSE = ["30", "25", "5000", "15", "100", "7"]
+QUEST_DENSE = ["5000", "--basket", "30", "--pattern", "25", "--patterns", "15", "--items", "100", "--seed", "7"]
 
 # Runs in a fresh interpreter: load the baskets (untimed), mine (timed), print JSON.
 WORKER = r"""
@@ -245,9 +245,9 @@ def fmt(value: float | None, digits: int = 3) -> str:
 
 def quest_dense(binary: Path) -> Path:
     """The generated dense data set, written once (by the bench generator's `quest` binary)."""
-    path = Path(tempfile.gettempdir()) / f"upsell-quest-dense-{'-'.join(QUEST_DENSE)}.dat"
+    path = Path(tempfile.gettempdir()) / f"upsell-quest-dense-{'-'.join(QUEST_DENSE[::2])}.dat"
     if not path.exists():
-        build = ["cargo", "run", "--release", "-q", "-p", "upsell-benches", "--bin", "quest", "--", *QUEST_DENSE, str(path)]
+        build = ["cargo", "run", "--release", "-q", "-p", "upsell-benches", "--bin", "quest", "--", QUEST_DENSE[0], str(path), *QUEST_DENSE[1:]]
         if os.environ.get("UPSELL_BUILD_LOCK"):
             build = ["flock", os.environ["UPSELL_BUILD_LOCK"], *build]
         subprocess.run(build, cwd=ROOT, check=True)

@@ -329,7 +329,7 @@ pub(crate) fn delimiter_byte(text: &str) -> upsell::Result<u8> {
     }
 }
 
-fn offset(value: i64) -> upsell::Result<usize> {
+pub(crate) fn offset(value: i64) -> upsell::Result<usize> {
     usize::try_from(value).map_err(|_| {
         Error::invalid_input(Location::memory().column_name("offsets"), format!("offsets must not be negative, found {value}"))
     })

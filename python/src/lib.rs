@@ -32,6 +32,9 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<data::PyBaskets>()?;
     module.add_function(wrap_pyfunction!(mining::mine, module)?)?;
     module.add_function(wrap_pyfunction!(mining::support_warning, module)?)?;
+    module.add_function(wrap_pyfunction!(mining::route_to_groups, module)?)?;
+    module.add_function(wrap_pyfunction!(mining::mine_group, module)?)?;
+    module.add_function(wrap_pyfunction!(mining::min_count, module)?)?;
     module.add_function(wrap_pyfunction!(sequence::sequences_from_path, module)?)?;
     module.add_function(wrap_pyfunction!(sequence::sequences_from_arrays, module)?)?;
     for function in [

@@ -3,11 +3,12 @@
 //! Mirrors `upsell::mining`. The result crosses as flat item ids (uint32), offsets (int64, one more
 //! than itemsets) and counts (int64); `upsell/frames.py` turns them into Arrow list columns.
 
-use numpy::{IntoPyArray, PyArray1};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
 use upsell::Error;
-use upsell::mining::{DEFAULT_MAX_ITEMSETS, MinSupport, MiningOptions, default_max_memory, mine_with};
+use upsell::data::Baskets;
+use upsell::mining::{DEFAULT_MAX_ITEMSETS, Groups, Itemsets, MinSupport, MiningOptions, default_max_memory, mine_group_with, mine_with};
 
 use crate::errors::Threads;
 use crate::data::PyBaskets;
@@ -43,6 +44,70 @@ pub(crate) fn mine<'py>(
     options.max_memory = max_memory;
     let baskets = &baskets.get().inner;
     let itemsets = gil::run(py, |control| mine_with(baskets, &options, control))?;
+    Ok(mined_arrays(py, itemsets))
+}
+
+/// Flat routed baskets: each basket's group (uint32), item ids and offsets (int64).
+type RoutedArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>);
+
+/// What each basket, given as one (basket, ranked item) pair per line item, sends to each of
+/// `groups` groups (`upsell::mining::Groups::route`), with the GIL released.
+#[pyfunction]
+pub(crate) fn route_to_groups<'py>(
+    py: Python<'py>,
+    basket_ids: PyReadonlyArray1<'py, u32>,
+    item_ids: PyReadonlyArray1<'py, u32>,
+    groups: usize,
+) -> PyResult<RoutedArrays<'py>> {
+    let (basket_ids, item_ids) = (basket_ids.as_array().to_vec(), item_ids.as_array().to_vec());
+    let routed = gil::run(py, move |_| {
+        let groups = Groups::new(groups)?;
+        Ok(groups.route(&Baskets::from_pairs(&basket_ids, &item_ids)?))
+    })?;
+    let (groups, baskets) = routed.into_parts();
+    let offsets: Vec<i64> = baskets.offsets().iter().map(|&o| o as i64).collect();
+    Ok((groups.into_pyarray(py), baskets.items().to_vec().into_pyarray(py), offsets.into_pyarray(py)))
+}
+
+/// Mines one group's routed baskets (`upsell::mining::mine_group`) at the global `min_count`,
+/// with the GIL released.
+#[pyfunction]
+#[pyo3(signature = (items, offsets, groups, group, min_count, *, algorithm="auto", max_len=None, threads=None, max_itemsets=Some(DEFAULT_MAX_ITEMSETS)))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mine_group<'py>(
+    py: Python<'py>,
+    items: PyReadonlyArray1<'py, u32>,
+    offsets: PyReadonlyArray1<'py, i64>,
+    groups: usize,
+    group: u32,
+    min_count: u64,
+    algorithm: &str,
+    max_len: Option<usize>,
+    threads: Option<usize>,
+    max_itemsets: Option<u64>,
+) -> PyResult<MinedArrays<'py>> {
+    let mut options = MiningOptions::new(MinSupport::count(min_count));
+    options.algorithm = errors::map(py, algorithm.parse())?;
+    options.max_len = max_len;
+    options.threads = threads;
+    options.max_itemsets = max_itemsets;
+    let items = items.as_array().to_vec();
+    let offsets = errors::map(py, offsets.as_array().iter().map(|&o| crate::data::offset(o)).collect::<upsell::Result<Vec<_>>>())?;
+    let itemsets = gil::run(py, move |control| {
+        let baskets = Baskets::from_arrays(items, offsets)?;
+        mine_group_with(&baskets, &Groups::new(groups)?, group, &options, control)
+    })?;
+    Ok(mined_arrays(py, itemsets))
+}
+
+/// The absolute count that `min_support` (an int count or a float fraction) means for `baskets`
+/// baskets: the one rule every surface applies.
+#[pyfunction]
+pub(crate) fn min_count(py: Python<'_>, min_support: &Bound<'_, PyAny>, baskets: u64) -> PyResult<u64> {
+    errors::map(py, threshold(min_support).and_then(|t| t.to_count(baskets)))
+}
+
+fn mined_arrays(py: Python<'_>, itemsets: Itemsets) -> MinedArrays<'_> {
     let (n_baskets, min_count) = (itemsets.baskets(), itemsets.min_count());
     // The arrays become numpy's without a copy (the conversions to i64 reuse their memory): on
     // millions of itemsets, fresh copies cost more in page faults than the mining.
@@ -50,7 +115,7 @@ pub(crate) fn mine<'py>(
     let wide = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     let offsets: Vec<i64> = offsets.into_iter().map(|o| wide(o as u64)).collect();
     let counts: Vec<i64> = counts.into_iter().map(wide).collect();
-    Ok((items.into_pyarray(py), offsets.into_pyarray(py), counts.into_pyarray(py), n_baskets, min_count))
+    (items.into_pyarray(py), offsets.into_pyarray(py), counts.into_pyarray(py), n_baskets, min_count)
 }
 
 /// The core's warning about `min_support` for data of `baskets` baskets (a count above them), if any.

@@ -56,6 +56,23 @@ def mine(
     max_memory: Optional[int] = ...,
 ) -> Tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int64], int, int]: ...
 
+def route_to_groups(
+    basket_ids: npt.NDArray[np.uint32], item_ids: npt.NDArray[np.uint32], groups: int
+) -> Tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
+def mine_group(
+    items: npt.NDArray[np.uint32],
+    offsets: npt.NDArray[np.int64],
+    groups: int,
+    group: int,
+    min_count: int,
+    *,
+    algorithm: str = "auto",
+    max_len: Optional[int] = None,
+    threads: Optional[int] = None,
+    max_itemsets: Optional[int] = ...,
+) -> Tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int64], int, int]: ...
+def min_count(min_support: Union[int, float], baskets: int) -> int: ...
+
 DEFAULT_MAX_RULES: int
 
 def association_rules(

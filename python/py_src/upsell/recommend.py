@@ -123,6 +123,10 @@ class Recommender:
     def __repr__(self) -> str:
         return f"<upsell.Recommender: {self.rule_count} rules over {len(self.items)} items>"
 
+    def __reduce__(self) -> tuple:
+        # Pickles as its compact binary encoding (how Spark ships it to executors, say).
+        return (Recommender.from_bytes, (self.to_bytes(),))
+
     # -- queries ----------------------------------------------------------------------------------
 
     def recommend(

@@ -29,11 +29,13 @@ mod apriori;
 mod closed;
 mod eclat;
 mod fpgrowth;
+mod group;
 pub mod naive;
 mod prepare;
 mod sink;
 mod support;
 
+pub use group::{Groups, Routed, mine_group, mine_group_with};
 pub use support::MinSupport;
 
 use crate::data::{Baskets, ItemId};
@@ -432,6 +434,24 @@ impl Itemsets {
             baskets,
             min_count,
             target: Target::All,
+        }
+    }
+
+    /// The itemsets whose items satisfy `keep`.
+    pub(crate) fn retain(self, keep: impl Fn(&[ItemId]) -> bool) -> Self {
+        let mut items = Vec::new();
+        let mut offsets = vec![0];
+        let mut counts = Vec::new();
+        for (set, count) in self.iter().filter(|(set, _)| keep(set)) {
+            items.extend_from_slice(set);
+            offsets.push(items.len());
+            counts.push(count);
+        }
+        Itemsets {
+            items,
+            offsets,
+            counts,
+            ..self
         }
     }
 

@@ -14,7 +14,7 @@ pub(crate) struct Prepared {
     pub baskets: u64,
     /// Code -> the caller's item id.
     pub item_ids: Vec<ItemId>,
-    /// Code -> its count, non-increasing.
+    /// Code -> its count, non-increasing (unless codes follow ids, see [`Prepared::for_group`]).
     pub item_counts: Vec<u32>,
     /// Codes of the items in every basket (a prefix of the codes).
     pub universal: Vec<u32>,
@@ -28,6 +28,9 @@ pub(crate) struct Prepared {
     pub weights: Vec<u32>,
     /// The original basket with the most frequent items.
     widest: Widest,
+    /// Code -> whether its top-level branch (the itemsets whose largest code it is) is mined;
+    /// `None`: every branch.
+    pub branches: Option<Vec<bool>>,
 }
 
 /// The original basket with the most frequent items (universal ones included), for limit
@@ -42,6 +45,30 @@ pub(crate) struct Widest {
 
 impl Prepared {
     pub fn new(baskets: &Baskets, min_count: u64) -> Result<Self> {
+        Self::build(baskets, min_count, false)
+    }
+
+    /// The view for mining one group (see [`super::group`]): codes follow the caller's ids (which
+    /// rank items globally), so that a top-level branch holds the itemsets whose largest id is its
+    /// item, and only the branches of items `in_group` are mined. No item is taken out as
+    /// universal: that needs the universal items to be the first codes.
+    pub fn for_group(
+        baskets: &Baskets,
+        min_count: u64,
+        in_group: impl Fn(ItemId) -> bool,
+    ) -> Result<Self> {
+        let mut prepared = Self::build(baskets, min_count, true)?;
+        prepared.branches = Some(prepared.item_ids.iter().map(|&i| in_group(i)).collect());
+        Ok(prepared)
+    }
+
+    /// Whether the top-level branch of `code` is mined.
+    pub fn mines_branch(&self, code: usize) -> bool {
+        self.branches.as_ref().is_none_or(|b| b[code])
+    }
+
+    /// With `by_id`, codes follow the caller's ids rather than descending frequency.
+    fn build(baskets: &Baskets, min_count: u64, by_id: bool) -> Result<Self> {
         let n = baskets.len() as u64;
         if n > u64::from(u32::MAX - 1) {
             return Err(Error::LimitExceeded {
@@ -54,11 +81,13 @@ impl Prepared {
         let mut frequent: Vec<ItemId> = (0..frequencies.len() as ItemId)
             .filter(|&i| frequencies[i as usize] >= min_count)
             .collect();
-        frequent.sort_by(|&a, &b| {
-            frequencies[b as usize]
-                .cmp(&frequencies[a as usize])
-                .then(a.cmp(&b))
-        });
+        if !by_id {
+            frequent.sort_by(|&a, &b| {
+                frequencies[b as usize]
+                    .cmp(&frequencies[a as usize])
+                    .then(a.cmp(&b))
+            });
+        }
         let mut code = vec![u32::MAX; frequencies.len()];
         for (c, &item) in frequent.iter().enumerate() {
             code[item as usize] = c as u32;
@@ -67,10 +96,14 @@ impl Prepared {
             .iter()
             .map(|&i| frequencies[i as usize] as u32)
             .collect();
-        let universal_len = item_counts
-            .iter()
-            .take_while(|&&c| u64::from(c) == n)
-            .count() as u32;
+        let universal_len = if by_id {
+            0
+        } else {
+            item_counts
+                .iter()
+                .take_while(|&&c| u64::from(c) == n)
+                .count() as u32
+        };
 
         let mut items = crate::memory::with_capacity(baskets.items().len());
         let mut offsets = crate::memory::with_capacity(baskets.len() + 1);
@@ -127,6 +160,7 @@ impl Prepared {
             offsets: merged_offsets,
             weights,
             widest,
+            branches: None,
         })
     }
 

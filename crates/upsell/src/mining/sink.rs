@@ -386,9 +386,10 @@ impl<'a> Sink<'a> {
 }
 
 /// Runs the top-level branches `0..count` of a miner on `runner`: `branch(state, sink, b)` mines
-/// branch `b`. Each worker writes the branches it runs, a consecutive run, into one sink, with a
-/// state from `init`; the itemsets of the universal items alone come first. Returns the parts in
-/// order.
+/// branch `b`, the itemsets whose largest code is the `b`-th from the last (rarest first). Each
+/// worker writes the branches it runs, a consecutive run, into one sink, with a state from `init`;
+/// the itemsets of the universal items alone come first. Branches that `prepared` does not mine
+/// (see [`Prepared::mines_branch`]) are skipped. Returns the parts in order.
 pub(crate) fn run_branches<'a, S: Send>(
     count: usize,
     prepared: &'a Prepared,
@@ -438,7 +439,7 @@ pub(crate) fn run_branches_from<'a, S: Send>(
                     if b == 0 {
                         root(sink);
                     }
-                    if !sink.stopped() {
+                    if !sink.stopped() && prepared.mines_branch(prepared.item_count() - 1 - b) {
                         branch(state, sink, b);
                     }
                     budget.branch_done();

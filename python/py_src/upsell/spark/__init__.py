@@ -1,0 +1,23 @@
+"""``upsell`` on Apache Spark: the heavy jobs run inside the executors on the Rust core.
+
+Install with ``pip install upsell[spark]`` (PySpark 4, Java 17). Every call takes and returns Spark
+DataFrames; data moves between the JVM and the core as Arrow batches (``mapInArrow``,
+``groupBy(...).applyInArrow``), never one Python object per row, and the driver never collects the
+baskets. Jobs show in Spark's own progress bar and UI, and are cancelled as any Spark job is
+(``SparkContext.cancelAllJobs``, or Ctrl-C in the shell that runs the driver).
+
+>>> from upsell.spark import frequent_itemsets  # doctest: +SKIP
+>>> frequent_itemsets(orders, 0.001, items_col="items").show()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+try:
+    import pyspark  # noqa: F401
+except ImportError as error:  # pragma: no cover - depends on the environment
+    raise ImportError("upsell.spark needs PySpark 4: pip install 'upsell[spark]'") from error
+
+from upsell.spark.mining import association_rules, frequent_itemsets
+from upsell.spark.recommend import recommend
+
+__all__ = ["association_rules", "frequent_itemsets", "recommend"]

@@ -1,0 +1,223 @@
+"""upsell.spark on a real local Spark (local[2]), against pyspark.ml.fpm.FPGrowth and the local core.
+
+One Spark session serves the whole test run; data sets are read by Spark itself and FPGrowth runs
+once per data set.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyspark")
+
+from pyspark.ml.fpm import FPGrowth  # noqa: E402
+from pyspark.sql import SparkSession  # noqa: E402
+from pyspark.sql import functions as F  # noqa: E402
+
+import upsell  # noqa: E402
+from upsell import spark as upsell_spark  # noqa: E402
+
+# PySpark warns about pandas 3 whenever it checks its pandas version, though upsell.spark uses Arrow only.
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def spark():
+    # Executors run Python workers: the interpreter that has upsell and pyarrow, not the first on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("upsell-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.driver.memory", "2g")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def fimi(spark, name):
+    path = DATA / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    lines = spark.read.text(str(path))
+    return lines.select(F.filter(F.split(F.trim("value"), " "), lambda x: x != "").alias("items")).cache()
+
+
+def as_set(rows):
+    return {(frozenset(row["items"]), row["freq"]) for row in rows}
+
+
+def local_sets(name, min_support, target="all"):
+    with gzip.open(DATA / name, "rt") as lines:
+        baskets = [line.split() for line in lines]
+    found = upsell.frequent_itemsets(baskets, min_support, target=target)
+    return {(frozenset(s), int(c)) for s, c in zip(found["itemset"].tolist(), found["count"])}
+
+
+@pytest.fixture(scope="module", params=["retail.dat.gz", "t10i4d100k.dat.gz"])
+def reference(request, spark):
+    df = fimi(spark, request.param)
+    model = FPGrowth(itemsCol="items", minSupport=0.001).fit(df)
+    expected = as_set(model.freqItemsets.collect())
+    yield request.param, df, expected
+    df.unpersist()
+
+
+@pytest.mark.parametrize("groups", [1, 2, 7, 16])
+def test_equals_fpgrowth_and_the_local_core(reference, groups):
+    name, df, expected = reference
+    found = upsell_spark.frequent_itemsets(df, 0.001, items_col="items", groups=groups).collect()
+    assert len(found) == len(expected)
+    assert as_set(found) == expected
+    if groups == 1:
+        assert expected == local_sets(name, 0.001)
+        n = df.count()
+        assert all(row["support"] == row["freq"] / n for row in found)
+
+
+BASKETS = [["a", "b", "c"], ["a", "b"], ["a", "c", "d"], ["b", "c"], ["a", "b", "c", "d"], [], ["d", "e"]]
+
+
+@pytest.fixture(scope="module")
+def small(spark):
+    return spark.createDataFrame([(k, b) for k, b in enumerate(BASKETS)], "id long, items array<string>")
+
+
+def local_frame(target, max_len=None):
+    found = upsell.frequent_itemsets(BASKETS, 2, target=target, max_len=max_len)
+    return {(frozenset(s), int(c)) for s, c in zip(found["itemset"].tolist(), found["count"])}
+
+
+@pytest.mark.parametrize("target", ["all", "closed", "maximal"])
+@pytest.mark.parametrize("max_len", [None, 2])
+def test_targets_equal_the_local_core(small, target, max_len):
+    for groups in (1, 3):
+        found = upsell_spark.frequent_itemsets(small, 2, items_col="items", target=target, max_len=max_len, groups=groups)
+        assert as_set(found.collect()) == local_frame(target, max_len)
+
+
+def test_closed_and_maximal_on_retail_equal_the_local_core(spark):
+    df = fimi(spark, "retail.dat.gz")
+    for target in ("closed", "maximal"):
+        found = upsell_spark.frequent_itemsets(df, 0.002, items_col="items", target=target, groups=3).collect()
+        assert as_set(found) == local_sets("retail.dat.gz", 0.002, target)
+    df.unpersist()
+
+
+def test_long_format_equals_one_basket_a_row(spark, small):
+    long = small.select("id", F.explode("items").alias("item"))
+    found = upsell_spark.frequent_itemsets(long, 2, basket_col="id", item_col="item")
+    # A long table has no empty baskets: the denominator of support differs, the counts do not.
+    assert as_set(found.collect()) == local_frame("all")
+
+
+def test_empty_baskets_count_and_duplicates_count_once(spark):
+    df = spark.createDataFrame([(["a", "a", "b"],), ([],), (["a"],), ([],)], "items array<string>")
+    rows = upsell_spark.frequent_itemsets(df, 0.5, items_col="items").collect()
+    assert {(frozenset(r["items"]), r["freq"], r["support"]) for r in rows} == {(frozenset({"a"}), 2, 0.5)}
+
+
+def test_integer_items_come_back_as_strings(spark):
+    df = spark.createDataFrame([([1, 2],), ([1, 2],), ([2],)], "items array<int>")
+    rows = upsell_spark.frequent_itemsets(df, 2, items_col="items").collect()
+    assert as_set(rows) == {(frozenset({"1", "2"}), 2), (frozenset({"2"}), 3), (frozenset({"1"}), 2)}
+
+
+def test_nothing_frequent_gives_an_empty_frame(small):
+    found = upsell_spark.frequent_itemsets(small, 1.0, items_col="items")
+    assert found.collect() == []
+    assert found.schema.simpleString() == "struct<items:array<string>,freq:bigint,support:double>"
+
+
+def test_null_baskets_are_refused_naming_the_column(spark):
+    df = spark.createDataFrame([(["a"],), (None,)], "items array<string>")
+    with pytest.raises(upsell.InvalidInputError, match="column 'items'.*null") as caught:
+        upsell_spark.frequent_itemsets(df, 1, items_col="items")
+    assert caught.value.column_name == "items"
+
+
+def test_null_items_are_refused_naming_the_column(spark):
+    df = spark.createDataFrame([(["a", None],), (["a"],)], "items array<string>")
+    with pytest.raises(upsell.InvalidInputError, match="column 'items'.*null item"):
+        upsell_spark.frequent_itemsets(df, 1, items_col="items")
+    long = spark.createDataFrame([(1, "a"), (1, None)], "basket long, item string")
+    with pytest.raises(upsell.InvalidInputError, match="column 'item'"):
+        upsell_spark.frequent_itemsets(long, 1, basket_col="basket", item_col="item")
+
+
+def test_a_column_of_the_wrong_type_is_refused(spark):
+    df = spark.createDataFrame([("a b",), ("a",)], "items string")
+    with pytest.raises(upsell.InvalidInputError, match="column 'items' must be an array.*got string"):
+        upsell_spark.frequent_itemsets(df, 1, items_col="items")
+    nested = spark.createDataFrame([([[1.5]],)], "items array<array<double>>")
+    with pytest.raises(upsell.InvalidInputError, match="array<array<double>>"):
+        upsell_spark.frequent_itemsets(nested, 1, items_col="items")
+
+
+@pytest.mark.parametrize("min_support", [0, -1, 0.0, 1.5, float("nan"), True, "0.1", None])
+def test_min_support_out_of_range_is_refused_before_any_job(small, min_support):
+    with pytest.raises(upsell.InvalidParameterError, match="min_support"):
+        upsell_spark.frequent_itemsets(small, min_support, items_col="items")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"items_col": "nope"}, "no column 'nope'"),
+        ({}, "give items_col"),
+        ({"items_col": "items", "item_col": "id"}, "not both"),
+        ({"items_col": "items", "target": "open"}, "target"),
+        ({"items_col": "items", "max_len": 0}, "max_len"),
+        ({"items_col": "items", "groups": 0}, "groups"),
+    ],
+)
+def test_bad_parameters_are_refused(small, kwargs, message):
+    with pytest.raises(upsell.InvalidParameterError, match=message):
+        upsell_spark.frequent_itemsets(small, 2, **kwargs)
+
+
+def rule_set(rows):
+    return {
+        (frozenset(r["antecedents"]), frozenset(r["consequents"]), r["count"], r["antecedent count"], round(r["lift"], 9))
+        for r in rows
+    }
+
+
+def test_association_rules_equal_the_local_function(spark):
+    path = DATA / "groceries.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    baskets = [line.strip().split(",") for line in path.read_text().splitlines() if line.strip()]
+    df = spark.createDataFrame([(b,) for b in baskets], "items array<string>")
+    itemsets = upsell_spark.frequent_itemsets(df, 0.005, items_col="items", groups=3)
+    found = upsell_spark.association_rules(itemsets, 0.2, max_consequent_len=2)
+    local = upsell.association_rules(upsell.frequent_itemsets(baskets, 0.005), 0.2, max_consequent_len=2)
+    assert found.columns == list(local.columns)
+    assert rule_set(found.collect()) == rule_set(local.to_dict("records"))
+    assert len(rule_set(local.to_dict("records"))) > 100
+
+
+def test_recommend_equals_the_local_batch(spark):
+    path = DATA / "groceries.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    baskets = [line.strip().split(",") for line in path.read_text().splitlines() if line.strip()]
+    model = upsell.Recommender.fit(baskets, min_support=20)
+    carts = [b[:2] for b in baskets[:300]] + [[], ["no such item"]]
+    df = spark.createDataFrame([(n, c) for n, c in enumerate(carts)] + [(len(carts), None)], "id long, cart array<string>")
+    found = upsell_spark.recommend(df.repartition(3), model, "cart", 3).collect()
+    local = model.recommend_batch(carts + [[]], 3)
+    key = lambda r: (r["rank"], r["item"], round(r["score"], 12), r["source"], r["explanation"])  # noqa: E731
+    assert sorted((r["id"],) + key(r) for r in found) == sorted(
+        (r["cart"],) + key(r) for r in local.to_dict("records")
+    )
