@@ -20,7 +20,7 @@ import pyarrow as pa
 from upsell import _upsell
 from upsell.exceptions import InvalidInputError, InvalidParameterError
 
-__all__ = ["Prepared", "itemsets_frame", "long_basket_codes", "prepare"]
+__all__ = ["OneHotValueError", "Prepared", "itemsets_frame", "long_basket_codes", "one_hot_baskets", "prepare"]
 
 #: Labels by item code: an Arrow array, or an object ndarray when one Arrow column cannot hold
 #: the labels: mixed types, or ints beyond 64 bits (only ``as_frozensets=True`` can return those).
@@ -188,13 +188,98 @@ def long_basket_codes(frame: pd.DataFrame, columns: list) -> np.ndarray:
 
 
 def _from_one_hot_frame(frame: pd.DataFrame) -> Prepared:
-    if not all(pd.api.types.is_bool_dtype(dtype) for dtype in frame.dtypes):
-        raise _parameter(
-            "basket",
-            "a dataframe is either one-hot (every column bool) or long (give basket= and item=)",
+    try:
+        baskets = one_hot_baskets(frame)
+    except OneHotValueError as bad:
+        raise _one_hot_error(frame, bad) from None
+    return Prepared(baskets, _arrow_labels(np.asarray(frame.columns, dtype=object)))
+
+
+class OneHotValueError(ValueError):
+    """A cell of a one-hot frame that is neither true/false nor 0/1 (a missing value included)."""
+
+    def __init__(self, column: int, row: int, value: Any) -> None:
+        value = value.item() if isinstance(value, np.generic) else value
+        super().__init__(f"column {column}, row {row} holds {value!r}")
+        self.column, self.row, self.value = column, row, value
+
+
+def one_hot_baskets(frame: pd.DataFrame) -> _upsell.Baskets:
+    """The baskets of a one-hot frame, items numbered by column position.
+
+    Columns may be bool, 0/1 numbers, or pandas sparse arrays of either; a frame with no columns is
+    baskets without items. Raises :class:`OneHotValueError` at the first other value, missing
+    values (NaN, ``pd.NA``, ``None``) included.
+    """
+    n_rows, n_columns = frame.shape
+    if n_columns and all(isinstance(dtype, pd.SparseDtype) for dtype in frame.dtypes):
+        return _sparse_one_hot(frame)
+    if n_columns and all(dtype == np.bool_ for dtype in frame.dtypes):
+        matrix = frame.to_numpy(dtype=bool)
+    else:
+        values = frame.to_numpy()
+        bad = _bad_cells(values)
+        if bad.any():
+            row, column = (int(i) for i in np.argwhere(bad.T)[0][::-1])
+            raise OneHotValueError(column, row, values[row, column])
+        matrix = np.asarray(values == 1, dtype=bool).reshape(n_rows, n_columns)
+    return _upsell.Baskets.from_dense(np.ascontiguousarray(matrix))
+
+
+def _sparse_one_hot(frame: pd.DataFrame) -> _upsell.Baskets:
+    # Only the stored values are read; a fill value other than 0/False makes a column dense.
+    n_rows = len(frame.index)
+    rows, columns = [], []
+    for column in range(frame.shape[1]):
+        array = frame.iloc[:, column].array
+        fill = array.fill_value
+        if not pd.isna(fill) and fill in (0, False):
+            values, positions = np.asarray(array.sp_values), np.asarray(array.sp_index.indices)
+        else:
+            values, positions = np.asarray(array), np.arange(n_rows)
+        bad = _bad_cells(values)
+        if bad.any():
+            first = int(np.argmax(bad))
+            raise OneHotValueError(column, int(positions[first]), values[first])
+        present = positions[np.asarray(values == 1, dtype=bool)]
+        rows.append(present)
+        columns.append(np.full(len(present), column, dtype=np.uint32))
+    row_of = np.concatenate(rows)
+    order = np.argsort(row_of, kind="stable")
+    offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of, minlength=n_rows), out=offsets[1:])
+    return _upsell.Baskets.from_arrays(np.concatenate(columns)[order], offsets)
+
+
+def _bad_cells(values: np.ndarray) -> np.ndarray:
+    if values.dtype == np.bool_:
+        return np.zeros(values.shape, dtype=bool)
+    if values.dtype.kind in "iuf":
+        return ~((values == 0) | (values == 1))
+    missing = pd.isna(values)
+    bad = np.ones(values.shape, dtype=bool)
+    known = values[~missing]
+    bad[~missing] = ~((known == 0) | (known == 1)).astype(bool)
+    return bad
+
+
+def _one_hot_error(frame: pd.DataFrame, bad: OneHotValueError) -> Exception:
+    name = frame.columns[bad.column]
+    taken = "the dataframe was taken as one-hot (no basket= or item= given)"
+    if pd.isna(bad.value):
+        return InvalidInputError(
+            f"{taken}, and its column {name!r} holds a missing value (row {bad.row}): a one-hot "
+            "frame holds only True/False or 0/1; fill the gaps (with False) first",
+            kind="invalid_input",
+            column_name=str(name),
         )
-    matrix = frame.to_numpy(dtype=bool, na_value=False)
-    return Prepared(_upsell.Baskets.from_dense(matrix), _arrow_labels(np.asarray(frame.columns, dtype=object)))
+    return InvalidParameterError(
+        f"invalid parameter 'basket': {taken}, but its column {name!r} holds {bad.value!r} "
+        f"(row {bad.row}): a one-hot frame holds only True/False or 0/1; for a long frame (one "
+        "line item a row) give basket= and item=",
+        kind="invalid_parameter",
+        column_name=str(name),
+    )
 
 
 def _is_polars_frame(data: Any) -> bool:
@@ -203,14 +288,7 @@ def _is_polars_frame(data: Any) -> bool:
 
 def _from_polars(frame: Any, columns: Optional[list], item: Optional[str]) -> Prepared:
     if columns is None and item is None:
-        import polars as pl
-
-        if not all(dtype == pl.Boolean for dtype in frame.dtypes):
-            raise _parameter(
-                "basket", "a dataframe is either one-hot (every column bool) or long (give basket= and item=)"
-            )
-        matrix = frame.to_numpy().astype(bool, copy=False)
-        return Prepared(_upsell.Baskets.from_dense(matrix), _arrow_labels(np.asarray(frame.columns, dtype=object)))
+        return _from_one_hot_frame(frame.to_pandas())
     wanted = [c for c in [*(columns or []), *([item] if item else [])] if c in frame.columns]
     return _from_long(frame.select(wanted).to_pandas(), columns, item)
 
