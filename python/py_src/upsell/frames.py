@@ -162,7 +162,8 @@ def _from_long(frame: pd.DataFrame, columns: Optional[list], item: Optional[str]
     for name in [*columns, item]:
         if name not in frame.columns:
             raise InvalidInputError(
-                f"the dataframe has no column {name!r} (columns: {', '.join(map(str, frame.columns))})",
+                f"the dataframe was taken as long (one line item a row, as basket= and item= were given) "
+                f"but has no column {name!r} (columns: {', '.join(map(str, frame.columns))})",
                 kind="invalid_input",
                 column_name=name,
             )
