@@ -213,9 +213,10 @@ def one_hot_baskets(frame: pd.DataFrame) -> _upsell.Baskets:
     values (NaN, ``pd.NA``, ``None``) included.
     """
     n_rows, n_columns = frame.shape
-    if n_columns and all(isinstance(dtype, pd.SparseDtype) for dtype in frame.dtypes):
+    dtypes = set(frame.dtypes)
+    if n_columns and all(isinstance(dtype, pd.SparseDtype) for dtype in dtypes):
         return _sparse_one_hot(frame)
-    if n_columns and all(dtype == np.bool_ for dtype in frame.dtypes):
+    if dtypes == {np.dtype(bool)}:
         matrix = frame.to_numpy(dtype=bool)
     else:
         values = frame.to_numpy()
@@ -350,8 +351,8 @@ def _list_array(items: np.ndarray, offsets: np.ndarray, labels: pa.Array) -> pa.
 
 
 def _frozensets(items: np.ndarray, offsets: np.ndarray, labels: Labels) -> np.ndarray:
-    objects = labels.to_pylist() if isinstance(labels, pa.Array) else labels
-    values = np.fromiter(objects, dtype=object, count=len(objects))[items]
+    objects = labels.to_pylist() if isinstance(labels, pa.Array) else list(labels)
+    values = [objects[item] for item in items.tolist()]  # slicing a list is cheaper than an array
     bounds = zip(offsets[:-1].tolist(), offsets[1:].tolist())
     return np.fromiter((frozenset(values[start:end]) for start, end in bounds), dtype=object, count=len(offsets) - 1)
 

@@ -40,6 +40,7 @@ which differ from mlxtend's only where mlxtend's floating point or algorithms ar
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Optional, Sequence
 
@@ -179,9 +180,17 @@ def association_rules(
     items, offsets, labels = _code_itemsets(df["itemsets"])
     supports = df["support"].to_numpy(dtype=np.float64)
     counts, baskets = _counts(supports, (num_itemsets, df.attrs.get("baskets")))
+    # The core prunes by confidence and lift as it generates (the same quotients as the columns).
+    bounded = not null_values and 0.0 <= min_threshold < math.inf
     try:
         flat = _upsell.association_rules(
-            items, offsets, counts, baskets, target="closed" if support_only else "all", min_confidence=0.0
+            items,
+            offsets,
+            counts,
+            baskets,
+            target="closed" if support_only else "all",
+            min_confidence=float(min_threshold) if bounded and metric == "confidence" and min_threshold <= 1 else 0.0,
+            min_lift=float(min_threshold) if bounded and metric == "lift" else None,
         )
     except InvalidInputError as error:
         raise KeyError(
@@ -199,8 +208,8 @@ def association_rules(
         return pd.DataFrame(columns=["antecedents", "consequents"] + return_metrics)
     frame = pd.DataFrame(
         {
-            "antecedents": _frozensets(flat["antecedents"], flat["antecedent_offsets"], labels)[keep],
-            "consequents": _frozensets(flat["consequents"], flat["consequent_offsets"], labels)[keep],
+            side: _frozensets(*_take(flat[side], flat[side[:-1] + "_offsets"], keep), labels)
+            for side in ("antecedents", "consequents")
         }
     )
     for name in return_metrics:
@@ -223,7 +232,8 @@ def _check_frame(df: pd.DataFrame, null_values: bool = False) -> Any:
     when it holds NaN and ``null_values`` allows them)."""
     if df.size == 0:
         return None
-    if hasattr(df, "sparse") and not isinstance(df.columns[0], str) and df.columns[0] != 0:
+    sparse = isinstance(df.dtypes.iloc[0], pd.SparseDtype)
+    if sparse and not isinstance(df.columns[0], str) and df.columns[0] != 0:
         raise ValueError(
             "Due to current limitations in Pandas, if the sparse format has integer column names,"
             "names, please make sure they either start with `0` or cast them as string column names: "
