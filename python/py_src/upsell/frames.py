@@ -213,44 +213,69 @@ def one_hot_baskets(frame: pd.DataFrame) -> _upsell.Baskets:
     values (NaN, ``pd.NA``, ``None``) included.
     """
     n_rows, n_columns = frame.shape
-    dtypes = set(frame.dtypes)
-    if n_columns and all(isinstance(dtype, pd.SparseDtype) for dtype in dtypes):
-        return _sparse_one_hot(frame)
-    if dtypes == {np.dtype(bool)}:
-        matrix = frame.to_numpy(dtype=bool)
+    columns = _column_arrays(frame)
+    if n_columns and all(isinstance(column, pd.arrays.SparseArray) for column in columns):
+        return _sparse_one_hot(n_rows, columns)
+    values = frame.to_numpy()
+    if values.dtype == np.bool_:
+        matrix = values
     else:
-        values = frame.to_numpy()
         bad = _bad_cells(values)
         if bad.any():
             row, column = (int(i) for i in np.argwhere(bad.T)[0][::-1])
             raise OneHotValueError(column, row, values[row, column])
         matrix = np.asarray(values == 1, dtype=bool).reshape(n_rows, n_columns)
-    return _upsell.Baskets.from_dense(np.ascontiguousarray(matrix))
+    if matrix.flags.c_contiguous or not matrix.flags.f_contiguous:
+        return _upsell.Baskets.from_dense(np.ascontiguousarray(matrix))
+    # A frame's block is column-major: read it as columns (its transpose needs no copy), then let
+    # the core group the (row, column) pairs by row.
+    by_column = _upsell.Baskets.from_dense(matrix.T)
+    column_of = np.repeat(np.arange(n_columns, dtype=np.uint32), np.diff(by_column.offsets()))
+    return _grouped(by_column.items(), column_of, n_rows)
 
 
-def _sparse_one_hot(frame: pd.DataFrame) -> _upsell.Baskets:
-    # Only the stored values are read; a fill value other than 0/False makes a column dense.
-    n_rows = len(frame.index)
-    rows, columns = [], []
-    for column in range(frame.shape[1]):
-        array = frame.iloc[:, column].array
-        fill = array.fill_value
-        if not pd.isna(fill) and fill in (0, False):
-            values, positions = np.asarray(array.sp_values), np.asarray(array.sp_index.indices)
-        else:
-            values, positions = np.asarray(array), np.arange(n_rows)
-        bad = _bad_cells(values)
-        if bad.any():
-            first = int(np.argmax(bad))
-            raise OneHotValueError(column, int(positions[first]), values[first])
-        present = positions[np.asarray(values == 1, dtype=bool)]
-        rows.append(present)
-        columns.append(np.full(len(present), column, dtype=np.uint32))
-    row_of = np.concatenate(rows)
-    order = np.argsort(row_of, kind="stable")
-    offsets = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_of, minlength=n_rows), out=offsets[1:])
-    return _upsell.Baskets.from_arrays(np.concatenate(columns)[order], offsets)
+def _column_arrays(frame: pd.DataFrame) -> list:
+    """The frame's column arrays, in order.
+
+    pandas' private iterator takes microseconds a column where ``frame.iloc`` takes tens (retail's
+    16,470 sparse columns: 2 ms against 400 ms); the public way is the fallback.
+    """
+    iterate = getattr(frame, "_iter_column_arrays", None)
+    if callable(iterate):
+        return list(iterate())
+    return [frame.iloc[:, k].array for k in range(frame.shape[1])]
+
+
+def _sparse_one_hot(n_rows: int, arrays: list) -> _upsell.Baskets:
+    # Only the stored values are read, all columns at once; a column whose fill value is not
+    # 0/False is read whole.
+    stored = [
+        (np.asarray(a.sp_values), np.asarray(a.sp_index.indices))
+        if not pd.isna(a.fill_value) and a.fill_value in (0, False)
+        else (np.asarray(a), np.arange(n_rows))
+        for a in arrays
+    ]
+    lengths = np.fromiter((len(values) for values, _ in stored), dtype=np.int64, count=len(stored))
+    values = np.concatenate([values for values, _ in stored])
+    positions = np.concatenate([positions for _, positions in stored]).astype(np.int64, copy=False)
+    column_of = np.repeat(np.arange(len(stored), dtype=np.uint32), lengths)
+    bad = _bad_cells(values)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise OneHotValueError(int(column_of[first]), int(positions[first]), values[first])
+    present = np.asarray(values == 1, dtype=bool)
+    return _grouped(positions[present].astype(np.uint32), column_of[present], n_rows)
+
+
+def _grouped(row_of: np.ndarray, column_of: np.ndarray, n_rows: int) -> _upsell.Baskets:
+    """Baskets of (row, column) pairs; the core groups them by row with a counting sort."""
+    grouped = _upsell.Baskets.from_pairs(row_of, column_of)
+    if len(grouped) == n_rows:
+        return grouped
+    # Rows after the last non-empty one are empty baskets, which count too.
+    offsets = np.full(n_rows + 1, grouped.offsets()[-1], dtype=np.int64)
+    offsets[: len(grouped) + 1] = grouped.offsets()
+    return _upsell.Baskets.from_arrays(grouped.items(), offsets)
 
 
 def _bad_cells(values: np.ndarray) -> np.ndarray:

@@ -232,7 +232,7 @@ def _check_frame(df: pd.DataFrame, null_values: bool = False) -> Any:
     when it holds NaN and ``null_values`` allows them)."""
     if df.size == 0:
         return None
-    sparse = isinstance(df.dtypes.iloc[0], pd.SparseDtype)
+    sparse = isinstance(df.iloc[:, 0].dtype, pd.SparseDtype)
     if sparse and not isinstance(df.columns[0], str) and df.columns[0] != 0:
         raise ValueError(
             "Due to current limitations in Pandas, if the sparse format has integer column names,"
