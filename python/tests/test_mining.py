@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _thread
 import gzip
+import sys
 import threading
 import time
 from pathlib import Path
@@ -434,3 +435,9 @@ def test_long_csv_file_matches_frame(data_dir: Path):
     from_frame = upsell.frequent_itemsets(pd.read_csv(path), 0.001, basket=keys, item="itemDescription")
     assert from_file.attrs == from_frame.attrs == {"baskets": 14963, "min_count": 15, "target": "all"}
     assert itemset_counts(from_file) == itemset_counts(from_frame)
+
+
+def test_polars_output_without_polars_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "polars", None)
+    with pytest.raises(ImportError, match=r"pip install 'upsell\[polars\]'"):
+        upsell.frequent_itemsets([["a", "b"]], 1, output="polars")

@@ -20,7 +20,7 @@ import pyarrow as pa
 from upsell import _upsell
 from upsell.exceptions import InvalidInputError, InvalidParameterError
 
-__all__ = ["OneHotValueError", "Prepared", "itemsets_frame", "long_basket_codes", "one_hot_baskets", "prepare"]
+__all__ = ["OneHotValueError", "Prepared", "itemsets_frame", "long_basket_codes", "one_hot_baskets", "prepare", "to_polars"]
 
 #: Labels by item code: an Arrow array, or an object ndarray when one Arrow column cannot hold
 #: the labels: mixed types, or ints beyond 64 bits (only ``as_frozensets=True`` can return those).
@@ -122,8 +122,15 @@ def itemsets_frame(
     )
     if output == "arrow":
         return table
-    import polars as pl
+    return to_polars(table)
 
+
+def to_polars(table: pa.Table) -> Any:
+    """``polars.from_arrow(table)``, or an ImportError that says how to install polars."""
+    try:
+        import polars as pl
+    except ImportError:
+        raise ImportError("output='polars' needs polars, an optional dependency: pip install 'upsell[polars]'") from None
     return pl.from_arrow(table)
 
 
