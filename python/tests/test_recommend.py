@@ -212,3 +212,30 @@ def test_ease_beats_popularity_on_groceries(data_dir):
     assert plain.index.tolist() == ["rules", "popularity"] and plain.attrs["ease_items"] is None
     with pytest.raises(upsell.InvalidParameterError, match="ease=True"):
         upsell.evaluate([["x", "y"]] * 10, 1, ease_lambda=10)
+
+
+def test_a_model_from_rules_frames_answers_as_the_fitted_one():
+    rng = np.random.default_rng(5)
+    names = [f"p{k}" for k in range(12)]
+    baskets = [list(rng.choice(names, size=rng.integers(1, 6), replace=False)) for _ in range(400)]
+    fitted = upsell.Recommender.fit(baskets, min_support=8, min_confidence=0.05, max_antecedent_len=2)
+    itemsets = upsell.frequent_itemsets(baskets, 8, max_len=3)
+    rules = upsell.association_rules(itemsets, min_confidence=0.05, max_antecedent_len=2, max_consequent_len=1)
+    carts = [list(rng.choice(names, size=rng.integers(1, 4), replace=False)) for _ in range(50)]
+
+    def answers(model):
+        # Which of two equally good rules explains an item follows the model's item numbering,
+        # which may differ: the answers and the rules' measures must not.
+        return model.recommend_batch(carts, k=4, backfill=False).drop(columns=["explanation", "antecedent"])
+
+    pd.testing.assert_frame_equal(answers(upsell.Recommender.from_rules(rules)), answers(fitted))
+    # mlxtend's frame: supports only, so the number of baskets comes with it.
+    from upsell.compat.mlxtend import association_rules
+
+    supports = pd.DataFrame({"support": itemsets["support"], "itemsets": [frozenset(s) for s in itemsets["itemset"]]})
+    mlxtend_rules = association_rules(supports, len(baskets), min_threshold=0.05)
+    mlxtend_rules = mlxtend_rules[mlxtend_rules["antecedents"].map(len) <= 2]
+    from_mlxtend = upsell.Recommender.from_rules(mlxtend_rules, baskets=len(baskets))
+    pd.testing.assert_frame_equal(answers(from_mlxtend), answers(fitted))
+    with pytest.raises(upsell.InvalidParameterError, match="baskets="):
+        upsell.Recommender.from_rules(mlxtend_rules)
