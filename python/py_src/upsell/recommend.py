@@ -558,18 +558,11 @@ class Affinity:
         return frame.sort_values(["lift", "count"], ascending=False, ignore_index=True)
 
     def plot(self, measure: str = "lift", ax: Any = None) -> Any:
-        """A heatmap of one matrix (matplotlib); returns the axes."""
-        import matplotlib.pyplot as plt
+        """A heatmap of one matrix, diagonal masked, lift on a scale centred at 1; returns the
+        matplotlib Figure (see :func:`upsell.plots.affinity_heatmap`)."""
+        from upsell.plots import affinity_heatmap
 
-        values = self.frame(measure)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(1 + 0.35 * len(self.items), 1 + 0.3 * len(self.items)))
-        image = ax.imshow(values.to_numpy(), cmap="viridis")
-        ax.set_xticks(range(len(self.items)), labels=[str(i) for i in self.items], rotation=90)
-        ax.set_yticks(range(len(self.items)), labels=[str(i) for i in self.items])
-        ax.figure.colorbar(image, ax=ax, label=measure)
-        ax.set_title(f"{measure} of the top {len(self.items)} items")
-        return ax
+        return affinity_heatmap(self, measure, ax=ax)
 
 
 def affinity_matrix(
