@@ -13,15 +13,19 @@ import upsell
 from upsell import plots
 
 matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 
 BASKETS = [["bread", "butter"], ["bread", "butter", "milk"], ["bread", "jam"], ["milk", "cereal"], ["jam", "tea"]] * 8
 
 
 def rendered(figure: Figure, name: str) -> bytes:
-    """The PNG bytes; also written to UPSELL_PLOT_DIR when set, to look at them."""
+    """The PNG bytes (the figure is closed); also written to UPSELL_PLOT_DIR when set, to look at."""
+    import matplotlib.pyplot as plt
+
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80)
+    plt.close(figure)
     if os.environ.get("UPSELL_PLOT_DIR"):
         (Path(os.environ["UPSELL_PLOT_DIR"]) / f"{name}.png").write_bytes(buffer.getvalue())
     png = buffer.getvalue()

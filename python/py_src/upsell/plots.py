@@ -108,11 +108,11 @@ def hit_rate_at_k(
 def _axes(ax: Any, size: tuple) -> tuple:
     if ax is not None:
         return ax.figure, ax
-    from matplotlib.figure import Figure
+    import matplotlib.pyplot as plt
 
-    # A Figure not registered with pyplot: nothing is shown or kept alive behind the caller's back.
-    figure = Figure(figsize=size)
-    return figure, figure.add_subplot()
+    # Through pyplot, so a notebook shows the figure and a script's plt.show() finds it.
+    figure, ax = plt.subplots(figsize=size)
+    return figure, ax
 
 
 def _colormap(name: str) -> Any:
