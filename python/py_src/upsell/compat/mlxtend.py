@@ -72,6 +72,9 @@ _METRICS = [
 # support in [0, 1] to within one unit in its last place, and every product the core forms in range.
 _SCALE = 2**52
 
+# What the checks return for a frame with NaN where null_values=True allows them.
+_WITH_NULLS = object()
+
 
 def apriori(
     df: pd.DataFrame,
@@ -228,8 +231,8 @@ def _check_support(min_support: Any) -> None:
 
 
 def _check_frame(df: pd.DataFrame, null_values: bool = False) -> Any:
-    """mlxtend's checks of a one-hot frame; returns its baskets (``None`` when empty, ``"nulls"``
-    when it holds NaN and ``null_values`` allows them)."""
+    """mlxtend's checks of a one-hot frame; returns its baskets (``None`` when empty,
+    ``_WITH_NULLS`` when it holds NaN and ``null_values`` allows them)."""
     if df.size == 0:
         return None
     sparse = isinstance(df.iloc[:, 0].dtype, pd.SparseDtype)
@@ -245,7 +248,7 @@ def _check_frame(df: pd.DataFrame, null_values: bool = False) -> Any:
         if pd.isna(bad.value):
             if null_values:
                 _check_values_with_nulls(df)
-                return "nulls"
+                return _WITH_NULLS
             raise ValueError("NaN values are not permitted in the DataFrame when null_values=False.") from None
         allowed = "True, False, 0, 1, NaN" if null_values else "True, False, 0, 1"
         raise ValueError(f"The allowed values for a DataFrame are {allowed}. Found value {bad.value}") from None
@@ -274,7 +277,7 @@ def _mine(
     if baskets is None:
         return pd.DataFrame({"support": pd.Series([], dtype=np.float64), "itemsets": pd.Series([], dtype=object)})
     known = None
-    if isinstance(baskets, str):
+    if baskets is _WITH_NULLS:
         baskets, known = _with_nulls(df, min_support)
     items, offsets, counts, n, _ = _upsell.mine(baskets, float(min_support), target=target, max_len=max_len)
     items, offsets, counts = _in_apriori_order(items, offsets, counts)
