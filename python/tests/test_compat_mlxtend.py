@@ -271,3 +271,12 @@ def test_groceries_frames_and_rules_are_mlxtends(data_dir: Path):
             metric,
             threshold,
         )
+
+
+def test_an_integer_min_support_is_a_fraction_as_in_mlxtend():
+    # upsell.frequent_itemsets reads an int as a basket count; mlxtend (and so the compat layer)
+    # reads min_support=1 as "in every basket".
+    frame = pd.DataFrame({"a": [True, True, True], "b": [True, False, True]})
+    ours = compat.apriori(frame, 1)
+    pd.testing.assert_frame_equal(ours, theirs("apriori", frame, 1))
+    assert rows(ours) == {frozenset({0}): 1.0}
