@@ -40,6 +40,7 @@ which differ from mlxtend's only where mlxtend's floating point or algorithms ar
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from typing import Any, Optional, Sequence
@@ -357,12 +358,13 @@ def _null_supports(items: np.ndarray, offsets: np.ndarray, ones: np.ndarray, mis
 
 def _code_itemsets(itemsets: pd.Series) -> tuple:
     """Item codes, offsets and labels of a column of itemsets (frozensets, sets, lists...)."""
-    lengths = np.fromiter((len(s) for s in itemsets), dtype=np.int64, count=len(itemsets))
+    lengths = np.fromiter(map(len, itemsets), dtype=np.int64, count=len(itemsets))
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    flat = [item.item() if isinstance(item, np.generic) else item for s in itemsets for item in s]
-    codes, uniques = pd.factorize(pd.Series(flat, dtype=object))
-    labels = np.fromiter(uniques, dtype=object, count=len(uniques))
+    flat = np.fromiter(itertools.chain.from_iterable(itemsets), dtype=object, count=int(offsets[-1]))
+    codes, uniques = pd.factorize(flat)
+    # numpy scalars (column positions of mlxtend's own frames) come back as Python numbers.
+    labels = np.fromiter((u.item() if isinstance(u, np.generic) else u for u in uniques), dtype=object, count=len(uniques))
     return codes.astype(np.uint32), offsets, labels
 
 
