@@ -349,24 +349,76 @@ class EaseRecommender:
         weight) and ``explanation``.
         """
         labels = [str(x) for x in _cart(cart)]
-        (items, scores, because, weights), unknown = self._inner.recommend(labels, _k(k))
+        answer, unknown = self._inner.recommend(labels, _k(k))
         if unknown:
             warnings.warn(f"ignored cart items without weights in the model: {', '.join(unknown)}", stacklevel=2)
-        frame = pd.DataFrame(
-            {
-                "item": pd.Series(items, dtype=object),
-                "score": np.asarray(scores, dtype=np.float64),
-                "source": ["ease" if b is not None else "popular" for b in because],
-                "because": pd.Series(because, dtype=object),
-                "weight": np.asarray([np.nan if w is None else w for w in weights], dtype=np.float64),
-                "explanation": [
-                    "popular" if b is None else f"{b} -> {i} (weight {w:.3f}, score {s:.3f})"
-                    for i, s, b, w in zip(items, scores, because, weights)
-                ],
-            }
-        )
+        frame = _ease_frame(*answer)
         frame.attrs["unknown"] = unknown
         return frame
+
+    def recommend_batch(self, carts: Iterable[Iterable[Any]], k: int = 5, *, threads: Optional[int] = None) -> pd.DataFrame:
+        """Answers many carts in parallel (a list of carts, a pandas Series or an Arrow list array
+        of them): one row per (cart, rank), ``cart`` numbering the carts from 0 in input order,
+        then the columns of :meth:`recommend`; ``attrs["unknown_items"]`` counts the cart items
+        without weights."""
+        if isinstance(carts, (pa.Array, pa.ChunkedArray)):
+            carts = carts.to_pylist()
+        labels = [[str(x) for x in _cart(c)] for c in carts]
+        answers, unknown = self._inner.recommend_batch(labels, _k(k), threads=threads)
+        frames = []
+        for number, answer in enumerate(answers):
+            frame = _ease_frame(*answer)
+            frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+            frame.insert(0, "cart", number)
+            frames.append(frame)
+        result = pd.concat(frames, ignore_index=True) if frames else _ease_frame([], [], [], [])
+        result.attrs["unknown_items"] = unknown
+        return result
+
+    # -- model files ------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike]) -> "EaseRecommender":
+        """Loads a model file written by :meth:`save`."""
+        return cls(_upsell.EaseRecommender.load(os.fspath(path)))
+
+    @classmethod
+    def from_json(cls, text: str) -> "EaseRecommender":
+        """A model from :meth:`to_json` text."""
+        return cls(_upsell.EaseRecommender.from_json(text))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "EaseRecommender":
+        """A model from :meth:`to_bytes`."""
+        return cls(_upsell.EaseRecommender.from_bytes(bytes(data)))
+
+    def save(self, path: Union[str, os.PathLike]) -> None:
+        """Saves the model: JSON when the name ends in ``.json``, else the compact binary."""
+        self._inner.save(os.fspath(path))
+
+    def to_json(self) -> str:
+        """The model as JSON text."""
+        return self._inner.to_json()
+
+    def to_bytes(self) -> bytes:
+        """The model in the compact binary encoding."""
+        return self._inner.to_bytes()
+
+
+def _ease_frame(items: list, scores: list, because: list, weights: list) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "item": pd.Series(items, dtype=object),
+            "score": np.asarray(scores, dtype=np.float64),
+            "source": ["ease" if b is not None else "popular" for b in because],
+            "because": pd.Series(because, dtype=object),
+            "weight": np.asarray([np.nan if w is None else w for w in weights], dtype=np.float64),
+            "explanation": [
+                "popular" if b is None else f"{b} -> {i} (weight {w:.3f}, score {s:.3f})"
+                for i, s, b, w in zip(items, scores, because, weights)
+            ],
+        }
+    )
 
 
 def _pandas(table: Any) -> pd.DataFrame:
