@@ -230,6 +230,39 @@ impl PyEase {
         Ok(PyEase { inner })
     }
 
+    /// Loads a model file (JSON or binary).
+    #[staticmethod]
+    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        Ok(PyEase { inner: errors::map(py, Ease::load(path))? })
+    }
+
+    /// A model from JSON text.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        Ok(PyEase { inner: errors::map(py, Ease::from_json(text))? })
+    }
+
+    /// A model from the compact binary encoding.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        Ok(PyEase { inner: errors::map(py, Ease::from_bytes(data))? })
+    }
+
+    /// Saves the model (JSON when the name ends in .json, else binary).
+    fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        errors::map(py, self.inner.save(path))
+    }
+
+    /// The model as JSON text.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// The model in the compact binary encoding.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.to_bytes())
+    }
+
     /// The penalty the model was fitted with.
     #[getter]
     fn lambda_(&self) -> f64 {
@@ -252,6 +285,39 @@ impl PyEase {
     fn weights<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let n = self.inner.candidate_count();
         PyArray1::from_slice(py, self.inner.weights()).reshape([n, n])
+    }
+
+    /// Up to `k` items for each cart, in parallel with the GIL released, and the number of cart
+    /// labels the model does not know.
+    #[pyo3(signature = (carts, k=5, threads=None))]
+    fn recommend_batch(&self, py: Python<'_>, carts: Vec<Vec<String>>, k: usize, threads: Option<usize>) -> (Vec<EaseAnswer>, usize) {
+        let mut unknown = 0;
+        let ids: Vec<Vec<u32>> = carts
+            .iter()
+            .map(|cart| {
+                cart.iter()
+                    .filter_map(|label| {
+                        let id = self.inner.item(label);
+                        unknown += usize::from(id.is_none());
+                        id
+                    })
+                    .collect()
+            })
+            .collect();
+        let found = py.detach(|| self.inner.recommend_batch(&ids, k, threads));
+        let label = |i: u32| self.inner.label(i).unwrap_or_default().to_owned();
+        let answers = found
+            .iter()
+            .map(|found| {
+                (
+                    found.iter().map(|r| label(r.item)).collect(),
+                    found.iter().map(|r| r.score).collect(),
+                    found.iter().map(|r| r.strongest.map(|(i, _)| label(i))).collect(),
+                    found.iter().map(|r| r.strongest.map(|(_, w)| w)).collect(),
+                )
+            })
+            .collect();
+        (answers, unknown)
     }
 
     /// Up to `k` items for one cart, and the cart labels without weights.

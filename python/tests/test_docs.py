@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["upsell", "upsell.mining", "upsell.rules", "upsell.recommend"]
+MODULES = ["upsell", "upsell.mining", "upsell.rules", "upsell.recommend", "upsell.compat.mlxtend"]
 
 
 @pytest.mark.parametrize("name", MODULES)

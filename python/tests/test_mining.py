@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _thread
 import gzip
+import sys
 import threading
 import time
 from pathlib import Path
@@ -199,6 +200,54 @@ def test_one_hot_numpy_and_frames():
     assert mine_set(pl.DataFrame(matrix, schema=names, orient="row"), 2) == renamed
 
 
+def test_one_hot_frames_of_numbers_and_sparse_columns_mine_alike():
+    matrix = np.array([[1, 1, 0], [1, 0, 1], [1, 1, 1], [0, 0, 0]], dtype=bool)
+    frame = pd.DataFrame(matrix, columns=["a", "b", "c"])
+    expected = mine_set(frame, 2)
+    for variant in (
+        frame.astype(np.int64),
+        frame.astype(np.float32),
+        frame.astype("boolean"),
+        frame.astype(pd.SparseDtype(bool, False)),
+        frame.astype(pd.SparseDtype(np.int8, 0)),
+        pl.from_pandas(frame.astype(np.int64)),
+    ):
+        assert mine_set(variant, 2) == expected
+    result = upsell.frequent_itemsets(frame.astype(pd.SparseDtype(int, 0)), 2)
+    assert result.attrs["baskets"] == 4
+
+
+def test_one_hot_frame_without_columns_has_baskets_but_no_itemsets():
+    result = upsell.frequent_itemsets(pd.DataFrame(index=range(3)), 1)
+    assert len(result) == 0
+    assert result.attrs["baskets"] == 3
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"a": [True, True], "b": [True, None]}, dtype="boolean"),
+        pd.DataFrame({"a": [1.0, 1.0], "b": [1.0, np.nan]}),
+        pd.DataFrame({"a": [1, 1], "b": [1, 0]}).astype({"b": "Int64"}).mask(lambda f: f == 0),
+        pd.DataFrame({"a": [1.0, 1.0], "b": [1.0, np.nan]}).astype(pd.SparseDtype(float, 0.0)),
+    ],
+)
+def test_missing_values_in_one_hot_frames_are_refused_naming_the_column(frame):
+    with pytest.raises(InvalidInputError, match="taken as one-hot.*column 'b' holds a missing value .row 1.") as info:
+        upsell.frequent_itemsets(frame, 1)
+    assert info.value.column_name == "b"
+
+
+def test_other_values_in_one_hot_frames_say_how_the_frame_was_read():
+    with pytest.raises(InvalidParameterError, match="taken as one-hot.*column 'b' holds 2 .row 0..*basket= and item=") as info:
+        upsell.frequent_itemsets(pd.DataFrame({"a": [1, 0], "b": [2, 1]}), 1)
+    assert info.value.column_name == "b"
+    with pytest.raises(InvalidParameterError, match="column 'b' holds 'x'"):
+        upsell.frequent_itemsets(pd.DataFrame({"a": [1, 0], "b": ["x", "y"]}).astype(object), 1)
+    with pytest.raises(InvalidInputError, match="taken as long"):
+        upsell.frequent_itemsets(pd.DataFrame({"a": [1, 0]}), 1, basket="a", item="product")
+
+
 def test_baskets_class_constructors():
     from_arrays = upsell.Baskets.from_arrays(np.array([0, 1, 0, 2, 0, 1, 2], np.uint32), np.array([0, 2, 4, 7]))
     from_pairs = upsell.Baskets.from_pairs(
@@ -388,3 +437,9 @@ def test_long_csv_file_matches_frame(data_dir: Path):
     from_frame = upsell.frequent_itemsets(pd.read_csv(path), 0.001, basket=keys, item="itemDescription")
     assert from_file.attrs == from_frame.attrs == {"baskets": 14963, "min_count": 15, "target": "all"}
     assert itemset_counts(from_file) == itemset_counts(from_frame)
+
+
+def test_polars_output_without_polars_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "polars", None)
+    with pytest.raises(ImportError, match=r"pip install 'upsell\[polars\]'"):
+        upsell.frequent_itemsets([["a", "b"]], 1, output="polars")

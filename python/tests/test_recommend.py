@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import warnings
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import upsell
@@ -212,3 +214,62 @@ def test_ease_beats_popularity_on_groceries(data_dir):
     assert plain.index.tolist() == ["rules", "popularity"] and plain.attrs["ease_items"] is None
     with pytest.raises(upsell.InvalidParameterError, match="ease=True"):
         upsell.evaluate([["x", "y"]] * 10, 1, ease_lambda=10)
+
+
+def test_a_model_from_rules_frames_answers_as_the_fitted_one():
+    rng = np.random.default_rng(5)
+    names = [f"p{k}" for k in range(12)]
+    baskets = [list(rng.choice(names, size=rng.integers(1, 6), replace=False)) for _ in range(400)]
+    fitted = upsell.Recommender.fit(baskets, min_support=8, min_confidence=0.05, max_antecedent_len=2)
+    itemsets = upsell.frequent_itemsets(baskets, 8, max_len=3)
+    rules = upsell.association_rules(itemsets, min_confidence=0.05, max_antecedent_len=2, max_consequent_len=1)
+    carts = [list(rng.choice(names, size=rng.integers(1, 4), replace=False)) for _ in range(50)]
+
+    def answers(model):
+        # Which of two equally good rules explains an item follows the model's item numbering,
+        # which may differ: the answers and the rules' measures must not.
+        return model.recommend_batch(carts, k=4, backfill=False).drop(columns=["explanation", "antecedent"])
+
+    pd.testing.assert_frame_equal(answers(upsell.Recommender.from_rules(rules)), answers(fitted))
+    # mlxtend's frame: supports only, so the number of baskets comes with it.
+    from upsell.compat.mlxtend import association_rules
+
+    supports = pd.DataFrame({"support": itemsets["support"], "itemsets": [frozenset(s) for s in itemsets["itemset"]]})
+    mlxtend_rules = association_rules(supports, len(baskets), min_threshold=0.05)
+    mlxtend_rules = mlxtend_rules[mlxtend_rules["antecedents"].map(len) <= 2]
+    from_mlxtend = upsell.Recommender.from_rules(mlxtend_rules, baskets=len(baskets))
+    pd.testing.assert_frame_equal(answers(from_mlxtend), answers(fitted))
+    with pytest.raises(upsell.InvalidParameterError, match="baskets="):
+        upsell.Recommender.from_rules(mlxtend_rules)
+
+
+def test_ease_model_files_round_trip_and_batches_equal_one_by_one(ease_split, tmp_path):
+    train, test = ease_split
+    model = upsell.EaseRecommender.fit(train, lambda_=150, min_count=50)
+    carts = [basket[:2] for basket in test[:300]] + [[]]
+    for path in (tmp_path / "ease.json", tmp_path / "ease.bin"):
+        model.save(path)
+        loaded = upsell.EaseRecommender.load(path)
+        assert loaded.candidates == model.candidates and loaded.lambda_ == model.lambda_
+        np.testing.assert_array_equal(loaded.weights, model.weights)
+        pd.testing.assert_frame_equal(loaded.recommend(["whole milk"], k=4), model.recommend(["whole milk"], k=4))
+    assert upsell.EaseRecommender.from_bytes(model.to_bytes()).candidates == model.candidates
+    assert upsell.EaseRecommender.from_json(model.to_json()).items == model.items
+
+    batch = model.recommend_batch(pa.array(carts), k=3, threads=2)
+    assert batch.columns.tolist()[:2] == ["cart", "rank"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # carts with items below min_count
+        one_by_one = [model.recommend(cart, k=3) for cart in carts]
+    for number, expected in enumerate(one_by_one):
+        got = batch[batch["cart"] == number].drop(columns=["cart", "rank"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, expected, check_like=False)
+    assert batch.attrs["unknown_items"] == sum(1 for cart in carts for item in cart if item not in model.items)
+
+    damaged = tmp_path / "damaged.bin"
+    damaged.write_bytes(model.to_bytes()[:-3])
+    with pytest.raises(upsell.RuleSyntaxError, match="truncated") as info:
+        upsell.EaseRecommender.load(damaged)
+    assert info.value.diagnostics[0]["path"].endswith("damaged.bin")
+    with pytest.raises(upsell.RuleSyntaxError, match="not an upsell EASE model"):
+        upsell.EaseRecommender.from_json(upsell.Recommender.fit(train[:200], 5).to_json())

@@ -30,7 +30,7 @@ from upsell.pricing import analyse_tiers, bundles, optimise_mixed_bundle, price_
 from upsell.recommend import Affinity, EaseRecommender, Recommender, affinity_matrix, evaluate
 from upsell.rules import association_rules
 from upsell.sequence import sequential_affinity
-from upsell import triggers  # noqa: E402 - a submodule, imported after the names it uses
+from upsell import plots, triggers  # noqa: E402 - submodules, imported after the names they use
 
 __all__ = [
     "AbTestResult",
@@ -59,6 +59,7 @@ __all__ = [
     "minimum_detectable_effect",
     "optimise_mixed_bundle",
     "order_metrics",
+    "plots",
     "power",
     "price_bundle",
     "sample_size",

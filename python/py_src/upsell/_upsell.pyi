@@ -1,16 +1,46 @@
 """Type stubs of the compiled module ``upsell._upsell``."""
 
 import os
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
 
 import numpy as np
 import numpy.typing as npt
+
+__all__ = [
+    "Baskets",
+    "mine",
+    "sequences_from_path",
+    "sequences_from_arrays",
+    "currency_exponent",
+    "price_bundle_json",
+    "bundles_json",
+    "threshold_json",
+    "mixed_bundle_json",
+    "tiers_json",
+    "ab_test_json",
+    "sample_size_json",
+    "minimum_detectable_effect",
+    "power",
+    "order_metrics_json",
+    "forecast_json",
+    "RuleSet",
+    "History",
+    "DEFAULT_MAX_ITEMSETS",
+    "association_rules",
+    "DEFAULT_MAX_RULES",
+    "Recommender",
+    "EaseRecommender",
+    "evaluate",
+    "affinity",
+    "__version__",
+]
 
 DEFAULT_MAX_ITEMSETS: int
 DEFAULT_MAX_MEMORY: int
 MAX_THREADS: int
 __version__: str
 
+@final
 class Baskets:
     """Baskets: each a set of item ids, stored as flat items and offsets. Immutable."""
 
@@ -93,6 +123,7 @@ def association_rules(
     threads: Optional[int] = None,
 ) -> dict[str, npt.NDArray[Any]]: ...
 
+@final
 class Recommender:
     @staticmethod
     def fit(
@@ -132,6 +163,7 @@ class Recommender:
     ) -> Tuple[list[Tuple[list[str], list[float], list[int]]], int]: ...
     def rule(self, index: int) -> Optional[Tuple[list[str], str, int, int, int, float, float, float]]: ...
 
+@final
 class EaseRecommender:
     @staticmethod
     def fit(
@@ -153,6 +185,18 @@ class EaseRecommender:
     def recommend(
         self, cart: list[str], k: int = 5
     ) -> Tuple[Tuple[list[str], list[float], list[Optional[str]], list[Optional[float]]], list[str]]: ...
+    def recommend_batch(
+        self, carts: list[list[str]], k: int = 5, threads: Optional[int] = None
+    ) -> Tuple[list[Tuple[list[str], list[float], list[Optional[str]], list[Optional[float]]]], int]: ...
+    @staticmethod
+    def load(path: Union[str, os.PathLike[str]]) -> EaseRecommender: ...
+    @staticmethod
+    def from_json(text: str) -> EaseRecommender: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> EaseRecommender: ...
+    def save(self, path: Union[str, os.PathLike[str]]) -> None: ...
+    def to_json(self) -> str: ...
+    def to_bytes(self) -> bytes: ...
 
 def evaluate(
     baskets: Baskets,
@@ -207,7 +251,7 @@ def sequences_from_arrays(
     *,
     seconds: Optional[npt.NDArray[np.int64]] = None,
     times: Optional[List[Optional[str]]] = None,
-    time_column: str = "time",
+    time_column: str = ...,
     windows: Sequence[int] = ...,
     min_customers: int = 1,
     min_support: float = 0.0,
@@ -224,7 +268,7 @@ def price_bundle_json(
     *,
     costs: Optional[list[Tuple[str, str]]] = None,
     currency: str = "GBP",
-    discount: Tuple[str, str] = ("15", "25"),
+    discount: Tuple[str, str] = ...,
     ending: str = "nine",
     max_discount: Optional[str] = None,
     min_margin_bp: int = 0,
@@ -237,7 +281,7 @@ def bundles_json(
     min_items: int = 2,
     max_items: int = 4,
     top: int = 10,
-    discount: Tuple[str, str] = ("15", "25"),
+    discount: Tuple[str, str] = ...,
     ending: str = "nine",
     max_discount: Optional[str] = None,
     min_margin_bp: int = 0,
@@ -287,6 +331,7 @@ def forecast_json(
     currency: str = "GBP",
     alpha: float = 0.05,
 ) -> str: ...
+@final
 class RuleSet:
     """A loaded, checked trigger rule set (see ``upsell.triggers``)."""
 
@@ -310,6 +355,7 @@ class RuleSet:
         threads: Optional[int] = None,
     ) -> dict: ...
 
+@final
 class History:
     """Offer histories: shown / accepted / rejected events per customer and target."""
 

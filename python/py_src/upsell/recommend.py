@@ -13,6 +13,7 @@ are converted with ``str`` on the way in and come back as strings.
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from typing import Any, Iterable, List, Optional, Sequence, Union
@@ -82,6 +83,74 @@ class Recommender:
             threads=threads,
         )
         return cls(inner)
+
+    @classmethod
+    def from_rules(cls, rules: Any, *, baskets: Optional[int] = None) -> "Recommender":
+        """A model of an association-rules frame: :func:`upsell.association_rules`'s, or mlxtend's
+        (``upsell.compat.mlxtend`` or mlxtend itself).
+
+        Rules with one consequent item are kept: the model answers with single items. Counts come
+        from the ``count`` columns when the frame has them, else from the supports times
+        ``baskets`` (mlxtend's ``num_itemsets``; read from ``rules.attrs["baskets"]`` when the
+        frame carries it). An item's popularity, for backfilling short answers, is its count as
+        the one item of a rule's side.
+
+        >>> import upsell
+        >>> baskets = [["bread", "butter"], ["bread", "butter", "milk"], ["bread", "jam"], ["milk", "cereal"]] * 5
+        >>> rules = upsell.association_rules(upsell.frequent_itemsets(baskets, 2), min_confidence=0.01)
+        >>> upsell.Recommender.from_rules(rules).recommend(["bread"], k=2)["item"].tolist()
+        ['butter', 'milk']
+        """
+        frame = rules if isinstance(rules, pd.DataFrame) else _pandas(rules)
+        n = baskets if baskets is not None else frame.attrs.get("baskets")
+        if n is None or isinstance(n, bool) or int(n) < 1:
+            raise InvalidParameterError(
+                "invalid parameter 'baskets': the rules do not say how many baskets they were mined "
+                "from; pass baskets= (mlxtend's num_itemsets)",
+                kind="invalid_parameter",
+            )
+        n = int(n)
+        for column in ("antecedents", "consequents"):
+            if column not in frame.columns:
+                raise InvalidInputError(f"the rules frame has no {column!r} column", kind="invalid_input")
+        single = np.fromiter((len(c) == 1 for c in frame["consequents"]), dtype=bool, count=len(frame))
+        frame = frame.loc[single]
+        counts = _rule_counts(frame, n, "count", "support")
+        antecedent_counts = _rule_counts(frame, n, "antecedent count", "antecedent support")
+        consequent_counts = _rule_counts(frame, n, "consequent count", "consequent support")
+        antecedents = [sorted(str(x) for x in a) for a in frame["antecedents"]]
+        consequents = [str(next(iter(c))) for c in frame["consequents"]]
+        code: dict = {}
+        for antecedent, consequent in zip(antecedents, consequents):
+            for label in (*antecedent, consequent):
+                code.setdefault(label, len(code))
+        item_counts = np.zeros(len(code), dtype=np.int64)
+        for antecedent, consequent, count, a_count, c_count in zip(
+            antecedents, consequents, counts, antecedent_counts, consequent_counts
+        ):
+            item_counts[code[consequent]] = c_count
+            if len(antecedent) == 1:
+                item_counts[code[antecedent[0]]] = a_count
+            for label in antecedent:  # a lower bound for items seen only among others
+                item_counts[code[label]] = max(item_counts[code[label]], count)
+        keyed = sorted(
+            (len(a), sorted(code[x] for x in a), -int(count), code[c], int(a_count))
+            for a, c, count, a_count in zip(antecedents, consequents, counts, antecedent_counts)
+        )
+        model = {
+            "format": "upsell-recommender",
+            "version": 1,
+            "labels": list(code),
+            "item_counts": item_counts.tolist(),
+            "baskets": n,
+            "antecedents": [x for _, a, _, _, _ in keyed for x in a],
+            "antecedent_offsets": np.cumsum([0] + [len(a) for _, a, _, _, _ in keyed]).tolist(),
+            "consequents": [c for _, _, _, c, _ in keyed],
+            "counts": [-count for _, _, count, _, _ in keyed],
+            "antecedent_counts": [a_count for _, _, _, _, a_count in keyed],
+            "prices": None,
+        }
+        return cls.from_json(json.dumps(model))
 
     @classmethod
     def load(cls, path: Union[str, os.PathLike]) -> "Recommender":
@@ -284,24 +353,101 @@ class EaseRecommender:
         weight) and ``explanation``.
         """
         labels = [str(x) for x in _cart(cart)]
-        (items, scores, because, weights), unknown = self._inner.recommend(labels, _k(k))
+        answer, unknown = self._inner.recommend(labels, _k(k))
         if unknown:
             warnings.warn(f"ignored cart items without weights in the model: {', '.join(unknown)}", stacklevel=2)
-        frame = pd.DataFrame(
-            {
-                "item": pd.Series(items, dtype=object),
-                "score": np.asarray(scores, dtype=np.float64),
-                "source": ["ease" if b is not None else "popular" for b in because],
-                "because": pd.Series(because, dtype=object),
-                "weight": np.asarray([np.nan if w is None else w for w in weights], dtype=np.float64),
-                "explanation": [
-                    "popular" if b is None else f"{b} -> {i} (weight {w:.3f}, score {s:.3f})"
-                    for i, s, b, w in zip(items, scores, because, weights)
-                ],
-            }
-        )
+        frame = _ease_frame(*answer)
         frame.attrs["unknown"] = unknown
         return frame
+
+    def recommend_batch(self, carts: Iterable[Iterable[Any]], k: int = 5, *, threads: Optional[int] = None) -> pd.DataFrame:
+        """Answers many carts in parallel (a list of carts, a pandas Series or an Arrow list array
+        of them): one row per (cart, rank), ``cart`` numbering the carts from 0 in input order,
+        then the columns of :meth:`recommend`; ``attrs["unknown_items"]`` counts the cart items
+        without weights."""
+        if isinstance(carts, (pa.Array, pa.ChunkedArray)):
+            carts = carts.to_pylist()
+        labels = [[str(x) for x in _cart(c)] for c in carts]
+        answers, unknown = self._inner.recommend_batch(labels, _k(k), threads=threads)
+        frames = []
+        for number, answer in enumerate(answers):
+            frame = _ease_frame(*answer)
+            frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+            frame.insert(0, "cart", number)
+            frames.append(frame)
+        result = pd.concat(frames, ignore_index=True) if frames else _ease_frame([], [], [], [])
+        result.attrs["unknown_items"] = unknown
+        return result
+
+    # -- model files ------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike]) -> "EaseRecommender":
+        """Loads a model file written by :meth:`save`."""
+        return cls(_upsell.EaseRecommender.load(os.fspath(path)))
+
+    @classmethod
+    def from_json(cls, text: str) -> "EaseRecommender":
+        """A model from :meth:`to_json` text."""
+        return cls(_upsell.EaseRecommender.from_json(text))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "EaseRecommender":
+        """A model from :meth:`to_bytes`."""
+        return cls(_upsell.EaseRecommender.from_bytes(bytes(data)))
+
+    def save(self, path: Union[str, os.PathLike]) -> None:
+        """Saves the model: JSON when the name ends in ``.json``, else the compact binary."""
+        self._inner.save(os.fspath(path))
+
+    def to_json(self) -> str:
+        """The model as JSON text."""
+        return self._inner.to_json()
+
+    def to_bytes(self) -> bytes:
+        """The model in the compact binary encoding."""
+        return self._inner.to_bytes()
+
+
+def _ease_frame(items: list, scores: list, because: list, weights: list) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "item": pd.Series(items, dtype=object),
+            "score": np.asarray(scores, dtype=np.float64),
+            "source": ["ease" if b is not None else "popular" for b in because],
+            "because": pd.Series(because, dtype=object),
+            "weight": np.asarray([np.nan if w is None else w for w in weights], dtype=np.float64),
+            "explanation": [
+                "popular" if b is None else f"{b} -> {i} (weight {w:.3f}, score {s:.3f})"
+                for i, s, b, w in zip(items, scores, because, weights)
+            ],
+        }
+    )
+
+
+def _pandas(table: Any) -> pd.DataFrame:
+    if isinstance(table, pa.Table):
+        return table.to_pandas()
+    if hasattr(table, "to_pandas"):
+        return table.to_pandas()
+    raise InvalidParameterError(
+        f"invalid parameter 'rules': expected a rules frame, got {type(table).__name__}", kind="invalid_parameter"
+    )
+
+
+def _rule_counts(frame: pd.DataFrame, baskets: int, count: str, support: str) -> np.ndarray:
+    if count in frame.columns:
+        return frame[count].to_numpy(dtype=np.int64)
+    if support not in frame.columns:
+        raise InvalidInputError(f"the rules frame has neither {count!r} nor {support!r}", kind="invalid_input")
+    exact = frame[support].to_numpy(dtype=np.float64) * baskets
+    counts = np.rint(exact)
+    if np.any(np.abs(exact - counts) > 1e-6 * np.maximum(1.0, exact)):
+        raise InvalidInputError(
+            f"the {support!r} column is not whole numbers of baskets out of baskets={baskets}: is baskets right?",
+            kind="invalid_input",
+        )
+    return counts.astype(np.int64)
 
 
 def _cart(cart: Any) -> list:
@@ -468,18 +614,11 @@ class Affinity:
         return frame.sort_values(["lift", "count"], ascending=False, ignore_index=True)
 
     def plot(self, measure: str = "lift", ax: Any = None) -> Any:
-        """A heatmap of one matrix (matplotlib); returns the axes."""
-        import matplotlib.pyplot as plt
+        """A heatmap of one matrix, diagonal masked, lift on a scale centred at 1; returns the
+        matplotlib Figure (see :func:`upsell.plots.affinity_heatmap`)."""
+        from upsell.plots import affinity_heatmap
 
-        values = self.frame(measure)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(1 + 0.35 * len(self.items), 1 + 0.3 * len(self.items)))
-        image = ax.imshow(values.to_numpy(), cmap="viridis")
-        ax.set_xticks(range(len(self.items)), labels=[str(i) for i in self.items], rotation=90)
-        ax.set_yticks(range(len(self.items)), labels=[str(i) for i in self.items])
-        ax.figure.colorbar(image, ax=ax, label=measure)
-        ax.set_title(f"{measure} of the top {len(self.items)} items")
-        return ax
+        return affinity_heatmap(self, measure, ax=ax)
 
 
 def affinity_matrix(

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from upsell import _upsell
 from upsell.exceptions import InvalidInputError, InvalidParameterError
-from upsell.frames import Labels, _frozensets, _list_array
+from upsell.frames import Labels, _frozensets, _list_array, to_polars
 
 __all__ = ["MEASURES", "association_rules"]
 
@@ -291,9 +291,7 @@ def _frame(flat: dict, coded: _Coded, keep: Optional[np.ndarray]) -> Any:
         table = table.filter(pa.array(keep))
     if coded.output == "arrow":
         return table
-    import polars as pl
-
-    return pl.from_arrow(table)
+    return to_polars(table)
 
 
 def _parameter(name: str, message: str) -> InvalidParameterError:

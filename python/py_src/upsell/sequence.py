@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from upsell import _upsell
 from upsell.exceptions import InvalidInputError, InvalidParameterError
+from upsell.frames import to_polars
 
 __all__ = ["sequential_affinity"]
 
@@ -236,9 +237,7 @@ def _frame(found: dict, labels: pa.Array, output: str) -> Any:
     if output == "arrow":
         return table
     if output == "polars":
-        import polars as pl
-
-        return pl.from_arrow(table)
+        return to_polars(table)
     frame = table.to_pandas()
     frame.attrs.update(customers=found["total_customers"], rows=found["rows"], excluded_rows=found["excluded_rows"])
     return frame

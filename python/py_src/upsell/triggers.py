@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from upsell import _upsell
 from upsell.exceptions import InvalidInputError, InvalidParameterError
+from upsell.frames import to_polars
 
 __all__ = ["Explanation", "History", "RuleSet"]
 
@@ -179,9 +180,7 @@ def _from_arrow(table: pa.Table, library: str) -> Any:
     if library == "arrow":
         return table
     if library == "polars":
-        import polars as pl
-
-        return pl.from_arrow(table)
+        return to_polars(table)
     if library == "pandas":
         return table.to_pandas()
     raise InvalidParameterError(f"output: expected 'pandas', 'polars' or 'arrow', got {library!r}")

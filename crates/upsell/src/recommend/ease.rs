@@ -318,6 +318,47 @@ impl Ease {
         EaseAnswer { items, unknown }
     }
 
+    /// [`Ease::recommend_into`] for many carts (item ids) on `threads` workers (`None`: the
+    /// crate's default); answers in cart order, whatever the thread count.
+    ///
+    /// ```
+    /// use upsell::data::{Dataset, ReadOptions};
+    /// use upsell::recommend::{Ease, EaseOptions};
+    /// let text = "bread,butter\nbread,butter,milk\nbread,jam\nmilk,cereal\n";
+    /// let data = Dataset::from_reader(text.as_bytes(), "mem.csv", &ReadOptions::baskets(b','))?;
+    /// let model = Ease::fit(&data.baskets, &data.items, &EaseOptions::default(), &Default::default())?;
+    /// let bread = model.item("bread").expect("known");
+    /// let answers = model.recommend_batch(&[vec![bread], vec![]], 2, Some(2));
+    /// assert_eq!(answers[0], model.recommend_labels(&["bread"], 2).items);
+    /// assert_eq!(answers.len(), 2);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn recommend_batch(
+        &self,
+        carts: &[Vec<ItemId>],
+        k: usize,
+        threads: Option<usize>,
+    ) -> Vec<Vec<EaseRecommendation>> {
+        const CHUNK: usize = 256;
+        let runner = crate::parallel::Runner::new(threads);
+        let chunks = runner.map(
+            carts.len().div_ceil(CHUNK),
+            EaseScratch::default,
+            |scratch, c| {
+                let end = ((c + 1) * CHUNK).min(carts.len());
+                carts[c * CHUNK..end]
+                    .iter()
+                    .map(|cart| {
+                        let mut out = Vec::with_capacity(k);
+                        self.recommend_into(cart, k, scratch, &mut out);
+                        out
+                    })
+                    .collect::<Vec<_>>()
+            },
+        );
+        chunks.into_iter().flatten().collect()
+    }
+
     /// Up to `k` items not in `cart` (item ids; ids without weights are ignored), best first,
     /// written to `out` (cleared first). Candidates are ranked by score, ties by popularity; when
     /// the cart has no candidate (an empty cart) or fewer than `k` candidates remain, popular
@@ -574,6 +615,8 @@ fn solve(
     control.advance(1);
     Ok(weights)
 }
+
+mod file;
 
 #[cfg(test)]
 mod tests;

@@ -92,6 +92,8 @@ impl Measure {
     /// assert_eq!(Measure::Confidence.compute(30, 40, 50, 100), 0.75);
     /// assert_eq!(Measure::Lift.compute(30, 40, 50, 100), 1.5);
     /// assert_eq!(Measure::Conviction.compute(40, 40, 50, 100), f64::INFINITY);
+    /// // Exact where summing two rounded quotients gives 0.49999999999999994.
+    /// assert_eq!(Measure::Kulczynski.compute(3, 4, 12, 20), 0.5);
     /// ```
     pub fn compute(self, ac: u64, a: u64, c: u64, n: u64) -> f64 {
         let n = n as f64;
@@ -128,7 +130,12 @@ impl Measure {
                     (confidence - s_c) / denominator
                 }
             }
-            Measure::Kulczynski => (s_ac / s_a + s_ac / s_c) / 2.0,
+            // (ac/a + ac/c) / 2 = ac (a + c) / (2 a c): one division of exact integers, so the
+            // result is correctly rounded wherever both fit in f64's 53-bit mantissa.
+            Measure::Kulczynski => {
+                let (ac, a, c) = (u128::from(ac), u128::from(a), u128::from(c));
+                (ac * (a + c)) as f64 / (2 * a * c) as f64
+            }
             Measure::Representativity => 1.0,
         }
     }
