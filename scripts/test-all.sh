@@ -1,13 +1,39 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: Rust (core, CLI, C ABI with its header drift
-# check), Python (pytest, differential against pyfim and mlxtend), the C programs (plain, valgrind,
-# AddressSanitizer), the notebooks and the examples. Installs what the tests need first; safe to run
-# again.
+# check), Python (pytest, differential against pyfim and mlxtend, upsell.spark on a local Spark),
+# the C programs (plain, valgrind, AddressSanitizer), the notebooks and the examples. Installs what
+# the tests need first; safe to run again. Ends with the time each stage took.
+#
+# Everything is compiled with one cargo profile, `ci` (see Cargo.toml), so the test binaries, the
+# Python extension and the C library share their compiled dependencies.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-step() { printf '\n==> %s\n' "$*"; }
+stages=()
+stage_start=$SECONDS
+stage_name=""
+script_start=$SECONDS
+# Starts a stage: closes the previous one's timing and prints a heading.
+step() {
+    finish_stage
+    stage_name="$*"
+    stage_start=$SECONDS
+    printf '\n==> %s\n' "$stage_name"
+}
+finish_stage() {
+    if [ -n "$stage_name" ]; then
+        stages+=("$(printf '%6d s  %s' $((SECONDS - stage_start)) "$stage_name")")
+    fi
+    stage_name=""
+}
+timing_table() {
+    finish_stage
+    printf '\n==> time per stage\n'
+    printf '%s\n' "${stages[@]}"
+    printf '%6d s  total\n' $((SECONDS - script_start))
+}
+trap timing_table EXIT
 
 step "tools"
 if ! command -v valgrind >/dev/null 2>&1; then
@@ -26,16 +52,23 @@ fi
 "$venv/bin/python" -m pip install -q -r python/requirements-test.txt
 export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
 
+step "Rust: build the tests"
+cargo test --profile ci --workspace --exclude upsell-python --exclude upsell-benches --no-run
+
 step "Rust: core, CLI, C ABI"
-cargo test --workspace --exclude upsell-python --exclude upsell-benches
+cargo test --profile ci --workspace --exclude upsell-python --exclude upsell-benches
 
 step "Rust example: examples/rust/recommend.rs"
-# cargo test built it with the test profile; run that build rather than compile a release one.
-cargo run -q --profile test -p upsell --example recommend
+cargo run -q --profile ci -p upsell --example recommend
 
-step "Python: build the extension, run pytest"
+step "Python: build the extension"
 maturin develop --profile ci -q -m python/Cargo.toml
-(cd python && pytest -q)
+
+step "Python: pytest"
+(cd python && pytest -q --ignore=tests/test_spark.py)
 
 step "C: programs under cc, valgrind and AddressSanitizer"
 UPSELL_CAPI_PROFILE=ci bash bindings/c/tests/run.sh
+
+step "Spark: upsell.spark on a local Spark"
+(cd python && pytest -q tests/test_spark.py)
