@@ -28,6 +28,7 @@ finish_stage() {
     stage_name=""
 }
 timing_table() {
+    trap - EXIT
     finish_stage
     printf '\n==> time per stage\n'
     printf '%s\n' "${stages[@]}"
@@ -58,17 +59,22 @@ cargo test --profile ci --workspace --exclude upsell-python --exclude upsell-ben
 step "Rust: core, CLI, C ABI"
 cargo test --profile ci --workspace --exclude upsell-python --exclude upsell-benches
 
-step "Rust example: examples/rust/recommend.rs"
-cargo run -q --profile ci -p upsell --example recommend
+step "Rust example: recommend"
+# `cargo test` built it with the workspace's features; `cargo run -p upsell` would rebuild the core.
+"${CARGO_TARGET_DIR:-target}/ci/examples/recommend"
 
 step "Python: build the extension"
 maturin develop --profile ci -q -m python/Cargo.toml
 
 step "Python: pytest"
-(cd python && pytest -q --ignore=tests/test_spark.py)
+cd python
+pytest -q --ignore=tests/test_spark.py
+cd "$root"
 
 step "C: programs under cc, valgrind and AddressSanitizer"
 UPSELL_CAPI_PROFILE=ci bash bindings/c/tests/run.sh
 
 step "Spark: upsell.spark on a local Spark"
-(cd python && pytest -q tests/test_spark.py)
+cd python
+pytest -q tests/test_spark.py
+cd "$root"
