@@ -9,6 +9,12 @@ import numpy.typing as npt
 __all__ = [
     "Baskets",
     "mine",
+    "min_count",
+    "support_warning",
+    "route_to_groups",
+    "mine_group",
+    "DEFAULT_MAX_MEMORY",
+    "MAX_THREADS",
     "sequences_from_path",
     "sequences_from_arrays",
     "currency_exponent",
