@@ -70,7 +70,7 @@ pub struct MineArgs {
     pub output_format: Option<OutputFormat>,
 
     /// Write the itemsets in the order they are mined instead of most frequent first (by count,
-    /// then size, then item): saves the sort on millions of itemsets.
+    /// then size): saves the sort on millions of itemsets.
     #[arg(long)]
     pub unsorted: bool,
 
