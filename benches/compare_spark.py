@@ -8,7 +8,7 @@ itemset counts are checked equal. Data: retail and t10i4d100k at 0.1% (../shared
 
     cargo run --release -p upsell-benches --bin quest -- 1000000 /tmp/quest-1m.dat
 
-`--scale PATH` also mines a larger generated log (10 million baskets in the README) end to end
+`--scale PATH` also mines a larger generated log (10 million baskets in docs/scale-out.md) end to end
 with upsell.spark alone, from the text file to the count of itemsets, and reports wall time and the
 peak memory of the executor (in local mode, the driver JVM plus its Python workers).
 

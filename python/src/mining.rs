@@ -17,9 +17,10 @@ use crate::{errors, gil};
 /// Flat itemsets: item ids, offsets, counts, the number of baskets, and the count threshold used.
 type MinedArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, u64, u64);
 
-/// Mines frequent itemsets of `baskets` with the GIL released.
+/// Mines frequent itemsets of `baskets` with the GIL released, most frequent first unless `sort`
+/// is false (then in mining order).
 #[pyfunction]
-#[pyo3(signature = (baskets, min_support, *, algorithm="auto", target="all", min_len=1, max_len=None, threads=None, max_itemsets=Some(DEFAULT_MAX_ITEMSETS), max_memory=Some(default_max_memory())))]
+#[pyo3(signature = (baskets, min_support, *, algorithm="auto", target="all", min_len=1, max_len=None, threads=None, max_itemsets=Some(DEFAULT_MAX_ITEMSETS), max_memory=Some(default_max_memory()), sort=true))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn mine<'py>(
     py: Python<'py>,
@@ -32,6 +33,7 @@ pub(crate) fn mine<'py>(
     threads: Option<Threads>,
     max_itemsets: Option<u64>,
     max_memory: Option<u64>,
+    sort: bool,
 ) -> PyResult<MinedArrays<'py>> {
     let threads = threads.map(Threads::get);
     let mut options = MiningOptions::new(errors::map(py, threshold(min_support))?);
@@ -43,7 +45,13 @@ pub(crate) fn mine<'py>(
     options.max_itemsets = max_itemsets;
     options.max_memory = max_memory;
     let baskets = &baskets.get().inner;
-    let itemsets = gil::run(py, |control| mine_with(baskets, &options, control))?;
+    let itemsets = gil::run(py, |control| {
+        let mut itemsets = mine_with(baskets, &options, control)?;
+        if sort {
+            itemsets.sort_by_count();
+        }
+        Ok(itemsets)
+    })?;
     Ok(mined_arrays(py, itemsets))
 }
 

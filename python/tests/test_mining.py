@@ -52,6 +52,19 @@ def test_lists_of_strings():
     assert result.attrs == {"baskets": 4, "min_count": 2, "target": "all"}
 
 
+@pytest.mark.parametrize("target", ["all", "closed", "maximal"])
+@pytest.mark.parametrize("algorithm", ["fpgrowth", "eclat", "apriori"])
+def test_most_frequent_itemsets_come_first(target: str, algorithm: str):
+    rng = np.random.default_rng(7)
+    matrix = rng.random((300, 12)) < 0.35
+    result = upsell.frequent_itemsets(matrix, 10, target=target, algorithm=algorithm)
+    counts = result["count"].to_numpy()
+    sizes = result["itemset"].list.len().to_numpy()
+    assert len(result) > 10
+    keys = list(zip(-counts, sizes))
+    assert keys == sorted(keys)
+
+
 def test_label_types_come_back():
     ints = upsell.frequent_itemsets([[1, 2], [1, 3], [1, 2, 3]], 2)
     assert pa.types.is_integer(ints["itemset"].dtype.pyarrow_dtype.value_type)

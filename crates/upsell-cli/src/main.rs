@@ -1,4 +1,4 @@
-//! The `upsell` command: frequent itemsets from basket files, from the shell.
+//! The `upsell` command: what sells together, when to offer what, and at what price, from the shell.
 //!
 //! Every command is a thin translation: arguments become core options, core results become text.
 //! The one idea that shapes the binary is who owns which stream: results go to stdout or to
@@ -8,8 +8,8 @@
 //! Exit status: 0 on success, 2 for invalid input or parameters (clap's own usage errors included),
 //! 1 for anything else (I/O, limits), 130 when interrupted by Ctrl-C.
 
-mod affinity;
 mod abtest;
+mod affinity;
 mod bundles;
 mod demo;
 mod error;
@@ -33,9 +33,17 @@ use clap::{Parser, Subcommand};
 
 use crate::error::CliError;
 
-/// Market-basket mining: which products sell together.
+/// Purchase data in, revenue decisions out: which products sell together (itemsets, rules,
+/// recommendations, affinity), when a customer should see which offer (triggers), and at what price
+/// (bundles, threshold fillers, expansion metrics, A/B tests).
 #[derive(Debug, Parser)]
-#[command(name = "upsell", version, about, propagate_version = true)]
+#[command(
+    name = "upsell",
+    version,
+    propagate_version = true,
+    after_help = "Start with `upsell demo`: the whole path on a sample built into the binary.\n\
+        Documentation: https://github.com/upsell-rs/upsell#readme"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -71,26 +79,37 @@ enum Command {
         after_help = "Example: upsell affinity groceries.csv --top 30 --min-support 0.01 --min-lift 1.2"
     )]
     Affinity(affinity::AffinityArgs),
-    /// Mine a small real sample (Groceries, shipped in the binary) and show what sells together.
+    /// The whole path on real samples built into the binary: itemsets, rules, a recommendation
+    /// for a cart and a priced bundle.
     Demo(demo::DemoArgs),
     /// Time-window affinity from long data: "B: 37% of buyers of A within 30 days".
-    #[command(after_help = "Exit status: 0 success, 2 invalid input or parameters, 1 other errors (I/O, limits), 130 interrupted.\n\
+    #[command(
+        after_help = "Exit status: 0 success, 2 invalid input or parameters, 1 other errors (I/O, limits), 130 interrupted.\n\
         Example: upsell sequences groceries_members.csv --customer-col Member_number --time-col Date \\\n\
-        \x20        --item-col itemDescription --windows 7,30 --min-customers 20 -o sequences.csv")]
+        \x20        --item-col itemDescription --windows 7,30 --min-customers 20 -o sequences.csv"
+    )]
     Sequences(sequences::SequencesArgs),
     /// Find bundles in priced order lines and price them under a policy (discount band, margin
     /// floor, price ending); shows each item's price, the sum, the bundle price and the saving.
-    #[command(after_help = "Example: upsell bundles online_retail_week.csv --min-support 10 --discount 15-25 --ending nine")]
+    #[command(
+        after_help = "Example: upsell bundles online_retail_week.csv --min-support 10 --discount 15-25 --ending nine"
+    )]
     Bundles(bundles::BundlesArgs),
     /// Items or pairs, bought with a cart, that bring it to a free-shipping threshold.
-    #[command(after_help = "Example: upsell threshold online_retail_week.csv --threshold 100.00 --invoice 536593")]
+    #[command(
+        after_help = "Example: upsell threshold online_retail_week.csv --threshold 100.00 --invoice 536593"
+    )]
     Threshold(threshold::ThresholdArgs),
     /// Expansion metrics of priced order lines: AOV, items per order, attach rate, revenue per customer.
-    #[command(after_help = "Example: upsell metrics online_retail_week.csv --period day --by-segment")]
+    #[command(
+        after_help = "Example: upsell metrics online_retail_week.csv --period day --by-segment"
+    )]
     Metrics(metrics::MetricsArgs),
     /// A/B test of two conversion rates (z-test, lift with its interval, verdict), or its sample size.
-    #[command(after_help = "Examples: upsell abtest --conversions-a 412 --n-a 8000 --conversions-b 498 --n-b 8000\n\
-        \x20         upsell abtest --baseline 0.05 --mde 0.01 --power 0.8")]
+    #[command(
+        after_help = "Examples: upsell abtest --conversions-a 412 --n-a 8000 --conversions-b 498 --n-b 8000\n\
+        \x20         upsell abtest --baseline 0.05 --mde 0.01 --power 0.8"
+    )]
     Abtest(abtest::AbTestArgs),
     /// Upsell trigger rules: `check RULES` validates a rule file, `eval RULES customers.csv` prints
     /// one CSV line per (customer, offer).

@@ -97,15 +97,22 @@ fn one(
             answer.unknown.join(", ")
         );
     }
-    let mut out = std::io::stdout().lock();
-    let io = |e| CliError::write("<stdout>", e);
+    print_answer(&mut std::io::stdout().lock(), model, &answer.items)
+        .map_err(|e| CliError::write("<stdout>", e))
+}
+
+/// A table of recommendations for people: rank, item, score and the rule behind each.
+pub fn print_answer(
+    out: &mut dyn Write,
+    model: &Recommender,
+    items: &[Recommendation],
+) -> std::io::Result<()> {
     writeln!(
         out,
         "{:>4}  {:<32} {:>10}  because",
         "rank", "item", "score"
-    )
-    .map_err(io)?;
-    for (rank, r) in answer.items.iter().enumerate() {
+    )?;
+    for (rank, r) in items.iter().enumerate() {
         writeln!(
             out,
             "{:>4}  {:<32} {:>10.4}  {}",
@@ -113,8 +120,7 @@ fn one(
             model.label(r.item).unwrap_or("?"),
             r.score,
             because(model, r)
-        )
-        .map_err(io)?;
+        )?;
     }
     Ok(())
 }

@@ -198,7 +198,7 @@ pub fn run(args: &RulesArgs, control: &Control) -> Result<(), CliError> {
                     shown.len(),
                     args.sort_by
                 );
-                print_table(&rules, &data.items, shown)
+                print_table(&mut std::io::stdout().lock(), &rules, &data.items, shown)
                     .map_err(|e| CliError::write("<stdout>", e))?;
             }
         }
@@ -286,8 +286,13 @@ fn write(
     }
 }
 
-fn print_table(rules: &Rules, labels: &ItemDictionary, shown: &[usize]) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
+/// A table of the rules at `shown` for people: support, confidence, lift, count, the rule.
+pub fn print_table(
+    out: &mut dyn Write,
+    rules: &Rules,
+    labels: &ItemDictionary,
+    shown: &[usize],
+) -> std::io::Result<()> {
     writeln!(
         out,
         "{:>8} {:>8} {:>10} {:>7}  rule",

@@ -92,12 +92,100 @@ fn read_jsonl(path: &Path) -> BTreeMap<Vec<String>, u64> {
 }
 
 #[test]
-fn demo_shows_what_sells_together() {
+fn demo_walks_the_whole_path() {
     let output = upsell().arg("demo").output().expect("demo runs");
     assert!(output.status.success(), "{}", stderr_of(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("whole milk"), "{stdout}");
-    assert!(stdout.contains("Bought together most often"), "{stdout}");
+    let steps = [
+        "1. Itemsets. At min support 0.02 (in at least 40 baskets): 135 frequent itemsets,",
+        "Bought together most often:",
+        "2. Rules.",
+        "3. Recommendation.",
+        "   1  other vegetables",
+        "4. Bundle.",
+        "   bundle price 8.59 GBP instead of 10.20 (saving 1.61, 15.7%), bought together in 5 orders",
+        "  upsell mine baskets.csv",
+    ];
+    let mut at = 0;
+    for step in steps {
+        let found = stdout[at..].find(step);
+        assert!(
+            found.is_some(),
+            "'{step}' missing (in order) from:\n{stdout}"
+        );
+        at += found.unwrap_or(0) + step.len();
+    }
+}
+
+#[test]
+fn demo_names_cart_items_it_does_not_know() {
+    let output = upsell()
+        .args(["demo", "--cart", "whole milk,caviar"])
+        .output()
+        .expect("demo runs");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("(not in the sample, ignored: caviar)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn mine_writes_the_most_frequent_itemsets_first() {
+    let dir = temp_dir();
+    for target in ["all", "closed", "maximal"] {
+        let path = dir.path().join(format!("{target}.csv"));
+        let output = upsell()
+            .args([
+                "mine",
+                "-s",
+                "20",
+                "--item-separator",
+                "|",
+                "--target",
+                target,
+                "-o",
+            ])
+            .arg(&path)
+            .arg(sample())
+            .output()
+            .expect("mine runs");
+        assert!(output.status.success(), "{}", stderr_of(&output));
+        let mut reader = csv::Reader::from_path(&path).expect("the CSV output opens");
+        let rows: Vec<(u64, usize)> = reader
+            .records()
+            .map(|r| {
+                let r = r.expect("a well-formed row");
+                (r[1].parse().expect("a count"), r[0].split('|').count())
+            })
+            .collect();
+        assert!(rows.len() > 10, "{target}: {rows:?}");
+        // By count, highest first; among equal counts, fewer items first.
+        let in_order = rows
+            .windows(2)
+            .all(|w| w[0].0 > w[1].0 || (w[0].0 == w[1].0 && w[0].1 <= w[1].1));
+        assert!(in_order, "{target}: not most frequent first: {rows:?}");
+        let unsorted = dir.path().join(format!("{target}-unsorted.csv"));
+        let output = upsell()
+            .args([
+                "mine",
+                "-s",
+                "20",
+                "--item-separator",
+                "|",
+                "--target",
+                target,
+            ])
+            .arg("--unsorted")
+            .arg("-o")
+            .arg(&unsorted)
+            .arg(sample())
+            .output()
+            .expect("mine runs");
+        assert!(output.status.success(), "{}", stderr_of(&output));
+        assert_eq!(read_csv(&unsorted, '|'), read_csv(&path, '|'), "{target}");
+    }
 }
 
 #[test]

@@ -1,9 +1,8 @@
 //! # upsell
 //!
-//! Purchase data in, revenue decisions out. This crate is the core that every surface (the `upsell`
+//! Purchase data in, revenue decisions out: which products sell together, when a customer should
+//! see which offer, and at what price. This crate is the core that every surface (the `upsell`
 //! command, the Python package, the C library) calls; it knows nothing of Python or C.
-//!
-//! The first pillar, built here, is market-basket mining: which products sell together.
 //!
 //! - [`data`]: baskets stored flat, an item dictionary, streaming readers for FIMI, basket CSV and
 //!   long (one line item a row) CSV, plain or gzip.
@@ -18,7 +17,8 @@
 //! - [`sequence`]: time-window affinity, "B: 37% of buyers of A within 30 days", from customer histories.
 //! - [`pricing`] and [`metrics`]: exact money, priced bundles, threshold fillers, tiers; expansion
 //!   metrics, A/B tests and forecasts.
-//! - [`triggers`]: declarative upsell rules (YAML/JSON/TOML), typed and checked at load, evaluated per customer with a reason trace or column-wise over millions.
+//! - [`triggers`]: declarative upsell rules (YAML/JSON/TOML), typed and checked at load, evaluated
+//!   per customer with a reason trace or column-wise over millions.
 //! - [`Control`]: progress and cancellation for long work; [`Error`] with a stable [`ErrorKind`].
 //!
 //! ```

@@ -9,10 +9,12 @@ import numpy.typing as npt
 __all__ = [
     "Baskets",
     "mine",
+    "min_count",
     "support_warning",
     "route_to_groups",
     "mine_group",
-    "min_count",
+    "DEFAULT_MAX_MEMORY",
+    "MAX_THREADS",
     "sequences_from_path",
     "sequences_from_arrays",
     "currency_exponent",
@@ -30,8 +32,6 @@ __all__ = [
     "RuleSet",
     "History",
     "DEFAULT_MAX_ITEMSETS",
-    "DEFAULT_MAX_MEMORY",
-    "MAX_THREADS",
     "association_rules",
     "DEFAULT_MAX_RULES",
     "Recommender",
@@ -90,6 +90,7 @@ def mine(
     threads: Optional[int] = None,
     max_itemsets: Optional[int] = ...,
     max_memory: Optional[int] = ...,
+    sort: bool = True,
 ) -> Tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int64], int, int]: ...
 
 def route_to_groups(

@@ -84,7 +84,8 @@ def frequent_itemsets(
     Returns
     -------
     A table with columns ``itemset``, ``count`` (int64) and ``support`` (float64, count divided by
-    the number of baskets). A pandas result carries ``attrs["baskets"]`` and
+    the number of baskets), most frequent first (ties: fewer items first, then in mining order, the
+    same for any number of threads). A pandas result carries ``attrs["baskets"]`` and
     ``attrs["min_count"]``; an Arrow table carries both in its schema metadata.
 
     Examples

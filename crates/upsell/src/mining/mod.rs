@@ -1,9 +1,9 @@
 //! Frequent itemset mining: FP-growth, Eclat and Apriori over the same prepared data, with the same
 //! output, exactly.
 //!
-//! The one idea: every miner reads one [`prepare::Prepared`] view (infrequent items dropped, items
+//! The one idea: every miner reads one `prepare::Prepared` view (infrequent items dropped, items
 //! renumbered by descending frequency, identical baskets merged with a weight) and writes through one
-//! [`sink::Sink`] that enforces the budget and polls for cancellation. Thresholds are integer counts,
+//! `sink::Sink` that enforces the budget and polls for cancellation. Thresholds are integer counts,
 //! converted exactly from fractions, so no float comparison ever decides whether a set is frequent.
 //! Top-level branches (one per frequent item) are independent: they run in parallel and are
 //! concatenated in item order, so the output never depends on the thread count.
@@ -407,11 +407,45 @@ impl Itemsets {
                 .cmp(&set(b).len())
                 .then_with(|| set(a).cmp(set(b)))
         });
+        self.apply_order(&order);
+    }
+
+    /// Sorts itemsets most frequent first: by count, highest first, then fewer items first, then
+    /// in mining order. The order the command line writes files in and Python returns frames in;
+    /// like the mining order, it never depends on the number of threads.
+    ///
+    /// ```
+    /// use upsell::data::Baskets;
+    /// use upsell::mining::{mine, MinSupport, MiningOptions};
+    /// let baskets = Baskets::from_arrays(vec![0, 1, 0, 1, 2, 1, 2], vec![0, 2, 5, 7])?;
+    /// let mut itemsets = mine(&baskets, &MiningOptions::new(MinSupport::count(2)))?;
+    /// itemsets.sort_by_count();
+    /// let found: Vec<(usize, u64)> = itemsets.iter().map(|(s, c)| (s.len(), c)).collect();
+    /// assert_eq!(found, [(1, 3), (1, 2), (1, 2), (2, 2), (2, 2)]);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn sort_by_count(&mut self) {
+        // Small keys sort in cache; comparing the sets' items would cost a random read each, and
+        // dense data has long runs of equal counts and sizes.
+        let mut keys: Vec<(std::cmp::Reverse<u64>, usize, usize)> = (0..self.len())
+            .map(|k| {
+                let size = self.offsets[k + 1] - self.offsets[k];
+                (std::cmp::Reverse(self.counts[k]), size, k)
+            })
+            .collect();
+        keys.sort_unstable();
+        let order: Vec<usize> = keys.into_iter().map(|(_, _, k)| k).collect();
+        self.apply_order(&order);
+    }
+
+    /// Rebuilds the arrays with the itemsets in `order` (a permutation of the indices).
+    fn apply_order(&mut self, order: &[usize]) {
+        let set = |k: usize| &self.items[self.offsets[k]..self.offsets[k + 1]];
         let mut items = Vec::with_capacity(self.items.len());
         let mut offsets = Vec::with_capacity(self.offsets.len());
         offsets.push(0);
         let counts = order.iter().map(|&k| self.counts[k]).collect();
-        for &k in &order {
+        for &k in order {
             items.extend_from_slice(set(k));
             offsets.push(items.len());
         }

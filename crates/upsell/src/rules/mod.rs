@@ -4,7 +4,7 @@
 //! reaches [`RuleOptions::min_confidence`]. Consequents grow level by level (Agrawal & Srikant's
 //! ap-genrules): moving an item from antecedent to consequent can only lower confidence, so a
 //! consequent that fails prunes every consequent that contains it. Counts of subsets come from a
-//! [`SupportIndex`](support) built once over the itemsets; rules carry exact integer counts and
+//! `SupportIndex` (`support.rs`) built once over the itemsets; rules carry exact integer counts and
 //! every [`Measure`] is computed from them on demand.
 //!
 //! From closed itemsets, rules are generated per closed set and subset counts are those of the

@@ -5,14 +5,14 @@
 //! evaluation error. It is classified as:
 //! - **pass**: the same value (a decimal equal to the expected double counts), or an error where
 //!   CEL expects one (ours may come from the type checker, before evaluation);
-//! - **deliberate difference**: one of the stated differences of the language (README), decided by
-//!   a general rule below, never by test name: an error is null; numbers with a fraction are exact
-//!   decimals (so their rounding differs from doubles'); a float division by zero is null;
+//! - **deliberate difference**: one of the stated differences of the language (docs/triggers.md),
+//!   decided by a general rule below, never by test name: an error is null; numbers with a fraction
+//!   are exact decimals (so their rounding differs from doubles'); a float division by zero is null;
 //! - **unsupported**: the expression or the expected value is outside the subset (our parser or
 //!   checker refuses it, or CEL expects a uint, bytes, map, type or message).
 //!
 //! Anything else is a wrong answer, and the test fails listing it. The table printed at the end is
-//! the one in README's conformance section.
+//! the one in docs/triggers.md's conformance section.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

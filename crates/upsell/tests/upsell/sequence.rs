@@ -183,7 +183,7 @@ fn groceries_members_matches_the_reference() {
     assert_eq!(purchases.rows(), 38_765);
     let rules = run(&purchases, &SequenceOptions::default());
     assert_eq!(counts_of(&rules), brute_force(&rows_of(&purchases), &[7, 30, 60, 90]));
-    // A figure quoted in the README.
+    // A figure quoted in docs/sequences.md.
     let labels = purchases.labels();
     let (milk, soda) = (labels.id("whole milk").expect("milk"), labels.id("soda").expect("soda"));
     let rule = rules.rules().iter().find(|r| (r.antecedent, r.consequent, r.window_days) == (soda, milk, 30));

@@ -280,7 +280,7 @@ def _mine(
     known = None
     if baskets is _WITH_NULLS:
         baskets, known = _with_nulls(df, min_support)
-    items, offsets, counts, n, _ = _upsell.mine(baskets, float(min_support), target=target, max_len=max_len)
+    items, offsets, counts, n, _ = _upsell.mine(baskets, float(min_support), target=target, max_len=max_len, sort=False)
     items, offsets, counts = _in_apriori_order(items, offsets, counts)
     support = counts / n
     if known is not None:

@@ -7,7 +7,7 @@
 //! ```
 //!
 //! The baskets file has one basket a line, items separated by commas; the default is
-//! `examples/data/groceries_sample.csv` and the default cart whole milk and butter.
+//! `examples/data/groceries_sample.csv` of the repository and the default cart whole milk and butter.
 
 use upsell::data::{Dataset, ItemId, ReadOptions};
 use upsell::mining::{MinSupport, MiningOptions, mine};
