@@ -63,8 +63,27 @@ step "Rust example: recommend"
 # `cargo test` built it with the workspace's features; `cargo run -p upsell` would rebuild the core.
 "${CARGO_TARGET_DIR:-target}/ci/examples/recommend"
 
-step "Python: build the extension"
-maturin develop --profile ci -q -m python/Cargo.toml
+step "Rust: documentation without warnings"
+# The C library's lib is also called `upsell` and is documented by its header instead.
+RUSTDOCFLAGS="-D warnings" cargo doc --profile ci --no-deps -p upsell -p upsell-cli -p upsell-python
+
+step "Rust: cargo publish --dry-run"
+# Packages each crate and builds it from the package alone, as crates.io would.
+cargo publish --dry-run --workspace --exclude upsell-python --exclude upsell-benches --allow-dirty
+
+step "Python: build the manylinux wheel, install it"
+wheels="${CARGO_TARGET_DIR:-$root/target}/wheels"
+rm -f "$wheels"/upsell-*.whl
+maturin build --profile ci -m python/Cargo.toml --compatibility manylinux_2_34 --out "$wheels"
+wheel=$(ls "$wheels"/upsell-*-manylinux_2_34_x86_64.whl)
+pip install -q --force-reinstall --no-deps "$wheel"
+
+step "Python: the wheel in a fresh venv"
+fresh=$(mktemp -d)
+python3 -m venv "$fresh"
+"$fresh/bin/python" -m pip install -q "$wheel"
+"$fresh/bin/python" -c 'import upsell; print(upsell.frequent_itemsets("examples/data/groceries_sample.csv", 0.05).head(3))'
+rm -rf "$fresh"
 
 step "Python: pytest"
 cd python
@@ -77,4 +96,5 @@ UPSELL_CAPI_PROFILE=ci bash bindings/c/tests/run.sh
 step "Spark: upsell.spark on a local Spark"
 cd python
 pytest -q tests/test_spark.py
+UPSELL_README_SPARK=1 pytest -q tests/test_readme.py -k spark
 cd "$root"
