@@ -18,10 +18,8 @@ use crate::parallel::Runner;
 use crate::{Control, Error, Result};
 
 /// Customers per window for each item and each ordered pair, windows cumulative ("within 30 days"
-/// includes "within 7").
+/// includes "within 7"); every histogram has one slot per window.
 pub(super) struct Tally {
-    /// The number of windows; every histogram below has this many slots per entry.
-    pub windows: usize,
     /// Customers who bought the item at all.
     pub item_customers: Vec<u64>,
     /// Per item: customers who bought it within each window after their first purchase of anything.
@@ -48,7 +46,10 @@ struct Seen {
 
 impl Seen {
     fn new(items: usize) -> Self {
-        Seen { stamp: vec![0; items], generation: 0 }
+        Seen {
+            stamp: vec![0; items],
+            generation: 0,
+        }
     }
 
     fn next_walk(&mut self) {
@@ -80,7 +81,11 @@ pub(super) fn tally(
     let item_count = purchases.labels().len();
     let windows = window_seconds.len();
     let (anchors, baseline) = index(purchases, window_seconds);
-    let item_customers: Vec<u64> = anchors.offsets.windows(2).map(|w| (w[1] - w[0]) as u64).collect();
+    let item_customers: Vec<u64> = anchors
+        .offsets
+        .windows(2)
+        .map(|w| (w[1] - w[0]) as u64)
+        .collect();
     control.start(anchors.entries.len() as u64);
 
     let threads = threads.unwrap_or_else(crate::parallel::default_threads);
@@ -97,8 +102,15 @@ pub(super) fn tally(
                 if control.is_cancelled() {
                     return Err(Error::Cancelled);
                 }
-                let entries = &anchors.entries[anchors.offsets[antecedent]..anchors.offsets[antecedent + 1]];
-                let added = worker.count(purchases, antecedent as ItemId, entries, window_seconds, &mut part);
+                let entries =
+                    &anchors.entries[anchors.offsets[antecedent]..anchors.offsets[antecedent + 1]];
+                let added = worker.count(
+                    purchases,
+                    antecedent as ItemId,
+                    entries,
+                    window_seconds,
+                    &mut part,
+                );
                 if pairs_seen.fetch_add(added, Ordering::Relaxed) + added > max_pairs {
                     return Err(too_many_pairs(max_pairs));
                 }
@@ -108,7 +120,12 @@ pub(super) fn tally(
         },
     );
     control.check()?;
-    let mut tally = Tally { windows, item_customers, baseline, pairs: Vec::new(), pair_counts: Vec::new() };
+    let mut tally = Tally {
+        item_customers,
+        baseline,
+        pairs: Vec::new(),
+        pair_counts: Vec::new(),
+    };
     for part in parts {
         let part = part?;
         tally.pairs.extend(part.pairs);
@@ -117,7 +134,7 @@ pub(super) fn tally(
     Ok(tally)
 }
 
-fn too_many_pairs(limit: u64) -> Error {
+pub(super) fn too_many_pairs(limit: u64) -> Error {
     Error::LimitExceeded {
         what: "distinct (antecedent, consequent) pairs",
         limit,
@@ -134,7 +151,9 @@ fn index(purchases: &Purchases, window_seconds: &[i64]) -> (Anchors, Vec<u64>) {
     let mut baseline = vec![0u64; item_count * windows];
     let mut firsts: Vec<(ItemId, usize, u32)> = Vec::new();
     for customer in 0..purchases.customers() {
-        let Some((start, items, seconds)) = purchases.history_at(customer) else { continue };
+        let Some((start, items, seconds)) = purchases.history_at(customer) else {
+            continue;
+        };
         seen.next_walk();
         for (position, (&item, &second)) in items.iter().zip(seconds).enumerate() {
             if seen.first_sight(item) {
@@ -197,7 +216,11 @@ fn balanced_ranges(offsets: &[usize], tasks: usize) -> Vec<(usize, usize)> {
     let mut first = 0;
     for task in 1..=tasks {
         let target = total * task / tasks;
-        let last = if task == tasks { items } else { offsets.partition_point(|&o| o < target).clamp(first, items) };
+        let last = if task == tasks {
+            items
+        } else {
+            offsets.partition_point(|&o| o < target).clamp(first, items)
+        };
         if last > first {
             ranges.push((first, last));
             first = last;
@@ -224,7 +247,12 @@ struct Worker {
 
 impl Worker {
     fn new(items: usize, windows: usize) -> Self {
-        Worker { seen: Seen::new(items), windows, counts: vec![0; items * windows], touched: Vec::new() }
+        Worker {
+            seen: Seen::new(items),
+            windows,
+            counts: vec![0; items * windows],
+            touched: Vec::new(),
+        }
     }
 
     /// Counts every buyer of `antecedent` into `part`; returns the number of pairs added.
