@@ -19,5 +19,6 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from upsell.spark.mining import association_rules, frequent_itemsets
 from upsell.spark.recommend import recommend
+from upsell.spark.sequence import sequential_affinity
 
-__all__ = ["association_rules", "frequent_itemsets", "recommend"]
+__all__ = ["association_rules", "frequent_itemsets", "recommend", "sequential_affinity"]
