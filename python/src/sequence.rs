@@ -15,8 +15,8 @@ use pyo3::types::PyDict;
 use upsell::data::ItemDictionary;
 use upsell::data::ItemId;
 use upsell::sequence::{
-    DEFAULT_MAX_PAIRS, PurchaseColumns, Purchases, SequenceCounts, SequenceOptions, SequenceRules,
-    parse_times, sequential_affinity,
+    DEFAULT_MAX_PAIRS, PurchaseColumns, Purchases, SequenceCounts, SequenceOptions, SequenceRules, parse_times,
+    sequential_affinity,
 };
 
 use crate::errors::Threads;
@@ -33,15 +33,7 @@ fn options(
     threads: Option<usize>,
     max_pairs: u64,
 ) -> SequenceOptions {
-    SequenceOptions {
-        windows,
-        min_customers,
-        min_support,
-        min_confidence,
-        top,
-        threads,
-        max_pairs,
-    }
+    SequenceOptions { windows, min_customers, min_support, min_confidence, top, threads, max_pairs }
 }
 
 /// Time-window affinity of a long CSV file (plain or gzip).
@@ -64,20 +56,9 @@ pub(crate) fn sequences_from_path<'py>(
     max_pairs: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let threads = threads.map(Threads::get);
-    let options = options(
-        windows,
-        min_customers,
-        min_support,
-        min_confidence,
-        top,
-        threads,
-        max_pairs,
-    );
+    let options = options(windows, min_customers, min_support, min_confidence, top, threads, max_pairs);
     let delimiter = errors::map(py, crate::data::delimiter_byte(delimiter))?;
-    let columns = PurchaseColumns {
-        delimiter,
-        ..PurchaseColumns::new(customer, time, item)
-    };
+    let columns = PurchaseColumns { delimiter, ..PurchaseColumns::new(customer, time, item) };
     let rules = gil::run(py, move |control| {
         options.validate()?;
         let purchases = Purchases::read(&path, &columns)?;
@@ -109,15 +90,7 @@ pub(crate) fn sequences_from_arrays<'py>(
     max_pairs: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let threads = threads.map(Threads::get);
-    let options = options(
-        windows,
-        min_customers,
-        min_support,
-        min_confidence,
-        top,
-        threads,
-        max_pairs,
-    );
+    let options = options(windows, min_customers, min_support, min_confidence, top, threads, max_pairs);
     let customers = customers.as_array().to_vec();
     let items = items.as_array().to_vec();
     let seconds = seconds.map(|s| s.as_array().to_vec());
@@ -127,10 +100,7 @@ pub(crate) fn sequences_from_arrays<'py>(
             (Some(seconds), None) => seconds,
             (None, Some(times)) => parse_times(&times, &time_column)?,
             _ => {
-                return Err(upsell::Error::invalid_parameter(
-                    "times",
-                    "give exactly one of seconds= and times=",
-                ));
+                return Err(upsell::Error::invalid_parameter("times", "give exactly one of seconds= and times="));
             }
         };
         let labels = ItemDictionary::from_labels(&labels)?;
@@ -159,12 +129,8 @@ pub(crate) fn sequence_counts_from_arrays<'py>(
     threads: Option<Threads>,
     max_pairs: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let options = SequenceOptions {
-        windows,
-        threads: threads.map(Threads::get),
-        max_pairs,
-        ..SequenceOptions::default()
-    };
+    let options =
+        SequenceOptions { windows, threads: threads.map(Threads::get), max_pairs, ..SequenceOptions::default() };
     let customers = customers.as_array().to_vec();
     let items = items.as_array().to_vec();
     let seconds = seconds.map(|s| s.as_array().to_vec());
@@ -174,47 +140,25 @@ pub(crate) fn sequence_counts_from_arrays<'py>(
             (Some(seconds), None) => seconds,
             (None, Some(times)) => parse_times(&times, &time_column)?,
             _ => {
-                return Err(upsell::Error::invalid_parameter(
-                    "times",
-                    "give exactly one of seconds= and times=",
-                ));
+                return Err(upsell::Error::invalid_parameter("times", "give exactly one of seconds= and times="));
             }
         };
-        let labels = labels
-            .map(|labels| ItemDictionary::from_labels(&labels))
-            .transpose()?;
+        let labels = labels.map(|labels| ItemDictionary::from_labels(&labels)).transpose()?;
         let purchases = Purchases::from_arrays(&customers, &items, &seconds, labels)?;
         SequenceCounts::count(&purchases, &options, control)
     })?;
     let windows = counts.window_days.len();
-    let wide = |values: &[u64]| {
-        PyArray1::from_iter(
-            py,
-            values.iter().map(|&v| i64::try_from(v).unwrap_or(i64::MAX)),
-        )
-    };
+    let wide = |values: &[u64]| PyArray1::from_iter(py, values.iter().map(|&v| i64::try_from(v).unwrap_or(i64::MAX)));
     let out = PyDict::new(py);
     out.set_item("window_days", counts.window_days.clone())?;
     out.set_item("customers", counts.customers)?;
     out.set_item("rows", counts.rows)?;
     out.set_item("excluded_rows", counts.excluded_rows)?;
     out.set_item("item_customers", wide(&counts.item_customers))?;
-    out.set_item(
-        "baseline",
-        wide(&counts.baseline).reshape([counts.item_customers.len(), windows])?,
-    )?;
-    out.set_item(
-        "antecedent",
-        PyArray1::from_iter(py, counts.pairs.iter().map(|p| p.0)),
-    )?;
-    out.set_item(
-        "consequent",
-        PyArray1::from_iter(py, counts.pairs.iter().map(|p| p.1)),
-    )?;
-    out.set_item(
-        "pair_counts",
-        wide(&counts.pair_counts).reshape([counts.pairs.len(), windows])?,
-    )?;
+    out.set_item("baseline", wide(&counts.baseline).reshape([counts.item_customers.len(), windows])?)?;
+    out.set_item("antecedent", PyArray1::from_iter(py, counts.pairs.iter().map(|p| p.0)))?;
+    out.set_item("consequent", PyArray1::from_iter(py, counts.pairs.iter().map(|p| p.1)))?;
+    out.set_item("pair_counts", wide(&counts.pair_counts).reshape([counts.pairs.len(), windows])?)?;
     Ok(out)
 }
 
@@ -243,23 +187,11 @@ pub(crate) fn sequence_rules_from_counts<'py>(
     max_pairs: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let threads = threads.map(Threads::get);
-    let options = options(
-        windows,
-        min_customers,
-        min_support,
-        min_confidence,
-        top,
-        threads,
-        max_pairs,
-    );
+    let options = options(windows, min_customers, min_support, min_confidence, top, threads, max_pairs);
     let item_customers = item_customers.as_array().to_vec();
     let baseline = baseline.as_array().to_vec();
-    let pairs: Vec<(ItemId, ItemId)> = antecedent
-        .as_array()
-        .iter()
-        .copied()
-        .zip(consequent.as_array().iter().copied())
-        .collect();
+    let pairs: Vec<(ItemId, ItemId)> =
+        antecedent.as_array().iter().copied().zip(consequent.as_array().iter().copied()).collect();
     let pair_counts = pair_counts.as_array().to_vec();
     let rules = gil::run(py, move |control| {
         options.validate()?;
@@ -269,11 +201,7 @@ pub(crate) fn sequence_rules_from_counts<'py>(
         if pairs.len() * width != pair_counts.len() {
             return Err(upsell::Error::invalid_parameter(
                 "pair_counts",
-                format!(
-                    "{} counts for {} pairs and {width} windows",
-                    pair_counts.len(),
-                    pairs.len()
-                ),
+                format!("{} counts for {} pairs and {width} windows", pair_counts.len(), pairs.len()),
             ));
         }
         let mut order: Vec<usize> = (0..pairs.len()).collect();
@@ -288,11 +216,7 @@ pub(crate) fn sequence_rules_from_counts<'py>(
             pairs: order.iter().map(|&index| pairs[index]).collect(),
             pair_counts: order
                 .iter()
-                .flat_map(|&index| {
-                    pair_counts[index * width..(index + 1) * width]
-                        .iter()
-                        .copied()
-                })
+                .flat_map(|&index| pair_counts[index * width..(index + 1) * width].iter().copied())
                 .collect(),
         };
         let labels = ItemDictionary::from_labels(&labels)?;
@@ -307,50 +231,17 @@ fn arrays<'py>(py: Python<'py>, rules: &SequenceRules) -> PyResult<Bound<'py, Py
     let list = rules.rules();
     let wide = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     let out = PyDict::new(py);
-    out.set_item(
-        "antecedent",
-        PyArray1::from_iter(py, list.iter().map(|r| r.antecedent)),
-    )?;
-    out.set_item(
-        "consequent",
-        PyArray1::from_iter(py, list.iter().map(|r| r.consequent)),
-    )?;
-    out.set_item(
-        "window_days",
-        PyArray1::from_iter(py, list.iter().map(|r| r.window_days)),
-    )?;
-    out.set_item(
-        "antecedent_customers",
-        PyArray1::from_iter(py, list.iter().map(|r| wide(r.antecedent_customers))),
-    )?;
-    out.set_item(
-        "customers",
-        PyArray1::from_iter(py, list.iter().map(|r| wide(r.customers))),
-    )?;
-    out.set_item(
-        "baseline_customers",
-        PyArray1::from_iter(py, list.iter().map(|r| wide(r.baseline_customers))),
-    )?;
-    out.set_item(
-        "support",
-        PyArray1::from_iter(py, list.iter().map(|r| r.support)),
-    )?;
-    out.set_item(
-        "confidence",
-        PyArray1::from_iter(py, list.iter().map(|r| r.confidence)),
-    )?;
-    out.set_item(
-        "base_rate",
-        PyArray1::from_iter(py, list.iter().map(|r| r.base_rate)),
-    )?;
-    out.set_item(
-        "lift",
-        PyArray1::from_iter(py, list.iter().map(|r| r.lift.unwrap_or(f64::NAN))),
-    )?;
-    out.set_item(
-        "description",
-        list.iter().map(|r| rules.describe(r)).collect::<Vec<_>>(),
-    )?;
+    out.set_item("antecedent", PyArray1::from_iter(py, list.iter().map(|r| r.antecedent)))?;
+    out.set_item("consequent", PyArray1::from_iter(py, list.iter().map(|r| r.consequent)))?;
+    out.set_item("window_days", PyArray1::from_iter(py, list.iter().map(|r| r.window_days)))?;
+    out.set_item("antecedent_customers", PyArray1::from_iter(py, list.iter().map(|r| wide(r.antecedent_customers))))?;
+    out.set_item("customers", PyArray1::from_iter(py, list.iter().map(|r| wide(r.customers))))?;
+    out.set_item("baseline_customers", PyArray1::from_iter(py, list.iter().map(|r| wide(r.baseline_customers))))?;
+    out.set_item("support", PyArray1::from_iter(py, list.iter().map(|r| r.support)))?;
+    out.set_item("confidence", PyArray1::from_iter(py, list.iter().map(|r| r.confidence)))?;
+    out.set_item("base_rate", PyArray1::from_iter(py, list.iter().map(|r| r.base_rate)))?;
+    out.set_item("lift", PyArray1::from_iter(py, list.iter().map(|r| r.lift.unwrap_or(f64::NAN))))?;
+    out.set_item("description", list.iter().map(|r| rules.describe(r)).collect::<Vec<_>>())?;
     out.set_item("labels", rules.labels().labels().collect::<Vec<_>>())?;
     out.set_item("total_customers", rules.customers())?;
     out.set_item("rows", rules.rows())?;

@@ -46,10 +46,7 @@ struct Seen {
 
 impl Seen {
     fn new(items: usize) -> Self {
-        Seen {
-            stamp: vec![0; items],
-            generation: 0,
-        }
+        Seen { stamp: vec![0; items], generation: 0 }
     }
 
     fn next_walk(&mut self) {
@@ -81,11 +78,7 @@ pub(super) fn tally(
     let item_count = purchases.labels().len();
     let windows = window_seconds.len();
     let (anchors, baseline) = index(purchases, window_seconds);
-    let item_customers: Vec<u64> = anchors
-        .offsets
-        .windows(2)
-        .map(|w| (w[1] - w[0]) as u64)
-        .collect();
+    let item_customers: Vec<u64> = anchors.offsets.windows(2).map(|w| (w[1] - w[0]) as u64).collect();
     control.start(anchors.entries.len() as u64);
 
     let threads = threads.unwrap_or_else(crate::parallel::default_threads);
@@ -102,15 +95,8 @@ pub(super) fn tally(
                 if control.is_cancelled() {
                     return Err(Error::Cancelled);
                 }
-                let entries =
-                    &anchors.entries[anchors.offsets[antecedent]..anchors.offsets[antecedent + 1]];
-                let added = worker.count(
-                    purchases,
-                    antecedent as ItemId,
-                    entries,
-                    window_seconds,
-                    &mut part,
-                );
+                let entries = &anchors.entries[anchors.offsets[antecedent]..anchors.offsets[antecedent + 1]];
+                let added = worker.count(purchases, antecedent as ItemId, entries, window_seconds, &mut part);
                 if pairs_seen.fetch_add(added, Ordering::Relaxed) + added > max_pairs {
                     return Err(too_many_pairs(max_pairs));
                 }
@@ -120,12 +106,7 @@ pub(super) fn tally(
         },
     );
     control.check()?;
-    let mut tally = Tally {
-        item_customers,
-        baseline,
-        pairs: Vec::new(),
-        pair_counts: Vec::new(),
-    };
+    let mut tally = Tally { item_customers, baseline, pairs: Vec::new(), pair_counts: Vec::new() };
     for part in parts {
         let part = part?;
         tally.pairs.extend(part.pairs);
@@ -216,11 +197,7 @@ fn balanced_ranges(offsets: &[usize], tasks: usize) -> Vec<(usize, usize)> {
     let mut first = 0;
     for task in 1..=tasks {
         let target = total * task / tasks;
-        let last = if task == tasks {
-            items
-        } else {
-            offsets.partition_point(|&o| o < target).clamp(first, items)
-        };
+        let last = if task == tasks { items } else { offsets.partition_point(|&o| o < target).clamp(first, items) };
         if last > first {
             ranges.push((first, last));
             first = last;
@@ -247,12 +224,7 @@ struct Worker {
 
 impl Worker {
     fn new(items: usize, windows: usize) -> Self {
-        Worker {
-            seen: Seen::new(items),
-            windows,
-            counts: vec![0; items * windows],
-            touched: Vec::new(),
-        }
+        Worker { seen: Seen::new(items), windows, counts: vec![0; items * windows], touched: Vec::new() }
     }
 
     /// Counts every buyer of `antecedent` into `part`; returns the number of pairs added.

@@ -116,10 +116,7 @@ impl SequenceOptions {
         check_fraction("min_support", self.min_support)?;
         check_fraction("min_confidence", self.min_confidence)?;
         if self.top == Some(0) {
-            return Err(Error::invalid_parameter(
-                "top",
-                "must be at least 1 (or unset for every rule)",
-            ));
+            return Err(Error::invalid_parameter("top", "must be at least 1 (or unset for every rule)"));
         }
         crate::parallel::check_threads(self.threads)?;
         if self.max_pairs == 0 {
@@ -131,18 +128,12 @@ impl SequenceOptions {
     /// The windows in seconds, ascending, after checking them.
     fn window_seconds(&self) -> Result<Vec<i64>> {
         if self.windows.is_empty() {
-            return Err(Error::invalid_parameter(
-                "windows",
-                "give at least one window (in days), e.g. 7,30,60,90",
-            ));
+            return Err(Error::invalid_parameter("windows", "give at least one window (in days), e.g. 7,30,60,90"));
         }
         if self.windows.len() > MAX_WINDOWS {
             return Err(Error::invalid_parameter(
                 "windows",
-                format!(
-                    "{} windows given, at most {MAX_WINDOWS} are allowed",
-                    self.windows.len()
-                ),
+                format!("{} windows given, at most {MAX_WINDOWS} are allowed", self.windows.len()),
             ));
         }
         let mut days = self.windows.clone();
@@ -154,16 +145,12 @@ impl SequenceOptions {
             ));
         }
         if let Some(pair) = days.windows(2).find(|pair| pair[0] == pair[1]) {
-            return Err(Error::invalid_parameter(
-                "windows",
-                format!("{} days is listed twice", pair[0]),
-            ));
+            return Err(Error::invalid_parameter("windows", format!("{} days is listed twice", pair[0])));
         }
         days.iter()
             .map(|&d| {
-                d.checked_mul(86_400).ok_or_else(|| {
-                    Error::invalid_parameter("windows", format!("{d} days is too long a window"))
-                })
+                d.checked_mul(86_400)
+                    .ok_or_else(|| Error::invalid_parameter("windows", format!("{d} days is too long a window")))
             })
             .collect()
     }
@@ -173,10 +160,7 @@ fn check_fraction(name: &'static str, value: f64) -> Result<()> {
     if (0.0..=1.0).contains(&value) {
         Ok(())
     } else {
-        Err(Error::invalid_parameter(
-            name,
-            format!("{value} is not a fraction between 0 and 1"),
-        ))
+        Err(Error::invalid_parameter(name, format!("{value} is not a fraction between 0 and 1")))
     }
 }
 
@@ -256,11 +240,7 @@ impl SequenceRules {
     pub fn describe(&self, rule: &SequenceRule) -> String {
         let name = |id| self.labels.label(id).unwrap_or("?");
         let percent = rule.confidence * 100.0;
-        let percent = if percent >= 1.0 || percent == 0.0 {
-            format!("{percent:.0}")
-        } else {
-            format!("{percent:.1}")
-        };
+        let percent = if percent >= 1.0 || percent == 0.0 { format!("{percent:.0}") } else { format!("{percent:.1}") };
         let days = if rule.window_days == 1 { "day" } else { "days" };
         format!(
             "{}: {percent}% of buyers of {} within {} {days}",
@@ -358,20 +338,10 @@ pub struct SequenceCounts {
 impl SequenceCounts {
     /// Counts the customers of `purchases` for the windows of `options` (its filters apply later,
     /// in [`SequenceCounts::rules`]). Purchases without any customer give zero counts.
-    pub fn count(
-        purchases: &Purchases,
-        options: &SequenceOptions,
-        control: &Control,
-    ) -> Result<SequenceCounts> {
+    pub fn count(purchases: &Purchases, options: &SequenceOptions, control: &Control) -> Result<SequenceCounts> {
         options.validate()?;
         let window_seconds = options.window_seconds()?;
-        let tally = count::tally(
-            purchases,
-            &window_seconds,
-            options.threads,
-            options.max_pairs,
-            control,
-        )?;
+        let tally = count::tally(purchases, &window_seconds, options.threads, options.max_pairs, control)?;
         let mut window_days = options.windows.clone();
         window_days.sort_unstable();
         Ok(SequenceCounts {
@@ -415,8 +385,7 @@ impl SequenceCounts {
         let (mut pairs, mut pair_counts) = (Vec::new(), Vec::new());
         let (mut i, mut j) = (0, 0);
         while i < self.pairs.len() || j < other.pairs.len() {
-            let histogram =
-                |counts: &[u64], at: usize| counts[at * windows..(at + 1) * windows].to_vec();
+            let histogram = |counts: &[u64], at: usize| counts[at * windows..(at + 1) * windows].to_vec();
             let ordering = match (self.pairs.get(i), other.pairs.get(j)) {
                 (Some(a), Some(b)) => a.cmp(b),
                 (Some(_), None) => Ordering::Less,
@@ -435,9 +404,7 @@ impl SequenceCounts {
                 }
                 Ordering::Equal => {
                     pairs.push(self.pairs[i]);
-                    let sums = histogram(&self.pair_counts, i)
-                        .into_iter()
-                        .zip(histogram(&other.pair_counts, j));
+                    let sums = histogram(&self.pair_counts, i).into_iter().zip(histogram(&other.pair_counts, j));
                     pair_counts.extend(sums.map(|(a, b)| a + b));
                     i += 1;
                     j += 1;
@@ -455,12 +422,8 @@ impl SequenceCounts {
     /// Checks that the fields fit together: lengths, ascending windows and pairs, cumulative
     /// histograms, no count above the customers it is a share of.
     pub fn validate(&self) -> Result<()> {
-        let bad = |what: String| {
-            Err(Error::invalid_input(
-                crate::Location::memory(),
-                format!("sequence counts: {what}"),
-            ))
-        };
+        let bad =
+            |what: String| Err(Error::invalid_input(crate::Location::memory(), format!("sequence counts: {what}")));
         let windows = self.window_days.len();
         if windows == 0 || windows > MAX_WINDOWS || self.window_days.iter().any(|&d| d <= 0) {
             return bad(format!(
@@ -469,15 +432,10 @@ impl SequenceCounts {
             ));
         }
         if self.window_days.windows(2).any(|pair| pair[0] >= pair[1]) {
-            return bad(format!(
-                "the windows {:?} are not strictly ascending",
-                self.window_days
-            ));
+            return bad(format!("the windows {:?} are not strictly ascending", self.window_days));
         }
         let items = self.item_customers.len();
-        if self.baseline.len() != items * windows
-            || self.pair_counts.len() != self.pairs.len() * windows
-        {
+        if self.baseline.len() != items * windows || self.pair_counts.len() != self.pairs.len() * windows {
             return bad(format!(
                 "{} baseline and {} pair counts for {items} items, {} pairs and {windows} windows",
                 self.baseline.len(),
@@ -486,20 +444,12 @@ impl SequenceCounts {
             ));
         }
         if let Some(pair) = self.pairs.windows(2).find(|pair| pair[0] >= pair[1]) {
-            return bad(format!(
-                "the pairs are not strictly ascending at {:?}",
-                pair[1]
-            ));
+            return bad(format!("the pairs are not strictly ascending at {:?}", pair[1]));
         }
-        let cumulative = |row: &[u64], most: u64| {
-            row.windows(2).all(|w| w[0] <= w[1]) && row[windows - 1] <= most
-        };
+        let cumulative = |row: &[u64], most: u64| row.windows(2).all(|w| w[0] <= w[1]) && row[windows - 1] <= most;
         for (item, &customers) in self.item_customers.iter().enumerate() {
             if customers > self.customers
-                || !cumulative(
-                    &self.baseline[item * windows..(item + 1) * windows],
-                    self.customers,
-                )
+                || !cumulative(&self.baseline[item * windows..(item + 1) * windows], self.customers)
             {
                 return bad(format!(
                     "the counts of item {item} exceed the {} customers or are not cumulative",
@@ -510,11 +460,8 @@ impl SequenceCounts {
         for (index, &(a, b)) in self.pairs.iter().enumerate() {
             let row = &self.pair_counts[index * windows..(index + 1) * windows];
             let buyers = self.item_customers.get(a as usize).copied();
-            if a == b || b as usize >= items || buyers.is_none_or(|buyers| !cumulative(row, buyers))
-            {
-                return bad(format!(
-                    "the counts of pair ({a}, {b}) name unknown items or are not cumulative"
-                ));
+            if a == b || b as usize >= items || buyers.is_none_or(|buyers| !cumulative(row, buyers)) {
+                return bad(format!("the counts of pair ({a}, {b}) name unknown items or are not cumulative"));
             }
         }
         Ok(())
@@ -536,29 +483,19 @@ impl SequenceCounts {
         if days != self.window_days {
             return Err(Error::invalid_parameter(
                 "windows",
-                format!(
-                    "the counts are for windows {:?}, not {days:?}",
-                    self.window_days
-                ),
+                format!("the counts are for windows {:?}, not {days:?}", self.window_days),
             ));
         }
         if labels.len() < self.item_customers.len() {
             return Err(Error::invalid_input(
                 crate::Location::memory(),
-                format!(
-                    "{} labels for {} item ids",
-                    labels.len(),
-                    self.item_customers.len()
-                ),
+                format!("{} labels for {} item ids", labels.len(), self.item_customers.len()),
             ));
         }
         if self.customers == 0 {
             return Err(Error::invalid_input(
                 crate::Location::memory(),
-                format!(
-                    "no purchases with a customer ({} rows without one)",
-                    self.excluded_rows
-                ),
+                format!("no purchases with a customer ({} rows without one)", self.excluded_rows),
             ));
         }
         if self.pairs.len() as u64 > options.max_pairs {
@@ -600,10 +537,7 @@ impl SequenceCounts {
                 lift: None,
             };
             if passes(&rule, options) {
-                rules.push(SequenceRule {
-                    lift: (baseline > 0).then(|| rule.confidence / rule.base_rate),
-                    ..rule
-                });
+                rules.push(SequenceRule { lift: (baseline > 0).then(|| rule.confidence / rule.base_rate), ..rule });
             }
         }
         rules.sort_unstable_by(order);
@@ -624,9 +558,8 @@ fn passes(rule: &SequenceRule, options: &SequenceOptions) -> bool {
 /// Window ascending, confidence descending (compared exactly as fractions), customers descending,
 /// then ids: a total order, so the output is the same whatever order the pairs were counted in.
 fn order(a: &SequenceRule, b: &SequenceRule) -> Ordering {
-    let confidence = |r: &SequenceRule, other: &SequenceRule| {
-        u128::from(r.customers) * u128::from(other.antecedent_customers)
-    };
+    let confidence =
+        |r: &SequenceRule, other: &SequenceRule| u128::from(r.customers) * u128::from(other.antecedent_customers);
     a.window_days
         .cmp(&b.window_days)
         .then_with(|| confidence(b, a).cmp(&confidence(a, b)))

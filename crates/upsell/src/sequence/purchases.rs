@@ -37,17 +37,8 @@ pub struct PurchaseColumns {
 
 impl PurchaseColumns {
     /// Comma-separated columns `customer`, `time` and `item`.
-    pub fn new(
-        customer: impl Into<String>,
-        time: impl Into<String>,
-        item: impl Into<String>,
-    ) -> Self {
-        PurchaseColumns {
-            customer: customer.into(),
-            time: time.into(),
-            item: item.into(),
-            delimiter: b',',
-        }
+    pub fn new(customer: impl Into<String>, time: impl Into<String>, item: impl Into<String>) -> Self {
+        PurchaseColumns { customer: customer.into(), time: time.into(), item: item.into(), delimiter: b',' }
     }
 }
 
@@ -101,19 +92,12 @@ impl Purchases {
     ///     .unwrap_err();
     /// assert!(err.to_string().contains("orders.csv:3"), "{err}");
     /// ```
-    pub fn from_reader(
-        reader: impl Read,
-        name: impl Into<PathBuf>,
-        columns: &PurchaseColumns,
-    ) -> Result<Self> {
+    pub fn from_reader(reader: impl Read, name: impl Into<PathBuf>, columns: &PurchaseColumns) -> Result<Self> {
         let name = name.into();
         let mut buffered = BufReader::with_capacity(1 << 16, reader);
         let head = buffered.fill_buf().map_err(|e| Error::io(&name, e))?;
         if head.is_empty() {
-            return Err(Error::invalid_input(
-                Location::file(&name),
-                "the file is empty: no purchases to read",
-            ));
+            return Err(Error::invalid_input(Location::file(&name), "the file is empty: no purchases to read"));
         }
         if head.starts_with(&[0x1f, 0x8b]) {
             read_csv(flate2::read::MultiGzDecoder::new(buffered), &name, columns)
@@ -160,23 +144,16 @@ impl Purchases {
             }
         };
         let mut builder = Builder::default();
-        for (row, ((&customer, &item), &second)) in
-            customers.iter().zip(items).zip(seconds).enumerate()
-        {
+        for (row, ((&customer, &item), &second)) in customers.iter().zip(items).zip(seconds).enumerate() {
             if item as usize >= labels.len() {
                 return Err(Error::invalid_input(
                     Location::memory().line(row as u64 + 1).column_name("item"),
-                    format!(
-                        "item id {item} has no label ({} labels given)",
-                        labels.len()
-                    ),
+                    format!("item id {item} has no label ({} labels given)", labels.len()),
                 ));
             }
             if crate::time::Timestamp::from_second(second).is_err() {
                 return Err(Error::invalid_input(
-                    Location::memory()
-                        .line(row as u64 + 1)
-                        .column_name("seconds"),
+                    Location::memory().line(row as u64 + 1).column_name("seconds"),
                     format!("{second} seconds since 1970 is outside the years -9999..=9999"),
                 ));
             }
@@ -228,8 +205,7 @@ impl Purchases {
     /// Customer `index`'s history with the index of its first row in `all_rows`.
     pub(super) fn history_at(&self, index: usize) -> Option<(usize, &[ItemId], &[i64])> {
         let start = *self.offsets.get(index)?;
-        self.history(index)
-            .map(|(items, seconds)| (start, items, seconds))
+        self.history(index).map(|(items, seconds)| (start, items, seconds))
     }
 
     /// Every row, customer after customer (see [`Purchases::history`]).
@@ -303,14 +279,7 @@ impl Builder {
         if !items.is_empty() {
             offsets.push(items.len());
         }
-        Purchases {
-            offsets,
-            items,
-            seconds,
-            labels,
-            rows,
-            excluded_rows: self.excluded_rows,
-        }
+        Purchases { offsets, items, seconds, labels, rows, excluded_rows: self.excluded_rows }
     }
 }
 
@@ -318,28 +287,16 @@ fn read_csv(source: impl Read, name: &Path, columns: &PurchaseColumns) -> Result
     let mut reader = csv_reader(source, columns.delimiter, true);
     let headers = csv_header(&mut reader, name)?;
     let find = |column: &str| header_column(&headers, column, name);
-    let (customer_col, time_col, item_col) = (
-        find(&columns.customer)?,
-        find(&columns.time)?,
-        find(&columns.item)?,
-    );
+    let (customer_col, time_col, item_col) = (find(&columns.customer)?, find(&columns.time)?, find(&columns.item)?);
 
     let mut customer_ids: FxHashMap<String, i64> = FxHashMap::default();
     let mut labels = ItemDictionary::default();
     let mut builder = Builder::default();
     let mut record = csv::ByteRecord::new();
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_error(name, e))?
-    {
+    while reader.read_byte_record(&mut record).map_err(|e| csv_error(name, e))? {
         let line = record.position().map_or(0, |p| p.line());
         let field = |index: usize| -> Result<&str> {
-            let at = || {
-                Location::file(name)
-                    .line(line)
-                    .column(index as u64 + 1)
-                    .column_name(&headers[index])
-            };
+            let at = || Location::file(name).line(line).column(index as u64 + 1).column_name(&headers[index]);
             let text = std::str::from_utf8(record.get(index).unwrap_or_default())
                 .map_err(|_| Error::invalid_input(at(), "the field is not valid UTF-8"))?;
             Ok(text)
@@ -352,18 +309,10 @@ fn read_csv(source: impl Read, name: &Path, columns: &PurchaseColumns) -> Result
         }
         let item = field(item_col)?;
         if item.is_empty() {
-            let at = Location::file(name)
-                .line(line)
-                .column(item_col as u64 + 1)
-                .column_name(&headers[item_col]);
+            let at = Location::file(name).line(line).column(item_col as u64 + 1).column_name(&headers[item_col]);
             return Err(Error::invalid_input(at, "the item is empty"));
         }
-        let at = || {
-            Location::file(name)
-                .line(line)
-                .column(time_col as u64 + 1)
-                .column_name(&headers[time_col])
-        };
+        let at = || Location::file(name).line(line).column(time_col as u64 + 1).column_name(&headers[time_col]);
         let second = parse_timestamp_at(field(time_col)?, at)?.as_second();
         let next = customer_ids.len() as i64;
         let customer = match customer_ids.get(customer) {
@@ -376,10 +325,7 @@ fn read_csv(source: impl Read, name: &Path, columns: &PurchaseColumns) -> Result
         builder.push(customer, labels.intern(item), second);
     }
     if builder.rows.is_empty() {
-        let message = format!(
-            "no purchases with a customer ({} rows without one)",
-            builder.excluded_rows
-        );
+        let message = format!("no purchases with a customer ({} rows without one)", builder.excluded_rows);
         return Err(Error::invalid_input(Location::file(name), message));
     }
     Ok(builder.finish(labels))

@@ -6,8 +6,7 @@ use std::path::PathBuf;
 
 use proptest::prelude::*;
 use upsell::sequence::{
-    PurchaseColumns, Purchases, SequenceCounts, SequenceOptions, SequenceRules, parse_times,
-    sequential_affinity,
+    PurchaseColumns, Purchases, SequenceCounts, SequenceOptions, SequenceRules, parse_times, sequential_affinity,
 };
 use upsell::{Control, ErrorKind};
 
@@ -24,9 +23,7 @@ fn brute_force(rows: &[(i64, u32, i64)], windows: &[i64]) -> Counts {
         histories.entry(customer).or_default().push((item, second));
     }
     let bought_within = |history: &[(u32, i64)], item: u32, anchor: i64, window: i64| {
-        history
-            .iter()
-            .any(|&(i, s)| i == item && s > anchor && s - anchor <= window * DAY)
+        history.iter().any(|&(i, s)| i == item && s > anchor && s - anchor <= window * DAY)
     };
     let mut buyers: BTreeMap<u32, u64> = BTreeMap::new();
     let mut baseline: BTreeMap<(u32, i64), u64> = BTreeMap::new();
@@ -36,15 +33,9 @@ fn brute_force(rows: &[(i64, u32, i64)], windows: &[i64]) -> Counts {
         let first_visit = history.iter().map(|h| h.1).min().unwrap_or_default();
         for &a in &items {
             *buyers.entry(a).or_default() += 1;
-            let anchor = history
-                .iter()
-                .filter(|h| h.0 == a)
-                .map(|h| h.1)
-                .min()
-                .unwrap_or_default();
+            let anchor = history.iter().filter(|h| h.0 == a).map(|h| h.1).min().unwrap_or_default();
             for &w in windows {
-                *baseline.entry((a, w)).or_default() +=
-                    u64::from(bought_within(history, a, first_visit, w));
+                *baseline.entry((a, w)).or_default() += u64::from(bought_within(history, a, first_visit, w));
                 for &b in items.iter().filter(|&&b| b != a) {
                     if bought_within(history, b, anchor, w) {
                         *then.entry((a, b, w)).or_default() += 1;
@@ -53,9 +44,7 @@ fn brute_force(rows: &[(i64, u32, i64)], windows: &[i64]) -> Counts {
             }
         }
     }
-    then.into_iter()
-        .map(|((a, b, w), n)| ((a, b, w), (buyers[&a], n, baseline[&(b, w)])))
-        .collect()
+    then.into_iter().map(|((a, b, w), n)| ((a, b, w), (buyers[&a], n, baseline[&(b, w)]))).collect()
 }
 
 fn counts_of(rules: &SequenceRules) -> Counts {
@@ -63,10 +52,7 @@ fn counts_of(rules: &SequenceRules) -> Counts {
         .rules()
         .iter()
         .map(|r| {
-            (
-                (r.antecedent, r.consequent, r.window_days),
-                (r.antecedent_customers, r.customers, r.baseline_customers),
-            )
+            ((r.antecedent, r.consequent, r.window_days), (r.antecedent_customers, r.customers, r.baseline_customers))
         })
         .collect()
 }
@@ -78,10 +64,7 @@ fn run(purchases: &Purchases, options: &SequenceOptions) -> SequenceRules {
 fn rows_strategy() -> impl Strategy<Value = Vec<(i64, u32, i64)>> {
     // Few customers, items and days, so that ties (same basket, same day, exactly W days) are common;
     // some rows have no customer (-1).
-    prop::collection::vec(
-        (-1i64..6, 0u32..5, (0i64..40).prop_map(|d| d * DAY / 2)),
-        1..60,
-    )
+    prop::collection::vec((-1i64..6, 0u32..5, (0i64..40).prop_map(|d| d * DAY / 2)), 1..60)
 }
 
 proptest! {
@@ -121,17 +104,9 @@ proptest! {
 #[test]
 fn same_basket_does_not_count_and_the_window_end_does() {
     // ann: tea and cake together on day 0, cake again on day 7 exactly; bob: cake on day 8 only.
-    let purchases = Purchases::from_arrays(
-        &[1, 1, 1, 2, 2],
-        &[0, 1, 1, 0, 1],
-        &[0, 0, 7 * DAY, 0, 8 * DAY],
-        None,
-    )
-    .expect("arrays");
-    let options = SequenceOptions {
-        windows: vec![7, 8],
-        ..SequenceOptions::default()
-    };
+    let purchases =
+        Purchases::from_arrays(&[1, 1, 1, 2, 2], &[0, 1, 1, 0, 1], &[0, 0, 7 * DAY, 0, 8 * DAY], None).expect("arrays");
+    let options = SequenceOptions { windows: vec![7, 8], ..SequenceOptions::default() };
     let rules = run(&purchases, &options);
     let counts = counts_of(&rules);
     assert_eq!(counts.get(&(0, 1, 7)), Some(&(2, 1, 1)));
@@ -144,12 +119,8 @@ fn same_basket_does_not_count_and_the_window_end_does() {
 fn filters_and_top_keep_the_output_bounded_and_sorted() {
     let Some(purchases) = groceries() else { return };
     let all = run(&purchases, &SequenceOptions::default());
-    let options = SequenceOptions {
-        min_customers: 20,
-        min_confidence: 0.05,
-        top: Some(15),
-        ..SequenceOptions::default()
-    };
+    let options =
+        SequenceOptions { min_customers: 20, min_confidence: 0.05, top: Some(15), ..SequenceOptions::default() };
     let filtered = run(&purchases, &options);
     assert!(filtered.rules().len() <= 4 * 15);
     for rule in filtered.rules() {
@@ -163,11 +134,7 @@ fn filters_and_top_keep_the_output_bounded_and_sorted() {
             .filter(|r| r.window_days == window && r.customers >= 20 && r.confidence >= 0.05)
             .take(15)
             .collect();
-        let got: Vec<_> = filtered
-            .rules()
-            .iter()
-            .filter(|r| r.window_days == window)
-            .collect();
+        let got: Vec<_> = filtered.rules().iter().filter(|r| r.window_days == window).collect();
         assert_eq!(got, expected);
         assert!(got.windows(2).all(|p| p[0].confidence >= p[1].confidence));
     }
@@ -177,15 +144,11 @@ fn filters_and_top_keep_the_output_bounded_and_sorted() {
 fn merged_parts(rows: &[(i64, u32, i64)], parts: i64, options: &SequenceOptions) -> SequenceCounts {
     let counts: Vec<SequenceCounts> = (0..parts)
         .map(|part| {
-            let mine: Vec<_> = rows
-                .iter()
-                .filter(|r| r.0.rem_euclid(parts) == part)
-                .collect();
+            let mine: Vec<_> = rows.iter().filter(|r| r.0.rem_euclid(parts) == part).collect();
             let customers: Vec<i64> = mine.iter().map(|r| r.0).collect();
             let items: Vec<u32> = mine.iter().map(|r| r.1).collect();
             let seconds: Vec<i64> = mine.iter().map(|r| r.2).collect();
-            let purchases =
-                Purchases::from_arrays(&customers, &items, &seconds, None).expect("valid arrays");
+            let purchases = Purchases::from_arrays(&customers, &items, &seconds, None).expect("valid arrays");
             SequenceCounts::count(&purchases, options, &Control::new()).expect("counts")
         })
         .collect();
@@ -228,50 +191,25 @@ proptest! {
 
 #[test]
 fn counts_refuse_other_windows_and_inconsistent_fields() {
-    let purchases =
-        Purchases::from_arrays(&[1, 1], &[0, 1], &[0, DAY], None).expect("valid arrays");
-    let week = SequenceOptions {
-        windows: vec![7],
-        ..SequenceOptions::default()
-    };
-    let month = SequenceOptions {
-        windows: vec![30],
-        ..SequenceOptions::default()
-    };
+    let purchases = Purchases::from_arrays(&[1, 1], &[0, 1], &[0, DAY], None).expect("valid arrays");
+    let week = SequenceOptions { windows: vec![7], ..SequenceOptions::default() };
+    let month = SequenceOptions { windows: vec![30], ..SequenceOptions::default() };
     let mut counts = SequenceCounts::count(&purchases, &week, &Control::new()).expect("counts");
     let other = SequenceCounts::count(&purchases, &month, &Control::new()).expect("counts");
+    assert_eq!(counts.merge(&other).unwrap_err().kind(), ErrorKind::InvalidParameter);
     assert_eq!(
-        counts.merge(&other).unwrap_err().kind(),
-        ErrorKind::InvalidParameter
-    );
-    assert_eq!(
-        counts
-            .rules(purchases.labels(), &month, &Control::new())
-            .unwrap_err()
-            .kind(),
+        counts.rules(purchases.labels(), &month, &Control::new()).unwrap_err().kind(),
         ErrorKind::InvalidParameter
     );
     let mut broken = counts.clone();
     broken.pair_counts[0] = 5;
-    assert_eq!(
-        broken.validate().unwrap_err().kind(),
-        ErrorKind::InvalidInput
-    );
-    assert_eq!(
-        counts.merge(&broken).unwrap_err().kind(),
-        ErrorKind::InvalidInput
-    );
-    let budget = SequenceOptions {
-        max_pairs: 1,
-        ..week.clone()
-    };
+    assert_eq!(broken.validate().unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(counts.merge(&broken).unwrap_err().kind(), ErrorKind::InvalidInput);
+    let budget = SequenceOptions { max_pairs: 1, ..week.clone() };
     counts.pairs = vec![(0, 1), (1, 0)];
     counts.pair_counts = vec![1, 1];
     assert_eq!(
-        counts
-            .rules(purchases.labels(), &budget, &Control::new())
-            .unwrap_err()
-            .kind(),
+        counts.rules(purchases.labels(), &budget, &Control::new()).unwrap_err().kind(),
         ErrorKind::LimitExceeded
     );
 }
@@ -279,20 +217,8 @@ fn counts_refuse_other_windows_and_inconsistent_fields() {
 #[test]
 fn output_does_not_depend_on_threads() {
     let Some(purchases) = groceries() else { return };
-    let one = run(
-        &purchases,
-        &SequenceOptions {
-            threads: Some(1),
-            ..SequenceOptions::default()
-        },
-    );
-    let four = run(
-        &purchases,
-        &SequenceOptions {
-            threads: Some(4),
-            ..SequenceOptions::default()
-        },
-    );
+    let one = run(&purchases, &SequenceOptions { threads: Some(1), ..SequenceOptions::default() });
+    let four = run(&purchases, &SequenceOptions { threads: Some(4), ..SequenceOptions::default() });
     assert_eq!(one.rules(), four.rules());
     assert!(one.rules().len() > 10_000);
 }
@@ -306,20 +232,14 @@ fn data_dir() -> PathBuf {
 fn real(name: &str, columns: &PurchaseColumns) -> Option<Purchases> {
     let path = data_dir().join(name);
     if !path.exists() {
-        eprintln!(
-            "skipped: {} not found (set UPSELL_DATA_DIR)",
-            path.display()
-        );
+        eprintln!("skipped: {} not found (set UPSELL_DATA_DIR)", path.display());
         return None;
     }
     Some(Purchases::read(&path, columns).expect("the real data reads"))
 }
 
 fn groceries() -> Option<Purchases> {
-    real(
-        "groceries_members.csv",
-        &PurchaseColumns::new("Member_number", "Date", "itemDescription"),
-    )
+    real("groceries_members.csv", &PurchaseColumns::new("Member_number", "Date", "itemDescription"))
 }
 
 /// Real rows as (customer, item, second) for the brute-force reference.
@@ -327,11 +247,7 @@ fn rows_of(purchases: &Purchases) -> Vec<(i64, u32, i64)> {
     (0..purchases.customers())
         .flat_map(|c| {
             let (items, seconds) = purchases.history(c).expect("a customer");
-            items
-                .iter()
-                .zip(seconds)
-                .map(move |(&i, &s)| (c as i64, i, s))
-                .collect::<Vec<_>>()
+            items.iter().zip(seconds).map(move |(&i, &s)| (c as i64, i, s)).collect::<Vec<_>>()
         })
         .collect()
 }
@@ -342,20 +258,11 @@ fn groceries_members_matches_the_reference() {
     assert_eq!(purchases.customers(), 3_898);
     assert_eq!(purchases.rows(), 38_765);
     let rules = run(&purchases, &SequenceOptions::default());
-    assert_eq!(
-        counts_of(&rules),
-        brute_force(&rows_of(&purchases), &[7, 30, 60, 90])
-    );
+    assert_eq!(counts_of(&rules), brute_force(&rows_of(&purchases), &[7, 30, 60, 90]));
     // A figure quoted in the README.
     let labels = purchases.labels();
-    let (milk, soda) = (
-        labels.id("whole milk").expect("milk"),
-        labels.id("soda").expect("soda"),
-    );
-    let rule = rules
-        .rules()
-        .iter()
-        .find(|r| (r.antecedent, r.consequent, r.window_days) == (soda, milk, 30));
+    let (milk, soda) = (labels.id("whole milk").expect("milk"), labels.id("soda").expect("soda"));
+    let rule = rules.rules().iter().find(|r| (r.antecedent, r.consequent, r.window_days) == (soda, milk, 30));
     assert!(rule.is_some_and(|r| r.customers > 0 && r.lift.is_some()));
 }
 
@@ -368,13 +275,7 @@ fn online_retail_week_reads_customers_and_invoice_times() {
     assert_eq!(purchases.customers(), 390);
     assert_eq!(purchases.rows(), 10_000);
     assert_eq!(purchases.excluded_rows(), 0);
-    let rules = run(
-        &purchases,
-        &SequenceOptions {
-            windows: vec![1, 7],
-            ..SequenceOptions::default()
-        },
-    );
+    let rules = run(&purchases, &SequenceOptions { windows: vec![1, 7], ..SequenceOptions::default() });
     let expected = brute_force(&rows_of(&purchases), &[1, 7]);
     assert_eq!(counts_of(&rules), expected);
 }
@@ -385,42 +286,21 @@ fn rows_without_a_customer_are_excluded_and_counted() {
                 2,B,2010-12-02 09:00:00,\n3,B,2010-12-03 10:00:00,17850.0\n";
     let columns = PurchaseColumns::new("CustomerID", "InvoiceDate", "StockCode");
     let purchases = Purchases::from_reader(text.as_bytes(), "retail.csv", &columns).expect("reads");
-    assert_eq!(
-        (
-            purchases.rows(),
-            purchases.excluded_rows(),
-            purchases.customers()
-        ),
-        (3, 1, 1)
-    );
+    assert_eq!((purchases.rows(), purchases.excluded_rows(), purchases.customers()), (3, 1, 1));
     let rules = run(&purchases, &SequenceOptions::default());
     assert_eq!(rules.excluded_rows(), 1);
-    assert_eq!(
-        rules.describe(&rules.rules()[0]),
-        "B: 100% of buyers of A within 7 days"
-    );
+    assert_eq!(rules.describe(&rules.rules()[0]), "B: 100% of buyers of A within 7 days");
 }
 
 #[test]
 fn a_time_that_does_not_parse_names_the_file_row_and_column() {
     let text = "customer,day,item\nann,2026-01-01,tea\nann,2026-01-02,cake\nbob,01/02/2026,tea\n";
     let columns = PurchaseColumns::new("customer", "day", "item");
-    let err =
-        Purchases::from_reader(text.as_bytes(), "orders.csv", &columns).expect_err("an error");
+    let err = Purchases::from_reader(text.as_bytes(), "orders.csv", &columns).expect_err("an error");
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     let location = err.location().expect("a location");
-    assert_eq!(
-        (
-            location.line,
-            location.column,
-            location.column_name.as_deref()
-        ),
-        (Some(4), Some(2), Some("day"))
-    );
-    assert!(
-        err.to_string().contains("'01/02/2026' is not a time"),
-        "{err}"
-    );
+    assert_eq!((location.line, location.column, location.column_name.as_deref()), (Some(4), Some(2), Some("day")));
+    assert!(err.to_string().contains("'01/02/2026' is not a time"), "{err}");
 
     let err = parse_times(&[Some("2026-01-01"), None], "Date").expect_err("an error");
     assert_eq!(err.location().and_then(|l| l.line), Some(2));
@@ -429,28 +309,15 @@ fn a_time_that_does_not_parse_names_the_file_row_and_column() {
 #[test]
 fn missing_columns_and_empty_items_are_errors() {
     let columns = PurchaseColumns::new("customer", "when", "item");
-    let err = Purchases::from_reader(
-        "customer,day,item\nann,2026-01-01,tea\n".as_bytes(),
-        "o.csv",
-        &columns,
-    )
-    .expect_err("an error");
+    let err = Purchases::from_reader("customer,day,item\nann,2026-01-01,tea\n".as_bytes(), "o.csv", &columns)
+        .expect_err("an error");
     assert!(err.to_string().contains("no column 'when'"), "{err}");
     let columns = PurchaseColumns::new("customer", "day", "item");
-    let err = Purchases::from_reader(
-        "customer,day,item\nann,2026-01-01,\n".as_bytes(),
-        "o.csv",
-        &columns,
-    )
-    .expect_err("an error");
+    let err = Purchases::from_reader("customer,day,item\nann,2026-01-01,\n".as_bytes(), "o.csv", &columns)
+        .expect_err("an error");
     assert_eq!(err.location().and_then(|l| l.line), Some(2));
-    let err = Purchases::from_arrays(
-        &[1],
-        &[3],
-        &[0],
-        Some(upsell::data::ItemDictionary::default()),
-    )
-    .expect_err("an error");
+    let err =
+        Purchases::from_arrays(&[1], &[3], &[0], Some(upsell::data::ItemDictionary::default())).expect_err("an error");
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
 
@@ -458,47 +325,28 @@ fn missing_columns_and_empty_items_are_errors() {
 fn windows_that_are_zero_negative_or_repeated_are_invalid_parameters() {
     let purchases = Purchases::from_arrays(&[1, 1], &[0, 1], &[0, DAY], None).expect("arrays");
     for windows in [vec![0], vec![7, -30], vec![], vec![7, 7], vec![i64::MAX]] {
-        let options = SequenceOptions {
-            windows: windows.clone(),
-            ..SequenceOptions::default()
-        };
+        let options = SequenceOptions { windows: windows.clone(), ..SequenceOptions::default() };
         let err = sequential_affinity(&purchases, &options, &Control::new()).expect_err("an error");
         assert_eq!(err.kind(), ErrorKind::InvalidParameter, "{windows:?}");
         assert!(err.to_string().contains("'windows'"), "{err}");
     }
     for options in [
-        SequenceOptions {
-            min_confidence: 1.5,
-            ..SequenceOptions::default()
-        },
-        SequenceOptions {
-            min_support: -0.1,
-            ..SequenceOptions::default()
-        },
-        SequenceOptions {
-            top: Some(0),
-            ..SequenceOptions::default()
-        },
+        SequenceOptions { min_confidence: 1.5, ..SequenceOptions::default() },
+        SequenceOptions { min_support: -0.1, ..SequenceOptions::default() },
+        SequenceOptions { top: Some(0), ..SequenceOptions::default() },
     ] {
-        assert_eq!(
-            options.validate().expect_err("invalid").kind(),
-            ErrorKind::InvalidParameter
-        );
+        assert_eq!(options.validate().expect_err("invalid").kind(), ErrorKind::InvalidParameter);
     }
 }
 
 #[test]
 fn the_pair_budget_and_cancellation_stop_the_work() {
     let Some(purchases) = groceries() else { return };
-    let options = SequenceOptions {
-        max_pairs: 100,
-        ..SequenceOptions::default()
-    };
+    let options = SequenceOptions { max_pairs: 100, ..SequenceOptions::default() };
     let err = sequential_affinity(&purchases, &options, &Control::new()).expect_err("an error");
     assert_eq!(err.kind(), ErrorKind::LimitExceeded);
     let control = Control::new();
     control.cancel();
-    let err = sequential_affinity(&purchases, &SequenceOptions::default(), &control)
-        .expect_err("an error");
+    let err = sequential_affinity(&purchases, &SequenceOptions::default(), &control).expect_err("an error");
     assert_eq!(err.kind(), ErrorKind::Cancelled);
 }
