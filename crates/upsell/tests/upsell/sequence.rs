@@ -196,20 +196,20 @@ fn counts_refuse_other_windows_and_inconsistent_fields() {
     let month = SequenceOptions { windows: vec![30], ..SequenceOptions::default() };
     let mut counts = SequenceCounts::count(&purchases, &week, &Control::new()).expect("counts");
     let other = SequenceCounts::count(&purchases, &month, &Control::new()).expect("counts");
-    assert_eq!(counts.merge(&other).unwrap_err().kind(), ErrorKind::InvalidParameter);
+    assert_eq!(counts.merge(&other).expect_err("refused").kind(), ErrorKind::InvalidParameter);
     assert_eq!(
-        counts.rules(purchases.labels(), &month, &Control::new()).unwrap_err().kind(),
+        counts.rules(purchases.labels(), &month, &Control::new()).expect_err("refused").kind(),
         ErrorKind::InvalidParameter
     );
     let mut broken = counts.clone();
     broken.pair_counts[0] = 5;
-    assert_eq!(broken.validate().unwrap_err().kind(), ErrorKind::InvalidInput);
-    assert_eq!(counts.merge(&broken).unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(broken.validate().expect_err("refused").kind(), ErrorKind::InvalidInput);
+    assert_eq!(counts.merge(&broken).expect_err("refused").kind(), ErrorKind::InvalidInput);
     let budget = SequenceOptions { max_pairs: 1, ..week.clone() };
     counts.pairs = vec![(0, 1), (1, 0)];
     counts.pair_counts = vec![1, 1];
     assert_eq!(
-        counts.rules(purchases.labels(), &budget, &Control::new()).unwrap_err().kind(),
+        counts.rules(purchases.labels(), &budget, &Control::new()).expect_err("refused").kind(),
         ErrorKind::LimitExceeded
     );
 }
