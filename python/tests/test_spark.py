@@ -276,3 +276,36 @@ def test_sequential_affinity_bad_input_is_an_upsell_error(spark):
     with pytest.raises(upsell.InvalidInputError, match="column 'day'.*soon") as caught:
         upsell_spark.sequential_affinity(df, "customer", "day", "item", [7])
     assert "PythonException" in type(caught.value.__cause__).__name__
+
+
+def test_triggers_evaluate_equals_the_local_function(spark):
+    import pickle
+
+    from pyarrow import csv as pa_csv
+    import pyarrow.compute as pc
+
+    from upsell.triggers import History, RuleSet
+
+    cases = Path(__file__).resolve().parents[2] / "testdata" / "triggers"
+    ruleset = RuleSet.from_path(cases / "saas_and_shop.yaml")
+    assert pickle.loads(pickle.dumps(ruleset)).names == ruleset.names
+    history = History.from_json((cases / "history.json").read_text())
+    table = pa_csv.read_csv(cases / "customers.csv")
+    table = table.set_column(
+        table.column_names.index("cart.items"), "cart.items", pc.split_pattern(table.column("cart.items"), "|")
+    )
+    now = "2026-11-23T10:00:00Z"
+    local = ruleset.evaluate(table, now=now, history=history, output="arrow")
+    assert local.num_rows > 3
+    df = spark.createDataFrame(table)
+    found = upsell_spark.triggers.evaluate(df, ruleset, now, history=history)
+    assert found.toArrow().to_pylist() == local.to_pylist()
+    split = upsell_spark.triggers.evaluate(df.repartition(3), ruleset, now, history=history).toArrow()
+    assert sorted(map(str, split.to_pylist())) == sorted(map(str, local.to_pylist()))
+    # `now` and the rules are checked on the driver; a value of the wrong type is found in an
+    # executor, when the frame is used, and its message reaches the driver in the Spark error.
+    with pytest.raises(upsell.InvalidParameterError, match="'soon' is not a time"):
+        upsell_spark.triggers.evaluate(df, ruleset, "soon")
+    wrong = upsell_spark.triggers.evaluate(df.withColumn("plan", F.lit(1)), ruleset, now)
+    with pytest.raises(Exception, match="column 'plan'.*expected string"):
+        wrong.collect()
