@@ -225,6 +225,23 @@ def test_recommend_equals_the_local_batch(spark):
     )
 
 
+
+def test_recommend_with_ease_equals_the_local_batch(spark):
+    import pickle
+
+    path = DATA / "groceries.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    baskets = [line.strip().split(",") for line in path.read_text().splitlines() if line.strip()]
+    model = upsell.EaseRecommender.fit(baskets[:3000], min_count=20)
+    assert pickle.loads(pickle.dumps(model)).to_bytes() == model.to_bytes()
+    carts = [b[:2] for b in baskets[:200]] + [[], ["no such item"]]
+    df = spark.createDataFrame([(n, c) for n, c in enumerate(carts)], "id long, cart array<string>")
+    found = upsell_spark.recommend(df.repartition(2), model, "cart", 3).collect()
+    local = model.recommend_batch(carts, 3)
+    key = lambda r: (r["rank"], r["item"], round(r["score"], 12), r["source"], r["explanation"])  # noqa: E731
+    assert sorted((r["id"],) + key(r) for r in found) == sorted((r["cart"],) + key(r) for r in local.to_dict("records"))
+
 def test_sequential_affinity_equals_the_local_function(spark):
     path = DATA / "groceries_members.csv"
     if not path.exists():
