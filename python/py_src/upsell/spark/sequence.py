@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from upsell import _upsell
-from upsell.exceptions import InvalidInputError
+from upsell.exceptions import InvalidInputError, InvalidParameterError
 from upsell.sequence import _count, _frame, _integer
 from upsell.spark._errors import executor_errors
 from upsell.spark.mining import _ITEM_TYPES, _field, _task_cpus
@@ -69,8 +69,8 @@ def sequential_affinity(
         top=None if top is None else _count("top", top),
         max_pairs=_count("max_pairs", max_pairs),
     )
-    if partitions is not None:
-        _count("partitions", partitions)
+    if partitions is not None and _count("partitions", partitions) < 1:
+        raise InvalidParameterError(f"invalid parameter 'partitions': must be at least 1, got {partitions}")
     _check_options(options)
     _field(df, customer_col)
     time_type = _field(df, time_col).dataType
@@ -145,7 +145,11 @@ def _catalogue(rows: DataFrame, time_col: str, item_col: str) -> List[Any]:
     firsts = (
         rows.withColumn("row", F.monotonically_increasing_id())
         .groupBy("item")
-        .agg(F.min("row").alias("row"), F.count_if(F.col("time").isNull()).alias("null_times"), F.count("*").alias("rows"))
+        .agg(
+            F.min("row").alias("row"),
+            F.count_if(F.col("time").isNull()).alias("null_times"),
+            F.count("*").alias("rows"),
+        )
         .collect()
     )
     null_times = sum(row["null_times"] for row in firsts)
@@ -195,11 +199,9 @@ def _partial(counts: dict, slots: int) -> pa.RecordBatch:
         np.column_stack([buyers[items], counts["baseline"][items]]).ravel(),
         counts["pair_counts"].ravel(),
     ]
-    columns = [np.concatenate(parts) for parts in (antecedent, consequent, slot, n)]
-    return pa.RecordBatch.from_arrays(
-        [pa.array(columns[0]), pa.array(columns[1]), pa.array(columns[2].astype(np.int32)), pa.array(columns[3].astype(np.int64))],
-        names=["antecedent", "consequent", "slot", "n"],
-    )
+    types = (np.int32, np.int32, np.int32, np.int64)
+    columns = [pa.array(np.concatenate(parts).astype(kind)) for parts, kind in zip((antecedent, consequent, slot, n), types)]
+    return pa.RecordBatch.from_arrays(columns, names=["antecedent", "consequent", "slot", "n"])
 
 
 def _merged(summed: pa.Table, items: int, slots: int) -> dict:

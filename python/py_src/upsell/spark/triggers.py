@@ -63,9 +63,9 @@ def evaluate(
         rules, events = shared.value
         seen = None if events is None else History.from_json(events)
         for batch in batches:
+            customers = pa.Table.from_batches([batch]).rename_columns(names)
             found = rules.evaluate(
-                pa.Table.from_batches([batch]).rename_columns(names), now=now, history=seen, id_column=id_column, threads=_task_cpus(),
-                output="arrow",
+                customers, now=now, history=seen, id_column=id_column, threads=_task_cpus(), output="arrow"
             )
             yield from found.to_batches()
 
