@@ -37,6 +37,8 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(mining::min_count, module)?)?;
     module.add_function(wrap_pyfunction!(sequence::sequences_from_path, module)?)?;
     module.add_function(wrap_pyfunction!(sequence::sequences_from_arrays, module)?)?;
+    module.add_function(wrap_pyfunction!(sequence::sequence_counts_from_arrays, module)?)?;
+    module.add_function(wrap_pyfunction!(sequence::sequence_rules_from_counts, module)?)?;
     for function in [
         wrap_pyfunction!(pricing::currency_exponent, module)?,
         wrap_pyfunction!(pricing::price_bundle_json, module)?,

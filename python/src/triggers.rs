@@ -229,6 +229,23 @@ impl PyRuleSet {
     fn __repr__(&self) -> String {
         format!("RuleSet({} rules)", self.inner.rules().len())
     }
+
+    /// Pickles as the rule text, its format and its path (`RuleSet::source`): unpickling loads
+    /// the same rules again, so a rule set can be broadcast to Spark executors.
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (String, &'static str, Option<String>))> {
+        let inner = &slf.get().inner;
+        let (text, format) = inner.source();
+        let format = match format {
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+            Format::Toml => "toml",
+        };
+        let path = inner.path().map(|p| p.display().to_string());
+        Ok((slf.getattr("from_text")?, (text.to_owned(), format, path)))
+    }
 }
 
 #[pymethods]

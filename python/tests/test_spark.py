@@ -6,11 +6,13 @@ once per data set.
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import os
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 pytest.importorskip("pyspark")
@@ -221,3 +223,106 @@ def test_recommend_equals_the_local_batch(spark):
     assert sorted((r["id"],) + key(r) for r in found) == sorted(
         (r["cart"],) + key(r) for r in local.to_dict("records")
     )
+
+
+
+def test_recommend_with_ease_equals_the_local_batch(spark):
+    import pickle
+
+    path = DATA / "groceries.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    baskets = [line.strip().split(",") for line in path.read_text().splitlines() if line.strip()]
+    model = upsell.EaseRecommender.fit(baskets[:3000], min_count=20)
+    assert pickle.loads(pickle.dumps(model)).to_bytes() == model.to_bytes()
+    carts = [b[:2] for b in baskets[:200]] + [[], ["no such item"]]
+    df = spark.createDataFrame([(n, c) for n, c in enumerate(carts)], "id long, cart array<string>")
+    found = upsell_spark.recommend(df.repartition(2), model, "cart", 3).collect()
+    local = model.recommend_batch(carts, 3)
+    key = lambda r: (r["rank"], r["item"], round(r["score"], 12), r["source"], r["explanation"])  # noqa: E731
+    assert sorted((r["id"],) + key(r) for r in found) == sorted((r["cart"],) + key(r) for r in local.to_dict("records"))
+
+def test_sequential_affinity_equals_the_local_function(spark):
+    path = DATA / "groceries_members.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    df = spark.read.csv(str(path), header=True).select("Member_number", "Date", "itemDescription")
+    local = upsell.sequential_affinity(
+        df.toArrow().to_pandas(), customer="Member_number", time="Date", item="itemDescription", windows=[30, 7], min_customers=2
+    )
+    found = upsell_spark.sequential_affinity(
+        df, "Member_number", "Date", "itemDescription", [30, 7], min_customers=2, partitions=3
+    ).toArrow().to_pandas()
+    assert len(local) > 1000
+    pd.testing.assert_frame_equal(found, local, check_dtype=False)
+
+
+def test_sequential_affinity_edge_cases_equal_the_local_function(spark):
+    utc = datetime.timezone.utc
+    day = lambda d, h=0: datetime.datetime(2026, 1, d, h, tzinfo=utc)  # noqa: E731
+    rows = [
+        (1, day(1), 10), (1, day(1), 20), (1, day(8), 20), (1, day(2), 30),  # same basket; exactly 7 days
+        (2, day(3), 20), (2, day(3, 5), 10), (2, day(9), 10),  # B before A; repeated A
+        (None, day(1), 10), (None, day(4), 40),  # no customer: excluded, yet 40 is an item
+        (3, day(5), 30), (3, day(6), 10), (4, day(7), 10), (4, day(20), 30),
+    ]
+    frame = pd.DataFrame(rows, columns=["customer", "at", "item"]).astype({"customer": "Int64"})
+    df = spark.createDataFrame(rows, "customer long, at timestamp, item int")
+    for top, windows in ((None, [7, 1, 14]), (2, [7])):
+        local = upsell.sequential_affinity(frame, customer="customer", time="at", item="item", windows=windows, top=top)
+        for partitions in (1, 3):
+            found = upsell_spark.sequential_affinity(df, "customer", "at", "item", windows, top=top, partitions=partitions)
+            pd.testing.assert_frame_equal(found.toArrow().to_pandas(), local, check_dtype=False)
+    dates = df.select("customer", F.to_date("at").alias("day"), "item")
+    local = upsell.sequential_affinity(
+        frame.assign(day=frame["at"].dt.strftime("%Y-%m-%d")), customer="customer", time="day", item="item", windows=[3]
+    )
+    found = upsell_spark.sequential_affinity(dates, "customer", "day", "item", [3], partitions=2).toArrow().to_pandas()
+    pd.testing.assert_frame_equal(found, local, check_dtype=False)
+
+
+def test_sequential_affinity_bad_input_is_an_upsell_error(spark):
+    df = spark.createDataFrame([(1, "2026-01-01", "a"), (1, "soon", "b")], "customer long, day string, item string")
+    with pytest.raises(upsell.InvalidParameterError, match="windows"):
+        upsell_spark.sequential_affinity(df, "customer", "day", "item", [0])
+    with pytest.raises(upsell.InvalidInputError, match="column 'day'"):
+        upsell_spark.sequential_affinity(df.withColumn("day", F.lit(1.5)), "customer", "day", "item", [7])
+    with pytest.raises(upsell.InvalidInputError, match="column 'item': 1 rows have no item"):
+        upsell_spark.sequential_affinity(df.withColumn("item", F.lit(None).cast("string")).limit(1), "customer", "day", "item")
+    # Found by the core inside an executor, raised on the driver as the same error and message.
+    with pytest.raises(upsell.InvalidInputError, match="column 'day'.*soon") as caught:
+        upsell_spark.sequential_affinity(df, "customer", "day", "item", [7])
+    assert "PythonException" in type(caught.value.__cause__).__name__
+
+
+def test_triggers_evaluate_equals_the_local_function(spark):
+    import pickle
+
+    from pyarrow import csv as pa_csv
+    import pyarrow.compute as pc
+
+    from upsell.triggers import History, RuleSet
+
+    cases = Path(__file__).resolve().parents[2] / "testdata" / "triggers"
+    ruleset = RuleSet.from_path(cases / "saas_and_shop.yaml")
+    assert pickle.loads(pickle.dumps(ruleset)).names == ruleset.names
+    history = History.from_json((cases / "history.json").read_text())
+    table = pa_csv.read_csv(cases / "customers.csv")
+    table = table.set_column(
+        table.column_names.index("cart.items"), "cart.items", pc.split_pattern(table.column("cart.items"), "|")
+    )
+    now = "2026-11-23T10:00:00Z"
+    local = ruleset.evaluate(table, now=now, history=history, output="arrow")
+    assert local.num_rows > 3
+    df = spark.createDataFrame(table)
+    found = upsell_spark.triggers.evaluate(df, ruleset, now, history=history)
+    assert found.toArrow().to_pylist() == local.to_pylist()
+    split = upsell_spark.triggers.evaluate(df.repartition(3), ruleset, now, history=history).toArrow()
+    assert sorted(map(str, split.to_pylist())) == sorted(map(str, local.to_pylist()))
+    # `now` and the rules are checked on the driver; a value of the wrong type is found in an
+    # executor, when the frame is used, and its message reaches the driver in the Spark error.
+    with pytest.raises(upsell.InvalidParameterError, match="'soon' is not a time"):
+        upsell_spark.triggers.evaluate(df, ruleset, "soon")
+    wrong = upsell_spark.triggers.evaluate(df.withColumn("plan", F.lit(1)), ruleset, now)
+    with pytest.raises(Exception, match="column 'plan'.*expected string"):
+        wrong.collect()

@@ -17,6 +17,8 @@ __all__ = [
     "MAX_THREADS",
     "sequences_from_path",
     "sequences_from_arrays",
+    "sequence_counts_from_arrays",
+    "sequence_rules_from_counts",
     "currency_exponent",
     "price_bundle_json",
     "bundles_json",
@@ -267,6 +269,37 @@ def sequences_from_arrays(
     threads: Optional[int] = None,
     max_pairs: int = ...,
 ) -> Dict[str, Any]: ...
+def sequence_counts_from_arrays(
+    customers: npt.NDArray[np.int64],
+    items: npt.NDArray[np.uint32],
+    labels: Optional[List[str]] = None,
+    *,
+    seconds: Optional[npt.NDArray[np.int64]] = None,
+    times: Optional[List[Optional[str]]] = None,
+    time_column: str = ...,
+    windows: Sequence[int] = ...,
+    threads: Optional[int] = None,
+    max_pairs: int = ...,
+) -> Dict[str, Any]: ...
+def sequence_rules_from_counts(
+    labels: List[str],
+    *,
+    customers: int,
+    rows: int,
+    excluded_rows: int,
+    item_customers: npt.NDArray[np.uint64],
+    baseline: npt.NDArray[np.uint64],
+    antecedent: npt.NDArray[np.uint32],
+    consequent: npt.NDArray[np.uint32],
+    pair_counts: npt.NDArray[np.uint64],
+    windows: Sequence[int] = ...,
+    min_customers: int = 1,
+    min_support: float = 0.0,
+    min_confidence: float = 0.0,
+    top: Optional[int] = None,
+    threads: Optional[int] = None,
+    max_pairs: int = ...,
+) -> Dict[str, Any]: ...
 # Pricing and metrics (upsell/pricing.py, upsell/metrics.py): results are JSON of the core's structs.
 def currency_exponent(code: str) -> int: ...
 def price_bundle_json(
@@ -346,6 +379,7 @@ class RuleSet:
     def from_text(text: str, format: str, path: Optional[str] = None) -> RuleSet: ...
     @staticmethod
     def from_path(path: Union[str, os.PathLike[str]]) -> RuleSet: ...
+    def __reduce__(self) -> Tuple[Any, Tuple[str, str, Optional[str]]]: ...
     @property
     def names(self) -> list[str]: ...
     @property

@@ -412,6 +412,10 @@ class EaseRecommender:
         """The model in the compact binary encoding."""
         return self._inner.to_bytes()
 
+    def __reduce__(self) -> tuple:
+        # Pickles as its compact binary model file (how Spark ships it to executors, say).
+        return (EaseRecommender.from_bytes, (self.to_bytes(),))
+
 
 def _ease_frame(items: list, scores: list, because: list, weights: list) -> pd.DataFrame:
     return pd.DataFrame(

@@ -18,10 +18,8 @@ use crate::parallel::Runner;
 use crate::{Control, Error, Result};
 
 /// Customers per window for each item and each ordered pair, windows cumulative ("within 30 days"
-/// includes "within 7").
+/// includes "within 7"); every histogram has one slot per window.
 pub(super) struct Tally {
-    /// The number of windows; every histogram below has this many slots per entry.
-    pub windows: usize,
     /// Customers who bought the item at all.
     pub item_customers: Vec<u64>,
     /// Per item: customers who bought it within each window after their first purchase of anything.
@@ -108,7 +106,7 @@ pub(super) fn tally(
         },
     );
     control.check()?;
-    let mut tally = Tally { windows, item_customers, baseline, pairs: Vec::new(), pair_counts: Vec::new() };
+    let mut tally = Tally { item_customers, baseline, pairs: Vec::new(), pair_counts: Vec::new() };
     for part in parts {
         let part = part?;
         tally.pairs.extend(part.pairs);
@@ -117,7 +115,7 @@ pub(super) fn tally(
     Ok(tally)
 }
 
-fn too_many_pairs(limit: u64) -> Error {
+pub(super) fn too_many_pairs(limit: u64) -> Error {
     Error::LimitExceeded {
         what: "distinct (antecedent, consequent) pairs",
         limit,
@@ -134,7 +132,9 @@ fn index(purchases: &Purchases, window_seconds: &[i64]) -> (Anchors, Vec<u64>) {
     let mut baseline = vec![0u64; item_count * windows];
     let mut firsts: Vec<(ItemId, usize, u32)> = Vec::new();
     for customer in 0..purchases.customers() {
-        let Some((start, items, seconds)) = purchases.history_at(customer) else { continue };
+        let Some((start, items, seconds)) = purchases.history_at(customer) else {
+            continue;
+        };
         seen.next_walk();
         for (position, (&item, &second)) in items.iter().zip(seconds).enumerate() {
             if seen.first_sight(item) {

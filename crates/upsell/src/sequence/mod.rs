@@ -256,7 +256,9 @@ impl SequenceRules {
 ///
 /// Runs in parallel over antecedents on the crate's pool; the result does not depend on the number
 /// of threads. Progress is reported on `control` in anchors (one per customer and item bought);
-/// cancelling it stops the work with [`Error::Cancelled`].
+/// cancelling it stops the work with [`Error::Cancelled`]. The same as
+/// [`SequenceCounts::count`] followed by [`SequenceCounts::rules`], which a run over several
+/// processes uses with [`SequenceCounts::merge`] in between.
 ///
 /// ```
 /// use upsell::Control;
@@ -278,67 +280,272 @@ pub fn sequential_affinity(
     options: &SequenceOptions,
     control: &Control,
 ) -> Result<SequenceRules> {
-    options.validate()?;
-    let window_seconds = options.window_seconds()?;
-    if purchases.customers() == 0 {
-        return Err(Error::invalid_input(
-            crate::Location::memory(),
-            format!("no purchases with a customer ({} rows without one)", purchases.excluded_rows()),
-        ));
-    }
-    let tally = count::tally(purchases, &window_seconds, options.threads, options.max_pairs, control)?;
-    let mut days = options.windows.clone();
-    days.sort_unstable();
-    let customers = purchases.customers() as u64;
-    // Each window's rules are built, sorted and cut on their own, in parallel.
-    let runner = crate::parallel::Runner::new(options.threads);
-    let per_window = runner.map(days.len(), || (), |_, k| window_rules(&tally, k, days[k], customers, options));
-    control.check()?;
-    Ok(SequenceRules {
-        rules: per_window.into_iter().flatten().collect(),
-        labels: purchases.labels().clone(),
-        customers,
-        rows: purchases.rows(),
-        excluded_rows: purchases.excluded_rows(),
-        pairs: tally.pairs.len() as u64,
-    })
+    SequenceCounts::count(purchases, options, control)?.rules(purchases.labels(), options, control)
 }
 
-/// The rules of window slot `k` (`window_days` long) that pass the filters, sorted and cut to `top`.
-fn window_rules(
-    tally: &count::Tally,
-    k: usize,
-    window_days: i64,
-    customers: u64,
-    options: &SequenceOptions,
-) -> Vec<SequenceRule> {
-    let windows = tally.windows;
-    let mut rules = Vec::new();
-    for (index, &(antecedent, consequent)) in tally.pairs.iter().enumerate() {
-        let within = tally.pair_counts[index * windows + k];
-        let baseline = tally.baseline[consequent as usize * windows + k];
-        let antecedent_customers = tally.item_customers[antecedent as usize];
-        let rule = SequenceRule {
-            antecedent,
-            consequent,
+/// The exact customer counts behind [`sequential_affinity`], before any filter: the part of the
+/// job that adds up over disjoint sets of customers.
+///
+/// Every count is a number of customers, and a customer's counts depend on their own history
+/// only, so the counts of customers split over several processes (or Spark partitions) are the
+/// sums of each part's counts: count each part with [`SequenceCounts::count`] (the same item ids
+/// everywhere, each customer in one part only), add them up with [`SequenceCounts::merge`], and
+/// [`SequenceCounts::rules`] gives exactly what one process gives on all the purchases. The fields
+/// are plain data so that parts can travel between processes in any encoding; serde gives JSON.
+///
+/// Histograms are flat, `windows` entries per item or pair, cumulative: entry `k` counts the
+/// customers within `window_days[k]` days.
+///
+/// ```
+/// use upsell::Control;
+/// use upsell::sequence::{sequential_affinity, Purchases, SequenceCounts, SequenceOptions};
+/// const DAY: i64 = 86_400;
+/// let options = SequenceOptions { windows: vec![1, 7], ..SequenceOptions::default() };
+/// // Customers 1 and 2 on one machine, customer 3 on another: the same item ids on both.
+/// let first = Purchases::from_arrays(&[1, 1, 2], &[0, 1, 1], &[0, 2 * DAY, 0], None)?;
+/// let second = Purchases::from_arrays(&[3, 3], &[0, 1], &[0, DAY / 2], None)?;
+/// let mut counts = SequenceCounts::count(&first, &options, &Control::new())?;
+/// counts.merge(&SequenceCounts::count(&second, &options, &Control::new())?)?;
+/// assert_eq!((counts.customers, &counts.pairs[..], &counts.pair_counts[..]), (3, &[(0, 1)][..], &[1, 2][..]));
+///
+/// let all = Purchases::from_arrays(&[1, 1, 2, 3, 3], &[0, 1, 1, 0, 1], &[0, 2 * DAY, 0, 0, DAY / 2], None)?;
+/// let rules = counts.rules(all.labels(), &options, &Control::new())?;
+/// assert_eq!(rules.rules(), sequential_affinity(&all, &options, &Control::new())?.rules());
+/// # Ok::<(), upsell::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SequenceCounts {
+    /// The windows, in days, ascending.
+    pub window_days: Vec<i64>,
+    /// Customers counted (the denominator of support and base rate).
+    pub customers: u64,
+    /// Rows read, excluded ones included.
+    pub rows: u64,
+    /// Rows excluded because they name no customer.
+    pub excluded_rows: u64,
+    /// Per item id: the customers who bought it.
+    pub item_customers: Vec<u64>,
+    /// Per item id and window: the customers who bought it within the window after their first
+    /// purchase of anything.
+    pub baseline: Vec<u64>,
+    /// The ordered pairs (A, B) with a customer in the longest window, strictly ascending.
+    pub pairs: Vec<(ItemId, ItemId)>,
+    /// Per pair and window: the customers who bought B within the window after their first
+    /// purchase of A.
+    pub pair_counts: Vec<u64>,
+}
+
+impl SequenceCounts {
+    /// Counts the customers of `purchases` for the windows of `options` (its filters apply later,
+    /// in [`SequenceCounts::rules`]). Purchases without any customer give zero counts.
+    pub fn count(purchases: &Purchases, options: &SequenceOptions, control: &Control) -> Result<SequenceCounts> {
+        options.validate()?;
+        let window_seconds = options.window_seconds()?;
+        let tally = count::tally(purchases, &window_seconds, options.threads, options.max_pairs, control)?;
+        let mut window_days = options.windows.clone();
+        window_days.sort_unstable();
+        Ok(SequenceCounts {
             window_days,
-            antecedent_customers,
-            customers: within,
-            baseline_customers: baseline,
-            support: within as f64 / customers as f64,
-            confidence: within as f64 / antecedent_customers as f64,
-            base_rate: baseline as f64 / customers as f64,
-            lift: None,
-        };
-        if passes(&rule, options) {
-            rules.push(SequenceRule { lift: (baseline > 0).then(|| rule.confidence / rule.base_rate), ..rule });
+            customers: purchases.customers() as u64,
+            rows: purchases.rows(),
+            excluded_rows: purchases.excluded_rows(),
+            item_customers: tally.item_customers,
+            baseline: tally.baseline,
+            pairs: tally.pairs,
+            pair_counts: tally.pair_counts,
+        })
+    }
+
+    /// Adds the counts of `other`, which counted other customers with the same item ids and windows.
+    ///
+    /// Exact (integer sums); the result does not depend on the order of merging. Counts of the
+    /// same customer in both parts would be counted twice: split purchases by customer.
+    pub fn merge(&mut self, other: &SequenceCounts) -> Result<()> {
+        self.validate()?;
+        other.validate()?;
+        if self.window_days != other.window_days {
+            return Err(Error::invalid_parameter(
+                "windows",
+                format!(
+                    "cannot merge counts for windows {:?} into counts for {:?}",
+                    other.window_days, self.window_days
+                ),
+            ));
         }
+        let windows = self.window_days.len();
+        let items = self.item_customers.len().max(other.item_customers.len());
+        self.item_customers.resize(items, 0);
+        self.baseline.resize(items * windows, 0);
+        for (mine, theirs) in self.item_customers.iter_mut().zip(&other.item_customers) {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.baseline.iter_mut().zip(&other.baseline) {
+            *mine += theirs;
+        }
+        let (mut pairs, mut pair_counts) = (Vec::new(), Vec::new());
+        let (mut i, mut j) = (0, 0);
+        while i < self.pairs.len() || j < other.pairs.len() {
+            let histogram = |counts: &[u64], at: usize| counts[at * windows..(at + 1) * windows].to_vec();
+            let ordering = match (self.pairs.get(i), other.pairs.get(j)) {
+                (Some(a), Some(b)) => a.cmp(b),
+                (Some(_), None) => Ordering::Less,
+                _ => Ordering::Greater,
+            };
+            match ordering {
+                Ordering::Less => {
+                    pairs.push(self.pairs[i]);
+                    pair_counts.extend(histogram(&self.pair_counts, i));
+                    i += 1;
+                }
+                Ordering::Greater => {
+                    pairs.push(other.pairs[j]);
+                    pair_counts.extend(histogram(&other.pair_counts, j));
+                    j += 1;
+                }
+                Ordering::Equal => {
+                    pairs.push(self.pairs[i]);
+                    let sums = histogram(&self.pair_counts, i).into_iter().zip(histogram(&other.pair_counts, j));
+                    pair_counts.extend(sums.map(|(a, b)| a + b));
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        self.pairs = pairs;
+        self.pair_counts = pair_counts;
+        self.customers += other.customers;
+        self.rows += other.rows;
+        self.excluded_rows += other.excluded_rows;
+        Ok(())
     }
-    rules.sort_unstable_by(order);
-    if let Some(top) = options.top {
-        rules.truncate(top);
+
+    /// Checks that the fields fit together: lengths, ascending windows and pairs, cumulative
+    /// histograms, no count above the customers it is a share of.
+    pub fn validate(&self) -> Result<()> {
+        let bad =
+            |what: String| Err(Error::invalid_input(crate::Location::memory(), format!("sequence counts: {what}")));
+        let windows = self.window_days.len();
+        if windows == 0 || windows > MAX_WINDOWS || self.window_days.iter().any(|&d| d <= 0) {
+            return bad(format!(
+                "{windows} windows {:?}: give 1 to {MAX_WINDOWS}, each at least 1 day",
+                self.window_days
+            ));
+        }
+        if self.window_days.windows(2).any(|pair| pair[0] >= pair[1]) {
+            return bad(format!("the windows {:?} are not strictly ascending", self.window_days));
+        }
+        let items = self.item_customers.len();
+        if self.baseline.len() != items * windows || self.pair_counts.len() != self.pairs.len() * windows {
+            return bad(format!(
+                "{} baseline and {} pair counts for {items} items, {} pairs and {windows} windows",
+                self.baseline.len(),
+                self.pair_counts.len(),
+                self.pairs.len()
+            ));
+        }
+        if let Some(pair) = self.pairs.windows(2).find(|pair| pair[0] >= pair[1]) {
+            return bad(format!("the pairs are not strictly ascending at {:?}", pair[1]));
+        }
+        let cumulative = |row: &[u64], most: u64| row.windows(2).all(|w| w[0] <= w[1]) && row[windows - 1] <= most;
+        for (item, &customers) in self.item_customers.iter().enumerate() {
+            if customers > self.customers
+                || !cumulative(&self.baseline[item * windows..(item + 1) * windows], self.customers)
+            {
+                return bad(format!(
+                    "the counts of item {item} exceed the {} customers or are not cumulative",
+                    self.customers
+                ));
+            }
+        }
+        for (index, &(a, b)) in self.pairs.iter().enumerate() {
+            let row = &self.pair_counts[index * windows..(index + 1) * windows];
+            let buyers = self.item_customers.get(a as usize).copied();
+            if a == b || b as usize >= items || buyers.is_none_or(|buyers| !cumulative(row, buyers)) {
+                return bad(format!("the counts of pair ({a}, {b}) name unknown items or are not cumulative"));
+            }
+        }
+        Ok(())
     }
-    rules
+
+    /// The rules that pass the filters of `options`, whose windows must be these counts' windows;
+    /// `labels` names the item ids. Fails when no customer was counted, or when there are more
+    /// pairs than `options.max_pairs`.
+    pub fn rules(
+        &self,
+        labels: &ItemDictionary,
+        options: &SequenceOptions,
+        control: &Control,
+    ) -> Result<SequenceRules> {
+        options.validate()?;
+        self.validate()?;
+        let mut days = options.windows.clone();
+        days.sort_unstable();
+        if days != self.window_days {
+            return Err(Error::invalid_parameter(
+                "windows",
+                format!("the counts are for windows {:?}, not {days:?}", self.window_days),
+            ));
+        }
+        if labels.len() < self.item_customers.len() {
+            return Err(Error::invalid_input(
+                crate::Location::memory(),
+                format!("{} labels for {} item ids", labels.len(), self.item_customers.len()),
+            ));
+        }
+        if self.customers == 0 {
+            return Err(Error::invalid_input(
+                crate::Location::memory(),
+                format!("no purchases with a customer ({} rows without one)", self.excluded_rows),
+            ));
+        }
+        if self.pairs.len() as u64 > options.max_pairs {
+            return Err(count::too_many_pairs(options.max_pairs));
+        }
+        // Each window's rules are built, sorted and cut on their own, in parallel.
+        let runner = crate::parallel::Runner::new(options.threads);
+        let per_window = runner.map(days.len(), || (), |_, k| self.window_rules(k, options));
+        control.check()?;
+        Ok(SequenceRules {
+            rules: per_window.into_iter().flatten().collect(),
+            labels: labels.clone(),
+            customers: self.customers,
+            rows: self.rows,
+            excluded_rows: self.excluded_rows,
+            pairs: self.pairs.len() as u64,
+        })
+    }
+
+    /// The rules of window slot `k` that pass the filters, sorted and cut to `top`.
+    fn window_rules(&self, k: usize, options: &SequenceOptions) -> Vec<SequenceRule> {
+        let windows = self.window_days.len();
+        let customers = self.customers;
+        let mut rules = Vec::new();
+        for (index, &(antecedent, consequent)) in self.pairs.iter().enumerate() {
+            let within = self.pair_counts[index * windows + k];
+            let baseline = self.baseline[consequent as usize * windows + k];
+            let antecedent_customers = self.item_customers[antecedent as usize];
+            let rule = SequenceRule {
+                antecedent,
+                consequent,
+                window_days: self.window_days[k],
+                antecedent_customers,
+                customers: within,
+                baseline_customers: baseline,
+                support: within as f64 / customers as f64,
+                confidence: within as f64 / antecedent_customers as f64,
+                base_rate: baseline as f64 / customers as f64,
+                lift: None,
+            };
+            if passes(&rule, options) {
+                rules.push(SequenceRule { lift: (baseline > 0).then(|| rule.confidence / rule.base_rate), ..rule });
+            }
+        }
+        rules.sort_unstable_by(order);
+        if let Some(top) = options.top {
+            rules.truncate(top);
+        }
+        rules
+    }
 }
 
 fn passes(rule: &SequenceRule, options: &SequenceOptions) -> bool {

@@ -371,6 +371,9 @@ struct Compiled {
 pub struct RuleSet {
     parsed: Parsed,
     path: Option<PathBuf>,
+    /// The text the rules came from, shared by clones: what another process needs to load them.
+    source: Arc<str>,
+    format: Format,
     /// The programs for the declared schema: the hot path of single-customer evaluation, with no
     /// lock and no schema comparison.
     declared: Option<Arc<Compiled>>,
@@ -382,6 +385,8 @@ impl Clone for RuleSet {
         RuleSet {
             parsed: self.parsed.clone(),
             path: self.path.clone(),
+            source: Arc::clone(&self.source),
+            format: self.format,
             declared: self.declared.clone(),
             cache: Mutex::new(Vec::new()),
         }
@@ -463,6 +468,8 @@ impl RuleSet {
         let mut rules = RuleSet {
             parsed,
             path: path.map(Path::to_path_buf),
+            source: Arc::from(text),
+            format,
             declared: None,
             cache: Mutex::new(Vec::new()),
         };
@@ -479,6 +486,22 @@ impl RuleSet {
         // In file order, whatever stage found them.
         diagnostics.sort_by_key(|d| (d.location.line.unwrap_or(0), d.location.column.unwrap_or(0)));
         Err(Error::Parse { diagnostics })
+    }
+
+    /// The text the rules were loaded from and its format: all another process (a worker, a Spark
+    /// executor) needs to load the same rules with [`RuleSet::load`], and far smaller than the
+    /// compiled programs.
+    ///
+    /// ```
+    /// use upsell::triggers::{Format, RuleSet};
+    /// let rules = RuleSet::from_json_str(r#"{"rules": [{"name": "r", "when": "seats > 3", "offer": {"kind": "bundle", "target": "b"}}]}"#)?;
+    /// let (text, format) = rules.source();
+    /// assert_eq!(format, Format::Json);
+    /// assert_eq!(RuleSet::load(text, format, None)?.rules()[0].name, "r");
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn source(&self) -> (&str, Format) {
+        (&self.source, self.format)
     }
 
     /// The schema declared in the file, if any.

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use proptest::prelude::*;
-use upsell::sequence::{PurchaseColumns, Purchases, SequenceOptions, SequenceRules, parse_times, sequential_affinity};
+use upsell::sequence::{
+    PurchaseColumns, Purchases, SequenceCounts, SequenceOptions, SequenceRules, parse_times, sequential_affinity,
+};
 use upsell::{Control, ErrorKind};
 
 const DAY: i64 = 86_400;
@@ -138,6 +140,80 @@ fn filters_and_top_keep_the_output_bounded_and_sorted() {
     }
 }
 
+/// Counts of `rows` split into `parts` by customer, merged in the order given.
+fn merged_parts(rows: &[(i64, u32, i64)], parts: i64, options: &SequenceOptions) -> SequenceCounts {
+    let counts: Vec<SequenceCounts> = (0..parts)
+        .map(|part| {
+            let mine: Vec<_> = rows.iter().filter(|r| r.0.rem_euclid(parts) == part).collect();
+            let customers: Vec<i64> = mine.iter().map(|r| r.0).collect();
+            let items: Vec<u32> = mine.iter().map(|r| r.1).collect();
+            let seconds: Vec<i64> = mine.iter().map(|r| r.2).collect();
+            let purchases = Purchases::from_arrays(&customers, &items, &seconds, None).expect("valid arrays");
+            SequenceCounts::count(&purchases, options, &Control::new()).expect("counts")
+        })
+        .collect();
+    let mut merged = counts[counts.len() - 1].clone();
+    for part in counts.iter().rev().skip(1) {
+        merged.merge(part).expect("same windows");
+    }
+    merged
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    #[test]
+    fn counts_of_customer_parts_merge_to_the_whole(
+        rows in rows_strategy(),
+        windows in prop::collection::btree_set(1i64..15, 1..4),
+        parts in 1i64..4,
+    ) {
+        let options = SequenceOptions { windows: windows.into_iter().collect(), ..SequenceOptions::default() };
+        let customers: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let items: Vec<u32> = rows.iter().map(|r| r.1).collect();
+        let seconds: Vec<i64> = rows.iter().map(|r| r.2).collect();
+        let labels = upsell::data::ItemDictionary::from_labels((0..5).map(|i| format!("item{i}"))).expect("labels");
+        let whole = Purchases::from_arrays(&customers, &items, &seconds, Some(labels)).expect("valid arrays");
+        let merged = merged_parts(&rows, parts, &options);
+        let mut expected = SequenceCounts::count(&whole, &options, &Control::new()).expect("counts");
+        // A part's item ids stop at its largest one; the whole's catalogue may be longer.
+        expected.item_customers.truncate(merged.item_customers.len());
+        expected.baseline.truncate(merged.baseline.len());
+        prop_assert_eq!(&merged, &expected);
+        match merged.rules(whole.labels(), &options, &Control::new()) {
+            Ok(rules) => {
+                let local = run(&whole, &options);
+                prop_assert_eq!(rules.rules(), local.rules());
+            }
+            Err(_) => prop_assert_eq!(whole.customers(), 0),
+        }
+    }
+}
+
+#[test]
+fn counts_refuse_other_windows_and_inconsistent_fields() {
+    let purchases = Purchases::from_arrays(&[1, 1], &[0, 1], &[0, DAY], None).expect("valid arrays");
+    let week = SequenceOptions { windows: vec![7], ..SequenceOptions::default() };
+    let month = SequenceOptions { windows: vec![30], ..SequenceOptions::default() };
+    let mut counts = SequenceCounts::count(&purchases, &week, &Control::new()).expect("counts");
+    let other = SequenceCounts::count(&purchases, &month, &Control::new()).expect("counts");
+    assert_eq!(counts.merge(&other).expect_err("refused").kind(), ErrorKind::InvalidParameter);
+    assert_eq!(
+        counts.rules(purchases.labels(), &month, &Control::new()).expect_err("refused").kind(),
+        ErrorKind::InvalidParameter
+    );
+    let mut broken = counts.clone();
+    broken.pair_counts[0] = 5;
+    assert_eq!(broken.validate().expect_err("refused").kind(), ErrorKind::InvalidInput);
+    assert_eq!(counts.merge(&broken).expect_err("refused").kind(), ErrorKind::InvalidInput);
+    let budget = SequenceOptions { max_pairs: 1, ..week.clone() };
+    counts.pairs = vec![(0, 1), (1, 0)];
+    counts.pair_counts = vec![1, 1];
+    assert_eq!(
+        counts.rules(purchases.labels(), &budget, &Control::new()).expect_err("refused").kind(),
+        ErrorKind::LimitExceeded
+    );
+}
+
 #[test]
 fn output_does_not_depend_on_threads() {
     let Some(purchases) = groceries() else { return };
@@ -193,7 +269,9 @@ fn groceries_members_matches_the_reference() {
 #[test]
 fn online_retail_week_reads_customers_and_invoice_times() {
     let columns = PurchaseColumns::new("CustomerID", "InvoiceDate", "StockCode");
-    let Some(purchases) = real("online_retail_week.csv", &columns) else { return };
+    let Some(purchases) = real("online_retail_week.csv", &columns) else {
+        return;
+    };
     assert_eq!(purchases.customers(), 390);
     assert_eq!(purchases.rows(), 10_000);
     assert_eq!(purchases.excluded_rows(), 0);

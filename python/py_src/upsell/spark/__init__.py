@@ -17,7 +17,9 @@ try:
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("upsell.spark needs PySpark 4: pip install 'upsell[spark]'") from error
 
+from upsell.spark import triggers
 from upsell.spark.mining import association_rules, frequent_itemsets
 from upsell.spark.recommend import recommend
+from upsell.spark.sequence import sequential_affinity
 
-__all__ = ["association_rules", "frequent_itemsets", "recommend"]
+__all__ = ["association_rules", "frequent_itemsets", "recommend", "sequential_affinity", "triggers"]

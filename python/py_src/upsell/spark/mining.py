@@ -30,6 +30,7 @@ from pyspark.sql import types as T
 import upsell
 from upsell import _upsell
 from upsell.exceptions import InvalidInputError, InvalidParameterError
+from upsell.spark._errors import executor_errors
 
 __all__ = ["association_rules", "frequent_itemsets"]
 
@@ -175,7 +176,8 @@ def association_rules(itemsets: DataFrame, min_confidence: float = 0.8, *, targe
             f"the itemsets frame lacks {', '.join(missing)}: give the result of upsell.spark.frequent_itemsets",
             column_name=missing[0],
         )
-    table = itemsets.select("items", "freq", "support").toArrow()
+    with executor_errors():
+        table = itemsets.select("items", "freq", "support").toArrow()
     first = next((row for row in table.slice(0, 1).to_pylist()), None)
     baskets = round(first["freq"] / first["support"]) if first and first["support"] else 0
     local = pa.table(
