@@ -4,12 +4,17 @@
 //! GIL, waits for it in short slices with the GIL released and checks for signals in between. On
 //! Ctrl-C the calling thread cancels the work through its [`Control`], waits for the worker to
 //! stop and re-raises `KeyboardInterrupt`. No Python code ever runs on the worker thread.
+//!
+//! The waiting thread also draws progress: when work has run for a second and knows its
+//! size, it asks the factory that `upsell.progress` registered ([`set_progress`]) for a bar
+//! and updates it from the [`Control`]'s counters between its waits.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use pyo3::exceptions::{PyOSError, PyRuntimeError};
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use upsell::Control;
 
@@ -17,6 +22,71 @@ use crate::errors;
 
 /// How often the waiting thread looks for Ctrl-C.
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
+
+/// How long work runs before it shows a progress bar, in milliseconds (one second unless
+/// [`set_progress`] says otherwise): quick calls never draw one.
+static PROGRESS_AFTER: AtomicU64 = AtomicU64::new(1000);
+
+/// How often a bar is updated.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
+/// The bar factory registered by `upsell.progress`: called with the total, it returns an object
+/// with `update(done, total)` and `close()`, or `None` for no bar.
+static PROGRESS: Mutex<Option<Py<PyAny>>> = Mutex::new(None);
+
+/// Registers the progress bar factory (`None`: no bars), asked for a bar once work has run for
+/// `after` seconds.
+#[pyfunction]
+#[pyo3(signature = (factory, after=1.0))]
+pub(crate) fn set_progress(factory: Option<Py<PyAny>>, after: f64) -> PyResult<()> {
+    if !(after.is_finite() && after >= 0.0) {
+        return Err(PyValueError::new_err(format!("after must be a finite number of seconds >= 0, got {after}")));
+    }
+    PROGRESS_AFTER.store((after * 1000.0) as u64, Ordering::Relaxed);
+    *PROGRESS.lock().unwrap_or_else(PoisonError::into_inner) = factory;
+    Ok(())
+}
+
+/// The bar of one call: asked for once the work has run long enough, then updated.
+struct Progress<'py> {
+    started: Instant,
+    updated: Instant,
+    asked: bool,
+    bar: Option<Bound<'py, PyAny>>,
+}
+
+impl<'py> Progress<'py> {
+    fn new() -> Self {
+        let now = Instant::now();
+        Progress { started: now, updated: now, asked: false, bar: None }
+    }
+
+    /// Shows or updates the bar. A bar that fails is dropped: progress never fails the work.
+    fn show(&mut self, py: Python<'py>, control: &Control) {
+        let (done, total) = control.progress();
+        if self.updated.elapsed() < PROGRESS_EVERY || total == 0 {
+            return;
+        }
+        let after = Duration::from_millis(PROGRESS_AFTER.load(Ordering::Relaxed));
+        if !self.asked && self.started.elapsed() >= after {
+            self.asked = true;
+            let factory = PROGRESS.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|f| f.clone_ref(py));
+            self.bar = factory.and_then(|f| f.bind(py).call1((total,)).ok()).filter(|bar| !bar.is_none());
+        }
+        if let Some(bar) = &self.bar {
+            self.updated = Instant::now();
+            if bar.call_method1("update", (done.min(total), total)).is_err() {
+                self.bar = None;
+            }
+        }
+    }
+
+    fn close(self) {
+        if let Some(bar) = self.bar {
+            let _ = bar.call_method0("close");
+        }
+    }
+}
 
 /// Runs `work` with the GIL released, maps its error, and turns Ctrl-C into `KeyboardInterrupt`.
 pub(crate) fn run<T, F>(py: Python<'_>, work: F) -> PyResult<T>
@@ -32,16 +102,20 @@ where
             .name("upsell-worker".to_owned())
             .spawn_scoped(scope, move || slot.fill(catch_unwind(AssertUnwindSafe(|| work(control)))))
             .map_err(|e| PyOSError::new_err(format!("cannot start a worker thread: {e}")))?;
-        loop {
+        let mut progress = Progress::new();
+        let waited = loop {
             if py.detach(|| slot.wait(Some(SIGNAL_POLL))) {
-                return Ok(());
+                break Ok(());
             }
             if let Err(interrupt) = py.check_signals() {
                 control.cancel();
                 py.detach(|| slot.wait(None));
-                return Err(interrupt);
+                break Err(interrupt);
             }
-        }
+            progress.show(py, control);
+        };
+        progress.close();
+        waited
     });
     waited?;
     match slot.take() {

@@ -30,6 +30,7 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     let numpy = py.import("numpy")?;
     py.import(if numpy.hasattr("_core")? { "numpy._core.multiarray" } else { "numpy.core.multiarray" })?;
     module.add_class::<data::PyBaskets>()?;
+    module.add_function(wrap_pyfunction!(gil::set_progress, module)?)?;
     module.add_function(wrap_pyfunction!(mining::mine, module)?)?;
     module.add_function(wrap_pyfunction!(mining::support_warning, module)?)?;
     module.add_function(wrap_pyfunction!(mining::route_to_groups, module)?)?;

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["upsell", "upsell.mining", "upsell.rules", "upsell.recommend", "upsell.compat.mlxtend"]
+MODULES = ["upsell", "upsell.mining", "upsell.rules", "upsell.recommend", "upsell.compat.mlxtend", "upsell.progress"]
 
 
 @pytest.mark.parametrize("name", MODULES)

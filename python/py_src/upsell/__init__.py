@@ -26,6 +26,7 @@ from upsell.metrics import (
     sample_size,
 )
 from upsell.mining import frequent_itemsets
+from upsell.progress import progress_bars, set_progress
 from upsell.pricing import analyse_tiers, bundles, optimise_mixed_bundle, price_bundle, threshold_fillers
 from upsell.recommend import Affinity, EaseRecommender, Recommender, affinity_matrix, evaluate
 from upsell.rules import association_rules
@@ -62,8 +63,10 @@ __all__ = [
     "plots",
     "power",
     "price_bundle",
+    "progress_bars",
     "sample_size",
     "sequential_affinity",
+    "set_progress",
     "threshold_fillers",
     "triggers",
 ]

@@ -1,13 +1,14 @@
 """Type stubs of the compiled module ``upsell._upsell``."""
 
 import os
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, final
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
     "Baskets",
+    "set_progress",
     "mine",
     "min_count",
     "support_warning",
@@ -81,6 +82,7 @@ class Baskets:
     def offsets(self) -> npt.NDArray[np.int64]: ...
 
 def support_warning(min_support: Union[int, float], baskets: int) -> Optional[str]: ...
+def set_progress(factory: Optional[Callable[[int], Any]], after: float = 1.0) -> None: ...
 def mine(
     baskets: Baskets,
     min_support: Union[int, float],
