@@ -32,6 +32,7 @@ __all__ = [
     "EaseRecommender",
     "evaluate",
     "affinity",
+    "AffinityMatrix",
     "__version__",
 ]
 
@@ -219,16 +220,31 @@ def evaluate(
     threads: Optional[int] = None,
 ) -> dict[str, Any]: ...
 
-def affinity(
-    baskets: Baskets, top: int = 20, *, threads: Optional[int] = None
-) -> Tuple[
-    npt.NDArray[np.uint32],
-    npt.NDArray[np.uint64],
-    npt.NDArray[np.uint64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-    int,
-]: ...
+@final
+class AffinityMatrix:
+    def arrays(
+        self,
+    ) -> Tuple[
+        npt.NDArray[np.uint32],
+        npt.NDArray[np.uint64],
+        npt.NDArray[np.uint64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        int,
+    ]: ...
+    def pairs(
+        self, min_support: float, min_lift: float
+    ) -> Tuple[
+        npt.NDArray[np.uint32],
+        npt.NDArray[np.uint32],
+        npt.NDArray[np.uint64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+    ]: ...
+
+def affinity(baskets: Baskets, top: int = 20, *, threads: Optional[int] = None) -> AffinityMatrix: ...
 def sequences_from_path(
     path: Union[str, os.PathLike[str]],
     *,

@@ -577,13 +577,11 @@ class Affinity:
     """Co-occurrence of the top items: ``counts``, ``confidence`` (row -> column) and ``lift`` as
     numpy arrays whose rows and columns are ``items``."""
 
-    def __init__(self, items: list, item_counts: np.ndarray, counts: np.ndarray, confidence: np.ndarray, lift: np.ndarray, baskets: int) -> None:
-        self.items = items
-        self.item_counts = item_counts
-        self.counts = counts
-        self.confidence = confidence
-        self.lift = lift
-        self.baskets = baskets
+    def __init__(self, labels: list, native: "_upsell.AffinityMatrix") -> None:
+        ids, self.item_counts, self.counts, self.confidence, self.lift, self.baskets = native.arrays()
+        self.items = [labels[i] for i in ids]
+        self._labels = labels
+        self._native = native
 
     def frame(self, measure: str = "lift") -> pd.DataFrame:
         """One matrix (``"counts"``, ``"confidence"`` or ``"lift"``) as a labelled DataFrame."""
@@ -592,26 +590,21 @@ class Affinity:
         return pd.DataFrame(getattr(self, measure), index=self.items, columns=self.items)
 
     def pairs(self, min_support: float = 0.03, min_lift: float = 1.5) -> pd.DataFrame:
-        """The actionable pairs (support and lift floors), by lift: ``item_a``, ``item_b``,
+        """The actionable pairs (support and lift floors), by lift, then count, then item (the
+        core's ``actionable_pairs``, as in ``upsell affinity``): ``item_a``, ``item_b``,
         ``count``, ``support``, ``confidence_ab``, ``confidence_ba``, ``lift``."""
-        if not 0 <= min_support <= 1:
-            raise InvalidParameterError(f"invalid parameter 'min_support': must be within [0, 1], got {min_support}", kind="invalid_parameter")
-        upper = np.triu(np.ones_like(self.counts, dtype=bool), k=1)
-        support = self.counts / max(self.baskets, 1)
-        keep = upper & (self.counts > 0) & (support >= min_support) & (self.lift >= min_lift)
-        rows, cols = np.nonzero(keep)
-        frame = pd.DataFrame(
+        a, b, count, support, confidence_ab, confidence_ba, lift = self._native.pairs(float(min_support), float(min_lift))
+        return pd.DataFrame(
             {
-                "item_a": [self.items[r] for r in rows],
-                "item_b": [self.items[c] for c in cols],
-                "count": self.counts[rows, cols].astype(np.int64),
-                "support": support[rows, cols],
-                "confidence_ab": self.confidence[rows, cols],
-                "confidence_ba": self.confidence[cols, rows],
-                "lift": self.lift[rows, cols],
+                "item_a": [self._labels[i] for i in a],
+                "item_b": [self._labels[i] for i in b],
+                "count": count.astype(np.int64),
+                "support": support,
+                "confidence_ab": confidence_ab,
+                "confidence_ba": confidence_ba,
+                "lift": lift,
             }
         )
-        return frame.sort_values(["lift", "count"], ascending=False, ignore_index=True)
 
     def plot(self, measure: str = "lift", ax: Any = None) -> Any:
         """A heatmap of one matrix, diagonal masked, lift on a scale centred at 1; returns the
@@ -639,6 +632,6 @@ def affinity_matrix(
     (['milk', 'tea', 'coffee'], 2)
     """
     prepared = prepare(data, basket=basket, item=item, format=format, delimiter=delimiter)
-    ids, item_counts, counts, confidence, lift, baskets = _upsell.affinity(prepared.baskets, int(top), threads=threads)
+    native = _upsell.affinity(prepared.baskets, int(top), threads=threads)
     labels = prepared.labels.to_pylist() if isinstance(prepared.labels, pa.Array) else list(prepared.labels)
-    return Affinity([labels[i] for i in ids], item_counts, counts, confidence, lift, baskets)
+    return Affinity(labels, native)
