@@ -15,7 +15,8 @@ use upsell::recommend::{
     evaluate as evaluate_core,
 };
 use upsell::rules::{Affinity, Pair, affinity as affinity_core};
-use upsell::time::Timestamp;
+use upsell::sequence::parse_times;
+use upsell::time::{Timestamp, basket_times as basket_times_core, parse_timestamp_parameter};
 use upsell::{Error, Location};
 
 use crate::errors::Threads;
@@ -329,8 +330,40 @@ impl PyEase {
     }
 }
 
+/// A cut-off time: text parsed by the core, or UTC seconds (from a datetime).
+#[derive(FromPyObject)]
+pub(crate) enum Cutoff {
+    Text(String),
+    Seconds(i64),
+}
+
+/// Each basket's time, the earliest of its rows' (UTC seconds): `row_baskets` gives each row's
+/// basket, and the rows' times come as UTC `seconds` or as `times` texts (parsed by the core, named
+/// `time_column` in errors).
+#[pyfunction]
+#[pyo3(signature = (row_baskets, *, seconds=None, times=None, time_column="time".to_owned()))]
+pub(crate) fn basket_times<'py>(
+    py: Python<'py>,
+    row_baskets: PyReadonlyArray1<'py, u32>,
+    seconds: Option<PyReadonlyArray1<'py, i64>>,
+    times: Option<Vec<Option<String>>>,
+    time_column: String,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    let rows = row_baskets.as_array().to_vec();
+    let seconds = seconds.map(|s| s.as_array().to_vec());
+    let times = gil::run(py, move |_| {
+        let seconds = match (seconds, times) {
+            (Some(seconds), None) => seconds,
+            (None, Some(times)) => parse_times(&times, &time_column)?,
+            _ => return Err(Error::invalid_parameter("times", "give exactly one of seconds= and times=")),
+        };
+        basket_times_core(&rows, &seconds)
+    })?;
+    Ok(PyArray1::from_iter(py, times.iter().map(|t| t.as_second())))
+}
+
 /// Rules (and EASE with `ease=True`) against popularity on held-out baskets; `times` are UTC
-/// seconds, one per basket.
+/// seconds, one per basket (see `basket_times`).
 #[pyfunction]
 #[pyo3(signature = (baskets, labels, min_support, *, times=None, split="position", train=0.8, cutoff=None, k=5,
     by="confidence", smoothing=5.0, min_confidence=0.01, max_antecedent_len=3, ease=false, ease_lambda=None,
@@ -344,7 +377,7 @@ pub(crate) fn evaluate<'py>(
     times: Option<PyReadonlyArray1<'py, i64>>,
     split: &str,
     train: f64,
-    cutoff: Option<i64>,
+    cutoff: Option<Cutoff>,
     k: usize,
     by: &str,
     smoothing: f64,
@@ -367,12 +400,17 @@ pub(crate) fn evaluate<'py>(
     };
     let times: Option<Vec<Timestamp>> =
         errors::map(py, times.map(|t| t.as_array().iter().map(|&s| seconds(s)).collect()).transpose())?;
+    let cutoff = match cutoff {
+        None => None,
+        Some(Cutoff::Text(text)) => Some(errors::map(py, parse_timestamp_parameter("cutoff", &text))?),
+        Some(Cutoff::Seconds(s)) => Some(errors::map(py, seconds(s))?),
+    };
     let split = errors::map(
         py,
         match (split, cutoff) {
             ("position", None) => Ok(Split::Position { train }),
             ("time", None) => Ok(Split::TimeFraction { train }),
-            ("time", Some(c)) => seconds(c).map(|cutoff| Split::Cutoff { cutoff }),
+            ("time", Some(cutoff)) => Ok(Split::Cutoff { cutoff }),
             ("position", Some(_)) => Err(Error::invalid_parameter("cutoff", "a cutoff needs split=\"time\"")),
             (other, _) => Err(Error::invalid_parameter("split", format!("'{other}' is not one of position, time"))),
         },

@@ -33,6 +33,7 @@ __all__ = [
     "evaluate",
     "affinity",
     "AffinityMatrix",
+    "basket_times",
     "__version__",
 ]
 
@@ -207,7 +208,7 @@ def evaluate(
     times: Optional[npt.NDArray[np.int64]] = None,
     split: str = "position",
     train: float = 0.8,
-    cutoff: Optional[int] = None,
+    cutoff: Union[str, int, None] = None,
     k: int = 5,
     by: str = "confidence",
     smoothing: float = 5.0,
@@ -244,6 +245,13 @@ class AffinityMatrix:
         npt.NDArray[np.float64],
     ]: ...
 
+def basket_times(
+    row_baskets: npt.NDArray[np.uint32],
+    *,
+    seconds: Optional[npt.NDArray[np.int64]] = None,
+    times: Optional[Sequence[Optional[str]]] = None,
+    time_column: str = "time",
+) -> npt.NDArray[np.int64]: ...
 def affinity(baskets: Baskets, top: int = 20, *, threads: Optional[int] = None) -> AffinityMatrix: ...
 def sequences_from_path(
     path: Union[str, os.PathLike[str]],

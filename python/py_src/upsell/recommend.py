@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from upsell import _upsell
 from upsell.exceptions import InvalidInputError, InvalidParameterError
-from upsell.frames import Prepared, long_basket_codes, prepare
+from upsell.frames import Prepared, long_basket_codes, prepare, time_arguments
 from upsell.mining import _threshold
 
 __all__ = ["Affinity", "EaseRecommender", "Recommender", "affinity_matrix", "evaluate"]
@@ -509,13 +509,15 @@ def evaluate(
     """
     prepared = prepare(data, basket=basket, item=item, format=format, delimiter=delimiter)
     times = None
-    cutoff_seconds = None
+    cutoff_arg: Union[str, int, None] = None
     if split == "time":
         times = _basket_times(data, basket, time)
-        if cutoff is not None:
+        if isinstance(cutoff, str):
+            cutoff_arg = cutoff
+        elif cutoff is not None:
             instant = pd.Timestamp(cutoff)
             instant = instant.tz_localize("UTC") if instant.tzinfo is None else instant.tz_convert("UTC")
-            cutoff_seconds = int(instant.timestamp())
+            cutoff_arg = int(instant.timestamp())
     elif time is not None or cutoff is not None:
         raise InvalidParameterError("invalid parameter 'split': time= and cutoff= need split=\"time\"", kind="invalid_parameter")
     result = _upsell.evaluate(
@@ -525,7 +527,7 @@ def evaluate(
         times=times,
         split=split,
         train=float(train),
-        cutoff=cutoff_seconds,
+        cutoff=cutoff_arg,
         k=_k(k),
         by=by,
         smoothing=float(smoothing),
@@ -554,20 +556,8 @@ def _basket_times(data: Any, basket: Union[str, Sequence[str], None], time: Opti
         )
     if time not in data.columns:
         raise InvalidInputError(f"the dataframe has no column {time!r}", kind="invalid_input", column_name=time)
-    parsed = pd.to_datetime(data[time], utc=True, errors="coerce", format="mixed")
-    bad = np.flatnonzero(parsed.isna().to_numpy())
-    if len(bad):
-        row = int(bad[0])
-        raise InvalidInputError(
-            f"row {row}: {data[time].iloc[row]!r} in column {time!r} is not a time",
-            kind="invalid_input",
-            line=row,
-            column_name=time,
-        )
     codes = long_basket_codes(data, [basket] if isinstance(basket, str) else list(basket))
-    seconds = ((parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(dtype=np.int64)
-    first = pd.Series(seconds).groupby(codes).min()
-    return first.to_numpy(dtype=np.int64)
+    return _upsell.basket_times(np.asarray(codes, dtype=np.uint32), **time_arguments(data[time], time))
 
 
 # -- affinity -------------------------------------------------------------------------------------
