@@ -295,7 +295,7 @@ def price_bundle_json(
     discount: Tuple[str, str] = ...,
     ending: str = "nine",
     max_discount: Optional[str] = None,
-    min_margin_bp: int = 0,
+    min_margin: str = "0",
 ) -> str: ...
 def bundles_json(
     path: str,
@@ -308,7 +308,7 @@ def bundles_json(
     discount: Tuple[str, str] = ...,
     ending: str = "nine",
     max_discount: Optional[str] = None,
-    min_margin_bp: int = 0,
+    min_margin: str = "0",
     costs: Optional[list[Tuple[str, str]]] = None,
     threads: Optional[int] = None,
 ) -> str: ...
