@@ -63,7 +63,7 @@ fn policy(
 
 /// Prices one bundle: JSON of the quote, or of the refusal (`{"refused": "..."}`).
 #[pyfunction]
-#[pyo3(signature = (items, prices, *, costs=None, currency="GBP", discount=(String::from("15"), String::from("25")), ending="nine", max_discount=None, min_margin=String::from("0")))]
+#[pyo3(signature = (items, prices, *, costs=None, currency="GBP", discount=(String::from("15"), String::from("25")), ending="nine", max_discount=None, min_margin="0"))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn price_bundle_json(
     py: Python<'_>,
@@ -74,7 +74,7 @@ pub(crate) fn price_bundle_json(
     discount: (String, String),
     ending: &str,
     max_discount: Option<String>,
-    min_margin: String,
+    min_margin: &str,
 ) -> PyResult<String> {
     errors::map(
         py,
@@ -85,7 +85,7 @@ pub(crate) fn price_bundle_json(
                 (&discount.0, &discount.1),
                 ending,
                 max_discount.as_deref(),
-                &min_margin,
+                min_margin,
             )?;
             let prices = PriceList::parse(currency, prices)?;
             let costs = costs.map(|c| PriceList::parse(currency, c)).transpose()?;
@@ -102,7 +102,7 @@ pub(crate) fn price_bundle_json(
 
 /// Bundles found in an order file: JSON `{"summary": ..., "report": ...}`.
 #[pyfunction]
-#[pyo3(signature = (path, *, currency="GBP", min_support=10, min_items=2, max_items=4, top=10, discount=(String::from("15"), String::from("25")), ending="nine", max_discount=None, min_margin=String::from("0"), costs=None, threads=None))]
+#[pyo3(signature = (path, *, currency="GBP", min_support=10, min_items=2, max_items=4, top=10, discount=(String::from("15"), String::from("25")), ending="nine", max_discount=None, min_margin="0", costs=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn bundles_json(
     py: Python<'_>,
@@ -115,7 +115,7 @@ pub(crate) fn bundles_json(
     discount: (String, String),
     ending: &str,
     max_discount: Option<String>,
-    min_margin: String,
+    min_margin: &str,
     costs: Option<Vec<(String, String)>>,
     threads: Option<Threads>,
 ) -> PyResult<String> {
@@ -128,7 +128,7 @@ pub(crate) fn bundles_json(
             (&discount.0, &discount.1),
             ending,
             max_discount.as_deref(),
-            &min_margin,
+            min_margin,
         ),
     )?;
     let costs = errors::map(py, costs.map(|c| PriceList::parse(currency, c)).transpose())?;

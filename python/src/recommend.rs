@@ -341,20 +341,20 @@ pub(crate) enum Cutoff {
 /// basket, and the rows' times come as UTC `seconds` or as `times` texts (parsed by the core, named
 /// `time_column` in errors).
 #[pyfunction]
-#[pyo3(signature = (row_baskets, *, seconds=None, times=None, time_column="time".to_owned()))]
+#[pyo3(signature = (row_baskets, *, seconds=None, times=None, time_column="time"))]
 pub(crate) fn basket_times<'py>(
     py: Python<'py>,
     row_baskets: PyReadonlyArray1<'py, u32>,
     seconds: Option<PyReadonlyArray1<'py, i64>>,
     times: Option<Vec<Option<String>>>,
-    time_column: String,
+    time_column: &str,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
     let rows = row_baskets.as_array().to_vec();
     let seconds = seconds.map(|s| s.as_array().to_vec());
-    let times = gil::run(py, move |_| {
+    let times = gil::run(py, |_| {
         let seconds = match (seconds, times) {
             (Some(seconds), None) => seconds,
-            (None, Some(times)) => parse_times(&times, &time_column)?,
+            (None, Some(times)) => parse_times(&times, time_column)?,
             _ => return Err(Error::invalid_parameter("times", "give exactly one of seconds= and times=")),
         };
         basket_times_core(&rows, &seconds)

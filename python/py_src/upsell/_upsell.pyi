@@ -34,6 +34,12 @@ __all__ = [
     "affinity",
     "AffinityMatrix",
     "basket_times",
+    "DEFAULT_MAX_MEMORY",
+    "MAX_THREADS",
+    "min_count",
+    "mine_group",
+    "route_to_groups",
+    "support_warning",
     "__version__",
 ]
 
