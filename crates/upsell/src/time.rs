@@ -102,7 +102,10 @@ pub fn parse_timestamp_parameter(name: &'static str, text: &str) -> Result<Times
 /// # Ok::<(), upsell::Error>(())
 /// ```
 pub fn now_or_parse(text: Option<&str>) -> Result<Timestamp> {
-    text.map_or_else(|| Ok(Timestamp::now()), |text| parse_timestamp_parameter("now", text))
+    text.map_or_else(
+        || Ok(Timestamp::now()),
+        |text| parse_timestamp_parameter("now", text),
+    )
 }
 
 /// Whole days from `earlier` to `later`, rounded down (negative when `later` is before).

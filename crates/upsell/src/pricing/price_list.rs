@@ -91,7 +91,10 @@ impl PriceList {
             .map_err(|e| crate::data::read::csv_error(name, e))?
         {
             let line = record.position().map(|p| p.line());
-            let at = |column: u64| Location { line, ..Location::file(name).column(column) };
+            let at = |column: u64| Location {
+                line,
+                ..Location::file(name).column(column)
+            };
             if record.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }

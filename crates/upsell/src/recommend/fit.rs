@@ -142,9 +142,14 @@ mod tests {
         let fitted =
             Recommender::fit(&data.baskets, &data.items, &options, &Control::default()).unwrap();
         let all = mine(&data.baskets, &MiningOptions::new(MinSupport::count(2))).unwrap();
-        let built =
-            Recommender::from_itemsets(&all, &data.baskets, &data.items, &options, &Control::default())
-                .unwrap();
+        let built = Recommender::from_itemsets(
+            &all,
+            &data.baskets,
+            &data.items,
+            &options,
+            &Control::default(),
+        )
+        .unwrap();
         assert_eq!(fitted.to_json(), built.to_json());
     }
 
@@ -153,11 +158,17 @@ mod tests {
         let data = data();
         for (options, name) in [
             (
-                FitOptions { max_antecedent_len: 0, ..FitOptions::new(MinSupport::count(2)) },
+                FitOptions {
+                    max_antecedent_len: 0,
+                    ..FitOptions::new(MinSupport::count(2))
+                },
                 "max_antecedent_len",
             ),
             (
-                FitOptions { min_confidence: f64::NAN, ..FitOptions::new(MinSupport::count(2)) },
+                FitOptions {
+                    min_confidence: f64::NAN,
+                    ..FitOptions::new(MinSupport::count(2))
+                },
                 "min_confidence",
             ),
         ] {

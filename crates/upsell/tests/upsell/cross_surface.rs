@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use toml::Value;
 use upsell::data::{Dataset, ReadOptions};
 use upsell::mining::MinSupport;
-use upsell::recommend::{EvaluationOptions, FitOptions, RecommendOptions, Recommender, Split, evaluate};
+use upsell::recommend::{
+    EvaluationOptions, FitOptions, RecommendOptions, Recommender, Split, evaluate,
+};
 use upsell::rules::affinity;
 use upsell::time::parse_timestamp_parameter;
 use upsell::{Control, ErrorKind};
@@ -21,7 +23,11 @@ fn get<'a>(case: &'a Value, key: &str) -> Option<&'a Value> {
 }
 
 fn float(case: &Value, key: &str, default: f64) -> f64 {
-    get(case, key).map_or(default, |v| v.as_float().or(v.as_integer().map(|i| i as f64)).expect(key))
+    get(case, key).map_or(default, |v| {
+        v.as_float()
+            .or(v.as_integer().map(|i| i as f64))
+            .expect(key)
+    })
 }
 
 fn int(case: &Value, key: &str, default: i64) -> i64 {
@@ -43,43 +49,81 @@ fn recommend(case: &Value, path: &Path) -> upsell::Result<Value> {
         ..FitOptions::new(support(case))
     };
     let query = RecommendOptions {
-        by: get(case, "by").map_or("confidence", |v| v.as_str().expect("by")).parse()?,
+        by: get(case, "by")
+            .map_or("confidence", |v| v.as_str().expect("by"))
+            .parse()?,
         smoothing: float(case, "smoothing", 5.0),
         ..RecommendOptions::default()
     };
     query.validate()?;
     let model = Recommender::fit(&data.baskets, &data.items, &options, &Control::default())?;
-    let cart: Vec<&str> = get(case, "cart").and_then(Value::as_array).expect("cart").iter().map(|v| v.as_str().expect("label")).collect();
+    let cart: Vec<&str> = get(case, "cart")
+        .and_then(Value::as_array)
+        .expect("cart")
+        .iter()
+        .map(|v| v.as_str().expect("label"))
+        .collect();
     let answer = model.recommend_labels(&cart, int(case, "k", 5) as usize, &query);
-    Ok(Value::Array(answer.items.iter().map(|r| Value::String(model.label(r.item).unwrap_or_default().to_owned())).collect()))
+    Ok(Value::Array(
+        answer
+            .items
+            .iter()
+            .map(|r| Value::String(model.label(r.item).unwrap_or_default().to_owned()))
+            .collect(),
+    ))
 }
 
 fn affinity_pairs(case: &Value, path: &Path) -> upsell::Result<Value> {
     let data = Dataset::read(path, &ReadOptions::baskets(b','))?;
     let matrix = affinity(&data.baskets, int(case, "top", 20) as usize, None)?;
-    let pairs = matrix.actionable_pairs(float(case, "min_support", 0.03), float(case, "min_lift", 1.5))?;
+    let pairs = matrix.actionable_pairs(
+        float(case, "min_support", 0.03),
+        float(case, "min_lift", 1.5),
+    )?;
     let label = |i: u32| Value::String(data.items.label(i).unwrap_or_default().to_owned());
-    Ok(Value::Array(pairs.iter().map(|p| Value::Array(vec![label(p.a), label(p.b), Value::Integer(p.count as i64)])).collect()))
+    Ok(Value::Array(
+        pairs
+            .iter()
+            .map(|p| Value::Array(vec![label(p.a), label(p.b), Value::Integer(p.count as i64)]))
+            .collect(),
+    ))
 }
 
 fn evaluate_by_time(case: &Value, path: &Path) -> upsell::Result<Value> {
     let mut read = ReadOptions::long(["order"], "item");
     read.time_column = Some("time".into());
     let split = match get(case, "cutoff") {
-        Some(cutoff) => Split::Cutoff { cutoff: parse_timestamp_parameter("cutoff", cutoff.as_str().expect("cutoff"))? },
-        None => Split::TimeFraction { train: float(case, "train", 0.8) },
+        Some(cutoff) => Split::Cutoff {
+            cutoff: parse_timestamp_parameter("cutoff", cutoff.as_str().expect("cutoff"))?,
+        },
+        None => Split::TimeFraction {
+            train: float(case, "train", 0.8),
+        },
     };
     let options = EvaluationOptions {
         split,
         k: int(case, "k", 5) as usize,
         max_antecedent_len: int(case, "max_antecedent_len", 3) as usize,
-        recommend: RecommendOptions { smoothing: float(case, "smoothing", 5.0), ..RecommendOptions::default() },
+        recommend: RecommendOptions {
+            smoothing: float(case, "smoothing", 5.0),
+            ..RecommendOptions::default()
+        },
         ..EvaluationOptions::new(support(case))
     };
     let data = Dataset::read(path, &read)?;
     let times = data.keys.and_then(|k| k.time);
-    let result = evaluate(&data.baskets, &data.items, times.as_deref(), &options, &Control::default())?;
-    Ok(Value::Array([result.train_baskets, result.test_baskets, result.cases].map(|n| Value::Integer(n as i64)).to_vec()))
+    let result = evaluate(
+        &data.baskets,
+        &data.items,
+        times.as_deref(),
+        &options,
+        &Control::default(),
+    )?;
+    Ok(Value::Array(
+        [result.train_baskets, result.test_baskets, result.cases]
+            .map(|n| Value::Integer(n as i64))
+            .to_vec(),
+    ))
 }
 
 fn kind_name(kind: ErrorKind) -> &'static str {
@@ -98,7 +142,10 @@ fn kind_name(kind: ErrorKind) -> &'static str {
 fn every_case_gives_its_answer_through_the_core() {
     let text = std::fs::read_to_string(dir().join("cases.toml")).expect("cases.toml");
     let table: Value = toml::from_str(&text).expect("cases.toml parses");
-    let cases = table.get("case").and_then(Value::as_array).expect("[[case]]");
+    let cases = table
+        .get("case")
+        .and_then(Value::as_array)
+        .expect("[[case]]");
     assert!(cases.len() >= 25, "{} cases", cases.len());
     let mut failures = Vec::new();
     for case in cases {
@@ -110,11 +157,19 @@ fn every_case_gives_its_answer_through_the_core() {
             "evaluate" => evaluate_by_time(case, &path),
             other => panic!("{name}: unknown job {other}"),
         };
-        match (got, case.get("expect"), case.get("error").and_then(Value::as_str)) {
+        match (
+            got,
+            case.get("expect"),
+            case.get("error").and_then(Value::as_str),
+        ) {
             (Ok(got), Some(expect), None) if &got == expect => {}
             (Err(err), None, Some(kind))
                 if kind_name(err.kind()) == kind
-                    && err.to_string().contains(case.get("mentions").and_then(Value::as_str).unwrap_or_default()) => {}
+                    && err.to_string().contains(
+                        case.get("mentions")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default(),
+                    ) => {}
             (got, _, _) => failures.push(format!("{name}: got {got:?}")),
         }
     }

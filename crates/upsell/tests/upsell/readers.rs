@@ -83,8 +83,20 @@ fn long_data_groups_rows_by_several_key_columns() {
     assert_eq!(keys.basket, ["1|d1", "2|d1", "1|d2"]);
     assert_eq!(keys.customer.expect("customers"), ["1", "2", "1"]);
     // Each basket's earliest time, not its first row's.
-    let days: Vec<String> = keys.time.expect("times").iter().map(|t| t.to_string()).collect();
-    assert_eq!(days, ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2026-01-04T00:00:00Z"]);
+    let days: Vec<String> = keys
+        .time
+        .expect("times")
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    assert_eq!(
+        days,
+        [
+            "2026-01-01T00:00:00Z",
+            "2026-01-02T00:00:00Z",
+            "2026-01-04T00:00:00Z"
+        ]
+    );
     assert_eq!(data.baskets.get(0).map(<[u32]>::len), Some(2));
 }
 
@@ -92,10 +104,17 @@ fn long_data_groups_rows_by_several_key_columns() {
 fn a_time_that_does_not_parse_names_its_line_and_column() {
     let mut options = ReadOptions::long(["order"], "item");
     options.time_column = Some("when".into());
-    let err = read(b"order,item,when\n1,milk,2026-01-01\n1,tea,soon\n", "t.csv", &options)
-        .expect_err("bad time");
+    let err = read(
+        b"order,item,when\n1,milk,2026-01-01\n1,tea,soon\n",
+        "t.csv",
+        &options,
+    )
+    .expect_err("bad time");
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    assert!(err.to_string().contains("t.csv:3:3 (column 'when')"), "{err}");
+    assert!(
+        err.to_string().contains("t.csv:3:3 (column 'when')"),
+        "{err}"
+    );
 }
 
 #[test]
