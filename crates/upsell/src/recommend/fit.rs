@@ -129,7 +129,8 @@ mod tests {
 
     fn data() -> Dataset {
         let text = "a,b,c,d\na,b,c,d\na,b,c\na,b\nc,d\na,b,c,d\n";
-        Dataset::from_reader(text.as_bytes(), "mem.csv", &ReadOptions::baskets(b',')).unwrap()
+        Dataset::from_reader(text.as_bytes(), "mem.csv", &ReadOptions::baskets(b','))
+            .expect("reads")
     }
 
     #[test]
@@ -139,9 +140,9 @@ mod tests {
             max_antecedent_len: 1,
             ..FitOptions::new(MinSupport::count(2))
         };
-        let fitted =
-            Recommender::fit(&data.baskets, &data.items, &options, &Control::default()).unwrap();
-        let all = mine(&data.baskets, &MiningOptions::new(MinSupport::count(2))).unwrap();
+        let fitted = Recommender::fit(&data.baskets, &data.items, &options, &Control::default())
+            .expect("fits");
+        let all = mine(&data.baskets, &MiningOptions::new(MinSupport::count(2))).expect("fits");
         let built = Recommender::from_itemsets(
             &all,
             &data.baskets,
@@ -149,7 +150,7 @@ mod tests {
             &options,
             &Control::default(),
         )
-        .unwrap();
+        .expect("fits");
         assert_eq!(fitted.to_json(), built.to_json());
     }
 
@@ -173,7 +174,7 @@ mod tests {
             ),
         ] {
             let err = Recommender::fit(&data.baskets, &data.items, &options, &Control::default())
-                .unwrap_err();
+                .expect_err("invalid");
             assert!(err.to_string().contains(name), "{err}");
         }
     }
