@@ -67,6 +67,8 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<recommend::PyEase>()?;
     module.add_function(wrap_pyfunction!(recommend::evaluate, module)?)?;
     module.add_function(wrap_pyfunction!(recommend::affinity, module)?)?;
+    module.add_class::<recommend::PyAffinity>()?;
+    module.add_function(wrap_pyfunction!(recommend::basket_times, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use upsell::mining::MinSupport;
 use upsell::pricing::{
     BundleOptions, BundlePolicy, Currency, DiscountBand, MixedOptions, Money, PriceList,
     ThresholdOptions, Tier, TierOptions, analyse_tiers, fill_threshold_for_invoice,
-    fill_threshold_from_orders, find_bundles, optimise_mixed_bundle, price_bundle,
+    fill_threshold_from_orders, find_bundles, optimise_mixed_bundle, percent_to_bp, price_bundle,
 };
 
 use crate::errors::Threads;
@@ -49,11 +49,11 @@ fn policy(
     discount: (&str, &str),
     ending: &str,
     max_discount: Option<&str>,
-    min_margin_bp: u32,
+    min_margin: &str,
 ) -> upsell::Result<BundlePolicy> {
     Ok(BundlePolicy {
         band: DiscountBand::parse_percent(discount.0, discount.1)?,
-        min_margin_bp,
+        min_margin_bp: percent_to_bp("min_margin", min_margin)?,
         max_discount: max_discount
             .map(|t| Money::parse_tagged(t, currency))
             .transpose()?,
@@ -63,7 +63,7 @@ fn policy(
 
 /// Prices one bundle: JSON of the quote, or of the refusal (`{"refused": "..."}`).
 #[pyfunction]
-#[pyo3(signature = (items, prices, *, costs=None, currency="GBP", discount=(String::from("15"), String::from("25")), ending="nine", max_discount=None, min_margin_bp=0))]
+#[pyo3(signature = (items, prices, *, costs=None, currency="GBP", discount=(String::from("15"), String::from("25")), ending="nine", max_discount=None, min_margin="0"))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn price_bundle_json(
     py: Python<'_>,
@@ -74,7 +74,7 @@ pub(crate) fn price_bundle_json(
     discount: (String, String),
     ending: &str,
     max_discount: Option<String>,
-    min_margin_bp: u32,
+    min_margin: &str,
 ) -> PyResult<String> {
     errors::map(
         py,
@@ -85,7 +85,7 @@ pub(crate) fn price_bundle_json(
                 (&discount.0, &discount.1),
                 ending,
                 max_discount.as_deref(),
-                min_margin_bp,
+                min_margin,
             )?;
             let prices = PriceList::parse(currency, prices)?;
             let costs = costs.map(|c| PriceList::parse(currency, c)).transpose()?;
@@ -102,7 +102,7 @@ pub(crate) fn price_bundle_json(
 
 /// Bundles found in an order file: JSON `{"summary": ..., "report": ...}`.
 #[pyfunction]
-#[pyo3(signature = (path, *, currency="GBP", min_support=10, min_items=2, max_items=4, top=10, discount=(String::from("15"), String::from("25")), ending="nine", max_discount=None, min_margin_bp=0, costs=None, threads=None))]
+#[pyo3(signature = (path, *, currency="GBP", min_support=10, min_items=2, max_items=4, top=10, discount=(String::from("15"), String::from("25")), ending="nine", max_discount=None, min_margin="0", costs=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn bundles_json(
     py: Python<'_>,
@@ -115,7 +115,7 @@ pub(crate) fn bundles_json(
     discount: (String, String),
     ending: &str,
     max_discount: Option<String>,
-    min_margin_bp: u32,
+    min_margin: &str,
     costs: Option<Vec<(String, String)>>,
     threads: Option<Threads>,
 ) -> PyResult<String> {
@@ -128,7 +128,7 @@ pub(crate) fn bundles_json(
             (&discount.0, &discount.1),
             ending,
             max_discount.as_deref(),
-            min_margin_bp,
+            min_margin,
         ),
     )?;
     let costs = errors::map(py, costs.map(|c| PriceList::parse(currency, c)).transpose())?;

@@ -10,12 +10,13 @@ use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use upsell::data::ItemDictionary;
-use upsell::mining::{MiningOptions, mine_with};
 use upsell::recommend::{
-    Ease, EaseOptions, EvaluationOptions, RecommendOptions, Recommendation, Recommender, Split, evaluate as evaluate_core,
+    Ease, EaseOptions, EvaluationOptions, FitOptions, RecommendOptions, Recommendation, Recommender, Split,
+    evaluate as evaluate_core,
 };
-use upsell::rules::{RuleOptions, affinity as affinity_core, generate_with};
-use upsell::time::Timestamp;
+use upsell::rules::{Affinity, Pair, affinity as affinity_core};
+use upsell::sequence::parse_times;
+use upsell::time::{Timestamp, basket_times as basket_times_core, parse_timestamp_parameter};
 use upsell::{Error, Location};
 
 use crate::errors::Threads;
@@ -33,10 +34,9 @@ pub(crate) struct PyRecommender {
 type Answer = (Vec<String>, Vec<f64>, Vec<i64>);
 
 fn options(by: &str, smoothing: f64, backfill: bool) -> upsell::Result<RecommendOptions> {
-    if !(smoothing >= 0.0 && smoothing.is_finite()) {
-        return Err(Error::invalid_parameter("smoothing", format!("must be a finite number >= 0, got {smoothing}")));
-    }
-    Ok(RecommendOptions { by: by.parse()?, smoothing, backfill, ..RecommendOptions::default() })
+    let options = RecommendOptions { by: by.parse()?, smoothing, backfill, ..RecommendOptions::default() };
+    options.validate()?;
+    Ok(options)
 }
 
 fn dictionary(labels: Vec<String>) -> upsell::Result<ItemDictionary> {
@@ -70,16 +70,8 @@ impl PyRecommender {
         let support = errors::map(py, threshold(min_support))?;
         let items = errors::map(py, dictionary(labels))?;
         let baskets = &baskets.get().inner;
-        let inner = gil::run(py, |control| {
-            if max_antecedent_len == 0 {
-                return Err(Error::invalid_parameter("max_antecedent_len", "must be at least 1"));
-            }
-            let mining = MiningOptions { max_len: Some(max_antecedent_len + 1), threads, ..MiningOptions::new(support) };
-            let itemsets = mine_with(baskets, &mining, control)?;
-            let options = RuleOptions { min_confidence, max_consequent_len: Some(1), threads, ..RuleOptions::default() };
-            let rules = generate_with(&itemsets, &options, control)?;
-            Recommender::new(&rules, &items, baskets)
-        })?;
+        let options = FitOptions { min_confidence, max_antecedent_len, threads, ..FitOptions::new(support) };
+        let inner = gil::run(py, |control| Recommender::fit(baskets, &items, &options, control))?;
         Ok(PyRecommender { inner })
     }
 
@@ -164,7 +156,7 @@ impl PyRecommender {
                     .collect()
             })
             .collect();
-        let found = py.detach(|| self.inner.recommend_batch(&ids, k, &options, threads));
+        let found = gil::run(py, |_| Ok(self.inner.recommend_batch(&ids, k, &options, threads)))?;
         Ok((found.iter().map(|f| self.answer(f)).collect(), unknown))
     }
 
@@ -290,7 +282,7 @@ impl PyEase {
     /// Up to `k` items for each cart, in parallel with the GIL released, and the number of cart
     /// labels the model does not know.
     #[pyo3(signature = (carts, k=5, threads=None))]
-    fn recommend_batch(&self, py: Python<'_>, carts: Vec<Vec<String>>, k: usize, threads: Option<usize>) -> (Vec<EaseAnswer>, usize) {
+    fn recommend_batch(&self, py: Python<'_>, carts: Vec<Vec<String>>, k: usize, threads: Option<usize>) -> PyResult<(Vec<EaseAnswer>, usize)> {
         let mut unknown = 0;
         let ids: Vec<Vec<u32>> = carts
             .iter()
@@ -304,7 +296,7 @@ impl PyEase {
                     .collect()
             })
             .collect();
-        let found = py.detach(|| self.inner.recommend_batch(&ids, k, threads));
+        let found = gil::run(py, |_| Ok(self.inner.recommend_batch(&ids, k, threads)))?;
         let label = |i: u32| self.inner.label(i).unwrap_or_default().to_owned();
         let answers = found
             .iter()
@@ -317,7 +309,7 @@ impl PyEase {
                 )
             })
             .collect();
-        (answers, unknown)
+        Ok((answers, unknown))
     }
 
     /// Up to `k` items for one cart, and the cart labels without weights.
@@ -338,8 +330,40 @@ impl PyEase {
     }
 }
 
+/// A cut-off time: text parsed by the core, or UTC seconds (from a datetime).
+#[derive(FromPyObject)]
+pub(crate) enum Cutoff {
+    Text(String),
+    Seconds(i64),
+}
+
+/// Each basket's time, the earliest of its rows' (UTC seconds): `row_baskets` gives each row's
+/// basket, and the rows' times come as UTC `seconds` or as `times` texts (parsed by the core, named
+/// `time_column` in errors).
+#[pyfunction]
+#[pyo3(signature = (row_baskets, *, seconds=None, times=None, time_column="time"))]
+pub(crate) fn basket_times<'py>(
+    py: Python<'py>,
+    row_baskets: PyReadonlyArray1<'py, u32>,
+    seconds: Option<PyReadonlyArray1<'py, i64>>,
+    times: Option<Vec<Option<String>>>,
+    time_column: &str,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    let rows = row_baskets.as_array().to_vec();
+    let seconds = seconds.map(|s| s.as_array().to_vec());
+    let times = gil::run(py, |_| {
+        let seconds = match (seconds, times) {
+            (Some(seconds), None) => seconds,
+            (None, Some(times)) => parse_times(&times, time_column)?,
+            _ => return Err(Error::invalid_parameter("times", "give exactly one of seconds= and times=")),
+        };
+        basket_times_core(&rows, &seconds)
+    })?;
+    Ok(PyArray1::from_iter(py, times.iter().map(|t| t.as_second())))
+}
+
 /// Rules (and EASE with `ease=True`) against popularity on held-out baskets; `times` are UTC
-/// seconds, one per basket.
+/// seconds, one per basket (see `basket_times`).
 #[pyfunction]
 #[pyo3(signature = (baskets, labels, min_support, *, times=None, split="position", train=0.8, cutoff=None, k=5,
     by="confidence", smoothing=5.0, min_confidence=0.01, max_antecedent_len=3, ease=false, ease_lambda=None,
@@ -353,7 +377,7 @@ pub(crate) fn evaluate<'py>(
     times: Option<PyReadonlyArray1<'py, i64>>,
     split: &str,
     train: f64,
-    cutoff: Option<i64>,
+    cutoff: Option<Cutoff>,
     k: usize,
     by: &str,
     smoothing: f64,
@@ -376,12 +400,17 @@ pub(crate) fn evaluate<'py>(
     };
     let times: Option<Vec<Timestamp>> =
         errors::map(py, times.map(|t| t.as_array().iter().map(|&s| seconds(s)).collect()).transpose())?;
+    let cutoff = match cutoff {
+        None => None,
+        Some(Cutoff::Text(text)) => Some(errors::map(py, parse_timestamp_parameter("cutoff", &text))?),
+        Some(Cutoff::Seconds(s)) => Some(errors::map(py, seconds(s))?),
+    };
     let split = errors::map(
         py,
         match (split, cutoff) {
             ("position", None) => Ok(Split::Position { train }),
             ("time", None) => Ok(Split::TimeFraction { train }),
-            ("time", Some(c)) => seconds(c).map(|cutoff| Split::Cutoff { cutoff }),
+            ("time", Some(cutoff)) => Ok(Split::Cutoff { cutoff }),
             ("position", Some(_)) => Err(Error::invalid_parameter("cutoff", "a cutoff needs split=\"time\"")),
             (other, _) => Err(Error::invalid_parameter("split", format!("'{other}' is not one of position, time"))),
         },
@@ -415,33 +444,72 @@ pub(crate) fn evaluate<'py>(
     Ok(out)
 }
 
-/// The affinity matrices of the top items: item ids, item counts, counts, confidence, lift, and
-/// the number of baskets.
-#[pyfunction]
-#[pyo3(signature = (baskets, top=20, *, threads=None))]
-#[allow(clippy::type_complexity)]
-pub(crate) fn affinity<'py>(
-    py: Python<'py>,
-    baskets: &Bound<'py, PyBaskets>,
-    top: usize,
-    threads: Option<Threads>,
-) -> PyResult<(
+/// The affinity matrices of the top items (see `upsell.Affinity` for the Python-facing class).
+#[pyclass(frozen, name = "AffinityMatrix", module = "upsell._upsell")]
+pub(crate) struct PyAffinity {
+    inner: Affinity,
+}
+
+/// The columns of the actionable-pairs table: item ids a and b, count, support, confidence a->b,
+/// confidence b->a, lift.
+type PairColumns<'py> = (
+    Bound<'py, PyArray1<u32>>,
     Bound<'py, PyArray1<u32>>,
     Bound<'py, PyArray1<u64>>,
-    Bound<'py, PyArray2<u64>>,
-    Bound<'py, PyArray2<f64>>,
-    Bound<'py, PyArray2<f64>>,
-    u64,
-)> {
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+);
+
+#[pymethods]
+impl PyAffinity {
+    /// Item ids, item counts, counts, confidence, lift, and the number of baskets (copies).
+    #[allow(clippy::type_complexity)]
+    fn arrays<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (
+        Bound<'py, PyArray1<u32>>,
+        Bound<'py, PyArray1<u64>>,
+        Bound<'py, PyArray2<u64>>,
+        Bound<'py, PyArray2<f64>>,
+        Bound<'py, PyArray2<f64>>,
+        u64,
+    ) {
+        let a = &self.inner;
+        (
+            PyArray1::from_slice(py, &a.items),
+            PyArray1::from_slice(py, &a.item_counts),
+            PyArray2::from_owned_array(py, a.counts.clone()),
+            PyArray2::from_owned_array(py, a.confidence.clone()),
+            PyArray2::from_owned_array(py, a.lift.clone()),
+            a.baskets,
+        )
+    }
+
+    /// The core's actionable pairs, by lift, then count, then item ids.
+    fn pairs<'py>(&self, py: Python<'py>, min_support: f64, min_lift: f64) -> PyResult<PairColumns<'py>> {
+        let pairs = errors::map(py, self.inner.actionable_pairs(min_support, min_lift))?;
+        let column = |f: fn(&Pair) -> f64| PyArray1::from_iter(py, pairs.iter().map(f));
+        Ok((
+            PyArray1::from_iter(py, pairs.iter().map(|p| p.a)),
+            PyArray1::from_iter(py, pairs.iter().map(|p| p.b)),
+            PyArray1::from_iter(py, pairs.iter().map(|p| p.count)),
+            column(|p| p.support),
+            column(|p| p.confidence_ab),
+            column(|p| p.confidence_ba),
+            column(|p| p.lift),
+        ))
+    }
+}
+
+/// The affinity matrices of the `top` most frequent items.
+#[pyfunction]
+#[pyo3(signature = (baskets, top=20, *, threads=None))]
+pub(crate) fn affinity(py: Python<'_>, baskets: &Bound<'_, PyBaskets>, top: usize, threads: Option<Threads>) -> PyResult<PyAffinity> {
     let threads = threads.map(Threads::get);
     let baskets = &baskets.get().inner;
-    let a = errors::map(py, py.detach(|| affinity_core(baskets, top, threads)))?;
-    Ok((
-        PyArray1::from_vec(py, a.items),
-        PyArray1::from_vec(py, a.item_counts),
-        PyArray2::from_owned_array(py, a.counts),
-        PyArray2::from_owned_array(py, a.confidence),
-        PyArray2::from_owned_array(py, a.lift),
-        a.baskets,
-    ))
+    let inner = gil::run(py, |_| affinity_core(baskets, top, threads))?;
+    Ok(PyAffinity { inner })
 }

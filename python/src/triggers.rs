@@ -13,7 +13,7 @@ use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
-use upsell::time::{Timestamp, parse_timestamp};
+use upsell::time::{Timestamp, now_or_parse, parse_timestamp};
 use upsell::triggers::{
     Batch, BatchOptions, Column, Context, Decimal, Decision, Format, History, Offer, Outcome,
     RuleSet, Value,
@@ -37,18 +37,7 @@ pub(crate) struct PyHistory {
 }
 
 fn parse_now(py: Python<'_>, now: Option<&str>) -> PyResult<Timestamp> {
-    match now {
-        None => Ok(Timestamp::now()),
-        Some(text) => errors::map(
-            py,
-            parse_timestamp(text).ok_or_else(|| {
-                Error::invalid_parameter(
-                    "now",
-                    format!("'{text}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z)"),
-                )
-            }),
-        ),
-    }
+    errors::map(py, now_or_parse(now))
 }
 
 #[pymethods]

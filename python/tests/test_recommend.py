@@ -114,9 +114,11 @@ def test_groceries_and_member_days_are_reported(data_dir):
 
 def test_bad_times_and_splits_are_clear_errors():
     frame = pd.DataFrame({"b": [1, 1, 2, 2], "i": ["x", "y", "x", "y"], "t": ["2024-01-01", "2024-01-01", "soon", "2024-01-02"]})
-    with pytest.raises(upsell.InvalidInputError, match="row 2: 'soon'") as caught:
+    with pytest.raises(upsell.InvalidInputError, match="'soon' is not a time") as caught:
         upsell.evaluate(frame, 1, split="time", time="t", basket="b", item="i")
-    assert caught.value.line == 2 and caught.value.column_name == "t"
+    assert caught.value.line == 3 and caught.value.column_name == "t"  # rows count from 1, as in sequences
+    with pytest.raises(upsell.InvalidParameterError, match="'cutoff'"):
+        upsell.evaluate(frame.replace("soon", "2024-01-01"), 1, split="time", time="t", basket="b", item="i", cutoff="later")
     with pytest.raises(upsell.InvalidParameterError, match="train"):
         upsell.evaluate([["x", "y"]] * 4, 1, train=1.5)
     with pytest.raises(upsell.InvalidParameterError, match="split"):

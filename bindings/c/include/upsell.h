@@ -576,8 +576,8 @@ void upsell_itemsets_free(struct upsell_itemsets *itemsets);
 
 // Builds a model from mined `itemsets` (all or closed) and the `baskets` they were mined from:
 // rules with one consequent item, confidence at least `min_confidence` and antecedents of at most
-// `max_antecedent_len` items (0 for no limit). Labels come from the baskets (ids as text for
-// baskets built from arrays).
+// `max_antecedent_len` items (at least 1: 0 gives `UPSELL_STATUS_INVALID_PARAMETER`, as on every
+// surface). Labels come from the baskets (ids as text for baskets built from arrays).
 //
 // On success `*out` receives a new handle, freed with `upsell_recommender_free`.
 //

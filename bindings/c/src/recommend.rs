@@ -7,10 +7,12 @@
 use std::cell::RefCell;
 use std::ffi::{CString, c_char, c_int};
 
-use upsell_core::Error;
 use upsell_core::data::ItemDictionary;
-use upsell_core::recommend::{Ranking, RecommendOptions, Recommendation, Recommender, Scratch};
-use upsell_core::rules::{RuleOptions, generate};
+use upsell_core::mining::MinSupport;
+use upsell_core::recommend::{
+    FitOptions, Ranking, RecommendOptions, Recommendation, Recommender, Scratch,
+};
+use upsell_core::{Control, Error};
 
 use crate::data::upsell_baskets;
 use crate::error::upsell_error;
@@ -103,8 +105,8 @@ fn ranking_from_c(raw: c_int) -> Outcome<Ranking> {
 
 /// Builds a model from mined `itemsets` (all or closed) and the `baskets` they were mined from:
 /// rules with one consequent item, confidence at least `min_confidence` and antecedents of at most
-/// `max_antecedent_len` items (0 for no limit). Labels come from the baskets (ids as text for
-/// baskets built from arrays).
+/// `max_antecedent_len` items (at least 1: 0 gives `UPSELL_STATUS_INVALID_PARAMETER`, as on every
+/// surface). Labels come from the baskets (ids as text for baskets built from arrays).
 ///
 /// On success `*out` receives a new handle, freed with `upsell_recommender_free`.
 ///
@@ -126,20 +128,24 @@ pub unsafe extern "C" fn upsell_recommender_build(
         // SAFETY: forwarded to the caller.
         let baskets = unsafe { ffi::borrow(baskets, "baskets")? };
         let out = ffi::out(out, "out")?;
-        let options = RuleOptions {
+        let options = FitOptions {
             min_confidence,
-            max_consequent_len: Some(1),
-            max_antecedent_len: (max_antecedent_len != 0).then_some(max_antecedent_len as usize),
-            ..RuleOptions::default()
+            max_antecedent_len: max_antecedent_len as usize,
+            ..FitOptions::new(MinSupport::count(1))
         };
-        let rules = generate(itemsets.inner(), &options)?;
         let items = match baskets.items() {
             Some(items) => items.clone(),
             None => ItemDictionary::from_labels(
                 (0..baskets.baskets.item_count()).map(|i| i.to_string()),
             )?,
         };
-        let model = Recommender::new(&rules, &items, &baskets.baskets)?;
+        let model = Recommender::from_itemsets(
+            itemsets.inner(),
+            &baskets.baskets,
+            &items,
+            &options,
+            &Control::default(),
+        )?;
         // SAFETY: `out` is not NULL and the caller promises it is writable.
         unsafe { out.write(handle(model)) };
         Ok(())
@@ -327,19 +333,13 @@ pub unsafe extern "C" fn upsell_recommend(
         let cart = unsafe { ffi::slice(cart, cart_len, "cart")? };
         let out = ffi::out(out, "out")?;
         let out_len = ffi::out(out_len, "out_len")?;
-        if !(smoothing >= 0.0 && smoothing.is_finite()) {
-            return Err(Error::invalid_parameter(
-                "smoothing",
-                format!("must be a finite number >= 0, got {smoothing}"),
-            )
-            .into());
-        }
         let options = RecommendOptions {
             by: ranking_from_c(by)?,
             smoothing,
             backfill: backfill != 0,
             ..RecommendOptions::default()
         };
+        options.validate()?;
         let mut found: Vec<Recommendation> = Vec::with_capacity(k);
         SCRATCH.with(|scratch| {
             model

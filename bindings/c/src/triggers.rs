@@ -7,7 +7,7 @@
 
 use std::ffi::{CStr, CString, c_char, c_int};
 
-use upsell_core::time::{Timestamp, parse_timestamp};
+use upsell_core::time::now_or_parse;
 use upsell_core::triggers::{Context, Decision, Format, History, Offer, RuleSet};
 use upsell_core::{Error, Location};
 
@@ -192,17 +192,12 @@ pub unsafe extern "C" fn upsell_rules_evaluate_json(
         // SAFETY: forwarded to the caller.
         let context = Context::from_json(unsafe { text(context_json, "context_json") }?)?;
         let now = if now.is_null() {
-            Timestamp::now()
+            None
         } else {
             // SAFETY: forwarded to the caller; not NULL.
-            let now = unsafe { text(now, "now") }?;
-            parse_timestamp(now).ok_or_else(|| {
-                Error::invalid_parameter(
-                    "now",
-                    format!("'{now}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z)"),
-                )
-            })?
+            Some(unsafe { text(now, "now") }?)
         };
+        let now = now_or_parse(now)?;
         let history = if history_json.is_null() {
             None
         } else {

@@ -28,6 +28,12 @@ static upsell_recommender *build(const char *path) {
     options.min_support_count = 10;
     options.max_len = 3;
     CHECK_STATUS(upsell_mine(baskets, &options, &itemsets, &err), UPSELL_STATUS_OK, err);
+    /* 0 is not "no limit": the same invalid parameter as Python's and the core's fit. */
+    CHECK_STATUS(upsell_recommender_build(itemsets, baskets, 0.01, 0, &model, &err), UPSELL_STATUS_INVALID_PARAMETER,
+                 err);
+    CHECK(model == NULL && strstr(upsell_error_message(err), "max_antecedent_len") != NULL);
+    upsell_error_free(err);
+    err = NULL;
     CHECK_STATUS(upsell_recommender_build(itemsets, baskets, 0.01, 2, &model, &err), UPSELL_STATUS_OK, err);
     upsell_error_free(err);
     upsell_itemsets_free(itemsets);

@@ -9,11 +9,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 use upsell::Control;
-use upsell::data::{OrderLines, OrderReadOptions};
+use upsell::data::{OrderColumns, OrderLines, OrderReadOptions};
 use upsell::mining::MinSupport;
 use upsell::pricing::{
     BundleOptions, BundlePolicy, Currency, DiscountBand, Money, PriceEnding, PriceList,
-    find_bundles,
+    find_bundles, percent_to_bp,
 };
 
 use crate::error::CliError;
@@ -33,8 +33,8 @@ pub struct OrderArgs {
 
     /// Column names, as `invoice=InvoiceNo,item=StockCode,quantity=Quantity,price=UnitPrice,
     /// customer=CustomerID,time=InvoiceDate,description=Description,segment=Country`; only those to change.
-    #[arg(long, value_name = "ROLE=NAME,...")]
-    pub columns: Option<String>,
+    #[arg(long, value_name = "ROLE=NAME,...", value_parser = core_value::<OrderColumns>)]
+    pub columns: Option<OrderColumns>,
 }
 
 impl OrderArgs {
@@ -44,29 +44,8 @@ impl OrderArgs {
             currency: self.currency,
             ..OrderReadOptions::default()
         };
-        if let Some(spec) = &self.columns {
-            for pair in spec.split(',') {
-                let (role, name) = pair.split_once('=').ok_or_else(|| {
-                    CliError::Usage(format!("--columns: '{pair}' is not ROLE=NAME"))
-                })?;
-                let name = name.trim().to_owned();
-                let columns = &mut options.columns;
-                match role.trim() {
-                    "invoice" => columns.invoice = name,
-                    "item" => columns.item = name,
-                    "quantity" => columns.quantity = name,
-                    "price" => columns.unit_price = name,
-                    "time" => columns.time = name,
-                    "customer" => columns.customer = (!name.is_empty()).then_some(name),
-                    "description" => columns.description = (!name.is_empty()).then_some(name),
-                    "segment" => columns.segment = (!name.is_empty()).then_some(name),
-                    other => {
-                        return Err(CliError::Usage(format!(
-                            "--columns: unknown role '{other}' (invoice, item, quantity, price, time, customer, description, segment)"
-                        )));
-                    }
-                }
-            }
+        if let Some(columns) = &self.columns {
+            options.columns = columns.clone();
         }
         let orders = OrderLines::read(&self.file, &options)?;
         let s = orders.summary();
@@ -130,7 +109,7 @@ pub struct BundlesArgs {
     pub costs: Option<PathBuf>,
 
     /// The margin floor over unit cost, in percent (with --costs).
-    #[arg(long, value_name = "PERCENT", default_value_t = 0)]
+    #[arg(long, value_name = "PERCENT", default_value = "0", value_parser = margin_bp)]
     pub min_margin: u32,
 
     /// How many bundles to show.
@@ -140,6 +119,11 @@ pub struct BundlesArgs {
     /// Print the report as JSON on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--min-margin`: a percent (up to two decimals) in basis points, as on every surface.
+fn margin_bp(text: &str) -> Result<u32, String> {
+    percent_to_bp("min_margin", text).map_err(|e| e.to_string())
 }
 
 /// Runs `upsell bundles`.
@@ -156,7 +140,7 @@ pub fn run(args: &BundlesArgs, control: &Control) -> Result<(), CliError> {
         top: args.top,
         policy: BundlePolicy {
             band: args.discount,
-            min_margin_bp: args.min_margin.saturating_mul(100),
+            min_margin_bp: args.min_margin,
             max_discount,
             ending: args.ending,
         },
@@ -165,7 +149,7 @@ pub fn run(args: &BundlesArgs, control: &Control) -> Result<(), CliError> {
     let costs = args
         .costs
         .as_deref()
-        .map(|p| read_costs(p, currency))
+        .map(|p| PriceList::read_csv(p, currency))
         .transpose()?;
     let mut summary = Summary::default();
     let orders = args.orders.read(&mut summary)?;
@@ -247,27 +231,4 @@ fn truncate(text: &str, width: usize) -> String {
     } else {
         text.chars().take(width - 1).chain(['~']).collect()
     }
-}
-
-/// Reads `item,cost` rows into a price list, with the file and line in every error.
-fn read_costs(path: &std::path::Path, currency: Currency) -> Result<PriceList, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| upsell::Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    let mut costs = PriceList::new(currency);
-    for (index, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let at = || upsell::Location::file(path).line(index as u64 + 1);
-        let (item, cost) = line
-            .rsplit_once(',')
-            .ok_or_else(|| upsell::Error::invalid_input(at(), "expected `item,cost`"))?;
-        let cost = Money::parse_at(cost, currency, || at().column(2))?;
-        costs
-            .insert(item.trim(), cost)
-            .map_err(|e| upsell::Error::invalid_input(at(), e.to_string()))?;
-    }
-    Ok(costs)
 }

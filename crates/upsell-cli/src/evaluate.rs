@@ -13,7 +13,7 @@ use upsell::mining::MinSupport;
 use upsell::recommend::{
     EaseOptions, EvaluationOptions, Ranking, RecommendOptions, Split, evaluate,
 };
-use upsell::time::{Timestamp, parse_timestamp_at};
+use upsell::time::parse_timestamp_parameter;
 
 use crate::error::CliError;
 use crate::input::InputArgs;
@@ -110,12 +110,7 @@ pub fn run(args: &EvaluateArgs, control: &Control) -> Result<(), CliError> {
         }
         (SplitBy::Time, None) => Split::TimeFraction { train: args.train },
         (SplitBy::Time, Some(text)) => Split::Cutoff {
-            cutoff: parse_timestamp_at(text, upsell::Location::memory).map_err(|_| {
-                upsell::Error::invalid_parameter(
-                    "cutoff",
-                    format!("'{text}' is not an RFC 3339 time or a date"),
-                )
-            })?,
+            cutoff: parse_timestamp_parameter("cutoff", text)?,
         },
     };
     if args.split == SplitBy::Time && args.time_column.is_none() {
@@ -145,8 +140,17 @@ pub fn run(args: &EvaluateArgs, control: &Control) -> Result<(), CliError> {
     let mut read_options = args.input.options();
     read_options.time_column = args.time_column.clone();
     let started = Instant::now();
-    let data = Dataset::read(&args.input.file, &read_options)?;
-    let times = basket_times(&data, args)?;
+    let mut data = Dataset::read(&args.input.file, &read_options)?;
+    let times = match (&args.time_column, data.keys.take()) {
+        (None, _) => None,
+        (Some(_), Some(keys)) => keys.time,
+        (Some(_), None) => {
+            return Err(CliError::Usage(
+                "--time-col applies to long CSV input (with --basket-col and --item-col)"
+                    .to_owned(),
+            ));
+        }
+    };
     let read_time = started.elapsed();
     let started = Instant::now();
     let result = progress::while_working("evaluating", control, || {
@@ -215,31 +219,4 @@ pub fn run(args: &EvaluateArgs, control: &Control) -> Result<(), CliError> {
         }
     }
     Ok(())
-}
-
-/// Each basket's time, parsed, when a time column was read.
-fn basket_times(data: &Dataset, args: &EvaluateArgs) -> Result<Option<Vec<Timestamp>>, CliError> {
-    let Some(column) = &args.time_column else {
-        return Ok(None);
-    };
-    let Some(values) = data.keys.as_ref().and_then(|k| k.time.as_ref()) else {
-        return Err(CliError::Usage(
-            "--time-col applies to long CSV input (with --basket-col and --item-col)".to_owned(),
-        ));
-    };
-    let keys = data.keys.as_ref().map(|k| &k.basket);
-    values
-        .iter()
-        .enumerate()
-        .map(|(b, text)| {
-            parse_timestamp_at(text, || {
-                let basket = keys
-                    .and_then(|k| k.get(b))
-                    .map_or(String::new(), |k| format!(" of basket '{k}'"));
-                upsell::Location::file(&args.input.file).column_name(format!("{column}{basket}"))
-            })
-        })
-        .collect::<upsell::Result<Vec<_>>>()
-        .map(Some)
-        .map_err(Into::into)
 }

@@ -53,20 +53,14 @@ pub struct RecommendArgs {
 
 /// Runs `upsell recommend`.
 pub fn run(args: &RecommendArgs) -> Result<(), CliError> {
-    if !(args.smoothing >= 0.0 && args.smoothing.is_finite()) {
-        return Err(upsell::Error::invalid_parameter(
-            "smoothing",
-            format!("must be a finite number >= 0, got {}", args.smoothing),
-        )
-        .into());
-    }
-    let model = Recommender::load(&args.model)?;
     let options = RecommendOptions {
         by: args.by,
         smoothing: args.smoothing,
         backfill: !args.no_backfill,
         ..RecommendOptions::default()
     };
+    options.validate()?;
+    let model = Recommender::load(&args.model)?;
     if let Some(cart) = &args.cart {
         return one(&model, cart, args.k, &options);
     }

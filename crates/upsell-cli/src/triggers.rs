@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use upsell::Control;
-use upsell::time::{Timestamp, parse_timestamp};
+use upsell::time::now_or_parse;
 use upsell::triggers::{BatchOptions, History, RuleSet, read_customers_csv};
 
 use crate::error::CliError;
@@ -93,14 +93,7 @@ fn check(args: &CheckArgs) -> Result<(), CliError> {
 }
 
 fn eval(args: &EvalArgs, control: &Control) -> Result<(), CliError> {
-    let now = match &args.now {
-        Some(text) => parse_timestamp(text).ok_or_else(|| {
-            CliError::Usage(format!(
-                "--now '{text}' is not a time: expected RFC 3339 (2026-11-23T10:15:00Z)"
-            ))
-        })?,
-        None => Timestamp::now(),
-    };
+    let now = now_or_parse(args.now.as_deref())?;
     let rules = RuleSet::from_path(&args.rules)?;
     let history = match &args.history {
         Some(path) => {

@@ -167,7 +167,10 @@ fn bad_values_and_missing_files_are_clear_errors() {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--now 'yesterday' is not a time"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("invalid parameter 'now': 'yesterday' is not a time")
+    );
     let output = upsell()
         .args(["triggers", "check", "missing.yaml"])
         .output()

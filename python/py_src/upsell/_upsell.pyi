@@ -41,6 +41,8 @@ __all__ = [
     "EaseRecommender",
     "evaluate",
     "affinity",
+    "AffinityMatrix",
+    "basket_times",
     "__version__",
 ]
 
@@ -217,7 +219,7 @@ def evaluate(
     times: Optional[npt.NDArray[np.int64]] = None,
     split: str = "position",
     train: float = 0.8,
-    cutoff: Optional[int] = None,
+    cutoff: Union[str, int, None] = None,
     k: int = 5,
     by: str = "confidence",
     smoothing: float = 5.0,
@@ -230,16 +232,38 @@ def evaluate(
     threads: Optional[int] = None,
 ) -> dict[str, Any]: ...
 
-def affinity(
-    baskets: Baskets, top: int = 20, *, threads: Optional[int] = None
-) -> Tuple[
-    npt.NDArray[np.uint32],
-    npt.NDArray[np.uint64],
-    npt.NDArray[np.uint64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-    int,
-]: ...
+@final
+class AffinityMatrix:
+    def arrays(
+        self,
+    ) -> Tuple[
+        npt.NDArray[np.uint32],
+        npt.NDArray[np.uint64],
+        npt.NDArray[np.uint64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        int,
+    ]: ...
+    def pairs(
+        self, min_support: float, min_lift: float
+    ) -> Tuple[
+        npt.NDArray[np.uint32],
+        npt.NDArray[np.uint32],
+        npt.NDArray[np.uint64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+    ]: ...
+
+def basket_times(
+    row_baskets: npt.NDArray[np.uint32],
+    *,
+    seconds: Optional[npt.NDArray[np.int64]] = None,
+    times: Optional[Sequence[Optional[str]]] = None,
+    time_column: str = "time",
+) -> npt.NDArray[np.int64]: ...
+def affinity(baskets: Baskets, top: int = 20, *, threads: Optional[int] = None) -> AffinityMatrix: ...
 def sequences_from_path(
     path: Union[str, os.PathLike[str]],
     *,
@@ -313,7 +337,7 @@ def price_bundle_json(
     discount: Tuple[str, str] = ...,
     ending: str = "nine",
     max_discount: Optional[str] = None,
-    min_margin_bp: int = 0,
+    min_margin: str = "0",
 ) -> str: ...
 def bundles_json(
     path: str,
@@ -326,7 +350,7 @@ def bundles_json(
     discount: Tuple[str, str] = ...,
     ending: str = "nine",
     max_discount: Optional[str] = None,
-    min_margin_bp: int = 0,
+    min_margin: str = "0",
     costs: Optional[list[Tuple[str, str]]] = None,
     threads: Optional[int] = None,
 ) -> str: ...

@@ -21,7 +21,7 @@ import pyarrow as pa
 from upsell import _upsell
 from upsell.exceptions import InvalidInputError, InvalidParameterError
 
-__all__ = ["OneHotValueError", "Prepared", "itemsets_frame", "long_basket_codes", "one_hot_baskets", "prepare", "to_polars"]
+__all__ = ["OneHotValueError", "Prepared", "itemsets_frame", "long_basket_codes", "one_hot_baskets", "prepare", "time_arguments", "to_polars"]
 
 #: Labels by item code: an Arrow array, or an object ndarray when one Arrow column cannot hold
 #: the labels: mixed types, or ints beyond 64 bits (only ``as_frozensets=True`` can return those).
@@ -201,6 +201,17 @@ def _from_long(frame: pd.DataFrame, columns: Optional[list], item: Optional[str]
     np.cumsum(np.bincount(basket_codes, minlength=n_baskets), out=offsets[1:])
     baskets = _upsell.Baskets.from_arrays(item_codes[order].astype(np.uint32), offsets)
     return Prepared(baskets, _arrow_labels(uniques))
+
+
+def time_arguments(column: pd.Series, name: str) -> dict:
+    """Datetimes cross as Unix seconds (naive read as UTC); anything else as text for the core."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        column = column.dt.tz_convert("UTC").dt.tz_localize(None)
+    if pd.api.types.is_datetime64_any_dtype(column.dtype) and not column.isna().any():
+        nanoseconds = column.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        return {"seconds": nanoseconds // 1_000_000_000}
+    texts = [None if pd.isna(v) else str(v) for v in column.tolist()]
+    return {"times": texts, "time_column": name}
 
 
 def long_basket_codes(frame: pd.DataFrame, columns: list) -> np.ndarray:

@@ -98,7 +98,6 @@ def price_bundle(
     in another currency or a band outside 0-100 % raise :class:`upsell.InvalidInputError` /
     :class:`upsell.InvalidParameterError`.
     """
-    margin_bp = int(Decimal(_amount(min_margin, "min_margin")) * 100)
     text = _upsell.price_bundle_json(
         [str(i) for i in items],
         _priced(prices, "price"),
@@ -107,7 +106,7 @@ def price_bundle(
         discount=_band(discount),
         ending=ending,
         max_discount=None if max_discount is None else _amount(max_discount, "max_discount"),
-        min_margin_bp=margin_bp,
+        min_margin=_amount(min_margin, "min_margin"),
     )
     result = json.loads(text)
     return {"refused": result["refused"], "reason": result["reason"]} if "refused" in result else _quote(result)
@@ -155,7 +154,7 @@ def bundles(
         discount=_band(discount),
         ending=ending,
         max_discount=None if max_discount is None else _amount(max_discount, "max_discount"),
-        min_margin_bp=int(Decimal(_amount(min_margin, "min_margin")) * 100),
+        min_margin=_amount(min_margin, "min_margin"),
         costs=None if costs is None else _priced(costs, "cost"),
         threads=threads,
     )

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from upsell import _upsell
 from upsell.exceptions import InvalidInputError, InvalidParameterError
-from upsell.frames import Prepared, long_basket_codes, prepare
+from upsell.frames import Prepared, long_basket_codes, prepare, time_arguments
 from upsell.mining import _threshold
 
 __all__ = ["Affinity", "EaseRecommender", "Recommender", "affinity_matrix", "evaluate"]
@@ -517,13 +517,15 @@ def evaluate(
     """
     prepared = prepare(data, basket=basket, item=item, format=format, delimiter=delimiter)
     times = None
-    cutoff_seconds = None
+    cutoff_arg: Union[str, int, None] = None
     if split == "time":
         times = _basket_times(data, basket, time)
-        if cutoff is not None:
+        if isinstance(cutoff, str):
+            cutoff_arg = cutoff
+        elif cutoff is not None:
             instant = pd.Timestamp(cutoff)
             instant = instant.tz_localize("UTC") if instant.tzinfo is None else instant.tz_convert("UTC")
-            cutoff_seconds = int(instant.timestamp())
+            cutoff_arg = int(instant.timestamp())
     elif time is not None or cutoff is not None:
         raise InvalidParameterError("invalid parameter 'split': time= and cutoff= need split=\"time\"", kind="invalid_parameter")
     result = _upsell.evaluate(
@@ -533,7 +535,7 @@ def evaluate(
         times=times,
         split=split,
         train=float(train),
-        cutoff=cutoff_seconds,
+        cutoff=cutoff_arg,
         k=_k(k),
         by=by,
         smoothing=float(smoothing),
@@ -562,20 +564,8 @@ def _basket_times(data: Any, basket: Union[str, Sequence[str], None], time: Opti
         )
     if time not in data.columns:
         raise InvalidInputError(f"the dataframe has no column {time!r}", kind="invalid_input", column_name=time)
-    parsed = pd.to_datetime(data[time], utc=True, errors="coerce", format="mixed")
-    bad = np.flatnonzero(parsed.isna().to_numpy())
-    if len(bad):
-        row = int(bad[0])
-        raise InvalidInputError(
-            f"row {row}: {data[time].iloc[row]!r} in column {time!r} is not a time",
-            kind="invalid_input",
-            line=row,
-            column_name=time,
-        )
     codes = long_basket_codes(data, [basket] if isinstance(basket, str) else list(basket))
-    seconds = ((parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(dtype=np.int64)
-    first = pd.Series(seconds).groupby(codes).min()
-    return first.to_numpy(dtype=np.int64)
+    return _upsell.basket_times(np.asarray(codes, dtype=np.uint32), **time_arguments(data[time], time))
 
 
 # -- affinity -------------------------------------------------------------------------------------
@@ -585,13 +575,11 @@ class Affinity:
     """Co-occurrence of the top items: ``counts``, ``confidence`` (row -> column) and ``lift`` as
     numpy arrays whose rows and columns are ``items``."""
 
-    def __init__(self, items: list, item_counts: np.ndarray, counts: np.ndarray, confidence: np.ndarray, lift: np.ndarray, baskets: int) -> None:
-        self.items = items
-        self.item_counts = item_counts
-        self.counts = counts
-        self.confidence = confidence
-        self.lift = lift
-        self.baskets = baskets
+    def __init__(self, labels: list, native: "_upsell.AffinityMatrix") -> None:
+        ids, self.item_counts, self.counts, self.confidence, self.lift, self.baskets = native.arrays()
+        self.items = [labels[i] for i in ids]
+        self._labels = labels
+        self._native = native
 
     def frame(self, measure: str = "lift") -> pd.DataFrame:
         """One matrix (``"counts"``, ``"confidence"`` or ``"lift"``) as a labelled DataFrame."""
@@ -600,26 +588,21 @@ class Affinity:
         return pd.DataFrame(getattr(self, measure), index=self.items, columns=self.items)
 
     def pairs(self, min_support: float = 0.03, min_lift: float = 1.5) -> pd.DataFrame:
-        """The actionable pairs (support and lift floors), by lift: ``item_a``, ``item_b``,
+        """The actionable pairs (support and lift floors), by lift, then count, then item (the
+        core's ``actionable_pairs``, as in ``upsell affinity``): ``item_a``, ``item_b``,
         ``count``, ``support``, ``confidence_ab``, ``confidence_ba``, ``lift``."""
-        if not 0 <= min_support <= 1:
-            raise InvalidParameterError(f"invalid parameter 'min_support': must be within [0, 1], got {min_support}", kind="invalid_parameter")
-        upper = np.triu(np.ones_like(self.counts, dtype=bool), k=1)
-        support = self.counts / max(self.baskets, 1)
-        keep = upper & (self.counts > 0) & (support >= min_support) & (self.lift >= min_lift)
-        rows, cols = np.nonzero(keep)
-        frame = pd.DataFrame(
+        a, b, count, support, confidence_ab, confidence_ba, lift = self._native.pairs(float(min_support), float(min_lift))
+        return pd.DataFrame(
             {
-                "item_a": [self.items[r] for r in rows],
-                "item_b": [self.items[c] for c in cols],
-                "count": self.counts[rows, cols].astype(np.int64),
-                "support": support[rows, cols],
-                "confidence_ab": self.confidence[rows, cols],
-                "confidence_ba": self.confidence[cols, rows],
-                "lift": self.lift[rows, cols],
+                "item_a": [self._labels[i] for i in a],
+                "item_b": [self._labels[i] for i in b],
+                "count": count.astype(np.int64),
+                "support": support,
+                "confidence_ab": confidence_ab,
+                "confidence_ba": confidence_ba,
+                "lift": lift,
             }
         )
-        return frame.sort_values(["lift", "count"], ascending=False, ignore_index=True)
 
     def plot(self, measure: str = "lift", ax: Any = None) -> Any:
         """A heatmap of one matrix, diagonal masked, lift on a scale centred at 1; returns the
@@ -647,6 +630,6 @@ def affinity_matrix(
     (['milk', 'tea', 'coffee'], 2)
     """
     prepared = prepare(data, basket=basket, item=item, format=format, delimiter=delimiter)
-    ids, item_counts, counts, confidence, lift, baskets = _upsell.affinity(prepared.baskets, int(top), threads=threads)
+    native = _upsell.affinity(prepared.baskets, int(top), threads=threads)
     labels = prepared.labels.to_pylist() if isinstance(prepared.labels, pa.Array) else list(prepared.labels)
-    return Affinity([labels[i] for i in ids], item_counts, counts, confidence, lift, baskets)
+    return Affinity(labels, native)

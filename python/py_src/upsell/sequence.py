@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from upsell import _upsell
 from upsell.exceptions import InvalidInputError, InvalidParameterError
-from upsell.frames import to_polars
+from upsell.frames import time_arguments, to_polars
 
 __all__ = ["sequential_affinity"]
 
@@ -160,7 +160,7 @@ def sequential_affinity(
             customers.astype(np.int64),
             item_codes.astype(np.uint32),
             [str(u) for u in uniques],
-            **_times(frame[time], time),
+            **time_arguments(frame[time], time),
             **options,
         )
         labels = _labels(uniques)
@@ -204,17 +204,6 @@ def _pandas(data: Any, columns: list) -> pd.DataFrame:
                 column_name=name,
             )
     return data
-
-
-def _times(column: pd.Series, name: str) -> dict:
-    """Datetimes cross as Unix seconds (naive read as UTC); anything else as text for the core."""
-    if isinstance(column.dtype, pd.DatetimeTZDtype):
-        column = column.dt.tz_convert("UTC").dt.tz_localize(None)
-    if pd.api.types.is_datetime64_any_dtype(column.dtype) and not column.isna().any():
-        nanoseconds = column.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-        return {"seconds": nanoseconds // 1_000_000_000}
-    texts = [None if pd.isna(v) else str(v) for v in column.tolist()]
-    return {"times": texts, "time_column": name}
 
 
 def _labels(uniques: Any) -> Any:

@@ -45,15 +45,16 @@ pub struct Dataset {
 
 /// The key of each basket read from long data, and the customer and time columns when asked for.
 ///
-/// Values are kept as written; later stages (sequences, evaluation) parse times explicitly.
+/// Keys and customers are kept as written; times are parsed (see [`crate::time`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BasketKeys {
     /// The basket key (one or more key columns joined by `|`), one per basket.
     pub basket: Vec<String>,
     /// The customer of each basket (first row's value), when a customer column was named.
     pub customer: Option<Vec<String>>,
-    /// The time of each basket (first row's value), when a time column was named.
-    pub time: Option<Vec<String>>,
+    /// The time of each basket (the earliest of its rows', see [`crate::time::BasketTimes`]),
+    /// when a time column was named.
+    pub time: Option<Vec<crate::time::Timestamp>>,
 }
 
 impl Dataset {

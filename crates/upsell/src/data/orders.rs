@@ -63,6 +63,60 @@ impl Default for OrderColumns {
     }
 }
 
+impl OrderColumns {
+    /// Names the column of one `role` (`invoice`, `item`, `quantity`, `price`, `time`,
+    /// `customer`, `description`, `segment`); an empty name drops an optional column.
+    pub fn set(&mut self, role: &str, name: &str) -> Result<()> {
+        let name = name.trim().to_owned();
+        let optional = (!name.is_empty()).then(|| name.clone());
+        match role.trim() {
+            "invoice" => self.invoice = name,
+            "item" => self.item = name,
+            "quantity" => self.quantity = name,
+            "price" => self.unit_price = name,
+            "time" => self.time = name,
+            "customer" => self.customer = optional,
+            "description" => self.description = optional,
+            "segment" => self.segment = optional,
+            other => {
+                return Err(Error::invalid_parameter(
+                    "columns",
+                    format!(
+                        "unknown role '{other}' (invoice, item, quantity, price, time, customer, \
+                         description, segment)"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for OrderColumns {
+    type Err = Error;
+
+    /// The default columns with those of a `ROLE=NAME,...` list changed (the CLI's `--columns`).
+    ///
+    /// ```
+    /// use upsell::data::OrderColumns;
+    /// let columns: OrderColumns = "invoice=Order,segment=".parse()?;
+    /// assert_eq!((columns.invoice.as_str(), columns.segment), ("Order", None));
+    /// assert_eq!(columns.item, "StockCode");
+    /// assert!("colour=Red".parse::<OrderColumns>().is_err());
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    fn from_str(spec: &str) -> Result<Self> {
+        let mut columns = OrderColumns::default();
+        for pair in spec.split(',') {
+            let (role, name) = pair.split_once('=').ok_or_else(|| {
+                Error::invalid_parameter("columns", format!("'{pair}' is not ROLE=NAME"))
+            })?;
+            columns.set(role, name)?;
+        }
+        Ok(columns)
+    }
+}
+
 /// The stock codes of the UCI Online Retail data that are not products: postage, carriage, fees,
 /// manual adjustments, samples. Lines with them are excluded (and counted) from item analyses.
 pub const DEFAULT_NON_PRODUCT_ITEMS: &[&str] = &[

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use rustc_hash::FxHashMap;
 
 use super::{BasketBuilder, BasketKeys, Baskets, Dataset, ItemDictionary, ItemId};
+use crate::time::{BasketTimes, parse_timestamp_at};
 use crate::{Error, Location, Result};
 
 /// The layout of a basket file.
@@ -475,9 +476,9 @@ fn read_long_csv(source: impl Read, name: &Path, options: &ReadOptions) -> Resul
     let mut basket_index: FxHashMap<String, u32> = FxHashMap::default();
     let mut keys = BasketKeys {
         customer: customer_col.map(|_| Vec::new()),
-        time: time_col.map(|_| Vec::new()),
         ..BasketKeys::default()
     };
+    let mut times = BasketTimes::default();
     let (mut basket_ids, mut item_ids) = (Vec::new(), Vec::new());
     let mut record = csv::ByteRecord::new();
     let mut key = String::new();
@@ -513,16 +514,26 @@ fn read_long_csv(source: impl Read, name: &Path, options: &ReadOptions) -> Resul
                 if let (Some(col), Some(values)) = (customer_col, keys.customer.as_mut()) {
                     values.push(field_str(&record, col, name, Some(&headers[col]))?.to_owned());
                 }
-                if let (Some(col), Some(values)) = (time_col, keys.time.as_mut()) {
-                    values.push(field_str(&record, col, name, Some(&headers[col]))?.to_owned());
-                }
                 next
             }
         };
+        if let Some(col) = time_col {
+            let time = parse_timestamp_at(required(col)?, || {
+                let mut at = Location::file(name)
+                    .column(col as u64 + 1)
+                    .column_name(&headers[col]);
+                at.line = record.position().map(|p| p.line());
+                at
+            })?;
+            times.add(basket as usize, time);
+        }
         basket_ids.push(basket);
         item_ids.push(item);
     }
     let baskets = Baskets::from_pairs(&basket_ids, &item_ids)?;
+    if time_col.is_some() {
+        keys.time = Some(times.finish()?);
+    }
     Ok(Dataset {
         baskets,
         items,

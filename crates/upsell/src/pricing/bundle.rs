@@ -106,22 +106,44 @@ impl DiscountBand {
     /// ```
     pub fn parse_percent(low: &str, high: &str) -> Result<Self> {
         let bp = |t: &str| -> Result<u32> {
-            let t = t.trim().trim_end_matches('%').trim();
-            let minor = super::money::Money::parse(t, super::money::Currency::GBP)
-                .map_err(|_| {
-                    Error::invalid_parameter("discount_band", format!("'{t}' is not a percentage"))
-                })?
-                .minor();
-            if !(0..=i64::from(BASIS_POINTS)).contains(&minor) {
+            let bp = percent_to_bp("discount_band", t)?;
+            if bp > BASIS_POINTS {
                 return Err(Error::invalid_parameter(
                     "discount_band",
                     format!("{low} % to {high} % is outside 0-100 %"),
                 ));
             }
-            Ok(minor as u32)
+            Ok(bp)
         };
         DiscountBand::new(bp(low)?, bp(high)?)
     }
+}
+
+/// A percentage written as a decimal (`"15"`, `"12.5"`, `"12.5%"`, up to two decimals) in basis
+/// points, exactly: more decimals, a negative value or anything else is an invalid parameter
+/// naming `name`. Every surface turns a percent (a discount band, `min_margin`) into basis points
+/// here, so none rounds its own way.
+///
+/// ```
+/// use upsell::pricing::percent_to_bp;
+/// assert_eq!(percent_to_bp("min_margin", "12.5")?, 1250);
+/// assert_eq!(percent_to_bp("min_margin", "150 %")?, 15000); // a margin may exceed 100 %
+/// assert!(percent_to_bp("min_margin", "12.345").is_err());  // not a whole basis point
+/// assert!(percent_to_bp("min_margin", "-1").unwrap_err().to_string().contains("'min_margin'"));
+/// # Ok::<(), upsell::Error>(())
+/// ```
+pub fn percent_to_bp(name: &'static str, text: &str) -> Result<u32> {
+    let t = text.trim().trim_end_matches('%').trim();
+    let not_percent = || {
+        Error::invalid_parameter(
+            name,
+            format!("'{text}' is not a percentage >= 0 with at most two decimals"),
+        )
+    };
+    let minor = super::money::Money::parse(t, super::money::Currency::GBP)
+        .map_err(|_| not_percent())?
+        .minor();
+    u32::try_from(minor).map_err(|_| not_percent())
 }
 
 impl FromStr for DiscountBand {

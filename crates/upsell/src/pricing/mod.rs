@@ -32,7 +32,7 @@ mod threshold;
 mod tiers;
 
 pub use bundle::{
-    BASIS_POINTS, BundlePolicy, BundleQuote, DiscountBand, Refusal, price_bundle,
+    BASIS_POINTS, BundlePolicy, BundleQuote, DiscountBand, Refusal, percent_to_bp, price_bundle,
     price_bundle_amounts,
 };
 pub use bundles::{BundleOptions, BundleReport, RankedBundle, find_bundles};

@@ -64,6 +64,62 @@ impl PriceList {
         Ok(list)
     }
 
+    /// Reads a CSV of `item,cost` (or `item,price`) rows after a header line: the data reader's
+    /// CSV rules (quoted labels may hold commas), amounts in `currency`, and the file, line and
+    /// column in every error.
+    ///
+    /// ```
+    /// use upsell::pricing::{Currency, PriceList};
+    /// let text = "item,cost\n\"MUG, RED\",1.20\nPLATE,2\n";
+    /// let costs = PriceList::from_csv_reader(text.as_bytes(), "costs.csv", Currency::GBP)?;
+    /// assert_eq!(costs.require("MUG, RED")?.minor(), 120);
+    /// let bad = PriceList::from_csv_reader("item,cost\nMUG,cheap\n".as_bytes(), "costs.csv", Currency::GBP);
+    /// assert!(bad.unwrap_err().to_string().contains("costs.csv:2:2"));
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn from_csv_reader(
+        source: impl std::io::Read,
+        name: impl AsRef<std::path::Path>,
+        currency: Currency,
+    ) -> Result<Self> {
+        let name = name.as_ref();
+        let mut reader = crate::data::read::csv_reader(source, b',', true);
+        let mut prices = PriceList::new(currency);
+        let mut record = csv::StringRecord::new();
+        while reader
+            .read_record(&mut record)
+            .map_err(|e| crate::data::read::csv_error(name, e))?
+        {
+            let line = record.position().map(|p| p.line());
+            let at = |column: u64| Location {
+                line,
+                ..Location::file(name).column(column)
+            };
+            if record.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            let [item, cost] = [0, 1].map(|i| record.get(i).unwrap_or_default().trim());
+            if record.len() != 2 || item.is_empty() {
+                return Err(Error::invalid_input(at(1), "expected `item,cost`"));
+            }
+            let cost = Money::parse_at(cost, currency, || at(2))?;
+            prices
+                .insert(item, cost)
+                .map_err(|e| Error::invalid_input(at(1), e.to_string()))?;
+        }
+        Ok(prices)
+    }
+
+    /// [`PriceList::from_csv_reader`] on the file at `path`.
+    pub fn read_csv(path: impl AsRef<std::path::Path>, currency: Currency) -> Result<Self> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_csv_reader(std::io::BufReader::new(file), path, currency)
+    }
+
     /// Sets the price of `label`; refuses a negative price or another currency.
     pub fn insert(&mut self, label: &str, price: Money) -> Result<()> {
         if price.currency() != self.currency {

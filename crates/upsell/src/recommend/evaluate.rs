@@ -14,12 +14,11 @@
 //! prices, the share of the hidden items' value that was recommended.
 
 use super::{
-    Ease, EaseOptions, EaseRecommendation, EaseScratch, ItemPrices, Ranking, RecommendOptions,
-    Recommendation, Recommender, Scratch,
+    Ease, EaseOptions, EaseRecommendation, EaseScratch, FitOptions, ItemPrices, Ranking,
+    RecommendOptions, Recommendation, Recommender, Scratch,
 };
 use crate::data::{BasketBuilder, Baskets, ItemDictionary, ItemId};
-use crate::mining::{MinSupport, MiningOptions, mine_with};
-use crate::rules::{RuleOptions, generate_with};
+use crate::mining::MinSupport;
 use crate::time::Timestamp;
 use crate::{Control, Error, Result};
 
@@ -62,7 +61,7 @@ pub struct EvaluationOptions {
     pub min_support: MinSupport,
     /// Rules below this confidence are not in the model.
     pub min_confidence: f64,
-    /// The longest antecedent in the model.
+    /// The longest antecedent in the model, at least 1 (see [`FitOptions::max_antecedent_len`]).
     pub max_antecedent_len: usize,
     /// How the recommender ranks.
     pub recommend: RecommendOptions,
@@ -193,6 +192,14 @@ pub fn evaluate(
     if options.k == 0 {
         return Err(Error::invalid_parameter("k", "must be at least 1"));
     }
+    options.recommend.validate()?;
+    let fit = FitOptions {
+        min_confidence: options.min_confidence,
+        max_antecedent_len: options.max_antecedent_len,
+        threads: options.threads,
+        ..FitOptions::new(options.min_support)
+    };
+    fit.validate()?;
     let (train, test) = split(baskets, items.len(), times, options.split)?;
     if train.is_empty() || test.is_empty() {
         return Err(Error::invalid_parameter(
@@ -204,20 +211,7 @@ pub fn evaluate(
             ),
         ));
     }
-    let mining = MiningOptions {
-        max_len: Some(options.max_antecedent_len + 1),
-        threads: options.threads,
-        ..MiningOptions::new(options.min_support)
-    };
-    let itemsets = mine_with(&train, &mining, control)?;
-    let rule_options = RuleOptions {
-        min_confidence: options.min_confidence,
-        max_consequent_len: Some(1),
-        threads: options.threads,
-        ..RuleOptions::default()
-    };
-    let rules = generate_with(&itemsets, &rule_options, control)?;
-    let mut model = Recommender::new(&rules, items, &train)?;
+    let mut model = Recommender::fit(&train, items, &fit, control)?;
     if let Some(prices) = &options.prices {
         model = model.with_prices(prices.clone())?;
     }

@@ -32,10 +32,12 @@
 
 mod ease;
 mod evaluate;
+mod fit;
 mod model;
 
 pub use ease::{Ease, EaseAnswer, EaseOptions, EaseRecommendation, EaseScratch};
 pub use evaluate::{Evaluation, EvaluationOptions, MethodScores, Split, evaluate};
+pub use fit::FitOptions;
 pub use model::MODEL_FILE;
 
 use rustc_hash::FxHashMap;
@@ -98,6 +100,26 @@ pub struct RecommendOptions {
     pub min_antecedent_count: u64,
     /// Fill the answer up to `k` with the most popular items when rules propose fewer.
     pub backfill: bool,
+}
+
+impl RecommendOptions {
+    /// Checks every parameter, naming the first bad one (every surface calls this before
+    /// querying).
+    ///
+    /// ```
+    /// use upsell::recommend::RecommendOptions;
+    /// let options = RecommendOptions { smoothing: -1.0, ..RecommendOptions::default() };
+    /// assert!(options.validate().unwrap_err().to_string().contains("smoothing"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        if !(self.smoothing >= 0.0 && self.smoothing.is_finite()) {
+            return Err(Error::invalid_parameter(
+                "smoothing",
+                format!("must be a finite number >= 0, got {}", self.smoothing),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for RecommendOptions {

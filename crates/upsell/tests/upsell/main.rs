@@ -2,6 +2,7 @@
 //! against reference counts on real data, and the readers' errors.
 
 mod bad_inputs;
+mod cross_surface;
 mod mining;
 mod readers;
 mod recommend;

@@ -73,7 +73,7 @@ fn a_missing_file_is_an_io_error_naming_the_path() {
 
 #[test]
 fn long_data_groups_rows_by_several_key_columns() {
-    let text = b"member,date,item,when\n1,d1,milk,t1\n2,d1,milk,t2\n1,d1,bread,t3\n1,d2,milk,t4\n";
+    let text = b"member,date,item,when\n1,d1,milk,2026-01-03\n2,d1,milk,2026-01-02\n1,d1,bread,2026-01-01\n1,d2,milk,2026-01-04\n";
     let mut options = ReadOptions::long(["member", "date"], "item");
     options.customer_column = Some("member".into());
     options.time_column = Some("when".into());
@@ -82,8 +82,39 @@ fn long_data_groups_rows_by_several_key_columns() {
     let keys = data.keys.expect("keys");
     assert_eq!(keys.basket, ["1|d1", "2|d1", "1|d2"]);
     assert_eq!(keys.customer.expect("customers"), ["1", "2", "1"]);
-    assert_eq!(keys.time.expect("times"), ["t1", "t2", "t4"]);
+    // Each basket's earliest time, not its first row's.
+    let days: Vec<String> = keys
+        .time
+        .expect("times")
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    assert_eq!(
+        days,
+        [
+            "2026-01-01T00:00:00Z",
+            "2026-01-02T00:00:00Z",
+            "2026-01-04T00:00:00Z"
+        ]
+    );
     assert_eq!(data.baskets.get(0).map(<[u32]>::len), Some(2));
+}
+
+#[test]
+fn a_time_that_does_not_parse_names_its_line_and_column() {
+    let mut options = ReadOptions::long(["order"], "item");
+    options.time_column = Some("when".into());
+    let err = read(
+        b"order,item,when\n1,milk,2026-01-01\n1,tea,soon\n",
+        "t.csv",
+        &options,
+    )
+    .expect_err("bad time");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(
+        err.to_string().contains("t.csv:3:3 (column 'when')"),
+        "{err}"
+    );
 }
 
 #[test]
