@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use upsell::Control;
 
@@ -61,30 +61,50 @@ impl<'py> Progress<'py> {
         Progress { started: now, updated: now, asked: false, bar: None }
     }
 
-    /// Shows or updates the bar. A bar that fails is dropped: progress never fails the work.
-    fn show(&mut self, py: Python<'py>, control: &Control) {
+    /// Shows or updates the bar. A bar that fails is dropped: progress never fails the work. A
+    /// Ctrl-C that Python delivers while a bar's code runs is returned, not lost with the bar.
+    fn show(&mut self, py: Python<'py>, control: &Control) -> PyResult<()> {
         let (done, total) = control.progress();
-        if self.updated.elapsed() < PROGRESS_EVERY || total == 0 {
-            return;
+        if total == 0 {
+            return Ok(());
         }
-        let after = Duration::from_millis(PROGRESS_AFTER.load(Ordering::Relaxed));
-        if !self.asked && self.started.elapsed() >= after {
+        if !self.asked {
+            let after = Duration::from_millis(PROGRESS_AFTER.load(Ordering::Relaxed));
+            if self.started.elapsed() < after {
+                return Ok(());
+            }
             self.asked = true;
             let factory = PROGRESS.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|f| f.clone_ref(py));
-            self.bar = factory.and_then(|f| f.bind(py).call1((total,)).ok()).filter(|bar| !bar.is_none());
+            if let Some(factory) = factory {
+                self.bar = interrupt_or_none(py, factory.bind(py).call1((total,)))?.filter(|bar| !bar.is_none());
+            }
+        } else if self.updated.elapsed() < PROGRESS_EVERY {
+            return Ok(());
         }
         if let Some(bar) = &self.bar {
             self.updated = Instant::now();
-            if bar.call_method1("update", (done.min(total), total)).is_err() {
+            if interrupt_or_none(py, bar.call_method1("update", (done.min(total), total)))?.is_none() {
                 self.bar = None;
             }
         }
+        Ok(())
     }
 
-    fn close(self) {
-        if let Some(bar) = self.bar {
-            let _ = bar.call_method0("close");
+    fn close(self, py: Python<'py>) -> PyResult<()> {
+        match self.bar {
+            Some(bar) => interrupt_or_none(py, bar.call_method0("close")).map(drop),
+            None => Ok(()),
         }
+    }
+}
+
+/// What a progress bar's call returned: its value, `None` when it raised an ordinary exception,
+/// the exception itself when it was a `KeyboardInterrupt` (a Ctrl-C delivered during the call).
+fn interrupt_or_none<'py>(py: Python<'py>, result: PyResult<Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if err.is_instance_of::<PyKeyboardInterrupt>(py) => Err(err),
+        Err(_) => Ok(None),
     }
 }
 
@@ -107,15 +127,14 @@ where
             if py.detach(|| slot.wait(Some(SIGNAL_POLL))) {
                 break Ok(());
             }
-            if let Err(interrupt) = py.check_signals() {
+            if let Err(interrupt) = py.check_signals().and_then(|()| progress.show(py, control)) {
                 control.cancel();
                 py.detach(|| slot.wait(None));
                 break Err(interrupt);
             }
-            progress.show(py, control);
         };
-        progress.close();
-        waited
+        let closed = progress.close(py);
+        waited.and(closed)
     });
     waited?;
     match slot.take() {

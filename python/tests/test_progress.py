@@ -40,8 +40,8 @@ def factory():
 
 
 def test_long_mining_draws_one_bar_that_ends_closed(factory, mushroom):
-    # 574,431 itemsets on one thread: long enough for several updates anywhere.
-    upsell.frequent_itemsets(mushroom, 813, threads=1)
+    # 3.8 million itemsets on one thread: far longer than the first look at the bar (50 ms).
+    _upsell.mine(mushroom, 407, threads=1, max_itemsets=None)
     assert len(factory.totals) == 1 and factory.closed == 1
     assert factory.updates, "no update"
     done = [d for d, _ in factory.updates]
@@ -56,10 +56,24 @@ def test_a_bar_that_fails_is_dropped_and_the_work_goes_on(mushroom):
     broken = Broken()
     _upsell.set_progress(broken, after=0.0)
     try:
-        assert len(upsell.frequent_itemsets(mushroom, 813, threads=1)) == 574_431
+        assert len(_upsell.mine(mushroom, 407, threads=1, max_itemsets=None)[2]) == 3_755_511
     finally:
         _upsell.set_progress(progress._bar)
     assert broken.closed == 0
+
+
+def test_a_ctrl_c_during_a_bar_update_stops_the_work(mushroom):
+    class Interrupted(Recorder):
+        def update(self, done, total):
+            raise KeyboardInterrupt
+
+    _upsell.set_progress(Interrupted(), after=0.0)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            # Without the interrupt: tens of millions of itemsets, stopped by the budget.
+            _upsell.mine(mushroom, 1, threads=1, max_itemsets=50_000_000, max_memory=None)
+    finally:
+        _upsell.set_progress(progress._bar)
 
 
 def test_bars_are_off_under_pytest_unless_asked(capsys):

@@ -270,8 +270,8 @@ def test_ease_model_files_round_trip_and_batches_equal_one_by_one(ease_split, tm
 
     damaged = tmp_path / "damaged.bin"
     damaged.write_bytes(model.to_bytes()[:-3])
-    with pytest.raises(upsell.RuleSyntaxError, match="truncated") as info:
+    with pytest.raises(upsell.ModelFileError, match="model file: the file is truncated") as info:
         upsell.EaseRecommender.load(damaged)
     assert info.value.diagnostics[0]["path"].endswith("damaged.bin")
-    with pytest.raises(upsell.RuleSyntaxError, match="not an upsell EASE model"):
+    with pytest.raises(upsell.ModelFileError, match="not an upsell EASE model"):
         upsell.EaseRecommender.from_json(upsell.Recommender.fit(train[:200], 5).to_json())

@@ -1,22 +1,38 @@
-//! Model files: a recommender mined offline, loaded by a backend.
+//! Model files: a model fitted offline, loaded by a backend. One design for every kind of model
+//! ([`Kind`]: the rule recommender's here, EASE's in `ease/file.rs`).
 //!
-//! Two encodings of one [`ModelData`]: JSON (readable, diffable; a top-level `format` and
-//! `version`, as tokenizers does) and a compact binary (`UPSELLRM` magic, a little-endian `u32`
-//! format version, then postcard's varint encoding of the same data). Both are checked on load:
-//! a wrong magic, a newer version, a truncated body or inconsistent arrays each give an
-//! [`Error::Parse`] that says which, never a panic. The hash index is rebuilt on load (it is
-//! derived data, and rebuilding 100,000 rules takes milliseconds).
+//! Two encodings of one data struct: JSON (readable, diffable; a top-level `format` and
+//! `version`, as tokenizers does) and a compact binary (an 8-byte magic such as `UPSELLRM`, a
+//! little-endian `u32` format version, then postcard's varint encoding of the same data). Both are
+//! checked on load: a wrong magic, a newer version, a truncated body or inconsistent arrays each
+//! give an [`Error::Parse`] about a model file ([`MODEL_FILE`]) that says which, never a panic.
+//! Files are written by the atomic writer. Derived data (the recommender's hash index) is rebuilt
+//! on load: rebuilding 100,000 rules takes milliseconds.
 
 use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::{ItemPrices, Recommender};
 use crate::data::ItemId;
 use crate::{Diagnostic, Error, Location, Result};
 
 /// The format version written by this library; files of a newer version are refused.
-pub const FORMAT_VERSION: u32 = 1;
-const FORMAT_NAME: &str = "upsell-recommender";
-const MAGIC: &[u8; 8] = b"UPSELLRM";
+const FORMAT_VERSION: u32 = 1;
+
+/// One kind of model file: its JSON `format` name, its binary magic, and what errors call it.
+pub(super) struct Kind {
+    pub format: &'static str,
+    pub magic: &'static [u8; 8],
+    pub what: &'static str,
+}
+
+const RECOMMENDER: Kind = Kind {
+    format: "upsell-recommender",
+    magic: b"UPSELLRM",
+    what: "upsell recommender model",
+};
 
 /// Everything a model holds; the index is derived from it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -32,12 +48,13 @@ pub(super) struct ModelData {
     pub prices: Option<ItemPrices>,
 }
 
+/// A model as JSON: the format's name and version first, then the data's own fields.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct JsonModel {
+struct JsonModel<T> {
     format: String,
     version: u32,
     #[serde(flatten)]
-    data: ModelData,
+    data: T,
 }
 
 impl ModelData {
@@ -128,41 +145,12 @@ impl Recommender {
     /// # Ok::<(), upsell::Error>(())
     /// ```
     pub fn to_json(&self) -> String {
-        let model = JsonModel {
-            format: FORMAT_NAME.to_owned(),
-            version: FORMAT_VERSION,
-            data: self.data.clone(),
-        };
-        serde_json::to_string(&model).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
+        RECOMMENDER.to_json(&self.data)
     }
 
     /// A model from [`Recommender::to_json`]'s text.
     pub fn from_json(text: &str) -> Result<Self> {
-        #[derive(serde::Deserialize)]
-        struct Header {
-            format: Option<String>,
-            version: Option<u32>,
-        }
-        let at = |e: &serde_json::Error| {
-            Location::memory()
-                .line(e.line() as u64)
-                .column(e.column() as u64)
-        };
-        let header: Header = serde_json::from_str(text)
-            .map_err(|e| model_error(at(&e), format!("not valid JSON: {e}")))?;
-        if header.format.as_deref() != Some(FORMAT_NAME) {
-            return Err(model_error(
-                Location::memory(),
-                format!(
-                    "not an upsell recommender model (format {:?}, expected \"{FORMAT_NAME}\")",
-                    header.format
-                ),
-            ));
-        }
-        check_version(header.version.unwrap_or(0))?;
-        let model: JsonModel = serde_json::from_str(text)
-            .map_err(|e| model_error(at(&e), format!("not a valid model: {e}")))?;
-        Self::index(model.data)
+        Self::index(RECOMMENDER.from_json(text)?)
     }
 
     /// The model in the compact binary encoding.
@@ -178,54 +166,112 @@ impl Recommender {
     /// # Ok::<(), upsell::Error>(())
     /// ```
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = MAGIC.to_vec();
-        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        postcard::to_extend(&self.data, bytes)
-            .unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
+        RECOMMENDER.to_bytes(&self.data)
     }
 
     /// A model from [`Recommender::to_bytes`]'s bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Self::index(RECOMMENDER.from_bytes(bytes)?)
+    }
+
+    /// Saves the model: JSON when the path ends in `.json`, else binary.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        RECOMMENDER.save(path.as_ref(), &self.data)
+    }
+
+    /// Loads a model saved by [`Recommender::save`] (the encoding is recognised by its first bytes).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        Self::index(RECOMMENDER.load(path.as_ref())?)
+    }
+}
+
+impl Kind {
+    pub(super) fn to_json<T: Serialize>(&self, data: &T) -> String {
+        let model = JsonModel {
+            format: self.format.to_owned(),
+            version: FORMAT_VERSION,
+            data,
+        };
+        serde_json::to_string(&model).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
+    }
+
+    pub(super) fn from_json<T: DeserializeOwned>(&self, text: &str) -> Result<T> {
+        #[derive(serde::Deserialize)]
+        struct Header {
+            format: Option<String>,
+            version: Option<u32>,
+        }
+        let at = |e: &serde_json::Error| {
+            Location::memory()
+                .line(e.line() as u64)
+                .column(e.column() as u64)
+        };
+        let header: Header = serde_json::from_str(text)
+            .map_err(|e| model_error(at(&e), format!("not valid JSON: {e}")))?;
+        if header.format.as_deref() != Some(self.format) {
+            return Err(model_error(
+                Location::memory(),
+                format!(
+                    "not an {} (format {:?}, expected \"{}\")",
+                    self.what, header.format, self.format
+                ),
+            ));
+        }
+        check_version(header.version.unwrap_or(0))?;
+        let model: JsonModel<T> = serde_json::from_str(text)
+            .map_err(|e| model_error(at(&e), format!("not a valid model: {e}")))?;
+        Ok(model.data)
+    }
+
+    pub(super) fn to_bytes<T: Serialize>(&self, data: &T) -> Vec<u8> {
+        let mut bytes = self.magic.to_vec();
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        postcard::to_extend(data, bytes).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
+    }
+
+    pub(super) fn from_bytes<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T> {
         let at = Location::memory;
-        if bytes.len() < 12 || &bytes[..8] != MAGIC {
+        if bytes.len() < 12 || &bytes[..8] != self.magic {
             return Err(model_error(
                 at(),
-                "not an upsell recommender model (the file does not start with UPSELLRM)",
+                format!(
+                    "not an {} (the file does not start with {})",
+                    self.what,
+                    String::from_utf8_lossy(self.magic)
+                ),
             ));
         }
         let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
         check_version(version)?;
-        let (data, rest): (ModelData, &[u8]) =
-            postcard::take_from_bytes(&bytes[12..]).map_err(|e| {
-                let why = match e {
-                    postcard::Error::DeserializeUnexpectedEnd => "the file is truncated".to_owned(),
-                    other => format!("the file is corrupt ({other})"),
-                };
-                model_error(at(), why)
-            })?;
+        let (data, rest): (T, &[u8]) = postcard::take_from_bytes(&bytes[12..]).map_err(|e| {
+            let why = match e {
+                postcard::Error::DeserializeUnexpectedEnd => "the file is truncated".to_owned(),
+                other => format!("the file is corrupt ({other})"),
+            };
+            model_error(at(), why)
+        })?;
         if !rest.is_empty() {
             return Err(model_error(
                 at(),
                 format!("{} unexpected bytes after the model", rest.len()),
             ));
         }
-        Self::index(data)
+        Ok(data)
     }
 
-    /// Saves the model: JSON when the path ends in `.json`, else binary.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
+    /// Writes `data` through the atomic writer: JSON when the path ends in `.json`, else binary.
+    pub(super) fn save<T: Serialize>(&self, path: &Path, data: &T) -> Result<()> {
         let bytes = if is_json(path) {
-            self.to_json().into_bytes()
+            self.to_json(data).into_bytes()
         } else {
-            self.to_bytes()
+            self.to_bytes(data)
         };
         crate::write::FileWriter::write_file(path, &bytes)
     }
 
-    /// Loads a model saved by [`Recommender::save`] (the encoding is recognised by its first bytes).
-    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
+    /// Reads a file written by [`Kind::save`], recognising the encoding by its first bytes; errors
+    /// name the file.
+    pub(super) fn load<T: DeserializeOwned>(&self, path: &Path) -> Result<T> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let named = |err: Error| match err {
             Error::Parse { mut diagnostics } => {
@@ -236,16 +282,16 @@ impl Recommender {
             }
             other => other,
         };
-        if bytes.starts_with(MAGIC) {
-            return Self::from_bytes(&bytes).map_err(named);
+        if bytes.starts_with(self.magic) {
+            return self.from_bytes(&bytes).map_err(named);
         }
         let text = std::str::from_utf8(&bytes).map_err(|_| {
             model_error(
                 Location::file(path),
-                "not an upsell recommender model (neither binary nor UTF-8 JSON)",
+                format!("not an {} (neither binary nor UTF-8 JSON)", self.what),
             )
         })?;
-        Self::from_json(text).map_err(named)
+        self.from_json(text).map_err(named)
     }
 }
 
@@ -269,7 +315,7 @@ fn check_version(version: u32) -> Result<()> {
 /// A model file that is not valid: a parse error whose diagnostics say they concern a model file
 /// (Python raises `ModelFileError` for it).
 #[cold]
-fn model_error(location: Location, message: impl Into<String>) -> Error {
+pub(super) fn model_error(location: Location, message: impl Into<String>) -> Error {
     Error::Parse {
         diagnostics: vec![Diagnostic::new(location, message).subject(MODEL_FILE)],
     }

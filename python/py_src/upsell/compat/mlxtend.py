@@ -51,23 +51,12 @@ import pandas as pd
 from upsell import _upsell
 from upsell.exceptions import InvalidInputError
 from upsell.frames import OneHotValueError, _frozensets, one_hot_baskets
+from upsell.rules import MEASURES
 
 __all__ = ["apriori", "association_rules", "fpgrowth", "fpmax", "hmine"]
 
-_METRICS = [
-    "antecedent support",
-    "consequent support",
-    "support",
-    "confidence",
-    "lift",
-    "representativity",
-    "leverage",
-    "conviction",
-    "zhangs_metric",
-    "jaccard",
-    "certainty",
-    "kulczynski",
-]
+# mlxtend's default return_metrics: every measure, in its order.
+_METRICS = list(MEASURES)
 
 # A denominator for supports that are not whole numbers of baskets: 2**52 keeps every float64
 # support in [0, 1] to within one unit in its last place, and every product the core forms in range.

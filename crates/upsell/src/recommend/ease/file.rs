@@ -1,10 +1,7 @@
-//! EASE model files, in the design of the rule recommender's (`recommend/model.rs`).
-//!
-//! Two encodings of one [`EaseData`]: JSON (a top-level `format` and `version`) and a compact
-//! binary (`UPSELLEA` magic, a little-endian `u32` format version, then postcard's encoding).
-//! Both are checked on load: a wrong magic, a newer version, a truncated body or arrays that
-//! disagree each give an [`Error::Parse`] that says which. The lookups (label -> id, item ->
-//! candidate, items by popularity) are derived data, rebuilt on load.
+//! EASE model files, written and read by the model-file design of `recommend/model.rs`:
+//! JSON (`"format": "upsell-ease"`) or binary (`UPSELLEA` magic), both checked on load, errors
+//! about a model file. The lookups (label -> id, item -> candidate, items by popularity) are
+//! derived data, rebuilt on load.
 
 use std::path::Path;
 
@@ -12,12 +9,14 @@ use rustc_hash::FxHashMap;
 
 use super::{Ease, NONE};
 use crate::data::ItemId;
-use crate::{Error, Location, Result};
+use crate::recommend::model::{Kind, model_error};
+use crate::{Location, Result};
 
-/// The format version written by this library; files of a newer version are refused.
-pub const FORMAT_VERSION: u32 = 1;
-const FORMAT_NAME: &str = "upsell-ease";
-const MAGIC: &[u8; 8] = b"UPSELLEA";
+const EASE: Kind = Kind {
+    format: "upsell-ease",
+    magic: b"UPSELLEA",
+    what: "upsell EASE model",
+};
 
 /// Everything an EASE model holds.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -28,14 +27,6 @@ struct EaseData {
     lambda: f64,
     candidates: Vec<ItemId>,
     weights: Vec<f32>,
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct JsonModel {
-    format: String,
-    version: u32,
-    #[serde(flatten)]
-    data: EaseData,
 }
 
 impl Ease {
@@ -52,7 +43,7 @@ impl Ease {
 
     fn from_data(data: EaseData) -> Result<Self> {
         let bad = |message: String| {
-            Err(Error::parse(
+            Err(model_error(
                 Location::memory(),
                 format!("inconsistent EASE model: {message}"),
             ))
@@ -130,41 +121,12 @@ impl Ease {
     /// # Ok::<(), upsell::Error>(())
     /// ```
     pub fn to_json(&self) -> String {
-        let model = JsonModel {
-            format: FORMAT_NAME.to_owned(),
-            version: FORMAT_VERSION,
-            data: self.data(),
-        };
-        serde_json::to_string(&model).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
+        EASE.to_json(&self.data())
     }
 
     /// A model from [`Ease::to_json`]'s text.
     pub fn from_json(text: &str) -> Result<Self> {
-        #[derive(serde::Deserialize)]
-        struct Header {
-            format: Option<String>,
-            version: Option<u32>,
-        }
-        let at = |e: &serde_json::Error| {
-            Location::memory()
-                .line(e.line() as u64)
-                .column(e.column() as u64)
-        };
-        let header: Header = serde_json::from_str(text)
-            .map_err(|e| Error::parse(at(&e), format!("not a model file: {e}")))?;
-        if header.format.as_deref() != Some(FORMAT_NAME) {
-            return Err(Error::parse(
-                Location::memory(),
-                format!(
-                    "not an upsell EASE model (format {:?}, expected \"{FORMAT_NAME}\")",
-                    header.format
-                ),
-            ));
-        }
-        check_version(header.version.unwrap_or(0))?;
-        let model: JsonModel = serde_json::from_str(text)
-            .map_err(|e| Error::parse(at(&e), format!("bad model file: {e}")))?;
-        Self::from_data(model.data)
+        Self::from_data(EASE.from_json(text)?)
     }
 
     /// The model in the compact binary encoding.
@@ -183,91 +145,21 @@ impl Ease {
     /// # Ok::<(), upsell::Error>(())
     /// ```
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = MAGIC.to_vec();
-        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        postcard::to_extend(&self.data(), bytes)
-            .unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
+        EASE.to_bytes(&self.data())
     }
 
     /// A model from [`Ease::to_bytes`]'s bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let at = Location::memory;
-        if bytes.len() < 12 || &bytes[..8] != MAGIC {
-            return Err(Error::parse(
-                at(),
-                "not an upsell EASE model (the file does not start with UPSELLEA)",
-            ));
-        }
-        let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-        check_version(version)?;
-        let (data, rest): (EaseData, &[u8]) =
-            postcard::take_from_bytes(&bytes[12..]).map_err(|e| {
-                let why = match e {
-                    postcard::Error::DeserializeUnexpectedEnd => "the file is truncated".to_owned(),
-                    other => format!("the file is corrupt ({other})"),
-                };
-                Error::parse(at(), format!("bad model file: {why}"))
-            })?;
-        if !rest.is_empty() {
-            return Err(Error::parse(
-                at(),
-                format!(
-                    "bad model file: {} unexpected bytes after the model",
-                    rest.len()
-                ),
-            ));
-        }
-        Self::from_data(data)
+        Self::from_data(EASE.from_bytes(bytes)?)
     }
 
-    /// Saves the model: JSON when the path ends in `.json`, else binary.
+    /// Saves the model through the atomic writer: JSON when the path ends in `.json`, else binary.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let json = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        let bytes = if json {
-            self.to_json().into_bytes()
-        } else {
-            self.to_bytes()
-        };
-        std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+        EASE.save(path.as_ref(), &self.data())
     }
 
     /// Loads a model saved by [`Ease::save`] (the encoding is recognised by its first bytes).
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let named = |err: Error| match err {
-            Error::Parse { mut diagnostics } => {
-                for d in &mut diagnostics {
-                    d.location.path = Some(path.to_owned());
-                }
-                Error::Parse { diagnostics }
-            }
-            other => other,
-        };
-        if bytes.starts_with(MAGIC) {
-            return Self::from_bytes(&bytes).map_err(named);
-        }
-        let text = std::str::from_utf8(&bytes).map_err(|_| {
-            Error::parse(
-                Location::file(path),
-                "not an upsell EASE model (neither binary nor UTF-8 JSON)",
-            )
-        })?;
-        Self::from_json(text).map_err(named)
+        Self::from_data(EASE.load(path.as_ref())?)
     }
-}
-
-fn check_version(version: u32) -> Result<()> {
-    if version == 0 || version > FORMAT_VERSION {
-        return Err(Error::parse(
-            Location::memory(),
-            format!(
-                "EASE model format version {version} is not supported: this library reads version 1 to {FORMAT_VERSION}"
-            ),
-        ));
-    }
-    Ok(())
 }
