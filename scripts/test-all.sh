@@ -5,7 +5,8 @@
 # the tests need first; safe to run again. Ends with the time each stage took.
 #
 # Everything is compiled with one cargo profile, `ci` (see Cargo.toml), so the test binaries, the
-# Python extension and the C library share their compiled dependencies.
+# Python extension and the C library share their compiled dependencies (all but a few crates, which
+# cargo compiles again where a command unifies their features differently).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
