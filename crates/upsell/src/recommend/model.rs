@@ -145,12 +145,12 @@ impl Recommender {
     /// # Ok::<(), upsell::Error>(())
     /// ```
     pub fn to_json(&self) -> String {
-        RECOMMENDER.to_json(&self.data)
+        RECOMMENDER.json(&self.data)
     }
 
     /// A model from [`Recommender::to_json`]'s text.
     pub fn from_json(text: &str) -> Result<Self> {
-        Self::index(RECOMMENDER.from_json(text)?)
+        Self::index(RECOMMENDER.parse_json(text)?)
     }
 
     /// The model in the compact binary encoding.
@@ -166,12 +166,12 @@ impl Recommender {
     /// # Ok::<(), upsell::Error>(())
     /// ```
     pub fn to_bytes(&self) -> Vec<u8> {
-        RECOMMENDER.to_bytes(&self.data)
+        RECOMMENDER.bytes(&self.data)
     }
 
     /// A model from [`Recommender::to_bytes`]'s bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Self::index(RECOMMENDER.from_bytes(bytes)?)
+        Self::index(RECOMMENDER.parse_bytes(bytes)?)
     }
 
     /// Saves the model: JSON when the path ends in `.json`, else binary.
@@ -186,7 +186,7 @@ impl Recommender {
 }
 
 impl Kind {
-    pub(super) fn to_json<T: Serialize>(&self, data: &T) -> String {
+    pub(super) fn json<T: Serialize>(&self, data: &T) -> String {
         let model = JsonModel {
             format: self.format.to_owned(),
             version: FORMAT_VERSION,
@@ -195,7 +195,7 @@ impl Kind {
         serde_json::to_string(&model).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
     }
 
-    pub(super) fn from_json<T: DeserializeOwned>(&self, text: &str) -> Result<T> {
+    pub(super) fn parse_json<T: DeserializeOwned>(&self, text: &str) -> Result<T> {
         #[derive(serde::Deserialize)]
         struct Header {
             format: Option<String>,
@@ -223,13 +223,13 @@ impl Kind {
         Ok(model.data)
     }
 
-    pub(super) fn to_bytes<T: Serialize>(&self, data: &T) -> Vec<u8> {
+    pub(super) fn bytes<T: Serialize>(&self, data: &T) -> Vec<u8> {
         let mut bytes = self.magic.to_vec();
         bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         postcard::to_extend(data, bytes).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
     }
 
-    pub(super) fn from_bytes<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T> {
+    pub(super) fn parse_bytes<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T> {
         let at = Location::memory;
         if bytes.len() < 12 || &bytes[..8] != self.magic {
             return Err(model_error(
@@ -262,9 +262,9 @@ impl Kind {
     /// Writes `data` through the atomic writer: JSON when the path ends in `.json`, else binary.
     pub(super) fn save<T: Serialize>(&self, path: &Path, data: &T) -> Result<()> {
         let bytes = if is_json(path) {
-            self.to_json(data).into_bytes()
+            self.json(data).into_bytes()
         } else {
-            self.to_bytes(data)
+            self.bytes(data)
         };
         crate::write::FileWriter::write_file(path, &bytes)
     }
@@ -283,7 +283,7 @@ impl Kind {
             other => other,
         };
         if bytes.starts_with(self.magic) {
-            return self.from_bytes(&bytes).map_err(named);
+            return self.parse_bytes(&bytes).map_err(named);
         }
         let text = std::str::from_utf8(&bytes).map_err(|_| {
             model_error(
@@ -291,7 +291,7 @@ impl Kind {
                 format!("not an {} (neither binary nor UTF-8 JSON)", self.what),
             )
         })?;
-        self.from_json(text).map_err(named)
+        self.parse_json(text).map_err(named)
     }
 }
 

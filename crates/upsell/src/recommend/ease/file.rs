@@ -121,12 +121,12 @@ impl Ease {
     /// # Ok::<(), upsell::Error>(())
     /// ```
     pub fn to_json(&self) -> String {
-        EASE.to_json(&self.data())
+        EASE.json(&self.data())
     }
 
     /// A model from [`Ease::to_json`]'s text.
     pub fn from_json(text: &str) -> Result<Self> {
-        Self::from_data(EASE.from_json(text)?)
+        Self::from_data(EASE.parse_json(text)?)
     }
 
     /// The model in the compact binary encoding.
@@ -145,12 +145,12 @@ impl Ease {
     /// # Ok::<(), upsell::Error>(())
     /// ```
     pub fn to_bytes(&self) -> Vec<u8> {
-        EASE.to_bytes(&self.data())
+        EASE.bytes(&self.data())
     }
 
     /// A model from [`Ease::to_bytes`]'s bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Self::from_data(EASE.from_bytes(bytes)?)
+        Self::from_data(EASE.parse_bytes(bytes)?)
     }
 
     /// Saves the model through the atomic writer: JSON when the path ends in `.json`, else binary.
