@@ -29,6 +29,8 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = module.py();
     let numpy = py.import("numpy")?;
     py.import(if numpy.hasattr("_core")? { "numpy._core.multiarray" } else { "numpy.core.multiarray" })?;
+    let threads = std::env::var(upsell::parallel::THREADS_VARIABLE).ok();
+    upsell::parallel::set_default_threads(threads.as_deref());
     module.add_class::<data::PyBaskets>()?;
     module.add_function(wrap_pyfunction!(gil::set_progress, module)?)?;
     module.add_function(wrap_pyfunction!(mining::mine, module)?)?;

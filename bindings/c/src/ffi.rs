@@ -40,11 +40,17 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 }
 
 /// Runs a fallible body at the C boundary and returns its status. On failure, and only if `err`
-/// is not NULL, `*err` receives a new error the caller must free.
+/// is not NULL, `*err` receives a new error the caller must free. The first call reads the
+/// default number of threads from the environment (`UPSELL_MAX_THREADS`).
 pub(crate) fn fallible(
     err: *mut *mut upsell_error,
     body: impl FnOnce() -> Outcome,
 ) -> upsell_status {
+    static ENVIRONMENT: std::sync::Once = std::sync::Once::new();
+    ENVIRONMENT.call_once(|| {
+        let threads = std::env::var(upsell_core::parallel::THREADS_VARIABLE).ok();
+        upsell_core::parallel::set_default_threads(threads.as_deref());
+    });
     let translated = catch_unwind(AssertUnwindSafe(|| match body() {
         Ok(()) => None,
         Err(Failure::Core(e)) => Some((upsell_status::from(e.kind()), e.to_string())),

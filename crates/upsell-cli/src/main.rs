@@ -118,6 +118,8 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let threads = std::env::var(upsell::parallel::THREADS_VARIABLE).ok();
+    upsell::parallel::set_default_threads(threads.as_deref());
     let control = interrupt::install();
     let result = match cli.command {
         Command::Mine(args) => mine::run(&args, &control),

@@ -36,8 +36,9 @@
 //! # Ok::<(), upsell::Error>(())
 //! ```
 //!
-//! Parallel work runs on the crate's own thread pool, sized by `UPSELL_MAX_THREADS` or the number
-//! of cores, never on rayon's global pool; results never depend on the number of threads.
+//! Parallel work runs on the crate's own thread pool, sized by the caller's `threads` or the number
+//! of cores (see [`parallel::set_default_threads`]), never on rayon's global pool; results never
+//! depend on the number of threads.
 #![deny(missing_docs)]
 
 pub mod data;

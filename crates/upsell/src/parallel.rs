@@ -1,11 +1,14 @@
 //! The one place that owns threads.
 //!
 //! `upsell` never touches rayon's global pool, so it neither fights the host's own use of rayon nor
-//! inherits its size. Pools are built on first use per size and kept; the default size is
-//! `UPSELL_MAX_THREADS` or the number of cores. One thread means no pool at all: work runs on the
-//! calling thread, which is also how parallelism is switched off.
+//! inherits its size. Pools are built on first use per size and kept; the default size is the
+//! number of cores, or what the host set with [`set_default_threads`] (the command line, the
+//! Python package and the C library set it from `UPSELL_MAX_THREADS`: the core reads no
+//! environment). One thread means no pool at all: work runs on the calling thread, which is also
+//! how parallelism is switched off.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
@@ -21,8 +24,8 @@ pub(crate) struct Runner {
 /// The most worker threads a call may ask for. Work here is bound by the cores, so more threads
 /// than cores only add switching; this bound is above the cores of any machine `upsell` runs on,
 /// and below where creating the threads becomes the work (thousands of threads spawned for
-/// minutes). Asking for more is an [`Error::InvalidParameter`]; a larger `UPSELL_MAX_THREADS`
-/// is capped to it.
+/// minutes). Asking for more is an [`Error::InvalidParameter`]; a larger default (see
+/// [`set_default_threads`]) is capped to it.
 pub const MAX_THREADS: usize = 1024;
 
 /// Checks a `threads` option: unset (the default) or `1..=`[`MAX_THREADS`].
@@ -47,18 +50,42 @@ pub fn check_threads(threads: Option<usize>) -> Result<()> {
     }
 }
 
+/// The environment variable the surfaces read the default number of threads from.
+pub const THREADS_VARIABLE: &str = "UPSELL_MAX_THREADS";
+
+/// The default set by [`set_default_threads`]; 0: the number of cores.
+static DEFAULT_THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets the number of threads used when a call asks for none, for the whole process, from the
+/// text of a setting such as [`THREADS_VARIABLE`]'s value: a positive integer (capped to
+/// [`MAX_THREADS`]); anything else, or `None`, means the number of cores.
+///
+/// ```
+/// use upsell::parallel::{default_threads, set_default_threads};
+/// set_default_threads(Some("3"));
+/// assert_eq!(default_threads(), 3);
+/// set_default_threads(Some("many"));
+/// assert!(default_threads() >= 1);
+/// set_default_threads(None);
+/// ```
+pub fn set_default_threads(setting: Option<&str>) {
+    let threads = setting
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    DEFAULT_THREADS.store(threads, Ordering::Relaxed);
+}
+
 /// The number of threads used when none is asked for.
 ///
 /// ```
 /// assert!(upsell::parallel::default_threads() >= 1);
 /// ```
 pub fn default_threads() -> usize {
-    std::env::var("UPSELL_MAX_THREADS")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .min(MAX_THREADS)
+    match DEFAULT_THREADS.load(Ordering::Relaxed) {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(MAX_THREADS)
 }
 
 fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {

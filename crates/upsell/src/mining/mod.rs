@@ -157,7 +157,7 @@ pub struct MiningOptions {
     /// The largest itemset size reported; `None` for no limit.
     pub max_len: Option<usize>,
     /// Worker threads: `Some(1)` runs on the calling thread only; `None` uses the crate's pool
-    /// (`UPSELL_MAX_THREADS` or the number of cores).
+    /// ([`crate::parallel::default_threads`]).
     pub threads: Option<usize>,
     /// Stop with [`Error::LimitExceeded`] when more itemsets than this would be reported.
     pub max_itemsets: Option<u64>,
