@@ -226,7 +226,8 @@ impl Kind {
     pub(super) fn bytes<T: Serialize>(&self, data: &T) -> Vec<u8> {
         let mut bytes = self.magic.to_vec();
         bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        postcard::to_extend(data, bytes).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
+        postcard::to_extend(data, bytes)
+            .unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
     }
 
     pub(super) fn parse_bytes<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T> {
