@@ -7,7 +7,13 @@
 # Everything is compiled with one cargo profile, `ci` (see Cargo.toml), so the test binaries, the
 # Python extension and the C library share their compiled dependencies (all but a few crates, which
 # cargo compiles again where a command unifies their features differently).
+#
+# `scripts/test-all.sh --fuzz SECONDS` also runs every fuzz target for SECONDS each (fuzz/run.sh).
 set -euo pipefail
+fuzz_seconds=""
+if [ "${1:-}" = "--fuzz" ]; then
+    fuzz_seconds="${2:?--fuzz takes the seconds each target runs}"
+fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
@@ -70,7 +76,8 @@ RUSTDOCFLAGS="-D warnings" cargo doc --profile ci --no-deps -p upsell -p upsell-
 
 step "Rust: cargo publish --dry-run"
 # Packages each crate and builds it from the package alone, as crates.io would.
-cargo publish --dry-run --workspace --exclude upsell-python --exclude upsell-benches --allow-dirty
+cargo publish --dry-run --workspace --exclude upsell-python --exclude upsell-benches \
+    --exclude upsell-fuzz --allow-dirty
 
 step "Python: build the manylinux wheel, install it"
 wheels="${CARGO_TARGET_DIR:-$root/target}/wheels"
@@ -99,3 +106,8 @@ cd python
 pytest -q tests/test_spark.py
 UPSELL_README_SPARK=1 pytest -q tests/test_readme.py -k spark
 cd "$root"
+
+if [ -n "$fuzz_seconds" ]; then
+    step "Fuzz: every target for $fuzz_seconds s"
+    bash fuzz/run.sh "$fuzz_seconds"
+fi
