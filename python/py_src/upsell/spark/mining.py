@@ -43,6 +43,10 @@ _OUTPUT = "items array<string>, freq long, support double"
 # The rows of the counting job: the (non-null) baskets, the null baskets, and one per item.
 _BASKET, _NULL_BASKET, _ITEM = 0, 1, 2
 _COUNTS = "kind int, item string, count long"  # kind: _BASKET, _NULL_BASKET or _ITEM
+# Below this many item occurrences a group is mined faster than a task to mine it is started (a
+# Python task costs a few tenths of a second; the core mines about a million sparse occurrences in
+# that time): by default, a group per this many, at most Spark's default parallelism.
+_OCCURRENCES_PER_GROUP = 1_000_000
 
 
 def frequent_itemsets(
@@ -77,7 +81,8 @@ def frequent_itemsets(
         The largest itemset size reported.
     groups
         How many groups the items are dealt to (the parallelism of the mining step); by default
-        Spark's default parallelism. Results never depend on it.
+        one per million occurrences of frequent items in the baskets, at most Spark's default
+        parallelism (a small job is faster in one task than split). Results never depend on it.
 
     Returns
     -------
@@ -103,7 +108,11 @@ def frequent_itemsets(
         return session.createDataFrame([], _OUTPUT)
     # Ranked by count, ties by item (Arrow orders strings by code point, as Python does).
     ranked = frequent.take(pc.sort_indices(frequent, [("count", "descending"), ("item", "ascending")]))
-    n_groups = min(groups or session.sparkContext.defaultParallelism, ranked.num_rows)
+    if groups is None:
+        # The frequent items' occurrences: what the mining step receives with one group.
+        occurrences = pc.sum(ranked.column("count")).as_py()
+        groups = min(session.sparkContext.defaultParallelism, -(-occurrences // _OCCURRENCES_PER_GROUP))
+    n_groups = max(1, min(groups, ranked.num_rows))
     labels = session.sparkContext.broadcast(ranked.column("item").combine_chunks().cast(pa.string()))
     # Closed and maximal sets are decided by the sets one item larger: mine one level deeper.
     mined_len = max_len if max_len is None or target == "all" else max_len + 1
