@@ -153,9 +153,9 @@ def test_null_items_are_refused_naming_the_column(spark):
     with pytest.raises(upsell.InvalidInputError, match="column 'items'.*null item"):
         upsell_spark.frequent_itemsets(df, 1, items_col="items")
     long = spark.createDataFrame([(1, "a"), (1, None), (None, "b")], "basket long, item string")
-    with pytest.raises(upsell.InvalidInputError, match="column 'basket': 1 rows are null"):
+    with pytest.raises(upsell.InvalidInputError, match="column 'basket': rows have a null basket id"):
         upsell_spark.frequent_itemsets(long, 1, basket_col="basket", item_col="item")
-    with pytest.raises(upsell.InvalidInputError, match="column 'item': 1 rows are null"):
+    with pytest.raises(upsell.InvalidInputError, match="column 'item': 1 baskets hold a null item"):
         upsell_spark.frequent_itemsets(long.where("basket is not null"), 1, basket_col="basket", item_col="item")
 
 
@@ -356,13 +356,14 @@ def test_triggers_evaluate_with_a_history_frame_equals_the_local_function(spark)
         ("c7", "pro", "rejected", "2026-10-20T12:00:00Z"),
         ("nobody", "pro", "accepted", "2026-11-01T00:00:00Z"),
     ]
+    anonymous = [(None, "pro", "shown", "2026-11-23T09:00:00Z")]
     history = History()
     for event in events:
         history.record(*event)
     local = ruleset.evaluate(table, now=now, history=history, output="arrow").to_pylist()
     assert local != ruleset.evaluate(table, now=now, output="arrow").to_pylist()
     df = spark.createDataFrame(table).repartition(2)
-    texts = spark.createDataFrame(events, "customer string, target string, outcome string, at string")
+    texts = spark.createDataFrame(events + anonymous, "customer string, target string, outcome string, at string")
     for history_df in (texts, texts.withColumn("at", F.to_timestamp("at"))):
         found = upsell_spark.triggers.evaluate(df, ruleset, now, history_df=history_df).collect()
         assert sorted(map(str, (row.asDict() for row in found))) == sorted(map(str, local))

@@ -18,7 +18,7 @@ How a call runs (one Spark job per step, each visible in the Spark UI):
 from __future__ import annotations
 
 import numbers
-from typing import Any, Optional, Tuple
+from typing import Any, NamedTuple, Optional, Tuple
 
 import numpy as np
 import pyarrow as pa
@@ -98,10 +98,10 @@ def frequent_itemsets(
         raise InvalidParameterError(f"groups: must be an int of at least 1, got {groups!r}")
     threshold = _threshold(min_support)
     _upsell.min_count(threshold, 1)
-    baskets, column = _baskets(df, items_col, basket_col, item_col)
+    baskets, columns = _baskets(df, items_col, basket_col, item_col)
     session = df.sparkSession
     with executor_errors():
-        n_baskets, counts = _count_items(baskets, column, threshold)
+        n_baskets, counts = _count_items(baskets, columns, threshold)
     min_count = _upsell.min_count(threshold, n_baskets)
     frequent = counts.filter(pc.greater_equal(counts.column("count"), min_count))
     if frequent.num_rows == 0:
@@ -191,10 +191,17 @@ def association_rules(itemsets: DataFrame, min_confidence: float = 0.8, *, targe
     return itemsets.sparkSession.createDataFrame(rules)
 
 
+class _Columns(NamedTuple):
+    """The columns to name in errors: the items', and the basket ids' (one line item a row)."""
+
+    items: str
+    baskets: Optional[str]
+
+
 def _baskets(
     df: DataFrame, items_col: Optional[str], basket_col: Optional[str], item_col: Optional[str]
-) -> Tuple[DataFrame, str]:
-    """One column ``items`` of ``array<string>``, one basket a row, and the column to name in errors."""
+) -> Tuple[DataFrame, _Columns]:
+    """One column ``items`` of ``array<string>``, one basket a row, and the columns to name in errors."""
     if not isinstance(df, DataFrame):
         raise InvalidParameterError(f"df: must be a pyspark.sql.DataFrame, got {type(df).__name__}")
     if items_col is not None:
@@ -206,7 +213,7 @@ def _baskets(
                 f"column '{items_col}' must be an array of strings or integers, got {field.dataType.simpleString()}",
                 column_name=items_col,
             )
-        return df.select(F.col(items_col).cast("array<string>").alias("items")), items_col
+        return df.select(F.col(items_col).cast("array<string>").alias("items")), _Columns(items_col, None)
     if basket_col is None or item_col is None:
         raise InvalidParameterError("give items_col (one basket a row), or basket_col and item_col (one line item a row)")
     _field(df, basket_col)
@@ -216,14 +223,11 @@ def _baskets(
             f"column '{item_col}' must hold strings or integers, got {field.dataType.simpleString()}",
             column_name=item_col,
         )
-    null_baskets, null_items = df.agg(
-        F.count_if(F.col(basket_col).isNull()), F.count_if(F.col(item_col).isNull())
-    ).first()
-    for name, nulls in ((basket_col, null_baskets), (item_col, null_items)):
-        if nulls:
-            raise InvalidInputError(f"column '{name}': {nulls} rows are null", column_name=name)
-    baskets = df.groupBy(basket_col).agg(F.collect_set(F.col(item_col).cast("string")).alias("items"))
-    return baskets.select("items"), item_col
+    # Structs keep null items (collect_set drops nulls), and the rows without a basket id become a
+    # null basket: the counting job finds both.
+    items = F.transform(F.collect_set(F.struct(F.col(item_col).cast("string").alias("item"))), lambda s: s["item"])
+    baskets = df.groupBy(basket_col).agg(F.when(F.col(basket_col).isNotNull(), items).alias("items"))
+    return baskets.select("items"), _Columns(item_col, basket_col)
 
 
 def _field(df: DataFrame, name: str) -> T.StructField:
@@ -237,14 +241,14 @@ def _field(df: DataFrame, name: str) -> T.StructField:
         ) from None
 
 
-def _count_items(baskets: DataFrame, column: str, threshold: Any) -> Tuple[int, pa.Table]:
+def _count_items(baskets: DataFrame, columns: _Columns, threshold: Any) -> Tuple[int, pa.Table]:
     """The number of baskets and each item's count (its baskets), in one job.
 
     Each partition counts its baskets, null baskets and items on Arrow batches in ``mapInArrow``,
     and one aggregation adds the partitions' counts up. The driver receives the items that may be
     frequent (at or above a bound a little below the exact threshold, which it applies itself),
-    never the baskets. Null baskets and null items raise :class:`upsell.InvalidInputError` naming
-    ``column``.
+    never the baskets. Null baskets, null basket ids and null items raise
+    :class:`upsell.InvalidInputError` naming the column.
     """
     counted = (
         baskets.mapInArrow(_partial_counts, _COUNTS)
@@ -269,15 +273,20 @@ def _count_items(baskets: DataFrame, column: str, threshold: Any) -> Tuple[int, 
 
     n_baskets = total_of(pc.not_equal(kinds, _ITEM))
     null_baskets = total_of(pc.equal(kinds, _NULL_BASKET))
+    if null_baskets and columns.baskets is not None:
+        raise InvalidInputError(
+            f"column '{columns.baskets}': rows have a null basket id; drop them first", column_name=columns.baskets
+        )
     if null_baskets:
         raise InvalidInputError(
-            f"column '{column}': {null_baskets} of {n_baskets} baskets are null; drop them or give empty arrays",
-            column_name=column,
+            f"column '{columns.items}': {null_baskets} of {n_baskets} baskets are null; drop them or give empty arrays",
+            column_name=columns.items,
         )
     null_items = total_of(pc.and_(pc.equal(kinds, _ITEM), pc.is_null(items)))
     if null_items:
         raise InvalidInputError(
-            f"column '{column}': {null_items} baskets hold a null item; drop the nulls first", column_name=column
+            f"column '{columns.items}': {null_items} baskets hold a null item; drop the nulls first",
+            column_name=columns.items,
         )
     return n_baskets, table.filter(pc.equal(kinds, _ITEM)).select(["item", "count"])
 
