@@ -103,7 +103,7 @@ def evaluate(
 def _joined_history(positional: DataFrame, key: int, id_field: T.StructField, history_df: DataFrame) -> DataFrame:
     """``positional`` with one more column: its customer's events as a JSON fragment
     ``{"<id>":{"events":[...]}}``, null for customers without history. The events are grouped by
-    customer and joined to the customers in Spark."""
+    customer (events without one concern no customer) and joined to the customers in Spark."""
     if not isinstance(history_df, DataFrame):
         raise InvalidParameterError(f"history_df: must be a pyspark.sql.DataFrame, got {type(history_df).__name__}")
     if not isinstance(id_field.dataType, _ID_TYPES):
@@ -122,7 +122,8 @@ def _joined_history(positional: DataFrame, key: int, id_field: T.StructField, hi
             )
     event = F.struct("target", "outcome", "at")
     fragments = (
-        history_df.select(F.col("customer").cast("string").alias("_customer"), event.alias("event"))
+        history_df.where(F.col("customer").isNotNull())
+        .select(F.col("customer").cast("string").alias("_customer"), event.alias("event"))
         .groupBy("_customer")
         .agg(F.to_json(F.create_map("_customer", F.struct(F.collect_list("event").alias("events"))), _JSON))
         .toDF("_customer", "_history")
