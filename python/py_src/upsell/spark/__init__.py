@@ -31,4 +31,11 @@ from upsell.spark.mining import association_rules, frequent_itemsets
 from upsell.spark.recommend import recommend
 from upsell.spark.sequence import sequential_affinity
 
-__all__ = ["association_rules", "executor_errors", "frequent_itemsets", "recommend", "sequential_affinity", "triggers"]
+__all__ = [
+    "association_rules",
+    "executor_errors",
+    "frequent_itemsets",
+    "recommend",
+    "sequential_affinity",
+    "triggers",
+]
