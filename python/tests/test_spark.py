@@ -152,9 +152,11 @@ def test_null_items_are_refused_naming_the_column(spark):
     df = spark.createDataFrame([(["a", None],), (["a"],)], "items array<string>")
     with pytest.raises(upsell.InvalidInputError, match="column 'items'.*null item"):
         upsell_spark.frequent_itemsets(df, 1, items_col="items")
-    long = spark.createDataFrame([(1, "a"), (1, None)], "basket long, item string")
-    with pytest.raises(upsell.InvalidInputError, match="column 'item'"):
+    long = spark.createDataFrame([(1, "a"), (1, None), (None, "b")], "basket long, item string")
+    with pytest.raises(upsell.InvalidInputError, match="column 'basket': rows have a null basket id"):
         upsell_spark.frequent_itemsets(long, 1, basket_col="basket", item_col="item")
+    with pytest.raises(upsell.InvalidInputError, match="column 'item': 1 baskets hold a null item"):
+        upsell_spark.frequent_itemsets(long.where("basket is not null"), 1, basket_col="basket", item_col="item")
 
 
 def test_a_column_of_the_wrong_type_is_refused(spark):
@@ -164,6 +166,9 @@ def test_a_column_of_the_wrong_type_is_refused(spark):
     nested = spark.createDataFrame([([[1.5]],)], "items array<array<double>>")
     with pytest.raises(upsell.InvalidInputError, match="array<array<double>>"):
         upsell_spark.frequent_itemsets(nested, 1, items_col="items")
+    long = spark.createDataFrame([(1, [1.5])], "basket long, item array<double>")
+    with pytest.raises(upsell.InvalidInputError, match="column 'item' must hold strings or integers"):
+        upsell_spark.frequent_itemsets(long, 1, basket_col="basket", item_col="item")
 
 
 @pytest.mark.parametrize("min_support", [0, -1, 0.0, 1.5, float("nan"), True, "0.1", None])
@@ -320,9 +325,54 @@ def test_triggers_evaluate_equals_the_local_function(spark):
     split = upsell_spark.triggers.evaluate(df.repartition(3), ruleset, now, history=history).toArrow()
     assert sorted(map(str, split.to_pylist())) == sorted(map(str, local.to_pylist()))
     # `now` and the rules are checked on the driver; a value of the wrong type is found in an
-    # executor, when the frame is used, and its message reaches the driver in the Spark error.
+    # executor, when the frame is used: under executor_errors, it is raised as the upsell error.
     with pytest.raises(upsell.InvalidParameterError, match="'soon' is not a time"):
         upsell_spark.triggers.evaluate(df, ruleset, "soon")
     wrong = upsell_spark.triggers.evaluate(df.withColumn("plan", F.lit(1)), ruleset, now)
-    with pytest.raises(Exception, match="column 'plan'.*expected string"):
-        wrong.collect()
+    with pytest.raises(upsell.UpsellError, match="column 'plan'.*expected string") as caught:
+        with upsell_spark.executor_errors():
+            wrong.collect()
+    assert "PythonException" in type(caught.value.__cause__).__name__
+
+
+def test_triggers_evaluate_with_a_history_frame_equals_the_local_function(spark):
+    from pyarrow import csv as pa_csv
+    import pyarrow.compute as pc
+
+    from upsell.triggers import History, RuleSet
+
+    cases = Path(__file__).resolve().parents[2] / "testdata" / "triggers"
+    ruleset = RuleSet.from_path(cases / "saas_and_shop.yaml")
+    table = pa_csv.read_csv(cases / "customers.csv")
+    table = table.set_column(
+        table.column_names.index("cart.items"), "cart.items", pc.split_pattern(table.column("cart.items"), "|")
+    )
+    now = "2026-11-23T10:00:00Z"
+    events = [
+        ("c1", "pro", "shown", "2026-11-20T09:00:00Z"),  # inside the rule's cooldown
+        ("c1", "annual", "rejected", "2026-10-01T09:00:00Z"),
+        ("c4", "free-shipping-100", "shown", "2026-11-23T08:00:00Z"),
+        ("c4", "free-shipping-100", "shown", "2026-11-22T08:00:00+02:00"),
+        ("c7", "pro", "rejected", "2026-10-20T12:00:00Z"),
+        ("nobody", "pro", "accepted", "2026-11-01T00:00:00Z"),
+    ]
+    anonymous = [(None, "pro", "shown", "2026-11-23T09:00:00Z")]
+    history = History()
+    for event in events:
+        history.record(*event)
+    local = ruleset.evaluate(table, now=now, history=history, output="arrow").to_pylist()
+    assert local != ruleset.evaluate(table, now=now, output="arrow").to_pylist()
+    df = spark.createDataFrame(table).repartition(2)
+    texts = spark.createDataFrame(events + anonymous, "customer string, target string, outcome string, at string")
+    for history_df in (texts, texts.withColumn("at", F.to_timestamp("at"))):
+        found = upsell_spark.triggers.evaluate(df, ruleset, now, history_df=history_df).collect()
+        assert sorted(map(str, (row.asDict() for row in found))) == sorted(map(str, local))
+    # The history is read inside the executors: a bad event is raised there, as the upsell error.
+    bad = texts.withColumn("outcome", F.lit("maybe"))
+    with pytest.raises(upsell.InvalidInputError, match="maybe"):
+        with upsell_spark.executor_errors():
+            upsell_spark.triggers.evaluate(df, ruleset, now, history_df=bad).collect()
+    with pytest.raises(upsell.InvalidInputError, match="history_df column 'at' must hold"):
+        upsell_spark.triggers.evaluate(df, ruleset, now, history_df=texts.withColumn("at", F.lit(1)))
+    with pytest.raises(upsell.InvalidParameterError, match="not both"):
+        upsell_spark.triggers.evaluate(df, ruleset, now, history=history, history_df=texts)

@@ -23,7 +23,17 @@ _RAISED = re.compile(r"^upsell(?:\.\w+)*\.(\w+Error): (.*)$", re.MULTILINE)
 
 @contextmanager
 def executor_errors() -> Iterator[None]:
-    """Runs a Spark action, turning an ``upsell`` error of its Python workers into that error."""
+    """Runs Spark actions, raising an ``upsell`` error of their Python workers as that error.
+
+    Inside the block, pyspark's ``PythonException`` whose worker traceback ends in an ``upsell``
+    exception is raised again as that exception class with its message (the first line of it),
+    the Spark exception attached as ``__cause__``; any other error passes unchanged.
+
+    >>> with executor_errors():  # doctest: +SKIP
+    ...     offers.collect()
+    Traceback (most recent call last):
+    upsell.exceptions.InvalidInputError: column 'plan': ...
+    """
     try:
         yield
     except PythonException as error:

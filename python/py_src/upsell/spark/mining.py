@@ -2,14 +2,15 @@
 
 How a call runs (one Spark job per step, each visible in the Spark UI):
 
-1. The driver counts baskets and null baskets (one aggregate), then each item's baskets (an
-   ``explode`` and ``groupBy``) and collects only the frequent items' counts.
+1. One job counts the baskets, the null baskets and each item's baskets (each partition on its
+   Arrow batches in ``mapInArrow``, then a ``groupBy`` sums); the driver collects only the counts
+   of the items that may be frequent.
 2. Items are ranked by count (ties by item) and dealt to ``groups`` groups. In ``mapInArrow`` the
    core turns each Arrow batch of baskets into ranks and sends every group the basket's prefix up to
    that group's last item (:func:`upsell._upsell.route_to_groups`).
 3. ``groupBy("group").applyInArrow`` mines each group's prefixes with the core, keeping the itemsets
    whose last item belongs to the group, so every itemset is found by exactly one group with its
-   global count.
+   global count, and gives them their items' names and support.
 4. For ``closed`` and ``maximal``, one more pass compares each set with the sets one item larger
    (which may come from other groups) in a Spark join.
 """
@@ -17,7 +18,7 @@ How a call runs (one Spark job per step, each visible in the Spark UI):
 from __future__ import annotations
 
 import numbers
-from typing import Any, List, Optional, Tuple
+from typing import Any, NamedTuple, Optional, Tuple
 
 import numpy as np
 import pyarrow as pa
@@ -26,6 +27,7 @@ from pyspark import TaskContext
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+from pyspark.sql.window import Window
 
 import upsell
 from upsell import _upsell
@@ -37,8 +39,14 @@ __all__ = ["association_rules", "frequent_itemsets"]
 _ITEM_TYPES = (T.StringType, T.ByteType, T.ShortType, T.IntegerType, T.LongType)
 _TARGETS = ("all", "closed", "maximal")
 _RANKED = "group int, items array<int>"
-_MINED = "items array<int>, freq long"
 _OUTPUT = "items array<string>, freq long, support double"
+# The rows of the counting job: the (non-null) baskets, the null baskets, and one per item.
+_BASKET, _NULL_BASKET, _ITEM = 0, 1, 2
+_COUNTS = "kind int, item string, count long"  # kind: _BASKET, _NULL_BASKET or _ITEM
+# Below this many item occurrences a group is mined faster than a task to mine it is started (a
+# Python task costs a few tenths of a second; the core mines about a million sparse occurrences in
+# that time): by default, a group per this many, at most Spark's default parallelism.
+_OCCURRENCES_PER_GROUP = 1_000_000
 
 
 def frequent_itemsets(
@@ -73,13 +81,14 @@ def frequent_itemsets(
         The largest itemset size reported.
     groups
         How many groups the items are dealt to (the parallelism of the mining step); by default
-        Spark's default parallelism. Results never depend on it.
+        one per million occurrences of frequent items in the baskets, at most Spark's default
+        parallelism (a small job is faster in one task than split). Results never depend on it.
 
     Returns
     -------
     A DataFrame ``items array<string>, freq long, support double``; the items of a set are in
     descending order of their overall count. Nothing runs until the DataFrame is used, except
-    the two counting jobs of step 1.
+    the counting job of step 1.
     """
     if target not in _TARGETS:
         raise InvalidParameterError(f"target: '{target}' is not one of all, closed, maximal")
@@ -87,22 +96,24 @@ def frequent_itemsets(
         raise InvalidParameterError(f"max_len: must be an int of at least 1, got {max_len!r}")
     if groups is not None and (not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups < 1):
         raise InvalidParameterError(f"groups: must be an int of at least 1, got {groups!r}")
-    _upsell.min_count(_threshold(min_support), 1)
-    baskets, column = _baskets(df, items_col, basket_col, item_col)
-
-    n_baskets, null_baskets = baskets.agg(F.count(F.lit(1)), F.count_if(F.col("items").isNull())).first()
-    if null_baskets:
-        raise InvalidInputError(
-            f"column '{column}': {null_baskets} of {n_baskets} baskets are null; drop them or give empty arrays",
-            column_name=column,
-        )
-    min_count = _upsell.min_count(_threshold(min_support), n_baskets)
-    ranked_items = _frequent_items(baskets, column, min_count)
+    threshold = _threshold(min_support)
+    _upsell.min_count(threshold, 1)
+    baskets, columns = _baskets(df, items_col, basket_col, item_col)
     session = df.sparkSession
-    if not ranked_items:
+    with executor_errors():
+        n_baskets, counts = _count_items(baskets, columns, threshold)
+    min_count = _upsell.min_count(threshold, n_baskets)
+    frequent = counts.filter(pc.greater_equal(counts.column("count"), min_count))
+    if frequent.num_rows == 0:
         return session.createDataFrame([], _OUTPUT)
-    n_groups = min(groups or session.sparkContext.defaultParallelism, len(ranked_items))
-    labels = session.sparkContext.broadcast(pa.array(ranked_items, pa.string()))
+    # Ranked by count, ties by item (Arrow orders strings by code point, as Python does).
+    ranked = frequent.take(pc.sort_indices(frequent, [("count", "descending"), ("item", "ascending")]))
+    if groups is None:
+        # The frequent items' occurrences: what the mining step receives with one group.
+        occurrences = pc.sum(ranked.column("count")).as_py()
+        groups = min(session.sparkContext.defaultParallelism, -(-occurrences // _OCCURRENCES_PER_GROUP))
+    n_groups = max(1, min(groups, ranked.num_rows))
+    labels = session.sparkContext.broadcast(ranked.column("item").combine_chunks().cast(pa.string()))
     # Closed and maximal sets are decided by the sets one item larger: mine one level deeper.
     mined_len = max_len if max_len is None or target == "all" else max_len + 1
 
@@ -136,25 +147,17 @@ def frequent_itemsets(
             max_len=mined_len,
             threads=_task_cpus(),
         )
-        return pa.table({"items": _lists(offsets, pa.array(items.astype(np.int32))), "freq": pa.array(counts)})
+        freq = pa.array(counts)
+        return pa.table(
+            {
+                "items": _lists(offsets, labels.value.take(pa.array(items))),
+                "freq": freq,
+                "support": pc.divide(pc.cast(freq, pa.float64()), float(n_baskets)),
+            }
+        )
 
-    def label(batches: Any) -> Any:
-        names = labels.value
-        for batch in batches:
-            column = batch.column(0)
-            offsets = np.asarray(column.offsets, dtype=np.int64)
-            items = names.take(pc.list_flatten(column))
-            freq = batch.column(1)
-            support = pc.divide(pc.cast(freq, pa.float64()), float(n_baskets))
-            yield pa.RecordBatch.from_arrays(
-                [_lists(offsets - offsets[0], items), freq, support], names=["items", "freq", "support"]
-            )
-
-    routed = baskets.mapInArrow(route, _RANKED)
-    mined = routed.groupBy("group").applyInArrow(mine, _MINED)
-    if target != "all":
-        mined = _closed_or_maximal(mined, target, max_len)
-    return mined.mapInArrow(label, _OUTPUT)
+    mined = baskets.mapInArrow(route, _RANKED).groupBy("group").applyInArrow(mine, _OUTPUT)
+    return mined if target == "all" else _closed_or_maximal(mined, target, max_len)
 
 
 def association_rules(itemsets: DataFrame, min_confidence: float = 0.8, *, target: str = "all", **options: Any) -> DataFrame:
@@ -188,10 +191,17 @@ def association_rules(itemsets: DataFrame, min_confidence: float = 0.8, *, targe
     return itemsets.sparkSession.createDataFrame(rules)
 
 
+class _Columns(NamedTuple):
+    """The columns to name in errors: the items', and the basket ids' (one line item a row)."""
+
+    items: str
+    baskets: Optional[str]
+
+
 def _baskets(
     df: DataFrame, items_col: Optional[str], basket_col: Optional[str], item_col: Optional[str]
-) -> Tuple[DataFrame, str]:
-    """One column ``items`` of ``array<string>``, one basket a row, and the column to name in errors."""
+) -> Tuple[DataFrame, _Columns]:
+    """One column ``items`` of ``array<string>``, one basket a row, and the columns to name in errors."""
     if not isinstance(df, DataFrame):
         raise InvalidParameterError(f"df: must be a pyspark.sql.DataFrame, got {type(df).__name__}")
     if items_col is not None:
@@ -203,7 +213,7 @@ def _baskets(
                 f"column '{items_col}' must be an array of strings or integers, got {field.dataType.simpleString()}",
                 column_name=items_col,
             )
-        return df.select(F.col(items_col).cast("array<string>").alias("items")), items_col
+        return df.select(F.col(items_col).cast("array<string>").alias("items")), _Columns(items_col, None)
     if basket_col is None or item_col is None:
         raise InvalidParameterError("give items_col (one basket a row), or basket_col and item_col (one line item a row)")
     _field(df, basket_col)
@@ -213,14 +223,11 @@ def _baskets(
             f"column '{item_col}' must hold strings or integers, got {field.dataType.simpleString()}",
             column_name=item_col,
         )
-    null_baskets, null_items = df.agg(
-        F.count_if(F.col(basket_col).isNull()), F.count_if(F.col(item_col).isNull())
-    ).first()
-    for name, nulls in ((basket_col, null_baskets), (item_col, null_items)):
-        if nulls:
-            raise InvalidInputError(f"column '{name}': {nulls} rows are null", column_name=name)
-    baskets = df.groupBy(basket_col).agg(F.collect_set(F.col(item_col).cast("string")).alias("items"))
-    return baskets.select("items"), item_col
+    # Structs keep null items (collect_set drops nulls), and the rows without a basket id become a
+    # null basket: the counting job finds both.
+    items = F.transform(F.collect_set(F.struct(F.col(item_col).cast("string").alias("item"))), lambda s: s["item"])
+    baskets = df.groupBy(basket_col).agg(F.when(F.col(basket_col).isNotNull(), items).alias("items"))
+    return baskets.select("items"), _Columns(item_col, basket_col)
 
 
 def _field(df: DataFrame, name: str) -> T.StructField:
@@ -234,22 +241,78 @@ def _field(df: DataFrame, name: str) -> T.StructField:
         ) from None
 
 
-def _frequent_items(baskets: DataFrame, column: str, min_count: int) -> List[str]:
-    """The items in at least ``min_count`` baskets, most frequent first (ties by item)."""
-    counts = (
-        baskets.select(F.explode(F.array_distinct("items")).alias("item"))
-        .groupBy("item")
-        .count()
-        .where((F.col("count") >= min_count) | F.col("item").isNull())
-        .collect()
+def _count_items(baskets: DataFrame, columns: _Columns, threshold: Any) -> Tuple[int, pa.Table]:
+    """The number of baskets and each item's count (its baskets), in one job.
+
+    Each partition counts its baskets, null baskets and items on Arrow batches in ``mapInArrow``,
+    and one aggregation adds the partitions' counts up. The driver receives the items that may be
+    frequent (at or above a bound a little below the exact threshold, which it applies itself),
+    never the baskets. Null baskets, null basket ids and null items raise
+    :class:`upsell.InvalidInputError` naming the column.
+    """
+    counted = (
+        baskets.mapInArrow(_partial_counts, _COUNTS)
+        .groupBy("kind", "item")
+        .agg(F.sum("count").alias("count"))
     )
-    null_items = sum(row["count"] for row in counts if row["item"] is None)
+    if isinstance(threshold, int):
+        bound = F.lit(threshold)
+    else:
+        # Below the exact count (a ceiling of the fraction times the baskets) whatever the rounding.
+        # The total is a window over all the aggregated rows (one per distinct item): Spark warns that
+        # it moves them to one partition, yet it takes about half the time of a join with the total.
+        baskets_total = F.sum(F.when(F.col("kind") != _ITEM, F.col("count"))).over(Window.partitionBy())
+        below = F.floor(baskets_total * F.lit(float(threshold)) * F.lit(1 - 1e-9))
+        counted = counted.withColumn("bound", below)
+        bound = F.col("bound")
+    kept = counted.where((F.col("kind") != _ITEM) | F.col("item").isNull() | (F.col("count") >= bound))
+    table = kept.select("kind", "item", "count").toArrow()
+    kinds = table.column("kind")
+    items = table.column("item")
+
+    def total_of(selected: Any) -> int:
+        return pc.sum(table.column("count").filter(selected)).as_py() or 0
+
+    n_baskets = total_of(pc.not_equal(kinds, _ITEM))
+    null_baskets = total_of(pc.equal(kinds, _NULL_BASKET))
+    if null_baskets and columns.baskets is not None:
+        raise InvalidInputError(
+            f"column '{columns.baskets}': rows have a null basket id; drop them first", column_name=columns.baskets
+        )
+    if null_baskets:
+        raise InvalidInputError(
+            f"column '{columns.items}': {null_baskets} of {n_baskets} baskets are null; drop them or give empty arrays",
+            column_name=columns.items,
+        )
+    null_items = total_of(pc.and_(pc.equal(kinds, _ITEM), pc.is_null(items)))
     if null_items:
         raise InvalidInputError(
-            f"column '{column}': {null_items} baskets hold a null item; drop the nulls first", column_name=column
+            f"column '{columns.items}': {null_items} baskets hold a null item; drop the nulls first",
+            column_name=columns.items,
         )
-    counts.sort(key=lambda row: (-row["count"], row["item"]))
-    return [row["item"] for row in counts]
+    return n_baskets, table.filter(pc.equal(kinds, _ITEM)).select(["item", "count"])
+
+
+def _partial_counts(batches: Any) -> Any:
+    """One partition's counts, as rows of :data:`_COUNTS`: its baskets, its null baskets, and each
+    item's baskets (an item repeated in a basket counts once; a null item is counted too)."""
+    baskets = null_baskets = 0
+    parts = []
+    for batch in batches:
+        column = batch.column(0)
+        baskets += len(column)
+        null_baskets += column.null_count
+        pairs = pa.table({"basket": pc.list_parent_indices(column), "item": pc.list_flatten(column)})
+        distinct = pairs.group_by(["basket", "item"], use_threads=False).aggregate([])
+        parts.append(distinct.group_by("item", use_threads=False).aggregate([("basket", "count")]))
+    items = pa.table({"item": pa.array([], pa.string()), "basket_count": pa.array([], pa.int64())})
+    if parts:
+        items = pa.concat_tables(parts).group_by("item", use_threads=False).aggregate([("basket_count", "sum")])
+    kind = np.full(items.num_rows + 2, _ITEM, np.int32)
+    kind[:2] = (_BASKET, _NULL_BASKET)
+    names = pa.concat_arrays([pa.nulls(2, pa.string()), items.column(0).combine_chunks().cast(pa.string())])
+    counts = np.concatenate([[baskets - null_baskets, null_baskets], items.column(1).to_numpy()]).astype(np.int64)
+    yield pa.RecordBatch.from_arrays([pa.array(kind), names, pa.array(counts)], names=["kind", "item", "count"])
 
 
 def _closed_or_maximal(mined: DataFrame, target: str, max_len: Optional[int]) -> DataFrame:
