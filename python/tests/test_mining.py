@@ -294,6 +294,22 @@ def test_outputs_agree():
     assert itemset_counts(pandas) == itemset_counts(polars) == itemset_counts(arrow) == EXPECTED
 
 
+def test_large_results_are_built_in_chunks_with_the_same_content(monkeypatch):
+    # A column of millions of rows is built a chunk at a time, so Ctrl-C stops it between chunks;
+    # two rows a chunk shows the chunks make the same itemsets and rules on every output.
+    whole = {output: upsell.frequent_itemsets(BASKETS, 1, output=output) for output in ("pandas", "polars", "arrow")}
+    rules = upsell.association_rules(whole["pandas"], 0.1)
+    monkeypatch.setattr(upsell.frames, "ROWS_PER_CHUNK", 2)
+    for output, expected in whole.items():
+        chunked = upsell.frequent_itemsets(BASKETS, 1, output=output)
+        assert itemset_counts(chunked) == itemset_counts(expected)
+    assert upsell.frequent_itemsets(BASKETS, 1, output="arrow").column("itemset").num_chunks > 1
+    chunked_rules = upsell.association_rules(whole["pandas"], 0.1)
+    pd.testing.assert_frame_equal(chunked_rules, rules)
+    arrow_rules = upsell.association_rules(whole["arrow"], 0.1, output="arrow")
+    assert arrow_rules.column("antecedents").to_pylist() == [list(s) for s in rules["antecedents"]]
+
+
 @pytest.mark.parametrize("algorithm", ["auto", "fpgrowth", "eclat", "apriori"])
 @pytest.mark.parametrize("target", ["all", "closed", "maximal"])
 def test_algorithms_and_threads_agree(algorithm: str, target: str):

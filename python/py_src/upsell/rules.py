@@ -276,7 +276,7 @@ def _frame(flat: dict, coded: _Coded, keep: Optional[np.ndarray]) -> Any:
         columns[name] = flat[name]
     if coded.output == "pandas":
         for name in ("antecedents", "consequents"):
-            if isinstance(columns[name], pa.Array):
+            if isinstance(columns[name], (pa.Array, pa.ChunkedArray)):
                 columns[name] = pd.arrays.ArrowExtensionArray(columns[name])
         frame = pd.DataFrame(columns)
         frame.attrs["baskets"] = coded.baskets
@@ -285,7 +285,8 @@ def _frame(flat: dict, coded: _Coded, keep: Optional[np.ndarray]) -> Any:
         return frame
     if coded.output not in ("arrow", "polars"):
         raise _parameter("output", f"{coded.output!r} is not one of pandas, polars, arrow")
-    table = pa.table({k: v if isinstance(v, pa.Array) else pa.array(v) for k, v in columns.items()},
+    arrow = (pa.Array, pa.ChunkedArray)
+    table = pa.table({k: v if isinstance(v, arrow) else pa.array(v) for k, v in columns.items()},
                      metadata={"baskets": str(coded.baskets)})
     if keep is not None:
         table = table.filter(pa.array(keep))
