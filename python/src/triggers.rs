@@ -325,12 +325,7 @@ fn value_of(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<Va
         return Ok(Value::Int(value.extract()?));
     }
     if value.is_instance_of::<PyFloat>() {
-        let x: f64 = value.extract()?;
-        return Ok(if x.is_nan() {
-            Value::Null
-        } else {
-            Value::Float(x)
-        });
+        return Ok(Value::number(value.extract()?));
     }
     if value.is_instance_of::<PyString>() {
         return Ok(Value::from(value.extract::<String>()?.as_str()));
@@ -445,7 +440,7 @@ fn column_of(py: Python<'_>, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<Co
                 .to_vec(),
             mask()?,
         ),
-        "float" => Column::floats(
+        "float" => Column::numbers(
             payload
                 .extract::<PyReadonlyArray1<f64>>()?
                 .as_slice()?

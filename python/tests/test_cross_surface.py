@@ -3,9 +3,11 @@ as the core's own run of it (``crates/upsell/tests/upsell/cross_surface.rs``).""
 
 from __future__ import annotations
 
+import json
 import tomllib
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -53,12 +55,58 @@ def _evaluate(case: dict, path: Path) -> list:
     return [result.attrs[key] for key in ("train_baskets", "test_baskets", "cases")]
 
 
-JOBS = {"recommend": _recommend, "affinity_pairs": _affinity_pairs, "evaluate": _evaluate}
-KINDS = {"invalid_parameter": upsell.InvalidParameterError, "invalid_input": upsell.InvalidInputError}
+def _itemsets(case: dict, path: Path) -> Any:
+    return upsell.frequent_itemsets(
+        str(path), case["min_support"], format="baskets", target=case.get("target", "all"), max_len=case.get("max_len")
+    )
+
+
+def _mine(case: dict, path: Path) -> list:
+    found = _itemsets(case, path)
+    return sorted([sorted(s), int(n)] for s, n in zip(found["itemset"], found["count"]))
+
+
+def _rules(case: dict, path: Path) -> list:
+    rules = upsell.association_rules(
+        _itemsets(case, path), case.get("min_confidence", 0.8), max_antecedent_len=case.get("max_antecedent_len")
+    )
+    rows = zip(rules["antecedents"], rules["consequents"], rules["count"])
+    return sorted([sorted(a), sorted(c), int(n)] for a, c, n in rows)
+
+
+def _bundle_price(case: dict, path: Path) -> str:
+    options = {key: tuple(case[key]) if key == "discount" else case[key] for key in ("discount", "ending") if key in case}
+    quote = upsell.price_bundle(case["items"], case["prices"], **options)
+    return f"refused: {quote['reason']}" if "refused" in quote else str(quote["price"])
+
+
+def _triggers(case: dict, path: Path) -> list:
+    rules = upsell.triggers.RuleSet.from_yaml(case["rules"])
+    offers = []
+    for row in map(json.loads, case["rows"]):
+        decision = rules.evaluate_one(row, now="2026-11-23T10:00:00Z")
+        offers += [[row["id"], offer["rule"]] for offer in decision["offers"]]
+    return offers
+
+
+JOBS = {
+    "recommend": _recommend,
+    "affinity_pairs": _affinity_pairs,
+    "evaluate": _evaluate,
+    "mine": _mine,
+    "rules": _rules,
+    "bundle_price": _bundle_price,
+    "triggers": _triggers,
+}
+KINDS = {
+    "invalid_parameter": upsell.InvalidParameterError,
+    "invalid_input": upsell.InvalidInputError,
+    "parse": upsell.RuleSyntaxError,
+}
 
 
 def test_the_table_is_there():
-    assert len(CASES) >= 25
+    assert len(CASES) >= 40
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["name"])

@@ -121,6 +121,34 @@ impl Column {
         }
     }
 
+    /// Numbers with a fraction as every reader takes them ([`Value::number`]): exact decimals
+    /// when every valid value is one, else floats.
+    ///
+    /// ```
+    /// use upsell::triggers::{Column, Type};
+    /// assert_eq!(Column::numbers(vec![0.1, 82.5], None).type_of(), Type::Decimal);
+    /// assert_eq!(Column::numbers(vec![0.1, f64::NAN], Some(vec![true, false])).type_of(), Type::Decimal);
+    /// assert_eq!(Column::numbers(vec![0.1, 1e-9], None).type_of(), Type::Float);
+    /// ```
+    pub fn numbers(values: Vec<f64>, validity: Option<Vec<bool>>) -> Self {
+        let valid = |row: usize| validity.as_ref().is_none_or(|v| v[row]);
+        let units: Option<Vec<i64>> = values
+            .iter()
+            .enumerate()
+            .map(|(row, &x)| {
+                if valid(row) {
+                    Decimal::from_f64_exact(x).map(Decimal::units)
+                } else {
+                    Some(0)
+                }
+            })
+            .collect();
+        match units {
+            Some(units) => Column::decimals(units, validity),
+            None => Column::floats(values, validity),
+        }
+    }
+
     /// UTC instants given in seconds since the Unix epoch.
     pub fn timestamps(seconds: Vec<i64>, validity: Option<Vec<bool>>) -> Self {
         Column {

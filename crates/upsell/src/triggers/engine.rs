@@ -297,10 +297,7 @@ fn flatten(
             serde_json::Value::Bool(b) => Value::Bool(*b),
             serde_json::Value::Number(n) => match n.as_i64() {
                 Some(i) => Value::Int(i),
-                None => match n.to_string().parse::<Decimal>() {
-                    Ok(d) => Value::Decimal(d),
-                    Err(_) => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-                },
+                None => Value::number(n.as_f64().unwrap_or(f64::NAN)),
             },
             serde_json::Value::String(s) => Value::from(s.as_str()),
             serde_json::Value::Array(items) => {

@@ -142,6 +142,30 @@ impl Decimal {
         minor.checked_mul(10_i64.pow(6 - exponent)).map(Decimal)
     }
 
+    /// The decimal equal to `x`, when `x`'s shortest decimal form has at most six places and fits;
+    /// `None` otherwise (NaN and infinities too). Every reader takes a number with a fraction this
+    /// way ([`Value::number`]), so `0.1 + 0.2 == 0.3` holds whether the values came as JSON, CSV, a
+    /// Python float or a float column.
+    ///
+    /// ```
+    /// use upsell::triggers::Decimal;
+    /// assert_eq!(Decimal::from_f64_exact(0.1), Some(Decimal::from_units(100_000)));
+    /// assert_eq!(Decimal::from_f64_exact(-82.5), Some(Decimal::from_units(-82_500_000)));
+    /// assert_eq!(Decimal::from_f64_exact(0.1234567), None); // seven places
+    /// assert_eq!(Decimal::from_f64_exact(1e300), None);
+    /// ```
+    pub fn from_f64_exact(x: f64) -> Option<Decimal> {
+        // Exact: when the shortest form of x has at most six places, x * 10^6 rounds to those
+        // digits and dividing back gives x again; when it has more, no six-place decimal does.
+        let scaled = (x * Self::SCALE as f64).round();
+        // 2^63 (i64::MAX as a float) and beyond do not fit.
+        if !scaled.is_finite() || scaled.abs() >= 9.223_372_036_854_775e18 {
+            return None;
+        }
+        let units = scaled as i64;
+        (units as f64 / Self::SCALE as f64 == x).then_some(Decimal(units))
+    }
+
     /// The nearest float, for comparisons with float fields.
     pub fn to_f64(self) -> f64 {
         self.0 as f64 / Self::SCALE as f64
@@ -268,6 +292,23 @@ pub enum Value {
 }
 
 impl Value {
+    /// A number with a fraction as every reader takes it: an exact [`Decimal`] when
+    /// [`Decimal::from_f64_exact`] gives one, else a float; NaN is null.
+    ///
+    /// ```
+    /// use upsell::triggers::{Decimal, Value};
+    /// assert_eq!(Value::number(0.25), Value::Decimal(Decimal::from_units(250_000)));
+    /// assert_eq!(Value::number(1e-9), Value::Float(1e-9));
+    /// assert_eq!(Value::number(f64::NAN), Value::Null);
+    /// ```
+    pub fn number(x: f64) -> Value {
+        match Decimal::from_f64_exact(x) {
+            Some(decimal) => Value::Decimal(decimal),
+            None if x.is_nan() => Value::Null,
+            None => Value::Float(x),
+        }
+    }
+
     /// Whether the value is null.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)

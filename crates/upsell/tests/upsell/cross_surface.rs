@@ -5,12 +5,14 @@ use std::path::{Path, PathBuf};
 
 use toml::Value;
 use upsell::data::{Dataset, ReadOptions};
-use upsell::mining::MinSupport;
+use upsell::mining::{MinSupport, MiningOptions, mine};
+use upsell::pricing::{BundlePolicy, Currency, DiscountBand, PriceList, price_bundle};
 use upsell::recommend::{
     EvaluationOptions, FitOptions, RecommendOptions, Recommender, Split, evaluate,
 };
-use upsell::rules::affinity;
+use upsell::rules::{RuleOptions, affinity, generate};
 use upsell::time::parse_timestamp_parameter;
+use upsell::triggers::{Context, RuleSet};
 use upsell::{Control, ErrorKind};
 
 fn dir() -> PathBuf {
@@ -34,11 +36,134 @@ fn int(case: &Value, key: &str, default: i64) -> i64 {
     get(case, key).map_or(default, |v| v.as_integer().expect(key))
 }
 
-fn support(case: &Value) -> MinSupport {
+fn support(case: &Value) -> upsell::Result<MinSupport> {
     match get(case, "min_support").expect("min_support") {
-        Value::Integer(count) => MinSupport::count(*count as u64),
-        other => MinSupport::fraction(other.as_float().expect("min_support")).expect("fraction"),
+        Value::Integer(count) => Ok(MinSupport::count(*count as u64)),
+        other => MinSupport::fraction(other.as_float().expect("min_support")),
     }
+}
+
+fn strings(case: &Value, key: &str) -> Vec<String> {
+    get(case, key)
+        .and_then(Value::as_array)
+        .expect(key)
+        .iter()
+        .map(|v| v.as_str().expect(key).to_owned())
+        .collect()
+}
+
+/// Labels of `ids`, sorted.
+fn labels(data: &Dataset, ids: &[u32]) -> Vec<String> {
+    let mut names: Vec<String> = ids
+        .iter()
+        .map(|&i| data.items.label(i).unwrap_or_default().to_owned())
+        .collect();
+    names.sort_unstable();
+    names
+}
+
+/// Rows of item lists and a count, sorted as Python sorts lists (item lists first, then count).
+fn sorted(mut rows: Vec<(Vec<Vec<String>>, u64)>) -> Value {
+    rows.sort();
+    let strings = |items: Vec<String>| Value::Array(items.into_iter().map(Value::String).collect());
+    Value::Array(
+        rows.into_iter()
+            .map(|(lists, count)| {
+                let mut row: Vec<Value> = lists.into_iter().map(strings).collect();
+                row.push(Value::Integer(count as i64));
+                Value::Array(row)
+            })
+            .collect(),
+    )
+}
+
+fn mine_itemsets(case: &Value, path: &Path) -> upsell::Result<(Dataset, upsell::mining::Itemsets)> {
+    let data = Dataset::read(path, &ReadOptions::baskets(b','))?;
+    let options = MiningOptions {
+        target: get(case, "target")
+            .map_or("all", |v| v.as_str().expect("target"))
+            .parse()?,
+        max_len: get(case, "max_len").map(|v| v.as_integer().expect("max_len") as usize),
+        ..MiningOptions::new(support(case)?)
+    };
+    let itemsets = mine(&data.baskets, &options)?;
+    Ok((data, itemsets))
+}
+
+fn itemsets(case: &Value, path: &Path) -> upsell::Result<Value> {
+    let (data, itemsets) = mine_itemsets(case, path)?;
+    Ok(sorted(
+        itemsets
+            .iter()
+            .map(|(set, count)| (vec![labels(&data, set)], count))
+            .collect(),
+    ))
+}
+
+fn rules(case: &Value, path: &Path) -> upsell::Result<Value> {
+    let (data, itemsets) = mine_itemsets(case, path)?;
+    let options = RuleOptions {
+        min_confidence: float(case, "min_confidence", 0.8),
+        max_antecedent_len: get(case, "max_antecedent_len")
+            .map(|v| v.as_integer().expect("max_antecedent_len") as usize),
+        ..RuleOptions::default()
+    };
+    let rules = generate(&itemsets, &options)?;
+    Ok(sorted(
+        rules
+            .iter()
+            .map(|rule| {
+                let sides = vec![
+                    labels(&data, rule.antecedent()),
+                    labels(&data, rule.consequent()),
+                ];
+                (sides, rule.count())
+            })
+            .collect(),
+    ))
+}
+
+fn bundle_price(case: &Value, _: &Path) -> upsell::Result<Value> {
+    let prices = get(case, "prices")
+        .and_then(Value::as_table)
+        .expect("prices");
+    let prices = PriceList::parse(
+        Currency::GBP,
+        prices
+            .iter()
+            .map(|(label, price)| (label.as_str(), price.as_str().expect("price"))),
+    )?;
+    let mut policy = BundlePolicy::default();
+    if let Some(band) = get(case, "discount").and_then(Value::as_array) {
+        let percent = |v: &Value| v.as_integer().expect("discount").to_string();
+        policy.band = DiscountBand::parse_percent(&percent(&band[0]), &percent(&band[1]))?;
+    }
+    if let Some(ending) = get(case, "ending") {
+        policy.ending = ending.as_str().expect("ending").parse()?;
+    }
+    let items = strings(case, "items");
+    let items: Vec<&str> = items.iter().map(String::as_str).collect();
+    Ok(match price_bundle(&items, &prices, None, &policy)? {
+        Ok(quote) => Value::String(quote.price.amount_string()),
+        Err(refusal) => Value::String(format!("refused: {}", refusal.describe())),
+    })
+}
+
+fn triggers(case: &Value, _: &Path) -> upsell::Result<Value> {
+    let rules = RuleSet::from_yaml_str(get(case, "rules").and_then(Value::as_str).expect("rules"))?;
+    let now = parse_timestamp_parameter("now", "2026-11-23T10:00:00Z")?;
+    let mut offers = Vec::new();
+    for row in strings(case, "rows") {
+        let context = Context::from_json(&row)?;
+        for offer in rules.evaluate(&context, None, now)?.offers {
+            let customer = context.id().unwrap_or_default().to_owned();
+            offers.push(Value::Array(vec![
+                Value::String(customer),
+                Value::String(offer.rule),
+            ]));
+        }
+    }
+    Ok(Value::Array(offers))
 }
 
 fn recommend(case: &Value, path: &Path) -> upsell::Result<Value> {
@@ -46,7 +171,7 @@ fn recommend(case: &Value, path: &Path) -> upsell::Result<Value> {
     let options = FitOptions {
         min_confidence: float(case, "min_confidence", 0.01),
         max_antecedent_len: int(case, "max_antecedent_len", 3) as usize,
-        ..FitOptions::new(support(case))
+        ..FitOptions::new(support(case)?)
     };
     let query = RecommendOptions {
         by: get(case, "by")
@@ -108,7 +233,7 @@ fn evaluate_by_time(case: &Value, path: &Path) -> upsell::Result<Value> {
             smoothing: float(case, "smoothing", 5.0),
             ..RecommendOptions::default()
         },
-        ..EvaluationOptions::new(support(case))
+        ..EvaluationOptions::new(support(case)?)
     };
     let data = Dataset::read(path, &read)?;
     let times = data.keys.and_then(|k| k.time);
@@ -146,7 +271,7 @@ fn every_case_gives_its_answer_through_the_core() {
         .get("case")
         .and_then(Value::as_array)
         .expect("[[case]]");
-    assert!(cases.len() >= 25, "{} cases", cases.len());
+    assert!(cases.len() >= 40, "{} cases", cases.len());
     let mut failures = Vec::new();
     for case in cases {
         let name = case.get("name").and_then(Value::as_str).expect("name");
@@ -155,6 +280,10 @@ fn every_case_gives_its_answer_through_the_core() {
             "recommend" => recommend(case, &path),
             "affinity_pairs" => affinity_pairs(case, &path),
             "evaluate" => evaluate_by_time(case, &path),
+            "mine" => itemsets(case, &path),
+            "rules" => rules(case, &path),
+            "bundle_price" => bundle_price(case, &path),
+            "triggers" => triggers(case, &path),
             other => panic!("{name}: unknown job {other}"),
         };
         match (
