@@ -118,9 +118,10 @@ impl PyBaskets {
 
     /// Baskets from a one-hot bool matrix: row `r` holds item `c` where `matrix[r, c]`.
     #[staticmethod]
-    fn from_dense(py: Python<'_>, matrix: PyReadonlyArray2<'_, bool>) -> PyResult<Self> {
-        let matrix = matrix.as_array().to_owned();
-        gil::run(py, move |_| Ok(Baskets::from_dense(matrix.view()))).map(Self::unlabelled)
+    fn from_dense(matrix: PyReadonlyArray2<'_, bool>) -> Self {
+        // Read in place, in any memory layout (a frame's column-major block needs no copy): one
+        // pass over the cells under the GIL, as numpy's own scans.
+        Self::unlabelled(Baskets::from_dense(matrix.as_array()))
     }
 
     fn __len__(&self) -> usize {

@@ -259,13 +259,8 @@ def one_hot_baskets(frame: pd.DataFrame) -> _upsell.Baskets:
             row, column = (int(i) for i in np.argwhere(bad.T)[0][::-1])
             raise OneHotValueError(column, row, values[row, column])
         matrix = np.asarray(values == 1, dtype=bool).reshape(n_rows, n_columns)
-    if matrix.flags.c_contiguous or not matrix.flags.f_contiguous:
-        return _upsell.Baskets.from_dense(np.ascontiguousarray(matrix))
-    # A frame's block is column-major: read it as columns (its transpose needs no copy), then let
-    # the core group the (row, column) pairs by row.
-    by_column = _upsell.Baskets.from_dense(matrix.T)
-    column_of = np.repeat(np.arange(n_columns, dtype=np.uint32), np.diff(by_column.offsets()))
-    return _grouped(by_column.items(), column_of, n_rows)
+    # The core reads any memory layout in place (a frame's block is column-major).
+    return _upsell.Baskets.from_dense(matrix)
 
 
 def _column_arrays(frame: pd.DataFrame) -> list:

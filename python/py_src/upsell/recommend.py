@@ -13,6 +13,7 @@ are converted with ``str`` on the way in and come back as strings.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import warnings
@@ -373,13 +374,13 @@ class EaseRecommender:
             carts = carts.to_pylist()
         labels = [[str(x) for x in _cart(c)] for c in carts]
         answers, unknown = self._inner.recommend_batch(labels, _k(k), threads=threads)
-        frames = []
-        for number, answer in enumerate(answers):
-            frame = _ease_frame(*answer)
-            frame.insert(0, "rank", np.arange(1, len(frame) + 1))
-            frame.insert(0, "cart", number)
-            frames.append(frame)
-        result = pd.concat(frames, ignore_index=True) if frames else _ease_frame([], [], [], [])
+        # One frame for every cart: a frame per cart costs milliseconds each in pandas.
+        sizes = np.fromiter((len(answer[0]) for answer in answers), dtype=np.int64, count=len(answers))
+        columns = [list(itertools.chain.from_iterable(answer[k] for answer in answers)) for k in range(4)]
+        result = _ease_frame(*columns)
+        starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
+        result.insert(0, "rank", np.arange(1, len(result) + 1, dtype=np.int64) - starts)
+        result.insert(0, "cart", np.repeat(np.arange(len(answers), dtype=np.int64), sizes))
         result.attrs["unknown_items"] = unknown
         return result
 

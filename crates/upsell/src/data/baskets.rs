@@ -135,24 +135,59 @@ impl Baskets {
     /// let baskets = Baskets::from_dense(array![[true, false, true], [false, true, false]].view());
     /// assert_eq!(baskets.get(0), Some(&[0, 2][..]));
     /// assert_eq!(baskets.item_count(), 3);
+    /// // Any memory layout: a column-major matrix (a pandas frame's block) reads the same.
+    /// let by_column = array![[true, false], [false, true], [true, false]];
+    /// assert_eq!(Baskets::from_dense(by_column.t()), baskets);
     /// ```
     pub fn from_dense(matrix: ndarray::ArrayView2<'_, bool>) -> Self {
+        let (rows, columns) = matrix.dim();
         let mut items = Vec::new();
-        let mut offsets = Vec::with_capacity(matrix.nrows() + 1);
+        let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
-        for row in matrix.rows() {
-            items.extend(
-                row.iter()
-                    .enumerate()
-                    .filter(|(_, v)| **v)
-                    .map(|(c, _)| c as ItemId),
-            );
-            offsets.push(items.len());
+        if let Some(cells) = matrix.t().as_slice().filter(|_| rows > 1) {
+            // Column-major (a pandas frame's block): one scan collects each column's rows, then
+            // a counting sort places them by row, columns in order so each basket comes out sorted.
+            let mut found_rows = Vec::new();
+            let mut column_ends = Vec::with_capacity(columns);
+            for column in cells.chunks_exact(rows) {
+                each_true(column, |row| found_rows.push(row));
+                column_ends.push(found_rows.len());
+            }
+            let mut counts = vec![0usize; rows];
+            for &row in &found_rows {
+                counts[row] += 1;
+            }
+            for count in counts {
+                offsets.push(offsets.last().copied().unwrap_or(0) + count);
+            }
+            let mut cursor = offsets[..rows].to_vec();
+            items = vec![0; found_rows.len()];
+            let mut start = 0;
+            for (c, &end) in column_ends.iter().enumerate() {
+                for &row in &found_rows[start..end] {
+                    items[cursor[row]] = c as ItemId;
+                    cursor[row] += 1;
+                }
+                start = end;
+            }
+        } else {
+            for row in matrix.rows() {
+                match row.as_slice() {
+                    Some(cells) => each_true(cells, |c| items.push(c as ItemId)),
+                    None => items.extend(
+                        row.iter()
+                            .enumerate()
+                            .filter(|(_, v)| **v)
+                            .map(|(c, _)| c as ItemId),
+                    ),
+                }
+                offsets.push(items.len());
+            }
         }
         Baskets {
             items,
             offsets,
-            item_count: matrix.ncols(),
+            item_count: columns,
         }
     }
 
@@ -322,5 +357,21 @@ impl BasketBuilder {
     /// The baskets.
     pub fn finish(self) -> Baskets {
         self.finish_with_items(0)
+    }
+}
+
+/// Calls `found` with the position of every `true` in `cells`, in order: 64 cells at a time
+/// become a bit mask whose set bits are visited (one-hot matrices are mostly `false`).
+fn each_true(cells: &[bool], mut found: impl FnMut(usize)) {
+    const BLOCK: usize = 64;
+    for (b, block) in cells.chunks(BLOCK).enumerate() {
+        let mut mask = block
+            .iter()
+            .enumerate()
+            .fold(0u64, |mask, (k, &v)| mask | (u64::from(v) << k));
+        while mask != 0 {
+            found(b * BLOCK + mask.trailing_zeros() as usize);
+            mask &= mask - 1;
+        }
     }
 }
