@@ -9,25 +9,27 @@
 //!
 //! - **Conditions.** A string or boolean column gives `column == value` for each value held by at
 //!   least `min_size` customers. A numeric column gives two thresholds chosen from the data, not
-//!   fixed bins: every distinct value is tried as a cut point, and the one that maximises the
-//!   two-proportion z statistic (pooled) of the customers above against all others gives
-//!   `column >= t`, the one that maximises it for those below gives `column < t` (each only when
-//!   that side's rate is higher). The threshold written is the roundest number between the cut
-//!   value and the value below it, so it selects the same customers. A missing value meets no
-//!   condition. Times, durations and lists are not used: derive a number (days since) first.
+//!   fixed bins: every distinct value (the percentiles' when there are more than 100) is tried as
+//!   a cut point, and the one that maximises the pooled two-proportion z statistic of the
+//!   customers above against all others gives `column >= t`, the one that maximises it for those
+//!   below gives `column < t` (each only when that side's rate is higher). The threshold written
+//!   is the roundest number between the cut value and the value below it, so it selects the same
+//!   customers. A missing value meets no condition. Times, durations and lists are not used:
+//!   derive a number (days since) first.
 //! - **Statistics** per subgroup of `n` customers with `a` positives, out of `N` with `A`: the rate
 //!   `a / n` with its 95 % Wilson interval; the lift `rate / base rate` (`A / N`), its interval the
 //!   Wilson interval divided by the base rate (the base rate, estimated from all customers, taken
 //!   as known); the one-sided Fisher exact p-value that the subgroup's rate is higher than the
 //!   other customers' ([`crate::metrics::fisher_greater`]).
 //! - **Multiple tests.** The p-values are corrected (Holm by default, or Benjamini-Hochberg) for
-//!   every subgroup tested: each mined conjunction and each cut point tried while choosing the
-//!   thresholds (those count as p = 1, which only makes the correction stricter), so that the
-//!   search for a threshold cannot manufacture a discovery.
+//!   every subgroup that could have been tested: a subgroup counts once for every combination of
+//!   cut points its thresholds were chosen from (`x >= t && y < u` chosen among 100 cut points
+//!   each counts 10,000 times; the ones not computed count as p = 1, which only makes the
+//!   correction stricter), so that the search for thresholds cannot manufacture a discovery.
 //! - **Redundancy.** A subgroup of two or more conditions is kept only if it beats every subgroup
 //!   with one condition fewer: a higher rate, and a Fisher test of the subgroup against the rest of
-//!   that parent significant at `alpha` (uncorrected). Adding a condition that changes nothing, or
-//!   only by chance, is pruned.
+//!   that parent significant at `alpha` divided by the number of such comparisons (Bonferroni).
+//!   Adding a condition that changes nothing, or only by chance, is pruned.
 //!
 //! The subgroups come most significant first (by `ln p`, which stays finite where the p-value
 //! underflows), and as a rule file that [`crate::triggers::RuleSet`] loads.
