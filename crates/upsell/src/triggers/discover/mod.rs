@@ -513,7 +513,7 @@ pub fn discover_with(
         let rate = t.hits as f64 / t.size as f64;
         let redundant = is_redundant(t, &tested, &index, refinement_alpha)?;
         let significant = adjusted[k] <= options.alpha;
-        if !options.keep_all && !(significant && !redundant && rate > base_rate) {
+        if !(options.keep_all || significant && !redundant && rate > base_rate) {
             continue;
         }
         let (rate_low, rate_high) = wilson_interval(t.hits, t.size, 0.05)?;

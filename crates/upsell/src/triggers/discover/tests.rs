@@ -161,7 +161,7 @@ fn small(outcome: Column, extra: Vec<(&str, Column)>) -> Result<Batch> {
 fn bad_outcomes_are_errors_naming_the_row() -> Result<()> {
     let usage = || ("usage", Column::ints(vec![1, 2, 3, 4], None));
     let two = small(Column::ints(vec![0, 1, 2, 0], None), vec![usage()])?;
-    let err = discover(&two, &DiscoverOptions::new("upgraded")).unwrap_err();
+    let err = discover(&two, &DiscoverOptions::new("upgraded")).expect_err("an error");
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.to_string().contains("outcome 2 in row 3"), "{err}");
     let missing = small(
@@ -170,7 +170,7 @@ fn bad_outcomes_are_errors_naming_the_row() -> Result<()> {
     )?;
     assert!(
         discover(&missing, &DiscoverOptions::new("upgraded"))
-            .unwrap_err()
+            .expect_err("an error")
             .to_string()
             .contains("row 3")
     );
@@ -180,18 +180,18 @@ fn bad_outcomes_are_errors_naming_the_row() -> Result<()> {
     )?;
     assert!(
         discover(&text, &DiscoverOptions::new("upgraded"))
-            .unwrap_err()
+            .expect_err("an error")
             .to_string()
             .contains("type string")
     );
     let constant = small(Column::ints(vec![1, 1, 1, 1], None), vec![usage()])?;
     assert!(
         discover(&constant, &DiscoverOptions::new("upgraded"))
-            .unwrap_err()
+            .expect_err("an error")
             .to_string()
             .contains("every customer")
     );
-    let err = discover(&constant, &DiscoverOptions::new("converted")).unwrap_err();
+    let err = discover(&constant, &DiscoverOptions::new("converted")).expect_err("an error");
     assert!(
         err.to_string().contains("no outcome column 'converted'"),
         "{err}"
@@ -207,7 +207,7 @@ fn bad_outcomes_are_errors_naming_the_row() -> Result<()> {
             ..DiscoverOptions::new("upgraded")
         },
     )
-    .unwrap_err();
+    .expect_err("an error");
     assert!(
         err.to_string()
             .contains("4 customers, fewer than the smallest subgroup (5)"),
