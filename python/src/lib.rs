@@ -17,6 +17,7 @@ mod rules;
 mod sequence;
 mod pricing;
 mod triggers;
+mod discover;
 
 /// The extension module. Results are frozen classes and numpy arrays, so the module is safe on
 /// free-threaded Python.
@@ -59,6 +60,8 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
         module.add_function(function)?;
     }
     module.add_class::<triggers::PyRuleSet>()?;
+    module.add_function(wrap_pyfunction!(discover::discover_columns, module)?)?;
+    module.add_function(wrap_pyfunction!(discover::synthetic_subscriptions, module)?)?;
     module.add_class::<triggers::PyHistory>()?;
     module.add("DEFAULT_MAX_ITEMSETS", upsell::mining::DEFAULT_MAX_ITEMSETS)?;
     module.add("DEFAULT_MAX_MEMORY", upsell::mining::default_max_memory())?;

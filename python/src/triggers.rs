@@ -414,7 +414,7 @@ fn validity(mask: Option<PyReadonlyArray1<'_, bool>>) -> PyResult<Option<Vec<boo
 
 /// One prepared column: `(kind, values, validity)` for numbers and times, `("string", codes,
 /// dictionary)`, or `("list", [[str] | None])`.
-fn column_of(py: Python<'_>, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<Column> {
+pub(crate) fn column_of(py: Python<'_>, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<Column> {
     let kind: String = spec.get_item(0)?.extract()?;
     let payload = spec.get_item(1)?;
     let third = spec.get_item(2)?;

@@ -29,6 +29,7 @@
 
 pub mod control;
 pub mod data;
+pub mod discover;
 pub mod error;
 mod ffi;
 pub mod mining;
@@ -40,6 +41,7 @@ pub mod triggers;
 
 pub use control::*;
 pub use data::*;
+pub use discover::*;
 pub use error::*;
 pub use mining::*;
 pub use recommend::*;

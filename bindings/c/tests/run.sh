@@ -58,8 +58,9 @@ run_tests() {
     "$build/${1}test_pricing"
     "$build/${1}test_triggers"
     "$build/${1}test_bad_inputs" "$root/testdata/bad-inputs"
+    "$build/${1}test_discover"
 }
-tests=(test_mining test_recommend test_sequence test_pricing test_triggers test_bad_inputs)
+tests=(test_mining test_recommend test_sequence test_pricing test_triggers test_bad_inputs test_discover)
 
 step "C tests, linked to libupsell.so"
 for t in "${tests[@]}"; do
@@ -112,7 +113,7 @@ step "AddressSanitizer"
 if "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
     "$here/test_mining.c" -o "$build/asan_test_mining" \
     -L "$libdir" -Wl,-rpath,"$libdir" -lupsell 2>"$build/asan-link.log"; then
-    for t in test_recommend test_sequence test_pricing test_triggers test_bad_inputs; do
+    for t in test_recommend test_sequence test_pricing test_triggers test_bad_inputs test_discover; do
         "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
             "$here/$t.c" -o "$build/asan_$t" -L "$libdir" -Wl,-rpath,"$libdir" -lupsell -lm
     done

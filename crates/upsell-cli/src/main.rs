@@ -12,6 +12,7 @@ mod abtest;
 mod affinity;
 mod bundles;
 mod demo;
+mod discover;
 mod error;
 mod evaluate;
 mod input;

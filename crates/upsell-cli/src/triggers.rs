@@ -4,7 +4,7 @@
 //! prints every problem; `eval` prints one CSV line per (customer, offer): customer id (the first
 //! column's value), rule, offer kind, target, priority, reason. Offers withheld for a rule's
 //! control group are not printed (the customer does not see them); `--held-out` prints them too,
-//! with a seventh column `held_out`.
+//! with a seventh column `held_out`. `discover` writes rules from data (`discover.rs`).
 
 use std::path::PathBuf;
 
@@ -29,6 +29,8 @@ enum TriggersCommand {
     Check(CheckArgs),
     /// Print one CSV line per (customer, offer) for the customers of a CSV file.
     Eval(EvalArgs),
+    /// Find the customers whose 0/1 outcome rate is highest, and write them as rules (YAML).
+    Discover(crate::discover::DiscoverArgs),
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +71,7 @@ pub fn run(args: &TriggersArgs, control: &Control) -> Result<(), CliError> {
     match &args.command {
         TriggersCommand::Check(args) => check(args),
         TriggersCommand::Eval(args) => eval(args, control),
+        TriggersCommand::Discover(args) => crate::discover::run(args, control),
     }
 }
 

@@ -34,6 +34,8 @@ __all__ = [
     "forecast_json",
     "RuleSet",
     "History",
+    "discover_columns",
+    "synthetic_subscriptions",
     "DEFAULT_MAX_ITEMSETS",
     "association_rules",
     "DEFAULT_MAX_RULES",
@@ -422,6 +424,17 @@ class RuleSet:
         threads: Optional[int] = None,
     ) -> dict: ...
 
+def discover_columns(names: list[str], columns: list[tuple], options: str) -> dict: ...
+def synthetic_subscriptions(
+    customers: int,
+    plans: list[str],
+    features: int,
+    mean_usage: float,
+    upgrade_rate: float,
+    churn_rate: float,
+    effects: list[Tuple[str, Optional[str], str, str, int, float]],
+    seed: int,
+) -> dict: ...
 @final
 class History:
     """Offer histories: shown / accepted / rejected events per customer and target."""

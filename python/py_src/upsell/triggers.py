@@ -16,6 +16,10 @@ parallel in Rust with the GIL released.
 >>> rules.evaluate(df, now="2026-11-23T10:00:00Z")[["customer", "rule", "target"]].values.tolist()
 [['a', 'starter-to-pro', 'pro']]
 
+Rules can also come from data: :func:`discover` finds the customers whose 0/1 outcome (upgraded,
+churned) is most above the base rate and writes them as a rule file;
+:func:`synthetic_subscriptions` makes a customer table with planted effects to try it on.
+
 Errors in a rule file raise :class:`upsell.RuleSyntaxError`, whose ``diagnostics`` list every
 problem (rule, line, column, message).
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import json
 import os
 from typing import Any, Dict, List, NamedTuple, Optional, Union
 
@@ -34,7 +39,7 @@ from upsell import _upsell
 from upsell.exceptions import InvalidInputError, InvalidParameterError
 from upsell.frames import to_polars
 
-__all__ = ["Explanation", "History", "RuleSet"]
+__all__ = ["Discovery", "Explanation", "History", "PlantedEffect", "RuleSet", "discover", "synthetic_subscriptions"]
 
 #: Offer histories (shown / accepted / rejected per customer and target); ``to_json`` / ``from_json``
 #: for storage, which the caller owns.
@@ -231,3 +236,147 @@ def _column(name: str, column: Any) -> tuple:
     if pa.types.is_null(kind):
         return ("string", np.full(len(array), -1, dtype=np.int32), [])
     raise InvalidInputError(f"column '{name}' has type {kind}, which rules cannot use", column_name=name)
+
+
+_SUBGROUP_COLUMNS = [
+    "subgroup", "conditions", "size", "positives", "rate", "rate_low", "rate_high", "lift", "lift_low",
+    "lift_high", "p_value", "ln_p_value", "p_adjusted", "significant", "redundant", "expected_value",
+]
+
+
+class Discovery(NamedTuple):
+    """What :func:`discover` found."""
+
+    #: One row per subgroup reported, most significant first (a frame of the input's library).
+    subgroups: Any
+    #: The rule file (YAML) of the significant, non-redundant subgroups: ``RuleSet.from_yaml(rules)``.
+    rules: str
+    #: Customers, customers with the outcome, and their ratio.
+    customers: int
+    positives: int
+    base_rate: float
+    #: Subgroups tested: the number the p-values are corrected for.
+    tests: int
+    #: Columns that gave no condition, with the reason.
+    skipped: Dict[str, str]
+
+
+class PlantedEffect(NamedTuple):
+    """An effect for :func:`synthetic_subscriptions`: customers (of ``plan``) whose ``column``
+    compares with ``threshold`` by ``op`` (``">="`` or ``"<"``) have ``outcome`` (``"upgraded"`` or
+    ``"churned"``) at ``lift`` times the base rate."""
+
+    outcome: str
+    column: str
+    op: str
+    threshold: int
+    lift: float
+    plan: Optional[str] = None
+
+
+def discover(
+    data: Any,
+    outcome: str,
+    *,
+    min_size: Union[int, float] = 0.01,
+    max_conditions: int = 3,
+    alpha: float = 0.05,
+    correction: str = "holm",
+    ignore: Optional[List[str]] = None,
+    keep_all: bool = False,
+    top: Optional[int] = None,
+    offer_kind: str = "upgrade",
+    target: Optional[str] = None,
+    prices: Optional[Dict[str, Union[str, int, float, decimal.Decimal]]] = None,
+    target_plan: Optional[str] = None,
+    plan_column: str = "plan",
+    currency: str = "USD",
+    threads: Optional[int] = None,
+    output: Optional[str] = None,
+) -> Discovery:
+    """The subgroups of customers whose ``outcome`` (a 0/1 column) rate is highest.
+
+    ``data`` has one row per customer (a pandas or polars DataFrame, or a pyarrow Table); string and
+    boolean columns give ``column == value`` conditions, numeric columns thresholds chosen from the
+    data (``>=`` and ``<``), and subgroups join up to ``max_conditions`` of them, each holding at least
+    ``min_size`` customers (a count, or a fraction when below 1). Each reports its size, rate (95 %
+    Wilson interval), lift over the base rate, one-sided Fisher exact p-value and that p-value
+    corrected (``"holm"`` or ``"bh"``) for every subgroup tested. ``ignore`` lists columns not to use
+    (ids, other outcomes). With ``prices`` (plan to amount, in ``currency``) and ``target_plan``, each
+    rule's ``expected_value`` is ``rate x (target price - current plan price)``. The method is in
+    docs/triggers.md.
+
+    >>> customers = synthetic_subscriptions(4000, effects=[PlantedEffect("upgraded", "usage.feature_1", ">=", 20, 3.0, "starter")])
+    >>> found = discover(customers, "upgraded", ignore=["id", "churned"])
+    >>> found.subgroups["subgroup"].iloc[0]
+    'plan == "starter" && usage.feature_1 >= 20'
+    >>> RuleSet.from_yaml(found.rules).names[0]
+    'upgraded-1'
+    """
+    options: Dict[str, Any] = {
+        "outcome": outcome,
+        "min_size": str(min_size),
+        "max_conditions": max_conditions,
+        "alpha": alpha,
+        "correction": correction,
+        "ignore": list(ignore or []),
+        "keep_all": keep_all,
+        "top": top,
+        "offer_kind": offer_kind,
+        "target": target,
+        "threads": threads,
+    }
+    if prices is not None:
+        options.update(
+            prices={plan: str(amount) for plan, amount in prices.items()},
+            target_plan=target_plan,
+            plan_column=plan_column,
+            currency=currency,
+        )
+    table, library = _to_arrow(data)
+    names = list(table.column_names)
+    columns = [_column(name, table.column(name)) for name in names]
+    result = _upsell.discover_columns(names, columns, json.dumps(options))
+    types = {
+        "subgroup": pa.string(), "conditions": pa.int64(), "size": pa.int64(), "positives": pa.int64(),
+        "significant": pa.bool_(), "redundant": pa.bool_(), "expected_value": pa.string(),
+    }
+    arrays = [pa.array(result[c], types.get(c, pa.float64())) for c in _SUBGROUP_COLUMNS]
+    frame = _from_arrow(pa.table(arrays, names=_SUBGROUP_COLUMNS), output or library)
+    return Discovery(
+        subgroups=frame,
+        rules=result["rules"],
+        customers=result["customers"],
+        positives=result["positives_total"],
+        base_rate=result["base_rate"],
+        tests=result["tests"],
+        skipped=dict(result["skipped"]),
+    )
+
+
+def synthetic_subscriptions(
+    customers: int = 10_000,
+    *,
+    plans: Optional[List[str]] = None,
+    features: int = 5,
+    mean_usage: float = 10.0,
+    upgrade_rate: float = 0.05,
+    churn_rate: float = 0.03,
+    effects: Optional[List[PlantedEffect]] = None,
+    seed: int = 42,
+    output: str = "pandas",
+) -> Any:
+    """A synthetic subscription customer table with planted effects (the core's generator).
+
+    Columns: ``id``, ``plan`` (lower plans more common), ``seats``, ``tenure_months``,
+    ``usage.feature_1`` ... ``usage.feature_<features>`` (monthly counts), ``upgraded`` and
+    ``churned`` (0/1, at the base rates times the lift of each effect a customer meets). The same
+    seed gives the same table.
+    """
+    planted = [(e.outcome, e.plan, e.column, e.op, int(e.threshold), float(e.lift)) for e in (effects or [])]
+    result = _upsell.synthetic_subscriptions(
+        customers, list(plans or ["starter", "team", "pro"]), features, mean_usage, upgrade_rate, churn_rate,
+        planted, seed,
+    )
+    table = pa.table({name: pa.array(values) for name, values in result.items()})
+    return _from_arrow(table, output)

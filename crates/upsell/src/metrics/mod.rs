@@ -16,6 +16,7 @@
 mod abtest;
 mod expansion;
 mod forecast;
+mod significance;
 
 pub use abtest::{
     AbTestResult, SampleSize, Verdict, ab_test, effect_size, minimum_detectable_effect, normal_cdf,
@@ -26,3 +27,4 @@ pub use expansion::{
     net_revenue_retention, order_metrics,
 };
 pub use forecast::{Forecast, forecast};
+pub use significance::{Correction, adjust_p_values, fisher_greater, wilson_interval};

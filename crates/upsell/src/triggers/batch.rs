@@ -68,6 +68,21 @@ enum ColumnData {
     },
 }
 
+/// A column's cells, borrowed (see [`Column::cells`]).
+pub(crate) enum Cells<'a> {
+    Bool(&'a [bool]),
+    Int(&'a [i64]),
+    /// Millionths.
+    Decimal(&'a [i64]),
+    Float(&'a [f64]),
+    Str {
+        codes: &'a [u32],
+        dict: &'a [Arc<str>],
+    },
+    /// Times and lists.
+    Other,
+}
+
 /// Interns strings into a dictionary.
 #[derive(Default)]
 struct Interner {
@@ -339,6 +354,25 @@ impl Column {
     /// Whether the column has no rows.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The cells, borrowed, for code that reads whole columns (subgroup discovery).
+    pub(crate) fn cells(&self) -> Cells<'_> {
+        match &self.data {
+            ColumnData::Bool(v) => Cells::Bool(v),
+            ColumnData::Int(v) => Cells::Int(v),
+            ColumnData::Decimal(v) => Cells::Decimal(v),
+            ColumnData::Float(v) => Cells::Float(v),
+            ColumnData::Str { codes, dict } => Cells::Str { codes, dict },
+            ColumnData::Timestamp(_) | ColumnData::Duration(_) | ColumnData::List { .. } => {
+                Cells::Other
+            }
+        }
+    }
+
+    /// The validity mask (`false` = null); `None` when every row is valid.
+    pub(crate) fn validity(&self) -> Option<&[bool]> {
+        self.validity.as_deref()
     }
 
     fn is_valid(&self, row: usize) -> bool {

@@ -80,6 +80,28 @@ impl OfferKind {
     }
 }
 
+impl std::str::FromStr for OfferKind {
+    type Err = Error;
+
+    /// ```
+    /// use upsell::triggers::OfferKind;
+    /// assert_eq!("cross-sell".parse::<OfferKind>()?, OfferKind::CrossSell);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().replace('-', "_").as_str() {
+            "upgrade" => Ok(OfferKind::Upgrade),
+            "cross_sell" => Ok(OfferKind::CrossSell),
+            "bundle" => Ok(OfferKind::Bundle),
+            "threshold_fill" => Ok(OfferKind::ThresholdFill),
+            _ => Err(Error::invalid_parameter(
+                "offer_kind",
+                format!("'{s}' is not one of upgrade, cross_sell, bundle, threshold_fill"),
+            )),
+        }
+    }
+}
+
 /// The offer a rule makes.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -41,6 +41,7 @@
 mod batch;
 mod check;
 mod csv;
+mod discover;
 mod engine;
 mod file;
 mod history;
@@ -51,6 +52,10 @@ mod value;
 
 pub use batch::{Batch, Column, NULL_CODE};
 pub use csv::{read_customers, read_customers_csv};
+pub use discover::{
+    Condition, ConditionOp, DiscoverOptions, Discovery, MAX_CONDITIONS, PlanPrices, PlantedEffect,
+    SkippedColumn, Subgroup, SubscriptionGenerator, discover, discover_with,
+};
 pub use engine::{
     BatchOffer, BatchOptions, CHUNK_ROWS, Context, Decision, Explanation, Offer, RuleInfo, RuleSet,
     evaluate_expression,

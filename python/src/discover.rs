@@ -1,0 +1,130 @@
+//! `upsell._upsell.discover_columns` and `synthetic_subscriptions`: subgroup discovery and the
+//! synthetic subscription table for Python.
+//!
+//! Translation only: the columns arrive as `triggers.rs` reads them for rule evaluation, the
+//! options as one JSON document parsed by the core (`DiscoverOptions::from_json`, the same as the
+//! C library's), and the subgroups leave as parallel lists that `upsell/triggers.py` makes a frame.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use upsell::triggers::{
+    Batch, ConditionOp, DiscoverOptions, PlantedEffect, SubscriptionGenerator, Value, discover_with,
+};
+
+use crate::{errors, gil};
+
+/// Discovers subgroups of the customers given as prepared columns (see `RuleSet.evaluate_columns`);
+/// `options` is the core's JSON options document.
+#[pyfunction]
+pub(crate) fn discover_columns<'py>(
+    py: Python<'py>,
+    names: Vec<String>,
+    columns: Vec<Bound<'py, PyAny>>,
+    options: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    if names.len() != columns.len() {
+        return Err(PyTypeError::new_err("names and columns differ in length"));
+    }
+    let options = errors::map(py, DiscoverOptions::from_json(options))?;
+    let mut batch_columns = Vec::with_capacity(columns.len());
+    for (name, column) in names.into_iter().zip(&columns) {
+        let converted = crate::triggers::column_of(py, &name, column)?;
+        batch_columns.push((name, converted));
+    }
+    let batch = errors::map(py, Batch::new(batch_columns))?;
+    let found = gil::run(py, |control| discover_with(&batch, &options, control))?;
+    let out = PyDict::new(py);
+    let subgroups = &found.subgroups;
+    out.set_item("subgroup", subgroups.iter().map(|s| s.expression()).collect::<Vec<_>>())?;
+    out.set_item("conditions", subgroups.iter().map(|s| s.conditions.len()).collect::<Vec<_>>())?;
+    out.set_item("size", subgroups.iter().map(|s| s.size).collect::<Vec<_>>())?;
+    out.set_item("positives", subgroups.iter().map(|s| s.positives).collect::<Vec<_>>())?;
+    out.set_item("rate", subgroups.iter().map(|s| s.rate).collect::<Vec<_>>())?;
+    out.set_item("rate_low", subgroups.iter().map(|s| s.rate_low).collect::<Vec<_>>())?;
+    out.set_item("rate_high", subgroups.iter().map(|s| s.rate_high).collect::<Vec<_>>())?;
+    out.set_item("lift", subgroups.iter().map(|s| s.lift).collect::<Vec<_>>())?;
+    out.set_item("lift_low", subgroups.iter().map(|s| s.lift_low).collect::<Vec<_>>())?;
+    out.set_item("lift_high", subgroups.iter().map(|s| s.lift_high).collect::<Vec<_>>())?;
+    out.set_item("p_value", subgroups.iter().map(|s| s.p_value).collect::<Vec<_>>())?;
+    out.set_item("ln_p_value", subgroups.iter().map(|s| s.ln_p_value).collect::<Vec<_>>())?;
+    out.set_item("p_adjusted", subgroups.iter().map(|s| s.p_adjusted).collect::<Vec<_>>())?;
+    out.set_item("significant", subgroups.iter().map(|s| s.significant).collect::<Vec<_>>())?;
+    out.set_item("redundant", subgroups.iter().map(|s| s.redundant).collect::<Vec<_>>())?;
+    out.set_item(
+        "expected_value",
+        subgroups.iter().map(|s| s.expected_value.clone()).collect::<Vec<_>>(),
+    )?;
+    out.set_item("rules", &found.rules_yaml)?;
+    out.set_item("customers", found.customers)?;
+    out.set_item("positives_total", found.positives)?;
+    out.set_item("base_rate", found.base_rate)?;
+    out.set_item("min_size", found.min_size)?;
+    out.set_item("tests", found.tests)?;
+    out.set_item(
+        "skipped",
+        found.skipped.iter().map(|s| (s.column.clone(), s.reason.clone())).collect::<Vec<_>>(),
+    )?;
+    Ok(out)
+}
+
+/// The synthetic subscription table as `{name: list}`; `effects` as `(outcome, plan, column, op,
+/// threshold, lift)` with `op` `>=` or `<`.
+#[pyfunction]
+#[pyo3(signature = (customers, plans, features, mean_usage, upgrade_rate, churn_rate, effects, seed))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn synthetic_subscriptions<'py>(
+    py: Python<'py>,
+    customers: usize,
+    plans: Vec<String>,
+    features: usize,
+    mean_usage: f64,
+    upgrade_rate: f64,
+    churn_rate: f64,
+    effects: Vec<(String, Option<String>, String, String, i64, f64)>,
+    seed: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let mut planted = Vec::with_capacity(effects.len());
+    for (outcome, plan, column, op, threshold, lift) in effects {
+        let op = match op.as_str() {
+            ">=" => ConditionOp::Ge,
+            "<" => ConditionOp::Lt,
+            other => {
+                return Err(errors::to_py(
+                    py,
+                    upsell::Error::invalid_parameter("effects", format!("op '{other}' is not >= or <")),
+                ));
+            }
+        };
+        let mut effect = PlantedEffect::new(outcome, column, op, threshold, lift);
+        effect.plan = plan;
+        planted.push(effect);
+    }
+    let generator = SubscriptionGenerator {
+        customers,
+        plans,
+        features,
+        mean_usage,
+        upgrade_rate,
+        churn_rate,
+        effects: planted,
+        seed,
+    };
+    let batch = gil::run(py, |_| generator.generate())?;
+    let out = PyDict::new(py);
+    for (k, (name, _)) in batch.schema().fields().enumerate() {
+        let Some(column) = batch.column(k) else { continue };
+        let values = (0..batch.len()).map(|row| column.value(row));
+        match column.value(0) {
+            Value::Str(_) => out.set_item(name, values.map(|v| match v {
+                Value::Str(s) => s.to_string(),
+                _ => String::new(),
+            }).collect::<Vec<_>>())?,
+            _ => out.set_item(name, values.map(|v| match v {
+                Value::Int(i) => i,
+                _ => 0,
+            }).collect::<Vec<_>>())?,
+        }
+    }
+    Ok(out)
+}
