@@ -25,5 +25,10 @@ if [[ ! -s $work/keep ]]; then
     exit 1
 fi
 objcopy --keep-global-symbols="$work/keep" "$work/upsell.o"
-rm -f "$lib"
-ar rcs "$lib" "$work/upsell.o"
+# ar indexes symbols through the linker plugins it finds; the system's LLVMgold aborts on Rust's
+# objects, so name GCC's plugin explicitly when there is one.
+plugin=()
+gcc_plugin=$(${CC:-cc} -print-file-name=liblto_plugin.so 2>/dev/null || true)
+[[ -f $gcc_plugin ]] && plugin=(--plugin "$gcc_plugin")
+ar "${plugin[@]}" rcs "$work/libupsell.a" "$work/upsell.o"
+mv "$work/libupsell.a" "$lib"
