@@ -438,6 +438,56 @@ typedef struct upsell_mine_options {
     const struct upsell_control *control;
 } upsell_mine_options;
 
+// How a bundle is priced. Fill it with `upsell_bundle_policy_default`, then change what differs.
+//
+// Ownership: a plain struct owned by the caller. Thread-safety: read-only during a call.
+typedef struct upsell_bundle_policy {
+    // The smallest discount off the sum of item prices, in basis points (1500 = 15 %).
+    uint32_t min_discount_bp;
+    // The largest discount, in basis points (2500 = 25 %); at most 10000.
+    uint32_t max_discount_bp;
+    // The margin floor over the bundle's unit cost, in basis points (used when costs are given).
+    uint32_t min_margin_bp;
+    // The largest saving allowed, in minor units; negative for no cap (the default, -1).
+    int64_t max_saving_minor;
+    // The price ending; `UPSELL_PRICE_ENDING_NINE` by default.
+    enum upsell_price_ending ending;
+} upsell_bundle_policy;
+
+// A priced bundle, in minor units of the call's currency.
+//
+// Ownership: a plain struct owned by the caller, written by `upsell_bundle_price`.
+typedef struct upsell_bundle_quote {
+    // `UPSELL_BUNDLE_REFUSAL_NONE` when priced; otherwise the rule that left no price, and only
+    // `sum_minor` is set (the other amounts are 0).
+    enum upsell_bundle_refusal refusal;
+    // The sum of the item prices.
+    int64_t sum_minor;
+    // The bundle price.
+    int64_t price_minor;
+    // `sum - price`.
+    int64_t saving_minor;
+    // The saving in basis points of the sum.
+    uint32_t saving_bp;
+} upsell_bundle_quote;
+
+// One threshold filler: one candidate (`second == SIZE_MAX`) or a pair, by index into the
+// candidates given.
+typedef struct upsell_filler {
+    // Index of the first candidate.
+    size_t first;
+    // Index of the second candidate, or `SIZE_MAX` for a single item.
+    size_t second;
+    // What the filler adds, in minor units.
+    int64_t added_minor;
+    // How far the new total passes the threshold, in minor units.
+    int64_t overshoot_minor;
+    // The filler's affinity (a pair: the smaller of its items').
+    uint64_t affinity;
+    // `affinity x gap / (gap + overshoot)`; higher is better.
+    double score;
+} upsell_filler;
+
 // One recommended item.
 typedef struct upsell_recommendation {
     // The item id (see `upsell_recommender_label`).
@@ -593,56 +643,6 @@ typedef struct upsell_sequence_rule {
     // `confidence / base_rate`, or NaN when the base rate is 0.
     double lift;
 } upsell_sequence_rule;
-
-// How a bundle is priced. Fill it with `upsell_bundle_policy_default`, then change what differs.
-//
-// Ownership: a plain struct owned by the caller. Thread-safety: read-only during a call.
-typedef struct upsell_bundle_policy {
-    // The smallest discount off the sum of item prices, in basis points (1500 = 15 %).
-    uint32_t min_discount_bp;
-    // The largest discount, in basis points (2500 = 25 %); at most 10000.
-    uint32_t max_discount_bp;
-    // The margin floor over the bundle's unit cost, in basis points (used when costs are given).
-    uint32_t min_margin_bp;
-    // The largest saving allowed, in minor units; negative for no cap (the default, -1).
-    int64_t max_saving_minor;
-    // The price ending; `UPSELL_PRICE_ENDING_NINE` by default.
-    enum upsell_price_ending ending;
-} upsell_bundle_policy;
-
-// A priced bundle, in minor units of the call's currency.
-//
-// Ownership: a plain struct owned by the caller, written by `upsell_bundle_price`.
-typedef struct upsell_bundle_quote {
-    // `UPSELL_BUNDLE_REFUSAL_NONE` when priced; otherwise the rule that left no price, and only
-    // `sum_minor` is set (the other amounts are 0).
-    enum upsell_bundle_refusal refusal;
-    // The sum of the item prices.
-    int64_t sum_minor;
-    // The bundle price.
-    int64_t price_minor;
-    // `sum - price`.
-    int64_t saving_minor;
-    // The saving in basis points of the sum.
-    uint32_t saving_bp;
-} upsell_bundle_quote;
-
-// One threshold filler: one candidate (`second == SIZE_MAX`) or a pair, by index into the
-// candidates given.
-typedef struct upsell_filler {
-    // Index of the first candidate.
-    size_t first;
-    // Index of the second candidate, or `SIZE_MAX` for a single item.
-    size_t second;
-    // What the filler adds, in minor units.
-    int64_t added_minor;
-    // How far the new total passes the threshold, in minor units.
-    int64_t overshoot_minor;
-    // The filler's affinity (a pair: the smaller of its items').
-    uint64_t affinity;
-    // `affinity x gap / (gap + overshoot)`; higher is better.
-    double score;
-} upsell_filler;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1341,6 +1341,98 @@ enum upsell_status upsell_itemsets_get(const struct upsell_itemsets *itemsets,
 // `itemsets` is NULL or a live handle not yet freed.
 void upsell_itemsets_free(struct upsell_itemsets *itemsets);
 
+// The exponent of an ISO 4217 currency (`code`, such as "GBP"): the number of decimals of its
+// minor unit (2 for GBP, 0 for JPY, 3 for KWD), into `*exponent`. An unknown code gives
+// `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe to call from any thread.
+//
+// # Safety
+//
+// `code` is a NUL-terminated string; `exponent` is writable; `err` is NULL or writable.
+enum upsell_status upsell_currency_exponent(const char *code,
+                                            uint8_t *exponent,
+                                            struct upsell_error **err);
+
+// Finds and prices bundles in an order file (long CSV with invoice, item, quantity, price,
+// customer and time columns, named as the command line's `upsell bundles` reads them): item sets
+// bought together in at least `min_support_count` orders, of `min_items` to `max_items` items,
+// the `top` best, each priced under `policy` in `currency`. `threads` 0 uses the library's pool.
+//
+// On success `*out_json` receives a new JSON string `{"summary": ..., "report": ...}` (the
+// core's serde structs, money as `{"minor": 255, "currency": "GBP"}`, the same document as
+// Python's `upsell.bundles` reads), freed with `upsell_string_free`.
+// Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `path` and `currency` are NUL-terminated; `policy` points to a readable policy; `out_json` is
+// writable; `err` is NULL or writable.
+enum upsell_status upsell_bundles_json(const char *path,
+                                       const char *currency,
+                                       uint64_t min_support_count,
+                                       size_t min_items,
+                                       size_t max_items,
+                                       size_t top,
+                                       const struct upsell_bundle_policy *policy,
+                                       uint32_t threads,
+                                       char **out_json,
+                                       struct upsell_error **err);
+
+// Fills `*out` with the default policy: 15-25 % off, no margin floor, no cap, ending in 9.
+//
+// Thread-safety: safe to call from any thread.
+//
+// # Safety
+//
+// `out` is NULL or points to writable storage for an `upsell_bundle_policy`.
+enum upsell_status upsell_bundle_policy_default(struct upsell_bundle_policy *out);
+
+// Prices a bundle of `item_count` items from their prices (and optional unit costs) in minor
+// units of `currency` (an ISO 4217 code such as "GBP"), under `policy`.
+//
+// On `UPSELL_STATUS_OK`, `*out` holds the quote; a policy that leaves no price is not an error:
+// `out->refusal` names the rule. A negative price or cost, an unknown currency or a band outside
+// 0-10000 bp gives `UPSELL_STATUS_INVALID_INPUT` / `UPSELL_STATUS_INVALID_PARAMETER`.
+//
+// Ownership: every argument is borrowed for the call. Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `item_prices_minor` points to `item_count` values; `item_costs_minor` is NULL or points to
+// `item_count` values; `currency` is a NUL-terminated string; `policy` points to a readable
+// policy; `out` to a writable quote; `err` is NULL or writable.
+enum upsell_status upsell_bundle_price(const int64_t *item_prices_minor,
+                                       const int64_t *item_costs_minor,
+                                       size_t item_count,
+                                       const char *currency,
+                                       const struct upsell_bundle_policy *policy,
+                                       struct upsell_bundle_quote *out,
+                                       struct upsell_error **err);
+
+// Finds the single candidates or pairs that bring a cart of `cart_total_minor` to
+// `threshold_minor` with the least overshoot, weighted by affinity (co-occurrence with the cart).
+//
+// Writes up to `capacity` fillers, best first, into `out` and their number into `*written`; a
+// cart at or above the threshold gets none. Candidates need positive prices; only those with
+// affinity of at least 1 are used, and pairs are searched among the 200 of highest affinity.
+//
+// Ownership: every argument is borrowed for the call. Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `prices_minor` and `affinity` point to `candidate_count` values each; `currency` is a
+// NUL-terminated string; `out` points to `capacity` writable fillers (NULL when 0); `written` is
+// writable; `err` is NULL or writable.
+enum upsell_status upsell_threshold_fill(int64_t cart_total_minor,
+                                         int64_t threshold_minor,
+                                         const char *currency,
+                                         const int64_t *prices_minor,
+                                         const uint64_t *affinity,
+                                         size_t candidate_count,
+                                         struct upsell_filler *out,
+                                         size_t capacity,
+                                         size_t *written,
+                                         struct upsell_error **err);
+
 // Builds a model from mined `itemsets` (all or closed) and the `baskets` they were mined from:
 // rules with one consequent item, confidence at least `min_confidence` and antecedents of at most
 // `max_antecedent_len` items (at least 1: 0 gives `UPSELL_STATUS_INVALID_PARAMETER`, as on every
@@ -1713,98 +1805,6 @@ enum upsell_status upsell_sequence_rules_get(const struct upsell_sequence_rules 
 //
 // `rules` is NULL or a live handle not yet freed.
 void upsell_sequence_rules_free(struct upsell_sequence_rules *rules);
-
-// The exponent of an ISO 4217 currency (`code`, such as "GBP"): the number of decimals of its
-// minor unit (2 for GBP, 0 for JPY, 3 for KWD), into `*exponent`. An unknown code gives
-// `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe to call from any thread.
-//
-// # Safety
-//
-// `code` is a NUL-terminated string; `exponent` is writable; `err` is NULL or writable.
-enum upsell_status upsell_currency_exponent(const char *code,
-                                            uint8_t *exponent,
-                                            struct upsell_error **err);
-
-// Finds and prices bundles in an order file (long CSV with invoice, item, quantity, price,
-// customer and time columns, named as the command line's `upsell bundles` reads them): item sets
-// bought together in at least `min_support_count` orders, of `min_items` to `max_items` items,
-// the `top` best, each priced under `policy` in `currency`. `threads` 0 uses the library's pool.
-//
-// On success `*out_json` receives a new JSON string `{"summary": ..., "report": ...}` (the
-// core's serde structs, money as `{"minor": 255, "currency": "GBP"}`, the same document as
-// Python's `upsell.bundles` reads), freed with `upsell_string_free`.
-// Thread-safety: safe to call concurrently.
-//
-// # Safety
-//
-// `path` and `currency` are NUL-terminated; `policy` points to a readable policy; `out_json` is
-// writable; `err` is NULL or writable.
-enum upsell_status upsell_bundles_json(const char *path,
-                                       const char *currency,
-                                       uint64_t min_support_count,
-                                       size_t min_items,
-                                       size_t max_items,
-                                       size_t top,
-                                       const struct upsell_bundle_policy *policy,
-                                       uint32_t threads,
-                                       char **out_json,
-                                       struct upsell_error **err);
-
-// Fills `*out` with the default policy: 15-25 % off, no margin floor, no cap, ending in 9.
-//
-// Thread-safety: safe to call from any thread.
-//
-// # Safety
-//
-// `out` is NULL or points to writable storage for an `upsell_bundle_policy`.
-enum upsell_status upsell_bundle_policy_default(struct upsell_bundle_policy *out);
-
-// Prices a bundle of `item_count` items from their prices (and optional unit costs) in minor
-// units of `currency` (an ISO 4217 code such as "GBP"), under `policy`.
-//
-// On `UPSELL_STATUS_OK`, `*out` holds the quote; a policy that leaves no price is not an error:
-// `out->refusal` names the rule. A negative price or cost, an unknown currency or a band outside
-// 0-10000 bp gives `UPSELL_STATUS_INVALID_INPUT` / `UPSELL_STATUS_INVALID_PARAMETER`.
-//
-// Ownership: every argument is borrowed for the call. Thread-safety: safe to call concurrently.
-//
-// # Safety
-//
-// `item_prices_minor` points to `item_count` values; `item_costs_minor` is NULL or points to
-// `item_count` values; `currency` is a NUL-terminated string; `policy` points to a readable
-// policy; `out` to a writable quote; `err` is NULL or writable.
-enum upsell_status upsell_bundle_price(const int64_t *item_prices_minor,
-                                       const int64_t *item_costs_minor,
-                                       size_t item_count,
-                                       const char *currency,
-                                       const struct upsell_bundle_policy *policy,
-                                       struct upsell_bundle_quote *out,
-                                       struct upsell_error **err);
-
-// Finds the single candidates or pairs that bring a cart of `cart_total_minor` to
-// `threshold_minor` with the least overshoot, weighted by affinity (co-occurrence with the cart).
-//
-// Writes up to `capacity` fillers, best first, into `out` and their number into `*written`; a
-// cart at or above the threshold gets none. Candidates need positive prices; only those with
-// affinity of at least 1 are used, and pairs are searched among the 200 of highest affinity.
-//
-// Ownership: every argument is borrowed for the call. Thread-safety: safe to call concurrently.
-//
-// # Safety
-//
-// `prices_minor` and `affinity` point to `candidate_count` values each; `currency` is a
-// NUL-terminated string; `out` points to `capacity` writable fillers (NULL when 0); `written` is
-// writable; `err` is NULL or writable.
-enum upsell_status upsell_threshold_fill(int64_t cart_total_minor,
-                                         int64_t threshold_minor,
-                                         const char *currency,
-                                         const int64_t *prices_minor,
-                                         const uint64_t *affinity,
-                                         size_t candidate_count,
-                                         struct upsell_filler *out,
-                                         size_t capacity,
-                                         size_t *written,
-                                         struct upsell_error **err);
 
 // A static, NUL-terminated description of `status` (an `upsell_status` value); unknown numbers
 // give `"unknown status"`.
