@@ -47,6 +47,15 @@ step "tools"
 if ! command -v valgrind >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq valgrind >/dev/null
 fi
+# The C library installs with cargo-c (cargo cinstall) in the C stage. Built from source once per
+# machine (a few minutes; no prebuilt binary is reachable); pinned to the newest release that
+# supports this toolchain. Its build needs pkg-config and the OpenSSL headers.
+if ! cargo cinstall --version >/dev/null 2>&1; then
+    if ! command -v pkg-config >/dev/null 2>&1 || ! dpkg -s libssl-dev >/dev/null 2>&1; then
+        apt-get update -qq && apt-get install -y -qq pkg-config libssl-dev >/dev/null
+    fi
+    cargo install -q cargo-c --locked --version 0.10.24
+fi
 # PySpark (the tests of upsell.spark run a local Spark) needs Java 17 or later.
 java_major="$( (java -version 2>&1 || true) | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1)"
 if [ "${java_major:-0}" -lt 17 ]; then
@@ -98,7 +107,7 @@ cd python
 pytest -q --ignore=tests/test_spark.py
 cd "$root"
 
-step "C: programs under cc, valgrind and AddressSanitizer"
+step "C: cargo cinstall, pkg-config, programs under cc, valgrind and AddressSanitizer"
 UPSELL_CAPI_PROFILE=ci bash bindings/c/tests/run.sh
 
 step "Spark: upsell.spark on a local Spark"

@@ -135,5 +135,7 @@ done:
     upsell_recommender_free(model);
     upsell_itemsets_free(itemsets);
     upsell_baskets_free(baskets);
+    /* The last call: stops the library's worker threads, so nothing of it outlives main. */
+    upsell_shutdown();
     return exit_code;
 }

@@ -64,5 +64,6 @@ int main(int argc, char **argv) {
 
     upsell_itemsets_free(itemsets);
     upsell_baskets_free(baskets);
+    upsell_shutdown();
     return 0;
 }

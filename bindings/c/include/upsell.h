@@ -1,16 +1,33 @@
 /*
- * upsell.h: the C API of upsell, market-basket mining.
+ * upsell.h: the C API of upsell: market-basket mining, association rules, recommendations,
+ * upsell triggers, bundle pricing and metrics.
  *
  * Conventions (see also each declaration):
  * - Every fallible function returns an upsell_status and writes its results through
  *   out-parameters only when it returns UPSELL_STATUS_OK.
  * - The last parameter, `upsell_error **err`, may be NULL. Otherwise, on failure only, `*err`
- *   receives a new upsell_error (message and status) that the caller frees with
- *   upsell_error_free. Initialise it to NULL; it is not written on success.
+ *   receives a new upsell_error (status, message, and where: upsell_error_path, _line, _column,
+ *   _parameter) that the caller frees with upsell_error_free. Initialise it to NULL; it is not
+ *   written on success.
  * - A NULL argument gives UPSELL_STATUS_NULL_PARAMETER; an internal error gives
- *   UPSELL_STATUS_PANIC, never a crash.
+ *   UPSELL_STATUS_PANIC, never a crash. Out-parameters are never optional: pass a pointer to
+ *   storage even for a value you will not read. An array output with a capacity (`k`,
+ *   `capacity`) of 0 writes nothing and may be NULL.
+ * - An index out of range (itemset, rule, offer, basket, entry) gives
+ *   UPSELL_STATUS_INVALID_PARAMETER.
+ * - Strings: every string the library takes is NUL-terminated UTF-8. A string it returns is
+ *   NUL-terminated, except where the function hands out a pointer AND a length (`const char
+ *   **text, size_t *len`: item labels and keys of baskets), which is not NUL-terminated
+ *   (print it with "%.*s"). Returned strings are owned by the handle they come from and valid
+ *   until it is freed, except the `char *` JSON reports, which the caller frees with
+ *   upsell_string_free.
  * - Every handle has exactly one _free function, which accepts NULL.
- * - Handles are immutable once built and may be read from several threads at once.
+ * - Handles are immutable once built and may be read from several threads at once (an
+ *   upsell_batch is filled by one thread, then shared).
+ * - Teardown: call upsell_shutdown() at the end of the program (after the last call) to stop
+ *   the library's worker threads, so leak checkers see no thread alive.
+ * - Versions: UPSELL_VERSION_MAJOR/MINOR/PATCH give the header's version, upsell_version() the
+ *   loaded library's.
  */
 
 #ifndef UPSELL_H
@@ -21,6 +38,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+// The major version of the header (the library's semantic version).
+#define UPSELL_VERSION_MAJOR 0
+
+// The minor version of the header.
+#define UPSELL_VERSION_MINOR 1
+
+// The patch version of the header.
+#define UPSELL_VERSION_PATCH 0
 
 // The outcome of a call. `UPSELL_STATUS_OK` (0) is success; every other value is a failure whose
 // details are in the `upsell_error` the call wrote, if the caller asked for one.
@@ -46,6 +72,16 @@ typedef enum upsell_status {
     // An internal error (a Rust panic) was caught at the boundary; please report it.
     UPSELL_STATUS_PANIC = 8,
 } upsell_status;
+
+// The verdict of an A/B test at its `alpha`.
+typedef enum upsell_verdict {
+    // No significant difference.
+    UPSELL_VERDICT_INCONCLUSIVE = 0,
+    // B converts better, significantly.
+    UPSELL_VERDICT_B_BETTER = 1,
+    // A converts better, significantly.
+    UPSELL_VERDICT_A_BETTER = 2,
+} upsell_verdict;
 
 // Which mining algorithm to run. Every algorithm returns the same itemsets and counts.
 typedef enum upsell_algorithm {
@@ -107,15 +143,43 @@ typedef enum upsell_ranking {
     UPSELL_RANKING_EXPECTED_REVENUE = 2,
 } upsell_ranking;
 
-// The format of rule text given to `upsell_rules_from_str`.
-typedef enum upsell_rules_format {
+// The format of rule text given to `upsell_ruleset_from_str`.
+typedef enum upsell_ruleset_format {
     // YAML.
-    UPSELL_RULES_FORMAT_YAML = 0,
+    UPSELL_RULESET_FORMAT_YAML = 0,
     // JSON.
-    UPSELL_RULES_FORMAT_JSON = 1,
+    UPSELL_RULESET_FORMAT_JSON = 1,
     // TOML.
-    UPSELL_RULES_FORMAT_TOML = 2,
-} upsell_rules_format;
+    UPSELL_RULESET_FORMAT_TOML = 2,
+} upsell_ruleset_format;
+
+// A measure of a rule A -> C, with s() the share of baskets holding a set.
+typedef enum upsell_measure {
+    // s(A).
+    UPSELL_MEASURE_ANTECEDENT_SUPPORT = 0,
+    // s(C).
+    UPSELL_MEASURE_CONSEQUENT_SUPPORT = 1,
+    // s(A and C).
+    UPSELL_MEASURE_SUPPORT = 2,
+    // s(A and C) / s(A).
+    UPSELL_MEASURE_CONFIDENCE = 3,
+    // confidence / s(C).
+    UPSELL_MEASURE_LIFT = 4,
+    // s(A and C) - s(A) s(C).
+    UPSELL_MEASURE_LEVERAGE = 5,
+    // (1 - s(C)) / (1 - confidence); infinite at confidence 1.
+    UPSELL_MEASURE_CONVICTION = 6,
+    // Zhang's metric, in [-1, 1].
+    UPSELL_MEASURE_ZHANG = 7,
+    // s(A and C) / (s(A) + s(C) - s(A and C)).
+    UPSELL_MEASURE_JACCARD = 8,
+    // (confidence - s(C)) / (1 - s(C)).
+    UPSELL_MEASURE_CERTAINTY = 9,
+    // (confidence(A -> C) + confidence(C -> A)) / 2.
+    UPSELL_MEASURE_KULCZYNSKI = 10,
+    // The share of baskets on which the rule could be evaluated (1 without missing values).
+    UPSELL_MEASURE_REPRESENTATIVITY = 11,
+} upsell_measure;
 
 // A collection of baskets (transactions), each a set of item ids, with item labels when read
 // from a file.
@@ -124,6 +188,22 @@ typedef enum upsell_rules_format {
 // `upsell_baskets_from_arrays`; owned by the caller, who frees it with `upsell_baskets_free`.
 // Thread-safety: immutable once built; any number of threads may read or mine it at once.
 typedef struct upsell_baskets upsell_baskets;
+
+// Customers by column, built with `upsell_batch_new` and the `upsell_batch_add_*` calls (every
+// column the same length), then evaluated with `upsell_ruleset_evaluate_batch`.
+//
+// Ownership: created by `upsell_batch_new`, freed with `upsell_batch_free`; column data is
+// copied in, so the caller's arrays may be freed after each `add` call.
+// Thread-safety: adding columns needs exclusive access; once built, any number of threads may
+// evaluate it at once.
+typedef struct upsell_batch upsell_batch;
+
+// The offers decided for a batch: one entry per (customer, offer), customers in row order.
+//
+// Ownership: created by `upsell_ruleset_evaluate_batch`, freed with `upsell_batch_offers_free`;
+// every string read from it is owned by it. Thread-safety: immutable; any number of threads may
+// read it at once.
+typedef struct upsell_batch_offers upsell_batch_offers;
 
 // A cancel flag and a progress counter for one long call (`upsell_mine`).
 //
@@ -137,17 +217,16 @@ typedef struct upsell_control upsell_control;
 // What the rules decided for one customer: the offers to show (best first) and, when a global
 // suppression fired, its name.
 //
-// Ownership: created by `upsell_rules_evaluate_json`, freed with `upsell_decision_free`; every
+// Ownership: created by `upsell_ruleset_evaluate_json`, freed with `upsell_decision_free`; every
 // string read from it is owned by it and valid until then.
 // Thread-safety: immutable; any number of threads may read it at once.
 typedef struct upsell_decision upsell_decision;
 
-// Subgroups discovered from customers (see `upsell_discovery_from_csv`).
+// An EASE model (a linear item-to-item model with a closed-form fit), with item labels.
 //
-// Ownership: created by `upsell_discovery_from_csv`, freed with `upsell_discovery_free`; every
-// string read from it is owned by it and valid until then.
-// Thread-safety: immutable; any number of threads may read it at once.
-typedef struct upsell_discovery upsell_discovery;
+// Ownership: created by `upsell_ease_fit` or `upsell_ease_load`, freed with `upsell_ease_free`.
+// Thread-safety: immutable; any number of threads may query it at once.
+typedef struct upsell_ease upsell_ease;
 
 // Details of one failed call: a status and a message.
 //
@@ -156,6 +235,14 @@ typedef struct upsell_discovery upsell_discovery;
 // Thread-safety: immutable; may be read from any thread, and freed from any thread once no
 // other thread reads it.
 typedef struct upsell_error upsell_error;
+
+// How every rule and suppression of a rule set came out for one customer, from
+// `upsell_ruleset_explain`: per entry its name, whether its condition held, and the condition
+// with the values it saw.
+//
+// Ownership: freed with `upsell_explanation_free`; every string read from it is owned by it.
+// Thread-safety: immutable; any number of threads may read it at once.
+typedef struct upsell_explanation upsell_explanation;
 
 // Frequent itemsets with their counts, in a fixed order (the same for any thread count).
 //
@@ -170,11 +257,17 @@ typedef struct upsell_itemsets upsell_itemsets;
 // Thread-safety: immutable; any number of threads may query it at once.
 typedef struct upsell_recommender upsell_recommender;
 
+// Association rules with their counts, in generation order (the same for any thread count).
+//
+// Ownership: created by `upsell_rules_generate`, freed with `upsell_rules_free`.
+// Thread-safety: immutable; any number of threads may read it at once.
+typedef struct upsell_rules upsell_rules;
+
 // A loaded, checked rule set.
 //
-// Ownership: created by `upsell_rules_from_str`, freed with `upsell_rules_free`.
+// Ownership: created by `upsell_ruleset_from_str`, freed with `upsell_ruleset_free`.
 // Thread-safety: immutable for C; any number of threads may evaluate with it at once.
-typedef struct upsell_rules upsell_rules;
+typedef struct upsell_ruleset upsell_ruleset;
 
 // The rules found by `upsell_sequential_affinity`, sorted by window, then confidence (highest
 // first), then customers; the same order for any thread count.
@@ -183,32 +276,132 @@ typedef struct upsell_rules upsell_rules;
 // `upsell_sequence_rules_free`. Thread-safety: immutable; any number of threads may read it.
 typedef struct upsell_sequence_rules upsell_sequence_rules;
 
-// One subgroup's statistics (see docs/triggers.md for the method).
-typedef struct upsell_subgroup {
-    // The subgroup as a rule condition (`plan == "starter" && usage >= 20`), owned by the
-    // discovery.
-    const char *expression;
-    // Customers in the subgroup.
-    uint64_t size;
-    // Of them, customers with the outcome.
-    uint64_t positives;
-    // `positives / size`.
-    double rate;
-    // The 95 % Wilson interval of the rate.
-    double rate_low;
-    // The 95 % Wilson interval of the rate.
-    double rate_high;
-    // `rate / base rate`.
+// One offer of a batch, as `upsell_batch_offers_get` writes it. Strings are NUL-terminated,
+// owned by the `upsell_batch_offers` and valid until it is freed.
+typedef struct upsell_batch_offer {
+    // The customer's row in the batch.
+    size_t row;
+    // The customer id (the text of the id column).
+    const char *customer;
+    // The rule that made the offer.
+    const char *rule;
+    // `upgrade`, `cross_sell`, `bundle` or `threshold_fill`.
+    const char *kind;
+    // What is offered.
+    const char *target;
+    // The rule's priority.
+    int64_t priority;
+    // 1 when the offer was withheld because the customer is in the rule's control group.
+    int held_out;
+} upsell_batch_offer;
+
+// How `upsell_ease_fit` fits. Fill it with `upsell_ease_options_default`.
+//
+// Ownership: a plain struct owned by the caller; `control` is borrowed for the call.
+typedef struct upsell_ease_options {
+    // The L2 regularisation, above 0 (100 by default).
+    double lambda;
+    // Items bought in fewer baskets are left out of the model (1 by default).
+    uint64_t min_count;
+    // At most this many of the most frequent items are modelled (8000 by default; memory and
+    // time grow with its square and cube).
+    size_t max_items;
+    // Worker threads; 0 for the library's pool (default).
+    uint32_t threads;
+    // Cancellation, or NULL. Borrowed for the call.
+    const struct upsell_control *control;
+} upsell_ease_options;
+
+// One EASE recommendation.
+typedef struct upsell_ease_recommendation {
+    // The item id (see `upsell_ease_label`).
+    uint32_t item;
+    // The score, higher is better.
+    double score;
+    // The cart item that contributed most, or `UINT32_MAX` when none did.
+    uint32_t strongest_item;
+    // That item's weight towards `item` (0 when none).
+    float strongest_weight;
+} upsell_ease_recommendation;
+
+// What `upsell_evaluate_json` measures. Fill it with `upsell_evaluate_options_default`, then set
+// the support.
+//
+// Ownership: a plain struct owned by the caller.
+typedef struct upsell_evaluate_options {
+    // Rule mining support as a fraction; exactly one of this and `min_support_count` is nonzero.
+    double min_support_fraction;
+    // Rule mining support as a basket count.
+    uint64_t min_support_count;
+    // Recommendations per case (5 by default).
+    size_t k;
+    // The share of baskets that trains, in (0, 1) (0.8 by default).
+    double train_fraction;
+    // Nonzero splits by time (baskets read as long data with a time column): the earliest
+    // `train_fraction` of the time span trains. 0 splits by position (the default).
+    int split_by_time;
+    // The rules' least confidence (0.01 by default).
+    double min_confidence;
+    // The rules' longest antecedent (3 by default).
+    uint32_t max_antecedent_len;
+    // Nonzero also scores EASE with its default options (0 by default).
+    int ease;
+    // Worker threads; 0 for the library's pool.
+    uint32_t threads;
+} upsell_evaluate_options;
+
+// The result of `upsell_ab_test`.
+//
+// Ownership: a plain struct written into caller storage.
+typedef struct upsell_ab_test_result {
+    // Conversion rate of A.
+    double rate_a;
+    // Conversion rate of B.
+    double rate_b;
+    // `rate_b - rate_a`.
+    double difference;
+    // Lower end of the difference's confidence interval.
+    double difference_low;
+    // Upper end of the difference's confidence interval.
+    double difference_high;
+    // `rate_b / rate_a - 1`, or NaN when `rate_a` is 0.
     double lift;
-    // The rate's interval divided by the base rate.
+    // Lower end of the lift's confidence interval, or NaN.
     double lift_low;
-    // The rate's interval divided by the base rate.
+    // Upper end of the lift's confidence interval, or NaN.
     double lift_high;
-    // The one-sided Fisher exact p-value against the other customers.
+    // The z statistic.
+    double z;
+    // The two-sided p-value.
     double p_value;
-    // The p-value corrected for every subgroup tested.
-    double p_adjusted;
-} upsell_subgroup;
+    // The significance level used (adjusted for `looks`).
+    double alpha;
+    // The verdict.
+    enum upsell_verdict verdict;
+    // 1 when the test was looked at more than once (the core's peeking warning applies; its
+    // text is in Python's and the command line's output), else 0.
+    int peeking_warning;
+} upsell_ab_test_result;
+
+// The result of `upsell_sample_size`.
+//
+// Ownership: a plain struct written into caller storage.
+typedef struct upsell_sample_size_result {
+    // The baseline conversion rate.
+    double baseline;
+    // `baseline + mde`.
+    double target;
+    // Cohen's h between the two rates.
+    double effect_size;
+    // Visitors per arm before rounding up.
+    double n_per_arm_exact;
+    // Visitors per arm.
+    uint64_t n_per_arm;
+    // The significance level.
+    double alpha;
+    // The power.
+    double power;
+} upsell_sample_size_result;
 
 // What `upsell_mine` mines. Fill it with `upsell_mine_options_default`, then set the support and
 // whatever else differs.
@@ -245,6 +438,56 @@ typedef struct upsell_mine_options {
     const struct upsell_control *control;
 } upsell_mine_options;
 
+// How a bundle is priced. Fill it with `upsell_bundle_policy_default`, then change what differs.
+//
+// Ownership: a plain struct owned by the caller. Thread-safety: read-only during a call.
+typedef struct upsell_bundle_policy {
+    // The smallest discount off the sum of item prices, in basis points (1500 = 15 %).
+    uint32_t min_discount_bp;
+    // The largest discount, in basis points (2500 = 25 %); at most 10000.
+    uint32_t max_discount_bp;
+    // The margin floor over the bundle's unit cost, in basis points (used when costs are given).
+    uint32_t min_margin_bp;
+    // The largest saving allowed, in minor units; negative for no cap (the default, -1).
+    int64_t max_saving_minor;
+    // The price ending; `UPSELL_PRICE_ENDING_NINE` by default.
+    enum upsell_price_ending ending;
+} upsell_bundle_policy;
+
+// A priced bundle, in minor units of the call's currency.
+//
+// Ownership: a plain struct owned by the caller, written by `upsell_bundle_price`.
+typedef struct upsell_bundle_quote {
+    // `UPSELL_BUNDLE_REFUSAL_NONE` when priced; otherwise the rule that left no price, and only
+    // `sum_minor` is set (the other amounts are 0).
+    enum upsell_bundle_refusal refusal;
+    // The sum of the item prices.
+    int64_t sum_minor;
+    // The bundle price.
+    int64_t price_minor;
+    // `sum - price`.
+    int64_t saving_minor;
+    // The saving in basis points of the sum.
+    uint32_t saving_bp;
+} upsell_bundle_quote;
+
+// One threshold filler: one candidate (`second == SIZE_MAX`) or a pair, by index into the
+// candidates given.
+typedef struct upsell_filler {
+    // Index of the first candidate.
+    size_t first;
+    // Index of the second candidate, or `SIZE_MAX` for a single item.
+    size_t second;
+    // What the filler adds, in minor units.
+    int64_t added_minor;
+    // How far the new total passes the threshold, in minor units.
+    int64_t overshoot_minor;
+    // The filler's affinity (a pair: the smaller of its items').
+    uint64_t affinity;
+    // `affinity x gap / (gap + overshoot)`; higher is better.
+    double score;
+} upsell_filler;
+
 // One recommended item.
 typedef struct upsell_recommendation {
     // The item id (see `upsell_recommender_label`).
@@ -272,6 +515,78 @@ typedef struct upsell_model_rule {
     // Confidence over the consequent's base rate.
     double lift;
 } upsell_model_rule;
+
+// What `upsell_rules_generate` keeps. Fill it with `upsell_rule_options_default`, then change
+// what differs.
+//
+// Ownership: a plain struct owned by the caller; the arrays and `control` are borrowed for the
+// call only. Thread-safety: read-only during the call.
+typedef struct upsell_rule_options {
+    // The least confidence, in [0, 1] (0.8 by default).
+    double min_confidence;
+    // The least lift; 0 for none (the default).
+    double min_lift;
+    // The most items in an antecedent; 0 for no limit (the default).
+    uint32_t max_antecedent_len;
+    // The most items in a consequent; 0 for no limit (the default; 1 gives the classic
+    // single-item consequents).
+    uint32_t max_consequent_len;
+    // Only rules whose consequent items all come from these `consequent_items_len` ids; NULL for
+    // any item (the default).
+    const uint32_t *consequent_items;
+    // The number of ids at `consequent_items`.
+    size_t consequent_items_len;
+    // No rule mentions any of these `exclude_items_len` ids (NULL: none, the default).
+    const uint32_t *exclude_items;
+    // The number of ids at `exclude_items`.
+    size_t exclude_items_len;
+    // Nonzero drops a rule when a rule with a smaller antecedent and the same consequent is at
+    // least as confident (0 by default).
+    int prune_redundant;
+    // Fail with `UPSELL_STATUS_LIMIT_EXCEEDED` beyond this many rules; 0 for the core's default.
+    uint64_t max_rules;
+    // Worker threads; 0 for the library's pool (default), 1 for the calling thread only.
+    uint32_t threads;
+    // Cancellation and progress, or NULL. Borrowed for the call.
+    const struct upsell_control *control;
+} upsell_rule_options;
+
+// One rule, as `upsell_rules_get` writes it: the item arrays are borrowed from the rules and
+// valid until `upsell_rules_free`.
+typedef struct upsell_rule {
+    // The antecedent's item ids, ascending.
+    const uint32_t *antecedent;
+    // The number of antecedent items.
+    size_t antecedent_len;
+    // The consequent's item ids, ascending.
+    const uint32_t *consequent;
+    // The number of consequent items.
+    size_t consequent_len;
+    // Baskets holding antecedent and consequent.
+    uint64_t count;
+    // Baskets holding the antecedent.
+    uint64_t antecedent_count;
+    // Baskets holding the consequent.
+    uint64_t consequent_count;
+} upsell_rule;
+
+// An actionable pair of items, from `upsell_affinity_pairs`.
+typedef struct upsell_pair {
+    // The first item (the smaller id).
+    uint32_t a;
+    // The second item.
+    uint32_t b;
+    // Baskets holding both.
+    uint64_t count;
+    // `count` over all baskets.
+    double support;
+    // P(b | a).
+    double confidence_ab;
+    // P(a | b).
+    double confidence_ba;
+    // Support over the product of the items' supports.
+    double lift;
+} upsell_pair;
 
 // What `upsell_sequential_affinity` counts and reports. Fill it with
 // `upsell_sequence_options_default`, then change what differs.
@@ -329,59 +644,134 @@ typedef struct upsell_sequence_rule {
     double lift;
 } upsell_sequence_rule;
 
-// How a bundle is priced. Fill it with `upsell_bundle_policy_default`, then change what differs.
-//
-// Ownership: a plain struct owned by the caller. Thread-safety: read-only during a call.
-typedef struct upsell_bundle_policy {
-    // The smallest discount off the sum of item prices, in basis points (1500 = 15 %).
-    uint32_t min_discount_bp;
-    // The largest discount, in basis points (2500 = 25 %); at most 10000.
-    uint32_t max_discount_bp;
-    // The margin floor over the bundle's unit cost, in basis points (used when costs are given).
-    uint32_t min_margin_bp;
-    // The largest saving allowed, in minor units; negative for no cap (the default, -1).
-    int64_t max_saving_minor;
-    // The price ending; `UPSELL_PRICE_ENDING_NINE` by default.
-    enum upsell_price_ending ending;
-} upsell_bundle_policy;
-
-// A priced bundle, in minor units of the call's currency.
-//
-// Ownership: a plain struct owned by the caller, written by `upsell_bundle_price`.
-typedef struct upsell_bundle_quote {
-    // `UPSELL_BUNDLE_REFUSAL_NONE` when priced; otherwise the rule that left no price, and only
-    // `sum_minor` is set (the other amounts are 0).
-    enum upsell_bundle_refusal refusal;
-    // The sum of the item prices.
-    int64_t sum_minor;
-    // The bundle price.
-    int64_t price_minor;
-    // `sum - price`.
-    int64_t saving_minor;
-    // The saving in basis points of the sum.
-    uint32_t saving_bp;
-} upsell_bundle_quote;
-
-// One threshold filler: one candidate (`second == SIZE_MAX`) or a pair, by index into the
-// candidates given.
-typedef struct upsell_filler {
-    // Index of the first candidate.
-    size_t first;
-    // Index of the second candidate, or `SIZE_MAX` for a single item.
-    size_t second;
-    // What the filler adds, in minor units.
-    int64_t added_minor;
-    // How far the new total passes the threshold, in minor units.
-    int64_t overshoot_minor;
-    // The filler's affinity (a pair: the smaller of its items').
-    uint64_t affinity;
-    // `affinity x gap / (gap + overshoot)`; higher is better.
-    double score;
-} upsell_filler;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// A new, empty batch, or NULL on an internal error. Free it with `upsell_batch_free`.
+// Thread-safety: safe to call from any thread.
+struct upsell_batch *upsell_batch_new(void);
+
+// Frees a batch; NULL is ignored.
+//
+// # Safety
+//
+// `batch` is NULL or a live batch not yet freed, used by no other thread.
+void upsell_batch_free(struct upsell_batch *batch);
+
+// Adds an integer column `name` of `len` values; `valid` is NULL (all present) or `len` bytes,
+// 0 for a missing value. The data is copied. Every column of a batch must have the same length
+// (checked when it is evaluated). Thread-safety: needs exclusive access to `batch`.
+//
+// # Safety
+//
+// `batch` is a live batch; `name` NUL-terminated; `values` points to `len` values (NULL when 0);
+// `valid` is NULL or points to `len` bytes; `err` is NULL or writable.
+enum upsell_status upsell_batch_add_ints(struct upsell_batch *batch,
+                                         const char *name,
+                                         const int64_t *values,
+                                         const uint8_t *valid,
+                                         size_t len,
+                                         struct upsell_error **err);
+
+// Adds a floating-point column; as `upsell_batch_add_ints` otherwise.
+//
+// # Safety
+//
+// As for `upsell_batch_add_ints`.
+enum upsell_status upsell_batch_add_floats(struct upsell_batch *batch,
+                                           const char *name,
+                                           const double *values,
+                                           const uint8_t *valid,
+                                           size_t len,
+                                           struct upsell_error **err);
+
+// Adds a boolean column (`values`: `len` bytes, nonzero is true); as `upsell_batch_add_ints`
+// otherwise.
+//
+// # Safety
+//
+// As for `upsell_batch_add_ints`.
+enum upsell_status upsell_batch_add_bools(struct upsell_batch *batch,
+                                          const char *name,
+                                          const uint8_t *values,
+                                          const uint8_t *valid,
+                                          size_t len,
+                                          struct upsell_error **err);
+
+// Adds a time column of Unix seconds (UTC); as `upsell_batch_add_ints` otherwise.
+//
+// # Safety
+//
+// As for `upsell_batch_add_ints`.
+enum upsell_status upsell_batch_add_timestamps(struct upsell_batch *batch,
+                                               const char *name,
+                                               const int64_t *seconds,
+                                               const uint8_t *valid,
+                                               size_t len,
+                                               struct upsell_error **err);
+
+// Adds a text column of `len` NUL-terminated UTF-8 strings; a NULL entry is a missing value.
+// The strings are copied. Thread-safety: needs exclusive access to `batch`.
+//
+// # Safety
+//
+// `batch` is a live batch; `name` NUL-terminated; `values` points to `len` pointers, each NULL
+// or NUL-terminated (`values` may be NULL when `len` is 0); `err` is NULL or writable.
+enum upsell_status upsell_batch_add_strings(struct upsell_batch *batch,
+                                            const char *name,
+                                            const char *const *values,
+                                            size_t len,
+                                            struct upsell_error **err);
+
+// Decides the offers for every customer (row) of `batch` at once, evaluating each condition over
+// whole columns. `now` is an RFC 3339 time or NULL for the current time; `id_column` names the
+// customer-id column (NULL: the first column); `history_json` is NULL or an offer history as for
+// `upsell_ruleset_evaluate_json`; `threads` is 0 for the library's pool, 1 for the calling
+// thread only. Results do not depend on `threads`.
+//
+// On success `*out` receives the offers, freed with `upsell_batch_offers_free`. Columns of
+// different lengths, a type a condition cannot use or an unknown `id_column` give
+// `UPSELL_STATUS_INVALID_INPUT` or `UPSELL_STATUS_INVALID_PARAMETER`.
+// Thread-safety: `rules` and `batch` may be used by several threads at once.
+//
+// # Safety
+//
+// `rules` and `batch` are live handles; `now`, `id_column` and `history_json` are NULL or
+// NUL-terminated; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_ruleset_evaluate_batch(const struct upsell_ruleset *rules,
+                                                 const struct upsell_batch *batch,
+                                                 const char *now,
+                                                 const char *id_column,
+                                                 const char *history_json,
+                                                 uint32_t threads,
+                                                 struct upsell_batch_offers **out,
+                                                 struct upsell_error **err);
+
+// The number of offers (0 if `offers` is NULL). Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `offers` is NULL or a live handle.
+size_t upsell_batch_offers_count(const struct upsell_batch_offers *offers);
+
+// Offer `index` into `*out`; an index out of range gives `UPSELL_STATUS_INVALID_PARAMETER`.
+// The strings in `*out` are owned by `offers`. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `offers` is a live handle; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_batch_offers_get(const struct upsell_batch_offers *offers,
+                                           size_t index,
+                                           struct upsell_batch_offer *out,
+                                           struct upsell_error **err);
+
+// Frees batch offers and every string read from them; NULL is ignored.
+//
+// # Safety
+//
+// `offers` is NULL or a live handle not yet freed.
+void upsell_batch_offers_free(struct upsell_batch_offers *offers);
 
 // A new control: not cancelled, no progress. The caller frees it with `upsell_control_free`.
 // Returns NULL only on an internal error. Thread-safety: safe to call from any thread.
@@ -451,6 +841,70 @@ enum upsell_status upsell_baskets_from_csv_file(const char *path,
                                                 struct upsell_baskets **out,
                                                 struct upsell_error **err);
 
+// Reads long data: a delimited file with a header row and one row per (basket, item), such as
+// order lines (`InvoiceNo,StockCode,...,CustomerID,InvoiceDate`). The rows whose columns
+// `basket_columns` (`basket_columns_len` names, at least 1) have the same values form one
+// basket; `item_column` names the item. `customer_column` and `time_column` are NULL or name
+// columns kept per basket (the first row's customer, the earliest time), read back with
+// `upsell_baskets_customer` and `upsell_baskets_time`. Plain or gzip-compressed; items are
+// numbered by descending frequency with their labels.
+//
+// A column missing from the header gives `UPSELL_STATUS_INVALID_INPUT` naming it; a bad time
+// names its line. Ownership, errors and thread-safety as for `upsell_baskets_from_fimi_file`.
+//
+// # Safety
+//
+// `path` and `item_column` are NUL-terminated; `basket_columns` points to `basket_columns_len`
+// NUL-terminated strings; `customer_column` and `time_column` are NULL or NUL-terminated; `out`
+// and `err` are NULL or writable.
+enum upsell_status upsell_baskets_from_long_file(const char *path,
+                                                 char delimiter,
+                                                 const char *const *basket_columns,
+                                                 size_t basket_columns_len,
+                                                 const char *item_column,
+                                                 const char *customer_column,
+                                                 const char *time_column,
+                                                 struct upsell_baskets **out,
+                                                 struct upsell_error **err);
+
+// The key of basket `index` of long data (its basket columns' values joined by `|`), as
+// `*text` and `*len`: UTF-8, NOT NUL-terminated, owned by `baskets` (the string rule of the
+// header). Baskets not read as long data, or an index out of range, give
+// `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `baskets` is a live handle; `text`, `len` are writable; `err` is NULL or writable.
+enum upsell_status upsell_baskets_key(const struct upsell_baskets *baskets,
+                                      size_t index,
+                                      const char **text,
+                                      size_t *len,
+                                      struct upsell_error **err);
+
+// The customer of basket `index` of long data read with a `customer_column`, as for
+// `upsell_baskets_key`. Without a customer column: `UPSELL_STATUS_INVALID_PARAMETER`.
+//
+// # Safety
+//
+// `baskets` is a live handle; `text`, `len` are writable; `err` is NULL or writable.
+enum upsell_status upsell_baskets_customer(const struct upsell_baskets *baskets,
+                                           size_t index,
+                                           const char **text,
+                                           size_t *len,
+                                           struct upsell_error **err);
+
+// The time of basket `index` of long data read with a `time_column` (the earliest of its
+// rows'), as Unix seconds (UTC) into `*unix_seconds`. Without a time column:
+// `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `baskets` is a live handle; `unix_seconds` is writable; `err` is NULL or writable.
+enum upsell_status upsell_baskets_time(const struct upsell_baskets *baskets,
+                                       size_t index,
+                                       int64_t *unix_seconds,
+                                       struct upsell_error **err);
+
 // Builds baskets from item ids laid end to end (`items`, `items_len` of them) and the offsets
 // where each basket starts (`offsets`, `offsets_len` = number of baskets + 1, first 0, last
 // `items_len`, never decreasing). Basket `b` is `items[offsets[b] .. offsets[b + 1]]`; duplicate
@@ -505,56 +959,125 @@ enum upsell_status upsell_baskets_item_label(const struct upsell_baskets *basket
 // `baskets` is NULL or a live handle not yet freed.
 void upsell_baskets_free(struct upsell_baskets *baskets);
 
-// Discovers the subgroups of the customers in the CSV file `path` (one row a customer, a header
-// of column names, types inferred) whose 0/1 outcome rate is highest. `options_json` is a JSON
-// object: `outcome` (required), `min_size` (a count `50` or a fraction `0.01`), `max_conditions`,
-// `alpha`, `correction` (`"holm"` or `"bh"`), `ignore` (columns not used, such as the customer
-// id), `keep_all`, `top`, `offer_kind`, `target`, `prices` (`{"pro": "49.00"}`) with
-// `target_plan`, `plan_column` and `currency`, `threads`.
-//
-// Thread-safety: safe to call from any thread.
+// Fills `*out` with the defaults of every surface: lambda 100, min count 1, 8000 items, the
+// library's pool, no control. Thread-safety: safe from any thread.
 //
 // # Safety
 //
-// `path` and `options_json` are NUL-terminated strings; `out` points to writable storage for a
-// pointer; `err` is NULL or points to writable storage for a pointer.
-enum upsell_status upsell_discovery_from_csv(const char *path,
-                                             const char *options_json,
-                                             struct upsell_discovery **out,
-                                             struct upsell_error **err);
+// `out` is NULL or writable.
+enum upsell_status upsell_ease_options_default(struct upsell_ease_options *out);
 
-// Frees a discovery; NULL is ignored.
+// Fits an EASE model on `baskets` (labels from the baskets; ids as text for baskets built from
+// arrays). Bad options give `UPSELL_STATUS_INVALID_PARAMETER` before any work.
+//
+// On success `*out` receives a new model, freed with `upsell_ease_free`. Thread-safety: safe to
+// call concurrently; `baskets` may be shared.
 //
 // # Safety
 //
-// `discovery` is NULL or a pointer returned by `upsell_discovery_from_csv` and not yet freed.
-void upsell_discovery_free(struct upsell_discovery *discovery);
+// `baskets` is a live handle; `options` points to a readable struct; `out` is writable; `err`
+// is NULL or writable.
+enum upsell_status upsell_ease_fit(const struct upsell_baskets *baskets,
+                                   const struct upsell_ease_options *options,
+                                   struct upsell_ease **out,
+                                   struct upsell_error **err);
 
-// The number of subgroups reported (0 if NULL).
+// Loads an EASE model file written by `upsell_ease_save` or Python's `EaseRecommender.save`.
+// A corrupt or newer-version file gives `UPSELL_STATUS_PARSE`; a missing one
+// `UPSELL_STATUS_IO`. On success `*out` receives a new model, freed with `upsell_ease_free`.
 //
 // # Safety
 //
-// `discovery` is NULL or a live discovery.
-size_t upsell_discovery_count(const struct upsell_discovery *discovery);
+// `path` is NUL-terminated; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_ease_load(const char *path,
+                                    struct upsell_ease **out,
+                                    struct upsell_error **err);
 
-// The rule file (YAML) of the significant, non-redundant subgroups, owned by the discovery (NULL
-// if `discovery` is NULL). Load it with `upsell_rules_from_str`.
+// Saves the model: JSON when the path ends in `.json`, else the compact binary. A directory that
+// does not exist gives `UPSELL_STATUS_IO` ("cannot write ..."). Thread-safety: safe while other
+// threads query the model.
 //
 // # Safety
 //
-// `discovery` is NULL or a live discovery.
-const char *upsell_discovery_rules_yaml(const struct upsell_discovery *discovery);
+// `model` is a live handle; `path` is NUL-terminated; `err` is NULL or writable.
+enum upsell_status upsell_ease_save(const struct upsell_ease *model,
+                                    const char *path,
+                                    struct upsell_error **err);
 
-// Subgroup `index` (0 is the most significant) into `*out`.
+// The number of items the model knows (ids are `0..count`); 0 for NULL.
 //
 // # Safety
 //
-// `discovery` is a live discovery; `out` points to a writable `upsell_subgroup`; `err` is NULL or
-// points to writable storage for a pointer.
-enum upsell_status upsell_discovery_subgroup(const struct upsell_discovery *discovery,
-                                             size_t index,
-                                             struct upsell_subgroup *out,
-                                             struct upsell_error **err);
+// `model` is NULL or a live handle.
+size_t upsell_ease_item_count(const struct upsell_ease *model);
+
+// The NUL-terminated label of item `id`, owned by the model (valid until it is freed); NULL
+// when `model` is NULL or `id` is out of range.
+//
+// # Safety
+//
+// `model` is NULL or a live handle.
+const char *upsell_ease_label(const struct upsell_ease *model, uint32_t id);
+
+// The id of the item labelled `label` into `*id`, or `UPSELL_STATUS_INVALID_INPUT` when the
+// model does not know it.
+//
+// # Safety
+//
+// `model` is a live handle; `label` is NUL-terminated; `id` is writable; `err` is NULL or
+// writable.
+enum upsell_status upsell_ease_item(const struct upsell_ease *model,
+                                    const char *label,
+                                    uint32_t *id,
+                                    struct upsell_error **err);
+
+// Recommends up to `k` items not in the cart (`cart_len` ids; unknown ids are ignored), best
+// first, into `out` (room for `k`; may be NULL when `k` is 0); `*out_len` receives the number
+// written. Thread-safety: any number of threads may query one model at once.
+//
+// # Safety
+//
+// `model` is a live handle; `cart` points to `cart_len` ids (NULL when 0); `out` has room for
+// `k` entries; `out_len` is writable; `err` is NULL or writable.
+enum upsell_status upsell_ease_recommend(const struct upsell_ease *model,
+                                         const uint32_t *cart,
+                                         size_t cart_len,
+                                         size_t k,
+                                         struct upsell_ease_recommendation *out,
+                                         size_t *out_len,
+                                         struct upsell_error **err);
+
+// Frees a model; NULL is ignored.
+//
+// # Safety
+//
+// `model` is NULL or a live handle not yet freed, used by no other thread.
+void upsell_ease_free(struct upsell_ease *model);
+
+// Fills `*out` with the defaults of every surface (no support set). Thread-safety: safe from
+// any thread.
+//
+// # Safety
+//
+// `out` is NULL or writable.
+enum upsell_status upsell_evaluate_options_default(struct upsell_evaluate_options *out);
+
+// Evaluates "frequently bought together" offline: trains rules (and EASE when asked) on the
+// first part of `baskets`, hides one item of each later basket and scores how often the top `k`
+// recover it, against a popularity baseline: hit rate, precision, recall, coverage per method.
+//
+// On success `*out_json` receives the core's evaluation as a new JSON string (the fields of
+// Python's `upsell.evaluate`), freed with `upsell_string_free`. Thread-safety: safe to call
+// concurrently.
+//
+// # Safety
+//
+// `baskets` is a live handle; `options` points to a readable struct; `out_json` is writable;
+// `err` is NULL or writable.
+enum upsell_status upsell_evaluate_json(const struct upsell_baskets *baskets,
+                                        const struct upsell_evaluate_options *options,
+                                        char **out_json,
+                                        struct upsell_error **err);
 
 // The message of `err`, NUL-terminated UTF-8, naming what failed and where (for example the
 // path of a file that cannot be read, or the line and column of bad data).
@@ -584,6 +1107,164 @@ enum upsell_status upsell_error_status(const struct upsell_error *err);
 //
 // `err` is NULL or a pointer returned by this library and not yet freed.
 void upsell_error_free(struct upsell_error *err);
+
+// The file the error is about (the data file with a bad line, the rule file that does not parse,
+// the file that cannot be read or written), or NULL when it has none (data given in memory, a
+// bad parameter) or `err` is NULL.
+//
+// Ownership: owned by `err`, valid until `upsell_error_free(err)`. Thread-safety: safe to call
+// from any thread.
+//
+// # Safety
+//
+// `err` is NULL or a pointer returned by this library and not yet freed.
+const char *upsell_error_path(const struct upsell_error *err);
+
+// The 1-based line of the problem in its input, or 0 when unknown (or `err` is NULL). For a
+// rule file with several problems, the first one's. Thread-safety: safe to call from any thread.
+//
+// # Safety
+//
+// `err` is NULL or a pointer returned by this library and not yet freed.
+uint64_t upsell_error_line(const struct upsell_error *err);
+
+// The 1-based column (or field) of the problem, or 0 when unknown (or `err` is NULL).
+// Thread-safety: safe to call from any thread.
+//
+// # Safety
+//
+// `err` is NULL or a pointer returned by this library and not yet freed.
+uint64_t upsell_error_column(const struct upsell_error *err);
+
+// The parameter or argument at fault, as the header spells it (`min_support`, `out`), for
+// `UPSELL_STATUS_INVALID_PARAMETER` and `UPSELL_STATUS_NULL_PARAMETER`; NULL otherwise.
+//
+// Ownership: owned by `err`, valid until `upsell_error_free(err)`. Thread-safety: safe to call
+// from any thread.
+//
+// # Safety
+//
+// `err` is NULL or a pointer returned by this library and not yet freed.
+const char *upsell_error_parameter(const struct upsell_error *err);
+
+// The version of the loaded library, `"MAJOR.MINOR.PATCH"`, to compare with the
+// `UPSELL_VERSION_*` macros of the header the program was compiled with.
+//
+// Ownership: static; never free it. Thread-safety: safe to call from any thread.
+const char *upsell_version(void);
+
+// Stops the library's worker threads and waits until they have exited; returns how many were
+// stopped. Call it at the end of a program (or before unloading the library) once no other call
+// runs: afterwards no thread of the library is alive, so leak checkers such as
+// `valgrind --leak-check=full` report nothing. The library stays usable: a later parallel call
+// starts new threads. A pool in use by a call running on another thread is left running.
+//
+// Handles stay valid; free them as usual. Thread-safety: safe to call from any thread, but
+// meant for a point where the program is single-threaded with respect to this library.
+size_t upsell_shutdown(void);
+
+// Frees a string the library returned as `char *` (the JSON reports); NULL is ignored.
+//
+// # Safety
+//
+// `text` is NULL or a string returned by this library as `char *`, not yet freed.
+void upsell_string_free(char *text);
+
+// The two-proportion z-test of B against A (`conversions_*` of `n_*` visitors) at `alpha`
+// (0.05 on the other surfaces), with `looks` interim looks (1: a single look) adjusting alpha.
+// Bad counts or levels give `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe from any
+// thread.
+//
+// # Safety
+//
+// `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_ab_test(uint64_t conversions_a,
+                                  uint64_t n_a,
+                                  uint64_t conversions_b,
+                                  uint64_t n_b,
+                                  double alpha,
+                                  uint32_t looks,
+                                  struct upsell_ab_test_result *out,
+                                  struct upsell_error **err);
+
+// Visitors per arm to detect an absolute change `mde` from the conversion rate `baseline` at
+// `alpha` with `power` (0.05 and 0.8 on the other surfaces). Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_sample_size(double baseline,
+                                      double mde,
+                                      double alpha,
+                                      double power,
+                                      struct upsell_sample_size_result *out,
+                                      struct upsell_error **err);
+
+// The power of the two-sided two-sample z-test for effect size `effect_size` (Cohen's h) with
+// `n` visitors per arm at `alpha`, into `*out`. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_power(double effect_size,
+                                double n,
+                                double alpha,
+                                double *out,
+                                struct upsell_error **err);
+
+// The smallest absolute increase over `baseline` detectable with `n` visitors per arm at
+// `alpha` and `power`, into `*out`. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_minimum_detectable_effect(double baseline,
+                                                    double n,
+                                                    double alpha,
+                                                    double power,
+                                                    double *out,
+                                                    struct upsell_error **err);
+
+// Order metrics of an order file (the long CSV `upsell metrics` reads, amounts in `currency`):
+// average order value, items per order and attach rates per `period` (`"all"`, `"day"`,
+// `"week"`, `"month"`), per segment when `by_segment` is nonzero.
+//
+// On success `*out_json` receives a new JSON string `{"summary": ..., "rows": [...]}` (the
+// document Python's `upsell.order_metrics` reads), freed with `upsell_string_free`. A missing
+// file gives `UPSELL_STATUS_IO`; a bad row `UPSELL_STATUS_INVALID_INPUT` with its line.
+// Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `path`, `currency` and `period` are NUL-terminated; `out_json` is writable; `err` is NULL or
+// writable.
+enum upsell_status upsell_order_metrics_json(const char *path,
+                                             const char *currency,
+                                             const char *period,
+                                             int by_segment,
+                                             char **out_json,
+                                             struct upsell_error **err);
+
+// The expected revenue of an offer to a segment: `eligible` customers, of whom `takes` took it
+// when `shown` were shown it, each take worth `value_minor` minor units of `currency`, with a
+// confidence interval at `alpha`. On success `*out_json` receives the core's forecast as a new
+// JSON string (as Python's `upsell.forecast`), freed with `upsell_string_free`.
+// Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `segment`, `offer` and `currency` are NUL-terminated; `out_json` is writable; `err` is NULL
+// or writable.
+enum upsell_status upsell_forecast_json(const char *segment,
+                                        const char *offer,
+                                        uint64_t eligible,
+                                        uint64_t takes,
+                                        uint64_t shown,
+                                        int64_t value_minor,
+                                        const char *currency,
+                                        double alpha,
+                                        char **out_json,
+                                        struct upsell_error **err);
 
 // Fills `*out` with the defaults: no support set (the caller must set exactly one of
 // `min_support_fraction` and `min_support_count`), automatic algorithm, all itemsets, lengths
@@ -641,7 +1322,8 @@ uint64_t upsell_itemsets_baskets(const struct upsell_itemsets *itemsets);
 //
 // # Safety
 //
-// `itemsets` is NULL or a live handle; `items`, `len`, `count` and `err` are NULL or writable.
+// `itemsets` is NULL or a live handle; `items`, `len` and `count` are writable (NULL gives
+// `UPSELL_STATUS_NULL_PARAMETER`); `err` is NULL or writable.
 enum upsell_status upsell_itemsets_get(const struct upsell_itemsets *itemsets,
                                        size_t index,
                                        const uint32_t **items,
@@ -658,6 +1340,98 @@ enum upsell_status upsell_itemsets_get(const struct upsell_itemsets *itemsets,
 //
 // `itemsets` is NULL or a live handle not yet freed.
 void upsell_itemsets_free(struct upsell_itemsets *itemsets);
+
+// The exponent of an ISO 4217 currency (`code`, such as "GBP"): the number of decimals of its
+// minor unit (2 for GBP, 0 for JPY, 3 for KWD), into `*exponent`. An unknown code gives
+// `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe to call from any thread.
+//
+// # Safety
+//
+// `code` is a NUL-terminated string; `exponent` is writable; `err` is NULL or writable.
+enum upsell_status upsell_currency_exponent(const char *code,
+                                            uint8_t *exponent,
+                                            struct upsell_error **err);
+
+// Finds and prices bundles in an order file (long CSV with invoice, item, quantity, price,
+// customer and time columns, named as the command line's `upsell bundles` reads them): item sets
+// bought together in at least `min_support_count` orders, of `min_items` to `max_items` items,
+// the `top` best, each priced under `policy` in `currency`. `threads` 0 uses the library's pool.
+//
+// On success `*out_json` receives a new JSON string `{"summary": ..., "report": ...}` (the
+// core's serde structs, money as `{"minor": 255, "currency": "GBP"}`, the same document as
+// Python's `upsell.bundles` reads), freed with `upsell_string_free`.
+// Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `path` and `currency` are NUL-terminated; `policy` points to a readable policy; `out_json` is
+// writable; `err` is NULL or writable.
+enum upsell_status upsell_bundles_json(const char *path,
+                                       const char *currency,
+                                       uint64_t min_support_count,
+                                       size_t min_items,
+                                       size_t max_items,
+                                       size_t top,
+                                       const struct upsell_bundle_policy *policy,
+                                       uint32_t threads,
+                                       char **out_json,
+                                       struct upsell_error **err);
+
+// Fills `*out` with the default policy: 15-25 % off, no margin floor, no cap, ending in 9.
+//
+// Thread-safety: safe to call from any thread.
+//
+// # Safety
+//
+// `out` is NULL or points to writable storage for an `upsell_bundle_policy`.
+enum upsell_status upsell_bundle_policy_default(struct upsell_bundle_policy *out);
+
+// Prices a bundle of `item_count` items from their prices (and optional unit costs) in minor
+// units of `currency` (an ISO 4217 code such as "GBP"), under `policy`.
+//
+// On `UPSELL_STATUS_OK`, `*out` holds the quote; a policy that leaves no price is not an error:
+// `out->refusal` names the rule. A negative price or cost, an unknown currency or a band outside
+// 0-10000 bp gives `UPSELL_STATUS_INVALID_INPUT` / `UPSELL_STATUS_INVALID_PARAMETER`.
+//
+// Ownership: every argument is borrowed for the call. Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `item_prices_minor` points to `item_count` values; `item_costs_minor` is NULL or points to
+// `item_count` values; `currency` is a NUL-terminated string; `policy` points to a readable
+// policy; `out` to a writable quote; `err` is NULL or writable.
+enum upsell_status upsell_bundle_price(const int64_t *item_prices_minor,
+                                       const int64_t *item_costs_minor,
+                                       size_t item_count,
+                                       const char *currency,
+                                       const struct upsell_bundle_policy *policy,
+                                       struct upsell_bundle_quote *out,
+                                       struct upsell_error **err);
+
+// Finds the single candidates or pairs that bring a cart of `cart_total_minor` to
+// `threshold_minor` with the least overshoot, weighted by affinity (co-occurrence with the cart).
+//
+// Writes up to `capacity` fillers, best first, into `out` and their number into `*written`; a
+// cart at or above the threshold gets none. Candidates need positive prices; only those with
+// affinity of at least 1 are used, and pairs are searched among the 200 of highest affinity.
+//
+// Ownership: every argument is borrowed for the call. Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `prices_minor` and `affinity` point to `candidate_count` values each; `currency` is a
+// NUL-terminated string; `out` points to `capacity` writable fillers (NULL when 0); `written` is
+// writable; `err` is NULL or writable.
+enum upsell_status upsell_threshold_fill(int64_t cart_total_minor,
+                                         int64_t threshold_minor,
+                                         const char *currency,
+                                         const int64_t *prices_minor,
+                                         const uint64_t *affinity,
+                                         size_t candidate_count,
+                                         struct upsell_filler *out,
+                                         size_t capacity,
+                                         size_t *written,
+                                         struct upsell_error **err);
 
 // Builds a model from mined `itemsets` (all or closed) and the `baskets` they were mined from:
 // rules with one consequent item, confidence at least `min_confidence` and antecedents of at most
@@ -742,15 +1516,22 @@ enum upsell_status upsell_recommender_item(const struct upsell_recommender *mode
 
 // Recommends up to `k` items not in the cart (`cart_len` item ids at `cart`; ids the model does
 // not know are ignored), best first, into `out` (room for `k` entries); `*out_len` receives the
-// number written. `by` is an `upsell_ranking`, taken as an `int` so that a value outside the
-// enum is an error, not undefined behaviour. `smoothing` is the m-estimate's weight of the base
-// rate (5 is the default of the other surfaces; 0 ranks by raw confidence); `backfill` nonzero
-// fills up with popular items.
+// number written. `k` 0 writes nothing and `out` may then be NULL, as for every array output.
+// `by` is an `upsell_ranking`, taken as an `int` so that a value outside the enum is an error,
+// not undefined behaviour; `UPSELL_RANKING_EXPECTED_REVENUE` on a model without prices is
+// `UPSELL_STATUS_INVALID_PARAMETER` (attach them with `upsell_recommender_with_prices`).
+// `smoothing` is the m-estimate's weight of the base rate (0 ranks by raw confidence);
+// `backfill` nonzero fills up with popular items.
+//
+// The defaults of the other surfaces (Python's `Recommender.recommend`, `upsell recommend`) are
+// `k` 10, `by` `UPSELL_RANKING_CONFIDENCE`, `smoothing` 5 and `backfill` on; rules with an
+// antecedent seen in fewer baskets than the core's `min_antecedent_count` default are skipped.
+// Thread-safety: any number of threads may query one model at once.
 //
 // # Safety
 //
 // `model` is a live handle; `cart` points to `cart_len` ids (may be NULL when 0); `out` has room
-// for `k` entries; `out_len` is writable; `err` is NULL or writable.
+// for `k` entries (may be NULL when `k` is 0); `out_len` is writable; `err` is NULL or writable.
 enum upsell_status upsell_recommend(const struct upsell_recommender *model,
                                     const uint32_t *cart,
                                     size_t cart_len,
@@ -772,12 +1553,161 @@ enum upsell_status upsell_recommender_rule(const struct upsell_recommender *mode
                                            struct upsell_model_rule *out,
                                            struct upsell_error **err);
 
+// A copy of `model` with item prices attached, for `UPSELL_RANKING_EXPECTED_REVENUE`:
+// `prices_minor[i]` is item `i`'s price in minor units of `currency` (an ISO 4217 code), one per
+// item of the model (`count` must be `upsell_recommender_item_count`); `known` is NULL (every
+// price known) or `count` bytes, 0 where an item has no price (it then scores 0 under that
+// ranking). A negative price, a wrong count or an unknown currency gives
+// `UPSELL_STATUS_INVALID_PARAMETER`.
+//
+// On success `*out` receives a new model the caller frees with `upsell_recommender_free`;
+// `model` is unchanged. Prices are saved with the model by `upsell_recommender_save`.
+// Thread-safety: safe to call concurrently; `model` may be shared.
+//
+// # Safety
+//
+// `model` is a live handle; `prices_minor` points to `count` values; `known` is NULL or points
+// to `count` bytes; `currency` is NUL-terminated; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_recommender_with_prices(const struct upsell_recommender *model,
+                                                  const char *currency,
+                                                  const int64_t *prices_minor,
+                                                  const uint8_t *known,
+                                                  size_t count,
+                                                  struct upsell_recommender **out,
+                                                  struct upsell_error **err);
+
+// The price of item `id` in minor units into `*price_minor` (`UPSELL_STATUS_OK`), or
+// `UPSELL_STATUS_INVALID_PARAMETER` when the model has no price for it.
+// Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `model` is a live handle; `price_minor` is writable; `err` is NULL or writable.
+enum upsell_status upsell_recommender_price(const struct upsell_recommender *model,
+                                            uint32_t id,
+                                            int64_t *price_minor,
+                                            struct upsell_error **err);
+
 // Frees a model; NULL is ignored.
 //
 // # Safety
 //
 // `model` is NULL or a handle not yet freed, and no other thread is using it.
 void upsell_recommender_free(struct upsell_recommender *model);
+
+// Fills `*out` with the defaults (those of every surface): confidence at least 0.8, no lift
+// floor, no length limits, no item lists, no pruning, the core's rule budget, the library's
+// pool, no control. Thread-safety: safe to call from any thread.
+//
+// # Safety
+//
+// `out` is NULL or writable.
+enum upsell_status upsell_rule_options_default(struct upsell_rule_options *out);
+
+// Generates the association rules of `itemsets` (all frequent itemsets, or the closed ones)
+// under `options`. Every parameter is checked before work starts
+// (`UPSELL_STATUS_INVALID_PARAMETER` naming it); a cancelled control gives
+// `UPSELL_STATUS_CANCELLED`.
+//
+// On success `*out` receives a new handle, freed with `upsell_rules_free`.
+// Thread-safety: safe to call concurrently; `itemsets` may be shared.
+//
+// # Safety
+//
+// `itemsets` is a live handle; `options` points to a readable struct whose arrays are readable
+// for their lengths; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_rules_generate(const struct upsell_itemsets *itemsets,
+                                         const struct upsell_rule_options *options,
+                                         struct upsell_rules **out,
+                                         struct upsell_error **err);
+
+// The number of rules; 0 for NULL. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `rules` is NULL or a live handle.
+size_t upsell_rules_len(const struct upsell_rules *rules);
+
+// The number of baskets the counts refer to; 0 for NULL. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `rules` is NULL or a live handle.
+uint64_t upsell_rules_baskets(const struct upsell_rules *rules);
+
+// Rule `index` (below `upsell_rules_len`) into `*out`; an index out of range gives
+// `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `rules` is a live handle; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_rules_get(const struct upsell_rules *rules,
+                                    size_t index,
+                                    struct upsell_rule *out,
+                                    struct upsell_error **err);
+
+// `measure` (an `upsell_measure` as `int`) of rule `index` into `*out`. Thread-safety: safe from
+// any thread.
+//
+// # Safety
+//
+// `rules` is a live handle; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_rules_measure(const struct upsell_rules *rules,
+                                        size_t index,
+                                        int measure,
+                                        double *out,
+                                        struct upsell_error **err);
+
+// The top rules by `measure` (an `upsell_measure`), highest first, ties by count then by items:
+// writes up to `capacity` rule indices into `out` and their number into `*written`. `capacity`
+// 0 writes nothing (and `out` may be NULL), as for every array output of the API.
+// Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `rules` is a live handle; `out` has room for `capacity` indices (NULL when 0); `written` is
+// writable; `err` is NULL or writable.
+enum upsell_status upsell_rules_top(const struct upsell_rules *rules,
+                                    int measure,
+                                    size_t *out,
+                                    size_t capacity,
+                                    size_t *written,
+                                    struct upsell_error **err);
+
+// Frees rules; NULL is ignored. Every item pointer read from them becomes invalid.
+//
+// # Safety
+//
+// `rules` is NULL or a live handle not yet freed, used by no other thread.
+void upsell_rules_free(struct upsell_rules *rules);
+
+// The actionable pairs among the `top` most frequent items of `baskets` (the affinity matrix's
+// rows): pairs with support at least `min_support` (a fraction in [0, 1]) and lift at least
+// `min_lift`, in the core's order (as Python's `Affinity.pairs`). `threads` 0 uses the library's
+// pool.
+//
+// On success `*out` receives a new array of `*len` pairs (NULL when there are none), freed with
+// `upsell_pairs_free(*out, *len)`. Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `baskets` is a live handle; `out` and `len` are writable; `err` is NULL or writable.
+enum upsell_status upsell_affinity_pairs(const struct upsell_baskets *baskets,
+                                         size_t top,
+                                         uint32_t threads,
+                                         double min_support,
+                                         double min_lift,
+                                         struct upsell_pair **out,
+                                         size_t *len,
+                                         struct upsell_error **err);
+
+// Frees an array from `upsell_affinity_pairs`; `len` must be the length it gave. NULL is
+// ignored.
+//
+// # Safety
+//
+// `pairs` is NULL or an array from `upsell_affinity_pairs` of `len` pairs, not yet freed.
+void upsell_pairs_free(struct upsell_pair *pairs, size_t len);
 
 // Fills `*out` with the defaults: windows 7, 30, 60 and 90 days, at least 1 customer, no support
 // or confidence floor, every rule, the library's pool, the default pair budget, no control.
@@ -876,69 +1806,13 @@ enum upsell_status upsell_sequence_rules_get(const struct upsell_sequence_rules 
 // `rules` is NULL or a live handle not yet freed.
 void upsell_sequence_rules_free(struct upsell_sequence_rules *rules);
 
-// Fills `*out` with the default policy: 15-25 % off, no margin floor, no cap, ending in 9.
-//
-// Thread-safety: safe to call from any thread.
-//
-// # Safety
-//
-// `out` is NULL or points to writable storage for an `upsell_bundle_policy`.
-enum upsell_status upsell_bundle_policy_default(struct upsell_bundle_policy *out);
-
-// Prices a bundle of `item_count` items from their prices (and optional unit costs) in minor
-// units of `currency` (an ISO 4217 code such as "GBP"), under `policy`.
-//
-// On `UPSELL_STATUS_OK`, `*out` holds the quote; a policy that leaves no price is not an error:
-// `out->refusal` names the rule. A negative price or cost, an unknown currency or a band outside
-// 0-10000 bp gives `UPSELL_STATUS_INVALID_INPUT` / `UPSELL_STATUS_INVALID_PARAMETER`.
-//
-// Ownership: every argument is borrowed for the call. Thread-safety: safe to call concurrently.
-//
-// # Safety
-//
-// `item_prices_minor` points to `item_count` values; `item_costs_minor` is NULL or points to
-// `item_count` values; `currency` is a NUL-terminated string; `policy` points to a readable
-// policy; `out` to a writable quote; `err` is NULL or writable.
-enum upsell_status upsell_bundle_price(const int64_t *item_prices_minor,
-                                       const int64_t *item_costs_minor,
-                                       size_t item_count,
-                                       const char *currency,
-                                       const struct upsell_bundle_policy *policy,
-                                       struct upsell_bundle_quote *out,
-                                       struct upsell_error **err);
-
-// Finds the single candidates or pairs that bring a cart of `cart_total_minor` to
-// `threshold_minor` with the least overshoot, weighted by affinity (co-occurrence with the cart).
-//
-// Writes up to `capacity` fillers, best first, into `out` and their number into `*written`; a
-// cart at or above the threshold gets none. Candidates need positive prices; only those with
-// affinity of at least 1 are used, and pairs are searched among the 200 of highest affinity.
-//
-// Ownership: every argument is borrowed for the call. Thread-safety: safe to call concurrently.
-//
-// # Safety
-//
-// `prices_minor` and `affinity` point to `candidate_count` values each; `currency` is a
-// NUL-terminated string; `out` points to `capacity` writable fillers (NULL when 0); `written` is
-// writable; `err` is NULL or writable.
-enum upsell_status upsell_threshold_fill(int64_t cart_total_minor,
-                                         int64_t threshold_minor,
-                                         const char *currency,
-                                         const int64_t *prices_minor,
-                                         const uint64_t *affinity,
-                                         size_t candidate_count,
-                                         struct upsell_filler *out,
-                                         size_t capacity,
-                                         size_t *written,
-                                         struct upsell_error **err);
-
 // A static, NUL-terminated description of `status` (an `upsell_status` value); unknown numbers
 // give `"unknown status"`.
 //
 // Ownership: the string is static; never free it. Thread-safety: safe to call from any thread.
 const char *upsell_status_str(int status);
 
-// Loads a rule set from `text` in `format` (an `upsell_rules_format` as `int`). On
+// Loads a rule set from `text` in `format` (an `upsell_ruleset_format` as `int`). On
 // `UPSELL_STATUS_PARSE` the error's message lists every problem, one a line, with the rule's name
 // and the line and column.
 //
@@ -948,24 +1822,40 @@ const char *upsell_status_str(int status);
 //
 // `text` is a NUL-terminated string; `out` points to writable storage for a pointer; `err` is
 // NULL or points to writable storage for a pointer.
-enum upsell_status upsell_rules_from_str(const char *text,
-                                         int format,
-                                         struct upsell_rules **out,
-                                         struct upsell_error **err);
+enum upsell_status upsell_ruleset_from_str(const char *text,
+                                           int format,
+                                           struct upsell_ruleset **out,
+                                           struct upsell_error **err);
+
+// Loads a rule set from a file: YAML, JSON or TOML by its extension (`.yaml`/`.yml`, `.json`,
+// `.toml`). A missing file gives `UPSELL_STATUS_IO`; problems give `UPSELL_STATUS_PARSE` with
+// every problem in the message and the first one's place in `upsell_error_path`,
+// `upsell_error_line` and `upsell_error_column`.
+//
+// On success `*out` receives a new rule set the caller frees with `upsell_ruleset_free`.
+// Thread-safety: safe to call from any thread.
+//
+// # Safety
+//
+// `path` is a NUL-terminated string; `out` points to writable storage for a pointer; `err` is
+// NULL or points to writable storage for a pointer.
+enum upsell_status upsell_ruleset_from_path(const char *path,
+                                            struct upsell_ruleset **out,
+                                            struct upsell_error **err);
 
 // Frees a rule set; NULL is ignored.
 //
 // # Safety
 //
-// `rules` is NULL or a pointer returned by `upsell_rules_from_str` and not yet freed.
-void upsell_rules_free(struct upsell_rules *rules);
+// `rules` is NULL or a pointer returned by `upsell_ruleset_from_str` and not yet freed.
+void upsell_ruleset_free(struct upsell_ruleset *rules);
 
 // The number of rules in `rules` (0 if NULL).
 //
 // # Safety
 //
 // `rules` is NULL or a live rule set.
-size_t upsell_rules_count(const struct upsell_rules *rules);
+size_t upsell_ruleset_count(const struct upsell_ruleset *rules);
 
 // Decides the offers for one customer. `context_json` is a JSON object of field values (nested
 // objects are dotted names: `{"cart": {"total": 82.5}}` is `cart.total`; an `"id"` names the
@@ -980,18 +1870,18 @@ size_t upsell_rules_count(const struct upsell_rules *rules);
 // `rules` is a live rule set; `context_json` a NUL-terminated string; `now` and `history_json`
 // NULL or NUL-terminated strings; `out` points to writable storage for a pointer; `err` is NULL
 // or points to writable storage for a pointer.
-enum upsell_status upsell_rules_evaluate_json(const struct upsell_rules *rules,
-                                              const char *context_json,
-                                              const char *now,
-                                              const char *history_json,
-                                              struct upsell_decision **out,
-                                              struct upsell_error **err);
+enum upsell_status upsell_ruleset_evaluate_json(const struct upsell_ruleset *rules,
+                                                const char *context_json,
+                                                const char *now,
+                                                const char *history_json,
+                                                struct upsell_decision **out,
+                                                struct upsell_error **err);
 
 // Frees a decision and every string read from it; NULL is ignored.
 //
 // # Safety
 //
-// `decision` is NULL or a pointer returned by `upsell_rules_evaluate_json` and not yet freed.
+// `decision` is NULL or a pointer returned by `upsell_ruleset_evaluate_json` and not yet freed.
 void upsell_decision_free(struct upsell_decision *decision);
 
 // The number of offers to show (0 if `decision` is NULL).
@@ -1058,6 +1948,51 @@ enum upsell_status upsell_decision_offer_priority(const struct upsell_decision *
                                                   size_t index,
                                                   int64_t *out,
                                                   struct upsell_error **err);
+
+// Explains the decision for one customer: suppressions first, then rules, in file order. The
+// arguments are those of `upsell_ruleset_evaluate_json` without the history (conditions do not
+// read it). On success `*out` receives a new explanation the caller frees with
+// `upsell_explanation_free`. Thread-safety: `rules` may be used by several threads at once.
+//
+// # Safety
+//
+// `rules` is a live rule set; `context_json` a NUL-terminated string; `now` NULL or
+// NUL-terminated; `out` points to writable storage for a pointer; `err` is NULL or writable.
+enum upsell_status upsell_ruleset_explain(const struct upsell_ruleset *rules,
+                                          const char *context_json,
+                                          const char *now,
+                                          struct upsell_explanation **out,
+                                          struct upsell_error **err);
+
+// The number of entries (0 if `explanation` is NULL). Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `explanation` is NULL or a live explanation.
+size_t upsell_explanation_count(const struct upsell_explanation *explanation);
+
+// Entry `index`: its rule or suppression name in `*rule`, 1 in `*fired` when its condition held
+// (else 0), and in `*trace` the condition with the values it saw. Strings are NUL-terminated,
+// owned by the explanation and valid until `upsell_explanation_free`. An index out of range
+// gives `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `explanation` is a live explanation; `rule`, `fired` and `trace` are writable; `err` is NULL
+// or writable.
+enum upsell_status upsell_explanation_get(const struct upsell_explanation *explanation,
+                                          size_t index,
+                                          const char **rule,
+                                          int *fired,
+                                          const char **trace,
+                                          struct upsell_error **err);
+
+// Frees an explanation and every string read from it; NULL is ignored.
+//
+// # Safety
+//
+// `explanation` is NULL or a live explanation not yet freed.
+void upsell_explanation_free(struct upsell_explanation *explanation);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -3,11 +3,13 @@
 
 use std::ffi::c_char;
 
-use upsell_core::data::{Baskets, Dataset, ItemDictionary, ItemId, ReadOptions};
+use upsell_core::Error;
+use upsell_core::data::{BasketKeys, Baskets, Dataset, ItemDictionary, ItemId, ReadOptions};
 
 use crate::error::upsell_error;
 use crate::ffi::{self, Outcome};
 use crate::status::upsell_status;
+use crate::triggers::text;
 
 /// A collection of baskets (transactions), each a set of item ids, with item labels when read
 /// from a file.
@@ -19,11 +21,24 @@ use crate::status::upsell_status;
 pub struct upsell_baskets {
     pub(crate) baskets: Baskets,
     items: Option<ItemDictionary>,
+    /// Long data: each basket's key, customer and time.
+    keys: Option<BasketKeys>,
 }
 
 impl upsell_baskets {
-    pub(crate) fn items(&self) -> Option<&ItemDictionary> {
-        self.items.as_ref()
+    /// Each basket's time, for baskets read as long data with a time column.
+    pub(crate) fn times(&self) -> Option<&[upsell_core::time::Timestamp]> {
+        self.keys.as_ref()?.time.as_deref()
+    }
+
+    /// The labels, or each id as text for baskets built from arrays.
+    pub(crate) fn dictionary(&self) -> upsell_core::Result<ItemDictionary> {
+        match &self.items {
+            Some(items) => Ok(items.clone()),
+            None => {
+                ItemDictionary::from_labels((0..self.baskets.item_count()).map(|i| i.to_string()))
+            }
+        }
     }
 }
 
@@ -31,10 +46,16 @@ fn read(path: *const c_char, options: &ReadOptions, out: *mut *mut upsell_basket
     let out = ffi::out(out, "out")?;
     // SAFETY: the caller passes NULL or a NUL-terminated string.
     let path = unsafe { ffi::path(path, "path")? };
-    let Dataset { baskets, items, .. } = Dataset::read(path, options)?;
+    let Dataset {
+        baskets,
+        items,
+        keys,
+        ..
+    } = Dataset::read(path, options)?;
     let handle = ffi::into_handle(upsell_baskets {
         baskets,
         items: Some(items),
+        keys,
     });
     // SAFETY: `out` is not NULL and the caller promises it is writable.
     unsafe { out.write(handle) };
@@ -83,6 +104,190 @@ pub unsafe extern "C" fn upsell_baskets_from_csv_file(
     ffi::fallible(err, || read(path, &ReadOptions::baskets(delimiter), out))
 }
 
+/// Reads long data: a delimited file with a header row and one row per (basket, item), such as
+/// order lines (`InvoiceNo,StockCode,...,CustomerID,InvoiceDate`). The rows whose columns
+/// `basket_columns` (`basket_columns_len` names, at least 1) have the same values form one
+/// basket; `item_column` names the item. `customer_column` and `time_column` are NULL or name
+/// columns kept per basket (the first row's customer, the earliest time), read back with
+/// `upsell_baskets_customer` and `upsell_baskets_time`. Plain or gzip-compressed; items are
+/// numbered by descending frequency with their labels.
+///
+/// A column missing from the header gives `UPSELL_STATUS_INVALID_INPUT` naming it; a bad time
+/// names its line. Ownership, errors and thread-safety as for `upsell_baskets_from_fimi_file`.
+///
+/// # Safety
+///
+/// `path` and `item_column` are NUL-terminated; `basket_columns` points to `basket_columns_len`
+/// NUL-terminated strings; `customer_column` and `time_column` are NULL or NUL-terminated; `out`
+/// and `err` are NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn upsell_baskets_from_long_file(
+    path: *const c_char,
+    delimiter: c_char,
+    basket_columns: *const *const c_char,
+    basket_columns_len: usize,
+    item_column: *const c_char,
+    customer_column: *const c_char,
+    time_column: *const c_char,
+    out: *mut *mut upsell_baskets,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    // A C `char` is one byte whatever its signedness: keep the byte.
+    let delimiter = delimiter as u8;
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let names = unsafe { ffi::slice(basket_columns, basket_columns_len, "basket_columns") }?;
+        let names = names
+            .iter()
+            // SAFETY: forwarded to the caller: each a NUL-terminated string.
+            .map(|&name| unsafe { text(name, "basket_columns") }.map(str::to_owned))
+            .collect::<Outcome<Vec<String>>>()?;
+        // SAFETY: forwarded to the caller.
+        let item = unsafe { text(item_column, "item_column") }?;
+        let optional = |ptr: *const c_char, name| {
+            if ptr.is_null() {
+                Ok(None)
+            } else {
+                // SAFETY: forwarded to the caller; not NULL.
+                unsafe { text(ptr, name) }.map(|t| Some(t.to_owned()))
+            }
+        };
+        let options = ReadOptions {
+            delimiter: Some(delimiter),
+            customer_column: optional(customer_column, "customer_column")?,
+            time_column: optional(time_column, "time_column")?,
+            ..ReadOptions::long(names, item)
+        };
+        read(path, &options, out)
+    })
+}
+
+/// The keys of baskets read as long data, or an `InvalidParameter` failure.
+fn keys(baskets: &upsell_baskets) -> Outcome<&BasketKeys> {
+    baskets.keys.as_ref().ok_or_else(|| {
+        Error::invalid_parameter(
+            "baskets",
+            "these baskets were not read as long data and have no keys",
+        )
+        .into()
+    })
+}
+
+fn basket_index(baskets: &upsell_baskets, index: usize) -> Outcome<usize> {
+    if index < baskets.baskets.len() {
+        Ok(index)
+    } else {
+        Err(Error::invalid_parameter(
+            "index",
+            format!(
+                "{index} is not below the number of baskets ({})",
+                baskets.baskets.len()
+            ),
+        )
+        .into())
+    }
+}
+
+/// Writes a borrowed text as pointer and length.
+///
+/// # Safety
+///
+/// `text_out` and `len_out` are not NULL and writable.
+unsafe fn write_text(value: &str, text_out: *mut *const c_char, len_out: *mut usize) {
+    // SAFETY: forwarded to the caller.
+    unsafe {
+        text_out.write(value.as_ptr().cast::<c_char>());
+        len_out.write(value.len());
+    }
+}
+
+/// The key of basket `index` of long data (its basket columns' values joined by `|`), as
+/// `*text` and `*len`: UTF-8, NOT NUL-terminated, owned by `baskets` (the string rule of the
+/// header). Baskets not read as long data, or an index out of range, give
+/// `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe from any thread.
+///
+/// # Safety
+///
+/// `baskets` is a live handle; `text`, `len` are writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_baskets_key(
+    baskets: *const upsell_baskets,
+    index: usize,
+    text: *mut *const c_char,
+    len: *mut usize,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: the caller passes NULL or a live handle.
+        let baskets = unsafe { ffi::borrow(baskets, "baskets")? };
+        let text_out = ffi::out(text, "text")?;
+        let len_out = ffi::out(len, "len")?;
+        let index = basket_index(baskets, index)?;
+        let key = &keys(baskets)?.basket[index];
+        // SAFETY: both are not NULL and the caller promises they are writable.
+        unsafe { write_text(key, text_out, len_out) };
+        Ok(())
+    })
+}
+
+/// The customer of basket `index` of long data read with a `customer_column`, as for
+/// `upsell_baskets_key`. Without a customer column: `UPSELL_STATUS_INVALID_PARAMETER`.
+///
+/// # Safety
+///
+/// `baskets` is a live handle; `text`, `len` are writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_baskets_customer(
+    baskets: *const upsell_baskets,
+    index: usize,
+    text: *mut *const c_char,
+    len: *mut usize,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: the caller passes NULL or a live handle.
+        let baskets = unsafe { ffi::borrow(baskets, "baskets")? };
+        let text_out = ffi::out(text, "text")?;
+        let len_out = ffi::out(len, "len")?;
+        let index = basket_index(baskets, index)?;
+        let customers = keys(baskets)?.customer.as_ref().ok_or_else(|| {
+            Error::invalid_parameter("customer_column", "the baskets were read without one")
+        })?;
+        // SAFETY: both are not NULL and the caller promises they are writable.
+        unsafe { write_text(&customers[index], text_out, len_out) };
+        Ok(())
+    })
+}
+
+/// The time of basket `index` of long data read with a `time_column` (the earliest of its
+/// rows'), as Unix seconds (UTC) into `*unix_seconds`. Without a time column:
+/// `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe from any thread.
+///
+/// # Safety
+///
+/// `baskets` is a live handle; `unix_seconds` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_baskets_time(
+    baskets: *const upsell_baskets,
+    index: usize,
+    unix_seconds: *mut i64,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: the caller passes NULL or a live handle.
+        let baskets = unsafe { ffi::borrow(baskets, "baskets")? };
+        let out = ffi::out(unix_seconds, "unix_seconds")?;
+        let index = basket_index(baskets, index)?;
+        let times = keys(baskets)?.time.as_ref().ok_or_else(|| {
+            Error::invalid_parameter("time_column", "the baskets were read without one")
+        })?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(times[index].as_second()) };
+        Ok(())
+    })
+}
+
 /// Builds baskets from item ids laid end to end (`items`, `items_len` of them) and the offsets
 /// where each basket starts (`offsets`, `offsets_len` = number of baskets + 1, first 0, last
 /// `items_len`, never decreasing). Basket `b` is `items[offsets[b] .. offsets[b + 1]]`; duplicate
@@ -116,6 +321,7 @@ pub unsafe extern "C" fn upsell_baskets_from_arrays(
         let handle = ffi::into_handle(upsell_baskets {
             baskets,
             items: None,
+            keys: None,
         });
         // SAFETY: `out` is not NULL and the caller promises it is writable.
         unsafe { out.write(handle) };

@@ -20,13 +20,62 @@ use crate::status::upsell_status;
 pub struct upsell_error {
     status: upsell_status,
     message: CString,
+    /// Where the problem is, when the error has a place: a file, a line, a column.
+    location: Place,
+}
+
+/// The structured part of an error's place; every part optional.
+#[derive(Debug, Default)]
+pub(crate) struct Place {
+    path: Option<CString>,
+    line: u64,
+    column: u64,
+    parameter: Option<CString>,
+}
+
+fn c_text(text: &str) -> CString {
+    CString::new(text.replace('\0', "\\0")).unwrap_or_default()
+}
+
+impl Place {
+    /// The place of a core error: its location (the first diagnostic's for a parse error), the
+    /// file of an I/O error, the parameter of an invalid parameter.
+    pub(crate) fn of(err: &upsell_core::Error) -> Self {
+        let mut place = Place::default();
+        if let Some(location) = err.location() {
+            place.path = location.path.as_ref().map(|p| c_text(&p.to_string_lossy()));
+            place.line = location.line.unwrap_or(0);
+            place.column = location.column.unwrap_or(0);
+        }
+        match err {
+            upsell_core::Error::Io { path, .. } | upsell_core::Error::Write { path, .. } => {
+                place.path = Some(c_text(&path.to_string_lossy()));
+            }
+            upsell_core::Error::InvalidParameter { name, .. } => {
+                place.parameter = Some(c_text(name));
+            }
+            _ => {}
+        }
+        place
+    }
+
+    /// The place of a NULL argument: the parameter's name.
+    pub(crate) fn parameter(name: &str) -> Self {
+        Place {
+            parameter: Some(c_text(name)),
+            ..Place::default()
+        }
+    }
 }
 
 impl upsell_error {
     /// A heap error for C. NUL bytes in the message (from user data) are shown as `\0`.
-    pub(crate) fn new(status: upsell_status, message: &str) -> Box<Self> {
-        let message = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
-        Box::new(upsell_error { status, message })
+    pub(crate) fn new(status: upsell_status, message: &str, location: Place) -> Box<Self> {
+        Box::new(upsell_error {
+            status,
+            message: c_text(message),
+            location,
+        })
     }
 }
 
@@ -79,4 +128,69 @@ pub unsafe extern "C" fn upsell_error_status(err: *const upsell_error) -> upsell
 pub unsafe extern "C" fn upsell_error_free(err: *mut upsell_error) {
     // SAFETY: the caller passes NULL or a live error it owns.
     ffi::infallible((), || unsafe { ffi::free_box(err) })
+}
+
+/// The file the error is about (the data file with a bad line, the rule file that does not parse,
+/// the file that cannot be read or written), or NULL when it has none (data given in memory, a
+/// bad parameter) or `err` is NULL.
+///
+/// Ownership: owned by `err`, valid until `upsell_error_free(err)`. Thread-safety: safe to call
+/// from any thread.
+///
+/// # Safety
+///
+/// `err` is NULL or a pointer returned by this library and not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_error_path(err: *const upsell_error) -> *const c_char {
+    ffi::infallible(std::ptr::null(), || {
+        // SAFETY: the caller passes NULL or a live error.
+        unsafe { err.as_ref() }
+            .and_then(|e| e.location.path.as_ref())
+            .map_or(std::ptr::null(), |p| p.as_ptr())
+    })
+}
+
+/// The 1-based line of the problem in its input, or 0 when unknown (or `err` is NULL). For a
+/// rule file with several problems, the first one's. Thread-safety: safe to call from any thread.
+///
+/// # Safety
+///
+/// `err` is NULL or a pointer returned by this library and not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_error_line(err: *const upsell_error) -> u64 {
+    // SAFETY: the caller passes NULL or a live error.
+    ffi::infallible(0, || unsafe { err.as_ref() }.map_or(0, |e| e.location.line))
+}
+
+/// The 1-based column (or field) of the problem, or 0 when unknown (or `err` is NULL).
+/// Thread-safety: safe to call from any thread.
+///
+/// # Safety
+///
+/// `err` is NULL or a pointer returned by this library and not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_error_column(err: *const upsell_error) -> u64 {
+    // SAFETY: the caller passes NULL or a live error.
+    ffi::infallible(0, || {
+        unsafe { err.as_ref() }.map_or(0, |e| e.location.column)
+    })
+}
+
+/// The parameter or argument at fault, as the header spells it (`min_support`, `out`), for
+/// `UPSELL_STATUS_INVALID_PARAMETER` and `UPSELL_STATUS_NULL_PARAMETER`; NULL otherwise.
+///
+/// Ownership: owned by `err`, valid until `upsell_error_free(err)`. Thread-safety: safe to call
+/// from any thread.
+///
+/// # Safety
+///
+/// `err` is NULL or a pointer returned by this library and not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_error_parameter(err: *const upsell_error) -> *const c_char {
+    ffi::infallible(std::ptr::null(), || {
+        // SAFETY: the caller passes NULL or a live error.
+        unsafe { err.as_ref() }
+            .and_then(|e| e.location.parameter.as_ref())
+            .map_or(std::ptr::null(), |p| p.as_ptr())
+    })
 }

@@ -9,7 +9,7 @@ use std::ffi::{CStr, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
-use crate::error::upsell_error;
+use crate::error::{Place, upsell_error};
 use crate::status::upsell_status;
 
 /// Why an entry point's body stopped.
@@ -53,19 +53,26 @@ pub(crate) fn fallible(
     });
     let translated = catch_unwind(AssertUnwindSafe(|| match body() {
         Ok(()) => None,
-        Err(Failure::Core(e)) => Some((upsell_status::from(e.kind()), e.to_string())),
+        Err(Failure::Core(e)) => {
+            Some((upsell_status::from(e.kind()), e.to_string(), Place::of(&e)))
+        }
         Err(Failure::NullParameter(name)) => Some((
             upsell_status::NullParameter,
             format!("argument '{name}' must not be NULL"),
+            Place::parameter(name),
         )),
     }));
-    let (status, message) = match translated {
+    let (status, message, place) = match translated {
         Ok(None) => return upsell_status::Ok,
         Ok(Some(failure)) => failure,
-        Err(payload) => (upsell_status::Panic, panic_message(payload.as_ref())),
+        Err(payload) => (
+            upsell_status::Panic,
+            panic_message(payload.as_ref()),
+            Place::default(),
+        ),
     };
     if !err.is_null() {
-        let error = Box::into_raw(upsell_error::new(status, &message));
+        let error = Box::into_raw(upsell_error::new(status, &message, place));
         // SAFETY: `err` is not NULL and the caller promises it points to writable storage.
         unsafe { err.write(error) };
     }
@@ -151,6 +158,26 @@ pub(crate) unsafe fn path(ptr: *const c_char, name: &'static str) -> Outcome<Pat
             ))),
         }
     }
+}
+
+/// Writes a core result to `out` as a new NUL-terminated JSON string (freed by C with
+/// `upsell_string_free`).
+///
+/// # Safety
+///
+/// `out` is not NULL and points to writable storage for a pointer.
+pub(crate) unsafe fn write_json(out: *mut *mut c_char, value: &impl serde::Serialize) -> Outcome {
+    let text = serde_json::to_string(value).map_err(|e| {
+        upsell_core::Error::invalid_input(
+            upsell_core::Location::memory(),
+            format!("cannot serialise the result: {e}"),
+        )
+    })?;
+    // JSON escapes control characters, so the text holds no NUL byte.
+    let text = std::ffi::CString::new(text).unwrap_or_default();
+    // SAFETY: forwarded to the caller.
+    unsafe { out.write(text.into_raw()) };
+    Ok(())
 }
 
 /// Hands a value to C as an owned handle.

@@ -19,33 +19,44 @@
 //!   `upsell_control` may also be cancelled from another thread while `upsell_mine` runs.
 //!
 //! Source files mirror the core's modules: [`data`] for baskets, [`mining`] for itemsets,
-//! [`recommend`] for "frequently bought together" models, [`control`] for cancellation and progress; [`status`] and [`error`] are the error taxonomy and
-//! `ffi` the one boundary helper every entry point goes through.
-//! [`control`] for cancellation and progress; [`status`] and [`error`] are the error taxonomy and
-//! `ffi` the one boundary helper every entry point goes through; [`triggers`] loads upsell rules
-//! and evaluates one customer given as JSON.
+//! [`rules`] for association rules and affinity, [`recommend`] for "frequently bought together"
+//! models, [`ease`] for the EASE recommender and `evaluate`, [`sequence`] for time-window
+//! affinity, [`triggers`] for upsell rule sets, [`pricing`] for bundles and money, [`metrics`]
+//! for order metrics and A/B tests, [`control`] for cancellation and progress, [`library`] for the
+//! version and teardown; [`status`] and [`error`] are the error taxonomy and `ffi` the one
+//! boundary helper every entry point goes through.
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 
+pub mod batch;
 pub mod control;
 pub mod data;
 pub mod discover;
+pub mod ease;
 pub mod error;
 mod ffi;
+pub mod library;
+pub mod metrics;
 pub mod mining;
-pub mod recommend;
-pub mod sequence;
 pub mod pricing;
+pub mod recommend;
+pub mod rules;
+pub mod sequence;
 pub mod status;
 pub mod triggers;
 
+pub use batch::*;
 pub use control::*;
 pub use data::*;
 pub use discover::*;
+pub use ease::*;
 pub use error::*;
+pub use library::*;
+pub use metrics::*;
 pub use mining::*;
-pub use recommend::*;
-pub use sequence::*;
 pub use pricing::*;
+pub use recommend::*;
+pub use rules::*;
+pub use sequence::*;
 pub use status::*;
 pub use triggers::*;

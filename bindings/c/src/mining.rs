@@ -150,7 +150,7 @@ fn target_from_c(raw: c_int) -> Outcome<Target> {
     })
 }
 
-fn min_support_from_c(fraction: f64, count: u64) -> Outcome<MinSupport> {
+pub(crate) fn min_support_from_c(fraction: f64, count: u64) -> Outcome<MinSupport> {
     match (fraction != 0.0, count != 0) {
         (true, false) => Ok(MinSupport::fraction(fraction)?),
         (false, true) => Ok(MinSupport::count(count)),
@@ -343,7 +343,8 @@ pub unsafe extern "C" fn upsell_itemsets_baskets(itemsets: *const upsell_itemset
 ///
 /// # Safety
 ///
-/// `itemsets` is NULL or a live handle; `items`, `len`, `count` and `err` are NULL or writable.
+/// `itemsets` is NULL or a live handle; `items`, `len` and `count` are writable (NULL gives
+/// `UPSELL_STATUS_NULL_PARAMETER`); `err` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_itemsets_get(
     itemsets: *const upsell_itemsets,

@@ -10,11 +10,13 @@ use std::ffi::{CStr, c_char, c_int};
 use std::mem::size_of;
 use std::ptr::addr_of;
 
-use upsell_core::Error;
+use upsell_core::data::{OrderLines, OrderReadOptions};
+use upsell_core::mining::MinSupport;
 use upsell_core::pricing::{
-    BundlePolicy, Currency, DiscountBand, FillerCandidate, Money, PriceEnding, Refusal,
-    ThresholdOptions, fill_threshold, price_bundle_amounts,
+    BundleOptions, BundlePolicy, Currency, DiscountBand, FillerCandidate, Money, PriceEnding,
+    Refusal, ThresholdOptions, fill_threshold, find_bundles, price_bundle_amounts,
 };
+use upsell_core::{Control, Error};
 
 use crate::error::upsell_error;
 use crate::ffi::{self, Outcome};
@@ -131,13 +133,134 @@ fn ending_from_c(raw: c_int) -> Outcome<PriceEnding> {
 /// # Safety
 ///
 /// `code` is NULL or a NUL-terminated string.
-unsafe fn currency_from_c(code: *const c_char) -> Outcome<Currency> {
+pub(crate) unsafe fn currency_from_c(code: *const c_char) -> Outcome<Currency> {
     let code = ffi::not_null(code, "currency")?;
     // SAFETY: forwarded to the caller; `code` is not NULL.
     let text = unsafe { CStr::from_ptr(code) }
         .to_str()
         .map_err(|_| Error::invalid_parameter("currency", "not UTF-8"))?;
     Ok(Currency::from_code(text)?)
+}
+
+/// The core's policy from a C one.
+///
+/// # Safety
+///
+/// `policy` is not NULL and points to a readable `upsell_bundle_policy`.
+unsafe fn policy_from_c(
+    policy: *const upsell_bundle_policy,
+    currency: Currency,
+) -> Outcome<BundlePolicy> {
+    // SAFETY: forwarded to the caller; plain integer reads, the enum as `int`.
+    let (min_bp, max_bp, margin_bp, cap, ending) = unsafe {
+        (
+            addr_of!((*policy).min_discount_bp).read(),
+            addr_of!((*policy).max_discount_bp).read(),
+            addr_of!((*policy).min_margin_bp).read(),
+            addr_of!((*policy).max_saving_minor).read(),
+            addr_of!((*policy).ending).cast::<c_int>().read(),
+        )
+    };
+    Ok(BundlePolicy {
+        band: DiscountBand::new(min_bp, max_bp)?,
+        min_margin_bp: margin_bp,
+        max_discount: (cap >= 0).then(|| Money::new(cap, currency)),
+        ending: ending_from_c(ending)?,
+    })
+}
+
+/// The exponent of an ISO 4217 currency (`code`, such as "GBP"): the number of decimals of its
+/// minor unit (2 for GBP, 0 for JPY, 3 for KWD), into `*exponent`. An unknown code gives
+/// `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe to call from any thread.
+///
+/// # Safety
+///
+/// `code` is a NUL-terminated string; `exponent` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_currency_exponent(
+    code: *const c_char,
+    exponent: *mut u8,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(exponent, "exponent")?;
+        // SAFETY: forwarded to the caller.
+        let currency = unsafe { currency_from_c(code) }?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(currency.exponent()) };
+        Ok(())
+    })
+}
+
+/// Finds and prices bundles in an order file (long CSV with invoice, item, quantity, price,
+/// customer and time columns, named as the command line's `upsell bundles` reads them): item sets
+/// bought together in at least `min_support_count` orders, of `min_items` to `max_items` items,
+/// the `top` best, each priced under `policy` in `currency`. `threads` 0 uses the library's pool.
+///
+/// On success `*out_json` receives a new JSON string `{"summary": ..., "report": ...}` (the
+/// core's serde structs, money as `{"minor": 255, "currency": "GBP"}`, the same document as
+/// Python's `upsell.bundles` reads), freed with `upsell_string_free`.
+/// Thread-safety: safe to call concurrently.
+///
+/// # Safety
+///
+/// `path` and `currency` are NUL-terminated; `policy` points to a readable policy; `out_json` is
+/// writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn upsell_bundles_json(
+    path: *const c_char,
+    currency: *const c_char,
+    min_support_count: u64,
+    min_items: usize,
+    max_items: usize,
+    top: usize,
+    policy: *const upsell_bundle_policy,
+    threads: u32,
+    out_json: *mut *mut c_char,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out_json, "out_json")?;
+        // SAFETY: forwarded to the caller.
+        let path = unsafe { ffi::path(path, "path") }?;
+        // SAFETY: forwarded to the caller.
+        let currency = unsafe { currency_from_c(currency) }?;
+        let policy = ffi::not_null(policy, "policy")?;
+        // SAFETY: forwarded to the caller; not NULL.
+        let policy = unsafe { policy_from_c(policy, currency) }?;
+        let options = BundleOptions {
+            min_items,
+            max_items,
+            top,
+            policy,
+            threads: (threads != 0).then_some(threads as usize),
+            ..BundleOptions::new(MinSupport::count(min_support_count))
+        };
+        let orders = OrderLines::read(
+            path,
+            &OrderReadOptions {
+                currency,
+                ..OrderReadOptions::default()
+            },
+        )?;
+        let report = find_bundles(&orders, None, &options, &Control::default())?;
+        #[derive(serde::Serialize)]
+        struct Document<'a> {
+            summary: &'a upsell_core::data::OrderSummary,
+            report: &'a upsell_core::pricing::BundleReport,
+        }
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe {
+            ffi::write_json(
+                out,
+                &Document {
+                    summary: orders.summary(),
+                    report: &report,
+                },
+            )
+        }
+    })
 }
 
 /// Fills `*out` with the default policy: 15-25 % off, no margin floor, no cap, ending in 9.
@@ -204,22 +327,8 @@ pub unsafe extern "C" fn upsell_bundle_price(
             // SAFETY: forwarded to the caller; not NULL.
             Some(unsafe { ffi::slice(item_costs_minor, item_count, "item_costs_minor") }?)
         };
-        // SAFETY: forwarded to the caller; plain integer reads, the enum as `int`.
-        let (min_bp, max_bp, margin_bp, cap, ending) = unsafe {
-            (
-                addr_of!((*policy).min_discount_bp).read(),
-                addr_of!((*policy).max_discount_bp).read(),
-                addr_of!((*policy).min_margin_bp).read(),
-                addr_of!((*policy).max_saving_minor).read(),
-                addr_of!((*policy).ending).cast::<c_int>().read(),
-            )
-        };
-        let policy = BundlePolicy {
-            band: DiscountBand::new(min_bp, max_bp)?,
-            min_margin_bp: margin_bp,
-            max_discount: (cap >= 0).then(|| Money::new(cap, currency)),
-            ending: ending_from_c(ending)?,
-        };
+        // SAFETY: forwarded to the caller.
+        let policy = unsafe { policy_from_c(policy, currency) }?;
         let money = |values: &[i64]| {
             values
                 .iter()

@@ -7,10 +7,9 @@
 use std::cell::RefCell;
 use std::ffi::{CString, c_char, c_int};
 
-use upsell_core::data::ItemDictionary;
 use upsell_core::mining::MinSupport;
 use upsell_core::recommend::{
-    FitOptions, Ranking, RecommendOptions, Recommendation, Recommender, Scratch,
+    FitOptions, ItemPrices, Ranking, RecommendOptions, Recommendation, Recommender, Scratch,
 };
 use upsell_core::{Control, Error};
 
@@ -96,9 +95,11 @@ fn ranking_from_c(raw: c_int) -> Outcome<Ranking> {
         1 => Ranking::Lift,
         2 => Ranking::ExpectedRevenue,
         other => {
-            return Err(
-                Error::invalid_parameter("by", format!("{other} is not an upsell_ranking")).into(),
-            );
+            return Err(Error::invalid_parameter(
+                "by",
+                format!("{other} is not an upsell_ranking"),
+            )
+            .into());
         }
     })
 }
@@ -133,12 +134,7 @@ pub unsafe extern "C" fn upsell_recommender_build(
             max_antecedent_len: max_antecedent_len as usize,
             ..FitOptions::new(MinSupport::count(1))
         };
-        let items = match baskets.items() {
-            Some(items) => items.clone(),
-            None => ItemDictionary::from_labels(
-                (0..baskets.baskets.item_count()).map(|i| i.to_string()),
-            )?,
-        };
+        let items = baskets.dictionary()?;
         let model = Recommender::from_itemsets(
             itemsets.inner(),
             &baskets.baskets,
@@ -303,15 +299,22 @@ pub unsafe extern "C" fn upsell_recommender_item(
 
 /// Recommends up to `k` items not in the cart (`cart_len` item ids at `cart`; ids the model does
 /// not know are ignored), best first, into `out` (room for `k` entries); `*out_len` receives the
-/// number written. `by` is an `upsell_ranking`, taken as an `int` so that a value outside the
-/// enum is an error, not undefined behaviour. `smoothing` is the m-estimate's weight of the base
-/// rate (5 is the default of the other surfaces; 0 ranks by raw confidence); `backfill` nonzero
-/// fills up with popular items.
+/// number written. `k` 0 writes nothing and `out` may then be NULL, as for every array output.
+/// `by` is an `upsell_ranking`, taken as an `int` so that a value outside the enum is an error,
+/// not undefined behaviour; `UPSELL_RANKING_EXPECTED_REVENUE` on a model without prices is
+/// `UPSELL_STATUS_INVALID_PARAMETER` (attach them with `upsell_recommender_with_prices`).
+/// `smoothing` is the m-estimate's weight of the base rate (0 ranks by raw confidence);
+/// `backfill` nonzero fills up with popular items.
+///
+/// The defaults of the other surfaces (Python's `Recommender.recommend`, `upsell recommend`) are
+/// `k` 10, `by` `UPSELL_RANKING_CONFIDENCE`, `smoothing` 5 and `backfill` on; rules with an
+/// antecedent seen in fewer baskets than the core's `min_antecedent_count` default are skipped.
+/// Thread-safety: any number of threads may query one model at once.
 ///
 /// # Safety
 ///
 /// `model` is a live handle; `cart` points to `cart_len` ids (may be NULL when 0); `out` has room
-/// for `k` entries; `out_len` is writable; `err` is NULL or writable.
+/// for `k` entries (may be NULL when `k` is 0); `out_len` is writable; `err` is NULL or writable.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn upsell_recommend(
@@ -331,8 +334,10 @@ pub unsafe extern "C" fn upsell_recommend(
         let model = unsafe { ffi::borrow(model, "model")? };
         // SAFETY: forwarded to the caller.
         let cart = unsafe { ffi::slice(cart, cart_len, "cart")? };
-        let out = ffi::out(out, "out")?;
         let out_len = ffi::out(out_len, "out_len")?;
+        if k > 0 {
+            ffi::out(out, "out")?;
+        }
         let options = RecommendOptions {
             by: ranking_from_c(by)?,
             smoothing,
@@ -340,6 +345,7 @@ pub unsafe extern "C" fn upsell_recommend(
             ..RecommendOptions::default()
         };
         options.validate()?;
+        model.inner.check_ranking(options.by)?;
         let mut found: Vec<Recommendation> = Vec::with_capacity(k);
         SCRATCH.with(|scratch| {
             model
@@ -400,6 +406,87 @@ pub unsafe extern "C" fn upsell_recommender_rule(
         };
         // SAFETY: `out` is not NULL and the caller promises it is writable.
         unsafe { out.write(info) };
+        Ok(())
+    })
+}
+
+/// A copy of `model` with item prices attached, for `UPSELL_RANKING_EXPECTED_REVENUE`:
+/// `prices_minor[i]` is item `i`'s price in minor units of `currency` (an ISO 4217 code), one per
+/// item of the model (`count` must be `upsell_recommender_item_count`); `known` is NULL (every
+/// price known) or `count` bytes, 0 where an item has no price (it then scores 0 under that
+/// ranking). A negative price, a wrong count or an unknown currency gives
+/// `UPSELL_STATUS_INVALID_PARAMETER`.
+///
+/// On success `*out` receives a new model the caller frees with `upsell_recommender_free`;
+/// `model` is unchanged. Prices are saved with the model by `upsell_recommender_save`.
+/// Thread-safety: safe to call concurrently; `model` may be shared.
+///
+/// # Safety
+///
+/// `model` is a live handle; `prices_minor` points to `count` values; `known` is NULL or points
+/// to `count` bytes; `currency` is NUL-terminated; `out` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_with_prices(
+    model: *const upsell_recommender,
+    currency: *const c_char,
+    prices_minor: *const i64,
+    known: *const u8,
+    count: usize,
+    out: *mut *mut upsell_recommender,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let model = unsafe { ffi::borrow(model, "model")? };
+        let out = ffi::out(out, "out")?;
+        // SAFETY: forwarded to the caller.
+        let currency = unsafe { crate::pricing::currency_from_c(currency) }?;
+        // SAFETY: forwarded to the caller.
+        let prices = unsafe { ffi::slice(prices_minor, count, "prices_minor")? };
+        let known = if known.is_null() {
+            None
+        } else {
+            // SAFETY: forwarded to the caller; not NULL.
+            Some(unsafe { ffi::slice(known, count, "known")? })
+        };
+        let minor = prices
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| known.is_none_or(|k| k[i] != 0).then_some(p))
+            .collect();
+        let priced = model.inner.clone().with_prices(ItemPrices {
+            currency: currency.code().to_owned(),
+            minor,
+        })?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(handle(priced)) };
+        Ok(())
+    })
+}
+
+/// The price of item `id` in minor units into `*price_minor` (`UPSELL_STATUS_OK`), or
+/// `UPSELL_STATUS_INVALID_PARAMETER` when the model has no price for it.
+/// Thread-safety: safe from any thread.
+///
+/// # Safety
+///
+/// `model` is a live handle; `price_minor` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_price(
+    model: *const upsell_recommender,
+    id: u32,
+    price_minor: *mut i64,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let model = unsafe { ffi::borrow(model, "model")? };
+        let out = ffi::out(price_minor, "price_minor")?;
+        let price = model.inner.price(id).ok_or_else(|| {
+            Error::invalid_parameter("id", format!("the model has no price for item id {id}"))
+        })?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(price) };
         Ok(())
     })
 }

@@ -8,7 +8,9 @@
 use std::ffi::{CStr, CString, c_char};
 
 use upsell_core::data::ItemDictionary;
-use upsell_core::sequence::{DEFAULT_MAX_PAIRS, DEFAULT_WINDOWS, Purchases, SequenceOptions, sequential_affinity};
+use upsell_core::sequence::{
+    DEFAULT_MAX_PAIRS, DEFAULT_WINDOWS, Purchases, SequenceOptions, sequential_affinity,
+};
 use upsell_core::{Control, Error, Location};
 
 use crate::control::upsell_control;
@@ -96,7 +98,9 @@ pub struct upsell_sequence_rules {
 ///
 /// `out` is NULL or points to writable storage for an `upsell_sequence_options`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_sequence_options_default(out: *mut upsell_sequence_options) -> upsell_status {
+pub unsafe extern "C" fn upsell_sequence_options_default(
+    out: *mut upsell_sequence_options,
+) -> upsell_status {
     ffi::fallible(std::ptr::null_mut(), || {
         let out = ffi::out(out, "out")?;
         let core = SequenceOptions::default();
@@ -131,13 +135,21 @@ unsafe fn options_from_c<'a>(
     // SAFETY: forwarded to the caller.
     let windows = unsafe { ffi::slice(c.windows, c.windows_len, "options->windows")? };
     let core = SequenceOptions {
-        windows: if c.windows_len == 0 { DEFAULT_WINDOWS.to_vec() } else { windows.to_vec() },
+        windows: if c.windows_len == 0 {
+            DEFAULT_WINDOWS.to_vec()
+        } else {
+            windows.to_vec()
+        },
         min_customers: c.min_customers,
         min_support: c.min_support,
         min_confidence: c.min_confidence,
         top: (c.top != 0).then(|| usize::try_from(c.top).unwrap_or(usize::MAX)),
         threads: (c.threads != 0).then_some(c.threads as usize),
-        max_pairs: if c.max_pairs == 0 { DEFAULT_MAX_PAIRS } else { c.max_pairs },
+        max_pairs: if c.max_pairs == 0 {
+            DEFAULT_MAX_PAIRS
+        } else {
+            c.max_pairs
+        },
     };
     // SAFETY: forwarded to the caller.
     Ok((core, unsafe { c.control.as_ref() }))
@@ -148,7 +160,10 @@ unsafe fn options_from_c<'a>(
 /// # Safety
 ///
 /// Unless `len` is 0, `labels` points to `len` NUL-terminated strings.
-unsafe fn labels_from_c(labels: *const *const c_char, len: usize) -> Outcome<Option<ItemDictionary>> {
+unsafe fn labels_from_c(
+    labels: *const *const c_char,
+    len: usize,
+) -> Outcome<Option<ItemDictionary>> {
     if len == 0 {
         return Ok(None);
     }
@@ -159,7 +174,10 @@ unsafe fn labels_from_c(labels: *const *const c_char, len: usize) -> Outcome<Opt
         let pointer = ffi::not_null(pointer, "labels[i]")?;
         // SAFETY: the caller promises a NUL-terminated string.
         let text = unsafe { CStr::from_ptr(pointer) }.to_str().map_err(|_| {
-            Error::invalid_input(Location::memory().column(index as u64 + 1), format!("label {index} is not UTF-8"))
+            Error::invalid_input(
+                Location::memory().column(index as u64 + 1),
+                format!("label {index} is not UTF-8"),
+            )
         })?;
         texts.push(text);
     }
@@ -241,7 +259,10 @@ pub unsafe extern "C" fn upsell_sequential_affinity(
             .iter()
             .map(|rule| CString::new(rules.describe(rule).replace('\0', " ")).unwrap_or_default())
             .collect();
-        let handle = ffi::into_handle(upsell_sequence_rules { rules, descriptions });
+        let handle = ffi::into_handle(upsell_sequence_rules {
+            rules,
+            descriptions,
+        });
         // SAFETY: `out` is not NULL and the caller promises it is writable.
         unsafe { out.write(handle) };
         Ok(())
@@ -256,7 +277,9 @@ pub unsafe extern "C" fn upsell_sequential_affinity(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_sequence_rules_len(rules: *const upsell_sequence_rules) -> usize {
     // SAFETY: the caller passes NULL or a live handle.
-    ffi::infallible(0, || unsafe { rules.as_ref() }.map_or(0, |r| r.rules.rules().len()))
+    ffi::infallible(0, || {
+        unsafe { rules.as_ref() }.map_or(0, |r| r.rules.rules().len())
+    })
 }
 
 /// All customers (the denominator of support and base rate), or 0 if `rules` is NULL.
@@ -266,9 +289,13 @@ pub unsafe extern "C" fn upsell_sequence_rules_len(rules: *const upsell_sequence
 ///
 /// `rules` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_sequence_rules_customers(rules: *const upsell_sequence_rules) -> u64 {
+pub unsafe extern "C" fn upsell_sequence_rules_customers(
+    rules: *const upsell_sequence_rules,
+) -> u64 {
     // SAFETY: the caller passes NULL or a live handle.
-    ffi::infallible(0, || unsafe { rules.as_ref() }.map_or(0, |r| r.rules.customers()))
+    ffi::infallible(0, || {
+        unsafe { rules.as_ref() }.map_or(0, |r| r.rules.customers())
+    })
 }
 
 /// Input rows excluded because their customer id was negative, or 0 if `rules` is NULL.
@@ -278,9 +305,13 @@ pub unsafe extern "C" fn upsell_sequence_rules_customers(rules: *const upsell_se
 ///
 /// `rules` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_sequence_rules_excluded_rows(rules: *const upsell_sequence_rules) -> u64 {
+pub unsafe extern "C" fn upsell_sequence_rules_excluded_rows(
+    rules: *const upsell_sequence_rules,
+) -> u64 {
     // SAFETY: the caller passes NULL or a live handle.
-    ffi::infallible(0, || unsafe { rules.as_ref() }.map_or(0, |r| r.rules.excluded_rows()))
+    ffi::infallible(0, || {
+        unsafe { rules.as_ref() }.map_or(0, |r| r.rules.excluded_rows())
+    })
 }
 
 /// Rule number `index` (below `upsell_sequence_rules_len`): `*rule` receives its measures and
@@ -308,7 +339,10 @@ pub unsafe extern "C" fn upsell_sequence_rules_get(
         let rule_out = ffi::out(rule, "rule")?;
         let found = rules.rules.rules().get(index).ok_or_else(|| {
             let count = rules.rules.rules().len();
-            Error::invalid_parameter("index", format!("{index} is not below the number of rules ({count})"))
+            Error::invalid_parameter(
+                "index",
+                format!("{index} is not below the number of rules ({count})"),
+            )
         })?;
         let c = upsell_sequence_rule {
             antecedent: found.antecedent,

@@ -1,24 +1,24 @@
 //! Upsell triggers for C: load a rule set from a string once, evaluate one customer given as a JSON
 //! object, read the chosen offers by index.
 //!
-//! The one idea: the hot path (`upsell_rules_evaluate_json`) takes and returns nothing but strings
+//! The one idea: the hot path (`upsell_ruleset_evaluate_json`) takes and returns nothing but strings
 //! and a handle, so any host (C, Go, the JVM through FFI) can call it without mirroring the core's
 //! types; every string it hands out is owned by the decision and freed with it.
 
 use std::ffi::{CStr, CString, c_char, c_int};
 
+use upsell_core::Error;
 use upsell_core::time::now_or_parse;
 use upsell_core::triggers::{Context, Decision, Format, History, Offer, RuleSet};
-use upsell_core::{Error, Location};
 
 use crate::error::upsell_error;
 use crate::ffi::{self, Failure, Outcome};
 use crate::status::upsell_status;
 
-/// The format of rule text given to `upsell_rules_from_str`.
+/// The format of rule text given to `upsell_ruleset_from_str`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum upsell_rules_format {
+pub enum upsell_ruleset_format {
     /// YAML.
     Yaml = 0,
     /// JSON.
@@ -29,17 +29,17 @@ pub enum upsell_rules_format {
 
 /// A loaded, checked rule set.
 ///
-/// Ownership: created by `upsell_rules_from_str`, freed with `upsell_rules_free`.
+/// Ownership: created by `upsell_ruleset_from_str`, freed with `upsell_ruleset_free`.
 /// Thread-safety: immutable for C; any number of threads may evaluate with it at once.
 #[derive(Debug)]
-pub struct upsell_rules {
-    inner: RuleSet,
+pub struct upsell_ruleset {
+    pub(crate) inner: RuleSet,
 }
 
 /// What the rules decided for one customer: the offers to show (best first) and, when a global
 /// suppression fired, its name.
 ///
-/// Ownership: created by `upsell_rules_evaluate_json`, freed with `upsell_decision_free`; every
+/// Ownership: created by `upsell_ruleset_evaluate_json`, freed with `upsell_decision_free`; every
 /// string read from it is owned by it and valid until then.
 /// Thread-safety: immutable; any number of threads may read it at once.
 #[derive(Debug)]
@@ -57,7 +57,7 @@ struct COffer {
     priority: i64,
 }
 
-fn c_string(text: &str) -> CString {
+pub(crate) fn c_string(text: &str) -> CString {
     CString::new(text.replace('\0', "\\0")).unwrap_or_default()
 }
 
@@ -90,7 +90,7 @@ impl upsell_decision {
 /// # Safety
 ///
 /// `ptr` is NULL or a NUL-terminated string live for `'a`.
-unsafe fn text<'a>(ptr: *const c_char, name: &'static str) -> Outcome<&'a str> {
+pub(crate) unsafe fn text<'a>(ptr: *const c_char, name: &'static str) -> Outcome<&'a str> {
     let ptr = ffi::not_null(ptr, name)?;
     // SAFETY: forwarded to the caller; `ptr` is not NULL.
     let bytes = unsafe { CStr::from_ptr(ptr) };
@@ -99,7 +99,36 @@ unsafe fn text<'a>(ptr: *const c_char, name: &'static str) -> Outcome<&'a str> {
         .map_err(|_| Failure::Core(Error::invalid_parameter(name, "the text is not UTF-8")))
 }
 
-/// Loads a rule set from `text` in `format` (an `upsell_rules_format` as `int`). On
+/// The time `now` (RFC 3339 text), or the current time when NULL.
+///
+/// # Safety
+///
+/// `now` is NULL or a NUL-terminated string.
+pub(crate) unsafe fn now_from_c(now: *const c_char) -> Outcome<upsell_core::time::Timestamp> {
+    let now = if now.is_null() {
+        None
+    } else {
+        // SAFETY: forwarded to the caller; not NULL.
+        Some(unsafe { text(now, "now") }?)
+    };
+    Ok(now_or_parse(now)?)
+}
+
+/// An offer history in JSON, or none when NULL.
+///
+/// # Safety
+///
+/// `history_json` is NULL or a NUL-terminated string.
+pub(crate) unsafe fn history_from_c(history_json: *const c_char) -> Outcome<Option<History>> {
+    if history_json.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded to the caller; not NULL.
+    let text = unsafe { text(history_json, "history_json") }?;
+    Ok(Some(History::from_json_str(text, "history_json")?))
+}
+
+/// Loads a rule set from `text` in `format` (an `upsell_ruleset_format` as `int`). On
 /// `UPSELL_STATUS_PARSE` the error's message lists every problem, one a line, with the rule's name
 /// and the line and column.
 ///
@@ -110,10 +139,10 @@ unsafe fn text<'a>(ptr: *const c_char, name: &'static str) -> Outcome<&'a str> {
 /// `text` is a NUL-terminated string; `out` points to writable storage for a pointer; `err` is
 /// NULL or points to writable storage for a pointer.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_rules_from_str(
+pub unsafe extern "C" fn upsell_ruleset_from_str(
     text: *const c_char,
     format: c_int,
-    out: *mut *mut upsell_rules,
+    out: *mut *mut upsell_ruleset,
     err: *mut *mut upsell_error,
 ) -> upsell_status {
     ffi::fallible(err, || {
@@ -127,14 +156,43 @@ pub unsafe extern "C" fn upsell_rules_from_str(
             other => {
                 return Err(Error::invalid_parameter(
                     "format",
-                    format!("{other} is not an upsell_rules_format"),
+                    format!("{other} is not an upsell_ruleset_format"),
                 )
                 .into());
             }
         };
         let rules = RuleSet::load(source, format, None)?;
         // SAFETY: `out` is not NULL and the caller promises it is writable.
-        unsafe { out.write(ffi::into_handle(upsell_rules { inner: rules })) };
+        unsafe { out.write(ffi::into_handle(upsell_ruleset { inner: rules })) };
+        Ok(())
+    })
+}
+
+/// Loads a rule set from a file: YAML, JSON or TOML by its extension (`.yaml`/`.yml`, `.json`,
+/// `.toml`). A missing file gives `UPSELL_STATUS_IO`; problems give `UPSELL_STATUS_PARSE` with
+/// every problem in the message and the first one's place in `upsell_error_path`,
+/// `upsell_error_line` and `upsell_error_column`.
+///
+/// On success `*out` receives a new rule set the caller frees with `upsell_ruleset_free`.
+/// Thread-safety: safe to call from any thread.
+///
+/// # Safety
+///
+/// `path` is a NUL-terminated string; `out` points to writable storage for a pointer; `err` is
+/// NULL or points to writable storage for a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_ruleset_from_path(
+    path: *const c_char,
+    out: *mut *mut upsell_ruleset,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out, "out")?;
+        // SAFETY: forwarded to the caller.
+        let path = unsafe { ffi::path(path, "path") }?;
+        let rules = RuleSet::from_path(path)?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(ffi::into_handle(upsell_ruleset { inner: rules })) };
         Ok(())
     })
 }
@@ -143,9 +201,9 @@ pub unsafe extern "C" fn upsell_rules_from_str(
 ///
 /// # Safety
 ///
-/// `rules` is NULL or a pointer returned by `upsell_rules_from_str` and not yet freed.
+/// `rules` is NULL or a pointer returned by `upsell_ruleset_from_str` and not yet freed.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_rules_free(rules: *mut upsell_rules) {
+pub unsafe extern "C" fn upsell_ruleset_free(rules: *mut upsell_ruleset) {
     // SAFETY: forwarded to the caller.
     ffi::infallible((), || unsafe { ffi::free_box(rules) })
 }
@@ -156,7 +214,7 @@ pub unsafe extern "C" fn upsell_rules_free(rules: *mut upsell_rules) {
 ///
 /// `rules` is NULL or a live rule set.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_rules_count(rules: *const upsell_rules) -> usize {
+pub unsafe extern "C" fn upsell_ruleset_count(rules: *const upsell_ruleset) -> usize {
     // SAFETY: forwarded to the caller.
     ffi::infallible(0, || {
         unsafe { rules.as_ref() }.map_or(0, |r| r.inner.rules().len())
@@ -177,8 +235,8 @@ pub unsafe extern "C" fn upsell_rules_count(rules: *const upsell_rules) -> usize
 /// NULL or NUL-terminated strings; `out` points to writable storage for a pointer; `err` is NULL
 /// or points to writable storage for a pointer.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn upsell_rules_evaluate_json(
-    rules: *const upsell_rules,
+pub unsafe extern "C" fn upsell_ruleset_evaluate_json(
+    rules: *const upsell_ruleset,
     context_json: *const c_char,
     now: *const c_char,
     history_json: *const c_char,
@@ -191,22 +249,10 @@ pub unsafe extern "C" fn upsell_rules_evaluate_json(
         let rules = unsafe { ffi::borrow(rules, "rules") }?;
         // SAFETY: forwarded to the caller.
         let context = Context::from_json(unsafe { text(context_json, "context_json") }?)?;
-        let now = if now.is_null() {
-            None
-        } else {
-            // SAFETY: forwarded to the caller; not NULL.
-            Some(unsafe { text(now, "now") }?)
-        };
-        let now = now_or_parse(now)?;
-        let history = if history_json.is_null() {
-            None
-        } else {
-            // SAFETY: forwarded to the caller; not NULL.
-            Some(History::from_json_str(
-                unsafe { text(history_json, "history_json") }?,
-                "history_json",
-            )?)
-        };
+        // SAFETY: forwarded to the caller.
+        let now = unsafe { now_from_c(now) }?;
+        // SAFETY: forwarded to the caller.
+        let history = unsafe { history_from_c(history_json) }?;
         let customer = history
             .as_ref()
             .and_then(|h| context.id().and_then(|id| h.customer(id)));
@@ -221,7 +267,7 @@ pub unsafe extern "C" fn upsell_rules_evaluate_json(
 ///
 /// # Safety
 ///
-/// `decision` is NULL or a pointer returned by `upsell_rules_evaluate_json` and not yet freed.
+/// `decision` is NULL or a pointer returned by `upsell_ruleset_evaluate_json` and not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_decision_free(decision: *mut upsell_decision) {
     // SAFETY: forwarded to the caller.
@@ -258,7 +304,8 @@ pub unsafe extern "C" fn upsell_decision_suppressed_by(
     })
 }
 
-/// Offer `index` of `decision`, or an `InvalidParameter` failure naming the range.
+/// Offer `index` of `decision`, or an `InvalidParameter` failure naming the range (as for every
+/// other index of the API).
 ///
 /// # Safety
 ///
@@ -267,8 +314,8 @@ unsafe fn offer<'a>(decision: *const upsell_decision, index: usize) -> Outcome<&
     // SAFETY: forwarded to the caller.
     let decision = unsafe { ffi::borrow(decision, "decision") }?;
     decision.offers.get(index).ok_or_else(|| {
-        Failure::Core(Error::invalid_input(
-            Location::memory(),
+        Failure::Core(Error::invalid_parameter(
+            "index",
             format!(
                 "offer index {index} out of range (the decision has {})",
                 decision.offers.len()
@@ -382,4 +429,119 @@ pub unsafe extern "C" fn upsell_decision_offer_priority(
         unsafe { out.write(offer.priority) };
         Ok(())
     })
+}
+
+/// How every rule and suppression of a rule set came out for one customer, from
+/// `upsell_ruleset_explain`: per entry its name, whether its condition held, and the condition
+/// with the values it saw.
+///
+/// Ownership: freed with `upsell_explanation_free`; every string read from it is owned by it.
+/// Thread-safety: immutable; any number of threads may read it at once.
+#[derive(Debug)]
+pub struct upsell_explanation {
+    entries: Vec<(CString, bool, CString)>,
+}
+
+/// Explains the decision for one customer: suppressions first, then rules, in file order. The
+/// arguments are those of `upsell_ruleset_evaluate_json` without the history (conditions do not
+/// read it). On success `*out` receives a new explanation the caller frees with
+/// `upsell_explanation_free`. Thread-safety: `rules` may be used by several threads at once.
+///
+/// # Safety
+///
+/// `rules` is a live rule set; `context_json` a NUL-terminated string; `now` NULL or
+/// NUL-terminated; `out` points to writable storage for a pointer; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_ruleset_explain(
+    rules: *const upsell_ruleset,
+    context_json: *const c_char,
+    now: *const c_char,
+    out: *mut *mut upsell_explanation,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out, "out")?;
+        // SAFETY: forwarded to the caller.
+        let rules = unsafe { ffi::borrow(rules, "rules") }?;
+        // SAFETY: forwarded to the caller.
+        let context = Context::from_json(unsafe { text(context_json, "context_json") }?)?;
+        // SAFETY: forwarded to the caller.
+        let now = unsafe { now_from_c(now) }?;
+        let entries = rules
+            .inner
+            .explain(&context, now)?
+            .iter()
+            .map(|e| (c_string(&e.rule), e.fired, c_string(&e.trace)))
+            .collect();
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(ffi::into_handle(upsell_explanation { entries })) };
+        Ok(())
+    })
+}
+
+/// The number of entries (0 if `explanation` is NULL). Thread-safety: safe from any thread.
+///
+/// # Safety
+///
+/// `explanation` is NULL or a live explanation.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_explanation_count(explanation: *const upsell_explanation) -> usize {
+    // SAFETY: forwarded to the caller.
+    ffi::infallible(0, || {
+        unsafe { explanation.as_ref() }.map_or(0, |e| e.entries.len())
+    })
+}
+
+/// Entry `index`: its rule or suppression name in `*rule`, 1 in `*fired` when its condition held
+/// (else 0), and in `*trace` the condition with the values it saw. Strings are NUL-terminated,
+/// owned by the explanation and valid until `upsell_explanation_free`. An index out of range
+/// gives `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe from any thread.
+///
+/// # Safety
+///
+/// `explanation` is a live explanation; `rule`, `fired` and `trace` are writable; `err` is NULL
+/// or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_explanation_get(
+    explanation: *const upsell_explanation,
+    index: usize,
+    rule: *mut *const c_char,
+    fired: *mut c_int,
+    trace: *mut *const c_char,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let explanation = unsafe { ffi::borrow(explanation, "explanation") }?;
+        let rule = ffi::out(rule, "rule")?;
+        let fired = ffi::out(fired, "fired")?;
+        let trace = ffi::out(trace, "trace")?;
+        let (name, held, text) = explanation.entries.get(index).ok_or_else(|| {
+            Error::invalid_parameter(
+                "index",
+                format!(
+                    "entry {index} out of range (the explanation has {})",
+                    explanation.entries.len()
+                ),
+            )
+        })?;
+        // SAFETY: the three are not NULL and the caller promises they are writable.
+        unsafe {
+            rule.write(name.as_ptr());
+            fired.write(c_int::from(*held));
+            trace.write(text.as_ptr());
+        }
+        Ok(())
+    })
+}
+
+/// Frees an explanation and every string read from it; NULL is ignored.
+///
+/// # Safety
+///
+/// `explanation` is NULL or a live explanation not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_explanation_free(explanation: *mut upsell_explanation) {
+    // SAFETY: forwarded to the caller.
+    ffi::infallible((), || unsafe { ffi::free_box(explanation) })
 }

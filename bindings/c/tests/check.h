@@ -36,8 +36,10 @@ static int failed = 0;
         }                                                                                      \
     } while (0)
 
-#define REPORT()                                         \
-    (printf("%d passed, %d failed\n", passed, failed), \
+/* Ends a test program: stops the library's worker threads (so valgrind sees none alive), prints
+ * the closing line and gives the exit status. */
+#define REPORT()                                                           \
+    (upsell_shutdown(), printf("%d passed, %d failed\n", passed, failed), \
      failed == 0 ? 0 : 1)
 
 #endif

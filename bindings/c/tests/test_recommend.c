@@ -137,6 +137,64 @@ static void test_save_load_and_damage(const upsell_recommender *model) {
     upsell_recommender_free(NULL);
 }
 
+static void test_prices_and_edges(const upsell_recommender *model) {
+    upsell_error *err = NULL;
+    uint32_t cart[1] = {0};
+    upsell_recommendation found[3];
+    size_t n = 99;
+    /* Without prices, ranking by expected revenue is refused rather than scoring 0. */
+    CHECK_STATUS(upsell_recommend(model, cart, 1, 3, UPSELL_RANKING_EXPECTED_REVENUE, 5.0, 1, found, &n, &err),
+                 UPSELL_STATUS_INVALID_PARAMETER, err);
+    CHECK(err != NULL && strcmp(upsell_error_parameter(err), "by") == 0);
+    upsell_error_free(err);
+    err = NULL;
+    /* k = 0 writes nothing, and its array may be NULL, as everywhere. */
+    CHECK_STATUS(upsell_recommend(model, cart, 1, 0, UPSELL_RANKING_CONFIDENCE, 5.0, 1, NULL, &n, &err),
+                 UPSELL_STATUS_OK, err);
+    CHECK(n == 0);
+
+    size_t items = upsell_recommender_item_count(model);
+    int64_t *prices = calloc(items, sizeof *prices);
+    uint8_t *known = calloc(items, 1);
+    for (size_t i = 0; i < items; i++) {
+        prices[i] = 100 + (int64_t)i; /* 1.00 GBP and up */
+        known[i] = i != 1;
+    }
+    upsell_recommender *priced = NULL;
+    CHECK_STATUS(upsell_recommender_with_prices(model, "GBP", prices, known, items - 1, &priced, &err),
+                 UPSELL_STATUS_INVALID_PARAMETER, err);
+    upsell_error_free(err);
+    err = NULL;
+    CHECK_STATUS(upsell_recommender_with_prices(model, "GBP", prices, known, items, &priced, &err), UPSELL_STATUS_OK,
+                 err);
+    int64_t price = 0;
+    CHECK_STATUS(upsell_recommender_price(priced, 2, &price, &err), UPSELL_STATUS_OK, err);
+    CHECK(price == 102);
+    CHECK_STATUS(upsell_recommender_price(priced, 1, &price, &err), UPSELL_STATUS_INVALID_PARAMETER, err);
+    upsell_error_free(err);
+    err = NULL;
+    CHECK_STATUS(upsell_recommend(priced, cart, 1, 3, UPSELL_RANKING_EXPECTED_REVENUE, 5.0, 0, found, &n, &err),
+                 UPSELL_STATUS_OK, err);
+    CHECK(n > 0);
+    for (size_t i = 0; i < n; i++) CHECK(found[i].item == 1 || found[i].score > 0);
+    prices[0] = -5;
+    upsell_recommender *negative = NULL;
+    CHECK_STATUS(upsell_recommender_with_prices(model, "GBP", prices, NULL, items, &negative, &err),
+                 UPSELL_STATUS_INVALID_PARAMETER, err);
+    upsell_error_free(err);
+    err = NULL;
+    free(prices);
+    free(known);
+
+    /* Saving into a directory that does not exist says "cannot write" and names the path. */
+    CHECK_STATUS(upsell_recommender_save(priced, "/nonexistent-dir/model.bin", &err), UPSELL_STATUS_IO, err);
+    CHECK(err != NULL && strstr(upsell_error_message(err), "cannot write") != NULL);
+    CHECK(err != NULL && upsell_error_path(err) != NULL &&
+          strcmp(upsell_error_path(err), "/nonexistent-dir/model.bin") == 0);
+    upsell_error_free(err);
+    upsell_recommender_free(priced);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_recommend path/to/groceries_sample.csv\n");
@@ -147,6 +205,7 @@ int main(int argc, char **argv) {
     if (model != NULL) {
         test_query_and_explain(model);
         test_save_load_and_damage(model);
+        test_prices_and_edges(model);
     }
     upsell_recommender_free(model);
     return REPORT();

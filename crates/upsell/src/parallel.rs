@@ -5,11 +5,13 @@
 //! number of cores, or what the host set with [`set_default_threads`] (the command line, the
 //! Python package and the C library set it from `UPSELL_MAX_THREADS`: the core reads no
 //! environment). One thread means no pool at all: work runs on the calling thread, which is also
-//! how parallelism is switched off.
+//! how parallelism is switched off. [`shutdown`] stops and joins the pools' threads, for hosts
+//! that must end with no thread of ours alive (a C program checked by valgrind, a plugin unloaded).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::thread::JoinHandle;
 
 use rayon::prelude::*;
 
@@ -88,25 +90,95 @@ pub fn default_threads() -> usize {
     .min(MAX_THREADS)
 }
 
-fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
-    let mut pools = POOLS
+/// A pool and its worker threads, kept so that [`shutdown`] can join them.
+struct Pool {
+    pool: Arc<rayon::ThreadPool>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+fn pools() -> MutexGuard<'static, HashMap<usize, Pool>> {
+    static POOLS: OnceLock<Mutex<HashMap<usize, Pool>>> = OnceLock::new();
+    POOLS
         .get_or_init(Default::default)
         .lock()
-        .unwrap_or_else(|e| e.into_inner());
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
+    let mut pools = pools();
     if let Some(pool) = pools.get(&threads) {
-        return Some(Arc::clone(pool));
+        return Some(Arc::clone(&pool.pool));
     }
-    // A pool that cannot be built (the OS refuses threads) degrades to running serially.
-    let pool = Arc::new(
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("upsell-{i}"))
-            .build()
-            .ok()?,
+    // Our own spawn keeps the join handles (rayon detaches its threads). A pool that cannot be
+    // built (the OS refuses threads) degrades to running serially.
+    let mut workers = Vec::with_capacity(threads);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("upsell-{i}"))
+        .spawn_handler(|thread| {
+            let mut builder = std::thread::Builder::new();
+            if let Some(name) = thread.name() {
+                builder = builder.name(name.to_owned());
+            }
+            if let Some(size) = thread.stack_size() {
+                builder = builder.stack_size(size);
+            }
+            workers.push(builder.spawn(|| thread.run())?);
+            Ok(())
+        })
+        .build()
+        .ok()?;
+    let pool = Arc::new(pool);
+    pools.insert(
+        threads,
+        Pool {
+            pool: Arc::clone(&pool),
+            workers,
+        },
     );
-    pools.insert(threads, Arc::clone(&pool));
     Some(pool)
+}
+
+/// Stops the worker threads of every pool and waits until they have exited; returns how many
+/// threads were joined. Later calls build new pools as needed, so this is safe to call at any time,
+/// but it is meant for the end of a program: a pool still in use by a running call is left alone
+/// (its threads stay, and a later `shutdown` joins them).
+///
+/// ```
+/// use upsell::data::Baskets;
+/// use upsell::mining::{MinSupport, MiningOptions, mine};
+/// let baskets = Baskets::from_arrays(vec![1, 2, 1, 2, 3], vec![0, 2, 5])?;
+/// let options = MiningOptions { threads: Some(2), ..MiningOptions::new(MinSupport::count(1)) };
+/// mine(&baskets, &options)?;
+/// upsell::parallel::shutdown();
+/// assert_eq!(upsell::parallel::shutdown(), 0);
+/// assert_eq!(mine(&baskets, &options)?.len(), 7);
+/// # Ok::<(), upsell::Error>(())
+/// ```
+pub fn shutdown() -> usize {
+    let mut pools = pools();
+    let mut joined = 0;
+    for (threads, entry) in std::mem::take(&mut *pools) {
+        match Arc::try_unwrap(entry.pool) {
+            Ok(pool) => {
+                // Dropping the last handle tells the workers to exit once idle.
+                drop(pool);
+                for worker in entry.workers {
+                    joined += usize::from(worker.join().is_ok());
+                }
+            }
+            Err(pool) => {
+                pools.insert(
+                    threads,
+                    Pool {
+                        pool,
+                        workers: entry.workers,
+                    },
+                );
+            }
+        }
+    }
+    joined
 }
 
 impl Runner {

@@ -426,6 +426,19 @@ impl Recommender {
         self.data.prices.as_ref().map(|p| p.currency.as_str())
     }
 
+    /// Checks that this model can rank by `ranking`: [`Ranking::ExpectedRevenue`] needs prices
+    /// (see [`Recommender::with_prices`]); without them every score would be 0. The C library
+    /// calls it before each query.
+    pub fn check_ranking(&self, ranking: Ranking) -> Result<()> {
+        if ranking == Ranking::ExpectedRevenue && self.data.prices.is_none() {
+            return Err(Error::invalid_parameter(
+                "by",
+                "ranking by expected revenue needs prices, and this model has none (attach them first)",
+            ));
+        }
+        Ok(())
+    }
+
     /// Rule `index` of the model, for explanations.
     pub fn rule(&self, index: u32) -> Option<ModelRule<'_>> {
         let k = index as usize;
