@@ -81,7 +81,7 @@ pub(super) fn weeks(weeks: &[Week], value: &dyn Fn(&Week) -> f64, label: &str) -
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(64)
-            .build_cartesian_2d(0f64..n as f64, 0f64..top)
+            .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..top)
             .map_err(chart_error)?;
         let names: Vec<String> = weeks.iter().map(|w| w.week.clone()).collect();
         chart
@@ -91,11 +91,11 @@ pub(super) fn weeks(weeks: &[Week], value: &dyn Fn(&Week) -> f64, label: &str) -
             .bold_line_style(GRID)
             .axis_style(INK)
             .label_style((FONT, 13).into_font().color(&INK))
-            .x_labels(n.min(12))
+            .x_labels(n.min(12) + 1)
             .x_label_formatter(&|v| {
-                let k = v.floor() as usize;
-                if (v - k as f64 - 0.5).abs() < 0.01 || n <= 12 {
-                    names.get(k).cloned().unwrap_or_default()
+                let k = v.round();
+                if (v - k).abs() < 1e-6 && k >= 0.0 {
+                    names.get(k as usize).cloned().unwrap_or_default()
                 } else {
                     String::new()
                 }

@@ -393,3 +393,157 @@ impl Report {
         file_stem(&self.date, &self.slug)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{ReportOptions, build_report};
+    use crate::data::{OrderLines, OrderReadOptions};
+
+    fn report(csv: &str, columns: &str) -> super::Report {
+        let options = OrderReadOptions {
+            columns: columns.parse().unwrap(),
+            ..OrderReadOptions::default()
+        };
+        let orders = OrderLines::from_reader(csv.as_bytes(), "mem.csv", &options).unwrap();
+        build_report(
+            &orders,
+            &ReportOptions::new("mem.csv", "2026-12-03"),
+            &crate::Control::new(),
+        )
+        .unwrap()
+    }
+
+    fn missing(report: &super::Report) -> Vec<String> {
+        [
+            &report.state.missing,
+            &report.affinity.missing,
+            &report.recommendations.missing,
+            &report.pricing.missing,
+            &report.triggers.missing,
+            &report.opportunities.missing,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|m| format!("{}: {}", m.what, m.why))
+        .collect()
+    }
+
+    const PLAIN: &str = "description=,segment=";
+
+    #[test]
+    fn one_order_one_product() {
+        let r = report(
+            "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n1,MUG,2,2010-12-01,2.55,7\n",
+            PLAIN,
+        );
+        assert_eq!(r.state.aov.unwrap().value.minor(), 510);
+        let missing = missing(&r);
+        assert!(
+            missing.iter().any(|m| m.contains("single product")),
+            "{missing:?}"
+        );
+        assert!(
+            missing.iter().any(|m| m.starts_with("held-out evaluation")),
+            "{missing:?}"
+        );
+        assert!(r.affinity.pairs.is_empty() && r.opportunities.opportunities.is_empty());
+    }
+
+    #[test]
+    fn no_prices_and_no_customers() {
+        let mut csv = "basket,item,day\n".to_owned();
+        for b in 0..30 {
+            for item in ["milk", "bread", "eggs"].iter().take(2 + b % 2) {
+                csv.push_str(&format!("{b},{item},2015-07-{:02}\n", 1 + b % 20));
+            }
+        }
+        let r = report(
+            &csv,
+            "invoice=basket,item=item,time=day,quantity=,price=,customer=,description=,segment=",
+        );
+        assert!(!r.priced && r.state.revenue.is_none() && r.state.customers.is_none());
+        assert!(r.pricing.bundles.is_empty() && r.pricing.threshold.is_none());
+        assert!(
+            r.opportunities
+                .opportunities
+                .iter()
+                .all(|o| o.revenue_per_year.is_none())
+        );
+        let missing = missing(&r);
+        assert!(
+            missing
+                .iter()
+                .any(|m| m.starts_with("time-window affinity")),
+            "{missing:?}"
+        );
+        assert!(
+            missing.iter().any(|m| m.contains("no prices")),
+            "{missing:?}"
+        );
+        assert_eq!(r.state.orders, 30);
+    }
+
+    #[test]
+    fn priced_pairs_give_rules_fillers_and_plans() {
+        let mut csv = "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n".to_owned();
+        for o in 0..60 {
+            let day = 1 + o % 28;
+            csv.push_str(&format!("{o},MUG,1,2010-11-{day:02},5.00,{}\n", o % 25));
+            if o % 3 != 0 {
+                csv.push_str(&format!("{o},TEA,1,2010-11-{day:02},3.00,{}\n", o % 25));
+            }
+            if o % 5 == 0 {
+                csv.push_str(&format!("{o},LAMP,1,2010-11-{day:02},40.00,{}\n", o % 25));
+            }
+        }
+        let r = report(&csv, PLAIN);
+        assert!(!r.affinity.pairs.is_empty() || !r.affinity.missing.is_empty());
+        let t = r.pricing.threshold.as_ref().unwrap();
+        assert!(t.threshold.minor() > 0);
+        assert!(crate::triggers::RuleSet::from_yaml_str(&r.triggers.rule_file).is_ok());
+        for o in &r.opportunities.opportunities {
+            assert!(o.ab_test.n_per_arm.is_some() || o.ab_test.note.is_some());
+        }
+        let json = r.json().unwrap();
+        assert!(json.contains("\"aov\"") && json.contains("\"minor\""));
+        #[cfg(feature = "report")]
+        {
+            let html = r.html().unwrap();
+            for id in [
+                "state",
+                "affinity",
+                "recommendations",
+                "pricing",
+                "triggers",
+                "opportunities",
+            ] {
+                assert!(html.contains(&format!("<section id=\"{id}\">")), "{id}");
+            }
+            assert!(
+                !html.contains("<script")
+                    && !html.contains("src=\"http")
+                    && !html.contains("href=\"http")
+            );
+            assert!(
+                r.markdown()
+                    .unwrap()
+                    .contains("## 6. Opportunities, ranked")
+            );
+        }
+    }
+
+    #[test]
+    fn bad_options_are_named() {
+        let mut options = ReportOptions::new("a.csv", "03/12/2026");
+        assert!(options.validate().unwrap_err().to_string().contains("date"));
+        options.date = "2026-12-03".to_owned();
+        options.take_rates = (0.1, 0.05, 0.2);
+        assert!(
+            options
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("take_rates")
+        );
+    }
+}

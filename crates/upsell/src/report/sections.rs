@@ -662,7 +662,10 @@ pub(super) fn affinity(facts: &Facts<'_>, control: &Control) -> Result<AffinityS
         if sequences.is_empty() {
             missing.push(Missing::new(
                 "time-window affinity",
-                format!("no product is bought after another, within {:?} days, by at least {min_customers} customers more often than by chance", options.windows_days),
+                format!(
+                    "no product is bought after another, within {} days, by at least {min_customers} customers more often than by chance",
+                    options.windows_days.iter().map(i64::to_string).collect::<Vec<_>>().join(" or ")
+                ),
             ));
         }
     }
