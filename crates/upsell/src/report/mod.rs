@@ -312,23 +312,42 @@ pub fn build_report(
     options: &ReportOptions,
     control: &Control,
 ) -> Result<Report> {
+    build_report_timed(orders, options, control).map(|(report, _)| report)
+}
+
+/// [`build_report`], with the time each section took (for benches: the report itself holds no
+/// time, so the same data always gives the same report).
+pub fn build_report_timed(
+    orders: &OrderLines,
+    options: &ReportOptions,
+    control: &Control,
+) -> Result<(Report, Vec<(&'static str, std::time::Duration)>)> {
     options.validate()?;
+    let mut timings = Vec::new();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |name: &'static str, timings: &mut Vec<_>| {
+        timings.push((name, clock.elapsed()));
+        clock = std::time::Instant::now();
+        control.check()
+    };
     let title = options.title();
     let facts = sections::Facts::new(orders, options);
+    lap("facts", &mut timings)?;
     let state = sections::state(&facts)?;
-    control.check()?;
+    lap("state", &mut timings)?;
     let affinity = sections::affinity(&facts, control)?;
-    control.check()?;
+    lap("affinity", &mut timings)?;
     let recommendations = sections::recommendations(&facts, control)?;
-    control.check()?;
+    lap("recommendations", &mut timings)?;
     let pricing = sections::pricing(&facts, control)?;
-    control.check()?;
+    lap("pricing", &mut timings)?;
     let slug = slug(&title);
     let rule_file = format!("{}-triggers.yaml", file_stem(&options.date, &slug));
     let triggers = sections::triggers(&facts, &affinity, &pricing, rule_file, control)?;
-    control.check()?;
+    lap("triggers", &mut timings)?;
     let opportunities = sections::opportunities(&facts, &affinity, &pricing)?;
-    Ok(Report {
+    lap("opportunities", &mut timings)?;
+    let report = Report {
         version: REPORT_VERSION,
         slug,
         title,
@@ -342,7 +361,8 @@ pub fn build_report(
         pricing,
         triggers,
         opportunities,
-    })
+    };
+    Ok((report, timings))
 }
 
 /// `Online Retail (week 1)` -> `online-retail-week-1`: lowercase ASCII letters and digits, one dash

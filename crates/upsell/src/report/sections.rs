@@ -25,6 +25,9 @@ use crate::{Control, Result};
 
 const DAY: i64 = 86_400;
 
+/// The most items the EASE model of the evaluation is fitted on.
+const EASE_ITEMS: usize = 2_000;
+
 /// What every section reads: the orders and what is derived from them once.
 pub(super) struct Facts<'a> {
     pub orders: &'a OrderLines,
@@ -875,6 +878,11 @@ pub(super) fn recommendations(facts: &Facts<'_>, control: &Control) -> Result<Re
         } else {
             missing.push(facts.no_prices("revenue captured and expected-revenue ranking"));
         }
+        // EASE fits a dense matrix: only items above the count of the EASE_ITEMS-th most ordered
+        // one (training counts are at most the full counts, so at most EASE_ITEMS qualify).
+        let mut counts = facts.item_orders.clone();
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+        let ease_min_count = counts.get(EASE_ITEMS).map_or(1, |&c| c + 1);
         let mut rows: Vec<MethodRow> = Vec::new();
         let mut shape = None;
         for (n, ranking) in rankings.into_iter().enumerate() {
@@ -884,7 +892,8 @@ pub(super) fn recommendations(facts: &Facts<'_>, control: &Control) -> Result<Re
                     ..RecommendOptions::default()
                 },
                 ease: (n == 0).then(|| EaseOptions {
-                    max_items: 2_000,
+                    max_items: EASE_ITEMS,
+                    min_count: ease_min_count,
                     ..EaseOptions::default()
                 }),
                 ..base.clone()
@@ -893,8 +902,12 @@ pub(super) fn recommendations(facts: &Facts<'_>, control: &Control) -> Result<Re
             let result = match result {
                 Ok(r) => r,
                 Err(e)
-                    if e.kind() == crate::ErrorKind::InvalidParameter
-                        || e.kind() == crate::ErrorKind::InvalidInput =>
+                    if matches!(
+                        e.kind(),
+                        crate::ErrorKind::InvalidParameter
+                            | crate::ErrorKind::InvalidInput
+                            | crate::ErrorKind::LimitExceeded
+                    ) =>
                 {
                     missing.push(Missing::new(
                         "held-out evaluation",
