@@ -170,7 +170,7 @@ impl ReportOptions {
                 format!("need 0 < low <= expected <= high < 1, got {low}, {expected}, {high}"),
             ));
         }
-        if !(self.alpha > 0.0 && self.alpha < 1.0) || !(self.power > 0.0 && self.power < 1.0) {
+        if !((self.alpha > 0.0 && self.alpha < 1.0) && (self.power > 0.0 && self.power < 1.0)) {
             return Err(Error::invalid_parameter(
                 "alpha",
                 format!(
