@@ -61,6 +61,11 @@ java_major="$( (java -version 2>&1 || true) | sed -n 's/.*version "\([0-9]*\).*/
 if [ "${java_major:-0}" -lt 17 ]; then
     apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null
 fi
+# The report's browser test (python/tests/test_report_browser.py) drives Debian's Chromium through
+# playwright; no browser is downloaded.
+if ! command -v chromium >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
 venv="$root/.venv"
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"

@@ -13,6 +13,7 @@ mod gil;
 mod metrics;
 mod mining;
 mod recommend;
+mod report;
 mod rules;
 mod sequence;
 mod pricing;
@@ -56,6 +57,7 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(metrics::test_power, module)?,
         wrap_pyfunction!(metrics::order_metrics_json, module)?,
         wrap_pyfunction!(metrics::forecast_json, module)?,
+        wrap_pyfunction!(report::report_json, module)?,
     ] {
         module.add_function(function)?;
     }

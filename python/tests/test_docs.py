@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["upsell", "upsell.mining", "upsell.rules", "upsell.recommend", "upsell.compat.mlxtend", "upsell.progress"]
+MODULES = ["upsell", "upsell.mining", "upsell.rules", "upsell.recommend", "upsell.compat.mlxtend", "upsell.progress", "upsell.report"]
 
 
 @pytest.mark.parametrize("name", MODULES)

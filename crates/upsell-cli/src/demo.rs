@@ -4,8 +4,8 @@
 //! Two small samples (see `examples/data/README.md`) are compiled into the binary, so the demo
 //! works from any directory: the first 2,000 baskets of the Groceries data for itemsets, rules and
 //! the recommendation, and the first 100 invoices of the Online Retail data (real GBP prices) for
-//! the bundle. Every step calls the same core functions as `upsell mine`, `rules`, `recommend` and
-//! `bundles`.
+//! the bundle and the upsell report, which the demo writes last. Every step calls the same core
+//! functions as `upsell mine`, `rules`, `recommend`, `bundles` and `report`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,6 +17,7 @@ use upsell::data::{Dataset, OrderLines, OrderReadOptions, ReadOptions};
 use upsell::mining::{MinSupport, MiningOptions, mine_with};
 use upsell::pricing::{BundleOptions, find_bundles};
 use upsell::recommend::{RecommendOptions, Recommender};
+use upsell::report::ReportOptions;
 use upsell::rules::{Measure, RuleOptions, generate_with};
 
 use crate::error::CliError;
@@ -66,6 +67,10 @@ pub struct DemoArgs {
     /// How many itemsets and rules to show in each table.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub top: usize,
+
+    /// The directory of the report of the built-in orders.
+    #[arg(long, value_name = "DIR", default_value = crate::report::DEFAULT_DIR)]
+    pub report_dir: PathBuf,
 }
 
 /// Runs `upsell demo`.
@@ -222,7 +227,20 @@ pub fn run(args: &DemoArgs, control: &Control) -> Result<(), CliError> {
          \x20 upsell mine baskets.csv --min-support 0.01 --output out/itemsets.csv\n\
          \x20 upsell rules baskets.csv --min-support 0.01 --min-confidence 0.3 --model out/baskets.model\n\
          \x20 upsell recommend --model out/baskets.model --cart \"first item,second item\"\n\
-         \x20 upsell bundles orders.csv    # order lines with prices (see upsell bundles --help)"
+         \x20 upsell bundles orders.csv    # order lines with prices (see upsell bundles --help)\n\
+         \x20 upsell report orders.csv     # the whole upsell report of an order log"
+    )
+    .map_err(print)?;
+    let options = ReportOptions {
+        title: Some("upsell demo: Online Retail sample".to_owned()),
+        ..ReportOptions::new(ORDERS_NAME, crate::report::today())
+    };
+    let written = crate::report::write(&orders, &options, &args.report_dir, control)?;
+    writeln!(
+        out,
+        "\n5. Report. The upsell report of the {} built-in orders (open it in a browser):\n   {}",
+        thousands(orders.orders().len() as u64),
+        written.html.display()
     )
     .map_err(print)?;
     Ok(())

@@ -22,6 +22,7 @@ mod mine;
 mod output;
 mod progress;
 mod recommend;
+mod report;
 mod rules;
 mod sequences;
 mod summary;
@@ -112,6 +113,16 @@ enum Command {
         \x20         upsell abtest --baseline 0.05 --mde 0.01 --power 0.8"
     )]
     Abtest(abtest::AbTestArgs),
+    /// The upsell report of an order log: current state, affinity, recommendations, bundles and
+    /// threshold fillers, starter triggers and ranked opportunities, as HTML, Markdown and JSON.
+    #[command(
+        after_help = "Writes reports/upsell/upsell-maximizer-{date}-{slug}.{html,md,json} and the starter rule file\n\
+        beside them, and prints their paths.\n\
+        Examples: upsell report online_retail_week.csv\n\
+        \x20         upsell report groceries_members.csv --columns \\\n\
+        \x20           invoice=Member_number+Date,customer=Member_number,time=Date,item=itemDescription,quantity=,price=,description=,segment="
+    )]
+    Report(report::ReportArgs),
     /// Upsell trigger rules: `check RULES` validates a rule file, `eval RULES customers.csv` prints
     /// one CSV line per (customer, offer).
     Triggers(triggers::TriggersArgs),
@@ -134,6 +145,7 @@ fn main() -> ExitCode {
         Command::Threshold(args) => threshold::run(&args, &control),
         Command::Metrics(args) => metrics::run(&args, &control),
         Command::Abtest(args) => abtest::run(&args),
+        Command::Report(args) => report::run(&args, &control),
         Command::Triggers(args) => triggers::run(&args, &control),
     };
     match result {

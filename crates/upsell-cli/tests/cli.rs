@@ -93,7 +93,12 @@ fn read_jsonl(path: &Path) -> BTreeMap<Vec<String>, u64> {
 
 #[test]
 fn demo_walks_the_whole_path() {
-    let output = upsell().arg("demo").output().expect("demo runs");
+    let dir = temp_dir();
+    let output = upsell()
+        .arg("demo")
+        .current_dir(dir.path())
+        .output()
+        .expect("demo runs");
     assert!(output.status.success(), "{}", stderr_of(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let steps = [
@@ -105,6 +110,8 @@ fn demo_walks_the_whole_path() {
         "4. Bundle.",
         "   bundle price 8.59 GBP instead of 10.20 (saving 1.61, 15.7%), bought together in 5 orders",
         "  upsell mine baskets.csv",
+        "5. Report. The upsell report of the 100 built-in orders",
+        "reports/upsell/upsell-maximizer-",
     ];
     let mut at = 0;
     for step in steps {
@@ -115,12 +122,60 @@ fn demo_walks_the_whole_path() {
         );
         at += found.unwrap_or(0) + step.len();
     }
+    let html = stdout.lines().last().unwrap_or_default().trim();
+    assert!(
+        html.ends_with("-upsell-demo-online-retail-sample.html"),
+        "{html}"
+    );
+    assert!(dir.path().join(html).is_file(), "{html} not written");
+}
+
+#[test]
+fn report_writes_four_files_and_a_rule_file_that_checks() {
+    let dir = temp_dir();
+    let output = upsell()
+        .args([
+            "report",
+            "../../examples/data/online_retail_sample.csv",
+            "--date",
+            "2026-12-03",
+            "-o",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("report runs");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let paths: Vec<&str> = stdout.lines().collect();
+    assert_eq!(paths.len(), 4, "{stdout}");
+    assert!(paths[0].ends_with("upsell-maximizer-2026-12-03-online-retail-sample.html"));
+    for path in &paths {
+        assert!(std::path::Path::new(path).is_file(), "{path}");
+    }
+    let check = upsell()
+        .args(["triggers", "check", paths[3]])
+        .output()
+        .expect("check runs");
+    assert!(check.status.success(), "{}", stderr_of(&check));
+    let missing = upsell()
+        .args(["report", "no/such/orders.csv", "-o"])
+        .arg(dir.path())
+        .output()
+        .expect("report runs");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr_of(&missing).contains("no/such/orders.csv"),
+        "{}",
+        stderr_of(&missing)
+    );
 }
 
 #[test]
 fn demo_names_cart_items_it_does_not_know() {
+    let dir = temp_dir();
     let output = upsell()
         .args(["demo", "--cart", "whole milk,caviar"])
+        .current_dir(dir.path())
         .output()
         .expect("demo runs");
     assert!(output.status.success(), "{}", stderr_of(&output));
@@ -196,6 +251,7 @@ fn demo_writes_its_itemsets() {
         .arg("demo")
         .arg("--output")
         .arg(&path)
+        .current_dir(dir.path())
         .output()
         .expect("demo runs");
     assert!(output.status.success(), "{}", stderr_of(&output));

@@ -51,6 +51,7 @@ pub mod sequence;
 pub mod pricing;
 mod progress;
 pub mod recommend;
+pub mod report;
 pub mod rules;
 pub mod time;
 pub mod triggers;

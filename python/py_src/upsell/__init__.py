@@ -28,6 +28,7 @@ from upsell.metrics import (
 from upsell.mining import frequent_itemsets
 from upsell.progress import progress_bars, set_progress
 from upsell.pricing import analyse_tiers, bundles, optimise_mixed_bundle, price_bundle, threshold_fillers
+from upsell.report import Report, report
 from upsell.recommend import Affinity, EaseRecommender, Recommender, affinity_matrix, evaluate
 from upsell.rules import association_rules
 from upsell.sequence import sequential_affinity
@@ -45,6 +46,7 @@ __all__ = [
     "LimitExceededError",
     "ModelFileError",
     "Recommender",
+    "Report",
     "RuleSyntaxError",
     "SampleSize",
     "UpsellError",
@@ -58,6 +60,7 @@ __all__ = [
     "forecast",
     "frequent_itemsets",
     "minimum_detectable_effect",
+    "report",
     "optimise_mixed_bundle",
     "order_metrics",
     "plots",

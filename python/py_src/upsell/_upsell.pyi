@@ -32,6 +32,7 @@ __all__ = [
     "power",
     "order_metrics_json",
     "forecast_json",
+    "report_json",
     "RuleSet",
     "History",
     "discover_columns",
@@ -388,6 +389,21 @@ def sample_size_json(baseline: float, mde: float, alpha: float = 0.05, power: fl
 def minimum_detectable_effect(baseline: float, n: float, alpha: float = 0.05, power: float = 0.8) -> float: ...
 def power(effect_size: float, n: float, alpha: float = 0.05) -> float: ...
 def order_metrics_json(path: str, *, currency: str = "GBP", period: str = "all", by_segment: bool = False) -> str: ...
+def report_json(
+    path: str,
+    date: str,
+    *,
+    source: Optional[str] = None,
+    columns: Optional[str] = None,
+    currency: str = "GBP",
+    threshold: Optional[str] = None,
+    title: Optional[str] = None,
+    output: Optional[str] = None,
+    min_support: float = 0.005,
+    min_lift: float = 1.2,
+    windows: Sequence[int] = ...,
+    threads: Optional[int] = None,
+) -> str: ...
 def forecast_json(
     segment: str,
     offer: str,

@@ -30,15 +30,18 @@ use crate::{Error, Location, Result};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderColumns {
-    /// The order (invoice) id.
+    /// The order (invoice) id; `A+B` makes the id of several columns (a member and a date, for
+    /// data that has no invoice).
     pub invoice: String,
     /// The item (stock code).
     pub item: String,
     /// An optional item description, kept per item (first value seen).
     pub description: Option<String>,
-    /// Units bought, a whole number.
+    /// Units bought, a whole number; empty when the data has no quantities (every line is one unit).
     pub quantity: String,
-    /// Price of one unit, a decimal in the currency.
+    /// Price of one unit, a decimal in the currency; empty when the data has no prices (every line
+    /// is then read at zero, [`OrderLines::has_prices`] is false, and no line is excluded for its
+    /// price).
     pub unit_price: String,
     /// An optional customer id; empty values are rows without a customer.
     pub customer: Option<String>,
@@ -65,7 +68,8 @@ impl Default for OrderColumns {
 
 impl OrderColumns {
     /// Names the column of one `role` (`invoice`, `item`, `quantity`, `price`, `time`,
-    /// `customer`, `description`, `segment`); an empty name drops an optional column.
+    /// `customer`, `description`, `segment`); an empty name drops an optional column (and
+    /// `quantity` or `price`, see their fields).
     pub fn set(&mut self, role: &str, name: &str) -> Result<()> {
         let name = name.trim().to_owned();
         let optional = (!name.is_empty()).then(|| name.clone());
@@ -271,16 +275,17 @@ pub struct OrderLines {
     items: ItemDictionary,
     descriptions: Vec<Option<String>>,
     currency: Currency,
+    priced: bool,
     summary: OrderSummary,
 }
 
 /// Column positions found in the header.
 struct Positions {
-    invoice: usize,
+    invoice: Vec<usize>,
     item: usize,
     description: Option<usize>,
-    quantity: usize,
-    unit_price: usize,
+    quantity: Option<usize>,
+    unit_price: Option<usize>,
     customer: Option<usize>,
     time: usize,
     segment: Option<usize>,
@@ -334,7 +339,7 @@ impl OrderLines {
             line_no = record.position().map_or(line_no + 1, |p| p.line());
             builder.row(&record, &positions, &name, line_no)?;
         }
-        let lines = builder.finish();
+        let lines = builder.finish(positions.unit_price.is_some());
         if lines.lines.is_empty() {
             return Err(Error::invalid_input(
                 Location::file(&name),
@@ -372,6 +377,12 @@ impl OrderLines {
     /// The currency of every amount.
     pub fn currency(&self) -> Currency {
         self.currency
+    }
+
+    /// Whether the lines carry prices (false when read without a price column: every amount is
+    /// then zero and means nothing).
+    pub fn has_prices(&self) -> bool {
+        self.priced
     }
 
     /// What was kept and excluded.
@@ -449,12 +460,21 @@ impl Positions {
     fn find(name: &Path, headers: Vec<String>, columns: &OrderColumns) -> Result<Positions> {
         let find = |column: &str| header_column(&headers, column, name);
         let optional = |column: &Option<String>| column.as_deref().map(&find).transpose();
+        let present = |column: &str| {
+            (!column.trim().is_empty())
+                .then(|| find(column))
+                .transpose()
+        };
         Ok(Positions {
-            invoice: find(&columns.invoice)?,
+            invoice: columns
+                .invoice
+                .split('+')
+                .map(|c| find(c.trim()))
+                .collect::<Result<_>>()?,
             item: find(&columns.item)?,
             description: optional(&columns.description)?,
-            quantity: find(&columns.quantity)?,
-            unit_price: find(&columns.unit_price)?,
+            quantity: present(&columns.quantity)?,
+            unit_price: present(&columns.unit_price)?,
             customer: optional(&columns.customer)?,
             time: find(&columns.time)?,
             segment: optional(&columns.segment)?,
@@ -506,32 +526,45 @@ impl<'o> Builder<'o> {
                 .column_name(&at.headers[index])
         };
         let field = |index: usize| record.get(index).unwrap_or("").trim();
-        let invoice = field(at.invoice);
-        let item = field(at.item);
-        if invoice.is_empty() {
-            return Err(Error::invalid_input(
-                location(at.invoice),
-                "the invoice id is empty",
-            ));
+        let mut invoice = String::new();
+        for (k, &index) in at.invoice.iter().enumerate() {
+            if field(index).is_empty() {
+                return Err(Error::invalid_input(
+                    location(index),
+                    "the invoice id is empty",
+                ));
+            }
+            if k > 0 {
+                invoice.push(' ');
+            }
+            invoice.push_str(field(index));
         }
+        let invoice = invoice.as_str();
+        let item = field(at.item);
         if item.is_empty() {
             return Err(Error::invalid_input(
                 location(at.item),
                 "the item code is empty",
             ));
         }
-        let quantity: i64 = field(at.quantity).parse().map_err(|_| {
-            Error::invalid_input(
-                location(at.quantity),
-                format!("'{}' is not a whole number of units", field(at.quantity)),
-            )
-        })?;
-        let price = Money::parse_at(field(at.unit_price), self.options.currency, || {
-            location(at.unit_price)
-        })?;
+        let quantity: i64 = match at.quantity {
+            Some(index) => field(index).parse().map_err(|_| {
+                Error::invalid_input(
+                    location(index),
+                    format!("'{}' is not a whole number of units", field(index)),
+                )
+            })?,
+            None => 1,
+        };
+        let price = match at.unit_price {
+            Some(index) => {
+                Money::parse_at(field(index), self.options.currency, || location(index))?
+            }
+            None => Money::zero(self.options.currency),
+        };
         if price.is_negative() {
             return Err(Error::invalid_input(
-                location(at.unit_price),
+                location(at.unit_price.unwrap_or(at.item)),
                 format!(
                     "negative unit price {price}: a price must be zero or more (adjustments belong outside order lines)"
                 ),
@@ -551,7 +584,7 @@ impl<'o> Builder<'o> {
             .any(|code| code == item)
         {
             Some(ExclusionReason::NonProduct)
-        } else if price.minor() == 0 {
+        } else if price.minor() == 0 && at.unit_price.is_some() {
             Some(ExclusionReason::ZeroPrice)
         } else {
             None
@@ -606,7 +639,7 @@ impl<'o> Builder<'o> {
         Ok(())
     }
 
-    fn finish(self) -> OrderLines {
+    fn finish(self, priced: bool) -> OrderLines {
         let mut excluded: Vec<(ExclusionReason, u64)> = self.excluded.into_iter().collect();
         excluded.sort();
         let customers: rustc_hash::FxHashSet<&str> = self
@@ -628,6 +661,7 @@ impl<'o> Builder<'o> {
             items: self.items,
             descriptions: self.descriptions,
             currency: self.options.currency,
+            priced,
             summary,
         }
     }
@@ -649,7 +683,33 @@ fn normalise_customer(id: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::normalise_customer;
+    use super::{OrderLines, OrderReadOptions, normalise_customer};
+
+    #[test]
+    fn unpriced_member_days() {
+        let csv = "Member_number,Date,itemDescription\n1,2015-07-21,milk\n1,2015-07-21,bread\n\
+                   2,2015-07-21,milk\n1,2015-07-22,milk\n";
+        let options = OrderReadOptions {
+            columns: "invoice=Member_number+Date,item=itemDescription,customer=Member_number,\
+                      time=Date,quantity=,price=,description=,segment="
+                .parse()
+                .unwrap(),
+            ..OrderReadOptions::default()
+        };
+        let orders = OrderLines::from_reader(csv.as_bytes(), "mem.csv", &options).unwrap();
+        assert!(!orders.has_prices());
+        assert_eq!(orders.orders().len(), 3);
+        assert_eq!(orders.orders()[0].invoice, "1 2015-07-21");
+        assert_eq!(orders.summary().customers, 2);
+        assert_eq!(orders.lines()[0].quantity, 1);
+        let missing = "invoice=Member_number+Day,item=itemDescription,time=Date,quantity=,price=";
+        let options = OrderReadOptions {
+            columns: missing.parse().unwrap(),
+            ..OrderReadOptions::default()
+        };
+        let err = OrderLines::from_reader(csv.as_bytes(), "mem.csv", &options).unwrap_err();
+        assert!(err.to_string().contains("no column 'Day'"), "{err}");
+    }
 
     #[test]
     fn customer_ids() {
