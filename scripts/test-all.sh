@@ -48,13 +48,14 @@ if ! command -v valgrind >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq valgrind >/dev/null
 fi
 # The C library installs with cargo-c (cargo cinstall) in the C stage. Built from source once per
-# machine (a few minutes; no prebuilt binary is reachable); pinned to the newest release that
-# supports this toolchain. Its build needs pkg-config and the OpenSSL headers.
+# machine, as a debug build (5 minutes on 2 cores instead of 15: it only drives cargo, its speed
+# does not matter); no prebuilt binary is reachable. Pinned to the newest release that supports
+# this toolchain. Its build needs pkg-config and the OpenSSL headers.
 if ! cargo cinstall --version >/dev/null 2>&1; then
     if ! command -v pkg-config >/dev/null 2>&1 || ! dpkg -s libssl-dev >/dev/null 2>&1; then
         apt-get update -qq && apt-get install -y -qq pkg-config libssl-dev >/dev/null
     fi
-    cargo install -q cargo-c --locked --version 0.10.24
+    cargo install -q --debug cargo-c --locked --version 0.10.24
 fi
 # PySpark (the tests of upsell.spark run a local Spark) needs Java 17 or later.
 java_major="$( (java -version 2>&1 || true) | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1)"
@@ -74,6 +75,15 @@ fi
 "$venv/bin/python" -m pip install -q -r python/requirements-test.txt
 export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
 
+# Every cargo command builds for the host's triple named explicitly, as `cargo cinstall` (the C
+# stage) always does: the C library then shares the compiled core and dependencies of the tests
+# instead of building them again in target/<triple>/.
+CARGO_BUILD_TARGET="$(rustc -vV | sed -n 's/^host: //p')"
+export CARGO_BUILD_TARGET
+built="${CARGO_TARGET_DIR:-$root/target}/$CARGO_BUILD_TARGET/ci"
+# The command the README test runs (python/tests/test_readme.py).
+export UPSELL_BIN="$built/upsell"
+
 step "Rust: build the tests"
 cargo test --profile ci --workspace --exclude upsell-python --exclude upsell-benches --no-run
 
@@ -82,7 +92,7 @@ cargo test --profile ci --workspace --exclude upsell-python --exclude upsell-ben
 
 step "Rust example: recommend"
 # `cargo test` built it with the workspace's features; `cargo run -p upsell` would rebuild the core.
-"${CARGO_TARGET_DIR:-target}/ci/examples/recommend"
+"$built/examples/recommend"
 
 step "Rust: documentation without warnings"
 # The C library's lib is also called `upsell` and is documented by its header instead.

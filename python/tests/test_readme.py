@@ -2,8 +2,8 @@
 
 The blocks run in their order, in one fresh copy of the repository's tracked files made in a temporary
 directory (so there is no ``../shared`` and nothing built), with the ``upsell`` command on ``PATH``:
-``UPSELL_BIN`` if set, else the newest of ``target/{ci,release,debug}/upsell`` (the test command
-builds ``target/ci/upsell`` with ``cargo test --profile ci`` before pytest runs).
+``UPSELL_BIN`` if set (the test command sets it to the ``upsell`` its ``cargo test --profile ci``
+built), else the newest of ``target/{ci,release,debug}/upsell``.
 
 What the README's fences mean here:
 

@@ -222,6 +222,13 @@ typedef struct upsell_control upsell_control;
 // Thread-safety: immutable; any number of threads may read it at once.
 typedef struct upsell_decision upsell_decision;
 
+// Subgroups discovered from customers (see `upsell_discovery_from_csv`).
+//
+// Ownership: created by `upsell_discovery_from_csv`, freed with `upsell_discovery_free`; every
+// string read from it is owned by it and valid until then.
+// Thread-safety: immutable; any number of threads may read it at once.
+typedef struct upsell_discovery upsell_discovery;
+
 // An EASE model (a linear item-to-item model with a closed-form fit), with item labels.
 //
 // Ownership: created by `upsell_ease_fit` or `upsell_ease_load`, freed with `upsell_ease_free`.
@@ -294,6 +301,33 @@ typedef struct upsell_batch_offer {
     // 1 when the offer was withheld because the customer is in the rule's control group.
     int held_out;
 } upsell_batch_offer;
+
+// One subgroup's statistics (see docs/triggers.md for the method).
+typedef struct upsell_subgroup {
+    // The subgroup as a rule condition (`plan == "starter" && usage >= 20`), owned by the
+    // discovery.
+    const char *expression;
+    // Customers in the subgroup.
+    uint64_t size;
+    // Of them, customers with the outcome.
+    uint64_t positives;
+    // `positives / size`.
+    double rate;
+    // The 95 % Wilson interval of the rate.
+    double rate_low;
+    // The 95 % Wilson interval of the rate.
+    double rate_high;
+    // `rate / base rate`.
+    double lift;
+    // The rate's interval divided by the base rate.
+    double lift_low;
+    // The rate's interval divided by the base rate.
+    double lift_high;
+    // The one-sided Fisher exact p-value against the other customers.
+    double p_value;
+    // The p-value corrected for every subgroup tested.
+    double p_adjusted;
+} upsell_subgroup;
 
 // How `upsell_ease_fit` fits. Fill it with `upsell_ease_options_default`.
 //
@@ -958,6 +992,57 @@ enum upsell_status upsell_baskets_item_label(const struct upsell_baskets *basket
 //
 // `baskets` is NULL or a live handle not yet freed.
 void upsell_baskets_free(struct upsell_baskets *baskets);
+
+// Discovers the subgroups of the customers in the CSV file `path` (one row a customer, a header
+// of column names, types inferred) whose 0/1 outcome rate is highest. `options_json` is a JSON
+// object: `outcome` (required), `min_size` (a count `50` or a fraction `0.01`), `max_conditions`,
+// `alpha`, `correction` (`"holm"` or `"bh"`), `ignore` (columns not used, such as the customer
+// id), `keep_all`, `top`, `offer_kind`, `target`, `prices` (`{"pro": "49.00"}`) with
+// `target_plan`, `plan_column` and `currency`, `threads`.
+//
+// Thread-safety: safe to call from any thread.
+//
+// # Safety
+//
+// `path` and `options_json` are NUL-terminated strings; `out` points to writable storage for a
+// pointer; `err` is NULL or points to writable storage for a pointer.
+enum upsell_status upsell_discovery_from_csv(const char *path,
+                                             const char *options_json,
+                                             struct upsell_discovery **out,
+                                             struct upsell_error **err);
+
+// Frees a discovery; NULL is ignored.
+//
+// # Safety
+//
+// `discovery` is NULL or a pointer returned by `upsell_discovery_from_csv` and not yet freed.
+void upsell_discovery_free(struct upsell_discovery *discovery);
+
+// The number of subgroups reported (0 if NULL).
+//
+// # Safety
+//
+// `discovery` is NULL or a live discovery.
+size_t upsell_discovery_count(const struct upsell_discovery *discovery);
+
+// The rule file (YAML) of the significant, non-redundant subgroups, owned by the discovery (NULL
+// if `discovery` is NULL). Load it with `upsell_rules_from_str`.
+//
+// # Safety
+//
+// `discovery` is NULL or a live discovery.
+const char *upsell_discovery_rules_yaml(const struct upsell_discovery *discovery);
+
+// Subgroup `index` (0 is the most significant) into `*out`.
+//
+// # Safety
+//
+// `discovery` is a live discovery; `out` points to a writable `upsell_subgroup`; `err` is NULL or
+// points to writable storage for a pointer.
+enum upsell_status upsell_discovery_subgroup(const struct upsell_discovery *discovery,
+                                             size_t index,
+                                             struct upsell_subgroup *out,
+                                             struct upsell_error **err);
 
 // Fills `*out` with the defaults of every surface: lambda 100, min count 1, 8000 items, the
 // library's pool, no control. Thread-safety: safe from any thread.
