@@ -99,6 +99,11 @@ step "Rust: documentation without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --profile ci --no-deps -p upsell -p upsell-cli -p upsell-python
 
 step "Rust: cargo publish --dry-run"
+# cargo unpacks the packaged crates into $CARGO_HOME/registry/src/-<hash of its temporary
+# registry's path>/ and reuses an unpacked crate of the same name and version from an earlier run
+# in the same place, which would verify the command line against an old core: remove ours first
+# (0xMiden/miden-vm#2530 clears the whole registry cache for the same reason).
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/upsell-*
 # Packages each crate and builds it from the package alone, as crates.io would.
 cargo publish --dry-run --workspace --exclude upsell-python --exclude upsell-benches \
     --exclude upsell-fuzz --allow-dirty
