@@ -97,7 +97,7 @@ args_of() {
         test_recommend | test_ease) echo "$sample" ;;
         test_metrics) echo "$orders" ;;
         test_triggers) echo "$root/testdata/triggers" ;;
-        test_bad_inputs test_discover) echo "$root/testdata/bad-inputs" ;;
+        test_bad_inputs) echo "$root/testdata/bad-inputs" ;;
     esac
 }
 tests=(test_mining test_rules test_recommend test_ease test_sequence test_pricing test_metrics test_triggers
