@@ -1026,7 +1026,7 @@ void upsell_discovery_free(struct upsell_discovery *discovery);
 size_t upsell_discovery_count(const struct upsell_discovery *discovery);
 
 // The rule file (YAML) of the significant, non-redundant subgroups, owned by the discovery (NULL
-// if `discovery` is NULL). Load it with `upsell_rules_from_str`.
+// if `discovery` is NULL). Load it with `upsell_ruleset_from_str`.
 //
 // # Safety
 //

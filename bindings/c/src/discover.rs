@@ -133,7 +133,7 @@ pub unsafe extern "C" fn upsell_discovery_count(discovery: *const upsell_discove
 }
 
 /// The rule file (YAML) of the significant, non-redundant subgroups, owned by the discovery (NULL
-/// if `discovery` is NULL). Load it with `upsell_rules_from_str`.
+/// if `discovery` is NULL). Load it with `upsell_ruleset_from_str`.
 ///
 /// # Safety
 ///

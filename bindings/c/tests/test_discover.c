@@ -44,11 +44,11 @@ static void test_discovery(const char *path) {
     CHECK(first.rate > 0.6 && first.rate_low < first.rate && first.rate < first.rate_high);
     CHECK(first.lift > 2.0 && first.p_adjusted < 1e-10);
 
-    upsell_rules *rules = NULL;
-    CHECK_STATUS(upsell_rules_from_str(upsell_discovery_rules_yaml(found), UPSELL_RULES_FORMAT_YAML, &rules, &err),
+    upsell_ruleset *rules = NULL;
+    CHECK_STATUS(upsell_ruleset_from_str(upsell_discovery_rules_yaml(found), UPSELL_RULESET_FORMAT_YAML, &rules, &err),
                  UPSELL_STATUS_OK, err);
-    CHECK(upsell_rules_count(rules) >= 1);
-    upsell_rules_free(rules);
+    CHECK(upsell_ruleset_count(rules) >= 1);
+    upsell_ruleset_free(rules);
 
     CHECK_STATUS(upsell_discovery_subgroup(found, 1000000, &first, &err), UPSELL_STATUS_INVALID_PARAMETER, err);
     CHECK(err != NULL && strstr(upsell_error_message(err), "out of range") != NULL);
