@@ -708,7 +708,9 @@ enum upsell_status upsell_batch_add_ints(struct upsell_batch *batch,
                                          size_t len,
                                          struct upsell_error **err);
 
-// Adds a floating-point column; as `upsell_batch_add_ints` otherwise.
+// Adds a column of numbers with a fraction, read as on every surface: exact decimals when every
+// valid value has at most six decimal places (0.1 is 0.1), else doubles; as
+// `upsell_batch_add_ints` otherwise.
 //
 // # Safety
 //

@@ -151,7 +151,9 @@ pub unsafe extern "C" fn upsell_batch_add_ints(
     })
 }
 
-/// Adds a floating-point column; as `upsell_batch_add_ints` otherwise.
+/// Adds a column of numbers with a fraction, read as on every surface: exact decimals when every
+/// valid value has at most six decimal places (0.1 is 0.1), else doubles; as
+/// `upsell_batch_add_ints` otherwise.
 ///
 /// # Safety
 ///
@@ -170,7 +172,7 @@ pub unsafe extern "C" fn upsell_batch_add_floats(
         unsafe {
             add(batch, name, || {
                 let values = ffi::slice(values, len, "values")?.to_vec();
-                Ok(Column::floats(values, validity(valid, len)?))
+                Ok(Column::numbers(values, validity(valid, len)?))
             })
         }
     })
