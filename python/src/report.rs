@@ -8,7 +8,6 @@ use upsell::report::{ReportOptions, build_report};
 
 use crate::errors::Threads;
 use crate::gil;
-use crate::pricing::to_json;
 
 /// The report of an order file: JSON `{"report": ..., "html": ..., "markdown": ..., "paths": ...}`
 /// (`paths` null when `output` is None).
@@ -49,19 +48,9 @@ pub(crate) fn report_json(
         options.validate()?;
         let orders = OrderLines::read(&path, &read)?;
         let report = build_report(&orders, &options, control)?;
-        let paths = output
+        let written = output
             .map(|dir| report.write(std::path::Path::new(&dir)))
-            .transpose()?
-            .map(|w| {
-                serde_json::json!({
-                    "html": w.html, "markdown": w.markdown, "json": w.json, "rules": w.rules,
-                })
-            });
-        to_json(&serde_json::json!({
-            "report": report,
-            "html": report.html()?,
-            "markdown": report.markdown()?,
-            "paths": paths,
-        }))
+            .transpose()?;
+        report.document(written.as_ref())
     })
 }

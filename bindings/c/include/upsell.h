@@ -1682,6 +1682,32 @@ enum upsell_status upsell_recommender_price(const struct upsell_recommender *mod
 // `model` is NULL or a handle not yet freed, and no other thread is using it.
 void upsell_recommender_free(struct upsell_recommender *model);
 
+// The upsell report of the order file `path` (one row an order line: invoice, item, quantity,
+// price, customer, time; columns found by name as on the other surfaces), as one JSON document
+// `{"report": ..., "html": ..., "markdown": ..., "paths": ...}`: the report's sections, the
+// self-contained HTML page, the Markdown, and the files written (null unless `output` is set).
+//
+// `options_json` is NULL (every default) or a JSON object with any of: `date` (`YYYY-MM-DD`,
+// default today in UTC), `title`, `source` (the data's name shown, default `path`), `currency`
+// (default `"GBP"`), `columns` (`"invoice=Order,item=SKU"`), `threshold` (the free-shipping
+// threshold, `"100.00"`), `min_support` (0.005), `min_lift` (1.2), `windows` (days, `[7, 30]`),
+// `threads`, `output` (a directory the HTML, Markdown, JSON and starter rule files are written
+// to, created when missing). An unknown key is `UPSELL_STATUS_INVALID_PARAMETER`.
+//
+// On success `*out_json` receives a new string freed with `upsell_string_free`. `control` is
+// NULL or a live handle that can cancel the call from another thread
+// (`UPSELL_STATUS_CANCELLED`). Thread-safety: safe to call from any thread.
+//
+// # Safety
+//
+// `path` is NUL-terminated; `options_json` is NULL or NUL-terminated; `control` is NULL or a
+// live handle; `out_json` is writable; `err` is NULL or writable.
+enum upsell_status upsell_report_json(const char *path,
+                                      const char *options_json,
+                                      const struct upsell_control *control,
+                                      char **out_json,
+                                      struct upsell_error **err);
+
 // Fills `*out` with the defaults (those of every surface): confidence at least 0.8, no lift
 // floor, no length limits, no item lists, no pruning, the core's rule budget, the library's
 // pool, no control. Thread-safety: safe to call from any thread.

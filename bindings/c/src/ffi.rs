@@ -173,8 +173,19 @@ pub(crate) unsafe fn write_json(out: *mut *mut c_char, value: &impl serde::Seria
             format!("cannot serialise the result: {e}"),
         )
     })?;
+    // SAFETY: forwarded to the caller.
+    unsafe { write_json_text(out, text) }
+}
+
+/// Writes a JSON document to `out` as a new NUL-terminated string (freed by C with
+/// `upsell_string_free`).
+///
+/// # Safety
+///
+/// `out` is not NULL and points to writable storage for a pointer.
+pub(crate) unsafe fn write_json_text(out: *mut *mut c_char, json: String) -> Outcome {
     // JSON escapes control characters, so the text holds no NUL byte.
-    let text = std::ffi::CString::new(text).unwrap_or_default();
+    let text = std::ffi::CString::new(json).unwrap_or_default();
     // SAFETY: forwarded to the caller.
     unsafe { out.write(text.into_raw()) };
     Ok(())

@@ -22,8 +22,8 @@
 //! [`rules`] for association rules and affinity, [`recommend`] for "frequently bought together"
 //! models, [`ease`] for the EASE recommender and `evaluate`, [`sequence`] for time-window
 //! affinity, [`triggers`] for upsell rule sets, [`pricing`] for bundles and money, [`metrics`]
-//! for order metrics and A/B tests, [`control`] for cancellation and progress, [`library`] for the
-//! version and teardown; [`status`] and [`error`] are the error taxonomy and `ffi` the one
+//! for order metrics and A/B tests, [`report`] for the upsell report, [`control`] for
+//! cancellation and progress, [`library`] for the version and teardown; [`status`] and [`error`] are the error taxonomy and `ffi` the one
 //! boundary helper every entry point goes through.
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
@@ -40,6 +40,7 @@ pub mod metrics;
 pub mod mining;
 pub mod pricing;
 pub mod recommend;
+pub mod report;
 pub mod rules;
 pub mod sequence;
 pub mod status;
@@ -56,6 +57,7 @@ pub use metrics::*;
 pub use mining::*;
 pub use pricing::*;
 pub use recommend::*;
+pub use report::*;
 pub use rules::*;
 pub use sequence::*;
 pub use status::*;

@@ -136,8 +136,9 @@ step "example: examples/c/host.c"
 "$build/host" "$sample" "whole milk" butter
 
 # Default leak kinds (definite and possible are errors): each program ends with upsell_shutdown(),
-# which joins the library's worker threads. valgrind.supp names the one block that is not ours
-# (crossbeam-epoch's lazily freed thread registration, see there).
+# which joins the library's worker threads. valgrind.supp names the blocks that are not ours
+# (crossbeam-epoch's lazily freed thread registration, std's handle of the main thread, minijinja's
+# statics; see there).
 step "valgrind"
 if command -v valgrind >/dev/null; then
     for t in "${tests[@]}"; do

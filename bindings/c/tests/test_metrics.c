@@ -1,16 +1,18 @@
 /*
  * C tests of long order data and the metrics around it: baskets from invoice/item columns with
  * customer and time, order metrics and bundles as JSON reports, A/B tests, sample size, power,
- * forecasts and a currency's minor-unit exponent.
+ * forecasts, a currency's minor-unit exponent and the upsell report.
  *
  * Usage: test_metrics path/to/online_retail_sample.csv
  * Ends with exactly one line "N passed, M failed"; exits non-zero when M > 0.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "upsell.h"
 #include "check.h"
@@ -151,6 +153,47 @@ static void test_currency(void) {
     CHECK_STATUS(upsell_currency_exponent(NULL, &exponent, NULL), UPSELL_STATUS_NULL_PARAMETER, NULL);
 }
 
+/* The report of the order file: the JSON document Python reads, its files, and its refusals. */
+static void test_report(const char *path) {
+    upsell_error *err = NULL;
+    char *json = NULL;
+    char dir[] = "/tmp/upsell-c-report-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char options[256];
+    snprintf(options, sizeof options, "{\"date\": \"2026-12-03\", \"title\": \"C shop\", \"threads\": 1, \"output\": \"%s\"}",
+             dir);
+    CHECK_STATUS(upsell_report_json(path, options, NULL, &json, &err), UPSELL_STATUS_OK, err);
+    CHECK(json != NULL && strstr(json, "\"report\":") != NULL && strstr(json, "<!doctype html>") != NULL);
+    CHECK(json != NULL && strstr(json, "upsell-maximizer-2026-12-03-c-shop.html") != NULL);
+    upsell_string_free(json);
+    /* The four files, each removed to check it was written. */
+    static const char *const written[] = {".html", ".md", ".json", "-triggers.yaml"};
+    for (size_t i = 0; i < 4; i++) {
+        char file[512];
+        snprintf(file, sizeof file, "%s/upsell-maximizer-2026-12-03-c-shop%s", dir, written[i]);
+        CHECK(remove(file) == 0);
+    }
+    CHECK(rmdir(dir) == 0);
+
+    /* An unknown option and a bad threshold name themselves; a cancelled control stops it. */
+    json = NULL;
+    CHECK_STATUS(upsell_report_json(path, "{\"tile\": \"x\"}", NULL, &json, &err), UPSELL_STATUS_INVALID_PARAMETER,
+                 err);
+    CHECK(err != NULL && strcmp(upsell_error_parameter(err), "options_json") == 0);
+    CHECK(json == NULL);
+    upsell_error_free(err);
+    err = NULL;
+    CHECK_STATUS(upsell_report_json(path, "{\"min_lift\": -1}", NULL, &json, &err), UPSELL_STATUS_INVALID_PARAMETER, err);
+    upsell_error_free(err);
+    err = NULL;
+    upsell_control *control = upsell_control_new();
+    CHECK_STATUS(upsell_control_cancel(control, &err), UPSELL_STATUS_OK, err);
+    CHECK_STATUS(upsell_report_json(path, NULL, control, &json, &err), UPSELL_STATUS_CANCELLED, err);
+    upsell_error_free(err);
+    upsell_control_free(control);
+    CHECK_STATUS(upsell_report_json(path, NULL, NULL, NULL, NULL), UPSELL_STATUS_NULL_PARAMETER, NULL);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_metrics path/to/online_retail_sample.csv\n");
@@ -160,5 +203,6 @@ int main(int argc, char **argv) {
     test_order_reports(argv[1]);
     test_ab_and_power();
     test_currency();
+    test_report(argv[1]);
     return REPORT();
 }

@@ -177,9 +177,32 @@ impl Report {
             (&written.json, self.json()?),
             (&written.rules, self.triggers.rule_file.clone()),
         ] {
-            std::fs::write(path, text).map_err(|e| Error::io(path, e))?;
+            crate::write::FileWriter::write_file(path, text.as_bytes())?;
         }
         Ok(written)
+    }
+
+    /// The report as the one JSON document Python and C return: `{"report": ..., "html": ...,
+    /// "markdown": ..., "paths": ...}`, where `paths` names the files of `written` (null when the
+    /// report was not written).
+    pub fn document(&self, written: Option<&WrittenReport>) -> Result<String> {
+        let paths = written.map(|w| {
+            serde_json::json!({
+                "html": w.html, "markdown": w.markdown, "json": w.json, "rules": w.rules,
+            })
+        });
+        let document = serde_json::json!({
+            "report": self,
+            "html": self.html()?,
+            "markdown": self.markdown()?,
+            "paths": paths,
+        });
+        serde_json::to_string(&document).map_err(|e| {
+            Error::invalid_input(
+                Location::memory(),
+                format!("cannot serialise the report: {e}"),
+            )
+        })
     }
 }
 
