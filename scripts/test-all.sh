@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: Rust (core, CLI, C ABI with its header drift
-# check), Python (pytest, differential against pyfim and mlxtend, upsell.spark on a local Spark),
+# check), Python (pytest, differential against pyfim and mlxtend, the report in a headless browser,
+# upsell.spark on a local Spark),
 # the C programs (plain, valgrind, AddressSanitizer), the notebooks and the examples. Installs what
 # the tests need first; safe to run again. Ends with the time each stage took.
 #
@@ -21,6 +22,7 @@ stages=()
 stage_start=$SECONDS
 stage_name=""
 script_start=$SECONDS
+before_late=""
 # Starts a stage: closes the previous one's timing and prints a heading.
 step() {
     finish_stage
@@ -39,6 +41,9 @@ timing_table() {
     finish_stage
     printf '\n==> time per stage\n'
     printf '%s\n' "${stages[@]}"
+    if [ -n "$before_late" ]; then
+        printf '%6d s  before the browser and Spark stages\n' "$before_late"
+    fi
     printf '%6d s  total\n' $((SECONDS - script_start))
 }
 trap timing_table EXIT
@@ -104,8 +109,10 @@ step "Rust: cargo publish --dry-run"
 # in the same place, which would verify the command line against an old core: remove ours first
 # (0xMiden/miden-vm#2530 clears the whole registry cache for the same reason).
 rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/upsell-*
-# Packages each crate and builds it from the package alone, as crates.io would.
-cargo publish --dry-run --workspace --exclude upsell-python --exclude upsell-benches \
+# Packages each crate and builds it from the package alone, as crates.io would: in the dev profile,
+# where nothing else is built, so without debug info or incremental state, which only cost time.
+CARGO_PROFILE_DEV_DEBUG=0 CARGO_INCREMENTAL=0 \
+    cargo publish --dry-run --workspace --exclude upsell-python --exclude upsell-benches \
     --exclude upsell-fuzz --allow-dirty
 
 step "Python: build the manylinux wheel, install it"
@@ -124,11 +131,19 @@ rm -rf "$fresh"
 
 step "Python: pytest"
 cd python
-pytest -q --ignore=tests/test_spark.py
+# Two workers: most tests are single-threaded Python around a short mining call.
+pytest -q -n 2 --ignore=tests/test_spark.py --ignore=tests/test_report_browser.py
 cd "$root"
 
 step "C: cargo cinstall, pkg-config, programs under cc, valgrind and AddressSanitizer"
 UPSELL_CAPI_PROFILE=ci bash bindings/c/tests/run.sh
+
+finish_stage
+before_late=$((SECONDS - script_start))
+step "Browser: the report in headless Chromium"
+cd python
+pytest -q tests/test_report_browser.py
+cd "$root"
 
 step "Spark: upsell.spark on a local Spark"
 cd python
