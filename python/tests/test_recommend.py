@@ -266,7 +266,7 @@ def test_ease_model_files_round_trip_and_batches_equal_one_by_one(ease_split, tm
     for number, expected in enumerate(one_by_one):
         got = batch[batch["cart"] == number].drop(columns=["cart", "rank"]).reset_index(drop=True)
         pd.testing.assert_frame_equal(got, expected, check_like=False)
-    assert batch.attrs["unknown_items"] == sum(1 for cart in carts for item in cart if item not in model.items)
+    assert batch.attrs["unknown_count"] == sum(1 for cart in carts for item in cart if item not in model.items)
 
     damaged = tmp_path / "damaged.bin"
     damaged.write_bytes(model.to_bytes()[:-3])

@@ -237,7 +237,8 @@ class Recommender:
         threads: Optional[int] = None,
     ) -> pd.DataFrame:
         """Answers many carts in parallel: one row per (cart, rank), ``cart`` numbering the carts
-        from 0 in input order."""
+        from 0 in input order; ``attrs["unknown_count"]`` counts the cart items the model does not
+        know (one cart's are listed in :meth:`recommend`'s ``attrs["unknown"]``)."""
         labels = [[str(x) for x in _cart(c)] for c in carts]
         answers, unknown = self._inner.recommend_batch(
             labels, _k(k), by=by, smoothing=float(smoothing), backfill=backfill, threads=threads
@@ -253,7 +254,7 @@ class Recommender:
         result = self._frame(items, scores, rules)
         result.insert(0, "rank", np.asarray(ranks, dtype=np.int64))
         result.insert(0, "cart", np.asarray(numbers, dtype=np.int64))
-        result.attrs["unknown_items"] = unknown
+        result.attrs["unknown_count"] = unknown
         return result
 
     def _frame(self, items: list, scores: list, rules: list) -> pd.DataFrame:
@@ -368,7 +369,7 @@ class EaseRecommender:
     def recommend_batch(self, carts: Iterable[Iterable[Any]], k: int = 5, *, threads: Optional[int] = None) -> pd.DataFrame:
         """Answers many carts in parallel (a list of carts, a pandas Series or an Arrow list array
         of them): one row per (cart, rank), ``cart`` numbering the carts from 0 in input order,
-        then the columns of :meth:`recommend`; ``attrs["unknown_items"]`` counts the cart items
+        then the columns of :meth:`recommend`; ``attrs["unknown_count"]`` counts the cart items
         without weights."""
         if isinstance(carts, (pa.Array, pa.ChunkedArray)):
             carts = carts.to_pylist()
@@ -381,7 +382,7 @@ class EaseRecommender:
         starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
         result.insert(0, "rank", np.arange(1, len(result) + 1, dtype=np.int64) - starts)
         result.insert(0, "cart", np.repeat(np.arange(len(answers), dtype=np.int64), sizes))
-        result.attrs["unknown_items"] = unknown
+        result.attrs["unknown_count"] = unknown
         return result
 
     # -- model files ------------------------------------------------------------------------------
