@@ -46,20 +46,7 @@ impl PyRuleSet {
     #[staticmethod]
     #[pyo3(signature = (text, format, path=None))]
     fn from_text(py: Python<'_>, text: &str, format: &str, path: Option<&str>) -> PyResult<Self> {
-        let format = match format {
-            "yaml" | "yml" => Format::Yaml,
-            "json" => Format::Json,
-            "toml" => Format::Toml,
-            other => {
-                return Err(errors::to_py(
-                    py,
-                    Error::invalid_parameter(
-                        "format",
-                        format!("'{other}': expected yaml, json or toml"),
-                    ),
-                ));
-            }
-        };
+        let format = errors::map(py, format.parse::<Format>())?;
         let inner = errors::map(
             py,
             RuleSet::load(text, format, path.map(std::path::Path::new)),
@@ -227,11 +214,7 @@ impl PyRuleSet {
     ) -> PyResult<(Bound<'py, PyAny>, (String, &'static str, Option<String>))> {
         let inner = &slf.get().inner;
         let (text, format) = inner.source();
-        let format = match format {
-            Format::Yaml => "yaml",
-            Format::Json => "json",
-            Format::Toml => "toml",
-        };
+        let format = format.name();
         let path = inner.path().map(|p| p.display().to_string());
         Ok((slf.getattr("from_text")?, (text.to_owned(), format, path)))
     }

@@ -41,11 +41,48 @@ impl Format {
     /// assert_eq!(Format::from_path("rules.yml".as_ref()), Some(Format::Yaml));
     /// ```
     pub fn from_path(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "yaml" | "yml" => Some(Format::Yaml),
-            "json" => Some(Format::Json),
-            "toml" => Some(Format::Toml),
-            _ => None,
+        path.extension()?
+            .to_str()?
+            .to_ascii_lowercase()
+            .parse()
+            .ok()
+    }
+
+    /// The format's name, as [`Format::from_str`](std::str::FromStr) reads it.
+    ///
+    /// ```
+    /// use upsell::triggers::Format;
+    /// assert_eq!(Format::Toml.name(), "toml");
+    /// assert_eq!(Format::Toml.name().parse::<Format>().unwrap(), Format::Toml);
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+            Format::Toml => "toml",
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = Error;
+
+    /// A format by name: `yaml` (or `yml`), `json` or `toml`; any other is an invalid `format`.
+    ///
+    /// ```
+    /// use upsell::triggers::Format;
+    /// assert_eq!("yml".parse::<Format>().unwrap(), Format::Yaml);
+    /// assert!("xml".parse::<Format>().unwrap_err().to_string().contains("format"));
+    /// ```
+    fn from_str(name: &str) -> Result<Format> {
+        match name {
+            "yaml" | "yml" => Ok(Format::Yaml),
+            "json" => Ok(Format::Json),
+            "toml" => Ok(Format::Toml),
+            other => Err(Error::invalid_parameter(
+                "format",
+                format!("'{other}': expected yaml, json or toml"),
+            )),
         }
     }
 }
