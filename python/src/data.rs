@@ -45,7 +45,7 @@ impl PyBaskets {
     ) -> PyResult<Self> {
         let options = ReadOptions {
             format: errors::map(py, format.map(str::parse::<Format>).transpose())?,
-            delimiter: errors::map(py, delimiter.map(delimiter_byte).transpose())?,
+            delimiter: errors::map(py, delimiter.map(upsell::data::parse_delimiter).transpose())?,
             basket_columns: basket.unwrap_or_default(),
             item_column: item,
             ..ReadOptions::default()
@@ -320,13 +320,6 @@ impl IntCodes {
             };
         }
         labels
-    }
-}
-
-pub(crate) fn delimiter_byte(text: &str) -> upsell::Result<u8> {
-    match text.as_bytes() {
-        [byte] => Ok(*byte),
-        _ => Err(Error::invalid_parameter("delimiter", format!("must be one ASCII character, got {text:?}"))),
     }
 }
 

@@ -57,7 +57,7 @@ pub(crate) fn sequences_from_path<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let threads = threads.map(Threads::get);
     let options = options(windows, min_customers, min_support, min_confidence, top, threads, max_pairs);
-    let delimiter = errors::map(py, crate::data::delimiter_byte(delimiter))?;
+    let delimiter = errors::map(py, upsell::data::parse_delimiter(delimiter))?;
     let columns = PurchaseColumns { delimiter, ..PurchaseColumns::new(customer, time, item) };
     let rules = gil::run(py, move |control| {
         options.validate()?;

@@ -157,6 +157,12 @@ def test_basket_csv_gives_str_items(tmp_path: Path):
     semicolons = tmp_path / "semi.csv"
     semicolons.write_text("\n".join(";".join(b) for b in BASKETS) + "\n")
     assert mine_set(semicolons, 2, delimiter=";") == EXPECTED
+    # The core's delimiter rule, as on the command line: `tab` names the tab.
+    tabs = tmp_path / "tabs.tsv"
+    tabs.write_text("\n".join("\t".join(b) for b in BASKETS) + "\n")
+    assert mine_set(tabs, 2, format="baskets", delimiter="tab") == mine_set(tabs, 2, format="baskets", delimiter="\t") == EXPECTED
+    with pytest.raises(upsell.InvalidParameterError, match="delimiter"):
+        mine_set(tabs, 2, format="baskets", delimiter=";;")
 
 
 LONG = pd.DataFrame(

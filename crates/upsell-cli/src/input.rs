@@ -59,10 +59,7 @@ impl InputArgs {
     }
 }
 
+/// `--delimiter`, read by the core's rule.
 pub fn delimiter(text: &str) -> Result<u8, String> {
-    match text {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if text.len() == 1 && text.is_ascii() => Ok(text.as_bytes()[0]),
-        _ => Err(format!("'{text}' is not one ASCII character (or `tab`)")),
-    }
+    upsell::data::parse_delimiter(text).map_err(|e| e.to_string())
 }

@@ -16,7 +16,7 @@ pub use baskets::{BasketBuilder, Baskets};
 pub use dictionary::ItemDictionary;
 pub(crate) use orders::line_value;
 pub use orders::{DEFAULT_NON_PRODUCT_ITEMS, ExclusionReason, Order, OrderColumns, OrderLine, OrderLines, OrderReadOptions, OrderSummary};
-pub use read::{Format, ReadOptions, read_path};
+pub use read::{Format, ReadOptions, parse_delimiter, read_path};
 
 /// The id of an item: an index into an [`ItemDictionary`], or the caller's own dense id.
 pub type ItemId = u32;

@@ -12,6 +12,27 @@ use super::{BasketBuilder, BasketKeys, Baskets, Dataset, ItemDictionary, ItemId}
 use crate::time::{BasketTimes, parse_timestamp_at};
 use crate::{Error, Location, Result};
 
+/// A delimiter named on a command line or in an option: one ASCII character, or `tab` (also
+/// written `\t`) for the tab; anything else is an invalid `delimiter`.
+///
+/// ```
+/// use upsell::data::parse_delimiter;
+/// assert_eq!(parse_delimiter(";")?, b';');
+/// assert_eq!(parse_delimiter("tab")?, b'\t');
+/// assert!(parse_delimiter("ab").is_err());
+/// # Ok::<(), upsell::Error>(())
+/// ```
+pub fn parse_delimiter(text: &str) -> Result<u8> {
+    match text {
+        "tab" | "\\t" => Ok(b'\t'),
+        _ if text.len() == 1 && text.is_ascii() => Ok(text.as_bytes()[0]),
+        _ => Err(Error::invalid_parameter(
+            "delimiter",
+            format!("{text:?} is not one ASCII character (or `tab`)"),
+        )),
+    }
+}
+
 /// The layout of a basket file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
