@@ -520,6 +520,8 @@ fn observed<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) -> Vec<
         Op::InList(item, _) | Op::InRange(item, _, _) => vec![item],
         Op::InField(item, list) => vec![item, list],
         Op::IsSet(inner) => vec![inner],
+        // A macro shows the list it walked, not its own value.
+        Op::Macro { list, .. } => vec![list],
         Op::Const(_) => vec![],
         _ => vec![node],
     };

@@ -1423,19 +1423,31 @@ rules:
             );
         }
         for offer in rules.evaluate(&ctx, None, now()).expect("row").offers {
-            expected.push((row, offer.rule));
+            expected.push((row, offer.rule, offer.reason));
         }
     }
     let got: Vec<_> = offers
         .iter()
         .filter(|o| !o.held_out)
-        .map(|o| (o.row, o.offer.rule.clone()))
+        .map(|o| (o.row, o.offer.rule.clone(), o.offer.reason.clone()))
         .collect();
     for rule in ["any-a", "all-ab", "one-c", "mapped", "first", "unset"] {
         assert!(
-            expected.iter().any(|(_, r)| r == rule),
+            expected.iter().any(|(_, r, _)| r == rule),
             "rule {rule} fires on the random data"
         );
     }
+    let reason = |rule: &str| {
+        expected
+            .iter()
+            .find(|(_, r, _)| r == rule)
+            .map(|(_, _, reason)| reason.clone())
+    };
+    // A macro's reason shows the list it walked.
+    let any_a = reason("any-a").expect("any-a fired");
+    assert!(
+        any_a.starts_with(r#"cart.items.exists(i, i == "A") (was ['"#),
+        "{any_a}"
+    );
     assert_eq!(got, expected);
 }
