@@ -17,8 +17,8 @@
 
 use super::value::{Decimal, Value};
 
-/// The deepest nesting an expression may have: parentheses, list brackets, call arguments, unary
-/// operators (`!`, `-`) and method calls (`.size()`) each count one level. Deeper input is a parse
+/// The deepest nesting an expression may have: parentheses, list brackets, indexes (`l[0]`), call
+/// arguments, unary operators (`!`, `-`) and method calls (`.size()`) each count one level. Deeper input is a parse
 /// error at the position where the limit is crossed.
 ///
 /// ```

@@ -1383,6 +1383,14 @@ fn lists_indexes_macros_and_null() {
         let err = evaluate_expression(bad, &ctx, now()).expect_err(bad);
         assert!(err.to_string().contains(message), "{bad}: {err}");
     }
+    // Indexes and macros nest: past the limit, a positioned error, never a crash.
+    for deep in [
+        format!("size({}0{}) > 0", "items[".repeat(200), "]".repeat(200)),
+        format!("{}true{}", "items.exists(i, ".repeat(200), ")".repeat(200)),
+    ] {
+        let err = evaluate_expression(&deep, &ctx, now()).expect_err("too deep");
+        assert!(err.to_string().contains("nests deeper than 128"), "{err}");
+    }
     // A macro's variable is not visible to a definition, nor outside its macro.
     let rules = "schema: {items: list<string>}\ndefine:\n  tagged: i == \"gift\"\nrules:\n  \
                  - {name: r, when: 'items.exists(i, tagged)', offer: {kind: upgrade, target: t}}\n";
