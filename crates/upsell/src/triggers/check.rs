@@ -125,6 +125,36 @@ pub(crate) enum Op {
     /// An inlined definition: evaluated as its body, shown by its name in reason traces.
     Def(Box<Node>),
     Call(Func, Vec<Node>),
+    /// A list value built from string nodes: `["a", plan]`.
+    List(Vec<Node>),
+    /// `list[index]`: null when the index is outside the list.
+    Index(Box<Node>, Box<Node>),
+    /// The variable a macro binds, by its slot (its macro's nesting among macros in scope).
+    Var(usize),
+    /// A macro over a list (`items.exists(i, i.startsWith("SKU"))`): `body` is evaluated with
+    /// each element bound to slot `slot`; `filter` is the predicate of `map(x, filter, body)`.
+    Macro {
+        kind: Macro,
+        list: Box<Node>,
+        slot: usize,
+        filter: Option<Box<Node>>,
+        body: Box<Node>,
+    },
+}
+
+/// The list macros of CEL that the language has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Macro {
+    /// Some element satisfies the predicate.
+    Exists,
+    /// Every element satisfies it.
+    All,
+    /// Exactly one element satisfies it.
+    ExistsOne,
+    /// The elements that satisfy it.
+    Filter,
+    /// The expression for each element (that satisfies the filter, when given).
+    Map,
 }
 
 /// One step of an [`Op::Fold`]: `running = running <op> operand`.
@@ -157,6 +187,8 @@ pub(crate) struct Checker<'a> {
     pub depth: usize,
     /// Nodes checked so far in this expression.
     pub nodes: usize,
+    /// The variables of the macros being checked, innermost last; a variable's slot is its index.
+    pub scope: Vec<String>,
 }
 
 fn err(span: Span, message: impl Into<String>) -> ExprError {
@@ -211,6 +243,7 @@ impl<'a> Checker<'a> {
             stack: Vec::new(),
             depth: 0,
             nodes: 0,
+            scope: Vec::new(),
         }
     }
 
@@ -219,6 +252,7 @@ impl<'a> Checker<'a> {
         self.stack.clear();
         self.depth = 0;
         self.nodes = 0;
+        self.scope.clear();
     }
 
     /// Checks an expression that must be a boolean (a `when` or a suppression).
@@ -276,7 +310,8 @@ impl<'a> Checker<'a> {
         match &expr.kind {
             ExprKind::Lit(Value::Null) => Err(err(
                 span,
-                "null is not a value here: use has(field) to test for a missing value",
+                "null is not a value here: compare with it (x == null, x != null), use it as a \
+                 branch of '? :', or use has(field)",
             )),
             ExprKind::Lit(value) => {
                 let ty = value
@@ -336,8 +371,7 @@ impl<'a> Checker<'a> {
             ExprKind::Cond(condition, then, otherwise) => {
                 let condition = self.check(condition)?;
                 self.expect_type(&condition, Type::Bool, "'? :'")?;
-                let then = self.check(then)?;
-                let otherwise = self.check(otherwise)?;
+                let (then, otherwise) = self.branches(then, otherwise)?;
                 let ty = self.common_type(then.ty, &otherwise)?;
                 let (then, otherwise) = if ty.is_numeric() {
                     (widen(then, ty), widen(otherwise, ty))
@@ -350,11 +384,65 @@ impl<'a> Checker<'a> {
                     span,
                 })
             }
-            ExprKind::List(_) => Err(err(
-                span,
-                "a list literal can only follow 'in' or be a function argument",
-            )),
+            ExprKind::List(items) => {
+                let mut nodes = Vec::with_capacity(items.len());
+                for item in items {
+                    let node = self.check(item)?;
+                    if node.ty != Type::String {
+                        return Err(err(
+                            node.span,
+                            format!(
+                                "a list value holds strings (list<string>), found {}: lists of \
+                                 other values can only follow 'in'",
+                                node.ty
+                            ),
+                        ));
+                    }
+                    nodes.push(node);
+                }
+                Ok(Node {
+                    op: Op::List(nodes),
+                    ty: Type::List,
+                    span,
+                })
+            }
+            ExprKind::Index(base, index) => {
+                let base = self.check(base)?;
+                self.expect_type(&base, Type::List, "indexing '[..]'")?;
+                let index = self.check(index)?;
+                self.expect_type(&index, Type::Int, "a list index")?;
+                Ok(Node {
+                    op: Op::Index(boxed(base), boxed(index)),
+                    ty: Type::String,
+                    span,
+                })
+            }
             ExprKind::Call(name, args) => self.call(name, args, span),
+        }
+    }
+
+    /// The branches of `? :`; a `null` branch takes the other branch's type.
+    fn branches(&mut self, then: &Expr, otherwise: &Expr) -> Result<(Node, Node), ExprError> {
+        let null = |expr: &Expr, ty: Type| Node {
+            op: Op::Const(Value::Null),
+            ty,
+            span: expr.span,
+        };
+        match (is_null(then), is_null(otherwise)) {
+            (true, true) => Err(err(
+                then.span.to(otherwise.span),
+                "'? :' needs a value in at least one branch, found null in both",
+            )),
+            (true, false) => {
+                let otherwise = self.check(otherwise)?;
+                Ok((null(then, otherwise.ty), otherwise))
+            }
+            (false, true) => {
+                let then = self.check(then)?;
+                let ty = then.ty;
+                Ok((then, null(otherwise, ty)))
+            }
+            (false, false) => Ok((self.check(then)?, self.check(otherwise)?)),
         }
     }
 
@@ -370,6 +458,13 @@ impl<'a> Checker<'a> {
     }
 
     fn name(&mut self, name: &str, span: Span) -> Result<Node, ExprError> {
+        if let Some(slot) = self.scope.iter().rposition(|v| v == name) {
+            return Ok(Node {
+                op: Op::Var(slot),
+                ty: Type::String,
+                span,
+            });
+        }
         if let Some(index) = self.schema.index_of(name) {
             return Ok(Node {
                 op: Op::Field(index),
@@ -387,7 +482,11 @@ impl<'a> Checker<'a> {
                 ));
             }
             self.stack.push(name.to_owned());
-            let result = self.check(definition).map_err(|inner| {
+            // A definition sees the schema and other definitions, never a macro's variable.
+            let scope = std::mem::take(&mut self.scope);
+            let result = self.check(definition);
+            self.scope = scope;
+            let result = result.map_err(|inner| {
                 if inner.message.starts_with("definitions form a cycle")
                     || inner.message.starts_with("in definition")
                 {
@@ -429,6 +528,9 @@ impl<'a> Checker<'a> {
         if op == BinOp::In {
             return self.membership(left, right, span);
         }
+        if matches!(op, BinOp::Eq | BinOp::Ne) && (is_null(left) || is_null(right)) {
+            return self.null_test(op == BinOp::Eq, left, right, span);
+        }
         if !matches!(
             op,
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
@@ -438,6 +540,40 @@ impl<'a> Checker<'a> {
         let a = self.check(left)?;
         let b = self.check(right)?;
         self.comparison(op, a, b, span)
+    }
+
+    /// `x == null` (`!has(x)`) or `x != null` (`has(x)`); `null == null` is true.
+    fn null_test(
+        &mut self,
+        equal: bool,
+        left: &Expr,
+        right: &Expr,
+        span: Span,
+    ) -> Result<Node, ExprError> {
+        let other = if is_null(left) { right } else { left };
+        let node = if is_null(other) {
+            Node {
+                op: Op::Const(Value::Bool(equal)),
+                ty: Type::Bool,
+                span,
+            }
+        } else {
+            let set = Node {
+                op: Op::IsSet(boxed(self.check(other)?)),
+                ty: Type::Bool,
+                span,
+            };
+            if equal {
+                Node {
+                    op: Op::Not(boxed(set)),
+                    ty: Type::Bool,
+                    span,
+                }
+            } else {
+                set
+            }
+        };
+        Ok(node)
     }
 
     /// A flat chain of `+ -` or `* / %`, typed step by step: the running value is widened when a
@@ -477,11 +613,15 @@ impl<'a> Checker<'a> {
         let (a, b) = if a.ty.is_numeric() && b.ty.is_numeric() {
             let (a, b, _) = unify_numeric(a, b);
             (a, b)
-        } else if a.ty == b.ty && a.ty != Type::List {
-            if a.ty == Type::Bool && !matches!(cmp, Cmp::Eq | Cmp::Ne) {
+        } else if a.ty == b.ty {
+            if matches!(a.ty, Type::Bool | Type::List) && !matches!(cmp, Cmp::Eq | Cmp::Ne) {
                 return Err(err(
                     span,
-                    format!("'{}' does not order booleans: use == or !=", op.symbol()),
+                    format!(
+                        "'{}' does not order {}s: use == or !=",
+                        op.symbol(),
+                        a.ty.name()
+                    ),
                 ));
             }
             (a, b)
@@ -518,12 +658,12 @@ impl<'a> Checker<'a> {
                 ));
             }
         };
-        if a == Type::String && b.ty == Type::String && arith == Arith::Add {
+        if matches!(a, Type::String | Type::List) && b.ty == a && arith == Arith::Add {
             return Ok(Step {
                 op: StepOp::Concat,
                 widen: None,
                 operand: b,
-                ty: Type::String,
+                ty: a,
             });
         }
         if a.is_numeric() && b.ty.is_numeric() {
@@ -711,6 +851,11 @@ impl<'a> Checker<'a> {
                 });
             }
             "range" => return Err(err(span, "range(low, high) can only follow 'in'")),
+            "exists" => return self.macro_call(Macro::Exists, name, args, span),
+            "all" => return self.macro_call(Macro::All, name, args, span),
+            "exists_one" => return self.macro_call(Macro::ExistsOne, name, args, span),
+            "filter" => return self.macro_call(Macro::Filter, name, args, span),
+            "map" => return self.macro_call(Macro::Map, name, args, span),
             "days_since" => Func::DaysSince,
             "days_until" => Func::DaysUntil,
             "anniversary" => Func::Anniversary,
@@ -732,7 +877,7 @@ impl<'a> Checker<'a> {
                     format!(
                         "unknown function '{other}': expected has, days_since, days_until, anniversary, pct_change, \
                          min, max, size, contains_any, contains_all, contains, startsWith, endsWith, now, days, \
-                         hours, timestamp or range"
+                         hours, timestamp, range, or the list macros exists, all, exists_one, filter and map"
                     ),
                 ));
             }
@@ -846,6 +991,101 @@ impl<'a> Checker<'a> {
             span,
         })
     }
+
+    /// `list.exists(x, predicate)` and the other macros: `x` is bound to each element (a string)
+    /// while the predicate or expression is checked.
+    fn macro_call(
+        &mut self,
+        kind: Macro,
+        name: &str,
+        args: &[Expr],
+        span: Span,
+    ) -> Result<Node, ExprError> {
+        let usage = || {
+            let form = if kind == Macro::Map {
+                "list.map(x, expression) or list.map(x, predicate, expression)"
+            } else {
+                "list.NAME(x, predicate)"
+            };
+            err(
+                span,
+                format!(
+                    "{name}() is a macro over a list: {}",
+                    form.replace("NAME", name)
+                ),
+            )
+        };
+        let arity_ok = args.len() == 3 || (kind == Macro::Map && args.len() == 4);
+        if !arity_ok {
+            return Err(usage());
+        }
+        let ExprKind::Name(variable) = &args[1].kind else {
+            return Err(usage());
+        };
+        if variable.contains('.') {
+            return Err(err(
+                args[1].span,
+                format!("{name}()'s variable must be a plain name, found '{variable}'"),
+            ));
+        }
+        let list = self.check(&args[0])?;
+        self.expect_type(&list, Type::List, &format!("{name}()"))?;
+        self.scope.push(variable.clone());
+        let checked = self.macro_body(kind, name, &args[2..]);
+        let slot = self.scope.len() - 1;
+        self.scope.pop();
+        let (filter, body) = checked?;
+        let ty = match kind {
+            Macro::Exists | Macro::All | Macro::ExistsOne => Type::Bool,
+            Macro::Filter | Macro::Map => Type::List,
+        };
+        Ok(Node {
+            op: Op::Macro {
+                kind,
+                list: boxed(list),
+                slot,
+                filter: filter.map(boxed),
+                body: boxed(body),
+            },
+            ty,
+            span,
+        })
+    }
+
+    /// A macro's optional filter and its body, with its variable in scope.
+    fn macro_body(
+        &mut self,
+        kind: Macro,
+        name: &str,
+        args: &[Expr],
+    ) -> Result<(Option<Node>, Node), ExprError> {
+        let (filter, body) = match args {
+            [filter, body] => (Some(self.check(filter)?), self.check(body)?),
+            _ => (None, self.check(&args[0])?),
+        };
+        if let Some(filter) = &filter {
+            self.expect_type(filter, Type::Bool, &format!("{name}()'s predicate"))?;
+        }
+        if kind == Macro::Map {
+            if body.ty != Type::String {
+                return Err(err(
+                    body.span,
+                    format!(
+                        "map() builds a list of strings (list<string>): its expression must be a \
+                         string, found {}",
+                        body.ty
+                    ),
+                ));
+            }
+        } else {
+            self.expect_type(&body, Type::Bool, &format!("{name}()'s predicate"))?;
+        }
+        Ok((filter, body))
+    }
+}
+
+fn is_null(expr: &Expr) -> bool {
+    matches!(expr.kind, ExprKind::Lit(Value::Null))
 }
 
 /// The known name closest to `name` by edit distance, if close enough to be a likely typo.

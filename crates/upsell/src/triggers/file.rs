@@ -1039,7 +1039,7 @@ fn names(expr: &Expr, out: &mut Vec<String>) {
             args.iter().for_each(|a| names(a, out));
         }
         ExprKind::Unary(_, inner) => names(inner, out),
-        ExprKind::Binary(_, a, b) => {
+        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
             names(a, out);
             names(b, out);
         }

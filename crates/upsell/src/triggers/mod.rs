@@ -30,10 +30,11 @@
 //!   cooldowns, caps, ranking and control groups to produce a [`Decision`].
 //!
 //! The language: literals (`42`, `0x2A`, `75.00`, `2.5e3`, `"text"` with CEL's escapes, `true`,
-//! `[..]`), fields (`cart.total`, `` `odd name` ``), `! - * / % + -`, comparisons, `? :`, `in` (list literal, list field,
-//! `range(low, high)` inclusive), `&& ||`, and the functions `has`, `days_since`, `days_until`,
-//! `anniversary`, `pct_change`, `min`, `max`, `size`, `contains_any`, `contains_all`, `contains`,
-//! `startsWith`, `endsWith`, `now`, `days`, `hours`, `timestamp`. A `define:` section names
+//! `null`, `[..]`), fields (`cart.total`, `` `odd name` ``), `! - * / % + -`, comparisons, `? :`,
+//! `in` (list literal, list field, `range(low, high)` inclusive), `&& ||`, indexing (`items[0]`),
+//! the list macros `exists`, `all`, `exists_one`, `filter`, `map`, and the functions `has`,
+//! `days_since`, `days_until`, `anniversary`, `pct_change`, `min`, `max`, `size`, `contains_any`,
+//! `contains_all`, `contains`, `startsWith`, `endsWith`, `now`, `days`, `hours`, `timestamp`. A `define:` section names
 //! reusable expressions. An expression may nest at most [`MAX_NESTING`] levels; flat chains of
 //! any length (`a || b || ...`, `a + b + ...`) are not nesting. Null rules are in `row`'s documentation: a missing field is null, a
 //! comparison with null is false, `has(x)` tests for it.

@@ -12,13 +12,54 @@ use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 
-use super::check::{Arith, Cmp, Func, Node, NumKind, Op, Step, StepOp};
+use super::check::{Arith, Cmp, Func, Macro, Node, NumKind, Op, Step, StepOp};
 use super::value::{Decimal, Type, Value};
 use crate::time::{Timestamp, days_between};
 
-/// Read access to one record's field values by schema index.
+/// Read access to one record's field values by schema index, and to the variables of the macros
+/// being evaluated.
 pub(crate) trait Fields {
     fn get(&self, index: usize) -> Cow<'_, Value>;
+
+    /// The value bound to a macro's variable `slot` (null outside any macro).
+    fn var(&self, _slot: usize) -> Cow<'_, Value> {
+        Cow::Owned(Value::Null)
+    }
+}
+
+/// A record seen through a trait object, so that macros nest without new instantiations of
+/// [`eval`].
+struct Outer<'a, F: ?Sized>(&'a F);
+
+impl<F: Fields + ?Sized> Fields for Outer<'_, F> {
+    fn get(&self, index: usize) -> Cow<'_, Value> {
+        self.0.get(index)
+    }
+
+    fn var(&self, slot: usize) -> Cow<'_, Value> {
+        self.0.var(slot)
+    }
+}
+
+/// A record with one macro variable bound.
+struct Scoped<'a> {
+    outer: &'a dyn Fields,
+    slot: usize,
+    value: Value,
+}
+
+impl Fields for Scoped<'_> {
+    fn get(&self, index: usize) -> Cow<'_, Value> {
+        self.outer.get(index)
+    }
+
+    fn var(&self, slot: usize) -> Cow<'_, Value> {
+        if slot == self.slot {
+            Cow::Borrowed(&self.value)
+        } else {
+            self.outer.var(slot)
+        }
+    }
 }
 
 impl Fields for [Value] {
@@ -40,6 +81,7 @@ fn operand<'a, F: Fields + ?Sized>(
     match &node.op {
         Op::Const(value) => Cow::Borrowed(value),
         Op::Field(index) => fields.get(*index),
+        Op::Var(slot) => fields.var(*slot),
         _ => Cow::Owned(eval(node, fields, now)),
     }
 }
@@ -49,6 +91,7 @@ pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) 
     match &node.op {
         Op::Const(value) => value.clone(),
         Op::Field(index) => fields.get(*index).into_owned(),
+        Op::Var(slot) => fields.var(*slot).into_owned(),
         Op::Def(inner) => eval(inner, fields, now),
         Op::Not(inner) => match eval(inner, fields, now) {
             Value::Bool(b) => Value::Bool(!b),
@@ -106,6 +149,93 @@ pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) 
             let values: Vec<Value> = args.iter().map(|a| eval(a, fields, now)).collect();
             call(*func, node.ty, &values, now)
         }
+        Op::List(items) => {
+            let mut strings = Vec::with_capacity(items.len());
+            for item in items {
+                match eval(item, fields, now) {
+                    Value::Str(s) => strings.push(s),
+                    _ => return Value::Null,
+                }
+            }
+            Value::List(strings.into())
+        }
+        Op::Index(list, index) => {
+            match (&*operand(list, fields, now), &*operand(index, fields, now)) {
+                (Value::List(items), Value::Int(i)) => usize::try_from(*i)
+                    .ok()
+                    .and_then(|i| items.get(i))
+                    .map_or(Value::Null, |s| Value::Str(s.clone())),
+                _ => Value::Null,
+            }
+        }
+        Op::Macro {
+            kind,
+            list,
+            slot,
+            filter,
+            body,
+        } => match &*operand(list, fields, now) {
+            Value::List(items) => {
+                comprehension(*kind, items, *slot, filter.as_deref(), body, fields, now)
+            }
+            _ => Value::Null,
+        },
+    }
+}
+
+/// A macro over `items`, each bound in turn to `slot`. A null predicate counts as CEL counts an
+/// error: `exists` is true if some element is true, else null if some is null; `all` is false if
+/// some is false, else null if some is null; `exists_one`, `filter` and `map` are null as soon as
+/// one predicate or mapped value is null.
+fn comprehension<F: Fields + ?Sized>(
+    kind: Macro,
+    items: &[Arc<str>],
+    slot: usize,
+    filter: Option<&Node>,
+    body: &Node,
+    fields: &F,
+    now: Timestamp,
+) -> Value {
+    let outer = Outer(fields);
+    let mut scoped = Scoped {
+        outer: &outer,
+        slot,
+        value: Value::Null,
+    };
+    let mut unknown = false;
+    let mut count = 0usize;
+    let mut out: Vec<Arc<str>> = Vec::new();
+    for item in items {
+        scoped.value = Value::Str(item.clone());
+        if let Some(filter) = filter {
+            match eval(filter, &scoped, now) {
+                Value::Bool(true) => {}
+                Value::Bool(false) => continue,
+                _ => return Value::Null,
+            }
+        }
+        let value = eval(body, &scoped, now);
+        match (kind, value) {
+            (Macro::Exists, Value::Bool(true)) => return Value::Bool(true),
+            (Macro::All, Value::Bool(false)) => return Value::Bool(false),
+            (Macro::Exists | Macro::All, Value::Bool(_)) => {}
+            (Macro::Exists | Macro::All, _) => unknown = true,
+            (Macro::ExistsOne, Value::Bool(x)) => count += usize::from(x),
+            (Macro::Filter, Value::Bool(x)) => {
+                if x {
+                    out.push(item.clone());
+                }
+            }
+            (Macro::Map, Value::Str(s)) => out.push(s),
+            _ => return Value::Null,
+        }
+    }
+    match kind {
+        _ if unknown => Value::Null,
+        Macro::Exists => Value::Bool(false),
+        Macro::All => Value::Bool(true),
+        Macro::ExistsOne => Value::Bool(count == 1),
+        Macro::Filter | Macro::Map => Value::List(out.into()),
     }
 }
 
@@ -146,6 +276,9 @@ fn fold<F: Fields + ?Sized>(first: &Node, steps: &[Step], fields: &F, now: Times
         running = match (step.op, running, operand) {
             (StepOp::Concat, Value::Str(x), Value::Str(y)) => {
                 Value::Str(Arc::from(format!("{x}{y}")))
+            }
+            (StepOp::Concat, Value::List(x), Value::List(y)) => {
+                Value::List(x.iter().chain(y.iter()).cloned().collect())
             }
             (StepOp::Arith(op, kind), a, b) => arith(op, kind, step.ty, a, b),
             _ => Value::Null,
@@ -244,6 +377,7 @@ pub(crate) fn compare(op: Cmp, a: &Value, b: &Value) -> bool {
         (Value::Bool(x), Value::Bool(y)) => op.test(x, y),
         (Value::Timestamp(x), Value::Timestamp(y)) => op.test(x, y),
         (Value::Duration(x), Value::Duration(y)) => op.test(x, y),
+        (Value::List(x), Value::List(y)) => op.test(x.as_ref(), y.as_ref()),
         _ => false,
     }
 }
@@ -386,6 +520,8 @@ fn observed<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) -> Vec<
         Op::InList(item, _) | Op::InRange(item, _, _) => vec![item],
         Op::InField(item, list) => vec![item, list],
         Op::IsSet(inner) => vec![inner],
+        // A macro shows the list it walked, not its own value.
+        Op::Macro { list, .. } => vec![list],
         Op::Const(_) => vec![],
         _ => vec![node],
     };

@@ -6,18 +6,19 @@
 //! load, so a parser generator would add a dependency for nothing.
 //!
 //! Precedence, loosest first: `? :`, `||`, `&&`, comparisons and `in` (not chained), `+ -`, `* / %`,
-//! unary `! -`, then postfix `.name` (field paths) and `.method(args)` (sugar for `method(x, args)`).
+//! unary `! -`, then postfix `.name` (field paths), `.method(args)` (sugar for `method(x, args)`)
+//! and `[index]`.
 //!
 //! No input may overflow the stack, in this parser or in the checker and evaluators that walk its
 //! tree. So a flat chain of one precedence level (`a || b || ...`, `a + b - c + ...`) becomes one
 //! node holding a list, however long, and only nesting makes the tree deeper: parentheses,
-//! brackets, call arguments, unary operators and method calls each count one level, and more than
+//! brackets, indexes, call arguments, unary operators and method calls each count one level, and more than
 //! [`MAX_NESTING`] levels is a positioned error, not a crash.
 
 use super::value::{Decimal, Value};
 
-/// The deepest nesting an expression may have: parentheses, list brackets, call arguments, unary
-/// operators (`!`, `-`) and method calls (`.size()`) each count one level. Deeper input is a parse
+/// The deepest nesting an expression may have: parentheses, list brackets, indexes (`l[0]`), call
+/// arguments, unary operators (`!`, `-`) and method calls (`.size()`) each count one level. Deeper input is a parse
 /// error at the position where the limit is crossed.
 ///
 /// ```
@@ -140,6 +141,8 @@ pub(crate) enum ExprKind {
     /// `condition ? then : otherwise`.
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
     List(Vec<Expr>),
+    /// `list[index]`.
+    Index(Box<Expr>, Box<Expr>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -666,7 +669,8 @@ impl Parser {
         self.postfix_of(expr)
     }
 
-    /// Field paths and method calls after `expr`; each method call nests `expr` one level deeper.
+    /// Field paths, method calls and indexes after `expr`; each method call or index nests `expr`
+    /// one level deeper.
     fn postfix_of(&mut self, mut expr: Expr) -> Result<Expr, ExprError> {
         let depth = self.depth;
         let result = self.postfix_loop(&mut expr);
@@ -675,7 +679,29 @@ impl Parser {
     }
 
     fn postfix_loop(&mut self, expr: &mut Expr) -> Result<(), ExprError> {
-        while self.eat(".") {
+        loop {
+            let open = self.span();
+            if self.eat("[") {
+                self.enter(open)?;
+                let index = self.conditional()?;
+                let end = self.expect("]", "to close the index")?;
+                let base = std::mem::replace(
+                    expr,
+                    Expr {
+                        kind: ExprKind::Lit(Value::Null),
+                        span: open,
+                    },
+                );
+                let span = base.span.to(end);
+                *expr = Expr {
+                    kind: ExprKind::Index(Box::new(base), Box::new(index)),
+                    span,
+                };
+                continue;
+            }
+            if !self.eat(".") {
+                return Ok(());
+            }
             let (tok, span) = self.advance();
             let Tok::Ident(name) = tok else {
                 return Err(ExprError::new(
@@ -714,7 +740,6 @@ impl Parser {
                 ));
             }
         }
-        Ok(())
     }
 
     /// Parses `args...)` after an opening parenthesis; returns the closing parenthesis's span.

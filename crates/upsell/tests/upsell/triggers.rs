@@ -1292,3 +1292,170 @@ fn escapes_hex_exponents_and_conditionals() {
     let err = evaluate_expression(&deep, &ctx, now()).expect_err("too deep");
     assert!(err.to_string().contains("nests deeper than 128"), "{err}");
 }
+
+#[test]
+fn lists_indexes_macros_and_null() {
+    use std::sync::Arc;
+    use upsell::triggers::evaluate_expression;
+    let list = |items: &[&str]| Value::List(items.iter().map(|s| Arc::from(*s)).collect());
+    let ctx = Context::new()
+        .set("seats", 12)
+        .set("plan", "pro")
+        .set("items", list(&["SKU-1", "gift", "SKU-2"]))
+        .set("none", list(&[]));
+    let eval = |text: &str| evaluate_expression(text, &ctx, now()).expect(text);
+    for (text, expected) in [
+        // Indexing, and null past the end (CEL errs: the stated rule, an error is null).
+        ("items[1]", Value::from("gift")),
+        ("items[3]", Value::Null),
+        ("items[-1]", Value::Null),
+        (r#"["a", plan][1]"#, Value::from("pro")),
+        // List values: literals, equality, concatenation, size, membership.
+        (r#"items == ["SKU-1", "gift", "SKU-2"]"#, Value::Bool(true)),
+        ("[] == none && none != items", Value::Bool(true)),
+        (r#"size(items + ["x"])"#, Value::Int(4)),
+        (r#""gift" in items && !("pro" in none)"#, Value::Bool(true)),
+        (r#"plan in ["team", plan]"#, Value::Bool(true)),
+        // Macros over a list field, nested and with the field's own functions.
+        (r#"items.exists(i, i.startsWith("SKU"))"#, Value::Bool(true)),
+        (r#"items.all(i, i.startsWith("SKU"))"#, Value::Bool(false)),
+        (
+            r#"none.all(i, i == "x") && !none.exists(i, true)"#,
+            Value::Bool(true),
+        ),
+        (r#"items.exists_one(i, i == "gift")"#, Value::Bool(true)),
+        (r#"items.filter(i, i.endsWith("2"))"#, list(&["SKU-2"])),
+        (
+            r#"items.map(i, i + "!")"#,
+            list(&["SKU-1!", "gift!", "SKU-2!"]),
+        ),
+        (
+            r#"items.map(i, i.startsWith("SKU"), plan + ":" + i)"#,
+            list(&["pro:SKU-1", "pro:SKU-2"]),
+        ),
+        (
+            r#"items.exists(i, items.filter(j, j == i).size() == 1)"#,
+            Value::Bool(true),
+        ),
+        (r#"items.exists(i, i == plan)"#, Value::Bool(false)),
+        // A null predicate: exists is true if some element is, else null (CEL: an error).
+        (
+            r#"items.exists(i, i == "gift" || seats / 0 > 1)"#,
+            Value::Bool(true),
+        ),
+        (
+            r#"items.exists(i, i == "gift" ? null : false)"#,
+            Value::Null,
+        ),
+        (
+            r#"items.all(i, i == "gift" ? null : false)"#,
+            Value::Bool(false),
+        ),
+        (
+            r#"(seats > 20 ? items : null).exists(i, true)"#,
+            Value::Null,
+        ),
+        // null: compared with == and !=, or a branch of ? :.
+        (
+            "(seats > 20 ? plan : null) == null && plan != null && null == null",
+            Value::Bool(true),
+        ),
+        ("seats / 0 == null", Value::Bool(true)),
+        ("seats > 10 ? plan : null", Value::from("pro")),
+        ("seats > 20 ? plan : null", Value::Null),
+    ] {
+        assert_eq!(eval(text), expected, "{text}");
+    }
+    for (bad, message) in [
+        ("items[\"a\"]", "a list index expects int"),
+        ("plan[0]", "indexing '[..]' expects list<string>"),
+        ("[1, 2] == []", "a list value holds strings"),
+        ("items < items", "does not order list<string>s"),
+        ("items.exists(i.x, true)", "must be a plain name"),
+        ("items.exists(i, i)", "predicate expects bool"),
+        ("items.map(i, size(i))", "must be a string, found int"),
+        ("seats.all(i, true)", "all() expects list<string>"),
+        ("items.filter(i)", "a macro over a list"),
+        ("null", "null is not a value here"),
+        ("seats > 1 ? null : null", "null in both"),
+        ("null < 1", "null is not a value here"),
+    ] {
+        let err = evaluate_expression(bad, &ctx, now()).expect_err(bad);
+        assert!(err.to_string().contains(message), "{bad}: {err}");
+    }
+    // Indexes and macros nest: past the limit, a positioned error, never a crash.
+    for deep in [
+        format!("size({}0{}) > 0", "items[".repeat(200), "]".repeat(200)),
+        format!("{}true{}", "items.exists(i, ".repeat(200), ")".repeat(200)),
+    ] {
+        let err = evaluate_expression(&deep, &ctx, now()).expect_err("too deep");
+        assert!(err.to_string().contains("nests deeper than 128"), "{err}");
+    }
+    // A macro's variable is not visible to a definition, nor outside its macro.
+    let rules = "schema: {items: list<string>}\ndefine:\n  tagged: i == \"gift\"\nrules:\n  \
+                 - {name: r, when: 'items.exists(i, tagged)', offer: {kind: upgrade, target: t}}\n";
+    let err = RuleSet::from_yaml_str(rules).expect_err("i is not in scope");
+    assert!(err.to_string().contains("unknown field 'i'"), "{err}");
+    let err = evaluate_expression("items.exists(i, true) && i == \"x\"", &ctx, now())
+        .expect_err("out of scope");
+    assert!(err.to_string().contains("unknown field 'i'"), "{err}");
+}
+
+#[test]
+fn list_macros_agree_column_by_column_and_row_by_row() {
+    let rules = RuleSet::from_yaml_str(
+        r#"
+schema: {id: string, plan: string, cart.items: list<string>, usage.feature_x_30d: int}
+settings: {max_offers_per_interaction: 6}
+rules:
+  - {name: any-a, when: 'cart.items.exists(i, i == "A") && plan != "team"', offer: {kind: cross_sell, target: a}}
+  - {name: all-ab, when: 'cart.items.all(i, i in ["A", "B"]) && size(cart.items) > 1', offer: {kind: cross_sell, target: ab}}
+  - {name: one-c, when: 'cart.items.exists_one(i, i == "C" || i == plan)', offer: {kind: cross_sell, target: c}}
+  - {name: mapped, when: 'cart.items.map(i, plan + i).exists(p, p == "proB")', offer: {kind: upgrade, target: b}}
+  - {name: first, when: 'cart.items[0] == "B" || cart.items.filter(i, i != "A") == ["C"]', offer: {kind: upgrade, target: f}}
+  - {name: unset, when: 'cart.items == null ? usage.feature_x_30d > 30 : null', offer: {kind: upgrade, target: u}}
+"#,
+    )
+    .expect("loads");
+    let batch = random_batch(3_000, 0x2545_f491_4f6c_dd1d);
+    let offers = rules
+        .evaluate_batch(&batch, &BatchOptions::new(now()), &upsell::Control::new())
+        .expect("batch");
+    let mut expected = Vec::new();
+    for row in 0..batch.len() {
+        let mut ctx = Context::new().with_id(format!("c{row}"));
+        for (index, (name, _)) in batch.schema().fields().enumerate() {
+            ctx.insert(
+                name.to_owned(),
+                batch.column(index).expect("column").value(row),
+            );
+        }
+        for offer in rules.evaluate(&ctx, None, now()).expect("row").offers {
+            expected.push((row, offer.rule, offer.reason));
+        }
+    }
+    let got: Vec<_> = offers
+        .iter()
+        .filter(|o| !o.held_out)
+        .map(|o| (o.row, o.offer.rule.clone(), o.offer.reason.clone()))
+        .collect();
+    for rule in ["any-a", "all-ab", "one-c", "mapped", "first", "unset"] {
+        assert!(
+            expected.iter().any(|(_, r, _)| r == rule),
+            "rule {rule} fires on the random data"
+        );
+    }
+    let reason = |rule: &str| {
+        expected
+            .iter()
+            .find(|(_, r, _)| r == rule)
+            .map(|(_, _, reason)| reason.clone())
+    };
+    // A macro's reason shows the list it walked.
+    let any_a = reason("any-a").expect("any-a fired");
+    assert!(
+        any_a.starts_with(r#"cart.items.exists(i, i == "A") (was ['"#),
+        "{any_a}"
+    );
+    assert_eq!(got, expected);
+}
