@@ -1038,7 +1038,12 @@ impl RuleSet {
         let history = history?;
         let target = rule.offer.target.as_str();
         let days_ago = |t: Timestamp| crate::time::days_between(t, now);
-        if let Some(at) = history.last(target, Outcome::Rejected) {
+        // A sequence times its steps itself: no cooldown applies to them.
+        let cooldowns = rule.step.is_none();
+        if let Some(at) = history
+            .last(target, Outcome::Rejected)
+            .filter(|_| cooldowns)
+        {
             if days_ago(at) < i64::from(rule.rejected_cooldown_days) {
                 return Some(format!(
                     "rejected {} days ago (cooldown {} days after a rejection)",
@@ -1048,7 +1053,7 @@ impl RuleSet {
             }
         }
         for outcome in [Outcome::Shown, Outcome::Accepted] {
-            if let Some(at) = history.last(target, outcome) {
+            if let Some(at) = history.last(target, outcome).filter(|_| cooldowns) {
                 if days_ago(at) < i64::from(rule.cooldown_days) {
                     let what = if outcome == Outcome::Shown {
                         "shown"

@@ -42,13 +42,16 @@ enum Exit {
     History(&'static str, Outcome, i64),
     /// Buys reports on this day, seen in the data (`exit_when`).
     Data(i64),
+    /// Rejects reports on this day, recorded from the start (a history that runs ahead of the
+    /// clock): no exit before that day.
+    Ahead(i64),
 }
 
 impl Exit {
     fn day(self) -> Option<i64> {
         match self {
             Exit::Never => None,
-            Exit::History(_, _, day) | Exit::Data(day) => Some(day),
+            Exit::History(_, _, day) | Exit::Data(day) | Exit::Ahead(day) => Some(day),
         }
     }
 }
@@ -69,12 +72,16 @@ fn every_step_is_due_exactly_on_its_day_and_never_after_an_exit() {
         Exit::History("alerts", Outcome::Accepted, 0),
         Exit::Data(8),
         Exit::Data(14),
+        Exit::Ahead(10),
     ];
     let mut checked = 0;
     for purchase in purchases {
         let anchor = at(purchase);
         for exit in exits {
             let mut history = History::default();
+            if let Exit::Ahead(day) = exit {
+                history.record("c1", "reports", Outcome::Rejected, plus(anchor, day, 6));
+            }
             let mut context = Context::new()
                 .with_id("c1")
                 .set("plan", "starter")
@@ -90,7 +97,7 @@ fn every_step_is_due_exactly_on_its_day_and_never_after_an_exit() {
                         Exit::Data(_) => {
                             context.insert("bought_reports_at".into(), plus(anchor, day, 6).into())
                         }
-                        Exit::Never => {}
+                        Exit::Never | Exit::Ahead(_) => {}
                     }
                 }
                 let exited = exit.day().is_some_and(|e| day >= e);
@@ -147,7 +154,7 @@ fn every_step_is_due_exactly_on_its_day_and_never_after_an_exit() {
             }
         }
     }
-    assert_eq!(checked, 3 * 7 * 33);
+    assert_eq!(checked, 3 * 8 * 33);
 }
 
 #[test]
