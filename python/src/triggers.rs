@@ -113,6 +113,38 @@ impl PyRuleSet {
         decision_dict(py, &decision)
     }
 
+    /// Each cross-sell sequence's status for one customer: a list of dicts (`sequence`, `day`,
+    /// `step`, `offer`, `reason`).
+    #[pyo3(signature = (row, now=None, history=None))]
+    fn sequences<'py>(
+        &self,
+        py: Python<'py>,
+        row: &Bound<'py, PyDict>,
+        now: Option<&str>,
+        history: Option<PyRef<'py, PyHistory>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let now = parse_now(py, now)?;
+        let context = context_of(py, row)?;
+        let customer = history
+            .as_ref()
+            .and_then(|h| context.id().and_then(|id| h.inner.customer(id)));
+        let statuses = errors::map(py, self.inner.sequences(&context, customer, now))?;
+        let out = PyList::empty(py);
+        for status in &statuses {
+            let d = PyDict::new(py);
+            d.set_item("sequence", &status.sequence)?;
+            d.set_item("day", status.day)?;
+            d.set_item("step", status.step)?;
+            match &status.offer {
+                Some(offer) => d.set_item("offer", offer_dict(py, offer)?)?,
+                None => d.set_item("offer", py.None())?,
+            }
+            d.set_item("reason", &status.reason)?;
+            out.append(d)?;
+        }
+        Ok(out)
+    }
+
     /// Evaluates columns (prepared by `upsell/triggers.py`) with the GIL released; returns the
     /// (customer, offer) rows as parallel lists.
     #[pyo3(signature = (names, columns, now=None, history=None, id_column=None, threads=None))]

@@ -204,3 +204,35 @@ def test_flat_chains_of_any_length_evaluate_row_by_row_and_by_column(n):
         rules = RuleSet.from_yaml(_one_rule(when))
         assert rules.evaluate(df, now=NOW)["customer"].tolist() == ["b"]
         assert [bool(rules.evaluate_one({"seats": s}, now=NOW)["offers"]) for s in (3, 5, 9)] == [False, True, False]
+
+
+SEQUENCE_YAML = """
+schema: { bought_analytics_at: timestamp, bought_reports_at: timestamp }
+sequences:
+  - name: after-analytics
+    anchor: bought_analytics_at
+    exit_when: has(bought_reports_at)
+    steps:
+      - { day: 3, offer: { kind: cross_sell, target: reports, channel: email, message: tips } }
+      - { day: 7, offer: { kind: cross_sell, target: reports, channel: in_app, message: demo } }
+"""
+
+
+def test_sequence_steps_are_due_on_their_day_until_an_exit():
+    rules = RuleSet.from_yaml(SEQUENCE_YAML)
+    row = {"id": "c1", "bought_analytics_at": "2026-11-20T08:00:00Z"}
+    [status] = rules.sequences(row, now="2026-11-23T10:00:00Z")
+    assert (status["sequence"], status["day"], status["step"]) == ("after-analytics", 3, 1)
+    assert status["offer"]["channel"] == "email"
+    assert status["reason"].startswith("step 1 of 2 of sequence 'after-analytics', due on day 3")
+    [status] = rules.sequences(row, now="2026-11-25T10:00:00Z")
+    assert (status["step"], status["reason"]) == (None, "day 5: no step due (next: step 2 on day 7)")
+    history = History()
+    history.record("c1", "reports", "rejected", "2026-11-24T00:00:00Z")
+    [status] = rules.sequences(row, now="2026-11-27T10:00:00Z", history=history)
+    assert status["step"] is None and status["reason"].startswith("left sequence 'after-analytics': rejected reports")
+    assert rules.evaluate_one(row, now="2026-11-27T10:00:00Z", history=history)["offers"] == []
+    df = pd.DataFrame({"id": ["c1", "c2"], "bought_analytics_at": pd.to_datetime(["2026-11-20T08:00:00Z", "2026-11-16T08:00:00Z"], utc=True)})
+    out = rules.evaluate(df, now="2026-11-23T10:00:00Z")
+    assert out["customer"].tolist() == ["c1", "c2"]
+    assert out["rule"].tolist() == ["after-analytics/day-3", "after-analytics/day-7"]

@@ -127,6 +127,20 @@ class RuleSet:
         """The decision for one customer: ``offers``, ``held_out``, ``suppressed_by``, ``skipped``."""
         return self._inner.evaluate_one(row, _now(now), history)
 
+    def sequences(
+        self,
+        row: Dict[str, Any],
+        *,
+        now: Union[str, _dt.datetime, None] = None,
+        history: Optional[History] = None,
+    ) -> List[Dict[str, Any]]:
+        """Where one customer stands in each cross-sell sequence (``sequences:`` in the rule file):
+        one dict per sequence with ``sequence``, ``day`` (days since the anchor), ``step`` (the step
+        due now, 1 for the first, or None), ``offer`` (its offer dict, or None) and ``reason`` (why
+        that step is due, or why none is: not started, not entered, left the sequence, between
+        steps, already shown)."""
+        return self._inner.sequences(row, _now(now), history)
+
     def evaluate(
         self,
         data: Any,

@@ -79,6 +79,31 @@ pub struct Explanation {
     pub trace: String,
 }
 
+/// Where one customer stands in one cross-sell sequence, from [`RuleSet::sequences`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SequenceStatus {
+    /// The sequence's name.
+    pub sequence: String,
+    /// Whole days since the anchor (`None` when the anchor is null).
+    pub day: Option<i64>,
+    /// The step due now (1 for the first), if any.
+    pub step: Option<usize>,
+    /// Its offer (the rule is `<sequence>/day-<day>`).
+    pub offer: Option<Offer>,
+    /// Why: the due step's reason, or why no step is due (not started, not entered, left the
+    /// sequence, between steps, past the last, already shown, over a cap).
+    pub reason: String,
+}
+
+impl SequenceStatus {
+    fn with_offer_reason(mut self) -> Self {
+        if let Some(offer) = &self.offer {
+            self.reason = offer.reason.clone();
+        }
+        self
+    }
+}
+
 /// One customer's values, by field name (dotted paths for nested data).
 ///
 /// ```
@@ -344,6 +369,15 @@ struct Compiled {
     suppress_when: Vec<Option<Node>>,
     expected_value: Vec<Option<Node>>,
     suppressions: Vec<Node>,
+    /// For each rule that is a sequence step: its anchor, entry and exit programs.
+    steps: Vec<Option<StepNodes>>,
+}
+
+#[derive(Debug)]
+struct StepNodes {
+    anchor: Node,
+    entry: Option<Node>,
+    exit_when: Option<Node>,
 }
 
 /// A loaded, checked rule set: the entry point of the trigger engine.
@@ -577,6 +611,7 @@ impl RuleSet {
             suppress_when: Vec::new(),
             expected_value: Vec::new(),
             suppressions: Vec::new(),
+            steps: Vec::new(),
         };
         for suppression in &self.parsed.suppressions {
             let subject = format!("suppression '{}'", suppression.name);
@@ -586,6 +621,53 @@ impl RuleSet {
         }
         for rule in &self.parsed.rules {
             let subject = format!("rule '{}'", rule.name);
+            let step = match &rule.step {
+                None => None,
+                Some(step) => {
+                    let subject = format!("sequence '{}'", step.sequence);
+                    let before = diagnostics.len();
+                    let anchor = match Checker::new(schema, &self.parsed.definitions)
+                        .check(&step.anchor.expr)
+                    {
+                        Ok(node) if node.ty == super::Type::Timestamp => Some(node),
+                        Ok(node) => {
+                            let error = super::syntax::ExprError {
+                                span: step.anchor.expr.span,
+                                message: format!(
+                                    "the anchor must be a timestamp (when the sequence starts), found {}",
+                                    node.ty
+                                ),
+                            };
+                            diagnostics.push(step.anchor.diagnostic(&subject, &error));
+                            None
+                        }
+                        Err(error) => {
+                            diagnostics.push(step.anchor.diagnostic(&subject, &error));
+                            None
+                        }
+                    };
+                    let entry = step
+                        .entry
+                        .as_ref()
+                        .map(|s| check(s, &subject, false, &mut diagnostics));
+                    let exit_when = step
+                        .exit_when
+                        .as_ref()
+                        .map(|s| check(s, &subject, false, &mut diagnostics));
+                    if diagnostics.len() > before {
+                        // Each problem is reported once, with the sequence's first step.
+                        if step.index > 0 {
+                            diagnostics.truncate(before);
+                        }
+                        continue;
+                    }
+                    anchor.map(|anchor| StepNodes {
+                        anchor,
+                        entry: entry.flatten(),
+                        exit_when: exit_when.flatten(),
+                    })
+                }
+            };
             let when = check(&rule.when, &subject, false, &mut diagnostics);
             let suppress = rule
                 .suppress_when
@@ -599,6 +681,7 @@ impl RuleSet {
                 compiled.when.push(when);
                 compiled.suppress_when.push(suppress.flatten());
                 compiled.expected_value.push(expected.flatten());
+                compiled.steps.push(step);
             }
         }
         if diagnostics.is_empty() {
@@ -748,16 +831,7 @@ impl RuleSet {
                 ));
                 continue;
             }
-            let offer = Offer {
-                rule: rule.name.clone(),
-                kind: rule.offer.kind,
-                target: rule.offer.target.clone(),
-                channel: rule.offer.channel.clone(),
-                message: rule.offer.message.clone(),
-                priority: rule.priority,
-                expected_value: expected,
-                reason: row::explain(&compiled.when[r], &rule.when.text, fields, now),
-            };
+            let offer = self.offer(r, compiled, fields, now, expected);
             if id.is_some_and(|id| in_control(id, &rule.name, rule.control_ppm)) {
                 decision.held_out.push(offer);
             } else {
@@ -765,6 +839,170 @@ impl RuleSet {
             }
         }
         decision
+    }
+
+    /// The offer of rule `r`, with why it fired.
+    fn offer<F: Fields + ?Sized>(
+        &self,
+        r: usize,
+        compiled: &Compiled,
+        fields: &F,
+        now: Timestamp,
+        expected_value: Decimal,
+    ) -> Offer {
+        let rule = &self.parsed.rules[r];
+        let condition = row::explain(&compiled.when[r], &rule.when.text, fields, now);
+        Offer {
+            rule: rule.name.clone(),
+            kind: rule.offer.kind,
+            target: rule.offer.target.clone(),
+            channel: rule.offer.channel.clone(),
+            message: rule.offer.message.clone(),
+            priority: rule.priority,
+            expected_value,
+            reason: match &rule.step {
+                Some(step) => format!(
+                    "step {} of {} of sequence '{}', due on day {}: {condition}",
+                    step.index + 1,
+                    step.steps,
+                    step.sequence,
+                    step.day
+                ),
+                None => condition,
+            },
+        }
+    }
+
+    /// Where one customer stands at `now` in each cross-sell sequence of the file (see the
+    /// `sequences:` section of the rule language): the step due now, if any, or why none is.
+    ///
+    /// A step is due exactly on its day (whole days since the anchor), for a customer who meets
+    /// the sequence's `when`, has not left it (its `exit_when`, or an acceptance or rejection of
+    /// any of its offers since the anchor, in `history`), and was not shown that step yet. The
+    /// same steps reach [`RuleSet::evaluate`] and [`RuleSet::evaluate_batch`] as rules named
+    /// `<sequence>/day-<day>`, ranked with the others.
+    ///
+    /// ```
+    /// use upsell::time::parse_timestamp;
+    /// use upsell::triggers::{Context, History, Outcome, RuleSet};
+    /// let rules = RuleSet::from_yaml_str(r#"
+    /// schema: { bought_analytics_at: timestamp }
+    /// sequences:
+    ///   - name: after-analytics
+    ///     anchor: bought_analytics_at
+    ///     steps:
+    ///       - { day: 3, offer: { kind: cross_sell, target: reports, channel: email, message: tips } }
+    ///       - { day: 7, offer: { kind: cross_sell, target: reports, channel: in_app } }
+    /// "#)?;
+    /// let ctx = Context::new().with_id("c1").set("bought_analytics_at", parse_timestamp("2026-11-20").unwrap());
+    /// let at = |day: &str| parse_timestamp(day).unwrap();
+    /// let status = &rules.sequences(&ctx, None, at("2026-11-23T09:00:00Z"))?[0];
+    /// assert_eq!(status.step, Some(1));
+    /// assert_eq!(status.offer.as_ref().unwrap().channel.as_deref(), Some("email"));
+    /// let status = &rules.sequences(&ctx, None, at("2026-11-25"))?[0];
+    /// assert_eq!((status.step, status.reason.as_str()), (None, "day 5: no step due (next: step 2 on day 7)"));
+    /// let mut history = History::default();
+    /// history.record("c1", "reports", Outcome::Accepted, at("2026-11-24"));
+    /// let status = &rules.sequences(&ctx, history.customer("c1"), at("2026-11-27"))?[0];
+    /// assert_eq!(status.step, None);
+    /// assert!(status.reason.starts_with("left sequence 'after-analytics': accepted reports on day 4"));
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn sequences(
+        &self,
+        context: &Context,
+        history: Option<&CustomerHistory>,
+        now: Timestamp,
+    ) -> Result<Vec<SequenceStatus>> {
+        let (compiled, record) = self.bind_context(context)?;
+        let fields = record.as_slice();
+        let mut out = Vec::new();
+        for (r, rule) in self.parsed.rules.iter().enumerate() {
+            if let (Some(step), Some(nodes)) = (&rule.step, &compiled.steps[r]) {
+                if step.index == 0 {
+                    out.push(self.sequence_status(r, step, nodes, &compiled, fields, history, now));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The status in the sequence whose first step is rule `first`.
+    #[allow(clippy::too_many_arguments)]
+    fn sequence_status<F: Fields + ?Sized>(
+        &self,
+        first: usize,
+        step: &file::Step,
+        nodes: &StepNodes,
+        compiled: &Compiled,
+        fields: &F,
+        history: Option<&CustomerHistory>,
+        now: Timestamp,
+    ) -> SequenceStatus {
+        let status = |day, reason: String| SequenceStatus {
+            sequence: step.sequence.clone(),
+            day,
+            step: None,
+            offer: None,
+            reason,
+        };
+        let Value::Timestamp(anchor) = row::eval(&nodes.anchor, fields, now) else {
+            return status(None, format!("not started: {} is null", step.anchor.text));
+        };
+        let day = crate::time::days_between(anchor, now);
+        if day < 0 {
+            return status(
+                Some(day),
+                format!("not started: {} is {} days ahead", step.anchor.text, -day),
+            );
+        }
+        if let (Some(node), Some(entry)) = (&nodes.entry, &step.entry) {
+            if row::eval(node, fields, now) != Value::Bool(true) {
+                return status(
+                    Some(day),
+                    format!(
+                        "not entered: {}",
+                        row::explain(node, &entry.text, fields, now)
+                    ),
+                );
+            }
+        }
+        let steps = first..first + step.steps;
+        let day_of = |q: usize| {
+            self.parsed.rules[q]
+                .step
+                .as_ref()
+                .map_or(0, |s| i64::from(s.day))
+        };
+        let Some(q) = steps.clone().find(|&q| day_of(q) == day) else {
+            let rule = &self.parsed.rules[first];
+            if let Some(why) = step_exit(step, &rule.offer.target, nodes, fields, history, now) {
+                if why.starts_with("left") {
+                    return status(Some(day), why);
+                }
+            }
+            let reason = match steps.clone().find(|&q| day_of(q) > day) {
+                Some(next) => format!(
+                    "day {day}: no step due (next: step {} on day {})",
+                    next - first + 1,
+                    day_of(next)
+                ),
+                None => format!(
+                    "day {day}: every step is past (the last was on day {})",
+                    day_of(first + step.steps - 1)
+                ),
+            };
+            return status(Some(day), reason);
+        };
+        if let Some(why) = self.blocked(q, compiled, fields, history, now) {
+            return status(Some(day), why);
+        }
+        SequenceStatus {
+            step: Some(q - first + 1),
+            offer: Some(self.offer(q, compiled, fields, now, Decimal::default())),
+            ..status(Some(day), String::new())
+        }
+        .with_offer_reason()
     }
 
     /// Why rule `r` may not be offered now, if it may not.
@@ -783,6 +1021,11 @@ impl RuleSet {
         if rule.valid_until.is_some_and(|until| now > until) {
             return Some(format!("not valid after {}", rule.valid_until?));
         }
+        if let (Some(step), Some(nodes)) = (&rule.step, &compiled.steps[r]) {
+            if let Some(why) = step_exit(step, &rule.offer.target, nodes, fields, history, now) {
+                return Some(why);
+            }
+        }
         if let Some(node) = &compiled.suppress_when[r] {
             if row::eval(node, fields, now) == Value::Bool(true) {
                 let text = rule.suppress_when.as_ref().map_or("", |s| s.text.as_str());
@@ -795,7 +1038,12 @@ impl RuleSet {
         let history = history?;
         let target = rule.offer.target.as_str();
         let days_ago = |t: Timestamp| crate::time::days_between(t, now);
-        if let Some(at) = history.last(target, Outcome::Rejected) {
+        // A sequence times its steps itself: no cooldown applies to them.
+        let cooldowns = rule.step.is_none();
+        if let Some(at) = history
+            .last(target, Outcome::Rejected)
+            .filter(|_| cooldowns)
+        {
             if days_ago(at) < i64::from(rule.rejected_cooldown_days) {
                 return Some(format!(
                     "rejected {} days ago (cooldown {} days after a rejection)",
@@ -805,7 +1053,7 @@ impl RuleSet {
             }
         }
         for outcome in [Outcome::Shown, Outcome::Accepted] {
-            if let Some(at) = history.last(target, outcome) {
+            if let Some(at) = history.last(target, outcome).filter(|_| cooldowns) {
                 if days_ago(at) < i64::from(rule.cooldown_days) {
                     let what = if outcome == Outcome::Shown {
                         "shown"
@@ -1051,6 +1299,68 @@ impl RuleSet {
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
+}
+
+/// Why a sequence step may not be offered although its day has come: the customer left the
+/// sequence (its `exit_when`, or an acceptance or rejection of one of its offers since the
+/// anchor), or was shown this step already.
+fn step_exit<F: Fields + ?Sized>(
+    step: &file::Step,
+    target: &str,
+    nodes: &StepNodes,
+    fields: &F,
+    history: Option<&CustomerHistory>,
+    now: Timestamp,
+) -> Option<String> {
+    if let Some(node) = &nodes.exit_when {
+        if row::eval(node, fields, now) == Value::Bool(true) {
+            let text = step.exit_when.as_ref().map_or("", |s| s.text.as_str());
+            return Some(format!(
+                "left sequence '{}': {}",
+                step.sequence,
+                row::explain(node, text, fields, now)
+            ));
+        }
+    }
+    let Value::Timestamp(anchor) = row::eval(&nodes.anchor, fields, now) else {
+        return None;
+    };
+    let events = history.map_or(&[][..], |h| h.events.as_slice());
+    let exit = events.iter().find(|e| {
+        matches!(e.outcome, Outcome::Accepted | Outcome::Rejected)
+            && e.at >= anchor
+            && e.at <= now
+            && step.targets.contains(&e.target)
+    });
+    if let Some(e) = exit {
+        let what = if e.outcome == Outcome::Accepted {
+            "accepted"
+        } else {
+            "rejected"
+        };
+        return Some(format!(
+            "left sequence '{}': {what} {} on day {} ({})",
+            step.sequence,
+            e.target,
+            crate::time::days_between(anchor, e.at),
+            e.at
+        ));
+    }
+    let due = anchor
+        .checked_add(jiff::SignedDuration::from_hours(24 * i64::from(step.day)))
+        .unwrap_or(anchor);
+    events
+        .iter()
+        .find(|e| e.outcome == Outcome::Shown && e.at >= due && e.at <= now && e.target == target)
+        .map(|e| {
+            format!(
+                "step {} of sequence '{}' already shown on day {} ({})",
+                step.index + 1,
+                step.sequence,
+                step.day,
+                e.at
+            )
+        })
 }
 
 /// Whether customer `id` is in the control group of `rule` (stable across runs and machines:

@@ -196,6 +196,29 @@ struct RawSuppression {
     description: Option<String>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSequence {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    anchor: String,
+    #[serde(default)]
+    when: Option<String>,
+    #[serde(default)]
+    exit_when: Option<String>,
+    #[serde(default)]
+    priority: i64,
+    steps: Vec<RawStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    day: i64,
+    offer: OfferSpec,
+}
+
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
@@ -311,6 +334,30 @@ pub(crate) struct ParsedRule {
     pub valid_until: Option<Timestamp>,
     /// Parts per million of customers held out as a control group.
     pub control_ppm: u32,
+    /// The sequence step this rule stands for, if it is one.
+    pub step: Option<Step>,
+}
+
+/// One step of a cross-sell sequence, made into a rule whose `when` is
+/// `days_since(anchor) == day && (entry condition)`; the engine adds the exits.
+#[derive(Debug, Clone)]
+pub(crate) struct Step {
+    /// The sequence's name.
+    pub sequence: String,
+    /// The step's position in its sequence (0-based) and the number of steps.
+    pub index: usize,
+    pub steps: usize,
+    /// Days after the anchor when the step is due.
+    pub day: u32,
+    /// The anchor: a timestamp expression (the purchase that starts the sequence).
+    pub anchor: Source,
+    /// Who enters the sequence.
+    pub entry: Option<Source>,
+    /// Leaves the sequence when true (a conversion or rejection seen in the data).
+    pub exit_when: Option<Source>,
+    /// Every offer target of the sequence: accepting or rejecting any of them after the anchor
+    /// ends it.
+    pub targets: Vec<String>,
 }
 
 /// A global suppression.
@@ -507,8 +554,15 @@ pub(crate) fn parse(
     Ok((parsed, diagnostics))
 }
 
-const TOP_LEVEL: [&str; 7] = [
-    "version", "schema", "define", "targets", "settings", "suppress", "rules",
+const TOP_LEVEL: [&str; 8] = [
+    "version",
+    "schema",
+    "define",
+    "targets",
+    "settings",
+    "suppress",
+    "rules",
+    "sequences",
 ];
 
 fn read_document(
@@ -668,25 +722,33 @@ fn read_document(
             }
         }
     }
-    let Some(rules) = top.get("rules") else {
-        out.push(Diagnostic::new(
-            file_at(""),
-            "no `rules:` list: expected a top-level `rules` key with a list of rules",
-        ));
-        return parsed;
-    };
-    let Some(rules) = rules.as_array() else {
-        out.push(Diagnostic::new(
-            file_at("rules"),
-            "`rules` must be a list of rules",
-        ));
-        return parsed;
-    };
     let mut seen = HashSet::new();
+    let rules = match top.get("rules") {
+        None if top.contains_key("sequences") => Vec::new(),
+        None => {
+            out.push(Diagnostic::new(
+                file_at(""),
+                "no `rules:` list: expected a top-level `rules` key with a list of rules",
+            ));
+            return parsed;
+        }
+        Some(rules) => match rules.as_array() {
+            Some(rules) => rules.clone(),
+            None => {
+                out.push(Diagnostic::new(
+                    file_at("rules"),
+                    "`rules` must be a list of rules",
+                ));
+                return parsed;
+            }
+        },
+    };
+    let rules = &rules;
     let names = item_names(rules);
     let positions = item_positions(locator, &names, cursor);
     for (k, (item, name)) in rules.iter().zip(names).enumerate() {
         let position = positions[k];
+        cursor = position;
         locator.within(item_end(&positions, k));
         let line = (position > 0 || locator.find(&name, 0).is_some())
             .then(|| locator.line_col(position).0);
@@ -732,9 +794,188 @@ fn read_document(
             parsed.rules.push(rule);
         }
     }
+    if let Some(sequences) = top.get("sequences") {
+        read_sequences(
+            sequences,
+            targets.as_ref(),
+            locator,
+            cursor,
+            &mut seen,
+            &mut parsed,
+            out,
+        );
+    }
     locator.within(usize::MAX);
     check_definition_cycles(&parsed, out);
     parsed
+}
+
+/// Reads the `sequences:` list: each step becomes a rule named `<sequence>/day-<day>`.
+fn read_sequences(
+    sequences: &serde_json::Value,
+    targets: Option<&HashSet<String>>,
+    locator: &Locator<'_>,
+    from: usize,
+    seen: &mut HashSet<String>,
+    parsed: &mut Parsed,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(items) = sequences.as_array() else {
+        out.push(Diagnostic::new(
+            located(locator, None),
+            "`sequences` must be a list of {name, anchor, steps}",
+        ));
+        return;
+    };
+    let names = item_names(items);
+    let positions = item_positions(locator, &names, from);
+    for (k, (item, name)) in items.iter().zip(names).enumerate() {
+        let position = positions[k];
+        locator.within(item_end(&positions, k));
+        let line = (position > 0 || locator.find(&name, 0).is_some())
+            .then(|| locator.line_col(position).0);
+        let subject = format!("sequence '{name}'");
+        let raw = match RawSequence::deserialize(item) {
+            Ok(raw) => raw,
+            Err(e) => {
+                out.push(Diagnostic::new(located(locator, line), e.to_string()).subject(&subject));
+                continue;
+            }
+        };
+        let before = out.len();
+        let problem = |message: String| {
+            Diagnostic::new(located(locator, line), message).subject(subject.as_str())
+        };
+        if raw.name.trim().is_empty() {
+            out.push(problem("name: expected a non-empty name".to_owned()));
+        }
+        if raw.steps.is_empty() {
+            out.push(problem(
+                "steps: expected at least one {day, offer}".to_owned(),
+            ));
+        }
+        let mut days = HashSet::new();
+        for step in &raw.steps {
+            if !(0..=i64::from(u32::MAX)).contains(&step.day) {
+                out.push(problem(format!(
+                    "step day {}: expected a whole number of days from 0 (the anchor's day)",
+                    step.day
+                )));
+            } else if !days.insert(step.day) {
+                out.push(problem(format!(
+                    "two steps on day {}: expected one step per day",
+                    step.day
+                )));
+            }
+            if step.offer.target.trim().is_empty() {
+                out.push(problem(
+                    "offer.target: expected what is offered (a plan, product or bundle id)"
+                        .to_owned(),
+                ));
+            } else if let Some(known) = targets {
+                if !known.contains(&step.offer.target) {
+                    out.push(problem(format!(
+                        "offer.target '{}' is not a declared target",
+                        step.offer.target
+                    )));
+                }
+            }
+        }
+        let anchor = read_expression(
+            &raw.anchor,
+            "anchor",
+            locator,
+            position,
+            line,
+            &subject,
+            out,
+        );
+        let entry = raw
+            .when
+            .as_ref()
+            .and_then(|t| read_expression(t, "when", locator, position, line, &subject, out));
+        let exit_when = raw
+            .exit_when
+            .as_ref()
+            .and_then(|t| read_expression(t, "exit_when", locator, position, line, &subject, out));
+        let (Some(anchor), true) = (anchor, out.len() == before) else {
+            continue;
+        };
+        let mut steps = raw.steps;
+        steps.sort_by_key(|s| s.day);
+        let mut sequence_targets: Vec<String> = Vec::new();
+        for step in &steps {
+            if !sequence_targets.contains(&step.offer.target) {
+                sequence_targets.push(step.offer.target.clone());
+            }
+        }
+        let count = steps.len();
+        for (index, step) in steps.into_iter().enumerate() {
+            let rule_name = format!("{}/day-{}", raw.name, step.day);
+            if !seen.insert(rule_name.clone()) {
+                out.push(problem(format!(
+                    "the step rule '{rule_name}' has the name of another rule: names must be unique"
+                )));
+                continue;
+            }
+            let text = match &entry {
+                Some(entry) => format!(
+                    "days_since({}) == {} && ({})",
+                    anchor.text, step.day, entry.text
+                ),
+                None => format!("days_since({}) == {}", anchor.text, step.day),
+            };
+            let when = match syntax::parse(&text) {
+                Ok(expr) => Source {
+                    text,
+                    expr,
+                    site: Site {
+                        path: locator.path.clone(),
+                        line,
+                        start: None,
+                    },
+                    field: "when",
+                },
+                Err(error) => {
+                    out.push(diagnostic_at(
+                        &anchor.site,
+                        &text,
+                        "anchor",
+                        &subject,
+                        &error,
+                    ));
+                    continue;
+                }
+            };
+            parsed.rules.push(ParsedRule {
+                name: rule_name,
+                description: raw.description.clone(),
+                when,
+                offer: step.offer,
+                priority: raw.priority,
+                expected_value: None,
+                suppress_when: None,
+                // The sequence times its steps and ends on acceptance or rejection.
+                cooldown_days: 0,
+                rejected_cooldown_days: 0,
+                max_per_day: None,
+                max_per_week: None,
+                valid_from: None,
+                valid_until: None,
+                control_ppm: 0,
+                step: Some(Step {
+                    sequence: raw.name.clone(),
+                    index,
+                    steps: count,
+                    day: step.day as u32,
+                    anchor: anchor.clone(),
+                    entry: entry.clone(),
+                    exit_when: exit_when.clone(),
+                    targets: sequence_targets.clone(),
+                }),
+            });
+        }
+    }
 }
 
 /// Where item `k`'s text ends: where the next item starts, or the end of the file when the next
@@ -1027,6 +1268,7 @@ fn read_rule(
         valid_from,
         valid_until,
         control_ppm: control_ppm?,
+        step: None,
     })
 }
 

@@ -59,7 +59,7 @@ pub use discover::{
 };
 pub use engine::{
     BatchOffer, BatchOptions, CHUNK_ROWS, Context, Decision, Explanation, Offer, RuleInfo, RuleSet,
-    evaluate_expression,
+    SequenceStatus, evaluate_expression,
 };
 pub use file::{Format, OfferKind, OfferSpec, Settings};
 pub use history::{CustomerHistory, Event, History, Outcome};

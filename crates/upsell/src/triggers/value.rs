@@ -359,6 +359,12 @@ impl From<Decimal> for Value {
     }
 }
 
+impl From<Timestamp> for Value {
+    fn from(value: Timestamp) -> Self {
+        Value::Timestamp(value)
+    }
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

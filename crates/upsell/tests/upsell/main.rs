@@ -12,4 +12,5 @@ mod sequence;
 mod pricing;
 mod metrics;
 mod triggers;
+mod trigger_sequences;
 mod conformance;

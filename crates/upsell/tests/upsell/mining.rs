@@ -73,6 +73,31 @@ fn an_item_in_every_basket_is_reported_alone_and_with_others() {
 }
 
 #[test]
+fn repeated_baskets_of_dense_data_count_once_each_on_every_miner() {
+    // Dense, with baskets repeated (merged with a weight): Eclat's bitsets give each copy its bit.
+    let rows: [&[u32]; 4] = [&[0, 1, 2], &[0, 1], &[1, 2, 3], &[0, 2, 3]];
+    let (mut items, mut offsets) = (Vec::new(), vec![0]);
+    for k in 0..130 {
+        items.extend_from_slice(rows[k % 7 % 4]);
+        offsets.push(items.len());
+    }
+    let baskets = Baskets::from_arrays(items, offsets).expect("arrays");
+    let options = MiningOptions::new(MinSupport::count(20));
+    let expected = canonical(naive::mine(&baskets, &options).expect("naive"));
+    for algorithm in ALGORITHMS {
+        let options = MiningOptions {
+            algorithm,
+            ..options.clone()
+        };
+        assert_eq!(
+            canonical(mine(&baskets, &options).expect("mine")),
+            expected,
+            "{algorithm:?}"
+        );
+    }
+}
+
+#[test]
 fn output_does_not_depend_on_threads() {
     let data = real("groceries.csv", &ReadOptions::baskets(b','));
     let Some(data) = data else { return };
