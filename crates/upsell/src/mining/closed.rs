@@ -221,19 +221,25 @@ struct Level {
     extensions: Vec<Extension>,
     frame: Option<usize>,
     /// The level's own frame, when it made one: its extensions' bits at just its baskets, row `k`
-    /// at `projected[k * words..][..words]`.
-    projected: Vec<u64>,
+    /// at `frames[offset + k * words..][..words]` of its worker.
+    offset: usize,
     words: usize,
 }
 
-/// Row `row` of frame `frame` (see [`Level`]).
+/// Row `row` of frame `frame` (see [`Level`]), the frames made so far being `frames`.
 #[inline(always)]
-fn row<'a>(bitsets: &'a Bitsets, levels: &'a [Level], frame: Option<usize>, row: u32) -> &'a [u64] {
+fn row<'a>(
+    bitsets: &'a Bitsets,
+    levels: &[Level],
+    frames: &'a [u64],
+    frame: Option<usize>,
+    row: u32,
+) -> &'a [u64] {
     match frame {
         None => &bitsets.bits[row as usize * bitsets.words..][..bitsets.words],
         Some(level) => {
-            let level = &levels[level];
-            &level.projected[row as usize * level.words..][..level.words]
+            let Level { offset, words, .. } = levels[level];
+            &frames[offset + row as usize * words..][..words]
         }
     }
 }
@@ -241,6 +247,10 @@ fn row<'a>(bitsets: &'a Bitsets, levels: &'a [Level], frame: Option<usize>, row:
 /// One worker's state over bitsets: a level per depth and the set being built.
 struct BitsWorker {
     levels: Vec<Level>,
+    /// The frames of the levels that made one, deepest last: each has at most half the words of
+    /// the one before and rows for at most its items, so together they take at most the bitsets'
+    /// size.
+    frames: Vec<u64>,
     set: Vec<u32>,
     /// The baskets of a set and its whole tail (maximal sets), at a level's nonzero words.
     scratch: Vec<u64>,
@@ -284,6 +294,7 @@ impl Bitsets {
         };
         BitsWorker {
             levels: vec![root],
+            frames: Vec::new(),
             set: Vec::new(),
             scratch: Vec::new(),
         }
@@ -386,7 +397,8 @@ impl Context<'_> {
         }
         let (parents, children) = worker.levels.split_at_mut(depth + 1);
         let (parent, child) = (&parents[depth], &mut children[0]);
-        let of = |extension: &Extension| row(bitsets, parents, parent.frame, extension.row);
+        let frames = &worker.frames;
+        let of = |extension: &Extension| row(bitsets, parents, frames, parent.frame, extension.row);
         let bits = of(&extension);
         child.nonzero.clear();
         for &x in &parent.nonzero {
@@ -419,7 +431,6 @@ impl Context<'_> {
         }
         let (parents, children) = worker.levels.split_at_mut(depth + 1);
         let (parent, child) = (&parents[depth], &mut children[0]);
-        let of = |extension: &Extension| row(bitsets, parents, parent.frame, extension.row);
         // A frame of its own when the set's baskets fill few of the words they touch and it may
         // have children.
         let words = count.div_ceil(64) as usize;
@@ -427,9 +438,15 @@ impl Context<'_> {
             .project
             .is_some_and(|shrink| shrink * words <= child.nonzero.len())
             && worker.set.len() < self.room;
-        if project && child.projected.len() < parent.extensions.len() * words {
-            child.projected.resize(parent.extensions.len() * words, 0);
+        let offset = worker.frames.len();
+        if project {
+            worker
+                .frames
+                .resize(offset + parent.extensions.len() * words, 0);
         }
+        let (frames, projected) = worker.frames.split_at_mut(offset);
+        let frames = &*frames;
+        let of = |extension: &Extension| row(bitsets, parents, frames, parent.frame, extension.row);
         child.extensions.clear();
         for other in &parent.extensions {
             if other.item == item {
@@ -438,7 +455,7 @@ impl Context<'_> {
             let bits = of(other);
             let slot = child.extensions.len();
             let together = if project {
-                let out = &mut child.projected[slot * words..][..words];
+                let out = &mut projected[slot * words..][..words];
                 #[allow(unused_unsafe)]
                 // SAFETY: `project` is set only where `packing_supported` found BMI2.
                 unsafe {
@@ -466,8 +483,12 @@ impl Context<'_> {
             }
             child.nonzero.clear();
             child.nonzero.extend(0..words as u32);
+            child.offset = offset;
             child.words = words;
             child.frame = Some(depth + 1);
+            worker
+                .frames
+                .truncate(offset + child.extensions.len() * words);
         } else {
             child.frame = parent.frame;
         }
@@ -483,6 +504,7 @@ impl Context<'_> {
                 self.bits_child(bitsets, worker, depth + 1, extension, sink);
             }
         }
+        worker.frames.truncate(offset);
         worker.set.truncate(mark);
     }
 
@@ -502,11 +524,12 @@ impl Context<'_> {
     ) -> bool {
         let BitsWorker {
             levels,
+            frames,
             set,
             scratch,
         } = worker;
         let (level, parent) = (&levels[depth + 1], &levels[depth]);
-        let of = |extension: &Extension| row(bitsets, levels, parent.frame, extension.row);
+        let of = |extension: &Extension| row(bitsets, levels, frames, parent.frame, extension.row);
         let extensions = &parent.extensions;
         let tail = extensions.partition_point(|other| other.item < core);
         if tail == 0 {
