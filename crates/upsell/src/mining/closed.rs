@@ -16,6 +16,12 @@
 //! popcount over just the words where the set occurs at all, and the test that a set's baskets all
 //! hold an item stops at the first word that says no; on sparse data, lists of merged baskets, with
 //! LCM's occurrence delivery (one pass over a set's baskets gives the baskets of all its children).
+//!
+//! Bitsets shrink as the search goes deeper (LCM's database reduction, on bits): a set whose baskets
+//! fill less than half of the words they touch gets its own frame, its extensions' bits gathered
+//! down to just its baskets (the `pext` instruction, as the extensions are counted anyway), so its
+//! descendants work on `count / 64` words instead of the whole data's. A set in 500 of mushroom's
+//! 8,124 baskets touches nearly all 127 words, and needs 8.
 
 use super::prepare::Prepared;
 use super::sink::{Bounds, Budget, Part, Sink, run_branches_from};
@@ -28,6 +34,10 @@ const DENSE: f64 = 0.05;
 
 /// The most memory the bitsets may take; beyond it, occurrence lists are used whatever the density.
 const MAX_BITSET_BYTES: usize = 1 << 28;
+
+/// A set whose baskets fill at most half the words they touch gets a frame of its own: its
+/// descendants then read at most half the words, for one gathering pass that counts as well.
+const SHRINK: usize = 2;
 
 /// Which representation [`mine`] uses for `prepared`: `true` for bitsets.
 pub(crate) fn uses_bitsets(prepared: &Prepared) -> bool {
@@ -52,7 +62,15 @@ pub(crate) fn mine(
     runner: &Runner,
 ) -> Result<Vec<Part>> {
     let bitsets = uses_bitsets(prepared);
-    mine_as(prepared, bounds, maximal, bitsets, budget, runner)
+    mine_as(
+        prepared,
+        bounds,
+        maximal,
+        bitsets,
+        Some(SHRINK),
+        budget,
+        runner,
+    )
 }
 
 /// Whether the bitset search can run on this machine: on x86-64 it is compiled for the popcount
@@ -71,11 +89,15 @@ fn bitsets_supported() -> bool {
 
 /// [`mine`] on bitsets or occurrence lists, as `bitsets` says (occurrence lists where bitsets
 /// cannot run).
+/// With `project` (see [`Context::project`]), bitsets shrink to deeper sets' baskets where the
+/// processor gathers bits fast.
+#[allow(clippy::too_many_arguments)]
 fn mine_as(
     prepared: &Prepared,
     bounds: Bounds,
     maximal: bool,
     bitsets: bool,
+    project: Option<usize>,
     budget: &Budget<'_>,
     runner: &Runner,
 ) -> Result<Vec<Part>> {
@@ -87,6 +109,7 @@ fn mine_as(
         maximal,
         // Universal items are in every reported set.
         room: bounds.max_len.saturating_sub(prepared.universal.len()),
+        project: project.filter(|_| packing_supported()),
     };
     // The empty set's closure is the universal items: closed when there are any (a count of all
     // baskets, which no other item has), maximal when nothing else is frequent.
@@ -108,13 +131,12 @@ fn mine_as(
             root,
             || bitsets.worker(),
             |worker, sink, b| {
-                let item = item(b);
-                let count = prepared.item_counts[item as usize];
+                let extension = bitsets.root[(item(b) - first) as usize];
                 #[allow(unused_unsafe)]
                 // SAFETY: on x86-64, `bits_child` needs the popcount instruction, which
                 // `bitsets_supported` found before bitsets were chosen.
                 unsafe {
-                    context.bits_child(&bitsets, worker, 0, item, count, sink);
+                    context.bits_child(&bitsets, worker, 0, extension, sink);
                 }
             },
         )
@@ -143,30 +165,92 @@ struct Context<'p> {
     maximal: bool,
     /// The largest closed set worth reporting, universal items left out.
     room: usize,
+    /// A set whose baskets fill at most this share of the words they touch gets a frame of its
+    /// own (see [`pack`]): `Some(SHRINK)`; `Some(1)` for every set, `None` for none.
+    project: Option<usize>,
 }
 
-/// Every frequent non-universal item's baskets as bits, item by item.
+/// Whether bits can be gathered (see [`pack`]) by one fast instruction: on x86-64 with BMI2, but
+/// not on AMD's processors before Zen 3, which run `pext` in microcode at a cycle or more per bit.
+fn packing_supported() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::__cpuid;
+        if !std::is_x86_feature_detected!("bmi2") || !std::is_x86_feature_detected!("popcnt") {
+            return false;
+        }
+        #[allow(unused_unsafe)]
+        // SAFETY: every x86-64 processor has the cpuid instruction and its leaves 0 and 1.
+        let (vendor, signature) = unsafe { (__cpuid(0), __cpuid(1)) };
+        // "Auth" of "AuthenticAMD"; the family is the base plus the extended family.
+        let amd = vendor.ebx == 0x6874_7541;
+        let family = ((signature.eax >> 8) & 0xf) + ((signature.eax >> 20) & 0xff);
+        !(amd && family < 0x19)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// An item that extends a set: its count together with the set and its row of bits in the set's
+/// frame.
+#[derive(Debug, Clone, Copy)]
+struct Extension {
+    item: u32,
+    count: u32,
+    row: u32,
+}
+
+/// Every frequent non-universal item's baskets as bits, item by item: the frame of the sets that
+/// made no projection of their own.
 struct Bitsets {
-    first: u32,
     words: usize,
     bits: Vec<u64>,
-    /// The root's extensions: every item with its count.
-    root: Vec<(u32, u32)>,
+    /// The root's extensions: every item with its count, its row its rank.
+    root: Vec<Extension>,
 }
 
 /// The set being extended at one depth: its baskets (valid at the words listed in `nonzero`) and
-/// its frequent extensions.
+/// its frequent extensions, both in the frame of the level `frame` (`None`: the whole data's).
 #[derive(Default)]
 struct Level {
     tids: Vec<u64>,
     nonzero: Vec<u32>,
-    /// Items outside the set that are frequent with it, ascending, with that count.
-    extensions: Vec<(u32, u32)>,
+    /// Items outside the set that are frequent with it, ascending.
+    extensions: Vec<Extension>,
+    frame: Option<usize>,
+    /// The level's own frame, when it made one: its extensions' bits at just its baskets, row `k`
+    /// at `frames[offset + k * words..][..words]` of its worker.
+    offset: usize,
+    words: usize,
+}
+
+/// Row `row` of frame `frame` (see [`Level`]), the frames made so far being `frames`.
+#[inline(always)]
+fn row<'a>(
+    bitsets: &'a Bitsets,
+    levels: &[Level],
+    frames: &'a [u64],
+    frame: Option<usize>,
+    row: u32,
+) -> &'a [u64] {
+    match frame {
+        None => &bitsets.bits[row as usize * bitsets.words..][..bitsets.words],
+        Some(level) => {
+            let Level { offset, words, .. } = levels[level];
+            &frames[offset + row as usize * words..][..words]
+        }
+    }
 }
 
 /// One worker's state over bitsets: a level per depth and the set being built.
 struct BitsWorker {
     levels: Vec<Level>,
+    /// The frames of the levels that made one, deepest last: each has at most half the words of
+    /// the one before and rows for at most its items, so together they take at most the bitsets'
+    /// size.
+    frames: Vec<u64>,
     set: Vec<u32>,
     /// The baskets of a set and its whole tail (maximal sets), at a level's nonzero words.
     scratch: Vec<u64>,
@@ -191,18 +275,13 @@ impl Bitsets {
             position += weight;
         }
         let root = (first..prepared.item_count() as u32)
-            .map(|item| (item, prepared.item_counts[item as usize]))
+            .map(|item| Extension {
+                item,
+                count: prepared.item_counts[item as usize],
+                row: item - first,
+            })
             .collect();
-        Bitsets {
-            first,
-            words,
-            bits,
-            root,
-        }
-    }
-
-    fn of(&self, item: u32) -> &[u64] {
-        &self.bits[(item - self.first) as usize * self.words..][..self.words]
+        Bitsets { words, bits, root }
     }
 
     /// A worker whose level 0 is the empty set: every basket, every item an extension.
@@ -211,29 +290,105 @@ impl Bitsets {
             tids: vec![u64::MAX; self.words],
             nonzero: (0..self.words as u32).collect(),
             extensions: self.root.clone(),
+            ..Level::default()
         };
         BitsWorker {
             levels: vec![root],
+            frames: Vec::new(),
             set: Vec::new(),
             scratch: Vec::new(),
         }
     }
 }
 
+/// Gathers the bits of `row` at the positions set in `tids` (at its words listed in `nonzero`)
+/// into `out`, packed from its first bit, and returns how many are set: an extension's count with
+/// a set and its row in the set's own frame, in one pass.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "bmi2,popcnt")]
+fn pack(row: &[u64], tids: &[u64], nonzero: &[u32], out: &mut [u64]) -> u32 {
+    #[allow(unused_unsafe)]
+    // SAFETY: this function is compiled for BMI2, which its callers checked for.
+    gather(row, tids, nonzero, out, |value, mask| unsafe {
+        std::arch::x86_64::_pext_u64(value, mask)
+    })
+}
+
+/// [`pack`] without the instruction (never chosen for speed; see [`packing_supported`]).
+#[cfg(not(target_arch = "x86_64"))]
+fn pack(row: &[u64], tids: &[u64], nonzero: &[u32], out: &mut [u64]) -> u32 {
+    gather(row, tids, nonzero, out, |value, mut mask| {
+        let (mut bits, mut at) = (0, 0);
+        while mask != 0 {
+            let low = mask & mask.wrapping_neg();
+            bits |= u64::from(value & low != 0) << at;
+            at += 1;
+            mask ^= low;
+        }
+        bits
+    })
+}
+
+/// How many of the bits of `tids` (at its words listed in `nonzero`) `bits` has too: straight
+/// through both when every word of the frame is listed.
+#[inline(always)]
+fn common(tids: &[u64], nonzero: &[u32], bits: &[u64]) -> u32 {
+    if nonzero.len() == bits.len() {
+        let tids = &tids[..bits.len()];
+        tids.iter()
+            .zip(bits)
+            .map(|(t, b)| (t & b).count_ones())
+            .sum()
+    } else {
+        let at = |x: u32| tids[x as usize] & bits[x as usize];
+        nonzero.iter().map(|&x| at(x).count_ones()).sum()
+    }
+}
+
+#[inline(always)]
+fn gather(
+    row: &[u64],
+    tids: &[u64],
+    nonzero: &[u32],
+    out: &mut [u64],
+    pext: impl Fn(u64, u64) -> u64,
+) -> u32 {
+    let (mut word, mut fill, mut at, mut count) = (0u64, 0u32, 0usize, 0u32);
+    for &x in nonzero {
+        let mask = tids[x as usize];
+        let bits = pext(row[x as usize], mask);
+        let width = mask.count_ones();
+        count += bits.count_ones();
+        word |= bits << fill;
+        fill += width;
+        if fill >= 64 {
+            out[at] = word;
+            at += 1;
+            fill -= 64;
+            // The bits that did not fit; none when the word ended exactly.
+            word = if fill == 0 { 0 } else { bits >> (width - fill) };
+        }
+    }
+    if fill > 0 {
+        out[at] = word;
+    }
+    count
+}
+
 impl Context<'_> {
-    /// Extends the set at `depth` (in `worker.set`, its level `worker.levels[depth]`) by `item`,
-    /// which it holds `count` times: when the closure passes the prefix-preserving test, reports
-    /// it and extends it in turn.
+    /// Extends the set at `depth` (in `worker.set`, its level `worker.levels[depth]`) by one of its
+    /// extensions: when the closure passes the prefix-preserving test, reports it and extends it
+    /// in turn.
     #[cfg_attr(target_arch = "x86_64", target_feature(enable = "popcnt"))]
     fn bits_child(
         &self,
         bitsets: &Bitsets,
         worker: &mut BitsWorker,
         depth: usize,
-        item: u32,
-        count: u32,
+        extension: Extension,
         sink: &mut Sink<'_>,
     ) {
+        let Extension { item, count, .. } = extension;
         if worker.levels.len() == depth + 1 {
             worker.levels.push(Level {
                 tids: vec![0; bitsets.words],
@@ -242,7 +397,9 @@ impl Context<'_> {
         }
         let (parents, children) = worker.levels.split_at_mut(depth + 1);
         let (parent, child) = (&parents[depth], &mut children[0]);
-        let bits = bitsets.of(item);
+        let frames = &worker.frames;
+        let of = |extension: &Extension| row(bitsets, parents, frames, parent.frame, extension.row);
+        let bits = of(&extension);
         child.nonzero.clear();
         for &x in &parent.nonzero {
             let word = parent.tids[x as usize] & bits[x as usize];
@@ -251,20 +408,18 @@ impl Context<'_> {
                 child.nonzero.push(x);
             }
         }
-        let covered_by = |other: u32| {
-            let bits = bitsets.of(other);
-            child
-                .nonzero
-                .iter()
-                .all(|&x| child.tids[x as usize] & !bits[x as usize] == 0)
+        let covered_by = |other: &Extension| {
+            let bits = of(other);
+            let outside = |&x: &u32| child.tids[x as usize] & !bits[x as usize] != 0;
+            !child.nonzero.iter().any(outside)
         };
         // The prefix-preserving test: no item above `item` outside the set is in all the baskets.
         // Only items as frequent with the parent as the child can be.
-        for &(other, with_parent) in parent.extensions.iter().rev() {
-            if other <= item {
+        for other in parent.extensions.iter().rev() {
+            if other.item <= item {
                 break;
             }
-            if with_parent >= count && covered_by(other) {
+            if other.count >= count && covered_by(other) {
                 return;
             }
         }
@@ -276,35 +431,80 @@ impl Context<'_> {
         }
         let (parents, children) = worker.levels.split_at_mut(depth + 1);
         let (parent, child) = (&parents[depth], &mut children[0]);
+        // A frame of its own when the set's baskets fill few of the words they touch and it may
+        // have children.
+        let words = count.div_ceil(64) as usize;
+        let project = self
+            .project
+            .is_some_and(|shrink| shrink * words <= child.nonzero.len())
+            && worker.set.len() < self.room;
+        let offset = worker.frames.len();
+        if project {
+            worker
+                .frames
+                .resize(offset + parent.extensions.len() * words, 0);
+        }
+        let (frames, projected) = worker.frames.split_at_mut(offset);
+        let frames = &*frames;
+        let of = |extension: &Extension| row(bitsets, parents, frames, parent.frame, extension.row);
         child.extensions.clear();
-        for &(other, _) in &parent.extensions {
-            if other == item {
+        for other in &parent.extensions {
+            if other.item == item {
                 continue;
             }
-            let bits = bitsets.of(other);
-            let together: u32 = child
-                .nonzero
-                .iter()
-                .map(|&x| (child.tids[x as usize] & bits[x as usize]).count_ones())
-                .sum();
+            let bits = of(other);
+            let slot = child.extensions.len();
+            let together = if project {
+                let out = &mut projected[slot * words..][..words];
+                #[allow(unused_unsafe)]
+                // SAFETY: `project` is set only where `packing_supported` found BMI2.
+                unsafe {
+                    pack(bits, &child.tids, &child.nonzero, out)
+                }
+            } else {
+                common(&child.tids, &child.nonzero, bits)
+            };
             if together == count {
-                worker.set.push(other);
+                worker.set.push(other.item);
             } else if together >= self.min_count {
-                child.extensions.push((other, together));
+                let row = if project { slot as u32 } else { other.row };
+                child.extensions.push(Extension {
+                    item: other.item,
+                    count: together,
+                    row,
+                });
             }
+        }
+        if project {
+            // In its own frame, the set's baskets are the first `count` positions.
+            child.tids[..words].fill(u64::MAX);
+            if count % 64 != 0 {
+                child.tids[words - 1] = (1 << (count % 64)) - 1;
+            }
+            child.nonzero.clear();
+            child.nonzero.extend(0..words as u32);
+            child.offset = offset;
+            child.words = words;
+            child.frame = Some(depth + 1);
+            worker
+                .frames
+                .truncate(offset + child.extensions.len() * words);
+        } else {
+            child.frame = parent.frame;
         }
         if !self.maximal || child.extensions.is_empty() {
             sink.emit_closed(&worker.set, count);
         }
         if worker.set.len() < self.room {
             for e in 0..worker.levels[depth + 1].extensions.len() {
-                let (other, together) = worker.levels[depth + 1].extensions[e];
-                if other >= item || sink.stopped() {
+                let extension = worker.levels[depth + 1].extensions[e];
+                if extension.item >= item || sink.stopped() {
                     break;
                 }
-                self.bits_child(bitsets, worker, depth + 1, other, together, sink);
+                self.bits_child(bitsets, worker, depth + 1, extension, sink);
             }
         }
+        worker.frames.truncate(offset);
         worker.set.truncate(mark);
     }
 
@@ -324,18 +524,21 @@ impl Context<'_> {
     ) -> bool {
         let BitsWorker {
             levels,
+            frames,
             set,
             scratch,
         } = worker;
-        let (level, extensions) = (&levels[depth + 1], &levels[depth].extensions);
-        let tail = extensions.partition_point(|&(other, _)| other < core);
+        let (level, parent) = (&levels[depth + 1], &levels[depth]);
+        let of = |extension: &Extension| row(bitsets, levels, frames, parent.frame, extension.row);
+        let extensions = &parent.extensions;
+        let tail = extensions.partition_point(|other| other.item < core);
         if tail == 0 {
             return false;
         }
         scratch.clear();
         scratch.extend(level.nonzero.iter().map(|&x| level.tids[x as usize]));
-        for &(other, _) in &extensions[..tail] {
-            let bits = bitsets.of(other);
+        for other in &extensions[..tail] {
+            let bits = of(other);
             for (word, &x) in scratch.iter_mut().zip(&level.nonzero) {
                 *word &= bits[x as usize];
             }
@@ -355,10 +558,10 @@ impl Context<'_> {
         }
         let extended = extensions[tail..]
             .iter()
-            .any(|&(other, _)| other != core && with(Some(bitsets.of(other))) >= self.min_count);
+            .any(|other| other.item != core && with(Some(of(other))) >= self.min_count);
         if !extended && set.len() + tail <= self.room {
             let mark = set.len();
-            set.extend(extensions[..tail].iter().map(|&(other, _)| other));
+            set.extend(extensions[..tail].iter().map(|other| other.item));
             sink.emit_closed(set, count);
             set.truncate(mark);
         }
@@ -537,10 +740,14 @@ mod tests {
         itemsets.iter().map(|(s, c)| (s.to_vec(), c)).collect()
     }
 
-    /// Baskets of up to `width` items out of `items`, repeated rows included.
-    fn baskets(items: u32, width: usize) -> impl Strategy<Value = Baskets> {
+    /// From `rows` baskets of up to `width` items out of `items`, repeated rows included.
+    fn baskets(
+        items: u32,
+        width: usize,
+        rows: std::ops::Range<usize>,
+    ) -> impl Strategy<Value = Baskets> {
         let row = prop::collection::vec(0..items, 0..width);
-        prop::collection::vec(row, 1..50).prop_map(|rows| {
+        prop::collection::vec(row, rows).prop_map(|rows| {
             let offsets = std::iter::once(0)
                 .chain(rows.iter().scan(0, |end, row| {
                     *end += row.len();
@@ -566,18 +773,25 @@ mod tests {
                 max_len: max_len.unwrap_or(usize::MAX),
             };
             let control = Control::default();
-            for bitsets in [false, true] {
+            for (bitsets, project) in [
+                (false, None),
+                (true, None),
+                (true, Some(1)),
+                (true, Some(2)),
+            ] {
                 for threads in [1, 2] {
                     let budget = Budget::new(None, None, prepared.widest(), &control);
                     let runner = Runner::new(Some(threads));
                     let maximal = target == Target::Maximal;
-                    let parts = mine_as(&prepared, bounds, maximal, bitsets, &budget, &runner)
-                        .expect("mined");
+                    let parts = mine_as(
+                        &prepared, bounds, maximal, bitsets, project, &budget, &runner,
+                    )
+                    .expect("mined");
                     let found = assemble(parts, &prepared, baskets.len() as u64, min_count);
                     assert_eq!(
                         canonical(found),
                         expected,
-                        "{target:?} bitsets={bitsets} threads={threads}"
+                        "{target:?} bitsets={bitsets} project={project:?} threads={threads}"
                     );
                 }
             }
@@ -588,7 +802,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(150))]
         #[test]
         fn dense_data_gives_the_brute_force_sets(
-            baskets in baskets(10, 10),
+            baskets in baskets(10, 10, 1..50),
             min_count in 1u64..8,
             min_len in 1usize..3,
             max_len in prop::option::of(1usize..6),
@@ -598,11 +812,23 @@ mod tests {
 
         #[test]
         fn sparse_data_gives_the_brute_force_sets(
-            baskets in baskets(60, 6),
+            baskets in baskets(60, 6, 1..50),
             min_count in 1u64..4,
             max_len in prop::option::of(1usize..4),
         ) {
             check(&baskets, min_count, 1, max_len);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+        /// Baskets over several words of bits, so that frames are gathered across word bounds.
+        #[test]
+        fn dense_data_over_many_words_gives_the_brute_force_sets(
+            baskets in baskets(12, 9, 150..400),
+            min_count in 2u64..40,
+        ) {
+            check(&baskets, min_count, 1, None);
         }
     }
 
