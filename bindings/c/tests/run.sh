@@ -100,7 +100,7 @@ args_of() {
         test_bad_inputs) echo "$root/testdata/bad-inputs" ;;
     esac
 }
-tests=(test_mining test_rules test_recommend test_ease test_sequence test_pricing test_metrics test_triggers
+tests=(test_mining test_rules test_recommend test_ease test_sequence test_pricing test_metrics test_triggers test_arrow
     test_bad_inputs test_discover)
 run_tests() {
     for t in "${tests[@]}"; do
