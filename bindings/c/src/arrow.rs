@@ -22,9 +22,9 @@ use arrow_array::types::{
     UInt32Type, UInt64Type,
 };
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Decimal128Array, Float64Array, Int64Array, LargeStringArray,
-    ListArray, RecordBatch, RecordBatchIterator, RecordBatchReader, StringArray, StringViewArray,
-    UInt32Array,
+    AnyDictionaryArray, Array, ArrayRef, BooleanArray, Decimal128Array, Float64Array, Int64Array,
+    LargeStringArray, ListArray, RecordBatch, RecordBatchIterator, RecordBatchReader, StringArray,
+    StringViewArray, UInt32Array, new_empty_array,
 };
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -155,7 +155,7 @@ impl<'a> Texts<'a> {
                 let dictionary = array.as_any_dictionary();
                 Texts::Dictionary {
                     array,
-                    keys: dictionary.normalized_keys(),
+                    keys: dictionary_keys(dictionary),
                     values: Box::new(Texts::of(dictionary.values().as_ref())?),
                 }
             }
@@ -174,7 +174,7 @@ impl<'a> Texts<'a> {
                 keys,
                 values,
             } => {
-                if array.is_valid(index) {
+                if array.is_valid(index) && keys[index] != usize::MAX {
                     values.get(keys[index])
                 } else {
                     None
@@ -182,6 +182,16 @@ impl<'a> Texts<'a> {
             }
             Texts::Int(values) => values[index].map(|v| Cow::Owned(v.to_string())),
         }
+    }
+}
+
+/// A dictionary's keys as indices into its values (`usize::MAX` for every row of an empty
+/// dictionary, where every row is null).
+fn dictionary_keys(dictionary: &dyn AnyDictionaryArray) -> Vec<usize> {
+    if dictionary.values().is_empty() {
+        vec![usize::MAX; dictionary.len()]
+    } else {
+        dictionary.normalized_keys()
     }
 }
 
@@ -610,8 +620,7 @@ fn column_of(name: &str, array: &dyn Array) -> Outcome<Column> {
             let labels = (0..dictionary.values().len())
                 .map(|i| labels.get(i).map_or_else(String::new, Cow::into_owned))
                 .collect();
-            let codes = dictionary
-                .normalized_keys()
+            let codes = dictionary_keys(dictionary)
                 .iter()
                 .enumerate()
                 .map(|(row, &code)| {
@@ -678,18 +687,19 @@ fn column_of(name: &str, array: &dyn Array) -> Outcome<Column> {
     })
 }
 
-/// The columns of an offers stream, those of the Python surface's `RuleSet.evaluate`.
+/// The columns of an offers stream, those of the Python surface's `RuleSet.evaluate` (nullable
+/// as there, though no value is null).
 fn offers_schema() -> SchemaRef {
-    let text = |name| Field::new(name, DataType::Utf8, false);
+    let text = |name| Field::new(name, DataType::Utf8, true);
     Arc::new(Schema::new(vec![
         text("customer"),
         text("rule"),
         text("kind"),
         text("target"),
-        Field::new("priority", DataType::Int64, false),
+        Field::new("priority", DataType::Int64, true),
         text("reason"),
-        Field::new("expected_value", DataType::Decimal128(38, 6), false),
-        Field::new("held_out", DataType::Boolean, false),
+        Field::new("expected_value", DataType::Decimal128(38, 6), true),
+        Field::new("held_out", DataType::Boolean, true),
     ]))
 }
 
@@ -775,6 +785,10 @@ pub unsafe extern "C" fn upsell_ruleset_evaluate_arrow(
             threads: (threads != 0).then_some(threads as usize),
         };
         let input = reader.schema();
+        // Types are checked before the first batch, so an empty stream is checked too.
+        for field in input.fields() {
+            column_of(field.name(), new_empty_array(field.data_type()).as_ref())?;
+        }
         let schema = offers_schema();
         let mut batches = Vec::new();
         while let Some(batch) = next_batch(&mut reader)? {

@@ -8,7 +8,8 @@
 #
 #   bash bindings/c/tests/run.sh
 #
-# Environment: UPSELL_CAPI_PROFILE (cargo profile, default release), CC (default cc),
+# Environment: UPSELL_CAPI_PROFILE (cargo profile, default release), CC (default cc), PYTHON
+# (default python3, for the pyarrow round trip),
 # CARGO_TARGET_DIR, UPSELL_BUILD_LOCK (a file to flock around cargo, default
 # /tmp/upsell-build.lock, "" for none), MUSHROOM (path of mushroom.dat.gz; default
 # ../shared/data/mushroom.dat.gz from the repository root, skipped when absent).
@@ -149,6 +150,15 @@ if command -v valgrind >/dev/null; then
         >/dev/null
 else
     echo "SKIPPED: valgrind is not installed"
+fi
+
+step "Arrow streams against pyarrow and the Python API (test_arrow_pyarrow.py)"
+# Needs a Python with pyarrow, pytest and upsell (the project's venv after maturin develop).
+python=${PYTHON:-python3}
+if "$python" -c "import pyarrow, pytest, upsell" 2>/dev/null; then
+    UPSELL_CAPI_LIB=$libdir/libupsell.so "$python" -m pytest -q -p no:cacheprovider "$here/test_arrow_pyarrow.py"
+else
+    echo "SKIPPED: $python cannot import pyarrow, pytest and upsell (use the project's venv after maturin develop)"
 fi
 
 step "AddressSanitizer"
