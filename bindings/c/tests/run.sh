@@ -8,7 +8,8 @@
 #
 #   bash bindings/c/tests/run.sh
 #
-# Environment: UPSELL_CAPI_PROFILE (cargo profile, default release), CC (default cc), PYTHON
+# Environment: UPSELL_CAPI_PROFILE (cargo profile, default release), CC (default cc), CXX
+# (default g++, for the C++17 program), PYTHON
 # (default python3, for the pyarrow round trip),
 # CARGO_TARGET_DIR, UPSELL_BUILD_LOCK (a file to flock around cargo, default
 # /tmp/upsell-build.lock, "" for none), MUSHROOM (path of mushroom.dat.gz; default
@@ -136,6 +137,12 @@ step "example: examples/c/host.c"
     -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
 "$build/host" "$sample" "whole milk" butter
 
+step "C++17 (RAII wrappers over the header): test_cpp.cpp"
+cxx=${CXX:-g++}
+"$cxx" -std=c++17 -Wall -Wextra -Werror -g -I "$prefix/include" "$here/test_cpp.cpp" -o "$build/test_cpp" \
+    -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
+"$build/test_cpp" "$sample"
+
 # Default leak kinds (definite and possible are errors): each program ends with upsell_shutdown(),
 # which joins the library's worker threads. valgrind.supp names the one block that is not ours
 # (crossbeam-epoch's lazily freed thread registration, see there).
@@ -148,6 +155,7 @@ if command -v valgrind >/dev/null; then
     done
     valgrind -q --leak-check=full --error-exitcode=1 --suppressions="$here/valgrind.supp" "$build/host" "$sample" \
         >/dev/null
+    valgrind -q --leak-check=full --error-exitcode=1 --suppressions="$here/valgrind.supp" "$build/test_cpp" "$sample"
 else
     echo "SKIPPED: valgrind is not installed"
 fi
@@ -176,6 +184,9 @@ if "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
     run_tests asan_
+    "$cxx" -std=c++17 -Wall -Wextra -Werror -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+        -I "$prefix/include" "$here/test_cpp.cpp" -o "$build/asan_test_cpp" -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
+    "$build/asan_test_cpp" "$sample"
     "$build/asan_host" "$sample" >/dev/null
 else
     echo "SKIPPED: this compiler cannot build with -fsanitize=address:"
