@@ -143,6 +143,13 @@ cxx=${CXX:-g++}
     -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
 "$build/test_cpp" "$sample"
 
+step "Java 17 through JNA: TestJna.java"
+if command -v java >/dev/null && [[ -f /usr/share/java/jna.jar ]]; then
+    java -cp /usr/share/java/jna.jar -Djna.library.path="$libdir" "$here/TestJna.java" "$sample"
+else
+    echo "SKIPPED: java or Debian's libjna-java is not installed (scripts/test-all.sh installs them)"
+fi
+
 # Default leak kinds (definite and possible are errors): each program ends with upsell_shutdown(),
 # which joins the library's worker threads. valgrind.supp names the one block that is not ours
 # (crossbeam-epoch's lazily freed thread registration, see there).
