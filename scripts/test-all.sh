@@ -67,6 +67,11 @@ java_major="$( (java -version 2>&1 || true) | sed -n 's/.*version "\([0-9]*\).*/
 if [ "${java_major:-0}" -lt 17 ]; then
     apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null
 fi
+# The C stage's Java host (bindings/c/tests/TestJna.java) calls libupsell through Debian's JNA,
+# launched as a source file, which needs the JDK's compiler.
+if [ ! -f /usr/share/java/jna.jar ] || ! command -v javac >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq libjna-java openjdk-17-jdk-headless >/dev/null
+fi
 # The report's browser test (python/tests/test_report_browser.py) drives Debian's Chromium through
 # playwright; no browser is downloaded.
 if ! command -v chromium >/dev/null 2>&1; then

@@ -8,6 +8,8 @@
 
 use std::path::PathBuf;
 
+pub mod triggers;
+
 use upsell::data::{Baskets, ItemId};
 
 /// Parameters of [`quest`], named as in the Quest notation `T10I4D100K`.

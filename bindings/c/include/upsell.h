@@ -38,6 +38,73 @@
 
 #include <stddef.h>
 #include <stdint.h>
+/*
+ * The Arrow C data and stream interfaces (https://arrow.apache.org/docs/format/CDataInterface.html),
+ * used by the upsell_*_arrow functions. Ownership follows Arrow's rules: a stream passed IN is
+ * moved into the library (its release callback is NULL on return and the library has released
+ * it); a stream written OUT belongs to the caller, who calls out->release(out) when done (pyarrow's
+ * RecordBatchReader._import_from_c and arrow-cpp's ImportRecordBatchReader take it over).
+ */
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+    /* Array type description */
+    const char *format;
+    const char *name;
+    const char *metadata;
+    int64_t flags;
+    int64_t n_children;
+    struct ArrowSchema **children;
+    struct ArrowSchema *dictionary;
+
+    /* Release callback */
+    void (*release)(struct ArrowSchema *);
+    /* Opaque producer-specific data */
+    void *private_data;
+};
+
+struct ArrowArray {
+    /* Array data description */
+    int64_t length;
+    int64_t null_count;
+    int64_t offset;
+    int64_t n_buffers;
+    int64_t n_children;
+    const void **buffers;
+    struct ArrowArray **children;
+    struct ArrowArray *dictionary;
+
+    /* Release callback */
+    void (*release)(struct ArrowArray *);
+    /* Opaque producer-specific data */
+    void *private_data;
+};
+
+#endif /* ARROW_C_DATA_INTERFACE */
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+struct ArrowArrayStream {
+    /* Callbacks providing stream functionality */
+    int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+    int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+    const char *(*get_last_error)(struct ArrowArrayStream *);
+
+    /* Release callback */
+    void (*release)(struct ArrowArrayStream *);
+
+    /* Opaque producer-specific data */
+    void *private_data;
+};
+
+#endif /* ARROW_C_STREAM_INTERFACE */
+
 
 // The major version of the header (the library's semantic version).
 #define UPSELL_VERSION_MAJOR 0
@@ -681,6 +748,117 @@ typedef struct upsell_sequence_rule {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Reads baskets from a stream whose column `column` (NULL: the first) is a list (or large list)
+// of item labels: strings (plain, large, view or dictionary-encoded) or integers, which are
+// labelled by their decimal text. One row is one basket; a null list is an empty basket and a
+// null item is `UPSELL_STATUS_INVALID_INPUT` naming the row. Duplicate items in a basket count
+// once. Items are numbered in order of first appearance; `upsell_baskets_item_label` gives each
+// id's label.
+//
+// Ownership: the stream is moved in: on return (success or failure) its `release` is NULL and
+// the library has released it, so the caller must not. On success `*out` receives a new handle
+// the caller frees with `upsell_baskets_free`. Thread-safety: safe from any thread; the stream
+// is read on the calling thread.
+//
+// # Safety
+//
+// `stream` points to an `ArrowArrayStream` the caller owns; `column` is NULL or NUL-terminated;
+// `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_baskets_from_arrow(struct ArrowArrayStream *stream,
+                                             const char *column,
+                                             struct upsell_baskets **out,
+                                             struct upsell_error **err);
+
+// Reads long order data from a stream, one line item a row: the basket key (invoice) in
+// `basket_column` and the item in `item_column` (strings of any kind or integers), and
+// optionally each basket's customer (`customer_column`, the first row's) and time
+// (`time_column`: a timestamp or date column, or text in the forms every surface reads; a
+// basket's time is its earliest row's). Baskets and items are numbered in order of first
+// appearance; `upsell_baskets_key`, `upsell_baskets_customer` and `upsell_baskets_time` read the
+// keys back, as for `upsell_baskets_from_long_file`. A null key, item or time is
+// `UPSELL_STATUS_INVALID_INPUT` naming the column and row (1-based across the stream).
+//
+// Ownership: the stream is moved in, as for `upsell_baskets_from_arrow`. On success `*out`
+// receives a new handle freed with `upsell_baskets_free`. Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `stream` points to an `ArrowArrayStream` the caller owns; the column names are NULL
+// (customer and time only) or NUL-terminated; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_baskets_from_arrow_long(struct ArrowArrayStream *stream,
+                                                  const char *basket_column,
+                                                  const char *item_column,
+                                                  const char *customer_column,
+                                                  const char *time_column,
+                                                  struct upsell_baskets **out,
+                                                  struct upsell_error **err);
+
+// Decides the offers for every customer (row) of an Arrow stream, column-wise as
+// `upsell_ruleset_evaluate_batch` (the fast path), and returns them as a stream in `*out` with
+// the columns of the Python surface's `RuleSet.evaluate`: customer, rule, kind, target,
+// priority (int64), reason, expected_value (decimal128(38, 6)) and held_out (bool), one row per
+// (customer, offer), customers in input order.
+//
+// Columns are read by type: booleans, integers, floats (exact decimals when they have at most
+// six decimal places, as every surface reads them), decimals, timestamps and dates (seconds,
+// UTC), durations, strings (plain, large, view or dictionary-encoded), lists of strings, and
+// null columns; another type is `UPSELL_STATUS_INVALID_INPUT` naming the column. `now`,
+// `id_column`, `history_json` and `threads` are as for `upsell_ruleset_evaluate_batch`. Each
+// input batch is evaluated as it is read; results do not depend on the batch sizes or `threads`.
+//
+// Ownership: `customers` is moved in as for `upsell_baskets_from_arrow`. On success `*out`
+// receives a new stream that the caller releases (`out->release(out)`); it does not borrow
+// `rules`. Thread-safety: `rules` may be used by several threads at once.
+//
+// # Safety
+//
+// `rules` is a live handle; `customers` points to an `ArrowArrayStream` the caller owns; `now`,
+// `id_column` and `history_json` are NULL or NUL-terminated; `out` points to writable storage for
+// an `ArrowArrayStream`; `err` is NULL or writable.
+enum upsell_status upsell_ruleset_evaluate_arrow(const struct upsell_ruleset *rules,
+                                                 struct ArrowArrayStream *customers,
+                                                 const char *now,
+                                                 const char *id_column,
+                                                 const char *history_json,
+                                                 uint32_t threads,
+                                                 struct ArrowArrayStream *out,
+                                                 struct upsell_error **err);
+
+// Writes the itemsets to `*out` as a stream of one batch with the columns of the Python
+// surface: itemset (a list of the item labels of `labels`, the baskets they were mined from, or
+// of the ids as uint32 when `labels` is NULL), count (int64) and support (float64).
+//
+// Ownership: `*out` receives a new stream the caller releases; it borrows nothing.
+// Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `itemsets` is a live handle; `labels` is NULL or a live handle; `out` points to writable
+// storage for an `ArrowArrayStream`; `err` is NULL or writable.
+enum upsell_status upsell_itemsets_to_arrow(const struct upsell_itemsets *itemsets,
+                                            const struct upsell_baskets *labels,
+                                            struct ArrowArrayStream *out,
+                                            struct upsell_error **err);
+
+// Writes the rules to `*out` as a stream of one batch with the columns of the Python surface:
+// antecedents and consequents (lists of labels from `labels`, or of uint32 ids when it is NULL),
+// every measure in mlxtend's order under its name ("antecedent support", "consequent support",
+// "support", "confidence", "lift", "representativity", "leverage", "conviction",
+// "zhangs_metric", "jaccard", "certainty", "kulczynski"; float64), then count, "antecedent
+// count" and "consequent count" (int64).
+//
+// Ownership: `*out` receives a new stream the caller releases; it borrows nothing.
+// Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `rules` is a live handle; `labels` is NULL or a live handle; `out` points to writable storage
+// for an `ArrowArrayStream`; `err` is NULL or writable.
+enum upsell_status upsell_rules_to_arrow(const struct upsell_rules *rules,
+                                         const struct upsell_baskets *labels,
+                                         struct ArrowArrayStream *out,
+                                         struct upsell_error **err);
 
 // A new, empty batch, or NULL on an internal error. Free it with `upsell_batch_free`.
 // Thread-safety: safe to call from any thread.

@@ -26,6 +26,18 @@ pub struct upsell_baskets {
 }
 
 impl upsell_baskets {
+    pub(crate) fn new(
+        baskets: Baskets,
+        items: Option<ItemDictionary>,
+        keys: Option<BasketKeys>,
+    ) -> Self {
+        upsell_baskets {
+            baskets,
+            items,
+            keys,
+        }
+    }
+
     /// Each basket's time, for baskets read as long data with a time column.
     pub(crate) fn times(&self) -> Option<&[upsell_core::time::Timestamp]> {
         self.keys.as_ref()?.time.as_deref()

@@ -18,7 +18,8 @@
 //! - Handles are immutable once built and may be read from several threads at once; a
 //!   `upsell_control` may also be cancelled from another thread while `upsell_mine` runs.
 //!
-//! Source files mirror the core's modules: [`data`] for baskets, [`mining`] for itemsets,
+//! Source files mirror the core's modules: [`data`] for baskets, [`arrow`] for the Arrow C data
+//! interface (streams in and out), [`mining`] for itemsets,
 //! [`rules`] for association rules and affinity, [`recommend`] for "frequently bought together"
 //! models, [`ease`] for the EASE recommender and `evaluate`, [`sequence`] for time-window
 //! affinity, [`triggers`] for upsell rule sets, [`pricing`] for bundles and money, [`metrics`]
@@ -28,6 +29,7 @@
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 
+pub mod arrow;
 pub mod batch;
 pub mod control;
 pub mod data;
@@ -46,6 +48,7 @@ pub mod sequence;
 pub mod status;
 pub mod triggers;
 
+pub use arrow::*;
 pub use batch::*;
 pub use control::*;
 pub use data::*;

@@ -117,6 +117,12 @@ pub struct upsell_rules {
     rules: Rules,
 }
 
+impl upsell_rules {
+    pub(crate) fn inner(&self) -> &Rules {
+        &self.rules
+    }
+}
+
 /// One rule, as `upsell_rules_get` writes it: the item arrays are borrowed from the rules and
 /// valid until `upsell_rules_free`.
 #[repr(C)]

@@ -8,7 +8,9 @@
 #
 #   bash bindings/c/tests/run.sh
 #
-# Environment: UPSELL_CAPI_PROFILE (cargo profile, default release), CC (default cc),
+# Environment: UPSELL_CAPI_PROFILE (cargo profile, default release), CC (default cc), CXX
+# (default g++, for the C++17 program), PYTHON
+# (default python3, for the pyarrow round trip),
 # CARGO_TARGET_DIR, UPSELL_BUILD_LOCK (a file to flock around cargo, default
 # /tmp/upsell-build.lock, "" for none), MUSHROOM (path of mushroom.dat.gz; default
 # ../shared/data/mushroom.dat.gz from the repository root, skipped when absent).
@@ -100,7 +102,7 @@ args_of() {
         test_bad_inputs) echo "$root/testdata/bad-inputs" ;;
     esac
 }
-tests=(test_mining test_rules test_recommend test_ease test_sequence test_pricing test_metrics test_triggers
+tests=(test_mining test_rules test_recommend test_ease test_sequence test_pricing test_metrics test_triggers test_arrow
     test_bad_inputs test_discover)
 run_tests() {
     for t in "${tests[@]}"; do
@@ -135,6 +137,19 @@ step "example: examples/c/host.c"
     -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
 "$build/host" "$sample" "whole milk" butter
 
+step "C++17 (RAII wrappers over the header): test_cpp.cpp"
+cxx=${CXX:-g++}
+"$cxx" -std=c++17 -Wall -Wextra -Werror -g -I "$prefix/include" "$here/test_cpp.cpp" -o "$build/test_cpp" \
+    -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
+"$build/test_cpp" "$sample"
+
+step "Java 17 through JNA: TestJna.java"
+if command -v java >/dev/null && [[ -f /usr/share/java/jna.jar ]]; then
+    java -cp /usr/share/java/jna.jar -Djna.library.path="$libdir" "$here/TestJna.java" "$sample"
+else
+    echo "SKIPPED: java or Debian's libjna-java is not installed (scripts/test-all.sh installs them)"
+fi
+
 # Default leak kinds (definite and possible are errors): each program ends with upsell_shutdown(),
 # which joins the library's worker threads. valgrind.supp names the blocks that are not ours
 # (crossbeam-epoch's lazily freed thread registration, std's handle of the main thread, minijinja's
@@ -148,8 +163,18 @@ if command -v valgrind >/dev/null; then
     done
     valgrind -q --leak-check=full --error-exitcode=1 --suppressions="$here/valgrind.supp" "$build/host" "$sample" \
         >/dev/null
+    valgrind -q --leak-check=full --error-exitcode=1 --suppressions="$here/valgrind.supp" "$build/test_cpp" "$sample"
 else
     echo "SKIPPED: valgrind is not installed"
+fi
+
+step "Arrow streams against pyarrow and the Python API (test_arrow_pyarrow.py)"
+# Needs a Python with pyarrow, pytest and upsell (the project's venv after maturin develop).
+python=${PYTHON:-python3}
+if "$python" -c "import pyarrow, pytest, upsell" 2>/dev/null; then
+    UPSELL_CAPI_LIB=$libdir/libupsell.so "$python" -m pytest -q -p no:cacheprovider "$here/test_arrow_pyarrow.py"
+else
+    echo "SKIPPED: $python cannot import pyarrow, pytest and upsell (use the project's venv after maturin develop)"
 fi
 
 step "AddressSanitizer"
@@ -167,6 +192,9 @@ if "$cc" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
     run_tests asan_
+    "$cxx" -std=c++17 -Wall -Wextra -Werror -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+        -I "$prefix/include" "$here/test_cpp.cpp" -o "$build/asan_test_cpp" -L "$libdir" -Wl,-rpath,"$libdir" -lupsell
+    "$build/asan_test_cpp" "$sample"
     "$build/asan_host" "$sample" >/dev/null
 else
     echo "SKIPPED: this compiler cannot build with -fsanitize=address:"

@@ -9,13 +9,18 @@
 
 mod baskets;
 mod dictionary;
+mod long;
 mod orders;
 pub mod read;
 
 pub use baskets::{BasketBuilder, Baskets};
 pub use dictionary::ItemDictionary;
+pub use long::LongBuilder;
 pub(crate) use orders::line_value;
-pub use orders::{DEFAULT_NON_PRODUCT_ITEMS, ExclusionReason, Order, OrderColumns, OrderLine, OrderLines, OrderReadOptions, OrderSummary};
+pub use orders::{
+    DEFAULT_NON_PRODUCT_ITEMS, ExclusionReason, Order, OrderColumns, OrderLine, OrderLines,
+    OrderReadOptions, OrderSummary,
+};
 pub use read::{Format, ReadOptions, parse_delimiter, read_path};
 
 /// The id of an item: an index into an [`ItemDictionary`], or the caller's own dense id.

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashMap;
 
-use super::{BasketBuilder, BasketKeys, Baskets, Dataset, ItemDictionary, ItemId};
-use crate::time::{BasketTimes, parse_timestamp_at};
+use super::{BasketBuilder, Dataset, ItemDictionary, ItemId, LongBuilder};
+use crate::time::parse_timestamp_at;
 use crate::{Error, Location, Result};
 
 /// A delimiter named on a command line or in an option: one ASCII character, or `tab` (also
@@ -493,14 +493,7 @@ fn read_long_csv(source: impl Read, name: &Path, options: &ReadOptions) -> Resul
     let customer_col = options.customer_column.as_deref().map(find).transpose()?;
     let time_col = options.time_column.as_deref().map(find).transpose()?;
 
-    let mut items = ItemDictionary::default();
-    let mut basket_index: FxHashMap<String, u32> = FxHashMap::default();
-    let mut keys = BasketKeys {
-        customer: customer_col.map(|_| Vec::new()),
-        ..BasketKeys::default()
-    };
-    let mut times = BasketTimes::default();
-    let (mut basket_ids, mut item_ids) = (Vec::new(), Vec::new());
+    let mut long = LongBuilder::new(customer_col.is_some(), time_col.is_some());
     let mut record = csv::ByteRecord::new();
     let mut key = String::new();
     while reader
@@ -525,19 +518,10 @@ fn read_long_csv(source: impl Read, name: &Path, options: &ReadOptions) -> Resul
             }
             key.push_str(required(col)?);
         }
-        let item = items.intern(required(item_col)?);
-        let next = basket_index.len() as u32;
-        let basket = match basket_index.get(key.as_str()) {
-            Some(&b) => b,
-            None => {
-                basket_index.insert(key.clone(), next);
-                keys.basket.push(key.clone());
-                if let (Some(col), Some(values)) = (customer_col, keys.customer.as_mut()) {
-                    values.push(field_str(&record, col, name, Some(&headers[col]))?.to_owned());
-                }
-                next
-            }
-        };
+        let basket = long.add(&key, required(item_col)?, || match customer_col {
+            Some(col) => Ok(field_str(&record, col, name, Some(&headers[col]))?.to_owned()),
+            None => Ok(String::new()),
+        })?;
         if let Some(col) = time_col {
             let time = parse_timestamp_at(required(col)?, || {
                 let mut at = Location::file(name)
@@ -546,19 +530,8 @@ fn read_long_csv(source: impl Read, name: &Path, options: &ReadOptions) -> Resul
                 at.line = record.position().map(|p| p.line());
                 at
             })?;
-            times.add(basket as usize, time);
+            long.add_time(basket, time);
         }
-        basket_ids.push(basket);
-        item_ids.push(item);
     }
-    let baskets = Baskets::from_pairs(&basket_ids, &item_ids)?;
-    if time_col.is_some() {
-        keys.time = Some(times.finish()?);
-    }
-    Ok(Dataset {
-        baskets,
-        items,
-        keys: Some(keys),
-        format: Format::Long,
-    })
+    long.finish()
 }
