@@ -4,7 +4,7 @@
 //! The one idea: the options cross as a JSON object (as discovery's do), so new options need no
 //! new entry point; every rule about them is the core's `ReportOptions::validate`.
 
-use std::ffi::{CStr, c_char};
+use std::ffi::c_char;
 use std::path::Path;
 
 use upsell_core::data::{OrderColumns, OrderLines, OrderReadOptions};
@@ -18,6 +18,7 @@ use crate::control::upsell_control;
 use crate::error::upsell_error;
 use crate::ffi::{self, Failure, Outcome};
 use crate::status::upsell_status;
+use crate::triggers::text;
 
 /// The options object of `upsell_report_json`; every key is optional.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -46,9 +47,7 @@ unsafe fn options(options_json: *const c_char) -> Outcome<Options> {
         return Ok(Options::default());
     }
     // SAFETY: forwarded to the caller; not NULL.
-    let text = unsafe { CStr::from_ptr(options_json) }
-        .to_str()
-        .map_err(|_| Error::invalid_parameter("options_json", "the text is not UTF-8"))?;
+    let text = unsafe { text(options_json, "options_json") }?;
     serde_json::from_str(text).map_err(|e| {
         Failure::Core(Error::invalid_parameter(
             "options_json",
