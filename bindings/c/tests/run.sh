@@ -156,14 +156,31 @@ fi
 # statics; see there).
 step "valgrind"
 if command -v valgrind >/dev/null; then
+    # valgrind runs a program on one core at a time: the programs run side by side, one a core,
+    # each into its own log, printed in order once all have ended.
+    cores=$(nproc)
+    logs=()
+    under_valgrind() {
+        local log=$build/valgrind.${#logs[@]}.log
+        logs+=("$log")
+        while (($(jobs -rp | wc -l) >= cores)); do wait -n || true; done
+        { valgrind -q --leak-check=full --error-exitcode=1 --suppressions="$here/valgrind.supp" "$@" \
+            >"$log" 2>&1 && echo ok >"$log.status" || echo "failed ($?): $*" >"$log.status"; } &
+    }
     for t in "${tests[@]}"; do
         args=()
         [[ $t != test_mining ]] && read -r -a args <<<"$(args_of "$t")"
-        valgrind -q --leak-check=full --error-exitcode=1 --suppressions="$here/valgrind.supp" "$build/$t" "${args[@]}"
+        under_valgrind "$build/$t" "${args[@]}"
     done
-    valgrind -q --leak-check=full --error-exitcode=1 --suppressions="$here/valgrind.supp" "$build/host" "$sample" \
-        >/dev/null
-    valgrind -q --leak-check=full --error-exitcode=1 --suppressions="$here/valgrind.supp" "$build/test_cpp" "$sample"
+    under_valgrind "$build/host" "$sample"
+    under_valgrind "$build/test_cpp" "$sample"
+    wait
+    failed=0
+    for log in "${logs[@]}"; do
+        cat "$log"
+        [[ $(cat "$log.status") == ok ]] || { cat "$log.status" >&2; failed=1; }
+    done
+    ((failed == 0)) || exit 1
 else
     echo "SKIPPED: valgrind is not installed"
 fi
