@@ -38,6 +38,10 @@ finish_stage() {
 }
 timing_table() {
     trap - EXIT
+    # A stage failed before the Python packages were waited for: let their install end cleanly.
+    if [ -n "${venv_pid:-}" ]; then
+        wait "$venv_pid" 2>/dev/null || true
+    fi
     finish_stage
     printf '\n==> time per stage\n'
     printf '%s\n' "${stages[@]}"
@@ -77,12 +81,18 @@ fi
 if ! command -v chromium >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
+# The Python packages install while the Rust tests build (a minute of downloads and unpacking on a
+# fresh machine, beside a compiler that keeps both cores busy); the Python stages wait for them.
 venv="$root/.venv"
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install -q --upgrade pip
-"$venv/bin/python" -m pip install -q -r python/requirements-test.txt
+venv_log=$(mktemp)
+(
+    if [ ! -x "$venv/bin/python" ]; then
+        python3 -m venv "$venv"
+    fi
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    "$venv/bin/python" -m pip install -q -r python/requirements-test.txt
+) >"$venv_log" 2>&1 &
+venv_pid=$!
 export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
 
 # Every cargo command builds for the host's triple named explicitly, as `cargo cinstall` (the C
@@ -121,6 +131,13 @@ CARGO_PROFILE_DEV_DEBUG=0 CARGO_INCREMENTAL=0 \
     --exclude upsell-fuzz --allow-dirty
 
 step "Python: build the manylinux wheel, install it"
+if ! wait "$venv_pid"; then
+    cat "$venv_log" >&2
+    echo "installing python/requirements-test.txt into $venv failed (above)" >&2
+    exit 1
+fi
+cat "$venv_log"
+rm -f "$venv_log"
 wheels="${CARGO_TARGET_DIR:-$root/target}/wheels"
 rm -f "$wheels"/upsell-*.whl
 maturin build --profile ci -m python/Cargo.toml --compatibility manylinux_2_34 --out "$wheels"
