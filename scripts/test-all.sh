@@ -104,11 +104,13 @@ built="${CARGO_TARGET_DIR:-$root/target}/$CARGO_BUILD_TARGET/ci"
 # The command the README test runs (python/tests/test_readme.py).
 export UPSELL_BIN="$built/upsell"
 
+# The Python package is part of the test build although it has no Rust tests (its lib sets
+# test = false): its dependencies then unify features with the rest, and the wheel reuses the core.
 step "Rust: build the tests"
-cargo test --profile ci --workspace --exclude upsell-python --exclude upsell-benches --no-run
+cargo test --profile ci --workspace --exclude upsell-benches --no-run
 
 step "Rust: core, CLI, C ABI"
-cargo test --profile ci --workspace --exclude upsell-python --exclude upsell-benches
+cargo test --profile ci --workspace --exclude upsell-benches
 
 step "Rust example: recommend"
 # `cargo test` built it with the workspace's features; `cargo run -p upsell` would rebuild the core.
@@ -140,7 +142,14 @@ cat "$venv_log"
 rm -f "$venv_log"
 wheels="${CARGO_TARGET_DIR:-$root/target}/wheels"
 rm -f "$wheels"/upsell-*.whl
-maturin build --profile ci -m python/Cargo.toml --compatibility manylinux_2_34 --out "$wheels"
+wheel_log=$(mktemp)
+maturin build --profile ci -m python/Cargo.toml --compatibility manylinux_2_34 --out "$wheels" 2>&1 | tee "$wheel_log"
+if grep -q "Compiling upsell v" "$wheel_log"; then
+    echo "the wheel compiled the core again instead of reusing the tests' build: a dependency's" \
+        "features differ between the two builds; add the missing feature pin to python/Cargo.toml" >&2
+    exit 1
+fi
+rm -f "$wheel_log"
 wheel=$(ls "$wheels"/upsell-*-manylinux_2_34_x86_64.whl)
 pip install -q --force-reinstall --no-deps "$wheel"
 
