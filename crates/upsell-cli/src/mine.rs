@@ -12,7 +12,7 @@ use clap::Args;
 use upsell::Control;
 use upsell::mining::{
     Algorithm, DEFAULT_MAX_ITEMSETS, MinSupport, MiningOptions, Target, default_max_memory,
-    mine_with,
+    mine_with, plan,
 };
 
 use crate::error::CliError;
@@ -82,6 +82,11 @@ pub struct MineArgs {
     /// Without --output: how many itemsets to show, by count.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
+
+    /// Also say which algorithm and representation (bitsets, basket lists, a prefix tree) mining
+    /// runs on, and the density that chose them (prepares the data once more, untimed).
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// Parses a value with the core's own parser, so the message is the core's.
@@ -166,6 +171,9 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
     );
     summary.add("algorithm", format!("{:?}", args.algorithm).to_lowercase());
     summary.add("target", format!("{:?}", args.target).to_lowercase());
+    if args.verbose {
+        summary.add("plan", plan(&data.baskets, &options)?.to_string());
+    }
     summary.add("itemsets", thousands(itemsets.len() as u64));
     summary.seconds("read", read_time);
     summary.seconds("mine", mine_time);

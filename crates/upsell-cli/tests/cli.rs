@@ -244,6 +244,24 @@ fn mine_writes_the_most_frequent_itemsets_first() {
 }
 
 #[test]
+fn mine_verbose_says_what_the_search_runs_on() {
+    for (target, runs_on) in [("all", "a prefix tree"), ("closed", "closure extension on ")] {
+        let output = upsell()
+            .args(["mine", "-s", "20", "--verbose", "--target", target])
+            .arg(sample())
+            .output()
+            .expect("mine runs");
+        assert!(output.status.success(), "{}", stderr_of(&output));
+        let stderr = stderr_of(&output);
+        let plan = stderr
+            .lines()
+            .find(|line| line.starts_with("plan "))
+            .unwrap_or_else(|| panic!("{target}: no plan line in {stderr}"));
+        assert!(plan.contains(runs_on) && plan.contains("% of "), "{target}: {plan}");
+    }
+}
+
+#[test]
 fn demo_writes_its_itemsets() {
     let dir = temp_dir();
     let path = dir.path().join("demo.csv");

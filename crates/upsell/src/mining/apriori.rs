@@ -264,7 +264,9 @@ fn count(candidates: &[u32], size: usize, prepared: &Prepared, runner: &Runner) 
         }
         node
     };
-    let tasks = roots.clamp(1, 64);
+    // Every task reads every basket (skipping the roots outside its range), so a task per thread:
+    // more would read the baskets more often for no balance worth it.
+    let tasks = roots.clamp(1, runner.threads());
     let target = total.div_ceil(tasks);
     let mut cuts = vec![0usize];
     for r in 1..roots {

@@ -23,9 +23,10 @@
 //! descendants work on `count / 64` words instead of the whole data's. A set in 500 of mushroom's
 //! 8,124 baskets touches nearly all 127 words, and needs 8.
 
-use super::prepare::Prepared;
+use super::prepare::{Layout, Prepared, Shape};
 use super::sink::{Bounds, Budget, Part, Sink, run_branches_from};
 use crate::Result;
+use crate::data::Baskets;
 use crate::parallel::Runner;
 
 /// The share of (basket, item) cells that must be filled for bitsets: below it, a bitset is mostly
@@ -39,18 +40,65 @@ const MAX_BITSET_BYTES: usize = 1 << 28;
 /// descendants then read at most half the words, for one gathering pass that counts as well.
 const SHRINK: usize = 2;
 
-/// Which representation [`mine`] uses for `prepared`: `true` for bitsets.
+/// Whether bitsets suit data of this shape: dense enough, and small enough.
+fn bitsets_fit(shape: Shape) -> bool {
+    let bytes = (shape.baskets.div_ceil(64) as usize).saturating_mul(8 * shape.items);
+    shape.density() >= DENSE && bytes <= MAX_BITSET_BYTES
+}
+
+/// Whether bitsets fit `prepared` (see [`bitsets_fit`]); [`mine`] uses them where, besides,
+/// the processor counts bits in one instruction (see [`bitsets_supported`]).
 pub(crate) fn uses_bitsets(prepared: &Prepared) -> bool {
-    let items = prepared.item_count() - prepared.universal.len();
-    let baskets: u64 = prepared.weights.iter().map(|&w| u64::from(w)).sum();
-    if items == 0 || baskets == 0 {
-        return false;
+    bitsets_fit(prepared.shape())
+}
+
+/// Why [`mine`] runs on bitsets or on occurrence lists for `prepared`, in words: `(bitsets, why)`.
+pub(crate) fn explain(prepared: &Prepared) -> (bool, String) {
+    let shape = prepared.shape();
+    let bytes = (shape.baskets.div_ceil(64) as usize).saturating_mul(8 * shape.items);
+    let percent = 100.0 * DENSE;
+    let mib = MAX_BITSET_BYTES >> 20;
+    if shape.density() < DENSE {
+        (
+            false,
+            format!("below {percent}% filled, bitsets would be mostly zero words"),
+        )
+    } else if bytes > MAX_BITSET_BYTES {
+        let needed = bytes >> 20;
+        (
+            false,
+            format!(
+                "at least {percent}% filled, but bitsets would take {needed} MiB, above {mib} MiB"
+            ),
+        )
+    } else if !bitsets_supported() {
+        (false, "the processor has no popcount instruction".into())
+    } else {
+        let layout = match prepared.layout {
+            Layout::AsGiven => "baskets as given, not sorted or merged",
+            Layout::Merged => "merged baskets",
+        };
+        (
+            true,
+            format!(
+                "at least {percent}% filled and bitsets within {mib} MiB; {layout}, each set's bits gathered into a smaller frame where they fill at most 1/{SHRINK} of the words they touch"
+            ),
+        )
     }
-    let filled: u64 = (0..prepared.len())
-        .map(|k| prepared.basket(k).len() as u64 * u64::from(prepared.weights[k]))
-        .sum();
-    let bytes = (baskets.div_ceil(64) as usize).saturating_mul(8 * items);
-    filled as f64 / (baskets as f64 * items as f64) >= DENSE && bytes <= MAX_BITSET_BYTES
+}
+
+/// The view of `baskets` that [`mine`] reads: baskets as given where they will be bitsets (see
+/// [`Layout::AsGiven`]), sorted and merged otherwise. The shape seen before the baskets are laid
+/// out counts every basket, empty ones too, so it is never denser than the one [`uses_bitsets`]
+/// reads afterwards: data laid out for bitsets gets them.
+pub(crate) fn prepare(baskets: &Baskets, min_count: u64) -> Result<Prepared> {
+    Prepared::with_layout(baskets, min_count, |shape| {
+        if bitsets_fit(shape) && bitsets_supported() {
+            Layout::AsGiven
+        } else {
+            Layout::Merged
+        }
+    })
 }
 
 /// Mines the closed sets of `prepared`, or only the maximal ones, within `bounds`.
@@ -62,6 +110,7 @@ pub(crate) fn mine(
     runner: &Runner,
 ) -> Result<Vec<Part>> {
     let bitsets = uses_bitsets(prepared);
+    debug_assert!(bitsets || prepared.layout == Layout::Merged);
     mine_as(
         prepared,
         bounds,
@@ -732,7 +781,7 @@ mod tests {
     use super::mine_as;
     use crate::Control;
     use crate::data::Baskets;
-    use crate::mining::prepare::Prepared;
+    use crate::mining::prepare::{Layout, Prepared};
     use crate::parallel::Runner;
 
     fn canonical(mut itemsets: Itemsets) -> Vec<(Vec<u32>, u64)> {
@@ -767,31 +816,36 @@ mod tests {
                 ..MiningOptions::new(MinSupport::count(min_count))
             };
             let expected = canonical(naive::mine(baskets, &options).expect("naive"));
-            let prepared = Prepared::new(baskets, min_count).expect("prepared");
+            let merged = Prepared::new(baskets, min_count).expect("prepared");
+            let as_given =
+                Prepared::with_layout(baskets, min_count, |_| Layout::AsGiven).expect("prepared");
             let bounds = Bounds {
                 min_len,
                 max_len: max_len.unwrap_or(usize::MAX),
             };
             let control = Control::default();
-            for (bitsets, project) in [
-                (false, None),
-                (true, None),
-                (true, Some(1)),
-                (true, Some(2)),
+            for (bitsets, project, prepared) in [
+                (false, None, &merged),
+                (true, None, &merged),
+                (true, Some(1), &merged),
+                (true, Some(2), &merged),
+                (true, None, &as_given),
+                (true, Some(2), &as_given),
             ] {
                 for threads in [1, 2] {
                     let budget = Budget::new(None, None, prepared.widest(), &control);
                     let runner = Runner::new(Some(threads));
                     let maximal = target == Target::Maximal;
                     let parts = mine_as(
-                        &prepared, bounds, maximal, bitsets, project, &budget, &runner,
+                        prepared, bounds, maximal, bitsets, project, &budget, &runner,
                     )
                     .expect("mined");
-                    let found = assemble(parts, &prepared, baskets.len() as u64, min_count);
+                    let found = assemble(parts, prepared, baskets.len() as u64, min_count);
+                    let layout = prepared.layout;
                     assert_eq!(
                         canonical(found),
                         expected,
-                        "{target:?} bitsets={bitsets} project={project:?} threads={threads}"
+                        "{target:?} {layout:?} bitsets={bitsets} project={project:?} threads={threads}"
                     );
                 }
             }

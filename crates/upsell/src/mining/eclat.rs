@@ -59,6 +59,11 @@ struct Extension<T> {
     count: u32,
 }
 
+/// Whether [`mine`] runs on bitsets (otherwise on occurrence lists).
+pub(crate) fn uses_bitsets(prepared: &Prepared) -> bool {
+    prepared.is_dense() || super::closed::uses_bitsets(prepared)
+}
+
 pub(crate) fn mine(
     prepared: &Prepared,
     bounds: Bounds,
@@ -70,7 +75,7 @@ pub(crate) fn mine(
     let lists = prepared.baskets_by_item();
     // Rarest first: each item is extended by the more frequent items after it.
     let order: Vec<usize> = (first..items).rev().collect();
-    if prepared.is_dense() || super::closed::uses_bitsets(prepared) {
+    if uses_bitsets(prepared) {
         // Merged basket `k` holds bits `start[k]..start[k + 1]`.
         let mut start = Vec::with_capacity(prepared.len() + 1);
         start.push(0usize);

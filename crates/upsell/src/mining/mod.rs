@@ -527,12 +527,7 @@ pub fn mine_with(
         min_len: options.min_len,
         max_len: options.max_len.unwrap_or(usize::MAX),
     };
-    let prepared = prepare::Prepared::new(baskets, min_count)?;
-    let algorithm = match options.algorithm {
-        Algorithm::Auto if prepared.is_dense() => Algorithm::Eclat,
-        Algorithm::Auto => Algorithm::FpGrowth,
-        chosen => chosen,
-    };
+    let prepared = prepare_for(baskets, options.target, min_count)?;
     let widest = prepared.widest();
     let budget = sink::Budget::new(options.max_itemsets, options.max_memory, widest, control);
     // Only the complete set grows with every subset of a wide basket; its closed and maximal
@@ -541,7 +536,7 @@ pub fn mine_with(
         budget.check_widest(&prepared, bounds)?;
     }
     let runner = crate::parallel::Runner::new(options.threads);
-    let parts = match (options.target, algorithm) {
+    let parts = match (options.target, run_algorithm(&prepared, options.algorithm)) {
         (Target::Closed, _) => closed::mine(&prepared, bounds, false, &budget, &runner),
         (Target::Maximal, _) => closed::mine(&prepared, bounds, true, &budget, &runner),
         (_, Algorithm::Apriori) => apriori::mine(&prepared, bounds, &budget, &runner),
@@ -550,4 +545,154 @@ pub fn mine_with(
     }?;
     let itemsets = sink::assemble(parts, &prepared, baskets.len() as u64, min_count);
     Ok(itemsets.with_target(options.target))
+}
+
+/// The view of `baskets` that mining for `target` reads.
+fn prepare_for(baskets: &Baskets, target: Target, min_count: u64) -> Result<prepare::Prepared> {
+    match target {
+        Target::All => prepare::Prepared::new(baskets, min_count),
+        Target::Closed | Target::Maximal => closed::prepare(baskets, min_count),
+    }
+}
+
+/// The algorithm that runs for `asked` on `prepared`: `Auto` picks Eclat for dense data.
+fn run_algorithm(prepared: &prepare::Prepared, asked: Algorithm) -> Algorithm {
+    match asked {
+        Algorithm::Auto if prepared.is_dense() => Algorithm::Eclat,
+        Algorithm::Auto => Algorithm::FpGrowth,
+        chosen => chosen,
+    }
+}
+
+/// The data structure a search runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Representation {
+    /// A prefix tree of the baskets (FP-growth).
+    PrefixTree,
+    /// Candidate itemsets in a prefix tree, counted against the baskets level by level (Apriori).
+    CandidateTree,
+    /// For each item, the list of the baskets that hold it (sparse data).
+    BasketLists,
+    /// For each item, one bit per basket (dense data).
+    Bitsets,
+}
+
+/// What [`mine`] runs on some data and why, as [`plan`] finds it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Plan {
+    /// What is mined.
+    pub target: Target,
+    /// The algorithm run (never `Auto`). Closed and maximal sets are mined by closure extension
+    /// whatever the algorithm asked for; this is then the one asked for, unused.
+    pub algorithm: Algorithm,
+    /// The representation the search runs on.
+    pub representation: Representation,
+    /// Baskets holding at least one frequent item (besides items present in every basket).
+    pub baskets: u64,
+    /// Frequent items, leaving out those present in every basket.
+    pub items: usize,
+    /// The share of (basket, item) cells filled among those: what the choice reads.
+    pub density: f64,
+    /// The choice in words: which figures decided it, against which thresholds.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let miner = match self.target {
+            Target::All => format!("{:?}", self.algorithm).to_lowercase(),
+            Target::Closed | Target::Maximal => "closure extension".into(),
+        };
+        let on = match self.representation {
+            Representation::PrefixTree => "a prefix tree",
+            Representation::CandidateTree => "a candidate tree",
+            Representation::BasketLists => "basket lists",
+            Representation::Bitsets => "bitsets",
+        };
+        write!(
+            f,
+            "{miner} on {on}: {:.2}% of {} baskets x {} frequent items filled; {}",
+            100.0 * self.density,
+            self.baskets,
+            self.items,
+            self.reason
+        )
+    }
+}
+
+/// How [`mine`] would mine `baskets` with `options`: the algorithm, the representation and the
+/// figures that chose them (for `--verbose` output). Prepares the data as mining does, without
+/// mining.
+///
+/// ```
+/// use upsell::data::Baskets;
+/// use upsell::mining::{plan, MinSupport, MiningOptions, Representation, Target};
+/// // Every basket holds most items: dense.
+/// let baskets = Baskets::from_arrays(vec![0, 1, 2, 0, 1, 0, 2, 1, 2], vec![0, 3, 5, 7, 9])?;
+/// let options = MiningOptions { target: Target::Closed, ..MiningOptions::new(MinSupport::count(2)) };
+/// let chosen = plan(&baskets, &options)?;
+/// assert_eq!(chosen.representation, Representation::Bitsets);
+/// assert!(chosen.to_string().starts_with("closure extension on bitsets"));
+/// # Ok::<(), upsell::Error>(())
+/// ```
+pub fn plan(baskets: &Baskets, options: &MiningOptions) -> Result<Plan> {
+    options.validate()?;
+    let min_count = options.min_support.to_count(baskets.len() as u64)?;
+    let prepared = prepare_for(baskets, options.target, min_count)?;
+    let algorithm = run_algorithm(&prepared, options.algorithm);
+    let shape = prepared.shape();
+    let eclat_lists = if shape.density() >= 0.05 {
+        "bitsets above 256 MiB, basket lists"
+    } else {
+        "below 5% filled (10% with no two baskets alike), basket lists"
+    };
+    let (representation, reason) = match (options.target, algorithm) {
+        (Target::Closed | Target::Maximal, _) => {
+            let (bitsets, why) = closed::explain(&prepared);
+            let representation = if bitsets {
+                Representation::Bitsets
+            } else {
+                Representation::BasketLists
+            };
+            (representation, why)
+        }
+        (_, Algorithm::Apriori) => (Representation::CandidateTree, "asked for apriori".into()),
+        (_, Algorithm::Eclat) => {
+            let asked = if options.algorithm == Algorithm::Auto {
+                "auto picks eclat from 10% filled with no two baskets alike"
+            } else {
+                "asked for eclat"
+            };
+            if eclat::uses_bitsets(&prepared) {
+                (
+                    Representation::Bitsets,
+                    format!("{asked}; bitsets from 5% filled (10% with no two baskets alike)"),
+                )
+            } else {
+                (
+                    Representation::BasketLists,
+                    format!("{asked}; {eclat_lists}"),
+                )
+            }
+        }
+        _ => {
+            let reason = if options.algorithm == Algorithm::Auto {
+                "auto picks eclat on bitsets only from 10% filled with no two baskets alike, fp-growth otherwise"
+            } else {
+                "asked for fp-growth"
+            };
+            (Representation::PrefixTree, reason.into())
+        }
+    };
+    Ok(Plan {
+        target: options.target,
+        algorithm,
+        representation,
+        baskets: shape.baskets,
+        items: shape.items,
+        density: shape.density(),
+        reason,
+    })
 }

@@ -5,8 +5,9 @@ use crate::{Error, Result};
 
 /// Baskets reduced to what mining needs: only frequent items, renumbered `0..m` by descending
 /// frequency ("codes"), each basket sorted ascending, baskets sorted and identical ones merged with a
-/// weight. Items present in every basket are taken out as `universal`: they extend every itemset
-/// without changing its count, so miners never see them and the sink adds them back.
+/// weight (or, in [`Layout::AsGiven`], each basket as it came). Items present in every basket are
+/// taken out as `universal`: they extend every itemset without changing its count, so miners never
+/// see them and the sink adds them back.
 pub(crate) struct Prepared {
     /// The absolute threshold.
     pub min_count: u32,
@@ -20,7 +21,10 @@ pub(crate) struct Prepared {
     pub universal: Vec<u32>,
     /// Whether codes and the caller's ids sort the same way, so itemsets need no re-sort.
     pub monotone: bool,
-    /// Merged baskets (codes ascending, without universal items), lexicographically sorted.
+    /// How the baskets are laid out.
+    pub layout: Layout,
+    /// Merged baskets (codes ascending, without universal items), lexicographically sorted; in
+    /// [`Layout::AsGiven`], the non-empty baskets in the caller's order, codes in any order.
     pub items: Vec<u32>,
     /// Where each merged basket starts in `items`, plus the end.
     pub offsets: Vec<usize>,
@@ -31,6 +35,40 @@ pub(crate) struct Prepared {
     /// Code -> whether its top-level branch (the itemsets whose largest code it is) is mined;
     /// `None`: every branch.
     pub branches: Option<Vec<bool>>,
+}
+
+/// How [`Prepared`] lays out the baskets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// Codes ascending in each basket, baskets sorted and identical ones merged with a weight:
+    /// what trees and occurrence lists need.
+    Merged,
+    /// Each non-empty basket as given, codes in any order, weight 1: for bitsets only, where a
+    /// merged basket still takes one bit per basket it stands for, so sorting and merging buy
+    /// nothing (on mushroom they were a third of the time of mining its maximal sets).
+    AsGiven,
+}
+
+/// The size of the data a miner will see (frequent items other than universal ones), known
+/// before the baskets are laid out: what the choice of a representation reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shape {
+    /// Baskets holding at least one such item (at most that many, before the baskets are read).
+    pub baskets: u64,
+    pub items: usize,
+    /// (basket, item) cells filled.
+    pub filled: u64,
+}
+
+impl Shape {
+    /// The share of cells filled.
+    pub fn density(&self) -> f64 {
+        if self.baskets == 0 || self.items == 0 {
+            0.0
+        } else {
+            self.filled as f64 / (self.baskets as f64 * self.items as f64)
+        }
+    }
 }
 
 /// The original basket with the most frequent items (universal ones included), for limit
@@ -45,7 +83,17 @@ pub(crate) struct Widest {
 
 impl Prepared {
     pub fn new(baskets: &Baskets, min_count: u64) -> Result<Self> {
-        Self::build(baskets, min_count, false)
+        Self::build(baskets, min_count, false, |_| Layout::Merged)
+    }
+
+    /// [`Prepared::new`] in the layout that `choose` picks from the data's [`Shape`] (the total of
+    /// baskets standing for those that hold a frequent item, which only the layout pass counts).
+    pub fn with_layout(
+        baskets: &Baskets,
+        min_count: u64,
+        choose: impl FnOnce(Shape) -> Layout,
+    ) -> Result<Self> {
+        Self::build(baskets, min_count, false, choose)
     }
 
     /// The view for mining one group (see [`super::group`]): codes follow the caller's ids (which
@@ -57,7 +105,7 @@ impl Prepared {
         min_count: u64,
         in_group: impl Fn(ItemId) -> bool,
     ) -> Result<Self> {
-        let mut prepared = Self::build(baskets, min_count, true)?;
+        let mut prepared = Self::build(baskets, min_count, true, |_| Layout::Merged)?;
         prepared.branches = Some(prepared.item_ids.iter().map(|&i| in_group(i)).collect());
         Ok(prepared)
     }
@@ -68,7 +116,12 @@ impl Prepared {
     }
 
     /// With `by_id`, codes follow the caller's ids rather than descending frequency.
-    fn build(baskets: &Baskets, min_count: u64, by_id: bool) -> Result<Self> {
+    fn build(
+        baskets: &Baskets,
+        min_count: u64,
+        by_id: bool,
+        choose: impl FnOnce(Shape) -> Layout,
+    ) -> Result<Self> {
         let n = baskets.len() as u64;
         if n > u64::from(u32::MAX - 1) {
             return Err(Error::LimitExceeded {
@@ -105,6 +158,16 @@ impl Prepared {
                 .count() as u32
         };
 
+        let shape = Shape {
+            baskets: n,
+            items: frequent.len() - universal_len as usize,
+            filled: item_counts[universal_len as usize..]
+                .iter()
+                .map(|&c| u64::from(c))
+                .sum(),
+        };
+        let layout = choose(shape);
+
         let mut items = crate::memory::with_capacity(baskets.items().len());
         let mut offsets = crate::memory::with_capacity(baskets.len() + 1);
         offsets.push(0);
@@ -125,12 +188,37 @@ impl Prepared {
                 };
             }
             if items.len() > start {
-                sort_codes(&mut items[start..]);
+                if layout == Layout::Merged {
+                    sort_codes(&mut items[start..]);
+                }
                 offsets.push(items.len());
             }
         }
+        let common = Prepared {
+            min_count: min_count.min(u64::from(u32::MAX)) as u32,
+            baskets: n,
+            monotone: frequent.windows(2).all(|w| w[0] < w[1]),
+            item_ids: frequent,
+            item_counts,
+            universal: (0..universal_len).collect(),
+            layout,
+            items: Vec::new(),
+            offsets: Vec::new(),
+            weights: Vec::new(),
+            widest,
+            branches: None,
+        };
+        if layout == Layout::AsGiven {
+            let weights = vec![1; offsets.len() - 1];
+            return Ok(Prepared {
+                items,
+                offsets,
+                weights,
+                ..common
+            });
+        }
         let basket = |k: usize| &items[offsets[k]..offsets[k + 1]];
-        let order = lexicographic_order(frequent.len(), offsets.len() - 1, basket);
+        let order = lexicographic_order(common.item_count(), offsets.len() - 1, basket);
         let mut merged = crate::memory::with_capacity(items.len());
         let mut merged_offsets = crate::memory::with_capacity(offsets.len());
         merged_offsets.push(0);
@@ -150,17 +238,10 @@ impl Prepared {
             weights.push(1);
         }
         Ok(Prepared {
-            min_count: min_count.min(u64::from(u32::MAX)) as u32,
-            baskets: n,
-            monotone: frequent.windows(2).all(|w| w[0] < w[1]),
-            item_ids: frequent,
-            item_counts,
-            universal: (0..universal_len).collect(),
             items: merged,
             offsets: merged_offsets,
             weights,
-            widest,
-            branches: None,
+            ..common
         })
     }
 
@@ -204,6 +285,17 @@ impl Prepared {
             }
         }
         lists
+    }
+
+    /// The data's [`Shape`] as laid out.
+    pub fn shape(&self) -> Shape {
+        Shape {
+            baskets: self.weights.iter().map(|&w| u64::from(w)).sum(),
+            items: self.item_count() - self.universal.len(),
+            filled: (0..self.len())
+                .map(|k| self.basket(k).len() as u64 * u64::from(self.weights[k]))
+                .sum(),
+        }
     }
 
     /// The number of merged baskets.
