@@ -860,6 +860,65 @@ enum upsell_status upsell_rules_to_arrow(const struct upsell_rules *rules,
                                          struct ArrowArrayStream *out,
                                          struct upsell_error **err);
 
+// Recommends up to `k` items for every cart (row) of an Arrow stream, as `upsell_recommend`
+// does for one, on `threads` workers (0: the library's default; answers do not depend on it), and
+// returns them as a stream in `*out` with one row per (cart, rank): cart (int64, the cart's
+// 0-based row across the input stream), rank (int64, from 1), item (its label), score
+// (float64), rule (int64, the model rule behind it as for `upsell_recommender_rule`; null for a
+// popularity fill), antecedent (a list of labels, empty for a fill), and the rule's confidence,
+// lift and support (float64, null for a fill): the data columns of Python's
+// `Recommender.recommend_batch`.
+//
+// Carts are column `column` (NULL: the first), a list (or large list) of item labels: strings
+// (plain, large, view or dictionary-encoded) or integers, read as their decimal text. A null list
+// is an empty cart; labels the model does not know (and null items) are ignored and counted in
+// `*unknown_count` when it is not NULL. `k`, `by`, `smoothing` and `backfill` are as for
+// `upsell_recommend`.
+//
+// Ownership: `carts` is moved in as for `upsell_baskets_from_arrow`. On success `*out` receives
+// a new stream that the caller releases; it does not borrow `model`. Thread-safety: any number of
+// threads may query one model at once.
+//
+// # Safety
+//
+// `model` is a live handle; `carts` points to an `ArrowArrayStream` the caller owns; `column` is
+// NULL or NUL-terminated; `out` points to writable storage for an `ArrowArrayStream`;
+// `unknown_count` is NULL or writable; `err` is NULL or writable.
+enum upsell_status upsell_recommend_arrow(const struct upsell_recommender *model,
+                                          struct ArrowArrayStream *carts,
+                                          const char *column,
+                                          size_t k,
+                                          int by,
+                                          double smoothing,
+                                          int backfill,
+                                          uint32_t threads,
+                                          struct ArrowArrayStream *out,
+                                          size_t *unknown_count,
+                                          struct upsell_error **err);
+
+// Reads the order file at `path` (the columns Python's `upsell.order_metrics` and
+// `upsell_order_metrics_json` read, amounts in `currency`) and writes its metrics to `*out` as a
+// stream of one batch with the columns of Python's `upsell.order_metrics`: segment, period
+// (strings), orders, orders_without_customer, customers (int64), revenue and aov (decimal128(38,
+// e) with e the currency's minor-unit exponent: the exact minor units), items_per_order,
+// lines_per_order, attach_rate (float64), revenue_per_customer (decimal, null without a
+// customer), repeat_rate (float64, null likewise) and currency (the ISO code). `period` and
+// `by_segment` are as for `upsell_order_metrics_json`; so are the errors.
+//
+// Ownership: `*out` receives a new stream the caller releases. Thread-safety: safe to call
+// concurrently.
+//
+// # Safety
+//
+// `path`, `currency` and `period` are NUL-terminated; `out` points to writable storage for an
+// `ArrowArrayStream`; `err` is NULL or writable.
+enum upsell_status upsell_order_metrics_to_arrow(const char *path,
+                                                 const char *currency,
+                                                 const char *period,
+                                                 int by_segment,
+                                                 struct ArrowArrayStream *out,
+                                                 struct upsell_error **err);
+
 // A new, empty batch, or NULL on an internal error. Free it with `upsell_batch_free`.
 // Thread-safety: safe to call from any thread.
 struct upsell_batch *upsell_batch_new(void);

@@ -1,7 +1,8 @@
 //! Columnar exchange through the Arrow C data interface: baskets (a list column, or long order
-//! data) and customers come in as an `ArrowArrayStream`, and itemsets, rules and trigger offers go
-//! out as one, so a host with any Arrow implementation (pyarrow, arrow-cpp, arrow-go, nanoarrow,
-//! Java's arrow-c-data) hands over a million rows without a row-wise call.
+//! data), carts and customers come in as an `ArrowArrayStream`, and itemsets, rules,
+//! recommendations, trigger offers and order metrics go out as one, so a host with any Arrow
+//! implementation (pyarrow, arrow-cpp, arrow-go, nanoarrow, Java's arrow-c-data) hands over a
+//! million rows without a row-wise call.
 //!
 //! The one idea: the standard structs come from the `arrow-array` crate (`FFI_ArrowArrayStream`),
 //! never hand-written; an input stream is moved in and read to its end, its columns converted
@@ -9,7 +10,7 @@
 //! the same types the same way), and an output is a stream the caller releases.
 
 use std::borrow::Cow;
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -29,7 +30,10 @@ use arrow_array::{
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use upsell_core::data::{BasketBuilder, ItemDictionary, ItemId, LongBuilder};
+use upsell_core::metrics::OrderMetrics;
 use upsell_core::mining::Itemsets;
+use upsell_core::pricing::{Currency, Money};
+use upsell_core::recommend::{ModelRule, RecommendOptions, Recommendation, Recommender};
 use upsell_core::rules::Measure;
 use upsell_core::time::{Timestamp, parse_timestamp_at};
 use upsell_core::triggers::{Batch, BatchOffer, BatchOptions, Column};
@@ -38,7 +42,10 @@ use upsell_core::{Control, Error, Location};
 use crate::data::upsell_baskets;
 use crate::error::upsell_error;
 use crate::ffi::{self, Failure, Outcome};
+use crate::metrics::read_order_metrics;
 use crate::mining::upsell_itemsets;
+use crate::pricing::currency_from_c;
+use crate::recommend::{ranking_from_c, upsell_recommender};
 use crate::rules::upsell_rules;
 use crate::status::upsell_status;
 use crate::triggers::{history_from_c, now_from_c, text, upsell_ruleset};
@@ -227,6 +234,32 @@ fn unsupported(column: &str, ty: &DataType, wanted: &str) -> Failure {
     .into()
 }
 
+/// The offsets and values of a list (or large list) column of strings or integers; `what` names
+/// the rows (baskets, carts) in the error for another type.
+fn list_texts<'a>(
+    lists: &'a dyn Array,
+    name: &str,
+    what: &str,
+) -> Outcome<(Vec<usize>, Texts<'a>)> {
+    let wanted = || format!("{what} are a list of strings or integers");
+    let (offsets, values): (Vec<usize>, &ArrayRef) = match lists.data_type() {
+        DataType::List(_) => {
+            let l = lists.as_list::<i32>();
+            let offsets = l.value_offsets().iter().map(|&o| o as usize).collect();
+            (offsets, l.values())
+        }
+        DataType::LargeList(_) => {
+            let l = lists.as_list::<i64>();
+            let offsets = l.value_offsets().iter().map(|&o| o as usize).collect();
+            (offsets, l.values())
+        }
+        other => return Err(unsupported(name, other, &wanted())),
+    };
+    let texts = Texts::of(values.as_ref())
+        .ok_or_else(|| unsupported(name, lists.data_type(), &wanted()))?;
+    Ok((offsets, texts))
+}
+
 /// Reads baskets from a stream whose column `column` (NULL: the first) is a list (or large list)
 /// of item labels: strings (plain, large, view or dictionary-encoded) or integers, which are
 /// labelled by their decimal text. One row is one basket; a null list is an empty basket and a
@@ -265,32 +298,7 @@ pub unsafe extern "C" fn upsell_baskets_from_arrow(
         let mut row = 0;
         while let Some(batch) = next_batch(&mut reader)? {
             let lists = batch.column(index);
-            let (offsets, values): (Vec<usize>, &ArrayRef) = match lists.data_type() {
-                DataType::List(_) => {
-                    let l = lists.as_list::<i32>();
-                    let offsets = l.value_offsets().iter().map(|&o| o as usize).collect();
-                    (offsets, l.values())
-                }
-                DataType::LargeList(_) => {
-                    let l = lists.as_list::<i64>();
-                    let offsets = l.value_offsets().iter().map(|&o| o as usize).collect();
-                    (offsets, l.values())
-                }
-                other => {
-                    return Err(unsupported(
-                        &name,
-                        other,
-                        "baskets are a list of strings or integers",
-                    ));
-                }
-            };
-            let texts = Texts::of(values.as_ref()).ok_or_else(|| {
-                unsupported(
-                    &name,
-                    lists.data_type(),
-                    "baskets are a list of strings or integers",
-                )
-            })?;
+            let (offsets, texts) = list_texts(lists.as_ref(), &name, "baskets")?;
             for b in 0..lists.len() {
                 basket.clear();
                 if lists.is_valid(b) {
@@ -987,6 +995,281 @@ pub unsafe extern "C" fn upsell_rules_to_arrow(
         let schema = Arc::new(Schema::new(fields));
         let batch = RecordBatch::try_new(schema.clone(), columns)
             .map_err(|e| arrow_error("cannot build the rules", e))?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { export(out, schema, vec![batch]) };
+        Ok(())
+    })
+}
+
+/// The columns of a recommendations stream, those of the Python surface's
+/// `Recommender.recommend_batch` that are data rather than presentation.
+fn recommendations_schema() -> SchemaRef {
+    let float = |name| Field::new(name, DataType::Float64, true);
+    Arc::new(Schema::new(vec![
+        Field::new("cart", DataType::Int64, false),
+        Field::new("rank", DataType::Int64, false),
+        Field::new("item", DataType::Utf8, false),
+        Field::new("score", DataType::Float64, false),
+        Field::new("rule", DataType::Int64, true),
+        Field::new_list(
+            "antecedent",
+            Field::new_list_field(DataType::Utf8, false),
+            false,
+        ),
+        float("confidence"),
+        float("lift"),
+        float("support"),
+    ]))
+}
+
+/// One batch of recommendations: `answers[c]` is cart `first_cart + c`'s.
+fn recommendations_batch(
+    schema: &SchemaRef,
+    model: &Recommender,
+    answers: &[Vec<Recommendation>],
+    first_cart: usize,
+) -> Outcome<RecordBatch> {
+    let rows: Vec<(usize, usize, &Recommendation)> = answers
+        .iter()
+        .enumerate()
+        .flat_map(|(c, found)| found.iter().enumerate().map(move |(r, f)| (c, r, f)))
+        .collect();
+    let label = |item: ItemId| model.label(item).unwrap_or_default();
+    let rule = |r: &Recommendation| r.rule.and_then(|index| model.rule(index));
+    let measure = |of: fn(&ModelRule<'_>) -> f64| -> ArrayRef {
+        Arc::new(Float64Array::from_iter(
+            rows.iter().map(|(_, _, r)| rule(r).map(|m| of(&m))),
+        ))
+    };
+    let mut antecedent_offsets = vec![0i32];
+    let mut antecedent_labels: Vec<&str> = Vec::new();
+    for (_, _, r) in &rows {
+        if let Some(m) = rule(r) {
+            antecedent_labels.extend(m.antecedent.iter().map(|&i| label(i)));
+        }
+        let end = i32::try_from(antecedent_labels.len()).map_err(|_| Error::LimitExceeded {
+            what: "antecedent labels in one output batch",
+            limit: i32::MAX as u64,
+            hint: "send the carts in smaller batches".to_owned(),
+        })?;
+        antecedent_offsets.push(end);
+    }
+    let antecedents = ListArray::try_new(
+        Arc::new(Field::new_list_field(DataType::Utf8, false)),
+        OffsetBuffer::new(ScalarBuffer::from(antecedent_offsets)),
+        Arc::new(StringArray::from(antecedent_labels)),
+        None,
+    )
+    .map_err(|e| arrow_error("cannot build the antecedents", e))?;
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|(c, _, _)| (first_cart + c) as i64),
+        )),
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|(_, r, _)| *r as i64 + 1),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            rows.iter().map(|(_, _, r)| label(r.item)),
+        )),
+        Arc::new(Float64Array::from_iter_values(
+            rows.iter().map(|(_, _, r)| r.score),
+        )),
+        Arc::new(Int64Array::from_iter(
+            rows.iter().map(|(_, _, r)| r.rule.map(i64::from)),
+        )),
+        Arc::new(antecedents),
+        measure(|m| m.confidence()),
+        measure(|m| m.lift()),
+        measure(|m| m.support()),
+    ];
+    Ok(RecordBatch::try_new(schema.clone(), columns)
+        .map_err(|e| arrow_error("cannot build the recommendations", e))?)
+}
+
+/// Recommends up to `k` items for every cart (row) of an Arrow stream, as `upsell_recommend`
+/// does for one, on `threads` workers (0: the library's default; answers do not depend on it), and
+/// returns them as a stream in `*out` with one row per (cart, rank): cart (int64, the cart's
+/// 0-based row across the input stream), rank (int64, from 1), item (its label), score
+/// (float64), rule (int64, the model rule behind it as for `upsell_recommender_rule`; null for a
+/// popularity fill), antecedent (a list of labels, empty for a fill), and the rule's confidence,
+/// lift and support (float64, null for a fill): the data columns of Python's
+/// `Recommender.recommend_batch`.
+///
+/// Carts are column `column` (NULL: the first), a list (or large list) of item labels: strings
+/// (plain, large, view or dictionary-encoded) or integers, read as their decimal text. A null list
+/// is an empty cart; labels the model does not know (and null items) are ignored and counted in
+/// `*unknown_count` when it is not NULL. `k`, `by`, `smoothing` and `backfill` are as for
+/// `upsell_recommend`.
+///
+/// Ownership: `carts` is moved in as for `upsell_baskets_from_arrow`. On success `*out` receives
+/// a new stream that the caller releases; it does not borrow `model`. Thread-safety: any number of
+/// threads may query one model at once.
+///
+/// # Safety
+///
+/// `model` is a live handle; `carts` points to an `ArrowArrayStream` the caller owns; `column` is
+/// NULL or NUL-terminated; `out` points to writable storage for an `ArrowArrayStream`;
+/// `unknown_count` is NULL or writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn upsell_recommend_arrow(
+    model: *const upsell_recommender,
+    carts: *mut FFI_ArrowArrayStream,
+    column: *const c_char,
+    k: usize,
+    by: c_int,
+    smoothing: f64,
+    backfill: c_int,
+    threads: u32,
+    out: *mut FFI_ArrowArrayStream,
+    unknown_count: *mut usize,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let mut reader = unsafe { open(carts) }?;
+        let out = ffi::out(out, "out")?;
+        // SAFETY: forwarded to the caller.
+        let model = &unsafe { ffi::borrow(model, "model") }?.inner;
+        // SAFETY: forwarded to the caller.
+        let column = unsafe { optional_text(column, "column") }?;
+        let options = RecommendOptions {
+            by: ranking_from_c(by)?,
+            smoothing,
+            backfill: backfill != 0,
+            ..RecommendOptions::default()
+        };
+        options.validate()?;
+        model.check_ranking(options.by)?;
+        let input = reader.schema();
+        let index = find_column(&input, column, "column")?;
+        let name = input.field(index).name().clone();
+        let threads = (threads != 0).then_some(threads as usize);
+        let schema = recommendations_schema();
+        let (mut batches, mut first_cart, mut unknown) = (Vec::new(), 0, 0);
+        while let Some(batch) = next_batch(&mut reader)? {
+            let lists = batch.column(index);
+            let (offsets, texts) = list_texts(lists.as_ref(), &name, "carts")?;
+            let carts: Vec<Vec<ItemId>> = (0..lists.len())
+                .map(|c| {
+                    let labels = (offsets[c]..offsets[c + 1]).filter(|_| lists.is_valid(c));
+                    labels
+                        .filter_map(|v| {
+                            let id = texts.get(v).and_then(|label| model.item(&label));
+                            unknown += usize::from(id.is_none());
+                            id
+                        })
+                        .collect()
+                })
+                .collect();
+            let answers = model.recommend_batch(&carts, k, &options, threads);
+            batches.push(recommendations_batch(&schema, model, &answers, first_cart)?);
+            first_cart += carts.len();
+        }
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { export(out, schema, batches) };
+        // SAFETY: the caller promises `unknown_count` NULL or writable.
+        if let Some(count) = unsafe { unknown_count.as_mut() } {
+            *count = unknown;
+        }
+        Ok(())
+    })
+}
+
+/// Money as an Arrow decimal of the currency's minor unit (2.55 GBP is 255 at scale 2).
+fn money_column(
+    amounts: impl Iterator<Item = Option<Money>>,
+    currency: Currency,
+) -> Outcome<ArrayRef> {
+    let exponent = currency.exponent() as i8;
+    let array = Decimal128Array::from_iter(amounts.map(|m| m.map(|m| i128::from(m.minor()))))
+        .with_precision_and_scale(38, exponent)
+        .map_err(|e| arrow_error("cannot build an amount column", e))?;
+    Ok(Arc::new(array))
+}
+
+/// Reads the order file at `path` (the columns Python's `upsell.order_metrics` and
+/// `upsell_order_metrics_json` read, amounts in `currency`) and writes its metrics to `*out` as a
+/// stream of one batch with the columns of Python's `upsell.order_metrics`: segment, period
+/// (strings), orders, orders_without_customer, customers (int64), revenue and aov (decimal128(38,
+/// e) with e the currency's minor-unit exponent: the exact minor units), items_per_order,
+/// lines_per_order, attach_rate (float64), revenue_per_customer (decimal, null without a
+/// customer), repeat_rate (float64, null likewise) and currency (the ISO code). `period` and
+/// `by_segment` are as for `upsell_order_metrics_json`; so are the errors.
+///
+/// Ownership: `*out` receives a new stream the caller releases. Thread-safety: safe to call
+/// concurrently.
+///
+/// # Safety
+///
+/// `path`, `currency` and `period` are NUL-terminated; `out` points to writable storage for an
+/// `ArrowArrayStream`; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_order_metrics_to_arrow(
+    path: *const c_char,
+    currency: *const c_char,
+    period: *const c_char,
+    by_segment: c_int,
+    out: *mut FFI_ArrowArrayStream,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out, "out")?;
+        // SAFETY: forwarded to the caller.
+        let path = unsafe { ffi::path(path, "path") }?;
+        // SAFETY: forwarded to the caller.
+        let currency = unsafe { currency_from_c(currency) }?;
+        // SAFETY: forwarded to the caller.
+        let period = unsafe { text(period, "period") }?.parse()?;
+        let (_, rows) = read_order_metrics(&path, currency, period, by_segment != 0)?;
+        let exponent = currency.exponent() as i8;
+        let money = |name| Field::new(name, DataType::Decimal128(38, exponent), true);
+        let int = |name| Field::new(name, DataType::Int64, false);
+        let float = |name| Field::new(name, DataType::Float64, true);
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("segment", DataType::Utf8, false),
+            Field::new("period", DataType::Utf8, false),
+            int("orders"),
+            int("orders_without_customer"),
+            int("customers"),
+            money("revenue"),
+            money("aov"),
+            float("items_per_order"),
+            float("lines_per_order"),
+            float("attach_rate"),
+            money("revenue_per_customer"),
+            float("repeat_rate"),
+            Field::new("currency", DataType::Utf8, false),
+        ]));
+        let text_of = |f: fn(&OrderMetrics) -> &str| -> ArrayRef {
+            Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
+        };
+        let count = |f: fn(&OrderMetrics) -> u64| -> ArrayRef {
+            let counts: Vec<u64> = rows.iter().map(f).collect();
+            int64(&counts)
+        };
+        let ratio = |f: fn(&OrderMetrics) -> Option<f64>| -> ArrayRef {
+            Arc::new(Float64Array::from_iter(rows.iter().map(f)))
+        };
+        let columns: Vec<ArrayRef> = vec![
+            text_of(|r| &r.segment),
+            text_of(|r| &r.period),
+            count(|r| r.orders),
+            count(|r| r.orders_without_customer),
+            count(|r| r.customers),
+            money_column(rows.iter().map(|r| Some(r.revenue)), currency)?,
+            money_column(rows.iter().map(|r| Some(r.aov)), currency)?,
+            ratio(|r| Some(r.items_per_order)),
+            ratio(|r| Some(r.lines_per_order)),
+            ratio(|r| Some(r.attach_rate)),
+            money_column(rows.iter().map(|r| r.revenue_per_customer), currency)?,
+            ratio(|r| r.repeat_rate),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|_| currency.code()),
+            )),
+        ];
+        let batch = RecordBatch::try_new(schema.clone(), columns)
+            .map_err(|e| arrow_error("cannot build the order metrics", e))?;
         // SAFETY: `out` is not NULL and the caller promises it is writable.
         unsafe { export(out, schema, vec![batch]) };
         Ok(())

@@ -2,16 +2,18 @@
 //! and forecasts as JSON reports of the core's serde structs (the documents Python reads).
 //!
 //! The one idea: statistics are the core's; C passes counts and rates in and reads numbers out,
-//! and anything shaped like a table crosses as one JSON string the caller frees.
+//! and anything shaped like a table crosses as one JSON string the caller frees (order metrics
+//! also as an Arrow stream, in `arrow.rs`).
 
 use std::ffi::{c_char, c_int};
+use std::path::Path;
 
 use upsell_core::data::{OrderLines, OrderReadOptions, OrderSummary};
 use upsell_core::metrics::{
-    OrderMetrics, Verdict, ab_test, forecast, minimum_detectable_effect, order_metrics, power,
-    sample_size,
+    OrderMetrics, Period, Verdict, ab_test, forecast, minimum_detectable_effect, order_metrics,
+    power, sample_size,
 };
-use upsell_core::pricing::Money;
+use upsell_core::pricing::{Currency, Money};
 
 use crate::error::upsell_error;
 use crate::ffi;
@@ -246,14 +248,7 @@ pub unsafe extern "C" fn upsell_order_metrics_json(
         let currency = unsafe { currency_from_c(currency) }?;
         // SAFETY: forwarded to the caller.
         let period = unsafe { text(period, "period") }?.parse()?;
-        let orders = OrderLines::read(
-            path,
-            &OrderReadOptions {
-                currency,
-                ..OrderReadOptions::default()
-            },
-        )?;
-        let rows = order_metrics(&orders, period, by_segment != 0)?;
+        let (orders, rows) = read_order_metrics(&path, currency, period, by_segment != 0)?;
         #[derive(serde::Serialize)]
         struct Document<'a> {
             summary: &'a OrderSummary,
@@ -266,6 +261,24 @@ pub unsafe extern "C" fn upsell_order_metrics_json(
         // SAFETY: `out` is not NULL and the caller promises it is writable.
         unsafe { ffi::write_json(out, &document) }
     })
+}
+
+/// Reads an order file in `currency` and computes its metrics, for the JSON and Arrow outputs.
+pub(crate) fn read_order_metrics(
+    path: &Path,
+    currency: Currency,
+    period: Period,
+    by_segment: bool,
+) -> upsell_core::Result<(OrderLines, Vec<OrderMetrics>)> {
+    let orders = OrderLines::read(
+        path,
+        &OrderReadOptions {
+            currency,
+            ..OrderReadOptions::default()
+        },
+    )?;
+    let rows = order_metrics(&orders, period, by_segment)?;
+    Ok((orders, rows))
 }
 
 /// The expected revenue of an offer to a segment: `eligible` customers, of whom `takes` took it

@@ -26,7 +26,7 @@ use crate::status::upsell_status;
 /// Thread-safety: immutable; any number of threads may query it at once.
 #[derive(Debug)]
 pub struct upsell_recommender {
-    inner: Recommender,
+    pub(crate) inner: Recommender,
     /// NUL-terminated copies of the labels, for `upsell_recommender_label`.
     labels: Vec<CString>,
 }
@@ -89,7 +89,7 @@ fn handle(inner: Recommender) -> *mut upsell_recommender {
     ffi::into_handle(upsell_recommender { inner, labels })
 }
 
-fn ranking_from_c(raw: c_int) -> Outcome<Ranking> {
+pub(crate) fn ranking_from_c(raw: c_int) -> Outcome<Ranking> {
     Ok(match raw {
         0 => Ranking::Confidence,
         1 => Ranking::Lift,

@@ -491,9 +491,106 @@ static void test_offers(void) {
     upsell_ruleset_free(rules);
 }
 
+/* Recommendations for the baskets stream's rows as carts, checked against upsell_recommend. */
+static void test_recommendations(void) {
+    upsell_error *err = NULL;
+    struct ArrowArrayStream input = stream_of(baskets_schema, baskets_batch, 2);
+    upsell_baskets *baskets = NULL;
+    CHECK_STATUS(upsell_baskets_from_arrow(&input, NULL, &baskets, &err), UPSELL_STATUS_OK, err);
+    upsell_mine_options options;
+    upsell_mine_options_default(&options);
+    options.min_support_count = 1;
+    upsell_itemsets *itemsets = NULL;
+    CHECK_STATUS(upsell_mine(baskets, &options, &itemsets, &err), UPSELL_STATUS_OK, err);
+    upsell_recommender *model = NULL;
+    CHECK_STATUS(upsell_recommender_build(itemsets, baskets, 0.1, 2, &model, &err), UPSELL_STATUS_OK, err);
+
+    /* The carts: [milk bread] [bread] | null, [milk bread milk], [eggs]. */
+    struct ArrowArrayStream carts = stream_of(baskets_schema, baskets_batch, 2), out;
+    size_t unknown = 99;
+    CHECK_STATUS(upsell_recommend_arrow(model, &carts, "basket", 2, UPSELL_RANKING_CONFIDENCE, 5.0, 1, 2, &out,
+                                        &unknown, &err),
+                 UPSELL_STATUS_OK, err);
+    CHECK(carts.release == NULL && unknown == 0);
+    struct ArrowSchema schema;
+    CHECK(out.get_schema(&out, &schema) == 0);
+    CHECK(schema.n_children == 9 && child_index(&schema, "cart") == 0 && child_index(&schema, "item") == 2);
+    CHECK(child_index(&schema, "rule") == 4 && strcmp(schema.children[5]->format, "+l") == 0);
+
+    const char *cart_labels[5][3] = {{"milk", "bread"}, {"bread"}, {NULL}, {"milk", "bread", "milk"}, {"eggs"}};
+    int64_t cart = 0, rows = 0;
+    for (;;) {
+        struct ArrowArray array;
+        CHECK(out.get_next(&out, &array) == 0);
+        if (array.release == NULL) break;
+        const int64_t *carts_at = array.children[0]->buffers[1], *ranks = array.children[1]->buffers[1];
+        const int64_t *rules = array.children[4]->buffers[1];
+        const uint8_t *rule_valid = array.children[4]->buffers[0];
+        const double *scores = array.children[3]->buffers[1];
+        for (int64_t r = 0; r < array.length; r++, rows++) {
+            CHECK(carts_at[r] >= cart);
+            cart = carts_at[r];
+            uint32_t ids[3];
+            size_t n = 0;
+            for (; n < 3 && cart_labels[cart][n] != NULL; n++)
+                CHECK_STATUS(upsell_recommender_item(model, cart_labels[cart][n], &ids[n], &err), UPSELL_STATUS_OK,
+                             err);
+            upsell_recommendation expected[2];
+            size_t found = 0;
+            CHECK_STATUS(upsell_recommend(model, ids, n, 2, UPSELL_RANKING_CONFIDENCE, 5.0, 1, expected, &found, &err),
+                         UPSELL_STATUS_OK, err);
+            int64_t rank = ranks[r] - 1;
+            CHECK(rank >= 0 && (size_t)rank < found);
+            if (rank < 0 || (size_t)rank >= found) continue;
+            char item[64];
+            const int32_t *offsets = array.children[2]->buffers[1];
+            snprintf(item, sizeof item, "%.*s", (int)(offsets[r + 1] - offsets[r]),
+                     (const char *)array.children[2]->buffers[2] + offsets[r]);
+            CHECK(strcmp(item, upsell_recommender_label(model, expected[rank].item)) == 0);
+            CHECK(scores[r] == expected[rank].score);
+            int valid = rule_valid == NULL || (rule_valid[r / 8] >> (r % 8)) & 1;
+            CHECK(valid ? rules[r] == expected[rank].rule : expected[rank].rule == -1);
+            if (valid) {
+                char antecedent[64];
+                list_text(array.children[5], r, antecedent, sizeof antecedent);
+                CHECK(strlen(antecedent) > 0);
+            }
+        }
+        array.release(&array);
+    }
+    CHECK(rows > 0 && cart == 4);
+    schema.release(&schema);
+    out.release(&out);
+
+    /* A column that is not a list, and an unknown column name. */
+    carts = stream_of(customers_schema_owned, customers_batch, 1);
+    CHECK_STATUS(upsell_recommend_arrow(model, &carts, "seats", 2, 0, 5.0, 1, 1, &out, NULL, &err),
+                 UPSELL_STATUS_INVALID_INPUT, err);
+    CHECK(err != NULL && strstr(upsell_error_message(err), "carts are a list") != NULL);
+    upsell_error_free(err);
+    err = NULL;
+    carts = stream_of(baskets_schema, baskets_batch, 2);
+    CHECK_STATUS(upsell_recommend_arrow(model, &carts, "cart", 2, 0, 5.0, 1, 1, &out, NULL, &err),
+                 UPSELL_STATUS_INVALID_PARAMETER, err);
+    upsell_error_free(err);
+    err = NULL;
+    CHECK(carts.release == NULL);
+    carts = stream_of(baskets_schema, baskets_batch, 2);
+    CHECK_STATUS(upsell_recommend_arrow(model, &carts, NULL, 2, 7, 5.0, 1, 1, &out, NULL, &err),
+                 UPSELL_STATUS_INVALID_PARAMETER, err);
+    upsell_error_free(err);
+    CHECK_STATUS(upsell_recommend_arrow(NULL, NULL, NULL, 2, 0, 5.0, 1, 1, &out, NULL, NULL),
+                 UPSELL_STATUS_NULL_PARAMETER, NULL);
+
+    upsell_recommender_free(model);
+    upsell_itemsets_free(itemsets);
+    upsell_baskets_free(baskets);
+}
+
 int main(void) {
     test_baskets_itemsets_rules();
     test_long();
     test_offers();
+    test_recommendations();
     return REPORT();
 }

@@ -76,6 +76,10 @@ def lib():
         "upsell_rules_to_arrow": [handle, handle, handle, out],
         "upsell_ruleset_from_str": [text, ctypes.c_int, out, out],
         "upsell_ruleset_evaluate_arrow": [handle, handle, text, text, text, ctypes.c_uint32, handle, out],
+        "upsell_recommender_load": [text, out, out],
+        "upsell_recommend_arrow": [handle, handle, text, ctypes.c_size_t, ctypes.c_int, ctypes.c_double, ctypes.c_int,
+                                   ctypes.c_uint32, handle, ctypes.POINTER(ctypes.c_size_t), out],
+        "upsell_order_metrics_to_arrow": [text, text, text, ctypes.c_int, handle, out],
         "upsell_error_message": [handle],
         "upsell_error_free": [handle],
     }
@@ -84,7 +88,8 @@ def lib():
         getattr(lib, name).restype = ctypes.c_int
     lib.upsell_error_message.restype = ctypes.c_char_p
     lib.upsell_error_free.restype = None
-    for name in ("upsell_baskets_free", "upsell_itemsets_free", "upsell_rules_free", "upsell_ruleset_free"):
+    for name in ("upsell_baskets_free", "upsell_itemsets_free", "upsell_rules_free", "upsell_ruleset_free",
+                 "upsell_recommender_free"):
         getattr(lib, name).argtypes = [handle]
         getattr(lib, name).restype = None
     return lib
@@ -251,3 +256,48 @@ def test_trigger_offers_equal_the_python_api(lib, threads):
                    1, ctypes.addressof(out), expect=INVALID_INPUT)
     assert "'x'" in message
     lib.upsell_ruleset_free(ruleset)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_recommendations_equal_the_python_api(lib, tmp_path, threads):
+    model = upsell.Recommender.fit(BASKETS * 4, 2, min_confidence=0.1)
+    model.save(tmp_path / "model.json")
+    handle = ctypes.c_void_p()
+    call(lib, "upsell_recommender_load", str(tmp_path / "model.json").encode(), ctypes.byref(handle))
+    carts = [["milk"], ["bread", "eggs"], [], ["unknown", "milk"], ["eggs"]] * 60
+    stream = export(pa.RecordBatchReader.from_batches(
+        pa.schema([("cart", pa.list_(pa.string()))]),
+        [pa.record_batch([pa.array(carts[i:i + 128], pa.list_(pa.string()))], names=["cart"]) for i in range(0, 300, 128)],
+    ))
+    out, unknown = ArrowArrayStream(), ctypes.c_size_t()
+    call(lib, "upsell_recommend_arrow", handle, ctypes.addressof(stream), b"cart", 2, 1, 5.0, 1, threads,
+         ctypes.addressof(out), ctypes.byref(unknown))
+    got = imported(out)
+    want = model.recommend_batch(carts, k=2, by="lift")
+    assert unknown.value == want.attrs["unknown_count"] == 60
+    assert got.column_names == ["cart", "rank", "item", "score", "rule", "antecedent", "confidence", "lift", "support"]
+    assert got.column("cart").to_pylist() == want["cart"].tolist()
+    assert got.column("rank").to_pylist() == want["rank"].tolist()
+    assert got.column("item").to_pylist() == want["item"].tolist()
+    assert got.column("score").to_pylist() == want["score"].tolist()
+    assert got.column("antecedent").to_pylist() == want["antecedent"].tolist()
+    for measure in ("confidence", "lift", "support"):
+        expected = [None if x != x else x for x in want[measure].tolist()]  # NaN: a popularity fill
+        assert got.column(measure).to_pylist() == expected
+    assert [r is None for r in got.column("rule").to_pylist()] == (want["source"] == "popular").tolist()
+    lib.upsell_recommender_free(handle)
+
+
+@pytest.mark.parametrize("period, by_segment", [("all", False), ("month", True)])
+def test_order_metrics_equal_the_python_api(lib, period, by_segment):
+    path = os.path.join(os.path.dirname(__file__), "../../../examples/data/online_retail_sample.csv")
+    out = ArrowArrayStream()
+    call(lib, "upsell_order_metrics_to_arrow", path.encode(), b"GBP", period.encode(), int(by_segment),
+         ctypes.addressof(out))
+    got = imported(out)
+    want = upsell.order_metrics(path, period=period, by_segment=by_segment)
+    assert got.column_names == list(want.columns)
+    assert got.schema.field("revenue").type == pa.decimal128(38, 2)
+    for column in want.columns:
+        expected = [None if x is None or x != x else x for x in want[column].tolist()]
+        assert got.column(column).to_pylist() == expected, column

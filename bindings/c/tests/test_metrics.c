@@ -1,6 +1,6 @@
 /*
  * C tests of long order data and the metrics around it: baskets from invoice/item columns with
- * customer and time, order metrics and bundles as JSON reports, A/B tests, sample size, power,
+ * customer and time, order metrics (JSON and Arrow) and bundles as JSON reports, A/B tests, sample size, power,
  * forecasts, a currency's minor-unit exponent and the upsell report.
  *
  * Usage: test_metrics path/to/online_retail_sample.csv
@@ -78,7 +78,40 @@ static void test_order_reports(const char *path) {
     char *json = NULL;
     CHECK_STATUS(upsell_order_metrics_json(path, "GBP", "all", 0, &json, &err), UPSELL_STATUS_OK, err);
     CHECK(json != NULL && strstr(json, "\"summary\"") != NULL && strstr(json, "\"rows\"") != NULL);
+    long long revenue_minor = -1, orders = -1;
+    const char *row = json != NULL ? strstr(json, "\"rows\"") : NULL;
+    const char *revenue = row != NULL ? strstr(row, "\"revenue\":{\"minor\":") : NULL;
+    const char *orders_at = row != NULL ? strstr(row, "\"orders\":") : NULL;
+    CHECK(revenue != NULL && sscanf(revenue, "\"revenue\":{\"minor\":%lld", &revenue_minor) == 1);
+    CHECK(orders_at != NULL && sscanf(orders_at, "\"orders\":%lld", &orders) == 1);
     upsell_string_free(json);
+
+    /* The same metrics as an Arrow stream: one row, money as decimal128 of the minor unit. */
+    struct ArrowArrayStream stream;
+    CHECK_STATUS(upsell_order_metrics_to_arrow(path, "GBP", "all", 0, &stream, &err), UPSELL_STATUS_OK, err);
+    struct ArrowSchema schema;
+    struct ArrowArray array, end;
+    CHECK(stream.get_schema(&stream, &schema) == 0);
+    CHECK(schema.n_children == 13 && strcmp(schema.children[5]->name, "revenue") == 0);
+    CHECK(strcmp(schema.children[5]->format, "d:38,2") == 0 && strcmp(schema.children[12]->name, "currency") == 0);
+    CHECK(stream.get_next(&stream, &array) == 0 && array.release != NULL && array.length == 1);
+    if (array.release != NULL && array.length == 1) {
+        CHECK(((const int64_t *)array.children[2]->buffers[1])[0] == orders);
+        CHECK(((const int64_t *)array.children[5]->buffers[1])[0] == revenue_minor); /* low half, little-endian */
+        array.release(&array);
+    }
+    CHECK(stream.get_next(&stream, &end) == 0 && end.release == NULL);
+    schema.release(&schema);
+    stream.release(&stream);
+    CHECK_STATUS(upsell_order_metrics_to_arrow(path, "GBP", "month", 1, &stream, &err), UPSELL_STATUS_OK, err);
+    CHECK(stream.get_next(&stream, &array) == 0 && array.length > 1);
+    array.release(&array);
+    stream.release(&stream);
+    CHECK_STATUS(upsell_order_metrics_to_arrow(path, "GBP", "fortnight", 0, &stream, &err),
+                 UPSELL_STATUS_INVALID_PARAMETER, err);
+    upsell_error_free(err);
+    err = NULL;
+    CHECK_STATUS(upsell_order_metrics_to_arrow(path, "GBP", "all", 0, NULL, NULL), UPSELL_STATUS_NULL_PARAMETER, NULL);
     CHECK_STATUS(upsell_order_metrics_json(path, "GBP", "fortnight", 0, &json, &err), UPSELL_STATUS_INVALID_PARAMETER,
                  err);
     CHECK(err != NULL && strcmp(upsell_error_parameter(err), "period") == 0);

@@ -4,7 +4,9 @@
 //! without depending on arrow-rs (Python fills it from numpy / Arrow buffers; the CLI from a CSV).
 //! Strings are dictionary-encoded: a comparison of a string column with a literal is decided once
 //! per distinct value and then read through the codes, which is what makes `plan == "starter"` as
-//! cheap as an integer comparison.
+//! cheap as an integer comparison. Strings given as text are kept as one buffer and encoded the
+//! first time a condition reads the column, so columns no rule reads (a million distinct customer
+//! ids) cost one copy rather than a dictionary.
 //!
 //! The evaluator runs a checked program tree ([`Node`]) over a chunk of rows at a time. Booleans are
 //! one byte each in the order false = 0, null = 1, true = 2, so Kleene `&&` is `min`, `||` is `max`
@@ -16,7 +18,7 @@
 //! free of heavy dependencies; the kernels are plain loops over slices.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
 
@@ -57,10 +59,7 @@ enum ColumnData {
     Timestamp(Vec<i64>),
     /// Seconds.
     Duration(Vec<i64>),
-    Str {
-        codes: Vec<u32>,
-        dict: Vec<Arc<str>>,
-    },
+    Str(Strings),
     List {
         offsets: Vec<u32>,
         codes: Vec<u32>,
@@ -81,6 +80,84 @@ pub(crate) enum Cells<'a> {
     },
     /// Times and lists.
     Other,
+}
+
+/// A string column: text in one buffer (encoded at most once, by the first reader that needs
+/// codes; later readers share the encoding), or codes into a dictionary as given.
+#[derive(Debug, Clone)]
+enum Strings {
+    Text(Text, OnceLock<Encoded>),
+    Encoded(Encoded),
+}
+
+/// Strings as Arrow lays them out: row `r` is `bytes[ends[r - 1]..ends[r]]` (from 0 for the first
+/// row), null where `nulls` says so.
+#[derive(Debug, Clone)]
+struct Text {
+    bytes: String,
+    ends: Vec<usize>,
+    nulls: Option<Vec<bool>>,
+}
+
+/// Dictionary codes ([`NULL_CODE`] for null) and the dictionary.
+#[derive(Debug, Clone)]
+struct Encoded {
+    codes: Vec<u32>,
+    dict: Vec<Arc<str>>,
+}
+
+impl Text {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, row: usize) -> Option<&str> {
+        if self.nulls.as_ref().is_some_and(|nulls| nulls[row]) {
+            return None;
+        }
+        let start = row.checked_sub(1).map_or(0, |before| self.ends[before]);
+        Some(&self.bytes[start..self.ends[row]])
+    }
+}
+
+impl Strings {
+    fn len(&self) -> usize {
+        match self {
+            Strings::Text(text, _) => text.len(),
+            Strings::Encoded(encoded) => encoded.codes.len(),
+        }
+    }
+
+    /// The codes and dictionary, encoding the text on first use.
+    fn encoded(&self) -> &Encoded {
+        match self {
+            Strings::Text(text, encoded) => encoded.get_or_init(|| {
+                let mut interner = Interner::default();
+                let codes = (0..text.len())
+                    .map(|row| text.get(row).map_or(NULL_CODE, |s| interner.code(s)))
+                    .collect();
+                Encoded {
+                    codes,
+                    dict: interner.dict,
+                }
+            }),
+            Strings::Encoded(encoded) => encoded,
+        }
+    }
+
+    fn value(&self, row: usize) -> Value {
+        let Encoded { codes, dict } = match self {
+            Strings::Text(text, encoded) => match encoded.get() {
+                Some(encoded) => encoded,
+                None => return text.get(row).map_or(Value::Null, Value::from),
+            },
+            Strings::Encoded(encoded) => encoded,
+        };
+        match codes[row] {
+            NULL_CODE => Value::Null,
+            code => Value::Str(Arc::clone(&dict[code as usize])),
+        }
+    }
 }
 
 /// Interns strings into a dictionary.
@@ -180,18 +257,30 @@ impl Column {
         }
     }
 
-    /// Strings (`None` = null), dictionary-encoded here.
+    /// Strings (`None` = null), copied into one buffer; they are dictionary-encoded when a
+    /// condition first reads the column, so a column of ids that only names customers is never
+    /// encoded.
     pub fn strings<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> Self {
-        let mut interner = Interner::default();
-        let codes = values
-            .into_iter()
-            .map(|v| v.map_or(NULL_CODE, |s| interner.code(s)))
-            .collect();
+        let values = values.into_iter();
+        let mut text = Text {
+            bytes: String::new(),
+            ends: Vec::with_capacity(values.size_hint().0),
+            nulls: None,
+        };
+        for (row, value) in values.enumerate() {
+            match value {
+                Some(s) => text.bytes.push_str(s),
+                // The mask starts at the first null: a column without one has none.
+                None if text.nulls.is_none() => text.nulls = Some(vec![false; row]),
+                None => {}
+            }
+            if let Some(nulls) = &mut text.nulls {
+                nulls.push(value.is_none());
+            }
+            text.ends.push(text.bytes.len());
+        }
         Column {
-            data: ColumnData::Str {
-                codes,
-                dict: interner.dict,
-            },
+            data: ColumnData::Str(Strings::Text(text, OnceLock::new())),
             validity: None,
         }
     }
@@ -222,7 +311,7 @@ impl Column {
         }
         let dict = dictionary.into_iter().map(Arc::from).collect();
         Ok(Column {
-            data: ColumnData::Str { codes, dict },
+            data: ColumnData::Str(Strings::Encoded(Encoded { codes, dict })),
             validity: None,
         })
     }
@@ -323,6 +412,28 @@ impl Column {
         })
     }
 
+    /// The column as `target` converted cell by cell without building values, for the widenings
+    /// a rule file's schema asks most often (decimals or integers read where floats are declared);
+    /// `None` for the other conversions, which check each value.
+    pub(crate) fn widened(&self, target: Type) -> Option<Column> {
+        let data = match (&self.data, target) {
+            (ColumnData::Decimal(units), Type::Float) => ColumnData::Float(
+                units
+                    .iter()
+                    .map(|&u| Decimal::from_units(u).to_f64())
+                    .collect(),
+            ),
+            (ColumnData::Int(values), Type::Float) => {
+                ColumnData::Float(values.iter().map(|&i| i as f64).collect())
+            }
+            _ => return None,
+        };
+        Some(Column {
+            data,
+            validity: self.validity.clone(),
+        })
+    }
+
     /// The column's type.
     pub fn type_of(&self) -> Type {
         match &self.data {
@@ -332,7 +443,7 @@ impl Column {
             ColumnData::Float(_) => Type::Float,
             ColumnData::Timestamp(_) => Type::Timestamp,
             ColumnData::Duration(_) => Type::Duration,
-            ColumnData::Str { .. } => Type::String,
+            ColumnData::Str(_) => Type::String,
             ColumnData::List { .. } => Type::List,
         }
     }
@@ -346,7 +457,7 @@ impl Column {
             | ColumnData::Timestamp(v)
             | ColumnData::Duration(v) => v.len(),
             ColumnData::Float(v) => v.len(),
-            ColumnData::Str { codes, .. } => codes.len(),
+            ColumnData::Str(strings) => strings.len(),
             ColumnData::List { offsets, .. } => offsets.len() - 1,
         }
     }
@@ -363,7 +474,10 @@ impl Column {
             ColumnData::Int(v) => Cells::Int(v),
             ColumnData::Decimal(v) => Cells::Decimal(v),
             ColumnData::Float(v) => Cells::Float(v),
-            ColumnData::Str { codes, dict } => Cells::Str { codes, dict },
+            ColumnData::Str(strings) => {
+                let Encoded { codes, dict } = strings.encoded();
+                Cells::Str { codes, dict }
+            }
             ColumnData::Timestamp(_) | ColumnData::Duration(_) | ColumnData::List { .. } => {
                 Cells::Other
             }
@@ -398,10 +512,7 @@ impl Column {
                 Timestamp::from_second(v[row]).map_or(Value::Null, Value::Timestamp)
             }
             ColumnData::Duration(v) => Value::Duration(v[row]),
-            ColumnData::Str { codes, dict } => match codes[row] {
-                NULL_CODE => Value::Null,
-                code => Value::Str(Arc::clone(&dict[code as usize])),
-            },
+            ColumnData::Str(strings) => strings.value(row),
             ColumnData::List {
                 offsets,
                 codes,
@@ -420,6 +531,10 @@ impl Column {
 
     /// The value at `row` as text for output (customer ids): strings as they are, null as empty.
     pub fn text(&self, row: usize) -> String {
+        if let ColumnData::Str(Strings::Text(text, _)) = &self.data {
+            let cell = (row < text.len()).then(|| text.get(row)).flatten();
+            return cell.unwrap_or_default().to_owned();
+        }
         match self.value(row) {
             Value::Str(s) => s.to_string(),
             Value::Null => String::new(),
@@ -443,13 +558,24 @@ impl Column {
 #[derive(Debug, Clone)]
 pub struct Batch {
     schema: Schema,
-    columns: Vec<Column>,
+    /// Shared, so a batch conformed to a rule file's schema reuses the columns it does not convert.
+    columns: Vec<Arc<Column>>,
     len: usize,
 }
 
 impl Batch {
     /// A batch from named columns; every column must have the same length and a distinct name.
     pub fn new(columns: Vec<(String, Column)>) -> Result<Self> {
+        Batch::from_shared(
+            columns
+                .into_iter()
+                .map(|(name, column)| (name, Arc::new(column)))
+                .collect(),
+        )
+    }
+
+    /// [`Batch::new`] over columns that other batches may share.
+    pub(crate) fn from_shared(columns: Vec<(String, Arc<Column>)>) -> Result<Self> {
         let len = columns.first().map_or(0, |(_, c)| c.len());
         let mut schema = Schema::default();
         let mut out = Vec::with_capacity(columns.len());
@@ -496,6 +622,11 @@ impl Batch {
 
     /// The column at `index` in schema order.
     pub fn column(&self, index: usize) -> Option<&Column> {
+        self.columns.get(index).map(AsRef::as_ref)
+    }
+
+    /// The column at `index`, shared.
+    pub(crate) fn shared_column(&self, index: usize) -> Option<&Arc<Column>> {
         self.columns.get(index)
     }
 
@@ -731,7 +862,10 @@ impl<'a> ChunkEval<'a> {
                     .map(|(&x, &ok)| if ok { b(x) } else { NULL })
                     .collect(),
             }),
-            ColumnData::Str { codes, dict } if valid.is_none() => Vals::Str(&codes[range], dict),
+            ColumnData::Str(strings) if valid.is_none() => {
+                let Encoded { codes, dict } = strings.encoded();
+                Vals::Str(&codes[range], dict)
+            }
             _ => Vals::Rows(range.map(|r| column.value(r)).collect()),
         }
     }
@@ -745,7 +879,7 @@ impl<'a> ChunkEval<'a> {
                     dict,
                 },
             validity,
-        }) = self.batch.columns.get(index)
+        }) = self.batch.column(index)
         else {
             return Vals::Bool(vec![FALSE; self.len()]);
         };

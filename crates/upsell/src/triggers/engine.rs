@@ -1260,11 +1260,15 @@ impl RuleSet {
         let mut columns = Vec::new();
         for (index, (name, ty)) in batch.schema().fields().enumerate() {
             let column = batch
-                .column(index)
+                .shared_column(index)
                 .ok_or_else(|| Error::invalid_input(Location::memory(), "column missing"))?;
             let target = declared.get(name).unwrap_or(ty);
             if target == ty {
-                columns.push((name.to_owned(), column.clone()));
+                columns.push((name.to_owned(), std::sync::Arc::clone(column)));
+                continue;
+            }
+            if let Some(widened) = column.widened(target) {
+                columns.push((name.to_owned(), std::sync::Arc::new(widened)));
                 continue;
             }
             let mut values = Vec::with_capacity(batch.len());
@@ -1279,7 +1283,7 @@ impl RuleSet {
             }
             columns.push((
                 name.to_owned(),
-                super::batch::Column::from_values(target, &values)?,
+                std::sync::Arc::new(super::batch::Column::from_values(target, &values)?),
             ));
         }
         // Declared fields absent from the data are null for every row.
@@ -1288,11 +1292,11 @@ impl RuleSet {
                 let nulls = vec![Value::Null; batch.len()];
                 columns.push((
                     name.to_owned(),
-                    super::batch::Column::from_values(ty, &nulls)?,
+                    std::sync::Arc::new(super::batch::Column::from_values(ty, &nulls)?),
                 ));
             }
         }
-        Batch::new(columns).map(std::borrow::Cow::Owned)
+        Batch::from_shared(columns).map(std::borrow::Cow::Owned)
     }
 
     /// The file the rules came from, if any.
