@@ -122,13 +122,17 @@ impl Cells {
     }
 }
 
-/// The cells parsed as a column of `ty`; an empty cell is null. A cell that is not a `ty` gives
-/// its row (from 0) and text.
-fn parse_column(cells: &Cells, ty: Type) -> std::result::Result<Column, (usize, String)> {
+/// A cell that is not of its column's type: its row (from 0) and text.
+type BadCell = (usize, String);
+
+/// The cells parsed as a column of `ty`; an empty cell is null.
+fn parse_column(cells: &Cells, ty: Type) -> std::result::Result<Column, BadCell> {
+    /// Values (a default where null) and validity (`None` when every cell is valid).
+    type Typed<T> = (Vec<T>, Option<Vec<bool>>);
     fn typed<T: Default>(
         cells: &Cells,
         parse: impl Fn(&str) -> Option<T>,
-    ) -> std::result::Result<(Vec<T>, Option<Vec<bool>>), (usize, String)> {
+    ) -> std::result::Result<Typed<T>, BadCell> {
         let mut values = Vec::with_capacity(cells.ends.len());
         let mut validity = Vec::with_capacity(cells.ends.len());
         for (k, text) in cells.iter().enumerate() {
