@@ -125,3 +125,100 @@ pub fn rule_file_of(count: usize) -> String {
     }
     yaml
 }
+
+/// The 50 conditions of [`conditions`] in JSONLogic, for engines that read it (datalogic-rs):
+/// the same comparisons with the same literals, `===` where CEL's `==` meets a string or a boolean.
+pub fn jsonlogic_conditions() -> Vec<String> {
+    let var = |column: usize| format!(r#"{{"var":"c{column:02}"}}"#);
+    (0..RULES)
+        .map(|k| {
+            let int = 1 + k % 5;
+            let dec = 6 + k % 4;
+            let string = 10 + k % 3;
+            let float = 13 + k % 3;
+            let flag = 16 + k % 2;
+            let big = 18 + k % 2;
+            match k % 5 {
+                0 => format!(
+                    r#"{{"and":[{{">":[{},{}]}},{{"===":[{},"v{}"]}}]}}"#,
+                    var(int),
+                    90 + k % 7,
+                    var(string),
+                    k % 5
+                ),
+                1 => format!(
+                    r#"{{"and":[{{">=":[{},{}.50]}},{{"<":[{},{}]}}]}}"#,
+                    var(dec),
+                    180 + k % 15,
+                    var(int),
+                    10 + k % 20
+                ),
+                2 => format!(
+                    r#"{{"and":[{{"or":[{{">":[{},95]}},{{"<":[{},{}]}}]}},{{"in":[{},["v1","v2"]]}}]}}"#,
+                    var(int),
+                    var(big),
+                    5 + k % 10,
+                    var(string)
+                ),
+                3 => format!(
+                    r#"{{"and":[{{">":[{},0.9{}]}},{{"===":[{},true]}}]}}"#,
+                    var(float),
+                    k % 10,
+                    var(flag)
+                ),
+                _ => format!(
+                    r#"{{"and":[{{"!":[{{"===":[{},"v0"]}}]}},{{">":[{{"+":[{},{}]}},{}]}}]}}"#,
+                    var(string),
+                    var(int),
+                    var(1 + (k + 1) % 5),
+                    185 + k % 10
+                ),
+            }
+        })
+        .collect()
+}
+
+/// The header of [`customers`]' columns: `id`, c01..c19.
+pub fn column_names() -> Vec<String> {
+    std::iter::once("id".to_owned())
+        .chain((1..20).map(|c| format!("c{c:02}")))
+        .collect()
+}
+
+/// One cell as a CSV or JSON reader takes it back: strings bare, decimals with their places.
+pub fn cell_text(value: &Value) -> String {
+    match value {
+        Value::Str(s) => s.to_string(),
+        Value::Decimal(d) => d.to_string(),
+        Value::Float(x) => format!("{x}"),
+        Value::Int(i) => i.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The customers of [`customers`] as CSV text with a header.
+pub fn customers_csv(table: &[Vec<Value>]) -> String {
+    let mut text = column_names().join(",");
+    text.push('\n');
+    for row in table {
+        let cells: Vec<String> = row.iter().map(cell_text).collect();
+        text.push_str(&cells.join(","));
+        text.push('\n');
+    }
+    text
+}
+
+/// One customer as a JSON object (for engines that read JSON documents): numbers bare, strings
+/// quoted (the generator's strings need no escaping).
+pub fn customer_json(row: &[Value]) -> String {
+    let fields: Vec<String> = column_names()
+        .iter()
+        .zip(row)
+        .map(|(name, value)| match value {
+            Value::Str(_) => format!(r#""{name}":"{}""#, cell_text(value)),
+            _ => format!(r#""{name}":{}"#, cell_text(value)),
+        })
+        .collect();
+    format!("{{{}}}", fields.join(","))
+}

@@ -29,7 +29,7 @@ pub(crate) fn discover_columns<'py>(
     let options = errors::map(py, DiscoverOptions::from_json(options))?;
     let mut batch_columns = Vec::with_capacity(columns.len());
     for (name, column) in names.into_iter().zip(&columns) {
-        let converted = crate::triggers::column_of(py, &name, column)?;
+        let converted = crate::triggers::column_of(py, &name, column, None)?;
         batch_columns.push((name, converted));
     }
     let batch = errors::map(py, Batch::new(batch_columns))?;

@@ -16,7 +16,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 use upsell::time::{Timestamp, now_or_parse, parse_timestamp};
 use upsell::triggers::{
     Batch, BatchOptions, Column, Context, Decimal, Decision, Format, History, Offer, Outcome,
-    RuleSet, Value,
+    RuleSet, Type, Value,
 };
 use upsell::{Error, Location};
 
@@ -166,7 +166,8 @@ impl PyRuleSet {
         }
         let mut batch_columns = Vec::with_capacity(columns.len());
         for (name, column) in names.into_iter().zip(&columns) {
-            let converted = column_of(py, &name, column)?;
+            let declared = self.inner.declared_schema().and_then(|s| s.get(&name));
+            let converted = column_of(py, &name, column, declared)?;
             batch_columns.push((name, converted));
         }
         let batch = errors::map(py, Batch::new(batch_columns))?;
@@ -214,10 +215,10 @@ impl PyRuleSet {
             offers.iter().map(|o| o.offer.priority).collect::<Vec<_>>(),
         )?;
         out.set_item(
-            "expected_value",
+            "expected_value_units",
             offers
                 .iter()
-                .map(|o| o.offer.expected_value.to_string())
+                .map(|o| o.offer.expected_value.units())
                 .collect::<Vec<_>>(),
         )?;
         out.set_item(
@@ -429,7 +430,12 @@ fn validity(mask: Option<PyReadonlyArray1<'_, bool>>) -> PyResult<Option<Vec<boo
 
 /// One prepared column: `(kind, values, validity)` for numbers and times, `("string", codes,
 /// dictionary)`, or `("list", [[str] | None])`.
-pub(crate) fn column_of(py: Python<'_>, name: &str, spec: &Bound<'_, PyAny>) -> PyResult<Column> {
+pub(crate) fn column_of(
+    py: Python<'_>,
+    name: &str,
+    spec: &Bound<'_, PyAny>,
+    declared: Option<Type>,
+) -> PyResult<Column> {
     let kind: String = spec.get_item(0)?.extract()?;
     let payload = spec.get_item(1)?;
     let third = spec.get_item(2)?;
@@ -451,6 +457,14 @@ pub(crate) fn column_of(py: Python<'_>, name: &str, spec: &Bound<'_, PyAny>) -> 
         "decimal" => Column::decimals(
             payload
                 .extract::<PyReadonlyArray1<i64>>()?
+                .as_slice()?
+                .to_vec(),
+            mask()?,
+        ),
+        // A field declared `float` stays a double: no need to look for exact decimals.
+        "float" if declared == Some(Type::Float) => Column::floats(
+            payload
+                .extract::<PyReadonlyArray1<f64>>()?
                 .as_slice()?
                 .to_vec(),
             mask()?,

@@ -172,6 +172,24 @@ def test_float_money_columns_are_read_as_exact_decimals_when_declared():
     assert out["expected_value"][0] == Decimal("25.00")
 
 
+def test_arrow_decimal_columns_are_exact_and_too_many_places_is_an_error():
+    rules = RuleSet.from_yaml(
+        "rules:\n  - name: r\n    when: 'total >= 75.00 && total - 0.01 < 95.00'\n"
+        "    offer: {kind: upgrade, target: t}\n    expected_value: 100.00 - total\n"
+    )
+    totals = [Decimal("74.99"), None, Decimal("75.00"), Decimal("-3.50"), Decimal("95.01"), Decimal("95.00")]
+    table = pa.table({"id": list("abcdef"), "total": pa.array(totals, pa.decimal128(10, 2))})
+    out = rules.evaluate(table, now=NOW)
+    assert out.column("customer").to_pylist() == ["c", "f"]
+    assert out.column("expected_value").to_pylist() == [Decimal("25"), Decimal("5")]
+    # A sliced array starts at an offset into its buffers.
+    assert rules.evaluate(table.slice(2, 3), now=NOW).column("customer").to_pylist() == ["c"]
+    fine = pa.table({"id": ["a"], "total": pa.array([Decimal("80.1234567")], pa.decimal128(12, 7))})
+    with pytest.raises(upsell.InvalidInputError) as caught:
+        rules.evaluate(fine, now=NOW)
+    assert caught.value.column_name == "total"
+
+
 def _one_rule(when: str) -> str:
     return f"schema: {{seats: int}}\nrules:\n  - name: deep\n    when: '{when}'\n    offer: {{kind: upgrade, target: t}}\n"
 

@@ -170,7 +170,7 @@ class RuleSet:
             "target": pa.array(result["target"], pa.string()),
             "priority": pa.array(result["priority"], pa.int64()),
             "reason": pa.array(result["reason"], pa.string()),
-            "expected_value": pa.array([decimal.Decimal(v) for v in result["expected_value"]], pa.decimal128(38, 6)),
+            "expected_value": _decimals(result["expected_value_units"]),
             "held_out": pa.array(result["held_out"], pa.bool_()),
         }
         out = pa.table([arrays[c] for c in _OUTPUT_COLUMNS], names=_OUTPUT_COLUMNS)
@@ -211,6 +211,38 @@ def _validity(array: pa.Array) -> Optional[np.ndarray]:
     return array.is_valid().to_numpy(zero_copy_only=False)
 
 
+def _decimals(units: List[int]) -> pa.Array:
+    """Exact decimals with six places from their millionths: each 128-bit value is the units
+    and their sign extension, so no Python object is made per value."""
+    low = np.asarray(units, dtype=np.int64)
+    words = np.empty(2 * len(low), dtype=np.int64)
+    words[0::2], words[1::2] = low, low >> 63
+    return pa.Array.from_buffers(pa.decimal128(38, 6), len(low), [None, pa.py_buffer(words)])
+
+
+def _decimal_units(name: str, array: pa.Array) -> np.ndarray:
+    """Millionths of a decimal column, exactly and without a Python loop: Arrow rescales to six
+    places (refusing to round), then the low 64 bits of each 128-bit value are the units."""
+    try:
+        scaled = array.fill_null(0).cast(pa.decimal128(38, 6))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+        raise InvalidInputError(
+            f"column '{name}': decimals with more than 6 decimal places or 32 digits cannot be read exactly ({err})",
+            column_name=name,
+        ) from None
+    if isinstance(scaled, pa.ChunkedArray):
+        scaled = scaled.combine_chunks()
+    words = np.frombuffer(scaled.buffers()[1], dtype=np.int64)[2 * scaled.offset : 2 * (scaled.offset + len(scaled))]
+    low, high = words[0::2], words[1::2]
+    if not np.array_equal(high, low >> 63):
+        row = int(np.flatnonzero(high != (low >> 63))[0])
+        raise InvalidInputError(
+            f"column '{name}': the decimal in row {row + 1} is too large (at most 9223372036854.775807)",
+            column_name=name,
+        )
+    return np.ascontiguousarray(low)
+
+
 def _column(name: str, column: Any) -> tuple:
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     kind = array.type
@@ -235,8 +267,7 @@ def _column(name: str, column: Any) -> tuple:
         values = array.cast(pa.float64()).fill_null(0.0).to_numpy(zero_copy_only=False)
         return ("float", np.ascontiguousarray(values, dtype=np.float64), valid)
     if pa.types.is_decimal(kind):
-        units = [0 if v is None else int((v * 1_000_000).to_integral_value()) for v in array.to_pylist()]
-        return ("decimal", np.asarray(units, dtype=np.int64), valid)
+        return ("decimal", _decimal_units(name, array), valid)
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
         if pa.types.is_date(kind):
             array = array.cast(pa.timestamp("s"))

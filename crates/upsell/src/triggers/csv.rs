@@ -7,7 +7,8 @@ use std::path::Path;
 
 use super::batch::{Batch, Column};
 use super::schema::{Schema, infer_type, parse_bool};
-use super::value::{Decimal, Type, Value};
+use super::value::{Decimal, Type};
+use crate::parallel::Runner;
 use crate::{Error, Location, Result};
 
 /// Reads a CSV file of customers into a [`Batch`]; `declared` types win over inferred ones.
@@ -29,6 +30,9 @@ pub fn read_customers_csv(path: &Path, declared: Option<&Schema>) -> Result<Batc
 }
 
 /// Reads customers in CSV from any reader; `path` names the source in errors.
+///
+/// The cells are read into one text buffer per column (no allocation per cell), then each column
+/// is typed and parsed straight into its typed vector, the columns in parallel.
 pub fn read_customers(
     reader: impl std::io::Read,
     path: &Path,
@@ -50,11 +54,17 @@ pub fn read_customers(
             "no header: expected a first line of field names",
         ));
     }
-    let mut cells: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
-    for (k, record) in csv.records().enumerate() {
-        let line = k as u64 + 2;
-        let record =
-            record.map_err(|e| Error::invalid_input(at(line), format!("not a CSV row: {e}")))?;
+    let mut cells: Vec<Cells> = vec![Cells::default(); headers.len()];
+    let mut record = ::csv::StringRecord::new();
+    let mut line = 1;
+    loop {
+        line += 1;
+        let more = csv
+            .read_record(&mut record)
+            .map_err(|e| Error::invalid_input(at(line), format!("not a CSV row: {e}")))?;
+        if !more {
+            break;
+        }
         if record.len() != headers.len() {
             return Err(Error::invalid_input(
                 at(line),
@@ -62,47 +72,118 @@ pub fn read_customers(
             ));
         }
         for (column, cell) in cells.iter_mut().zip(record.iter()) {
-            column.push(cell.to_owned());
+            column.push(cell);
         }
     }
-    let mut columns = Vec::with_capacity(headers.len());
-    for (c, (name, values)) in headers.iter().zip(&cells).enumerate() {
-        let ty = declared
-            .and_then(|s| s.get(name))
-            .unwrap_or_else(|| infer_type(values.iter().map(String::as_str)));
-        let mut parsed = Vec::with_capacity(values.len());
-        for (k, text) in values.iter().enumerate() {
-            let value = parse_cell(text, ty).ok_or_else(|| {
+    let runner = Runner::new(None);
+    let columns = runner.map(
+        headers.len(),
+        || (),
+        |_, c| {
+            let (name, cells) = (&headers[c], &cells[c]);
+            let ty = declared
+                .and_then(|s| s.get(name))
+                .unwrap_or_else(|| infer_type(cells.iter()));
+            parse_column(cells, ty).map_err(|(k, text)| {
                 Error::invalid_input(
                     at(k as u64 + 2).column(c as u64 + 1).column_name(name),
                     format!("'{text}' is not a {ty}"),
                 )
-            })?;
-            parsed.push(value);
-        }
-        columns.push((name.clone(), Column::from_values(ty, &parsed)?));
-    }
+            })
+        },
+    );
+    let columns = headers
+        .iter()
+        .cloned()
+        .zip(columns)
+        .map(|(name, column)| Ok((name, column?)))
+        .collect::<Result<Vec<_>>>()?;
     Batch::new(columns)
 }
 
-fn parse_cell(text: &str, ty: Type) -> Option<Value> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return Some(Value::Null);
+/// The cells of one column: their text, end to end, and where each ends.
+#[derive(Debug, Clone, Default)]
+struct Cells {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Cells {
+    fn push(&mut self, cell: &str) {
+        self.text.push_str(cell);
+        self.ends.push(self.text.len());
     }
-    Some(match ty {
-        Type::Bool => Value::Bool(parse_bool(trimmed)?),
-        Type::Int => Value::Int(trimmed.parse().ok()?),
-        Type::Decimal => Value::Decimal(trimmed.parse::<Decimal>().ok()?),
-        Type::Float => Value::Float(trimmed.parse().ok()?),
-        Type::String => Value::from(text),
-        Type::Timestamp => Value::Timestamp(crate::time::parse_timestamp(trimmed)?),
-        Type::Duration => Value::Duration(trimmed.parse().ok()?),
-        Type::List => Value::List(
-            trimmed
-                .split('|')
-                .map(|s| std::sync::Arc::from(s.trim()))
-                .collect(),
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, &end)| &self.text[start..end])
+    }
+}
+
+/// A cell that is not of its column's type: its row (from 0) and text.
+type BadCell = (usize, String);
+
+/// The cells parsed as a column of `ty`; an empty cell is null.
+fn parse_column(cells: &Cells, ty: Type) -> std::result::Result<Column, BadCell> {
+    /// Values (a default where null) and validity (`None` when every cell is valid).
+    type Typed<T> = (Vec<T>, Option<Vec<bool>>);
+    fn typed<T: Default>(
+        cells: &Cells,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> std::result::Result<Typed<T>, BadCell> {
+        let mut values = Vec::with_capacity(cells.ends.len());
+        let mut validity = Vec::with_capacity(cells.ends.len());
+        for (k, text) in cells.iter().enumerate() {
+            let trimmed = text.trim();
+            if trimmed.is_empty() {
+                values.push(T::default());
+                validity.push(false);
+            } else {
+                values.push(parse(trimmed).ok_or_else(|| (k, text.to_owned()))?);
+                validity.push(true);
+            }
+        }
+        let all_valid = validity.iter().all(|&v| v);
+        Ok((values, (!all_valid).then_some(validity)))
+    }
+    fn nonempty(text: &str) -> Option<&str> {
+        (!text.trim().is_empty()).then_some(text)
+    }
+    Ok(match ty {
+        Type::Bool => {
+            let (values, validity) = typed(cells, parse_bool)?;
+            Column::bools(values, validity)
+        }
+        Type::Int => {
+            let (values, validity) = typed(cells, |t| t.parse().ok())?;
+            Column::ints(values, validity)
+        }
+        Type::Decimal => {
+            let (values, validity) =
+                typed(cells, |t| t.parse::<Decimal>().ok().map(Decimal::units))?;
+            Column::decimals(values, validity)
+        }
+        Type::Float => {
+            let (values, validity) = typed(cells, |t| t.parse().ok())?;
+            Column::floats(values, validity)
+        }
+        Type::Timestamp => {
+            let (values, validity) = typed(cells, |t| {
+                crate::time::parse_timestamp(t).map(|t| t.as_second())
+            })?;
+            Column::timestamps(values, validity)
+        }
+        Type::Duration => {
+            let (values, validity) = typed(cells, |t| t.parse().ok())?;
+            Column::durations(values, validity)
+        }
+        Type::String => Column::strings(cells.iter().map(nonempty)),
+        Type::List => Column::lists(
+            cells
+                .iter()
+                .map(|text| nonempty(text).map(|t| t.trim().split('|').map(str::trim))),
         ),
     })
 }

@@ -1173,6 +1173,73 @@ impl RuleSet {
         Ok(out)
     }
 
+    /// How many rows of `batch` each rule's `when` holds for, in rule order: the audience of each
+    /// rule before suppressions, fatigue, caps and control groups. Column by column only, no
+    /// per-customer decision, so it sizes rules over millions of customers in the time of one pass.
+    ///
+    /// ```
+    /// use upsell::time::parse_timestamp;
+    /// use upsell::triggers::{Batch, BatchOptions, Column, RuleSet};
+    /// let rules = RuleSet::from_yaml_str(r#"
+    /// rules:
+    ///   - { name: team, when: seats > 10, offer: { kind: upgrade, target: team } }
+    ///   - { name: small, when: seats <= 3, offer: { kind: upgrade, target: pro } }
+    /// "#)?;
+    /// let batch = Batch::new(vec![
+    ///     ("customer".into(), Column::strings([Some("a"), Some("b"), Some("c")])),
+    ///     ("seats".into(), Column::ints(vec![3, 12, 30], None)),
+    /// ])?;
+    /// let options = BatchOptions::new(parse_timestamp("2026-11-23").unwrap());
+    /// assert_eq!(rules.match_counts(&batch, &options, &upsell::Control::new())?, vec![2, 1]);
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn match_counts(
+        &self,
+        batch: &Batch,
+        options: &BatchOptions<'_>,
+        control: &Control,
+    ) -> Result<Vec<u64>> {
+        let batch = self.conform(batch)?;
+        let batch = batch.as_ref();
+        let compiled = self.compiled(batch.schema())?;
+        let chunks = batch.len().div_ceil(CHUNK_ROWS);
+        control.start(batch.len() as u64);
+        let parts = Runner::new(options.threads).map(
+            chunks,
+            || (),
+            |_, k| {
+                if control.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
+                let start = k * CHUNK_ROWS;
+                let end = (start + CHUNK_ROWS).min(batch.len());
+                let eval = ChunkEval {
+                    batch,
+                    now: options.now,
+                    start,
+                    end,
+                };
+                let counts: Vec<u64> = compiled
+                    .when
+                    .iter()
+                    .map(|node| {
+                        let verdicts = eval.condition(node);
+                        verdicts.iter().filter(|&&v| v == TRUE).count() as u64
+                    })
+                    .collect();
+                control.advance((end - start) as u64);
+                Ok(counts)
+            },
+        );
+        let mut total = vec![0u64; compiled.when.len()];
+        for part in parts {
+            for (sum, count) in total.iter_mut().zip(part?) {
+                *sum += count;
+            }
+        }
+        Ok(total)
+    }
+
     /// Columnar verdicts for every rule of `compiled` over rows `start..end`, then per-row decisions
     /// where something fired.
     fn evaluate_chunk(

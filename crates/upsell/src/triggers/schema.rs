@@ -99,11 +99,12 @@ pub fn infer_type<'a>(values: impl IntoIterator<Item = &'a str>) -> Type {
             continue;
         }
         any = true;
-        int &= value.parse::<i64>().is_ok();
-        decimal &= value.parse::<Decimal>().is_ok();
-        float &= value.parse::<f64>().is_ok_and(f64::is_finite);
-        boolean &= parse_bool(value).is_some();
-        time &= crate::time::parse_timestamp(value).is_some();
+        // `&&` rather than `&=`: a kind already ruled out is not parsed again.
+        int = int && value.parse::<i64>().is_ok();
+        decimal = decimal && value.parse::<Decimal>().is_ok();
+        float = float && value.parse::<f64>().is_ok_and(f64::is_finite);
+        boolean = boolean && parse_bool(value).is_some();
+        time = time && crate::time::parse_timestamp(value).is_some();
         if !(int || decimal || float || boolean || time) {
             return Type::String;
         }
@@ -120,9 +121,12 @@ pub fn infer_type<'a>(values: impl IntoIterator<Item = &'a str>) -> Type {
 }
 
 pub(crate) fn parse_bool(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "true" => Some(true),
-        "false" => Some(false),
-        _ => None,
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
     }
 }

@@ -247,11 +247,12 @@ impl std::str::FromStr for Decimal {
         } else {
             whole.parse().map_err(|_| bad())?
         };
-        let fraction_units: i64 = if fraction.is_empty() {
-            0
-        } else {
-            format!("{fraction:0<6}").parse().map_err(|_| bad())?
-        };
+        // At most six digits, padded with zeros to millionths.
+        let fraction_units = fraction
+            .bytes()
+            .chain(std::iter::repeat(b'0'))
+            .take(6)
+            .fold(0i64, |units, digit| units * 10 + i64::from(digit - b'0'));
         let units = whole
             .checked_mul(Self::SCALE)
             .and_then(|w| w.checked_add(fraction_units))

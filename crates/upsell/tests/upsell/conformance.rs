@@ -12,7 +12,7 @@
 //!   checker refuses it, or CEL expects a uint, bytes, map, type or message).
 //!
 //! Anything else is a wrong answer, and the test fails listing it. The table it computes must be
-//! the one in docs/triggers.md's conformance section, so the documentation cannot drift.
+//! the one in README.md and in docs/triggers.md's conformance section, so neither can drift.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -464,17 +464,24 @@ fn cel_spec_conformance() {
         wrong.len(),
         wrong.join("\n")
     );
-    assert_eq!(
-        documented_table(),
-        computed,
-        "docs/triggers.md's conformance table is stale: replace it with the table above"
-    );
+    for document in DOCUMENTS {
+        assert_eq!(
+            documented_table(document),
+            computed,
+            "{document}'s conformance table is stale: replace it with the table above"
+        );
+    }
 }
 
-/// The conformance table as docs/triggers.md states it: the lines from its header to its total.
-fn documented_table() -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/triggers.md");
-    let text = std::fs::read_to_string(&path).expect("docs/triggers.md");
+/// The documents that state the conformance table, relative to the workspace root.
+const DOCUMENTS: [&str; 2] = ["README.md", "docs/triggers.md"];
+
+/// The conformance table as `document` states it: the lines from its header to its total.
+fn documented_table(document: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(document);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{document}: {e}"));
     let lines: Vec<&str> = text
         .lines()
         .skip_while(|line| !line.starts_with("| file | pass |"))
