@@ -103,7 +103,7 @@ def mine(
     threads: Optional[int] = None,
     max_itemsets: Optional[int] = ...,
     max_memory: Optional[int] = ...,
-    sort: bool = True,
+    order: str = "count",
 ) -> Tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int64], int, int]: ...
 
 def route_to_groups(
