@@ -404,7 +404,8 @@ mod tests {
             (rows, columns, cells) in (0usize..80, 0usize..150)
                 .prop_flat_map(|(r, c)| (Just(r), Just(c), prop::collection::vec(prop::bool::weighted(0.3), r * c))),
         ) {
-            let matrix = ndarray::Array2::from_shape_vec((rows, columns), cells).unwrap();
+            let matrix = ndarray::Array2::from_shape_vec((rows, columns), cells)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
             let items: Vec<Vec<u32>> = matrix
                 .rows()
                 .into_iter()

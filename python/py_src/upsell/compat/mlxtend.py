@@ -295,7 +295,8 @@ def _mine(
         support = support[kept]
     labels = np.asarray(df.columns, dtype=object) if use_colnames else np.arange(df.shape[1], dtype=object)
     itemsets = _frozensets(items, offsets, labels)
-    frame = pd.DataFrame({"support": support, "itemsets": itemsets})
+    # The arrays are this frame's alone: pandas need not copy them.
+    frame = pd.DataFrame({"support": support, "itemsets": itemsets}, copy=False)
     _MINED[id(frame)] = (weakref.ref(frame), itemsets, items, offsets, labels)
     weakref.finalize(frame, _MINED.pop, id(frame), None)
     if known is None:
