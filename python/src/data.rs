@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::{Borrowed, ffi};
+use pyo3::types::frozenset::PyFrozenSetBuilder;
 use pyo3::types::{PyInt, PyList, PyString, PyTuple};
 use rustc_hash::FxHashMap;
 use upsell::data::{Baskets, Dataset, Format, ReadOptions};
@@ -327,4 +328,36 @@ pub(crate) fn offset(value: i64) -> upsell::Result<usize> {
     usize::try_from(value).map_err(|_| {
         Error::invalid_input(Location::memory().column_name("offsets"), format!("offsets must not be negative, found {value}"))
     })
+}
+
+/// One frozenset of labels per itemset: itemset `k` holds `labels[items[j]]` for `j` in
+/// `offsets[k]..offsets[k + 1]`, as a numpy object array (mlxtend's `itemsets` column). One pass
+/// with the GIL held, each label added borrowed: a Python loop costs twice as much.
+#[pyfunction]
+pub(crate) fn frozensets<'py>(
+    py: Python<'py>,
+    items: PyReadonlyArray1<'py, u32>,
+    offsets: PyReadonlyArray1<'py, i64>,
+    labels: &Bound<'py, PyList>,
+) -> PyResult<Bound<'py, PyArray1<Py<PyAny>>>> {
+    let (items, offsets) = (items.as_array(), offsets.as_array().to_vec());
+    let labels: Vec<Bound<'py, PyAny>> = labels.iter().collect();
+    let bad = |message: String| errors::map::<()>(py, Err(Error::invalid_input(Location::memory(), message)));
+    let mut sets = Vec::with_capacity(offsets.len().saturating_sub(1));
+    for (k, bounds) in offsets.windows(2).enumerate() {
+        let (start, end) = (errors::map(py, offset(bounds[0]))?, errors::map(py, offset(bounds[1]))?);
+        if start > end || end > items.len() {
+            bad(format!("itemset {k} spans items {start}..{end} of {}", items.len()))?;
+        }
+        let mut set = PyFrozenSetBuilder::new(py)?;
+        for j in start..end {
+            let item = items[j] as usize;
+            match labels.get(item) {
+                Some(label) => set.add(label)?,
+                None => bad(format!("itemset {k} holds item {item}, beyond the {} labels", labels.len()))?,
+            }
+        }
+        sets.push(set.finalize().into_any().unbind());
+    }
+    Ok(PyArray1::from_vec(py, sets))
 }

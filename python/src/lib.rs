@@ -34,6 +34,7 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     let threads = std::env::var(upsell::parallel::THREADS_VARIABLE).ok();
     upsell::parallel::set_default_threads(threads.as_deref());
     module.add_class::<data::PyBaskets>()?;
+    module.add_function(wrap_pyfunction!(data::frozensets, module)?)?;
     module.add_function(wrap_pyfunction!(gil::set_progress, module)?)?;
     module.add_function(wrap_pyfunction!(mining::mine, module)?)?;
     module.add_function(wrap_pyfunction!(mining::support_warning, module)?)?;

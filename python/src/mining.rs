@@ -17,10 +17,10 @@ use crate::{errors, gil};
 /// Flat itemsets: item ids, offsets, counts, the number of baskets, and the count threshold used.
 type MinedArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, u64, u64);
 
-/// Mines frequent itemsets of `baskets` with the GIL released, most frequent first unless `sort`
-/// is false (then in mining order).
+/// Mines frequent itemsets of `baskets` with the GIL released, in `order`: `"count"` (most
+/// frequent first), `"size"` (by size, then item ids: apriori's order) or `"mined"` (as found).
 #[pyfunction]
-#[pyo3(signature = (baskets, min_support, *, algorithm="auto", target="all", min_len=1, max_len=None, threads=None, max_itemsets=Some(DEFAULT_MAX_ITEMSETS), max_memory=Some(default_max_memory()), sort=true))]
+#[pyo3(signature = (baskets, min_support, *, algorithm="auto", target="all", min_len=1, max_len=None, threads=None, max_itemsets=Some(DEFAULT_MAX_ITEMSETS), max_memory=Some(default_max_memory()), order="count"))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn mine<'py>(
     py: Python<'py>,
@@ -33,7 +33,7 @@ pub(crate) fn mine<'py>(
     threads: Option<Threads>,
     max_itemsets: Option<u64>,
     max_memory: Option<u64>,
-    sort: bool,
+    order: &str,
 ) -> PyResult<MinedArrays<'py>> {
     let threads = threads.map(Threads::get);
     let mut options = MiningOptions::new(errors::map(py, threshold(min_support))?);
@@ -44,12 +44,19 @@ pub(crate) fn mine<'py>(
     options.threads = threads;
     options.max_itemsets = max_itemsets;
     options.max_memory = max_memory;
+    let sort: fn(&mut Itemsets) = match order {
+        "count" => Itemsets::sort_by_count,
+        "size" => Itemsets::sort_canonical,
+        "mined" => |_| {},
+        other => {
+            let message = format!("{other:?} is not one of \"count\", \"size\", \"mined\"");
+            return errors::map(py, Err(Error::invalid_parameter("order", message)));
+        }
+    };
     let baskets = &baskets.get().inner;
     let itemsets = gil::run(py, |control| {
         let mut itemsets = mine_with(baskets, &options, control)?;
-        if sort {
-            itemsets.sort_by_count();
-        }
+        sort(&mut itemsets);
         Ok(itemsets)
     })?;
     Ok(mined_arrays(py, itemsets))

@@ -8,6 +8,7 @@ import numpy.typing as npt
 
 __all__ = [
     "Baskets",
+    "frozensets",
     "set_progress",
     "mine",
     "min_count",
@@ -86,6 +87,9 @@ class Baskets:
     def items(self) -> npt.NDArray[np.uint32]: ...
     def offsets(self) -> npt.NDArray[np.int64]: ...
 
+def frozensets(
+    items: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64], labels: List[Any]
+) -> npt.NDArray[np.object_]: ...
 def support_warning(min_support: Union[int, float], baskets: int) -> Optional[str]: ...
 def set_progress(factory: Optional[Callable[[int], Any]], after: float = 1.0) -> None: ...
 def mine(
@@ -99,7 +103,7 @@ def mine(
     threads: Optional[int] = None,
     max_itemsets: Optional[int] = ...,
     max_memory: Optional[int] = ...,
-    sort: bool = True,
+    order: str = "count",
 ) -> Tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int64], int, int]: ...
 
 def route_to_groups(

@@ -247,9 +247,10 @@ def one_hot_baskets(frame: pd.DataFrame) -> _upsell.Baskets:
     values (NaN, ``pd.NA``, ``None``) included.
     """
     n_rows, n_columns = frame.shape
-    columns = _column_arrays(frame)
-    if n_columns and all(isinstance(column, pd.arrays.SparseArray) for column in columns):
-        return _sparse_one_hot(n_rows, columns)
+    # The dtypes tell a sparse frame without listing its columns (a tenth of a millisecond on
+    # groceries' 169 dense ones).
+    if n_columns and all(isinstance(dtype, pd.SparseDtype) for dtype in frame.dtypes):
+        return _sparse_one_hot(n_rows, _column_arrays(frame))
     values = frame.to_numpy()
     if values.dtype == np.bool_:
         matrix = values
@@ -428,9 +429,9 @@ def _list_chunk(items: np.ndarray, offsets: np.ndarray, labels: pa.Array, large:
 
 def _frozensets(items: np.ndarray, offsets: np.ndarray, labels: Labels) -> np.ndarray:
     objects = labels.to_pylist() if isinstance(labels, pa.Array) else list(labels)
-    values = [objects[item] for item in items.tolist()]  # slicing a list is cheaper than an array
-    bounds = zip(offsets[:-1].tolist(), offsets[1:].tolist())
-    return np.fromiter((frozenset(values[start:end]) for start, end in bounds), dtype=object, count=len(offsets) - 1)
+    return _upsell.frozensets(
+        np.asarray(items, dtype=np.uint32), np.asarray(offsets, dtype=np.int64), objects
+    )
 
 
 def _parameter(name: str, message: str) -> InvalidParameterError:

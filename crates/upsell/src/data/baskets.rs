@@ -365,13 +365,59 @@ impl BasketBuilder {
 fn each_true(cells: &[bool], mut found: impl FnMut(usize)) {
     const BLOCK: usize = 64;
     for (b, block) in cells.chunks(BLOCK).enumerate() {
-        let mut mask = block
-            .iter()
-            .enumerate()
-            .fold(0u64, |mask, (k, &v)| mask | (u64::from(v) << k));
+        let mut mask = 0u64;
+        for (w, word) in block.chunks(8).enumerate() {
+            mask |= packed(word) << (8 * w);
+        }
         while mask != 0 {
             found(b * BLOCK + mask.trailing_zeros() as usize);
             mask &= mask - 1;
+        }
+    }
+}
+
+/// Up to 8 cells as the low bits of a byte, cell `k` at bit `k`. Eight whole cells are read as
+/// one word (each byte 0 or 1) and gathered by one multiplication: byte `k` times `2^(56 - 7k)`
+/// lands on bit `56 + k`, and no two partial products meet, so nothing carries. A cell at a time
+/// cost about a cycle each, the most of reading a one-hot frame.
+#[inline(always)]
+fn packed(cells: &[bool]) -> u64 {
+    const GATHER: u64 = 0x0102_0408_1020_4080;
+    match <&[bool; 8]>::try_from(cells) {
+        Ok(word) => u64::from_le_bytes(word.map(u8::from)).wrapping_mul(GATHER) >> 56,
+        Err(_) => cells
+            .iter()
+            .enumerate()
+            .fold(0, |mask, (k, &v)| mask | (u64::from(v) << k)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::Baskets;
+
+    proptest! {
+        #[test]
+        fn from_dense_reads_every_true_cell_in_either_layout(
+            (rows, columns, cells) in (0usize..80, 0usize..150)
+                .prop_flat_map(|(r, c)| (Just(r), Just(c), prop::collection::vec(prop::bool::weighted(0.3), r * c))),
+        ) {
+            let matrix = ndarray::Array2::from_shape_vec((rows, columns), cells)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let items: Vec<Vec<u32>> = matrix
+                .rows()
+                .into_iter()
+                .map(|row| (0..columns as u32).filter(|&c| row[c as usize]).collect())
+                .collect();
+            let by_column = matrix.t().as_standard_layout().into_owned();
+            for read in [Baskets::from_dense(matrix.view()), Baskets::from_dense(by_column.t())] {
+                prop_assert_eq!(read.len(), rows);
+                prop_assert_eq!(read.item_count(), columns);
+                let found: Vec<Vec<u32>> = read.iter().map(|b| b.to_vec()).collect();
+                prop_assert_eq!(&found, &items);
+            }
         }
     }
 }

@@ -374,7 +374,8 @@ fn sort_from<'a>(order: &mut [u32], depth: usize, basket: &impl Fn(usize) -> &'a
             (code(depth) << 32 | code(depth + 1), b)
         })
         .collect();
-    keyed.sort_unstable();
+    // Ties need no order: they are sorted further below, or are equal baskets (merged).
+    keyed.sort_unstable_by_key(|&(key, _)| key);
     for (slot, &(_, b)) in order.iter_mut().zip(&keyed) {
         *slot = b;
     }
