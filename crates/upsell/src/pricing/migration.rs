@@ -120,7 +120,7 @@ impl MigrationOptions {
 }
 
 /// One tier's movement.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TierMovement {
     /// The tier.
     pub tier: String,
@@ -143,7 +143,7 @@ pub struct TierMovement {
 }
 
 /// What [`tier_migration`] found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TierMigration {
     /// The tiers, lowest first.
     pub tiers: Vec<String>,
