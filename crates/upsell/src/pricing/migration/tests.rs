@@ -6,7 +6,7 @@ fn usd(minor: i64) -> Money {
 }
 
 fn day(d: i64) -> Timestamp {
-    Timestamp::from_second(1_767_225_600 + d * 86_400).unwrap() // 2026-01-01 + d days
+    Timestamp::from_second(1_767_225_600 + d * 86_400).expect("valid in the test") // 2026-01-01 + d days
 }
 
 fn row(customer: &str, d: i64, plan: &str, mrr: i64) -> SubscriptionRecord {
@@ -98,7 +98,7 @@ fn a_given_order_wins_and_the_median_mrr_prices_a_tier() -> Result<()> {
 #[test]
 fn bad_histories_name_the_row() {
     let message = |history: &[SubscriptionRecord], options: &MigrationOptions| {
-        let err = tier_migration(history, options).unwrap_err();
+        let err = tier_migration(history, options).expect_err("an error");
         (err.kind(), err.to_string())
     };
     let (kind, text) = message(&[], &MigrationOptions::default());

@@ -33,7 +33,7 @@ fn small() -> Batch {
             Column::ints(vec![1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0], None),
         ),
     ])
-    .unwrap()
+    .expect("valid in the test")
 }
 
 fn small_options() -> AdoptionOptions {
@@ -118,7 +118,7 @@ fn missing_usage_is_no_usage_text_is_refused_and_an_empty_gap_has_no_rate() -> R
         ],
         ..small_options()
     };
-    let err = adoption_gaps(&small(), &only_users).unwrap_err();
+    let err = adoption_gaps(&small(), &only_users).expect_err("an error");
     assert!(err.to_string().contains("usage column 'id'"), "{err}");
     let nobody = Batch::new(vec![
         (
@@ -144,7 +144,7 @@ fn missing_usage_is_no_usage_text_is_refused_and_an_empty_gap_has_no_rate() -> R
 #[test]
 fn bad_input_names_what_and_where() {
     let message = |options: &AdoptionOptions| {
-        let err = adoption_gaps(&small(), options).unwrap_err();
+        let err = adoption_gaps(&small(), options).expect_err("an error");
         (err.kind(), err.to_string())
     };
     let (kind, text) = message(&AdoptionOptions {
@@ -196,12 +196,12 @@ fn bad_input_names_what_and_where() {
         ("plan".to_owned(), Column::strings([Some("pro"), None])),
         ("churned".to_owned(), Column::ints(vec![0, 1], None)),
     ])
-    .unwrap();
+    .expect("valid in the test");
     let err = adoption_gaps(
         &missing_plan,
         &AdoptionOptions::new(vec![PlanFeatures::new("pro", Vec::<String>::new())]),
     )
-    .unwrap_err();
+    .expect_err("an error");
     assert!(err.to_string().contains("plan missing in row 2"), "{err}");
 }
 
@@ -238,7 +238,7 @@ fn a_planted_gap_is_the_most_significant() -> Result<()> {
                 .gaps
                 .iter()
                 .min_by(|a, b| a.ln_p_value.total_cmp(&b.ln_p_value))
-                .unwrap();
+                .expect("valid in the test");
             let at = format!(
                 "seed {seed}, {plan} {feature}: found {} {}",
                 best.plan, best.feature
