@@ -39,12 +39,7 @@ pub fn while_working<T>(message: &'static str, control: &Control, work: impl FnO
 }
 
 /// Runs `work` while a bar shows the core's progress on `control`, counted in `unit`.
-pub fn while_counting<T>(
-    message: &'static str,
-    unit: &str,
-    control: &Control,
-    work: impl FnOnce() -> T,
-) -> T {
+pub fn while_counting<T>(message: &'static str, unit: &str, control: &Control, work: impl FnOnce() -> T) -> T {
     if !enabled() {
         return work();
     }
@@ -52,9 +47,7 @@ pub fn while_counting<T>(
     std::thread::scope(|scope| {
         let watcher = scope.spawn(|| {
             let bar = ProgressBar::new(0).with_message(message);
-            bar.set_style(styled(&format!(
-                "{{spinner}} {{msg:>8}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{elapsed}}"
-            )));
+            bar.set_style(styled(&format!("{{spinner}} {{msg:>8}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{elapsed}}")));
             while !finished.load(Ordering::Relaxed) {
                 let (done, total) = control.progress();
                 bar.set_length(total);

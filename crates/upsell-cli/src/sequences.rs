@@ -13,8 +13,7 @@ use std::time::Instant;
 use clap::Args;
 use upsell::Control;
 use upsell::sequence::{
-    DEFAULT_MAX_PAIRS, PurchaseColumns, Purchases, SequenceOptions, SequenceRule, SequenceRules,
-    sequential_affinity,
+    DEFAULT_MAX_PAIRS, PurchaseColumns, Purchases, SequenceOptions, SequenceRule, SequenceRules, sequential_affinity,
 };
 
 use crate::error::CliError;
@@ -74,21 +73,11 @@ pub struct SequencesArgs {
     pub min_customers: u64,
 
     /// Report a rule only when its support (a fraction of all customers) is at least X.
-    #[arg(
-        long,
-        value_name = "X",
-        default_value_t = 0.0,
-        allow_negative_numbers = true
-    )]
+    #[arg(long, value_name = "X", default_value_t = 0.0, allow_negative_numbers = true)]
     pub min_support: f64,
 
     /// Report a rule only when its confidence is at least X.
-    #[arg(
-        long,
-        value_name = "X",
-        default_value_t = 0.0,
-        allow_negative_numbers = true
-    )]
+    #[arg(long, value_name = "X", default_value_t = 0.0, allow_negative_numbers = true)]
     pub min_confidence: f64,
 
     /// Keep at most K rules per window, the most confident first [default: all].
@@ -129,11 +118,7 @@ pub fn run(args: &SequencesArgs, control: &Control) -> Result<(), CliError> {
     };
     // Every parameter and the destination are checked before the file is read.
     options.validate()?;
-    let mut destination = args
-        .output
-        .as_deref()
-        .map(|path| Destination::open(path, args.output_format))
-        .transpose()?;
+    let mut destination = args.output.as_deref().map(|path| Destination::open(path, args.output_format)).transpose()?;
     let columns = PurchaseColumns {
         delimiter: args.delimiter.unwrap_or(b','),
         ..PurchaseColumns::new(&args.customer_column, &args.time_column, &args.item_column)
@@ -144,27 +129,18 @@ pub fn run(args: &SequencesArgs, control: &Control) -> Result<(), CliError> {
     let read_time = started.elapsed();
     control.check()?;
     let started = Instant::now();
-    let rules = progress::while_working("counting", control, || {
-        sequential_affinity(&purchases, &options, control)
-    })?;
+    let rules = progress::while_working("counting", control, || sequential_affinity(&purchases, &options, control))?;
     let count_time = started.elapsed();
 
     let mut summary = Summary::default();
     summary.add("file", args.file.display().to_string());
     summary.add(
         "rows",
-        format!(
-            "{} ({} without a customer, excluded)",
-            thousands(rules.rows()),
-            thousands(rules.excluded_rows())
-        ),
+        format!("{} ({} without a customer, excluded)", thousands(rules.rows()), thousands(rules.excluded_rows())),
     );
     summary.add("customers", thousands(rules.customers()));
     summary.add("items", thousands(rules.labels().len() as u64));
-    let windows: Vec<String> = sorted_windows(&options)
-        .iter()
-        .map(i64::to_string)
-        .collect();
+    let windows: Vec<String> = sorted_windows(&options).iter().map(i64::to_string).collect();
     summary.add("windows", format!("{} days", windows.join(", ")));
     summary.add("pairs", thousands(rules.pairs_counted()));
     summary.add("rules", thousands(rules.rules().len() as u64));
@@ -213,27 +189,16 @@ fn print_best(
     }
     eprintln!("\nmost confident rules of each window (pass --output PATH.csv for all):");
     for window in sorted_windows(options) {
-        for rule in rules
-            .rules()
-            .iter()
-            .filter(|r| r.window_days == window)
-            .take(show)
-        {
+        for rule in rules.rules().iter().filter(|r| r.window_days == window).take(show) {
             let customers = thousands(rule.customers);
-            writeln!(
-                out,
-                "  {} (lift {}, {customers} customers)",
-                rules.describe(rule),
-                lift_text(rule)
-            )?;
+            writeln!(out, "  {} (lift {}, {customers} customers)", rules.describe(rule), lift_text(rule))?;
         }
     }
     out.flush()
 }
 
 fn lift_text(rule: &SequenceRule) -> String {
-    rule.lift
-        .map_or_else(|| "-".to_owned(), |lift| format!("{lift:.2}"))
+    rule.lift.map_or_else(|| "-".to_owned(), |lift| format!("{lift:.2}"))
 }
 
 /// Why writing stopped early.
@@ -258,11 +223,7 @@ impl From<csv::Error> for Stop {
 const ROWS_PER_CHECK: usize = 1 << 14;
 
 fn check(control: &Control, row: usize) -> Result<(), Stop> {
-    if row % ROWS_PER_CHECK == 0 && control.is_cancelled() {
-        Err(Stop::Cancelled)
-    } else {
-        Ok(())
-    }
+    if row % ROWS_PER_CHECK == 0 && control.is_cancelled() { Err(Stop::Cancelled) } else { Ok(()) }
 }
 
 fn write_csv(out: &mut dyn Write, rules: &SequenceRules, control: &Control) -> Result<(), Stop> {

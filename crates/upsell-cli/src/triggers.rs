@@ -4,8 +4,8 @@
 //! prints every problem; `eval` prints one CSV line per (customer, offer): customer id (the first
 //! column's value), rule, offer kind, target, priority, reason. Offers withheld for a rule's
 //! control group are not printed (the customer does not see them); `--held-out` prints them too,
-//! with a seventh column `held_out`. `discover` writes rules from data (`discover.rs`); `gaps` finds unused features of
-//! each plan (`gaps.rs`).
+//! with a seventh column `held_out`. `discover` writes rules from data (`discover.rs`); `gaps`
+//! finds the unused features of each plan (`gaps.rs`).
 
 use std::path::PathBuf;
 
