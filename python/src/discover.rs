@@ -1,5 +1,5 @@
-//! `upsell._upsell.discover_columns` and `synthetic_subscriptions`: subgroup discovery and the
-//! synthetic subscription table for Python.
+//! `upsell._upsell.discover_columns`, `adoption_gaps_columns` and `synthetic_subscriptions`:
+//! subgroup discovery, adoption gaps and the synthetic subscription table for Python.
 //!
 //! Translation only: the columns arrive as `triggers.rs` reads them for rule evaluation, the
 //! options as one JSON document parsed by the core (`DiscoverOptions::from_json`, the same as the
@@ -9,7 +9,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use upsell::triggers::{
-    Batch, ConditionOp, DiscoverOptions, PlantedEffect, SubscriptionGenerator, Value, discover_with,
+    AdoptionOptions, Batch, ConditionOp, DiscoverOptions, PlanFeatures, PlantedEffect,
+    SubscriptionGenerator, Value, adoption_gaps, discover_with,
 };
 
 use crate::{errors, gil};
@@ -126,5 +127,70 @@ pub(crate) fn synthetic_subscriptions<'py>(
             }).collect::<Vec<_>>())?,
         }
     }
+    Ok(out)
+}
+
+/// Adoption gaps of the customers given as prepared columns; `plans` as `(plan, features)`. The
+/// gaps and the customers' gaps leave as parallel lists.
+#[pyfunction]
+#[pyo3(signature = (names, columns, plans, *, plan_column, outcome, customer_column, min_usage, alpha, correction))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn adoption_gaps_columns<'py>(
+    py: Python<'py>,
+    names: Vec<String>,
+    columns: Vec<Bound<'py, PyAny>>,
+    plans: Vec<(String, Vec<String>)>,
+    plan_column: String,
+    outcome: String,
+    customer_column: Option<String>,
+    min_usage: i64,
+    alpha: f64,
+    correction: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    if names.len() != columns.len() {
+        return Err(PyTypeError::new_err("names and columns differ in length"));
+    }
+    let correction = errors::map(py, correction.parse())?;
+    let options = AdoptionOptions {
+        plan_column,
+        outcome,
+        customer_column,
+        min_usage,
+        alpha,
+        correction,
+        ..AdoptionOptions::new(plans.into_iter().map(|(p, f)| PlanFeatures::new(p, f)).collect())
+    };
+    let mut batch_columns = Vec::with_capacity(columns.len());
+    for (name, column) in names.into_iter().zip(&columns) {
+        let converted = crate::triggers::column_of(py, &name, column)?;
+        batch_columns.push((name, converted));
+    }
+    let batch = errors::map(py, Batch::new(batch_columns))?;
+    let found = gil::run(py, |_| adoption_gaps(&batch, &options))?;
+    let out = PyDict::new(py);
+    let gaps = &found.gaps;
+    out.set_item("plan", gaps.iter().map(|g| g.plan.clone()).collect::<Vec<_>>())?;
+    out.set_item("feature", gaps.iter().map(|g| g.feature.clone()).collect::<Vec<_>>())?;
+    out.set_item("plan_customers", gaps.iter().map(|g| g.plan_customers).collect::<Vec<_>>())?;
+    out.set_item("plan_positives", gaps.iter().map(|g| g.plan_positives).collect::<Vec<_>>())?;
+    out.set_item("customers", gaps.iter().map(|g| g.customers).collect::<Vec<_>>())?;
+    out.set_item("positives", gaps.iter().map(|g| g.positives).collect::<Vec<_>>())?;
+    out.set_item("share", gaps.iter().map(|g| g.share).collect::<Vec<_>>())?;
+    out.set_item("rate", gaps.iter().map(|g| g.rate).collect::<Vec<_>>())?;
+    out.set_item("rate_low", gaps.iter().map(|g| g.rate_low).collect::<Vec<_>>())?;
+    out.set_item("rate_high", gaps.iter().map(|g| g.rate_high).collect::<Vec<_>>())?;
+    out.set_item("lift", gaps.iter().map(|g| g.lift).collect::<Vec<_>>())?;
+    out.set_item("lift_low", gaps.iter().map(|g| g.lift_low).collect::<Vec<_>>())?;
+    out.set_item("lift_high", gaps.iter().map(|g| g.lift_high).collect::<Vec<_>>())?;
+    out.set_item("p_value", gaps.iter().map(|g| g.p_value).collect::<Vec<_>>())?;
+    out.set_item("p_adjusted", gaps.iter().map(|g| g.p_adjusted).collect::<Vec<_>>())?;
+    out.set_item("significant", gaps.iter().map(|g| g.significant).collect::<Vec<_>>())?;
+    out.set_item("condition", gaps.iter().map(|g| g.expression()).collect::<Vec<_>>())?;
+    let customer_gaps = &found.customer_gaps;
+    out.set_item("gap_customer", customer_gaps.iter().map(|g| g.customer.clone()).collect::<Vec<_>>())?;
+    out.set_item("gap_plan", customer_gaps.iter().map(|g| g.plan.clone()).collect::<Vec<_>>())?;
+    out.set_item("gap_feature", customer_gaps.iter().map(|g| g.feature.clone()).collect::<Vec<_>>())?;
+    out.set_item("customers_total", found.customers)?;
+    out.set_item("positives_total", found.positives)?;
     Ok(out)
 }

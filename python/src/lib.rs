@@ -52,6 +52,7 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(pricing::threshold_json, module)?,
         wrap_pyfunction!(pricing::mixed_bundle_json, module)?,
         wrap_pyfunction!(pricing::tiers_json, module)?,
+        wrap_pyfunction!(pricing::tier_migration_json, module)?,
         wrap_pyfunction!(metrics::ab_test_json, module)?,
         wrap_pyfunction!(metrics::sample_size_json, module)?,
         wrap_pyfunction!(metrics::mde, module)?,
@@ -65,6 +66,7 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<triggers::PyRuleSet>()?;
     module.add_function(wrap_pyfunction!(discover::discover_columns, module)?)?;
     module.add_function(wrap_pyfunction!(discover::synthetic_subscriptions, module)?)?;
+    module.add_function(wrap_pyfunction!(discover::adoption_gaps_columns, module)?)?;
     module.add_class::<triggers::PyHistory>()?;
     module.add("DEFAULT_MAX_ITEMSETS", upsell::mining::DEFAULT_MAX_ITEMSETS)?;
     module.add("DEFAULT_MAX_MEMORY", upsell::mining::default_max_memory())?;

@@ -10,7 +10,8 @@ use pyo3::prelude::*;
 use upsell::data::{OrderLines, OrderReadOptions};
 use upsell::mining::MinSupport;
 use upsell::pricing::{
-    BundleOptions, BundlePolicy, Currency, DiscountBand, MixedOptions, Money, PriceList,
+    BundleOptions, BundlePolicy, Currency, DiscountBand, MigrationOptions, MixedOptions, Money,
+    PriceList, SubscriptionRecord, tier_migration,
     ThresholdOptions, Tier, TierOptions, analyse_tiers, fill_threshold_for_invoice,
     fill_threshold_from_orders, find_bundles, optimise_mixed_bundle, percent_to_bp, price_bundle,
 };
@@ -259,6 +260,57 @@ pub(crate) fn tiers_json(
                 ..TierOptions::default()
             };
             to_json(&analyse_tiers(&tiers, &options)?)
+        })(),
+    )
+}
+
+/// Tier migration of a history given as columns (dates as UTC seconds, MRR as decimal text):
+/// JSON `{"migration": ..., "current_tiers": [...]}`.
+#[pyfunction]
+#[pyo3(signature = (customers, seconds, plans, mrr, *, currency="USD", tiers=None))]
+pub(crate) fn tier_migration_json(
+    py: Python<'_>,
+    customers: Vec<Option<String>>,
+    seconds: Vec<Option<i64>>,
+    plans: Vec<Option<String>>,
+    mrr: Vec<Option<String>>,
+    currency: &str,
+    tiers: Option<Vec<String>>,
+) -> PyResult<String> {
+    errors::map(
+        py,
+        (|| {
+            let currency = Currency::from_code(currency)?;
+            let at = |row: usize, column: &str| {
+                upsell::Location::memory().line(row as u64 + 1).column_name(column)
+            };
+            let mut history = Vec::with_capacity(customers.len());
+            for (row, (((customer, second), plan), amount)) in
+                customers.into_iter().zip(seconds).zip(plans).zip(mrr).enumerate()
+            {
+                let missing = |column: &str| {
+                    upsell::Error::invalid_input(
+                        at(row, column),
+                        format!("{column} missing in row {}", row + 1),
+                    )
+                };
+                let second = second.ok_or_else(|| missing("date"))?;
+                let date = upsell::time::Timestamp::from_second(second).map_err(|e| {
+                    upsell::Error::invalid_input(at(row, "date"), format!("date out of range: {e}"))
+                })?;
+                let amount = amount.ok_or_else(|| missing("mrr"))?;
+                history.push(SubscriptionRecord::new(
+                    customer.ok_or_else(|| missing("customer"))?,
+                    date,
+                    plan.ok_or_else(|| missing("plan"))?,
+                    Money::parse_at(&amount, currency, || at(row, "mrr"))?,
+                ));
+            }
+            let found = tier_migration(&history, &MigrationOptions { tiers })?;
+            to_json(&serde_json::json!({
+                "migration": found,
+                "current_tiers": found.current_tiers(),
+            }))
         })(),
     )
 }

@@ -15,6 +15,7 @@ mod demo;
 mod discover;
 mod error;
 mod evaluate;
+mod gaps;
 mod input;
 mod interrupt;
 mod metrics;
@@ -27,6 +28,7 @@ mod rules;
 mod sequences;
 mod summary;
 mod threshold;
+mod tiers;
 mod triggers;
 
 use std::process::ExitCode;
@@ -126,6 +128,10 @@ enum Command {
     /// Upsell trigger rules: `check RULES` validates a rule file, `eval RULES customers.csv` prints
     /// one CSV line per (customer, offer).
     Triggers(triggers::TriggersArgs),
+    /// Tier migration from subscription history (customer, date, plan, MRR): plan changes,
+    /// median days to upgrade, skipped tiers; then the tier analysis of today's plans.
+    #[command(after_help = "Example: upsell tiers history.csv --tiers starter,team,pro")]
+    Tiers(tiers::TiersArgs),
 }
 
 fn main() -> ExitCode {
@@ -147,6 +153,7 @@ fn main() -> ExitCode {
         Command::Abtest(args) => abtest::run(&args),
         Command::Report(args) => report::run(&args, &control),
         Command::Triggers(args) => triggers::run(&args, &control),
+        Command::Tiers(args) => tiers::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,7 +4,8 @@
 //! prints every problem; `eval` prints one CSV line per (customer, offer): customer id (the first
 //! column's value), rule, offer kind, target, priority, reason. Offers withheld for a rule's
 //! control group are not printed (the customer does not see them); `--held-out` prints them too,
-//! with a seventh column `held_out`. `discover` writes rules from data (`discover.rs`).
+//! with a seventh column `held_out`. `discover` writes rules from data (`discover.rs`); `gaps`
+//! finds the unused features of each plan (`gaps.rs`).
 
 use std::path::PathBuf;
 
@@ -31,6 +32,9 @@ enum TriggersCommand {
     Eval(EvalArgs),
     /// Find the customers whose 0/1 outcome rate is highest, and write them as rules (YAML).
     Discover(crate::discover::DiscoverArgs),
+    /// Per plan, the included features customers do not use, each gap's share and its
+    /// association with churn (rate, lift, corrected p-value).
+    Gaps(crate::gaps::GapsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +76,7 @@ pub fn run(args: &TriggersArgs, control: &Control) -> Result<(), CliError> {
         TriggersCommand::Check(args) => check(args),
         TriggersCommand::Eval(args) => eval(args, control),
         TriggersCommand::Discover(args) => crate::discover::run(args, control),
+        TriggersCommand::Gaps(args) => crate::gaps::run(args),
     }
 }
 

@@ -27,7 +27,7 @@ from upsell.metrics import (
 )
 from upsell.mining import frequent_itemsets
 from upsell.progress import progress_bars, set_progress
-from upsell.pricing import analyse_tiers, bundles, optimise_mixed_bundle, price_bundle, threshold_fillers
+from upsell.pricing import analyse_tiers, bundles, optimise_mixed_bundle, price_bundle, threshold_fillers, tier_migration
 from upsell.report import Report, report
 from upsell.recommend import Affinity, EaseRecommender, Recommender, affinity_matrix, evaluate
 from upsell.rules import association_rules
@@ -54,6 +54,7 @@ __all__ = [
     "ab_test",
     "affinity_matrix",
     "analyse_tiers",
+    "tier_migration",
     "association_rules",
     "bundles",
     "evaluate",

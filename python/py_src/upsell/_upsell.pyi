@@ -27,6 +27,7 @@ __all__ = [
     "threshold_json",
     "mixed_bundle_json",
     "tiers_json",
+    "tier_migration_json",
     "ab_test_json",
     "sample_size_json",
     "minimum_detectable_effect",
@@ -38,6 +39,7 @@ __all__ = [
     "History",
     "discover_columns",
     "synthetic_subscriptions",
+    "adoption_gaps_columns",
     "DEFAULT_MAX_ITEMSETS",
     "association_rules",
     "DEFAULT_MAX_RULES",
@@ -388,6 +390,15 @@ def tiers_json(
     upgrade_take_bp: int = 500,
     ending: str = "whole_nine",
 ) -> str: ...
+def tier_migration_json(
+    customers: list[Optional[str]],
+    seconds: list[Optional[int]],
+    plans: list[Optional[str]],
+    mrr: list[Optional[str]],
+    *,
+    currency: str = "USD",
+    tiers: Optional[list[str]] = None,
+) -> str: ...
 def ab_test_json(conversions_a: int, n_a: int, conversions_b: int, n_b: int, alpha: float = 0.05, looks: int = 1) -> str: ...
 def sample_size_json(baseline: float, mde: float, alpha: float = 0.05, power: float = 0.8) -> str: ...
 def minimum_detectable_effect(baseline: float, n: float, alpha: float = 0.05, power: float = 0.8) -> float: ...
@@ -446,6 +457,18 @@ class RuleSet:
     ) -> dict: ...
 
 def discover_columns(names: list[str], columns: list[tuple], options: str) -> dict: ...
+def adoption_gaps_columns(
+    names: list[str],
+    columns: list[tuple],
+    plans: list[Tuple[str, list[str]]],
+    *,
+    plan_column: str,
+    outcome: str,
+    customer_column: Optional[str],
+    min_usage: int,
+    alpha: float,
+    correction: str,
+) -> dict: ...
 def synthetic_subscriptions(
     customers: int,
     plans: list[str],

@@ -15,15 +15,18 @@ from __future__ import annotations
 import json
 import os
 from decimal import Decimal
-from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
 
 from upsell import _upsell
-from upsell.exceptions import InvalidParameterError
+from upsell.exceptions import InvalidInputError, InvalidParameterError
 
-__all__ = ["analyse_tiers", "bundles", "money", "optimise_mixed_bundle", "price_bundle", "threshold_fillers"]
+__all__ = [
+    "TierMigration", "analyse_tiers", "bundles", "money", "optimise_mixed_bundle", "price_bundle", "threshold_fillers",
+    "tier_migration",
+]
 
 Amount = Union[str, Decimal, int]
 PathLike = Union[str, "os.PathLike[str]"]
@@ -286,3 +289,136 @@ def analyse_tiers(
         for r in json.loads(text)
     ]
     return pd.DataFrame(rows)
+
+
+class TierMigration(NamedTuple):
+    """What :func:`tier_migration` found."""
+
+    #: Plan changes, one row and one column per tier (lowest first): from the row's to the column's.
+    matrix: Any
+    #: One row per tier: customers now, price (median MRR now), upgrades and downgrades from it,
+    #: median days on it before an upgrade, upgrades into it and past it, and the share skipping it.
+    tiers: Any
+    customers: int
+    upgrades: int
+    downgrades: int
+    #: The median days on a tier before an upgrade (``None`` without upgrades).
+    median_days_to_upgrade: Optional[float]
+    #: Today's ``(name, price, customers)`` tiers (free plans left out), for :func:`analyse_tiers`.
+    current_tiers: List[Tuple[str, Decimal, int]]
+
+
+def tier_migration(
+    history: Any,
+    *,
+    customer: str = "customer",
+    date: str = "date",
+    plan: str = "plan",
+    mrr: str = "mrr",
+    currency: str = "USD",
+    tiers: Optional[Sequence[str]] = None,
+    output: Optional[str] = None,
+) -> TierMigration:
+    """Tier migration from subscription history: one row per plan start or change (``customer``,
+    ``date`` in UTC, ``plan``, ``mrr``), each customer's rows in date order.
+
+    A row whose plan differs from the customer's previous row is a change, counted in ``matrix``;
+    tiers are ordered by ``tiers`` (lowest first) or by each plan's median MRR. Days to upgrade run
+    from the start of the spell on the lower tier. MRR is exact: strings, ``Decimal`` or integers
+    (whole units); floats are refused. Out-of-order dates, unknown plans (with ``tiers``), missing
+    values and negative MRR raise :class:`upsell.InvalidInputError` naming the row.
+
+    >>> import pandas as pd
+    >>> history = pd.DataFrame({
+    ...     "customer": ["a", "a", "b", "b"],
+    ...     "date": ["2026-01-01", "2026-01-31", "2026-01-01", "2026-03-02"],
+    ...     "plan": ["starter", "business", "pro", "starter"],
+    ...     "mrr": ["19.00", "99.00", "49.00", "19.00"],
+    ... })
+    >>> found = tier_migration(history)
+    >>> int(found.matrix.loc["starter", "business"]), found.upgrades, found.downgrades, found.median_days_to_upgrade
+    (1, 1, 1, 30.0)
+    >>> int(found.tiers.set_index("tier").loc["pro", "upgrades_past"])
+    1
+    >>> analyse_tiers(found.current_tiers)[["tier", "customers"]].values.tolist()
+    [['starter', 1], ['pro', 0], ['business', 1]]
+    """
+    import pyarrow as pa
+
+    from upsell.triggers import _from_arrow, _to_arrow
+
+    table, library = _to_arrow(history)
+    for role, name in (("customer", customer), ("date", date), ("plan", plan), ("mrr", mrr)):
+        if name not in table.column_names:
+            raise InvalidInputError(
+                f"no {role} column {name!r} (columns: {', '.join(table.column_names)})", column_name=name
+            )
+    dates = table.column(date)
+    if pa.types.is_string(dates.type) or pa.types.is_large_string(dates.type):
+        dates = _parse_dates(dates.to_pylist(), date)
+    elif pa.types.is_date(dates.type) or pa.types.is_timestamp(dates.type):
+        if pa.types.is_date(dates.type):
+            dates = dates.cast(pa.timestamp("s"))
+        dates = dates.cast(pa.timestamp("s", tz=getattr(dates.type, "tz", None)), safe=False).cast(pa.int64()).to_pylist()
+    else:
+        raise InvalidInputError(f"date column {date!r} has type {dates.type}: expected dates, timestamps or text", column_name=date)
+    amounts = table.column(mrr)
+    if pa.types.is_floating(amounts.type):
+        raise InvalidInputError(
+            f"MRR column {mrr!r} holds floats: give exact amounts (strings, Decimal or integers)", column_name=mrr
+        )
+    text = _upsell.tier_migration_json(
+        [None if v is None else str(v) for v in table.column(customer).to_pylist()],
+        dates,
+        [None if v is None else str(v) for v in table.column(plan).to_pylist()],
+        [None if v is None else str(v) for v in amounts.to_pylist()],
+        currency=currency,
+        tiers=None if tiers is None else [str(t) for t in tiers],
+    )
+    result = json.loads(text)
+    found = result["migration"]
+    names = found["tiers"]
+    matrix = pa.table({to: pa.array([row[k] for row in found["matrix"]], pa.int64()) for k, to in enumerate(names)})
+    by_tier = pa.table({
+        "tier": pa.array([t["tier"] for t in found["by_tier"]], pa.string()),
+        "customers": pa.array([t["customers"] for t in found["by_tier"]], pa.int64()),
+        "price": pa.array([money(t["price"]) for t in found["by_tier"]]),
+        "currency": pa.array([t["price"]["currency"] for t in found["by_tier"]], pa.string()),
+        "upgrades_from": pa.array([t["upgrades_from"] for t in found["by_tier"]], pa.int64()),
+        "downgrades_from": pa.array([t["downgrades_from"] for t in found["by_tier"]], pa.int64()),
+        "median_days_to_upgrade": pa.array([t["median_days_to_upgrade"] for t in found["by_tier"]], pa.float64()),
+        "upgrades_into": pa.array([t["upgrades_into"] for t in found["by_tier"]], pa.int64()),
+        "upgrades_past": pa.array([t["upgrades_past"] for t in found["by_tier"]], pa.int64()),
+        "skip_share": pa.array([t["skip_share"] for t in found["by_tier"]], pa.float64()),
+    })
+    library = output or library
+    matrix_frame = _from_arrow(matrix, library)
+    if library == "pandas":
+        matrix_frame.index = pd.Index(names, name="from")
+    return TierMigration(
+        matrix=matrix_frame,
+        tiers=_from_arrow(by_tier, library),
+        customers=found["customers"],
+        upgrades=found["upgrades"],
+        downgrades=found["downgrades"],
+        median_days_to_upgrade=found["median_days_to_upgrade"],
+        current_tiers=[(t["name"], money(t["price"]), t["customers"]) for t in result["current_tiers"]],
+    )
+
+
+def _parse_dates(values: List[Optional[str]], column: str) -> List[Optional[int]]:
+    """Date text (``YYYY-MM-DD`` or ISO 8601 with a time, read as UTC) as UTC seconds."""
+    seconds: List[Optional[int]] = []
+    for row, value in enumerate(values):
+        if value is None:
+            seconds.append(None)
+            continue
+        try:
+            parsed = pd.Timestamp(value)
+        except ValueError:
+            raise InvalidInputError(
+                f"date {value!r} in row {row + 1} is not a date (expected YYYY-MM-DD or ISO 8601)", column_name=column
+            ) from None
+        parsed = parsed.tz_localize("UTC") if parsed.tzinfo is None else parsed.tz_convert("UTC")
+        seconds.append(int(parsed.timestamp()))
+    return seconds

@@ -18,7 +18,9 @@ parallel in Rust with the GIL released.
 
 Rules can also come from data: :func:`discover` finds the customers whose 0/1 outcome (upgraded,
 churned) is most above the base rate and writes them as a rule file;
-:func:`synthetic_subscriptions` makes a customer table with planted effects to try it on.
+:func:`synthetic_subscriptions` makes a customer table with planted effects to try it on;
+:func:`adoption_gaps` finds, per plan, the included features customers do not use and how each
+gap goes with churn, for retention rules that come before upsell ones.
 
 Errors in a rule file raise :class:`upsell.RuleSyntaxError`, whose ``diagnostics`` list every
 problem (rule, line, column, message).
@@ -39,7 +41,10 @@ from upsell import _upsell
 from upsell.exceptions import InvalidInputError, InvalidParameterError
 from upsell.frames import to_polars
 
-__all__ = ["Discovery", "Explanation", "History", "PlantedEffect", "RuleSet", "discover", "synthetic_subscriptions"]
+__all__ = [
+    "AdoptionGaps", "Discovery", "Explanation", "History", "PlantedEffect", "RuleSet", "adoption_gaps", "discover",
+    "synthetic_subscriptions",
+]
 
 #: Offer histories (shown / accepted / rejected per customer and target); ``to_json`` / ``from_json``
 #: for storage, which the caller owns.
@@ -396,6 +401,87 @@ def discover(
         base_rate=result["base_rate"],
         tests=result["tests"],
         skipped=dict(result["skipped"]),
+    )
+
+
+_GAP_COLUMNS = [
+    "plan", "feature", "plan_customers", "plan_positives", "customers", "positives", "share", "rate", "rate_low",
+    "rate_high", "lift", "lift_low", "lift_high", "p_value", "p_adjusted", "significant", "condition",
+]
+
+
+class AdoptionGaps(NamedTuple):
+    """What :func:`adoption_gaps` found."""
+
+    #: One row per (plan, feature), in the order given: the gap's share of the plan's customers, its
+    #: outcome rate (95 % Wilson interval), lift over the plan's rate, corrected p-value, and the rule
+    #: condition selecting it.
+    gaps: Any
+    #: One row per customer and unused feature: ``customer``, ``plan``, ``feature``.
+    customer_gaps: Any
+    #: Customers, and customers with the outcome.
+    customers: int
+    positives: int
+
+
+def adoption_gaps(
+    data: Any,
+    plans: Dict[str, List[str]],
+    *,
+    outcome: str = "churned",
+    plan_column: str = "plan",
+    customer_column: Optional[str] = None,
+    min_usage: int = 1,
+    alpha: float = 0.05,
+    correction: str = "holm",
+    output: Optional[str] = None,
+) -> AdoptionGaps:
+    """Per plan, the included features that customers do not use, and how each gap goes with churn.
+
+    ``data`` has one row per customer (pandas, polars or pyarrow) with a plan column, one usage
+    count column per feature and the 0/1 ``outcome``; ``plans`` maps every plan customers are on to
+    the usage columns of the features it includes. A customer of plan P uses feature f fewer than
+    ``min_usage`` times (a missing value counts as 0): that is the gap ``plan == "P" && f < 1``. Each
+    gap reports its share of the plan's customers and, against the plan's customers, the same
+    statistics as :func:`discover`: rate with 95 % Wilson interval, lift over the plan's rate, the
+    one-sided Fisher exact p-value corrected (``"holm"`` or ``"bh"``) over the gaps. An unknown plan,
+    a missing plan or a missing column raises :class:`upsell.InvalidInputError` naming it.
+
+    >>> customers = synthetic_subscriptions(
+    ...     6000, effects=[PlantedEffect("churned", "usage.feature_3", "<", 1, 4.0, "starter")], seed=1)
+    >>> plans = {"starter": ["usage.feature_1", "usage.feature_2", "usage.feature_3"],
+    ...          "team": ["usage.feature_1", "usage.feature_4"], "pro": ["usage.feature_5"]}
+    >>> found = adoption_gaps(customers, plans, customer_column="id")
+    >>> top = found.gaps.sort_values("p_value").iloc[0]
+    >>> top["condition"], bool(top["significant"])
+    ('plan == "starter" && usage.feature_3 < 1', True)
+    >>> list(found.customer_gaps.columns)
+    ['customer', 'plan', 'feature']
+    """
+    table, library = _to_arrow(data)
+    names = list(table.column_names)
+    columns = [_column(name, table.column(name)) for name in names]
+    result = _upsell.adoption_gaps_columns(
+        names, columns, [(str(p), [str(f) for f in fs]) for p, fs in plans.items()],
+        plan_column=plan_column, outcome=outcome, customer_column=customer_column, min_usage=min_usage,
+        alpha=alpha, correction=correction,
+    )
+    types = {
+        "plan": pa.string(), "feature": pa.string(), "plan_customers": pa.int64(), "plan_positives": pa.int64(),
+        "customers": pa.int64(), "positives": pa.int64(), "significant": pa.bool_(), "condition": pa.string(),
+    }
+    gaps = pa.table([pa.array(result[c], types.get(c, pa.float64())) for c in _GAP_COLUMNS], names=_GAP_COLUMNS)
+    customer_gaps = pa.table({
+        "customer": pa.array(result["gap_customer"], pa.string()),
+        "plan": pa.array(result["gap_plan"], pa.string()),
+        "feature": pa.array(result["gap_feature"], pa.string()),
+    })
+    library = output or library
+    return AdoptionGaps(
+        gaps=_from_arrow(gaps, library),
+        customer_gaps=_from_arrow(customer_gaps, library),
+        customers=result["customers_total"],
+        positives=result["positives_total"],
     )
 
 

@@ -11,7 +11,8 @@
 //!   orders, priced and ranked by expected incremental revenue.
 //! - [`optimise_mixed_bundle`]: prices from a willingness-to-pay sample (Adams & Yellen).
 //! - [`fill_threshold`]: items that bring a cart to a free-shipping threshold.
-//! - [`analyse_tiers`]: plan distribution, step ratios, gaps, decoys and upgrade values.
+//! - [`analyse_tiers`]: plan distribution, step ratios, gaps, decoys and upgrade values;
+//!   [`tier_migration`]: upgrades, downgrades and skipped tiers from subscription history.
 //!
 //! ```
 //! use upsell::pricing::{price_bundle, BundlePolicy, Currency, DiscountBand, PriceEnding, PriceList};
@@ -25,6 +26,7 @@
 mod bundle;
 mod bundles;
 mod ending;
+mod migration;
 mod mixed;
 mod money;
 mod price_list;
@@ -37,6 +39,9 @@ pub use bundle::{
 };
 pub use bundles::{BundleOptions, BundleReport, RankedBundle, find_bundles};
 pub use ending::{Direction, PriceEnding};
+pub use migration::{
+    MigrationOptions, SubscriptionRecord, TierMigration, TierMovement, tier_migration,
+};
 pub use mixed::{
     MixedOptions, MixedOutcome, MixedSearch, MixedSolution, evaluate_mixed_offer,
     optimise_mixed_bundle,

@@ -39,6 +39,7 @@
 //! any length (`a || b || ...`, `a + b + ...`) are not nesting. Null rules are in `row`'s documentation: a missing field is null, a
 //! comparison with null is false, `has(x)` tests for it.
 
+mod adoption;
 mod batch;
 mod check;
 mod csv;
@@ -51,6 +52,9 @@ mod schema;
 mod syntax;
 mod value;
 
+pub use adoption::{
+    AdoptionGap, AdoptionGaps, AdoptionOptions, CustomerGap, PlanFeatures, adoption_gaps,
+};
 pub use batch::{Batch, Column, NULL_CODE};
 pub use csv::{read_customers, read_customers_csv};
 pub use discover::{

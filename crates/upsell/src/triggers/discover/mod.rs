@@ -296,7 +296,7 @@ impl Condition {
 
 /// A field name as the rule language reads it: as it is when it is a dotted path of identifiers,
 /// else between backticks.
-fn field_name(name: &str) -> String {
+pub(crate) fn field_name(name: &str) -> String {
     let plain = name.split('.').all(|part| {
         let mut chars = part.chars();
         chars
@@ -520,7 +520,7 @@ pub fn discover_with(
         if !(options.keep_all || significant && !redundant && rate > base_rate) {
             continue;
         }
-        let (rate_low, rate_high) = wilson_interval(t.hits, t.size, 0.05)?;
+        let stats = RateLift::new(t.hits, t.size, base_rate)?;
         let items = items_of(&t.key);
         let conditions: Vec<Condition> = items
             .iter()
@@ -537,12 +537,12 @@ pub fn discover_with(
                 conditions,
                 size: t.size,
                 positives: t.hits,
-                rate,
-                rate_low,
-                rate_high,
-                lift: rate / base_rate,
-                lift_low: rate_low / base_rate,
-                lift_high: rate_high / base_rate,
+                rate: stats.rate,
+                rate_low: stats.rate_low,
+                rate_high: stats.rate_high,
+                lift: stats.lift,
+                lift_low: stats.lift_low,
+                lift_high: stats.lift_high,
                 p_value: t.p_value,
                 ln_p_value: t.ln_p_value,
                 p_adjusted: adjusted[k],
@@ -573,6 +573,33 @@ pub fn discover_with(
     };
     discovery.rules_yaml = rules_file::write(&discovery, customers, options)?;
     Ok(discovery)
+}
+
+/// A subgroup's rate with its 95 % Wilson interval, and its lift over `base_rate` with the
+/// interval divided by the base rate: what every subgroup reports, in discovery and adoption gaps.
+pub(crate) struct RateLift {
+    pub(crate) rate: f64,
+    pub(crate) rate_low: f64,
+    pub(crate) rate_high: f64,
+    pub(crate) lift: f64,
+    pub(crate) lift_low: f64,
+    pub(crate) lift_high: f64,
+}
+
+impl RateLift {
+    /// `hits` of `size` customers (`size >= 1`) against `base_rate` (a lift of 0 / 0 is NaN).
+    pub(crate) fn new(hits: u64, size: u64, base_rate: f64) -> Result<Self> {
+        let (rate_low, rate_high) = wilson_interval(hits, size, 0.05)?;
+        let rate = hits as f64 / size as f64;
+        Ok(RateLift {
+            rate,
+            rate_low,
+            rate_high,
+            lift: rate / base_rate,
+            lift_low: rate_low / base_rate,
+            lift_high: rate_high / base_rate,
+        })
+    }
 }
 
 /// Up to three item ids, unused slots `u32::MAX`, sorted ascending.
@@ -633,7 +660,7 @@ fn is_redundant(
 
 /// The outcome column as booleans: 0/1 integers, floats or decimals, or booleans; anything else,
 /// or a missing value, is an error naming the row.
-fn read_outcome(customers: &Batch, name: &str) -> Result<Vec<bool>> {
+pub(crate) fn read_outcome(customers: &Batch, name: &str) -> Result<Vec<bool>> {
     let at = || Location::memory().column_name(name);
     let index = customers
         .schema()
