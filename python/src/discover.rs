@@ -162,7 +162,7 @@ pub(crate) fn adoption_gaps_columns<'py>(
     };
     let mut batch_columns = Vec::with_capacity(columns.len());
     for (name, column) in names.into_iter().zip(&columns) {
-        let converted = crate::triggers::column_of(py, &name, column)?;
+        let converted = crate::triggers::column_of(py, &name, column, None)?;
         batch_columns.push((name, converted));
     }
     let batch = errors::map(py, Batch::new(batch_columns))?;
