@@ -7,7 +7,19 @@ import importlib
 
 import pytest
 
-MODULES = ["upsell", "upsell.mining", "upsell.rules", "upsell.recommend", "upsell.compat.mlxtend", "upsell.progress", "upsell.report"]
+MODULES = [
+    "upsell",
+    "upsell.mining",
+    "upsell.rules",
+    "upsell.recommend",
+    "upsell.triggers",
+    "upsell.pricing",
+    "upsell.metrics",
+    "upsell.sequence",
+    "upsell.compat.mlxtend",
+    "upsell.progress",
+    "upsell.report",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

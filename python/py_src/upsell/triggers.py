@@ -356,7 +356,7 @@ def discover(
     rule's ``expected_value`` is ``rate x (target price - current plan price)``. The method is in
     docs/triggers.md.
 
-    >>> customers = synthetic_subscriptions(4000, effects=[PlantedEffect("upgraded", "usage.feature_1", ">=", 20, 3.0, "starter")])
+    >>> customers = synthetic_subscriptions(20000, effects=[PlantedEffect("upgraded", "usage.feature_1", ">=", 20, 3.0, "starter")])
     >>> found = discover(customers, "upgraded", ignore=["id", "churned"])
     >>> found.subgroups["subgroup"].iloc[0]
     'plan == "starter" && usage.feature_1 >= 20'
