@@ -1149,28 +1149,10 @@ impl RuleSet {
             })?,
             None => 0,
         };
-        let chunks = batch.len().div_ceil(CHUNK_ROWS);
-        control.start(batch.len() as u64);
-        let runner = Runner::new(options.threads);
-        let parts = runner.map(
-            chunks,
-            || (),
-            |_, k| {
-                if control.is_cancelled() {
-                    return Err(Error::Cancelled);
-                }
-                let start = k * CHUNK_ROWS;
-                let end = (start + CHUNK_ROWS).min(batch.len());
-                let offers = self.evaluate_chunk(&compiled, batch, id_column, options, start, end);
-                control.advance((end - start) as u64);
-                Ok(offers)
-            },
-        );
-        let mut out = Vec::new();
-        for part in parts {
-            out.extend(part?);
-        }
-        Ok(out)
+        let parts = over_chunks(batch.len(), options.threads, control, |start, end| {
+            self.evaluate_chunk(&compiled, batch, id_column, options, start, end)
+        })?;
+        Ok(parts.into_iter().flatten().collect())
     }
 
     /// How many rows of `batch` each rule's `when` holds for, in rule order: the audience of each
@@ -1202,38 +1184,22 @@ impl RuleSet {
         let batch = self.conform(batch)?;
         let batch = batch.as_ref();
         let compiled = self.compiled(batch.schema())?;
-        let chunks = batch.len().div_ceil(CHUNK_ROWS);
-        control.start(batch.len() as u64);
-        let parts = Runner::new(options.threads).map(
-            chunks,
-            || (),
-            |_, k| {
-                if control.is_cancelled() {
-                    return Err(Error::Cancelled);
-                }
-                let start = k * CHUNK_ROWS;
-                let end = (start + CHUNK_ROWS).min(batch.len());
-                let eval = ChunkEval {
-                    batch,
-                    now: options.now,
-                    start,
-                    end,
-                };
-                let counts: Vec<u64> = compiled
-                    .when
-                    .iter()
-                    .map(|node| {
-                        let verdicts = eval.condition(node);
-                        verdicts.iter().filter(|&&v| v == TRUE).count() as u64
-                    })
-                    .collect();
-                control.advance((end - start) as u64);
-                Ok(counts)
-            },
-        );
+        let parts = over_chunks(batch.len(), options.threads, control, |start, end| {
+            let eval = ChunkEval {
+                batch,
+                now: options.now,
+                start,
+                end,
+            };
+            compiled
+                .when
+                .iter()
+                .map(|node| eval.condition(node).iter().filter(|&&v| v == TRUE).count() as u64)
+                .collect::<Vec<u64>>()
+        })?;
         let mut total = vec![0u64; compiled.when.len()];
         for part in parts {
-            for (sum, count) in total.iter_mut().zip(part?) {
+            for (sum, count) in total.iter_mut().zip(part) {
                 *sum += count;
             }
         }
@@ -1432,6 +1398,34 @@ fn step_exit<F: Fields + ?Sized>(
                 e.at
             )
         })
+}
+
+/// Runs `work(start, end)` over the rows `0..rows` in chunks of [`CHUNK_ROWS`] on `threads`
+/// workers, in chunk order, reporting progress to `control` and stopping when it is cancelled.
+fn over_chunks<T: Send>(
+    rows: usize,
+    threads: Option<usize>,
+    control: &Control,
+    work: impl Fn(usize, usize) -> T + Sync,
+) -> Result<Vec<T>> {
+    control.start(rows as u64);
+    Runner::new(threads)
+        .map(
+            rows.div_ceil(CHUNK_ROWS),
+            || (),
+            |_, k| {
+                if control.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
+                let start = k * CHUNK_ROWS;
+                let end = (start + CHUNK_ROWS).min(rows);
+                let part = work(start, end);
+                control.advance((end - start) as u64);
+                Ok(part)
+            },
+        )
+        .into_iter()
+        .collect()
 }
 
 /// Whether customer `id` is in the control group of `rule` (stable across runs and machines:
