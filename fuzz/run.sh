@@ -13,7 +13,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(fimi basket_csv long_csv orders rule_file expression model mining)
+    targets=(fimi basket_csv long_csv orders rule_file expression model mining c_api)
 fi
 
 host="$(rustc -vV | sed -n 's/^host: //p')"

@@ -14,7 +14,8 @@
 //! cargo bench --profile ci -p upsell-benches --bench capi_arrow
 //! ```
 //!
-//! `UPSELL_CAPI_LIB` names the library (default `target/ci/libupsell.so`), `UPSELL_BENCH_ROWS` the
+//! `UPSELL_CAPI_LIB` names the library (default `target/ci/libupsell_capi.so`, what a plain `cargo
+//! build` names libupsell.so; `cargo cinstall` installs it under its C name), `UPSELL_BENCH_ROWS` the
 //! number of customers, `UPSELL_BENCH_BATCH_ROWS` the rows of each Arrow batch (default: one
 //! batch), `UPSELL_BENCH_RUNS` the timed runs of each path (default 5; the median is reported).
 
@@ -227,7 +228,7 @@ fn main() {
     let batch_rows = env_number("UPSELL_BENCH_BATCH_ROWS", rows);
     let runs = env_number("UPSELL_BENCH_RUNS", 5);
     let path = std::env::var_os("UPSELL_CAPI_LIB").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/ci/libupsell.so"),
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/ci/libupsell_capi.so"),
         PathBuf::from,
     );
     let lib = Library::open(&path);

@@ -9,7 +9,8 @@
 //!
 //! Beyond "no panic", the targets check what must hold on any input: a reader's baskets hold each
 //! item once and only known items; rows and columns evaluate a rule alike; every miner, algorithm and
-//! target agrees with the brute-force reference (`upsell::mining::naive`).
+//! target agrees with the brute-force reference (`upsell::mining::naive`); sequences of C calls on
+//! handles keep the C library's contract (`c_api`).
 //!
 //! ```
 //! for (name, target) in upsell_fuzz::TARGETS {
@@ -19,6 +20,9 @@
 //! ```
 
 use std::path::Path;
+
+mod c_api;
+pub use c_api::c_api;
 
 use upsell::data::{Baskets, Dataset, OrderLines, OrderReadOptions, ReadOptions};
 use upsell::mining::{self, Algorithm, MinSupport, MiningOptions, Target};
@@ -32,7 +36,7 @@ use upsell::triggers::{
 pub type FuzzTarget = fn(&[u8]);
 
 /// Every target by name: the names of the binaries in `fuzz_targets/` and of the corpus folders.
-pub const TARGETS: [(&str, FuzzTarget); 8] = [
+pub const TARGETS: [(&str, FuzzTarget); 9] = [
     ("fimi", fimi),
     ("basket_csv", basket_csv),
     ("long_csv", long_csv),
@@ -41,6 +45,7 @@ pub const TARGETS: [(&str, FuzzTarget); 8] = [
     ("expression", expression),
     ("model", model),
     ("mining", mining),
+    ("c_api", c_api),
 ];
 
 /// Inputs larger than this are skipped: the readers stream, so size finds nothing new, and big

@@ -284,6 +284,9 @@ def test_baskets_class_constructors():
         upsell.Baskets.from_arrays(np.array([1, 2], np.uint32), np.array([0, 3]))
     assert info.value.kind == "invalid_input"
     assert info.value.column_name == "offsets"
+    # An id at or above 2**26 would size every per-item table by it (gigabytes for one stray id).
+    with pytest.raises(upsell.LimitExceededError, match=r"items\[1\] is 4294967293"):
+        upsell.Baskets.from_arrays(np.array([1, 4294967293], np.uint32), np.array([0, 2]))
 
 
 # -- options and outputs --------------------------------------------------------------------------

@@ -673,9 +673,9 @@ typedef struct upsell_rule {
 
 // An actionable pair of items, from `upsell_affinity_pairs`.
 typedef struct upsell_pair {
-    // The first item (the smaller id).
+    // The more frequent item of the two (of two as frequent, the smaller id).
     uint32_t a;
-    // The second item.
+    // The other item.
     uint32_t b;
     // Baskets holding both.
     uint64_t count;

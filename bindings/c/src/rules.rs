@@ -392,9 +392,9 @@ pub unsafe extern "C" fn upsell_rules_free(rules: *mut upsell_rules) {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct upsell_pair {
-    /// The first item (the smaller id).
+    /// The more frequent item of the two (of two as frequent, the smaller id).
     pub a: u32,
-    /// The second item.
+    /// The other item.
     pub b: u32,
     /// Baskets holding both.
     pub count: u64,

@@ -282,6 +282,17 @@ static void test_error_paths(void) {
           UPSELL_STATUS_INVALID_INPUT);
     CHECK(baskets == NULL);
 
+    /* An item id at or above 2^26 would size every per-item table by it: LIMIT_EXCEEDED, naming
+     * the id (found by the c_api fuzz target: mining such baskets aborted on a 32 GB allocation). */
+    const uint32_t stray[] = {1, 4294967293u};
+    const size_t one_basket[] = {0, 2};
+    err = NULL;
+    CHECK_STATUS(upsell_baskets_from_arrays(stray, 2, one_basket, 2, &baskets, &err),
+                 UPSELL_STATUS_LIMIT_EXCEEDED, err);
+    CHECK(err != NULL && strstr(upsell_error_message(err), "items[1] is 4294967293") != NULL);
+    upsell_error_free(err);
+    CHECK(baskets == NULL);
+
     /* NULL arguments: NULL_PARAMETER, with the argument's name. */
     err = NULL;
     CHECK_STATUS(upsell_baskets_from_fimi_file(NULL, &baskets, &err),

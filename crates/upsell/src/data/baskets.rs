@@ -1,6 +1,37 @@
 use super::ItemId;
 use crate::{Error, Location, Result};
 
+/// How many distinct item ids there may be: ids given by a caller (`Baskets::from_arrays`, the
+/// C and Python array constructors) must be below it. Every per-item table (frequencies, the
+/// miners' item tables, labels, affinity rows) is as long as the largest id + 1, so one stray
+/// large id would allocate gigabytes; readers and label-based constructors number items densely
+/// from 0 and never come near it.
+///
+/// ```
+/// use upsell::data::{Baskets, MAX_ITEMS};
+/// let err = Baskets::from_arrays(vec![1, MAX_ITEMS as u32], vec![0, 2]).unwrap_err();
+/// assert_eq!(err.kind(), upsell::ErrorKind::LimitExceeded);
+/// assert!(err.to_string().contains("items[1] is 67108864"));
+/// ```
+pub const MAX_ITEMS: usize = 1 << 26;
+
+/// The width of the id space of `items` (the largest id + 1), or a limit error naming the first
+/// id at or above [`MAX_ITEMS`] and its position.
+pub(crate) fn item_space(items: &[ItemId]) -> Result<usize> {
+    if let Some(at) = items.iter().position(|&id| id as usize >= MAX_ITEMS) {
+        return Err(Error::LimitExceeded {
+            what: "item ids",
+            limit: MAX_ITEMS as u64,
+            hint: format!(
+                "items[{at}] is {}: per-item tables are as long as the largest id, so number \
+                 the items densely from 0 (Baskets.from_lists or pandas.factorize do it)",
+                items[at]
+            ),
+        });
+    }
+    Ok(items.iter().max().map_or(0, |&m| m as usize + 1))
+}
+
 /// A collection of baskets: each basket a sorted set of item ids, all stored in two flat arrays.
 ///
 /// Within a basket, items are sorted ascending and unique: a basket is a set, so an item listed twice
@@ -80,7 +111,7 @@ impl Baskets {
             out_offsets.push(write);
         }
         items.truncate(write);
-        let item_count = items.iter().max().map_or(0, |&m| m as usize + 1);
+        let item_count = item_space(&items)?;
         Ok(Baskets {
             items,
             offsets: out_offsets,

@@ -13,7 +13,8 @@ mod long;
 mod orders;
 pub mod read;
 
-pub use baskets::{BasketBuilder, Baskets};
+pub use baskets::{BasketBuilder, Baskets, MAX_ITEMS};
+pub(crate) use baskets::item_space;
 pub use dictionary::ItemDictionary;
 pub use long::LongBuilder;
 pub(crate) use orders::line_value;

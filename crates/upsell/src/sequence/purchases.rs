@@ -139,7 +139,7 @@ impl Purchases {
         let labels = match labels {
             Some(labels) => labels,
             None => {
-                let count = items.iter().max().map_or(0, |&m| m as usize + 1);
+                let count = crate::data::item_space(items)?;
                 ItemDictionary::from_labels((0..count).map(|i| i.to_string()))?
             }
         };
