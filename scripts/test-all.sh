@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: Rust (core, CLI, C ABI with its header drift
 # check), Python (pytest, differential against pyfim and mlxtend, the report in a headless browser,
-# upsell.spark on a local Spark),
+# upsell.spark on a local Spark), README's install commands as a new user would run them,
 # the C programs (plain, valgrind, AddressSanitizer), the notebooks and the examples. Installs what
 # the tests need first; safe to run again. Ends with the time each stage took.
 #
@@ -180,6 +180,13 @@ step "Spark: upsell.spark on a local Spark"
 cd python
 pytest -q tests/test_spark.py
 UPSELL_README_SPARK=1 pytest -q tests/test_readme.py -k spark
+cd "$root"
+
+step "README install, as written: CLI, Python package and C library built from a copy, as a new user"
+# Everything again in the release profile, in the copy's own target/ (nothing is shared with the
+# builds above, as on a stranger's machine): the one stage that cannot reuse the test build.
+cd python
+UPSELL_README_INSTALL=1 pytest -q tests/test_readme.py -k install_block
 cd "$root"
 
 if [ -n "$fuzz_seconds" ]; then

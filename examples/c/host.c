@@ -4,12 +4,11 @@
  * cart with the rule that explains each recommendation. Every status is checked, every failure
  * is reported with its upsell_error message, and every handle is freed on every path.
  *
- * Build and run from the repository root:
+ * Build and run from the repository root, with libupsell installed as README's "Install" shows
+ * (cargo cinstall into ~/.local, PKG_CONFIG_PATH set):
  *
- *     cargo build --release -p upsell-capi
- *     cc -std=c11 -Wall -I bindings/c/include examples/c/host.c -o host \
- *         -L target/release -Wl,-rpath,"$PWD/target/release" -lupsell
- *     ./host examples/data/groceries_sample.csv "whole milk" butter
+ *     cc -std=c11 -Wall examples/c/host.c -o out/host $(pkg-config --cflags --libs upsell)
+ *     LD_LIBRARY_PATH="$HOME/.local/lib" out/host examples/data/groceries_sample.csv "whole milk" butter
  *
  * Usage: host BASKETS.csv [CART_ITEM...]   (the cart defaults to whole milk and butter).
  * bindings/c/tests/run.sh builds it and runs it plainly, under valgrind and under ASan.

@@ -11,9 +11,14 @@ What the README's fences mean here:
 - A ```` ```text ```` block right after one of those is output it must print: each of its lines, in
   order, must be a line of the output (stdout and stderr together); lines it leaves out, such as
   timings, are not checked, and a line ``...`` marks where some were left out.
-- ```` ```sh install ```` (installing, building) is not run. ```` ```python spark ```` needs Java and
-  starts a local Spark (half a minute): it runs only with ``UPSELL_README_SPARK=1`` (the Spark stage
-  of the test command), where pyspark imports and ``java`` is found.
+- ```` ```sh install ```` installs and builds as a stranger would, from scratch: it runs only with
+  ``UPSELL_README_INSTALL=1`` (the install stage of the test command), in order, in the same copy, as
+  a user whose home is an empty temporary folder (``~/.local``, ``~/.cargo/bin`` for what it installs)
+  with a fresh virtual environment active; cargo's registry, rustup's toolchains and pip's download
+  cache stay the machine's. A line running ``scripts/test-all.sh`` is left out: it is the command
+  running this test. ```` ```python spark ```` needs Java and starts a local Spark (half a minute): it
+  runs only with ``UPSELL_README_SPARK=1`` (the Spark stage of the test command), where pyspark
+  imports and ``java`` is found.
 - ```` ```yaml file=PATH ```` (any language): the block is the text of the file ``PATH``, or part of it.
 """
 
@@ -89,6 +94,7 @@ def blocks(text: str) -> list[Block]:
 
 BLOCKS = blocks(README.read_text(encoding="utf-8"))
 RUN = [b for b in BLOCKS if b.info in (["sh"], ["python"], ["python", "spark"])]
+INSTALL = [b for b in BLOCKS if b.info == ["sh", "install"]]
 FILES = [b for b in BLOCKS if b.option("file") is not None]
 
 
@@ -168,6 +174,63 @@ def test_readme_block_runs(block: Block, checkout: Path, environment: dict):
     assert_shows(block, done.stdout)
 
 
+@pytest.fixture(scope="module")
+def user_environment(checkout: Path, tmp_path_factory) -> dict:
+    """A stranger's shell in the copy: an empty home, a fresh venv active, nothing of ours on PATH.
+
+    Only caches and toolchains are the machine's (cargo's registry and installed tools such as
+    cargo-c, rustup's toolchains, pyenv, pip's downloads): they hold no build of upsell. Every
+    build lands in the copy's own ``target/``. The release profile is built without its fat LTO
+    (``CARGO_PROFILE_RELEASE_*``), which halves the build and changes nothing the commands do.
+    """
+    if os.environ.get("UPSELL_README_INSTALL") != "1":
+        pytest.skip("builds everything in release (minutes): set UPSELL_README_INSTALL=1")
+    real_home = Path.home()
+    scratch = tmp_path_factory.mktemp("user")
+    home, venv, cargo_root = scratch / "home", scratch / "venv", scratch / "cargo"
+    home.mkdir()
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("CARGO_", "UPSELL_", "PKG_CONFIG", "MATURIN", "PYTHON"))
+        and name not in ("VIRTUAL_ENV", "LD_LIBRARY_PATH")
+    }
+    keep = {
+        "CARGO_HOME": real_home / ".cargo",
+        "RUSTUP_HOME": real_home / ".rustup",
+        "PYENV_ROOT": real_home / ".pyenv",
+        "PIP_CACHE_DIR": real_home / ".cache" / "pip",
+    }
+    for name, default in keep.items():
+        env[name] = os.environ.get(name, str(default))
+    ours = {Path(sys.executable).parent, ROOT / ".venv" / "bin"}
+    path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) not in ours]
+    env.update(
+        HOME=str(home),
+        VIRTUAL_ENV=str(venv),
+        PATH=os.pathsep.join([str(cargo_root / "bin"), str(venv / "bin"), *path]),
+        CARGO_INSTALL_ROOT=str(cargo_root),
+        CARGO_TARGET_DIR=str(checkout / "target"),
+        CARGO_PROFILE_RELEASE_LTO="false",
+        CARGO_PROFILE_RELEASE_CODEGEN_UNITS="16",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        UPSELL_MAX_THREADS="2",
+    )
+    return env
+
+
+@pytest.mark.parametrize("block", INSTALL, ids=str)
+def test_readme_install_block_runs(block: Block, checkout: Path, user_environment: dict):
+    lines = [line for line in block.text.splitlines() if not line.startswith("scripts/test-all.sh")]
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", "\n".join(lines)], cwd=checkout, env=user_environment,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=1800, check=False,
+    )
+    assert done.returncode == 0, f"{block} failed with status {done.returncode}:\n{done.stdout}"
+    assert_shows(block, done.stdout)
+
+
 @pytest.mark.parametrize("block", FILES, ids=str)
 def test_readme_block_is_the_file(block: Block):
     text = (ROOT / block.option("file")).read_text(encoding="utf-8")
@@ -176,7 +239,7 @@ def test_readme_block_is_the_file(block: Block):
 
 def test_readme_commands_write_only_to_out():
     """Commands write into the scratch folder out/ (ignored by git), never the repository's root."""
-    for block in RUN:
+    for block in RUN + INSTALL:
         if block.language != "sh":
             continue
         for target in re.findall(r"(?:--output|--model|-o)\s+(\S+)", block.text):

@@ -2,8 +2,10 @@
  * mine: read a FIMI .dat (plain or .gz) file, mine the frequent itemsets, print a few with their
  * item labels.
  *
- *     cc -std=c11 -I bindings/c/include mine.c -L target/release -lupsell -o mine
- *     ./mine shared/data/mushroom.dat.gz 0.3
+ * With libupsell installed (README, "Install"), from the repository root:
+ *
+ *     cc -std=c11 bindings/c/examples/mine.c -o out/mine $(pkg-config --cflags --libs upsell)
+ *     LD_LIBRARY_PATH="$HOME/.local/lib" out/mine ../shared/data/mushroom.dat.gz 0.3
  */
 #include <stdio.h>
 #include <stdlib.h>
