@@ -150,10 +150,9 @@ else
     echo "SKIPPED: java or Debian's libjna-java is not installed (scripts/test-all.sh installs them)"
 fi
 
-# Default leak kinds (definite and possible are errors): each program ends with upsell_shutdown(),
-# which joins the library's worker threads. valgrind.supp names the blocks that are not ours
-# (crossbeam-epoch's lazily freed thread registration, std's handle of the main thread, minijinja's
-# statics; see there).
+# Plain flags, default leak kinds (definite and possible are errors), no suppressions: each
+# program ends with upsell_shutdown(), which joins the library's worker threads and frees what they
+# left behind.
 step "valgrind"
 if command -v valgrind >/dev/null; then
     # valgrind runs a program on one core at a time: the programs run side by side, one a core,
@@ -164,7 +163,7 @@ if command -v valgrind >/dev/null; then
         local log=$build/valgrind.${#logs[@]}.log
         logs+=("$log")
         while (($(jobs -rp | wc -l) >= cores)); do wait -n || true; done
-        { valgrind -q --leak-check=full --error-exitcode=1 --suppressions="$here/valgrind.supp" "$@" \
+        { valgrind -q --leak-check=full --error-exitcode=1 "$@" \
             >"$log" 2>&1 && echo ok >"$log.status" || echo "failed ($?): $*" >"$log.status"; } &
     }
     for t in "${tests[@]}"; do

@@ -84,13 +84,7 @@ impl FileWriter {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let prefix = format!(".{name}.");
-                let mut builder = tempfile::Builder::new();
-                builder.prefix(&prefix).suffix(".tmp");
-                if let Some(permissions) = permissions(existing.as_ref()) {
-                    builder.permissions(permissions);
-                }
-                let file = builder.tempfile_in(folder).map_err(fail)?;
+                let file = create_temporary(folder, &name, existing.as_ref()).map_err(fail)?;
                 Target::Replace {
                     file: BufWriter::with_capacity(BUFFER_BYTES, file),
                     to: resolved,
@@ -193,6 +187,48 @@ fn follow_links(path: &Path) -> io::Result<PathBuf> {
         }
     }
     Err(io::Error::other("too many levels of symbolic links"))
+}
+
+/// A new temporary file in `folder` for replacing `name`: `.NAME.PID.N.tmp`, unique across the
+/// processes and threads writing there (the process id and a per-process counter; a name left
+/// by an earlier process with the same id is skipped), removed when dropped unless persisted.
+///
+/// Named here rather than by `tempfile`'s random names: its random generator is seeded from
+/// `std::thread::current()`, which on a thread Rust did not start (a C host's main thread) leaves
+/// a handle until the thread ends that leak checkers report as lost.
+fn create_temporary(
+    folder: &Path,
+    name: &str,
+    existing: Option<&std::fs::Metadata>,
+) -> io::Result<tempfile::NamedTempFile> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if let Some(permissions) = permissions(existing) {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(permissions.mode());
+    }
+    let folder = std::path::absolute(folder)?;
+    let pid = std::process::id();
+    let mut taken = 0;
+    loop {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = folder.join(format!(".{name}.{pid}.{n}.tmp"));
+        match options.open(&path) {
+            Ok(file) => {
+                #[cfg(not(unix))]
+                if let Some(permissions) = permissions(existing) {
+                    file.set_permissions(permissions)?;
+                }
+                // The path is absolute (it is removed by name, even after a change of folder).
+                let path = tempfile::TempPath::try_from_path(path)?;
+                return Ok(tempfile::NamedTempFile::from_parts(file, path));
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && taken < 1000 => taken += 1,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// The permissions of the new file: those of the file it replaces, else on Unix what
