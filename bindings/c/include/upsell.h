@@ -248,6 +248,31 @@ typedef enum upsell_measure {
     UPSELL_MEASURE_REPRESENTATIVITY = 11,
 } upsell_measure;
 
+// How `upsell_mixed_bundle_json` searches.
+typedef enum upsell_mixed_search {
+    // Exact when it fits the budget, the heuristic otherwise (the default).
+    UPSELL_MIXED_SEARCH_AUTO = 0,
+    // Exact, or `UPSELL_STATUS_LIMIT_EXCEEDED` beyond the budget.
+    UPSELL_MIXED_SEARCH_EXACT = 1,
+    // The coordinate search.
+    UPSELL_MIXED_SEARCH_HEURISTIC = 2,
+} upsell_mixed_search;
+
+// The correction of p-values for the number of tests.
+typedef enum upsell_correction {
+    // Holm's step-down method (the family-wise error rate; the default).
+    UPSELL_CORRECTION_HOLM = 0,
+    // Benjamini-Hochberg (the false discovery rate).
+    UPSELL_CORRECTION_BENJAMINI_HOCHBERG = 1,
+} upsell_correction;
+
+// The affinity matrices of the most frequent items (Python's `affinity_matrix`): per pair of
+// items, the baskets holding both, the confidence and the lift.
+//
+// Ownership: created by `upsell_affinity_matrix`, freed with `upsell_affinity_free`.
+// Thread-safety: immutable; any number of threads may read it at once.
+typedef struct upsell_affinity upsell_affinity;
+
 // A collection of baskets (transactions), each a set of item ids, with item labels when read
 // from a file.
 //
@@ -257,7 +282,8 @@ typedef enum upsell_measure {
 typedef struct upsell_baskets upsell_baskets;
 
 // Customers by column, built with `upsell_batch_new` and the `upsell_batch_add_*` calls (every
-// column the same length), then evaluated with `upsell_ruleset_evaluate_batch`.
+// column the same length), then evaluated with `upsell_ruleset_evaluate_batch` (or read by
+// `upsell_adoption_gaps_json`).
 //
 // Ownership: created by `upsell_batch_new`, freed with `upsell_batch_free`; column data is
 // copied in, so the caller's arrays may be freed after each `add` call.
@@ -395,6 +421,25 @@ typedef struct upsell_subgroup {
     // The p-value corrected for every subgroup tested.
     double p_adjusted;
 } upsell_subgroup;
+
+// A planted effect of `upsell_synthetic_subscriptions`: customers (of `plan`, or every plan
+// when NULL) with `column` `op` `threshold` get the outcome at `lift` times its base rate.
+//
+// Ownership: a plain struct owned by the caller; its strings are read during the call only.
+typedef struct upsell_planted_effect {
+    // `"upgraded"` or `"churned"`.
+    const char *outcome;
+    // Only customers of this plan, or NULL for all.
+    const char *plan;
+    // A numeric column: `"seats"`, `"tenure_months"` or `"usage.feature_<k>"`.
+    const char *column;
+    // `">="` or `"<"`.
+    const char *op;
+    // The threshold.
+    int64_t threshold;
+    // The factor on the base rate.
+    double lift;
+} upsell_planted_effect;
 
 // How `upsell_ease_fit` fits. Fill it with `upsell_ease_options_default`.
 //
@@ -896,6 +941,36 @@ enum upsell_status upsell_recommend_arrow(const struct upsell_recommender *model
                                           size_t *unknown_count,
                                           struct upsell_error **err);
 
+// Recommends up to `k` items with an EASE model for every cart (row) of an Arrow stream, as
+// `upsell_ease_recommend` does for one, on `threads` workers (0: the library's default; answers
+// do not depend on it): Python's `EaseRecommender.recommend_batch`. Returns them as a stream in
+// `*out` with one row per (cart, rank): cart (int64, the cart's 0-based row across the input
+// stream), rank (int64, from 1), item (its label), score (float64), because (the cart item that
+// contributed most, null for a popularity fill) and weight (float64, its weight; null likewise):
+// the data columns of Python's frame.
+//
+// Carts are column `column` (NULL: the first), read as for `upsell_recommend_arrow`: a list of
+// labels (strings or integers). A null list is an empty cart; labels the model does not know
+// (and null items) are ignored and counted in `*unknown_count` when it is not NULL.
+//
+// Ownership: `carts` is moved in as for `upsell_baskets_from_arrow`. On success `*out` receives
+// a new stream that the caller releases; it does not borrow `model`. Thread-safety: any number of
+// threads may query one model at once.
+//
+// # Safety
+//
+// `model` is a live handle; `carts` points to an `ArrowArrayStream` the caller owns; `column` is
+// NULL or NUL-terminated; `out` points to writable storage for an `ArrowArrayStream`;
+// `unknown_count` is NULL or writable; `err` is NULL or writable.
+enum upsell_status upsell_ease_recommend_arrow(const struct upsell_ease *model,
+                                               struct ArrowArrayStream *carts,
+                                               const char *column,
+                                               size_t k,
+                                               uint32_t threads,
+                                               struct ArrowArrayStream *out,
+                                               size_t *unknown_count,
+                                               struct upsell_error **err);
+
 // Reads the order file at `path` (the columns Python's `upsell.order_metrics` and
 // `upsell_order_metrics_json` read, amounts in `currency`) and writes its metrics to `*out` as a
 // stream of one batch with the columns of Python's `upsell.order_metrics`: segment, period
@@ -1199,6 +1274,44 @@ enum upsell_status upsell_baskets_from_arrays(const uint32_t *items,
                                               struct upsell_baskets **out,
                                               struct upsell_error **err);
 
+// Builds baskets from one (basket id, item id) pair per line item, as Python's
+// `Baskets.from_pairs`: `basket_ids[i]` and `item_ids[i]` (`len` of each) put item
+// `item_ids[i]` in basket `basket_ids[i]`. Basket ids are dense `0..n` (n = the largest + 1; an
+// id never given is an empty basket), pairs in any order, a repeated pair counts once. These
+// baskets have no labels.
+//
+// The arrays are copied (the caller keeps them). On success `*out` receives a new handle the
+// caller frees with `upsell_baskets_free`; on failure `*out` is untouched. Thread-safety: safe
+// to call from any thread.
+//
+// # Safety
+//
+// `basket_ids` and `item_ids` point to `len` readable ids each (NULL when `len` is 0); `out`
+// and `err` are NULL or writable.
+enum upsell_status upsell_baskets_from_pairs(const uint32_t *basket_ids,
+                                             const uint32_t *item_ids,
+                                             size_t len,
+                                             struct upsell_baskets **out,
+                                             struct upsell_error **err);
+
+// Builds baskets from a one-hot matrix, as Python's `Baskets.from_dense`: `rows` baskets over
+// `columns` items, row-major (`cells[r * columns + c]` nonzero: basket `r` holds item `c`).
+// These baskets have no labels.
+//
+// The cells are read during the call only. A size `rows * columns` beyond `size_t` gives
+// `UPSELL_STATUS_INVALID_PARAMETER`. Ownership and thread-safety as for
+// `upsell_baskets_from_pairs`.
+//
+// # Safety
+//
+// `cells` points to `rows * columns` readable bytes (NULL when that is 0); `out` and `err` are
+// NULL or writable.
+enum upsell_status upsell_baskets_from_dense(const uint8_t *cells,
+                                             size_t rows,
+                                             size_t columns,
+                                             struct upsell_baskets **out,
+                                             struct upsell_error **err);
+
 // The number of baskets, or 0 if `baskets` is NULL. Thread-safety: safe to call from any thread.
 //
 // # Safety
@@ -1282,6 +1395,74 @@ enum upsell_status upsell_discovery_subgroup(const struct upsell_discovery *disc
                                              size_t index,
                                              struct upsell_subgroup *out,
                                              struct upsell_error **err);
+
+// Adoption gaps, as Python's `upsell.triggers.adoption_gaps`: per plan, the included features
+// its customers do not use (usage below `min_usage`, at least 1), how common each gap is and
+// how it goes with the 0/1 outcome (churn), against the plan's other customers, with Fisher
+// p-values corrected by `correction` (an `upsell_correction` as `int`) at level `alpha`.
+//
+// The customers are the columns of `batch` (`upsell_batch_add_*`): a plan column
+// (`plan_column`, NULL for "plan"), the outcome (`outcome`, NULL for "churned"), one usage count
+// column per feature (a missing value counts as no usage), and `customer_column` (NULL: customers
+// are named by their 1-based row). The plans are `plans_len` names `plans`; plan `p` includes
+// the feature columns `features[feature_offsets[p] .. feature_offsets[p + 1]]`
+// (`feature_offsets` has `plans_len + 1` entries, first 0). Every plan customers are on must be
+// listed; a customer on another, or a feature column missing or not a number, gives
+// `UPSELL_STATUS_INVALID_INPUT` naming it.
+//
+// On success `*out_json` receives a new JSON string `{"customers": N, "positives": N, "gaps":
+// [...], "customer_gaps": [...]}` (each gap with Python's columns and its rule `condition`; a
+// rate with no customer is `null`), freed with `upsell_string_free`. Ownership: `batch` is
+// borrowed for the call. Thread-safety: safe to call concurrently on a filled batch.
+//
+// # Safety
+//
+// `batch` is a live batch; `plans` points to `plans_len` NUL-terminated strings,
+// `feature_offsets` to `plans_len + 1` offsets and `features` to as many NUL-terminated strings as
+// the last offset (NULL when 0); the column names are NULL or NUL-terminated; `out_json` is
+// writable; `err` is NULL or writable.
+enum upsell_status upsell_adoption_gaps_json(const struct upsell_batch *batch,
+                                             const char *const *plans,
+                                             size_t plans_len,
+                                             const char *const *features,
+                                             const size_t *feature_offsets,
+                                             const char *plan_column,
+                                             const char *outcome,
+                                             const char *customer_column,
+                                             int64_t min_usage,
+                                             double alpha,
+                                             int correction,
+                                             char **out_json,
+                                             struct upsell_error **err);
+
+// A synthetic subscription customer table with planted effects, as Python's
+// `upsell.triggers.synthetic_subscriptions` (the core's generator; the same seed gives the same
+// table): `customers` rows with columns `id`, `plan` (the `plans_len` names `plans`, lowest and
+// most common first; NULL and 0 for starter, team, pro), `seats`, `tenure_months`,
+// `usage.feature_1` ... `usage.feature_<features>` (monthly counts around `mean_usage`),
+// `upgraded` and `churned` (0/1 at `upgrade_rate` and `churn_rate` times the lift of each of the
+// `effects_len` `effects` a customer meets). Python's defaults: 5 features, 10.0, 0.05, 0.03.
+//
+// On success `*out` receives a new batch (for `upsell_ruleset_evaluate_batch` and
+// `upsell_adoption_gaps_json`), freed with `upsell_batch_free`. Bad parameters give
+// `UPSELL_STATUS_INVALID_PARAMETER` naming them. Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `plans` points to `plans_len` NUL-terminated strings and `effects` to `effects_len` effects
+// (each NULL when its length is 0); `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_synthetic_subscriptions(size_t customers,
+                                                  const char *const *plans,
+                                                  size_t plans_len,
+                                                  size_t features,
+                                                  double mean_usage,
+                                                  double upgrade_rate,
+                                                  double churn_rate,
+                                                  const struct upsell_planted_effect *effects,
+                                                  size_t effects_len,
+                                                  uint64_t seed,
+                                                  struct upsell_batch **out,
+                                                  struct upsell_error **err);
 
 // Fills `*out` with the defaults of every surface: lambda 100, min count 1, 8000 items, the
 // library's pool, no control. Thread-safety: safe from any thread.
@@ -1370,6 +1551,37 @@ enum upsell_status upsell_ease_recommend(const struct upsell_ease *model,
                                          struct upsell_ease_recommendation *out,
                                          size_t *out_len,
                                          struct upsell_error **err);
+
+// The candidate items (those with weights), most popular first, as Python's
+// `EaseRecommender.candidates` (item ids here; `upsell_ease_label` gives their labels): `*ids`
+// points to `*len` ids, the order of the rows and columns of `upsell_ease_weights`.
+//
+// Ownership: the array is owned by `model` and valid until `upsell_ease_free`; do not free it.
+// Thread-safety: safe from any thread, concurrently with queries.
+//
+// # Safety
+//
+// `model` is a live handle; `ids` and `len` are writable; `err` is NULL or writable.
+enum upsell_status upsell_ease_candidates(const struct upsell_ease *model,
+                                          const uint32_t **ids,
+                                          size_t *len,
+                                          struct upsell_error **err);
+
+// The weight matrix, as Python's `EaseRecommender.weights()`: `*n` x `*n` floats, row-major over
+// the candidates of `upsell_ease_candidates` (entry `i * n + j` is the weight of candidate `i`
+// in the cart toward candidate `j`), at `*weights` (NULL when `*n` is 0).
+//
+// Ownership: the matrix is owned by `model` and valid until `upsell_ease_free` (no copy, unlike
+// Python's); do not free or write it. Thread-safety: safe from any thread, concurrently with
+// queries.
+//
+// # Safety
+//
+// `model` is a live handle; `weights` and `n` are writable; `err` is NULL or writable.
+enum upsell_status upsell_ease_weights(const struct upsell_ease *model,
+                                       const float **weights,
+                                       size_t *n,
+                                       struct upsell_error **err);
 
 // Frees a model; NULL is ignored.
 //
@@ -1493,6 +1705,14 @@ size_t upsell_shutdown(void);
 //
 // `text` is NULL or a string returned by this library as `char *`, not yet freed.
 void upsell_string_free(char *text);
+
+// Frees bytes the library returned as `uint8_t *` with their length (the binary model
+// encodings); `len` must be the length it gave. NULL is ignored.
+//
+// # Safety
+//
+// `data` is NULL or bytes returned by this library with `len`, not yet freed.
+void upsell_bytes_free(uint8_t *data, size_t len);
 
 // The two-proportion z-test of B against A (`conversions_*` of `n_*` visitors) at `alpha`
 // (0.05 on the other surfaces), with `looks` interim looks (1: a single look) adjusting alpha.
@@ -1655,6 +1875,22 @@ enum upsell_status upsell_itemsets_get(const struct upsell_itemsets *itemsets,
                                        uint64_t *count,
                                        struct upsell_error **err);
 
+// The top itemsets, most frequent first (ties: fewer items first, then mining order; the order
+// of Python's `frequent_itemsets` frame and the command line's files): writes up to `capacity`
+// itemset indices, for `upsell_itemsets_get`, into `out` and their number into `*written`.
+// `capacity` 0 writes nothing (and `out` may be NULL), as for every array output of the API.
+// Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `itemsets` is a live handle; `out` has room for `capacity` indices (NULL when 0); `written`
+// is writable; `err` is NULL or writable.
+enum upsell_status upsell_itemsets_top(const struct upsell_itemsets *itemsets,
+                                       size_t *out,
+                                       size_t capacity,
+                                       size_t *written,
+                                       struct upsell_error **err);
+
 // Frees `itemsets`. NULL is accepted and ignored.
 //
 // Ownership: takes back ownership; the handle and every item pointer obtained from it must not
@@ -1757,6 +1993,115 @@ enum upsell_status upsell_threshold_fill(int64_t cart_total_minor,
                                          size_t *written,
                                          struct upsell_error **err);
 
+// Threshold fillers from an order file, as Python's `threshold_fillers`: the items (or pairs)
+// that bring a cart to `threshold_minor` (minor units of `currency`) with the least overshoot,
+// weighted by how often they were bought with the cart's items in the orders of `path` (the
+// order file `upsell_bundles_json` reads; prices are each item's most common price there).
+//
+// The cart is either invoice `invoice` of the file (its items and total), or, when `invoice` is
+// NULL, the `cart_len` item labels `cart` (its total from the file's prices). Giving both is
+// `UPSELL_STATUS_INVALID_PARAMETER`; an invoice not in the file, `UPSELL_STATUS_INVALID_INPUT`.
+// `top` fillers at most, pairs searched when `pairs` is nonzero among the `max_candidates`
+// candidates of highest affinity (Python's defaults: 10, 1, 200).
+//
+// On success `*out_json` receives a new JSON string `{"summary": ..., "fill": ...}` (the core's
+// serde structs, money as `{"minor": 255, "currency": "GBP"}`, the document Python reads), freed
+// with `upsell_string_free`. Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `path` and `currency` are NUL-terminated; `invoice` is NULL or NUL-terminated; `cart` points
+// to `cart_len` NUL-terminated strings (NULL when 0); `out_json` is writable; `err` is NULL or
+// writable.
+enum upsell_status upsell_threshold_fillers_json(const char *path,
+                                                 const char *currency,
+                                                 int64_t threshold_minor,
+                                                 const char *invoice,
+                                                 const char *const *cart,
+                                                 size_t cart_len,
+                                                 size_t top,
+                                                 int pairs,
+                                                 size_t max_candidates,
+                                                 char **out_json,
+                                                 struct upsell_error **err);
+
+// The best mixed bundling offer (item prices and a bundle price) for customers' willingness to
+// pay, as Python's `optimise_mixed_bundle`: `wtp_minor` is a row-major `customers` x `items`
+// matrix of amounts in minor units of `currency`; `costs_minor` is NULL or `items` unit costs.
+// `search` is an `upsell_mixed_search` (as `int`); `max_vertex_systems` the exact search's
+// budget (Python's default 20000000).
+//
+// On success `*out_json` receives a new JSON string of the core's solution (separate prices,
+// the pure bundle and the mixed offer with their profits; money as `{"minor": ..., "currency":
+// ...}`), freed with `upsell_string_free`. Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `wtp_minor` points to `customers * items` values; `costs_minor` is NULL or points to `items`
+// values; `currency` is NUL-terminated; `out_json` is writable; `err` is NULL or writable.
+enum upsell_status upsell_mixed_bundle_json(const int64_t *wtp_minor,
+                                            size_t customers,
+                                            size_t items,
+                                            const int64_t *costs_minor,
+                                            const char *currency,
+                                            int search,
+                                            uint64_t max_vertex_systems,
+                                            char **out_json,
+                                            struct upsell_error **err);
+
+// The tier analysis of a plan ladder, as Python's `analyse_tiers`: `len` plans, each a name,
+// a price in minor units of `currency` and its number of customers, lowest first. Steps above
+// `gap_ratio_bp` (basis points of 1x; Python's default 25000) are gaps, `upgrade_take_bp` (500)
+// is the share of a tier assumed to take an upgrade, and `ending` (an `upsell_price_ending`;
+// Python's default `UPSELL_PRICE_ENDING_WHOLE_NINE`) shapes the bridge prices suggested.
+//
+// On success `*out_json` receives a new JSON array of the core's rows (one per tier), freed
+// with `upsell_string_free`. Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `names` points to `len` NUL-terminated strings; `prices_minor` and `customers` to `len`
+// values each (all NULL when `len` is 0); `currency` is NUL-terminated; `out_json` is writable;
+// `err` is NULL or writable.
+enum upsell_status upsell_tiers_json(const char *const *names,
+                                     const int64_t *prices_minor,
+                                     const uint64_t *customers,
+                                     size_t len,
+                                     const char *currency,
+                                     uint32_t gap_ratio_bp,
+                                     uint32_t upgrade_take_bp,
+                                     int ending,
+                                     char **out_json,
+                                     struct upsell_error **err);
+
+// Tier migration from subscription history, as Python's `tier_migration`: `len` records, each a
+// customer, a date (`seconds`, Unix seconds UTC), a plan and its monthly recurring revenue in
+// minor units of `currency`, each customer's records in date order. `tiers` is NULL for tiers
+// ordered by each plan's median MRR, or `tiers_len` plan names, lowest first.
+//
+// On success `*out_json` receives a new JSON string `{"migration": ..., "current_tiers": [...]}`
+// (the core's report: plan changes, median days to upgrade, skipped tiers; and today's tiers,
+// each customer on its last plan, for `upsell_tiers_json`), freed with `upsell_string_free`.
+// Records out of order or in another currency give `UPSELL_STATUS_INVALID_INPUT` naming the row.
+// Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `customers` and `plans` point to `len` NUL-terminated strings, `seconds` and `mrr_minor` to
+// `len` values (all NULL when `len` is 0); `tiers` is NULL or points to `tiers_len`
+// NUL-terminated strings; `currency` is NUL-terminated; `out_json` is writable; `err` is NULL or
+// writable.
+enum upsell_status upsell_tier_migration_json(const char *const *customers,
+                                              const int64_t *seconds,
+                                              const char *const *plans,
+                                              const int64_t *mrr_minor,
+                                              size_t len,
+                                              const char *currency,
+                                              const char *const *tiers,
+                                              size_t tiers_len,
+                                              char **out_json,
+                                              struct upsell_error **err);
+
 // Builds a model from mined `itemsets` (all or closed) and the `baskets` they were mined from:
 // rules with one consequent item, confidence at least `min_confidence` and antecedents of at most
 // `max_antecedent_len` items (at least 1: 0 gives `UPSELL_STATUS_INVALID_PARAMETER`, as on every
@@ -1794,6 +2139,45 @@ enum upsell_status upsell_recommender_from_bytes(const uint8_t *data,
                                                  size_t len,
                                                  struct upsell_recommender **out,
                                                  struct upsell_error **err);
+
+// A model from JSON text (as `upsell_recommender_to_json` or Python's `Recommender.to_json`
+// write it). Bad or newer-version JSON gives `UPSELL_STATUS_PARSE` with a message saying which.
+//
+// On success `*out` receives a new handle, freed with `upsell_recommender_free`.
+// Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `json` is a NUL-terminated string; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_recommender_from_json(const char *json,
+                                                struct upsell_recommender **out,
+                                                struct upsell_error **err);
+
+// The model as JSON text, the document `upsell_recommender_save` writes to a `.json` path.
+//
+// On success `*json` receives a new string the caller frees with `upsell_string_free`.
+// Thread-safety: safe from any thread, concurrently with queries.
+//
+// # Safety
+//
+// `model` is a live handle; `json` is writable; `err` is NULL or writable.
+enum upsell_status upsell_recommender_to_json(const struct upsell_recommender *model,
+                                              char **json,
+                                              struct upsell_error **err);
+
+// The model in the compact binary encoding (what `upsell_recommender_from_bytes` reads).
+//
+// On success `*data` receives `*len` new bytes the caller frees with
+// `upsell_bytes_free(*data, *len)`. Thread-safety: safe from any thread, concurrently with
+// queries.
+//
+// # Safety
+//
+// `model` is a live handle; `data` and `len` are writable; `err` is NULL or writable.
+enum upsell_status upsell_recommender_to_bytes(const struct upsell_recommender *model,
+                                               uint8_t **data,
+                                               size_t *len,
+                                               struct upsell_error **err);
 
 // Saves the model: JSON when the path ends in `.json`, else the compact binary.
 //
@@ -2031,6 +2415,76 @@ enum upsell_status upsell_rules_top(const struct upsell_rules *rules,
 // `rules` is NULL or a live handle not yet freed, used by no other thread.
 void upsell_rules_free(struct upsell_rules *rules);
 
+// Computes the item x item affinity of the `top` most frequent items of `baskets` (all items
+// when fewer; `top` from 1 to 20000), as Python's `affinity_matrix`: rows and columns are the
+// items most frequent first (`upsell_affinity_item`), cells the co-occurrence count, confidence
+// and lift (`upsell_affinity_get`). `threads` 0 uses the library's pool.
+//
+// On success `*out` receives a new handle, freed with `upsell_affinity_free`. A `top` out of
+// range gives `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `baskets` is a live handle; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_affinity_matrix(const struct upsell_baskets *baskets,
+                                          size_t top,
+                                          uint32_t threads,
+                                          struct upsell_affinity **out,
+                                          struct upsell_error **err);
+
+// The number of items of the matrix (its rows and columns); 0 for NULL.
+//
+// # Safety
+//
+// `matrix` is NULL or a live handle.
+size_t upsell_affinity_len(const struct upsell_affinity *matrix);
+
+// The number of baskets the matrix was computed from; 0 for NULL.
+//
+// # Safety
+//
+// `matrix` is NULL or a live handle.
+uint64_t upsell_affinity_baskets(const struct upsell_affinity *matrix);
+
+// Row (and column) `index` of the matrix: its item id into `*id` (the baskets' id;
+// `upsell_baskets_item_label` gives its label) and the baskets holding it into `*count`. An
+// index out of range gives `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe from any
+// thread.
+//
+// # Safety
+//
+// `matrix` is a live handle; `id` and `count` are writable; `err` is NULL or writable.
+enum upsell_status upsell_affinity_item(const struct upsell_affinity *matrix,
+                                        size_t index,
+                                        uint32_t *id,
+                                        uint64_t *count,
+                                        struct upsell_error **err);
+
+// Cell (`row`, `column`) of the matrix: the baskets holding both items into `*count` (on the
+// diagonal, the item's own count), `count / count(row item)` into `*confidence` (how often the
+// column item joins a basket with the row item) and the confidence over the column item's
+// support into `*lift`. An index out of range gives `UPSELL_STATUS_INVALID_PARAMETER`.
+// Thread-safety: safe from any thread.
+//
+// # Safety
+//
+// `matrix` is a live handle; `count`, `confidence` and `lift` are writable; `err` is NULL or
+// writable.
+enum upsell_status upsell_affinity_get(const struct upsell_affinity *matrix,
+                                       size_t row,
+                                       size_t column,
+                                       uint64_t *count,
+                                       double *confidence,
+                                       double *lift,
+                                       struct upsell_error **err);
+
+// Frees an affinity matrix; NULL is ignored.
+//
+// # Safety
+//
+// `matrix` is NULL or a live handle not yet freed, used by no other thread.
+void upsell_affinity_free(struct upsell_affinity *matrix);
+
 // The actionable pairs among the `top` most frequent items of `baskets` (the affinity matrix's
 // rows): pairs with support at least `min_support` (a fraction in [0, 1]) and lift at least
 // `min_lift`, in the core's order (as Python's `Affinity.pairs`). `threads` 0 uses the library's
@@ -2207,6 +2661,33 @@ void upsell_ruleset_free(struct upsell_ruleset *rules);
 // `rules` is NULL or a live rule set.
 size_t upsell_ruleset_count(const struct upsell_ruleset *rules);
 
+// The rule names, in file order, as a JSON array of strings (`["big-cart", "trial-ending"]`),
+// as Python's `RuleSet.names`.
+//
+// On success `*json` receives a new string the caller frees with `upsell_string_free`.
+// Thread-safety: safe from any thread, concurrently with evaluations.
+//
+// # Safety
+//
+// `rules` is a live rule set; `json` is writable; `err` is NULL or writable.
+enum upsell_status upsell_ruleset_names_json(const struct upsell_ruleset *rules,
+                                             char **json,
+                                             struct upsell_error **err);
+
+// The schema the rule file declares, as Python's `RuleSet.schema`: a JSON object from each
+// field name to its type (as Python names them: `int`, `decimal`, `float`, `bool`, `string`,
+// `timestamp`, `duration`, `list<string>`), or `null` when the file declares none.
+//
+// On success `*json` receives a new string the caller frees with `upsell_string_free`.
+// Thread-safety: safe from any thread, concurrently with evaluations.
+//
+// # Safety
+//
+// `rules` is a live rule set; `json` is writable; `err` is NULL or writable.
+enum upsell_status upsell_ruleset_schema_json(const struct upsell_ruleset *rules,
+                                              char **json,
+                                              struct upsell_error **err);
+
 // Decides the offers for one customer. `context_json` is a JSON object of field values (nested
 // objects are dotted names: `{"cart": {"total": 82.5}}` is `cart.total`; an `"id"` names the
 // customer for history and control groups). `now` is an RFC 3339 time (the injectable clock), or
@@ -2298,6 +2779,50 @@ enum upsell_status upsell_decision_offer_priority(const struct upsell_decision *
                                                   size_t index,
                                                   int64_t *out,
                                                   struct upsell_error **err);
+
+// Where one customer stands in each cross-sell sequence of the rule file (`sequences:`), as
+// Python's `RuleSet.sequences`: a JSON array with one object per sequence, `sequence`, `day`
+// (days since the anchor, or null), `step` (the step due now, 1 for the first, or null),
+// `offer` (its offer, with the keys `rule`, `kind`, `target`, `channel`, `message`,
+// `priority`, `expected_value` (decimal text) and `reason`; or null) and `reason` (why that step
+// is due, or why none is). `context_json`, `now` and `history_json` are as for
+// `upsell_ruleset_evaluate_json`.
+//
+// On success `*json` receives a new string the caller frees with `upsell_string_free`.
+// Thread-safety: `rules` may be used by several threads at once.
+//
+// # Safety
+//
+// `rules` is a live rule set; `context_json` a NUL-terminated string; `now` and `history_json`
+// NULL or NUL-terminated strings; `json` is writable; `err` is NULL or writable.
+enum upsell_status upsell_ruleset_sequences_json(const struct upsell_ruleset *rules,
+                                                 const char *context_json,
+                                                 const char *now,
+                                                 const char *history_json,
+                                                 char **json,
+                                                 struct upsell_error **err);
+
+// Records an outcome in an offer history, as Python's `History.record`: reads the history
+// `history_json` (NULL for a new, empty one), adds `outcome` (`"shown"`, `"accepted"` or
+// `"rejected"`) of offer target `target` for `customer` at `at` (RFC 3339), and writes the
+// updated history as JSON (the document `history_json` of the evaluation calls reads) into
+// `*out_json`. The caller stores it: the library keeps no history.
+//
+// On success `*out_json` receives a new string the caller frees with `upsell_string_free`. An
+// unknown outcome or a bad time gives `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe
+// from any thread.
+//
+// # Safety
+//
+// `history_json` is NULL or NUL-terminated; `customer`, `target`, `outcome` and `at` are
+// NUL-terminated; `out_json` is writable; `err` is NULL or writable.
+enum upsell_status upsell_history_record_json(const char *history_json,
+                                              const char *customer,
+                                              const char *target,
+                                              const char *outcome,
+                                              const char *at,
+                                              char **out_json,
+                                              struct upsell_error **err);
 
 // Explains the decision for one customer: suppressions first, then rules, in file order. The
 // arguments are those of `upsell_ruleset_evaluate_json` without the history (conditions do not

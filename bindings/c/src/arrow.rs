@@ -33,13 +33,16 @@ use upsell_core::data::{BasketBuilder, ItemDictionary, ItemId, LongBuilder};
 use upsell_core::metrics::OrderMetrics;
 use upsell_core::mining::Itemsets;
 use upsell_core::pricing::{Currency, Money};
-use upsell_core::recommend::{ModelRule, RecommendOptions, Recommendation, Recommender};
+use upsell_core::recommend::{
+    Ease, EaseRecommendation, ModelRule, RecommendOptions, Recommendation, Recommender,
+};
 use upsell_core::rules::Measure;
 use upsell_core::time::{Timestamp, parse_timestamp_at};
 use upsell_core::triggers::{Batch, BatchOffer, BatchOptions, Column};
 use upsell_core::{Control, Error, Location};
 
 use crate::data::upsell_baskets;
+use crate::ease::upsell_ease;
 use crate::error::upsell_error;
 use crate::ffi::{self, Failure, Outcome};
 use crate::metrics::read_order_metrics;
@@ -1164,6 +1167,133 @@ pub unsafe extern "C" fn upsell_recommend_arrow(
                 .collect();
             let answers = model.recommend_batch(&carts, k, &options, threads);
             batches.push(recommendations_batch(&schema, model, &answers, first_cart)?);
+            first_cart += carts.len();
+        }
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { export(out, schema, batches) };
+        // SAFETY: the caller promises `unknown_count` NULL or writable.
+        if let Some(count) = unsafe { unknown_count.as_mut() } {
+            *count = unknown;
+        }
+        Ok(())
+    })
+}
+
+fn ease_recommendations_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("cart", DataType::Int64, false),
+        Field::new("rank", DataType::Int64, false),
+        Field::new("item", DataType::Utf8, false),
+        Field::new("score", DataType::Float64, false),
+        Field::new("because", DataType::Utf8, true),
+        Field::new("weight", DataType::Float64, true),
+    ]))
+}
+
+/// One batch of EASE recommendations: `answers[c]` is cart `first_cart + c`'s.
+fn ease_recommendations_batch(
+    schema: &SchemaRef,
+    model: &Ease,
+    answers: &[Vec<EaseRecommendation>],
+    first_cart: usize,
+) -> Outcome<RecordBatch> {
+    let rows: Vec<(usize, usize, &EaseRecommendation)> = answers
+        .iter()
+        .enumerate()
+        .flat_map(|(c, found)| found.iter().enumerate().map(move |(r, f)| (c, r, f)))
+        .collect();
+    let label = |item: ItemId| model.label(item).unwrap_or_default();
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|(c, _, _)| (first_cart + c) as i64),
+        )),
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|(_, r, _)| *r as i64 + 1),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            rows.iter().map(|(_, _, r)| label(r.item)),
+        )),
+        Arc::new(Float64Array::from_iter_values(
+            rows.iter().map(|(_, _, r)| r.score),
+        )),
+        Arc::new(StringArray::from_iter(
+            rows.iter()
+                .map(|(_, _, r)| r.strongest.map(|(item, _)| label(item))),
+        )),
+        Arc::new(Float64Array::from_iter(rows.iter().map(|(_, _, r)| {
+            r.strongest.map(|(_, weight)| f64::from(weight))
+        }))),
+    ];
+    Ok(RecordBatch::try_new(schema.clone(), columns)
+        .map_err(|e| arrow_error("cannot build the recommendations", e))?)
+}
+
+/// Recommends up to `k` items with an EASE model for every cart (row) of an Arrow stream, as
+/// `upsell_ease_recommend` does for one, on `threads` workers (0: the library's default; answers
+/// do not depend on it): Python's `EaseRecommender.recommend_batch`. Returns them as a stream in
+/// `*out` with one row per (cart, rank): cart (int64, the cart's 0-based row across the input
+/// stream), rank (int64, from 1), item (its label), score (float64), because (the cart item that
+/// contributed most, null for a popularity fill) and weight (float64, its weight; null likewise):
+/// the data columns of Python's frame.
+///
+/// Carts are column `column` (NULL: the first), read as for `upsell_recommend_arrow`: a list of
+/// labels (strings or integers). A null list is an empty cart; labels the model does not know
+/// (and null items) are ignored and counted in `*unknown_count` when it is not NULL.
+///
+/// Ownership: `carts` is moved in as for `upsell_baskets_from_arrow`. On success `*out` receives
+/// a new stream that the caller releases; it does not borrow `model`. Thread-safety: any number of
+/// threads may query one model at once.
+///
+/// # Safety
+///
+/// `model` is a live handle; `carts` points to an `ArrowArrayStream` the caller owns; `column` is
+/// NULL or NUL-terminated; `out` points to writable storage for an `ArrowArrayStream`;
+/// `unknown_count` is NULL or writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn upsell_ease_recommend_arrow(
+    model: *const upsell_ease,
+    carts: *mut FFI_ArrowArrayStream,
+    column: *const c_char,
+    k: usize,
+    threads: u32,
+    out: *mut FFI_ArrowArrayStream,
+    unknown_count: *mut usize,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let mut reader = unsafe { open(carts) }?;
+        let out = ffi::out(out, "out")?;
+        // SAFETY: forwarded to the caller.
+        let model = &unsafe { ffi::borrow(model, "model") }?.inner;
+        // SAFETY: forwarded to the caller.
+        let column = unsafe { optional_text(column, "column") }?;
+        let input = reader.schema();
+        let index = find_column(&input, column, "column")?;
+        let name = input.field(index).name().clone();
+        let threads = (threads != 0).then_some(threads as usize);
+        let schema = ease_recommendations_schema();
+        let (mut batches, mut first_cart, mut unknown) = (Vec::new(), 0, 0);
+        while let Some(batch) = next_batch(&mut reader)? {
+            let lists = batch.column(index);
+            let (offsets, texts) = list_texts(lists.as_ref(), &name, "carts")?;
+            let carts: Vec<Vec<ItemId>> = (0..lists.len())
+                .map(|c| {
+                    let labels = (offsets[c]..offsets[c + 1]).filter(|_| lists.is_valid(c));
+                    labels
+                        .filter_map(|v| {
+                            let id = texts.get(v).and_then(|label| model.item(&label));
+                            unknown += usize::from(id.is_none());
+                            id
+                        })
+                        .collect()
+                })
+                .collect();
+            let answers = model.recommend_batch(&carts, k, threads);
+            batches.push(ease_recommendations_batch(
+                &schema, model, &answers, first_cart,
+            )?);
             first_cart += carts.len();
         }
         // SAFETY: `out` is not NULL and the caller promises it is writable.

@@ -17,7 +17,8 @@ use crate::status::upsell_status;
 use crate::triggers::{c_string, history_from_c, now_from_c, text, upsell_ruleset};
 
 /// Customers by column, built with `upsell_batch_new` and the `upsell_batch_add_*` calls (every
-/// column the same length), then evaluated with `upsell_ruleset_evaluate_batch`.
+/// column the same length), then evaluated with `upsell_ruleset_evaluate_batch` (or read by
+/// `upsell_adoption_gaps_json`).
 ///
 /// Ownership: created by `upsell_batch_new`, freed with `upsell_batch_free`; column data is
 /// copied in, so the caller's arrays may be freed after each `add` call.
@@ -26,6 +27,23 @@ use crate::triggers::{c_string, history_from_c, now_from_c, text, upsell_ruleset
 #[derive(Debug, Default)]
 pub struct upsell_batch {
     columns: Vec<(String, Column)>,
+}
+
+impl upsell_batch {
+    /// The columns as the core's batch (checked: names unique, lengths equal).
+    pub(crate) fn table(&self) -> upsell_core::Result<Batch> {
+        Batch::new(self.columns.clone())
+    }
+
+    /// A copy of the core's batch `table`, column by column.
+    pub(crate) fn from_table(table: &Batch) -> Self {
+        let names = table.schema().fields().map(|(name, _)| name.to_owned());
+        let columns = names
+            .enumerate()
+            .filter_map(|(k, name)| Some((name, table.column(k)?.clone())))
+            .collect();
+        upsell_batch { columns }
+    }
 }
 
 /// The offers decided for a batch: one entry per (customer, offer), customers in row order.
@@ -317,7 +335,7 @@ pub unsafe extern "C" fn upsell_ruleset_evaluate_batch(
             id_column,
             threads: (threads != 0).then_some(threads as usize),
         };
-        let columns = Batch::new(batch.columns.clone())?;
+        let columns = batch.table()?;
         let offers = rules
             .inner
             .evaluate_batch(&columns, &options, &Control::default())?;

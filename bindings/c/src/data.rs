@@ -341,6 +341,81 @@ pub unsafe extern "C" fn upsell_baskets_from_arrays(
     })
 }
 
+/// Builds baskets from one (basket id, item id) pair per line item, as Python's
+/// `Baskets.from_pairs`: `basket_ids[i]` and `item_ids[i]` (`len` of each) put item
+/// `item_ids[i]` in basket `basket_ids[i]`. Basket ids are dense `0..n` (n = the largest + 1; an
+/// id never given is an empty basket), pairs in any order, a repeated pair counts once. These
+/// baskets have no labels.
+///
+/// The arrays are copied (the caller keeps them). On success `*out` receives a new handle the
+/// caller frees with `upsell_baskets_free`; on failure `*out` is untouched. Thread-safety: safe
+/// to call from any thread.
+///
+/// # Safety
+///
+/// `basket_ids` and `item_ids` point to `len` readable ids each (NULL when `len` is 0); `out`
+/// and `err` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_baskets_from_pairs(
+    basket_ids: *const u32,
+    item_ids: *const u32,
+    len: usize,
+    out: *mut *mut upsell_baskets,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out, "out")?;
+        // SAFETY: the caller promises `len` readable ids at each.
+        let basket_ids = unsafe { ffi::slice(basket_ids, len, "basket_ids")? };
+        // SAFETY: as above.
+        let item_ids: &[ItemId] = unsafe { ffi::slice(item_ids, len, "item_ids")? };
+        let baskets = Baskets::from_pairs(basket_ids, item_ids)?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(ffi::into_handle(upsell_baskets::new(baskets, None, None))) };
+        Ok(())
+    })
+}
+
+/// Builds baskets from a one-hot matrix, as Python's `Baskets.from_dense`: `rows` baskets over
+/// `columns` items, row-major (`cells[r * columns + c]` nonzero: basket `r` holds item `c`).
+/// These baskets have no labels.
+///
+/// The cells are read during the call only. A size `rows * columns` beyond `size_t` gives
+/// `UPSELL_STATUS_INVALID_PARAMETER`. Ownership and thread-safety as for
+/// `upsell_baskets_from_pairs`.
+///
+/// # Safety
+///
+/// `cells` points to `rows * columns` readable bytes (NULL when that is 0); `out` and `err` are
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_baskets_from_dense(
+    cells: *const u8,
+    rows: usize,
+    columns: usize,
+    out: *mut *mut upsell_baskets,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out, "out")?;
+        let size = rows.checked_mul(columns).ok_or_else(|| {
+            Error::invalid_parameter("rows", format!("{rows} x {columns} cells overflow size_t"))
+        })?;
+        // SAFETY: the caller promises `rows * columns` readable bytes at `cells`.
+        let cells = unsafe { ffi::slice(cells, size, "cells")? };
+        // A C byte may hold any value: each becomes a bool here, never read as one.
+        let holds: Vec<bool> = cells.iter().map(|&cell| cell != 0).collect();
+        let matrix =
+            ndarray::ArrayView2::from_shape((rows, columns), holds.as_slice()).map_err(|e| {
+                Error::invalid_parameter("rows", format!("{rows} x {columns} cells: {e}"))
+            })?;
+        let baskets = Baskets::from_dense(matrix);
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(ffi::into_handle(upsell_baskets::new(baskets, None, None))) };
+        Ok(())
+    })
+}
+
 /// The number of baskets, or 0 if `baskets` is NULL. Thread-safety: safe to call from any thread.
 ///
 /// # Safety

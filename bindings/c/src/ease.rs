@@ -25,7 +25,7 @@ use crate::status::upsell_status;
 /// Thread-safety: immutable; any number of threads may query it at once.
 #[derive(Debug)]
 pub struct upsell_ease {
-    inner: Ease,
+    pub(crate) inner: Ease,
     labels: Vec<CString>,
 }
 
@@ -292,6 +292,76 @@ pub unsafe extern "C" fn upsell_ease_recommend(
         }
         // SAFETY: `out_len` is not NULL and the caller promises it is writable.
         unsafe { out_len.write(found.len().min(k)) };
+        Ok(())
+    })
+}
+
+/// The candidate items (those with weights), most popular first, as Python's
+/// `EaseRecommender.candidates` (item ids here; `upsell_ease_label` gives their labels): `*ids`
+/// points to `*len` ids, the order of the rows and columns of `upsell_ease_weights`.
+///
+/// Ownership: the array is owned by `model` and valid until `upsell_ease_free`; do not free it.
+/// Thread-safety: safe from any thread, concurrently with queries.
+///
+/// # Safety
+///
+/// `model` is a live handle; `ids` and `len` are writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_ease_candidates(
+    model: *const upsell_ease,
+    ids: *mut *const u32,
+    len: *mut usize,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let model = unsafe { ffi::borrow(model, "model") }?;
+        let ids = ffi::out(ids, "ids")?;
+        let len = ffi::out(len, "len")?;
+        let candidates = model.inner.candidates();
+        // SAFETY: both are not NULL and the caller promises they are writable.
+        unsafe {
+            ids.write(candidates.as_ptr());
+            len.write(candidates.len());
+        }
+        Ok(())
+    })
+}
+
+/// The weight matrix, as Python's `EaseRecommender.weights()`: `*n` x `*n` floats, row-major over
+/// the candidates of `upsell_ease_candidates` (entry `i * n + j` is the weight of candidate `i`
+/// in the cart toward candidate `j`), at `*weights` (NULL when `*n` is 0).
+///
+/// Ownership: the matrix is owned by `model` and valid until `upsell_ease_free` (no copy, unlike
+/// Python's); do not free or write it. Thread-safety: safe from any thread, concurrently with
+/// queries.
+///
+/// # Safety
+///
+/// `model` is a live handle; `weights` and `n` are writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_ease_weights(
+    model: *const upsell_ease,
+    weights: *mut *const f32,
+    n: *mut usize,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let model = unsafe { ffi::borrow(model, "model") }?;
+        let weights = ffi::out(weights, "weights")?;
+        let n = ffi::out(n, "n")?;
+        let matrix = model.inner.weights();
+        let count = model.inner.candidate_count();
+        // SAFETY: both are not NULL and the caller promises they are writable.
+        unsafe {
+            weights.write(if matrix.is_empty() {
+                std::ptr::null()
+            } else {
+                matrix.as_ptr()
+            });
+            n.write(count);
+        }
         Ok(())
     })
 }

@@ -51,6 +51,42 @@ pub unsafe extern "C" fn upsell_string_free(text: *mut c_char) {
     })
 }
 
+/// Hands bytes to C as a boxed slice written to `data` and `len` (NULL and 0 when empty), freed
+/// with `upsell_bytes_free`.
+///
+/// # Safety
+///
+/// `data` and `len` are not NULL and writable.
+pub(crate) unsafe fn write_bytes(bytes: Vec<u8>, data: *mut *mut u8, len: *mut usize) {
+    let count = bytes.len();
+    let array = if count == 0 {
+        std::ptr::null_mut()
+    } else {
+        Box::into_raw(bytes.into_boxed_slice()).cast::<u8>()
+    };
+    // SAFETY: forwarded to the caller.
+    unsafe {
+        data.write(array);
+        len.write(count);
+    }
+}
+
+/// Frees bytes the library returned as `uint8_t *` with their length (the binary model
+/// encodings); `len` must be the length it gave. NULL is ignored.
+///
+/// # Safety
+///
+/// `data` is NULL or bytes returned by this library with `len`, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_bytes_free(data: *mut u8, len: usize) {
+    ffi::infallible((), || {
+        if !data.is_null() {
+            // SAFETY: the caller passes bytes made by `Box::into_raw` of `len` bytes.
+            drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(data, len)) });
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -379,6 +379,43 @@ pub unsafe extern "C" fn upsell_itemsets_get(
     })
 }
 
+/// The top itemsets, most frequent first (ties: fewer items first, then mining order; the order
+/// of Python's `frequent_itemsets` frame and the command line's files): writes up to `capacity`
+/// itemset indices, for `upsell_itemsets_get`, into `out` and their number into `*written`.
+/// `capacity` 0 writes nothing (and `out` may be NULL), as for every array output of the API.
+/// Thread-safety: safe from any thread.
+///
+/// # Safety
+///
+/// `itemsets` is a live handle; `out` has room for `capacity` indices (NULL when 0); `written`
+/// is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_itemsets_top(
+    itemsets: *const upsell_itemsets,
+    out: *mut usize,
+    capacity: usize,
+    written: *mut usize,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let itemsets = unsafe { ffi::borrow(itemsets, "itemsets") }?;
+        let written = ffi::out(written, "written")?;
+        if capacity > 0 {
+            ffi::out(out, "out")?;
+        }
+        let order = itemsets.itemsets.ranked_by_count();
+        let count = order.len().min(capacity);
+        for (slot, &index) in order.iter().take(count).enumerate() {
+            // SAFETY: `slot < capacity` and the caller promises room for `capacity` indices.
+            unsafe { out.add(slot).write(index) };
+        }
+        // SAFETY: `written` is not NULL and the caller promises it is writable.
+        unsafe { written.write(count) };
+        Ok(())
+    })
+}
+
 /// Frees `itemsets`. NULL is accepted and ignored.
 ///
 /// Ownership: takes back ownership; the handle and every item pointer obtained from it must not

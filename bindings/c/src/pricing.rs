@@ -13,10 +13,14 @@ use std::ptr::addr_of;
 use upsell_core::data::{OrderLines, OrderReadOptions};
 use upsell_core::mining::MinSupport;
 use upsell_core::pricing::{
-    BundleOptions, BundlePolicy, Currency, DiscountBand, FillerCandidate, Money, PriceEnding,
-    Refusal, ThresholdOptions, fill_threshold, find_bundles, price_bundle_amounts,
+    BundleOptions, BundlePolicy, Currency, DiscountBand, FillerCandidate, MigrationOptions,
+    MixedOptions, MixedSearch, Money, PriceEnding, Refusal, SubscriptionRecord, ThresholdOptions,
+    Tier, TierMigration, TierOptions, analyse_tiers, fill_threshold, fill_threshold_for_invoice,
+    fill_threshold_from_orders, find_bundles, optimise_mixed_bundle, price_bundle_amounts,
+    tier_migration,
 };
-use upsell_core::{Control, Error};
+use upsell_core::time::Timestamp;
+use upsell_core::{Control, Error, Location};
 
 use crate::error::upsell_error;
 use crate::ffi::{self, Outcome};
@@ -442,5 +446,349 @@ pub unsafe extern "C" fn upsell_threshold_fill(
         // SAFETY: `written` is not NULL and the caller promises it is writable.
         unsafe { written.write(fillers.len()) };
         Ok(())
+    })
+}
+
+/// A string array of `len` NUL-terminated UTF-8 strings, each named `name` in errors.
+///
+/// # Safety
+///
+/// `ptr` points to `len` pointers (NULL when `len` is 0), each NULL or NUL-terminated.
+unsafe fn texts<'a>(
+    ptr: *const *const c_char,
+    len: usize,
+    name: &'static str,
+) -> Outcome<Vec<&'a str>> {
+    // SAFETY: forwarded to the caller.
+    let pointers = unsafe { ffi::slice(ptr, len, name) }?;
+    pointers
+        .iter()
+        // SAFETY: forwarded to the caller: each NULL or NUL-terminated.
+        .map(|&p| unsafe { crate::triggers::text(p, name) })
+        .collect()
+}
+
+/// Threshold fillers from an order file, as Python's `threshold_fillers`: the items (or pairs)
+/// that bring a cart to `threshold_minor` (minor units of `currency`) with the least overshoot,
+/// weighted by how often they were bought with the cart's items in the orders of `path` (the
+/// order file `upsell_bundles_json` reads; prices are each item's most common price there).
+///
+/// The cart is either invoice `invoice` of the file (its items and total), or, when `invoice` is
+/// NULL, the `cart_len` item labels `cart` (its total from the file's prices). Giving both is
+/// `UPSELL_STATUS_INVALID_PARAMETER`; an invoice not in the file, `UPSELL_STATUS_INVALID_INPUT`.
+/// `top` fillers at most, pairs searched when `pairs` is nonzero among the `max_candidates`
+/// candidates of highest affinity (Python's defaults: 10, 1, 200).
+///
+/// On success `*out_json` receives a new JSON string `{"summary": ..., "fill": ...}` (the core's
+/// serde structs, money as `{"minor": 255, "currency": "GBP"}`, the document Python reads), freed
+/// with `upsell_string_free`. Thread-safety: safe to call concurrently.
+///
+/// # Safety
+///
+/// `path` and `currency` are NUL-terminated; `invoice` is NULL or NUL-terminated; `cart` points
+/// to `cart_len` NUL-terminated strings (NULL when 0); `out_json` is writable; `err` is NULL or
+/// writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn upsell_threshold_fillers_json(
+    path: *const c_char,
+    currency: *const c_char,
+    threshold_minor: i64,
+    invoice: *const c_char,
+    cart: *const *const c_char,
+    cart_len: usize,
+    top: usize,
+    pairs: c_int,
+    max_candidates: usize,
+    out_json: *mut *mut c_char,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out_json, "out_json")?;
+        // SAFETY: forwarded to the caller.
+        let path = unsafe { ffi::path(path, "path") }?;
+        // SAFETY: forwarded to the caller.
+        let currency = unsafe { currency_from_c(currency) }?;
+        // SAFETY: forwarded to the caller.
+        let cart = unsafe { texts(cart, cart_len, "cart") }?;
+        let invoice = if invoice.is_null() {
+            None
+        } else {
+            // SAFETY: forwarded to the caller; not NULL.
+            Some(unsafe { crate::triggers::text(invoice, "invoice") }?)
+        };
+        if invoice.is_some() && !cart.is_empty() {
+            return Err(
+                Error::invalid_parameter("cart", "give exactly one of invoice and cart").into(),
+            );
+        }
+        let threshold = Money::new(threshold_minor, currency);
+        let options = ThresholdOptions {
+            top,
+            pairs: pairs != 0,
+            max_candidates,
+            ..ThresholdOptions::default()
+        };
+        let orders = OrderLines::read(
+            path,
+            &OrderReadOptions {
+                currency,
+                ..OrderReadOptions::default()
+            },
+        )?;
+        let fill = match invoice {
+            Some(invoice) => fill_threshold_for_invoice(&orders, invoice, threshold, &options)?,
+            None => fill_threshold_from_orders(&orders, &cart, None, threshold, &options)?,
+        };
+        #[derive(serde::Serialize)]
+        struct Document<'a> {
+            summary: &'a upsell_core::data::OrderSummary,
+            fill: &'a upsell_core::pricing::ThresholdFill,
+        }
+        let document = Document {
+            summary: orders.summary(),
+            fill: &fill,
+        };
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { ffi::write_json(out, &document) }
+    })
+}
+
+/// How `upsell_mixed_bundle_json` searches.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum upsell_mixed_search {
+    /// Exact when it fits the budget, the heuristic otherwise (the default).
+    Auto = 0,
+    /// Exact, or `UPSELL_STATUS_LIMIT_EXCEEDED` beyond the budget.
+    Exact = 1,
+    /// The coordinate search.
+    Heuristic = 2,
+}
+
+const _: [(); size_of::<c_int>()] = [(); size_of::<upsell_mixed_search>()];
+
+/// The best mixed bundling offer (item prices and a bundle price) for customers' willingness to
+/// pay, as Python's `optimise_mixed_bundle`: `wtp_minor` is a row-major `customers` x `items`
+/// matrix of amounts in minor units of `currency`; `costs_minor` is NULL or `items` unit costs.
+/// `search` is an `upsell_mixed_search` (as `int`); `max_vertex_systems` the exact search's
+/// budget (Python's default 20000000).
+///
+/// On success `*out_json` receives a new JSON string of the core's solution (separate prices,
+/// the pure bundle and the mixed offer with their profits; money as `{"minor": ..., "currency":
+/// ...}`), freed with `upsell_string_free`. Thread-safety: safe to call concurrently.
+///
+/// # Safety
+///
+/// `wtp_minor` points to `customers * items` values; `costs_minor` is NULL or points to `items`
+/// values; `currency` is NUL-terminated; `out_json` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn upsell_mixed_bundle_json(
+    wtp_minor: *const i64,
+    customers: usize,
+    items: usize,
+    costs_minor: *const i64,
+    currency: *const c_char,
+    search: c_int,
+    max_vertex_systems: u64,
+    out_json: *mut *mut c_char,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out_json, "out_json")?;
+        // SAFETY: forwarded to the caller.
+        let currency = unsafe { currency_from_c(currency) }?;
+        let size = customers.checked_mul(items).ok_or_else(|| {
+            Error::invalid_parameter(
+                "customers",
+                format!("{customers} x {items} amounts overflow size_t"),
+            )
+        })?;
+        // SAFETY: forwarded to the caller.
+        let wtp = unsafe { ffi::slice(wtp_minor, size, "wtp_minor") }?;
+        let wtp = ndarray::ArrayView2::from_shape((customers, items), wtp).map_err(|e| {
+            Error::invalid_parameter("customers", format!("{customers} x {items} amounts: {e}"))
+        })?;
+        let costs: Option<Vec<Money>> = if costs_minor.is_null() {
+            None
+        } else {
+            // SAFETY: forwarded to the caller: `items` values.
+            let costs = unsafe { ffi::slice(costs_minor, items, "costs_minor") }?;
+            Some(costs.iter().map(|&c| Money::new(c, currency)).collect())
+        };
+        let search = match search {
+            0 => MixedSearch::Auto,
+            1 => MixedSearch::Exact,
+            2 => MixedSearch::Heuristic,
+            other => {
+                return Err(Error::invalid_parameter(
+                    "search",
+                    format!("{other} is not an upsell_mixed_search"),
+                )
+                .into());
+            }
+        };
+        let options = MixedOptions {
+            search,
+            max_vertex_systems,
+        };
+        let solution = optimise_mixed_bundle(
+            wtp,
+            currency,
+            costs.as_deref(),
+            &options,
+            &Control::default(),
+        )?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { ffi::write_json(out, &solution) }
+    })
+}
+
+/// The tier analysis of a plan ladder, as Python's `analyse_tiers`: `len` plans, each a name,
+/// a price in minor units of `currency` and its number of customers, lowest first. Steps above
+/// `gap_ratio_bp` (basis points of 1x; Python's default 25000) are gaps, `upgrade_take_bp` (500)
+/// is the share of a tier assumed to take an upgrade, and `ending` (an `upsell_price_ending`;
+/// Python's default `UPSELL_PRICE_ENDING_WHOLE_NINE`) shapes the bridge prices suggested.
+///
+/// On success `*out_json` receives a new JSON array of the core's rows (one per tier), freed
+/// with `upsell_string_free`. Thread-safety: safe to call concurrently.
+///
+/// # Safety
+///
+/// `names` points to `len` NUL-terminated strings; `prices_minor` and `customers` to `len`
+/// values each (all NULL when `len` is 0); `currency` is NUL-terminated; `out_json` is writable;
+/// `err` is NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn upsell_tiers_json(
+    names: *const *const c_char,
+    prices_minor: *const i64,
+    customers: *const u64,
+    len: usize,
+    currency: *const c_char,
+    gap_ratio_bp: u32,
+    upgrade_take_bp: u32,
+    ending: c_int,
+    out_json: *mut *mut c_char,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out_json, "out_json")?;
+        // SAFETY: forwarded to the caller.
+        let currency = unsafe { currency_from_c(currency) }?;
+        // SAFETY: forwarded to the caller.
+        let names = unsafe { texts(names, len, "names") }?;
+        // SAFETY: forwarded to the caller.
+        let prices = unsafe { ffi::slice(prices_minor, len, "prices_minor") }?;
+        // SAFETY: forwarded to the caller.
+        let customers = unsafe { ffi::slice(customers, len, "customers") }?;
+        let tiers: Vec<Tier> = names
+            .iter()
+            .zip(prices)
+            .zip(customers)
+            .map(|((&name, &price), &customers)| Tier {
+                name: name.to_owned(),
+                price: Money::new(price, currency),
+                customers,
+            })
+            .collect();
+        let options = TierOptions {
+            gap_ratio_bp,
+            upgrade_take_bp,
+            ending: ending_from_c(ending)?,
+            ..TierOptions::default()
+        };
+        let rows = analyse_tiers(&tiers, &options)?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { ffi::write_json(out, &rows) }
+    })
+}
+
+/// Tier migration from subscription history, as Python's `tier_migration`: `len` records, each a
+/// customer, a date (`seconds`, Unix seconds UTC), a plan and its monthly recurring revenue in
+/// minor units of `currency`, each customer's records in date order. `tiers` is NULL for tiers
+/// ordered by each plan's median MRR, or `tiers_len` plan names, lowest first.
+///
+/// On success `*out_json` receives a new JSON string `{"migration": ..., "current_tiers": [...]}`
+/// (the core's report: plan changes, median days to upgrade, skipped tiers; and today's tiers,
+/// each customer on its last plan, for `upsell_tiers_json`), freed with `upsell_string_free`.
+/// Records out of order or in another currency give `UPSELL_STATUS_INVALID_INPUT` naming the row.
+/// Thread-safety: safe to call concurrently.
+///
+/// # Safety
+///
+/// `customers` and `plans` point to `len` NUL-terminated strings, `seconds` and `mrr_minor` to
+/// `len` values (all NULL when `len` is 0); `tiers` is NULL or points to `tiers_len`
+/// NUL-terminated strings; `currency` is NUL-terminated; `out_json` is writable; `err` is NULL or
+/// writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn upsell_tier_migration_json(
+    customers: *const *const c_char,
+    seconds: *const i64,
+    plans: *const *const c_char,
+    mrr_minor: *const i64,
+    len: usize,
+    currency: *const c_char,
+    tiers: *const *const c_char,
+    tiers_len: usize,
+    out_json: *mut *mut c_char,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out_json, "out_json")?;
+        // SAFETY: forwarded to the caller.
+        let currency = unsafe { currency_from_c(currency) }?;
+        // SAFETY: forwarded to the caller.
+        let customers = unsafe { texts(customers, len, "customers") }?;
+        // SAFETY: forwarded to the caller.
+        let plans = unsafe { texts(plans, len, "plans") }?;
+        // SAFETY: forwarded to the caller.
+        let seconds = unsafe { ffi::slice(seconds, len, "seconds") }?;
+        // SAFETY: forwarded to the caller.
+        let mrr = unsafe { ffi::slice(mrr_minor, len, "mrr_minor") }?;
+        let tiers = if tiers.is_null() {
+            None
+        } else {
+            // SAFETY: forwarded to the caller.
+            let names = unsafe { texts(tiers, tiers_len, "tiers") }?;
+            Some(names.into_iter().map(str::to_owned).collect())
+        };
+        let mut history = Vec::with_capacity(len);
+        for (row, (((&customer, &second), &plan), &amount)) in customers
+            .iter()
+            .zip(seconds)
+            .zip(&plans)
+            .zip(mrr)
+            .enumerate()
+        {
+            let date = Timestamp::from_second(second).map_err(|e| {
+                Error::invalid_input(
+                    Location::memory()
+                        .line(row as u64 + 1)
+                        .column_name("seconds"),
+                    format!("date out of range: {e}"),
+                )
+            })?;
+            history.push(SubscriptionRecord::new(
+                customer,
+                date,
+                plan,
+                Money::new(amount, currency),
+            ));
+        }
+        let found = tier_migration(&history, &MigrationOptions { tiers })?;
+        #[derive(serde::Serialize)]
+        struct Document<'a> {
+            migration: &'a TierMigration,
+            current_tiers: Vec<Tier>,
+        }
+        let document = Document {
+            current_tiers: found.current_tiers(),
+            migration: &found,
+        };
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { ffi::write_json(out, &document) }
     })
 }

@@ -195,6 +195,82 @@ pub unsafe extern "C" fn upsell_recommender_from_bytes(
     })
 }
 
+/// A model from JSON text (as `upsell_recommender_to_json` or Python's `Recommender.to_json`
+/// write it). Bad or newer-version JSON gives `UPSELL_STATUS_PARSE` with a message saying which.
+///
+/// On success `*out` receives a new handle, freed with `upsell_recommender_free`.
+/// Thread-safety: safe from any thread.
+///
+/// # Safety
+///
+/// `json` is a NUL-terminated string; `out` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_from_json(
+    json: *const c_char,
+    out: *mut *mut upsell_recommender,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let text = unsafe { crate::triggers::text(json, "json")? };
+        let out = ffi::out(out, "out")?;
+        let model = Recommender::from_json(text)?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(handle(model)) };
+        Ok(())
+    })
+}
+
+/// The model as JSON text, the document `upsell_recommender_save` writes to a `.json` path.
+///
+/// On success `*json` receives a new string the caller frees with `upsell_string_free`.
+/// Thread-safety: safe from any thread, concurrently with queries.
+///
+/// # Safety
+///
+/// `model` is a live handle; `json` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_to_json(
+    model: *const upsell_recommender,
+    json: *mut *mut c_char,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let model = unsafe { ffi::borrow(model, "model")? };
+        let json = ffi::out(json, "json")?;
+        // SAFETY: `json` is not NULL and the caller promises it is writable.
+        unsafe { ffi::write_json_text(json, model.inner.to_json()) }
+    })
+}
+
+/// The model in the compact binary encoding (what `upsell_recommender_from_bytes` reads).
+///
+/// On success `*data` receives `*len` new bytes the caller frees with
+/// `upsell_bytes_free(*data, *len)`. Thread-safety: safe from any thread, concurrently with
+/// queries.
+///
+/// # Safety
+///
+/// `model` is a live handle; `data` and `len` are writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_to_bytes(
+    model: *const upsell_recommender,
+    data: *mut *mut u8,
+    len: *mut usize,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let model = unsafe { ffi::borrow(model, "model")? };
+        let data = ffi::out(data, "data")?;
+        let len = ffi::out(len, "len")?;
+        // SAFETY: both are not NULL and the caller promises they are writable.
+        unsafe { crate::library::write_bytes(model.inner.to_bytes(), data, len) };
+        Ok(())
+    })
+}
+
 /// Saves the model: JSON when the path ends in `.json`, else the compact binary.
 ///
 /// # Safety

@@ -7,7 +7,7 @@
 use std::ffi::c_int;
 
 use upsell_core::data::ItemId;
-use upsell_core::rules::{Measure, Pair, RuleOptions, Rules, affinity, generate_with};
+use upsell_core::rules::{Affinity, Measure, Pair, RuleOptions, Rules, affinity, generate_with};
 use upsell_core::{Control, Error};
 
 use crate::control::upsell_control;
@@ -386,6 +386,170 @@ pub unsafe extern "C" fn upsell_rules_top(
 pub unsafe extern "C" fn upsell_rules_free(rules: *mut upsell_rules) {
     // SAFETY: forwarded to the caller.
     ffi::infallible((), || unsafe { ffi::free_box(rules) })
+}
+
+/// The affinity matrices of the most frequent items (Python's `affinity_matrix`): per pair of
+/// items, the baskets holding both, the confidence and the lift.
+///
+/// Ownership: created by `upsell_affinity_matrix`, freed with `upsell_affinity_free`.
+/// Thread-safety: immutable; any number of threads may read it at once.
+#[derive(Debug)]
+pub struct upsell_affinity {
+    inner: Affinity,
+}
+
+/// Computes the item x item affinity of the `top` most frequent items of `baskets` (all items
+/// when fewer; `top` from 1 to 20000), as Python's `affinity_matrix`: rows and columns are the
+/// items most frequent first (`upsell_affinity_item`), cells the co-occurrence count, confidence
+/// and lift (`upsell_affinity_get`). `threads` 0 uses the library's pool.
+///
+/// On success `*out` receives a new handle, freed with `upsell_affinity_free`. A `top` out of
+/// range gives `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe to call concurrently.
+///
+/// # Safety
+///
+/// `baskets` is a live handle; `out` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_affinity_matrix(
+    baskets: *const upsell_baskets,
+    top: usize,
+    threads: u32,
+    out: *mut *mut upsell_affinity,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let baskets = unsafe { ffi::borrow(baskets, "baskets") }?;
+        let out = ffi::out(out, "out")?;
+        let threads = (threads != 0).then_some(threads as usize);
+        let inner = affinity(&baskets.baskets, top, threads)?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(ffi::into_handle(upsell_affinity { inner })) };
+        Ok(())
+    })
+}
+
+/// The number of items of the matrix (its rows and columns); 0 for NULL.
+///
+/// # Safety
+///
+/// `matrix` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_affinity_len(matrix: *const upsell_affinity) -> usize {
+    // SAFETY: forwarded to the caller.
+    ffi::infallible(0, || {
+        unsafe { matrix.as_ref() }.map_or(0, |m| m.inner.items.len())
+    })
+}
+
+/// The number of baskets the matrix was computed from; 0 for NULL.
+///
+/// # Safety
+///
+/// `matrix` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_affinity_baskets(matrix: *const upsell_affinity) -> u64 {
+    // SAFETY: forwarded to the caller.
+    ffi::infallible(0, || {
+        unsafe { matrix.as_ref() }.map_or(0, |m| m.inner.baskets)
+    })
+}
+
+/// Row (and column) `index` of the matrix: its item id into `*id` (the baskets' id;
+/// `upsell_baskets_item_label` gives its label) and the baskets holding it into `*count`. An
+/// index out of range gives `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe from any
+/// thread.
+///
+/// # Safety
+///
+/// `matrix` is a live handle; `id` and `count` are writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_affinity_item(
+    matrix: *const upsell_affinity,
+    index: usize,
+    id: *mut u32,
+    count: *mut u64,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let matrix = &unsafe { ffi::borrow(matrix, "matrix") }?.inner;
+        let id = ffi::out(id, "id")?;
+        let count = ffi::out(count, "count")?;
+        let index = affinity_index(matrix, index, "index")?;
+        // SAFETY: both are not NULL and the caller promises they are writable.
+        unsafe {
+            id.write(matrix.items[index]);
+            count.write(matrix.item_counts[index]);
+        }
+        Ok(())
+    })
+}
+
+/// Cell (`row`, `column`) of the matrix: the baskets holding both items into `*count` (on the
+/// diagonal, the item's own count), `count / count(row item)` into `*confidence` (how often the
+/// column item joins a basket with the row item) and the confidence over the column item's
+/// support into `*lift`. An index out of range gives `UPSELL_STATUS_INVALID_PARAMETER`.
+/// Thread-safety: safe from any thread.
+///
+/// # Safety
+///
+/// `matrix` is a live handle; `count`, `confidence` and `lift` are writable; `err` is NULL or
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_affinity_get(
+    matrix: *const upsell_affinity,
+    row: usize,
+    column: usize,
+    count: *mut u64,
+    confidence: *mut f64,
+    lift: *mut f64,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let matrix = &unsafe { ffi::borrow(matrix, "matrix") }?.inner;
+        let count = ffi::out(count, "count")?;
+        let confidence = ffi::out(confidence, "confidence")?;
+        let lift = ffi::out(lift, "lift")?;
+        let cell = (
+            affinity_index(matrix, row, "row")?,
+            affinity_index(matrix, column, "column")?,
+        );
+        // SAFETY: all three are not NULL and the caller promises they are writable.
+        unsafe {
+            count.write(matrix.counts[cell]);
+            confidence.write(matrix.confidence[cell]);
+            lift.write(matrix.lift[cell]);
+        }
+        Ok(())
+    })
+}
+
+fn affinity_index(matrix: &Affinity, index: usize, name: &'static str) -> Outcome<usize> {
+    if index < matrix.items.len() {
+        Ok(index)
+    } else {
+        Err(Error::invalid_parameter(
+            name,
+            format!(
+                "{index} is not below the number of items ({})",
+                matrix.items.len()
+            ),
+        )
+        .into())
+    }
+}
+
+/// Frees an affinity matrix; NULL is ignored.
+///
+/// # Safety
+///
+/// `matrix` is NULL or a live handle not yet freed, used by no other thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_affinity_free(matrix: *mut upsell_affinity) {
+    // SAFETY: forwarded to the caller.
+    ffi::infallible((), || unsafe { ffi::free_box(matrix) })
 }
 
 /// An actionable pair of items, from `upsell_affinity_pairs`.

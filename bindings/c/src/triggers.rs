@@ -9,7 +9,7 @@ use std::ffi::{CStr, CString, c_char, c_int};
 
 use upsell_core::Error;
 use upsell_core::time::now_or_parse;
-use upsell_core::triggers::{Context, Decision, Format, History, Offer, RuleSet};
+use upsell_core::triggers::{Context, Decision, Format, History, Offer, Outcome as Event, RuleSet};
 
 use crate::error::upsell_error;
 use crate::ffi::{self, Failure, Outcome};
@@ -218,6 +218,62 @@ pub unsafe extern "C" fn upsell_ruleset_count(rules: *const upsell_ruleset) -> u
     // SAFETY: forwarded to the caller.
     ffi::infallible(0, || {
         unsafe { rules.as_ref() }.map_or(0, |r| r.inner.rules().len())
+    })
+}
+
+/// The rule names, in file order, as a JSON array of strings (`["big-cart", "trial-ending"]`),
+/// as Python's `RuleSet.names`.
+///
+/// On success `*json` receives a new string the caller frees with `upsell_string_free`.
+/// Thread-safety: safe from any thread, concurrently with evaluations.
+///
+/// # Safety
+///
+/// `rules` is a live rule set; `json` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_ruleset_names_json(
+    rules: *const upsell_ruleset,
+    json: *mut *mut c_char,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let rules = unsafe { ffi::borrow(rules, "rules") }?;
+        let json = ffi::out(json, "json")?;
+        let names: Vec<String> = rules.inner.rules().into_iter().map(|r| r.name).collect();
+        // SAFETY: `json` is not NULL and the caller promises it is writable.
+        unsafe { ffi::write_json(json, &names) }
+    })
+}
+
+/// The schema the rule file declares, as Python's `RuleSet.schema`: a JSON object from each
+/// field name to its type (as Python names them: `int`, `decimal`, `float`, `bool`, `string`,
+/// `timestamp`, `duration`, `list<string>`), or `null` when the file declares none.
+///
+/// On success `*json` receives a new string the caller frees with `upsell_string_free`.
+/// Thread-safety: safe from any thread, concurrently with evaluations.
+///
+/// # Safety
+///
+/// `rules` is a live rule set; `json` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_ruleset_schema_json(
+    rules: *const upsell_ruleset,
+    json: *mut *mut c_char,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let rules = unsafe { ffi::borrow(rules, "rules") }?;
+        let json = ffi::out(json, "json")?;
+        let schema = rules.inner.declared_schema().map(|schema| {
+            schema
+                .fields()
+                .map(|(name, ty)| (name.to_owned(), serde_json::Value::from(ty.name())))
+                .collect::<serde_json::Map<_, _>>()
+        });
+        // SAFETY: `json` is not NULL and the caller promises it is writable.
+        unsafe { ffi::write_json(json, &schema) }
     })
 }
 
@@ -440,6 +496,118 @@ pub unsafe extern "C" fn upsell_decision_offer_priority(
 #[derive(Debug)]
 pub struct upsell_explanation {
     entries: Vec<(CString, bool, CString)>,
+}
+
+/// An offer as JSON, with the keys of Python's offer dicts.
+fn offer_json(offer: &Offer) -> serde_json::Value {
+    serde_json::json!({
+        "rule": offer.rule,
+        "kind": offer.kind.as_str(),
+        "target": offer.target,
+        "channel": offer.channel,
+        "message": offer.message,
+        "priority": offer.priority,
+        "expected_value": offer.expected_value.to_string(),
+        "reason": offer.reason,
+    })
+}
+
+/// Where one customer stands in each cross-sell sequence of the rule file (`sequences:`), as
+/// Python's `RuleSet.sequences`: a JSON array with one object per sequence, `sequence`, `day`
+/// (days since the anchor, or null), `step` (the step due now, 1 for the first, or null),
+/// `offer` (its offer, with the keys `rule`, `kind`, `target`, `channel`, `message`,
+/// `priority`, `expected_value` (decimal text) and `reason`; or null) and `reason` (why that step
+/// is due, or why none is). `context_json`, `now` and `history_json` are as for
+/// `upsell_ruleset_evaluate_json`.
+///
+/// On success `*json` receives a new string the caller frees with `upsell_string_free`.
+/// Thread-safety: `rules` may be used by several threads at once.
+///
+/// # Safety
+///
+/// `rules` is a live rule set; `context_json` a NUL-terminated string; `now` and `history_json`
+/// NULL or NUL-terminated strings; `json` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_ruleset_sequences_json(
+    rules: *const upsell_ruleset,
+    context_json: *const c_char,
+    now: *const c_char,
+    history_json: *const c_char,
+    json: *mut *mut c_char,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let json = ffi::out(json, "json")?;
+        // SAFETY: forwarded to the caller.
+        let rules = unsafe { ffi::borrow(rules, "rules") }?;
+        // SAFETY: forwarded to the caller.
+        let context = Context::from_json(unsafe { text(context_json, "context_json") }?)?;
+        // SAFETY: forwarded to the caller.
+        let now = unsafe { now_from_c(now) }?;
+        // SAFETY: forwarded to the caller.
+        let history = unsafe { history_from_c(history_json) }?;
+        let customer = history
+            .as_ref()
+            .and_then(|h| context.id().and_then(|id| h.customer(id)));
+        let statuses: Vec<serde_json::Value> = rules
+            .inner
+            .sequences(&context, customer, now)?
+            .iter()
+            .map(|status| {
+                serde_json::json!({
+                    "sequence": status.sequence,
+                    "day": status.day,
+                    "step": status.step,
+                    "offer": status.offer.as_ref().map(offer_json),
+                    "reason": status.reason,
+                })
+            })
+            .collect();
+        // SAFETY: `json` is not NULL and the caller promises it is writable.
+        unsafe { ffi::write_json(json, &statuses) }
+    })
+}
+
+/// Records an outcome in an offer history, as Python's `History.record`: reads the history
+/// `history_json` (NULL for a new, empty one), adds `outcome` (`"shown"`, `"accepted"` or
+/// `"rejected"`) of offer target `target` for `customer` at `at` (RFC 3339), and writes the
+/// updated history as JSON (the document `history_json` of the evaluation calls reads) into
+/// `*out_json`. The caller stores it: the library keeps no history.
+///
+/// On success `*out_json` receives a new string the caller frees with `upsell_string_free`. An
+/// unknown outcome or a bad time gives `UPSELL_STATUS_INVALID_PARAMETER`. Thread-safety: safe
+/// from any thread.
+///
+/// # Safety
+///
+/// `history_json` is NULL or NUL-terminated; `customer`, `target`, `outcome` and `at` are
+/// NUL-terminated; `out_json` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_history_record_json(
+    history_json: *const c_char,
+    customer: *const c_char,
+    target: *const c_char,
+    outcome: *const c_char,
+    at: *const c_char,
+    out_json: *mut *mut c_char,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out_json, "out_json")?;
+        // SAFETY: forwarded to the caller.
+        let mut history = unsafe { history_from_c(history_json) }?.unwrap_or_default();
+        // SAFETY: forwarded to the caller.
+        let customer = unsafe { text(customer, "customer") }?;
+        // SAFETY: forwarded to the caller.
+        let target = unsafe { text(target, "target") }?;
+        // SAFETY: forwarded to the caller.
+        let outcome: Event = unsafe { text(outcome, "outcome") }?.parse()?;
+        // SAFETY: forwarded to the caller.
+        let at = now_or_parse(Some(unsafe { text(at, "at") }?))?;
+        history.record(customer, target, outcome, at);
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { ffi::write_json(out, &history) }
+    })
 }
 
 /// Explains the decision for one customer: suppressions first, then rules, in file order. The

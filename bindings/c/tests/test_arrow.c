@@ -587,10 +587,83 @@ static void test_recommendations(void) {
     upsell_baskets_free(baskets);
 }
 
+/* EASE over an Arrow stream of carts: each row as upsell_ease_recommend answers that cart. */
+static void test_ease_recommendations(void) {
+    upsell_error *err = NULL;
+    struct ArrowArrayStream input = stream_of(baskets_schema, baskets_batch, 2);
+    upsell_baskets *baskets = NULL;
+    CHECK_STATUS(upsell_baskets_from_arrow(&input, NULL, &baskets, &err), UPSELL_STATUS_OK, err);
+    upsell_ease_options options;
+    upsell_ease_options_default(&options);
+    upsell_ease *model = NULL;
+    CHECK_STATUS(upsell_ease_fit(baskets, &options, &model, &err), UPSELL_STATUS_OK, err);
+
+    struct ArrowArrayStream carts = stream_of(baskets_schema, baskets_batch, 2), out;
+    size_t unknown = 99;
+    CHECK_STATUS(upsell_ease_recommend_arrow(model, &carts, "basket", 2, 2, &out, &unknown, &err), UPSELL_STATUS_OK,
+                 err);
+    CHECK(carts.release == NULL && unknown == 0);
+    struct ArrowSchema schema;
+    CHECK(out.get_schema(&out, &schema) == 0);
+    CHECK(schema.n_children == 6 && child_index(&schema, "cart") == 0 && child_index(&schema, "because") == 4);
+    CHECK(strcmp(schema.children[5]->format, "g") == 0);
+
+    const char *cart_labels[5][3] = {{"milk", "bread"}, {"bread"}, {NULL}, {"milk", "bread", "milk"}, {"eggs"}};
+    int64_t rows = 0;
+    for (;;) {
+        struct ArrowArray array;
+        CHECK(out.get_next(&out, &array) == 0);
+        if (array.release == NULL) break;
+        const int64_t *carts_at = array.children[0]->buffers[1], *ranks = array.children[1]->buffers[1];
+        const double *scores = array.children[3]->buffers[1];
+        const double *weights = array.children[5]->buffers[1];
+        for (int64_t r = 0; r < array.length; r++, rows++) {
+            int64_t cart = carts_at[r];
+            CHECK(cart >= 0 && cart < 5);
+            if (cart < 0 || cart >= 5) continue;
+            uint32_t ids[3];
+            size_t n = 0;
+            for (; n < 3 && cart_labels[cart][n] != NULL; n++)
+                CHECK_STATUS(upsell_ease_item(model, cart_labels[cart][n], &ids[n], &err), UPSELL_STATUS_OK, err);
+            upsell_ease_recommendation expected[2];
+            size_t found = 0;
+            CHECK_STATUS(upsell_ease_recommend(model, ids, n, 2, expected, &found, &err), UPSELL_STATUS_OK, err);
+            int64_t rank = ranks[r] - 1;
+            CHECK(rank >= 0 && (size_t)rank < found);
+            if (rank < 0 || (size_t)rank >= found) continue;
+            char item[64];
+            const int32_t *offsets = array.children[2]->buffers[1];
+            snprintf(item, sizeof item, "%.*s", (int)(offsets[r + 1] - offsets[r]),
+                     (const char *)array.children[2]->buffers[2] + offsets[r]);
+            CHECK(strcmp(item, upsell_ease_label(model, expected[rank].item)) == 0);
+            CHECK(scores[r] == expected[rank].score);
+            const uint8_t *because_valid = array.children[4]->buffers[0];
+            int valid = because_valid == NULL || (because_valid[r / 8] >> (r % 8)) & 1;
+            CHECK(valid == (expected[rank].strongest_item != UINT32_MAX));
+            if (valid) CHECK(weights[r] == (double)expected[rank].strongest_weight);
+        }
+        array.release(&array);
+    }
+    CHECK(rows > 0);
+    schema.release(&schema);
+    out.release(&out);
+
+    carts = stream_of(baskets_schema, baskets_batch, 2);
+    CHECK_STATUS(upsell_ease_recommend_arrow(model, &carts, "cart", 2, 1, &out, NULL, &err),
+                 UPSELL_STATUS_INVALID_PARAMETER, err);
+    CHECK(carts.release == NULL);
+    upsell_error_free(err);
+    CHECK_STATUS(upsell_ease_recommend_arrow(NULL, NULL, NULL, 2, 1, &out, NULL, NULL), UPSELL_STATUS_NULL_PARAMETER,
+                 NULL);
+    upsell_ease_free(model);
+    upsell_baskets_free(baskets);
+}
+
 int main(void) {
     test_baskets_itemsets_rules();
     test_long();
     test_offers();
     test_recommendations();
+    test_ease_recommendations();
     return REPORT();
 }

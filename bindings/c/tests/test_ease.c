@@ -42,6 +42,27 @@ static void test_fit_query_save(const upsell_baskets *baskets) {
     size_t none = 99;
     CHECK_STATUS(upsell_ease_recommend(model, cart, 1, 0, NULL, &none, &err), UPSELL_STATUS_OK, err);
     CHECK(none == 0);
+    /* The candidates and the weight matrix: a recommendation's weight is its matrix entry. */
+    const uint32_t *candidates = NULL;
+    size_t candidate_count = 0, side = 0;
+    const float *weights = NULL;
+    CHECK_STATUS(upsell_ease_candidates(model, &candidates, &candidate_count, &err), UPSELL_STATUS_OK, err);
+    CHECK_STATUS(upsell_ease_weights(model, &weights, &side, &err), UPSELL_STATUS_OK, err);
+    CHECK(candidate_count > 5 && candidate_count <= upsell_ease_item_count(model) && side == candidate_count);
+    size_t from = SIZE_MAX, to = SIZE_MAX;
+    for (size_t i = 0; i < candidate_count; i++) {
+        if (candidates[i] == cart[0]) from = i;
+        if (candidates[i] == found[0].item) to = i;
+    }
+    CHECK(from != SIZE_MAX && to != SIZE_MAX && found[0].strongest_item == cart[0]);
+    if (from != SIZE_MAX && to != SIZE_MAX) {
+        CHECK(weights[from * side + to] == found[0].strongest_weight);
+        CHECK(weights[from * side + from] == 0.0f); /* EASE's zero diagonal */
+    }
+    CHECK_STATUS(upsell_ease_weights(model, NULL, &side, NULL), UPSELL_STATUS_NULL_PARAMETER, NULL);
+    CHECK_STATUS(upsell_ease_candidates(NULL, &candidates, &candidate_count, NULL), UPSELL_STATUS_NULL_PARAMETER,
+                 NULL);
+
     uint32_t id = 0;
     CHECK_STATUS(upsell_ease_item(model, "no such item", &id, &err), UPSELL_STATUS_INVALID_INPUT, err);
     upsell_error_free(err);

@@ -227,6 +227,35 @@ static void test_report(const char *path) {
     CHECK_STATUS(upsell_report_json(path, NULL, NULL, NULL, NULL), UPSELL_STATUS_NULL_PARAMETER, NULL);
 }
 
+/* Threshold fillers from the order file: for an invoice of it, and for a cart of labels. */
+static void test_threshold_fillers(const char *path) {
+    upsell_error *err = NULL;
+    char *json = NULL;
+    CHECK_STATUS(upsell_threshold_fillers_json(path, "GBP", 20000, "536365", NULL, 0, 5, 1, 200, &json, &err),
+                 UPSELL_STATUS_OK, err);
+    CHECK(json != NULL && strstr(json, "\"cart_total\":{\"minor\":13912,\"currency\":\"GBP\"}") != NULL);
+    CHECK(json != NULL && strstr(json, "\"gap\":{\"minor\":6088,\"currency\":\"GBP\"}") != NULL);
+    CHECK(json != NULL && strstr(json, "\"summary\":") != NULL && strstr(json, "\"fillers\":[") != NULL);
+    upsell_string_free(json);
+    json = NULL;
+    const char *cart[] = {"85123A", "71053"};
+    CHECK_STATUS(upsell_threshold_fillers_json(path, "GBP", 10000, NULL, cart, 2, 3, 0, 200, &json, &err),
+                 UPSELL_STATUS_OK, err);
+    CHECK(json != NULL && strstr(json, "\"threshold\":{\"minor\":10000,") != NULL);
+    upsell_string_free(json);
+    json = NULL;
+    CHECK_STATUS(upsell_threshold_fillers_json(path, "GBP", 10000, "536365", cart, 2, 3, 0, 200, &json, &err),
+                 UPSELL_STATUS_INVALID_PARAMETER, err);
+    CHECK(json == NULL && err != NULL && strstr(upsell_error_message(err), "exactly one") != NULL);
+    upsell_error_free(err);
+    err = NULL;
+    CHECK_STATUS(upsell_threshold_fillers_json(path, "GBP", 10000, "no-such-invoice", NULL, 0, 3, 0, 200, &json, &err),
+                 UPSELL_STATUS_INVALID_INPUT, err);
+    upsell_error_free(err);
+    CHECK_STATUS(upsell_threshold_fillers_json(path, "GBP", 10000, NULL, NULL, 2, 3, 0, 200, &json, NULL),
+                 UPSELL_STATUS_NULL_PARAMETER, NULL);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_metrics path/to/online_retail_sample.csv\n");
@@ -234,6 +263,7 @@ int main(int argc, char **argv) {
     }
     test_long_baskets(argv[1]);
     test_order_reports(argv[1]);
+    test_threshold_fillers(argv[1]);
     test_ab_and_power();
     test_currency();
     test_report(argv[1]);

@@ -491,8 +491,73 @@ static void test_mushroom(const char *path) {
     upsell_baskets_free(baskets);
 }
 
+/* Baskets from (basket, item) pairs and from a one-hot matrix give the small baskets' itemsets;
+ * the top itemsets come most frequent first. */
+static void test_pairs_dense_and_top(void) {
+    upsell_error *err = NULL;
+    const uint32_t basket_ids[] = {2, 0, 1, 1, 0, 1, 2, 1};
+    const uint32_t item_ids[] = {2, 1, 2, 0, 0, 1, 1, 1}; /* {0,1} {0,1,2} {1,2}, 1 twice in 1 */
+    upsell_baskets *pairs = NULL;
+    CHECK_STATUS(upsell_baskets_from_pairs(basket_ids, item_ids, 8, &pairs, &err), UPSELL_STATUS_OK, err);
+    CHECK(upsell_baskets_len(pairs) == 3);
+    const uint8_t cells[] = {1, 1, 0, /* */ 1, 1, 7, /* */ 0, 1, 1};
+    upsell_baskets *dense = NULL;
+    CHECK_STATUS(upsell_baskets_from_dense(cells, 3, 3, &dense, &err), UPSELL_STATUS_OK, err);
+    CHECK(upsell_baskets_len(dense) == 3);
+    const uint32_t s1[] = {1}, s01[] = {0, 1}, s12[] = {1, 2}, s02[] = {0, 2};
+    upsell_baskets *both[] = {pairs, dense};
+    for (size_t b = 0; b < 2; b++) {
+        upsell_itemsets *itemsets = mine_count(both[b], 2, UPSELL_TARGET_ALL, UPSELL_ALGORITHM_AUTO);
+        CHECK(upsell_itemsets_len(itemsets) == 5);
+        CHECK(find(itemsets, s1, 1) == 3);
+        CHECK(find(itemsets, s01, 2) == 2);
+        CHECK(find(itemsets, s12, 2) == 2);
+        CHECK(find(itemsets, s02, 2) == -1);
+        /* Top 2: {1}:3 first, then a single item of count 2 (fewer items before more). */
+        size_t top[8] = {0};
+        size_t written = 99;
+        CHECK_STATUS(upsell_itemsets_top(itemsets, top, 2, &written, &err), UPSELL_STATUS_OK, err);
+        CHECK(written == 2);
+        const uint32_t *items = NULL;
+        size_t len = 0;
+        uint64_t count = 0;
+        CHECK_STATUS(upsell_itemsets_get(itemsets, top[0], &items, &len, &count, &err), UPSELL_STATUS_OK, err);
+        CHECK(len == 1 && items[0] == 1 && count == 3);
+        CHECK_STATUS(upsell_itemsets_get(itemsets, top[1], &items, &len, &count, &err), UPSELL_STATUS_OK, err);
+        CHECK(len == 1 && count == 2);
+        /* More room than itemsets: all of them; counts never increase. */
+        CHECK_STATUS(upsell_itemsets_top(itemsets, top, 8, &written, &err), UPSELL_STATUS_OK, err);
+        CHECK(written == 5);
+        uint64_t previous = UINT64_MAX;
+        for (size_t i = 0; i < written; i++) {
+            upsell_itemsets_get(itemsets, top[i], &items, &len, &count, NULL);
+            CHECK(count <= previous);
+            previous = count;
+        }
+        CHECK_STATUS(upsell_itemsets_top(itemsets, NULL, 0, &written, &err), UPSELL_STATUS_OK, err);
+        CHECK(written == 0);
+        CHECK_STATUS(upsell_itemsets_top(itemsets, NULL, 1, &written, NULL), UPSELL_STATUS_NULL_PARAMETER, NULL);
+        upsell_itemsets_free(itemsets);
+    }
+    upsell_baskets_free(pairs);
+    upsell_baskets_free(dense);
+
+    /* NULL arrays with a nonzero length are refused; so is a size beyond size_t. */
+    CHECK_STATUS(upsell_baskets_from_pairs(NULL, item_ids, 8, &pairs, NULL), UPSELL_STATUS_NULL_PARAMETER, NULL);
+    CHECK_STATUS(upsell_baskets_from_dense(NULL, 2, 2, &dense, NULL), UPSELL_STATUS_NULL_PARAMETER, NULL);
+    CHECK_STATUS(upsell_baskets_from_dense(cells, SIZE_MAX, 2, &dense, &err), UPSELL_STATUS_INVALID_PARAMETER, err);
+    CHECK(err != NULL && strstr(upsell_error_message(err), "overflow") != NULL);
+    upsell_error_free(err);
+    err = NULL;
+    /* No pairs: no baskets. */
+    CHECK_STATUS(upsell_baskets_from_pairs(NULL, NULL, 0, &pairs, &err), UPSELL_STATUS_OK, err);
+    CHECK(upsell_baskets_len(pairs) == 0);
+    upsell_baskets_free(pairs);
+}
+
 int main(int argc, char **argv) {
     test_arrays_and_counts();
+    test_pairs_dense_and_top();
     test_closed_and_maximal();
     test_fimi_and_csv_files();
     test_error_paths();

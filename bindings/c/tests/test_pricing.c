@@ -91,9 +91,97 @@ static void test_threshold_fill(void) {
           UPSELL_STATUS_NULL_PARAMETER);
 }
 
+/* The textbook mixed bundling case (Python's test): profits 150, 200 and 230, bundle at 100. */
+static void test_mixed_bundle(void) {
+    upsell_error *err = NULL;
+    const int64_t wtp[] = {1000, 9000, 5000, 5000, 6000, 4000, 9000, 1000};
+    const int64_t costs[] = {2000, 3000};
+    char *json = NULL;
+    CHECK_STATUS(upsell_mixed_bundle_json(wtp, 4, 2, costs, "USD", UPSELL_MIXED_SEARCH_AUTO, 20000000, &json, &err),
+                 UPSELL_STATUS_OK, err);
+    CHECK(json != NULL && strstr(json, "\"bundle_price\":{\"minor\":10000,\"currency\":\"USD\"}") != NULL);
+    CHECK(json != NULL && strstr(json, "\"outcome\":{\"profit\":{\"minor\":23000,") != NULL);
+    CHECK(json != NULL && strstr(json, "\"separate\":{\"profit\":{\"minor\":15000,") != NULL);
+    CHECK(json != NULL && strstr(json, "\"pure_bundle\":{\"profit\":{\"minor\":20000,") != NULL);
+    CHECK(json != NULL && strstr(json, "\"exact\":true") != NULL);
+    upsell_string_free(json);
+    json = NULL;
+    const int64_t negative[] = {1, -1, 2, 2};
+    CHECK_STATUS(upsell_mixed_bundle_json(negative, 2, 2, NULL, "USD", 0, 20000000, &json, &err),
+                 UPSELL_STATUS_INVALID_INPUT, err);
+    CHECK(err != NULL && strstr(upsell_error_message(err), "negative willingness to pay") != NULL);
+    upsell_error_free(err);
+    err = NULL;
+    CHECK_STATUS(upsell_mixed_bundle_json(wtp, 4, 2, NULL, "USD", 9, 20000000, &json, &err),
+                 UPSELL_STATUS_INVALID_PARAMETER, err);
+    CHECK(err != NULL && strcmp(upsell_error_parameter(err), "search") == 0);
+    upsell_error_free(err);
+    CHECK_STATUS(upsell_mixed_bundle_json(NULL, 4, 2, NULL, "USD", 0, 20000000, &json, NULL),
+                 UPSELL_STATUS_NULL_PARAMETER, NULL);
+}
+
+/* Python's tier case: 9 -> 29 -> 99 has two gaps, bridged at 19.00 and 49.00. */
+static void test_tiers(void) {
+    upsell_error *err = NULL;
+    const char *names[] = {"Basic", "Pro", "Business"};
+    const int64_t prices[] = {900, 2900, 9900};
+    const uint64_t customers[] = {500, 300, 40};
+    char *json = NULL;
+    CHECK_STATUS(upsell_tiers_json(names, prices, customers, 3, "USD", 25000, 500, UPSELL_PRICE_ENDING_WHOLE_NINE,
+                                   &json, &err),
+                 UPSELL_STATUS_OK, err);
+    const char *first = "[{\"tier\":{\"name\":\"Basic\"";
+    CHECK(json != NULL && strncmp(json, first, strlen(first)) == 0);
+    CHECK(json != NULL && strstr(json, "\"bridge_price\":{\"minor\":1900,") != NULL);
+    CHECK(json != NULL && strstr(json, "\"bridge_price\":{\"minor\":4900,") != NULL);
+    upsell_string_free(json);
+    json = NULL;
+    CHECK_STATUS(upsell_tiers_json(names, prices, customers, 3, "USD", 25000, 500, 42, &json, &err),
+                 UPSELL_STATUS_INVALID_PARAMETER, err);
+    upsell_error_free(err);
+    const char *holes[] = {"Basic", NULL};
+    CHECK_STATUS(upsell_tiers_json(holes, prices, customers, 2, "USD", 25000, 500, 5, &json, NULL),
+                 UPSELL_STATUS_NULL_PARAMETER, NULL);
+}
+
+/* Python's hand-checked history: free -> basic -> business for a, basic -> team for b, basic
+ * -> business for c; four upgrades, today's tiers basic 0, team 1, business 2. */
+static void test_tier_migration(void) {
+    upsell_error *err = NULL;
+    const char *customers[] = {"a", "b", "a", "c", "b", "c", "a"};
+    const int64_t day = 86400, jan1 = 1767225600; /* 2026-01-01T00:00:00Z */
+    const int64_t seconds[] = {jan1, jan1, jan1 + 10 * day, jan1 + 5 * day, jan1 + 40 * day, jan1 + 65 * day,
+                               jan1 + 30 * day};
+    const char *plans[] = {"free", "basic", "basic", "basic", "team", "business", "business"};
+    const int64_t mrr[] = {0, 900, 900, 900, 2900, 9900, 9900};
+    char *json = NULL;
+    CHECK_STATUS(upsell_tier_migration_json(customers, seconds, plans, mrr, 7, "USD", NULL, 0, &json, &err),
+                 UPSELL_STATUS_OK, err);
+    CHECK(json != NULL && strstr(json, "\"tiers\":[\"free\",\"basic\",\"team\",\"business\"]") != NULL);
+    CHECK(json != NULL && strstr(json, "\"matrix\":[[0,1,0,0],[0,0,1,2],[0,0,0,0],[0,0,0,0]]") != NULL);
+    CHECK(json != NULL && strstr(json, "\"upgrades\":4,\"downgrades\":0") != NULL);
+    CHECK(json != NULL && strstr(json, "\"median_days_to_upgrade\":30.0") != NULL);
+    CHECK(json != NULL && strstr(json, "\"current_tiers\":[{\"name\":\"basic\"") != NULL);
+    upsell_string_free(json);
+    json = NULL;
+    const char *three[] = {"free", "basic", "team"};
+    CHECK_STATUS(upsell_tier_migration_json(customers, seconds, plans, mrr, 7, "USD", three, 3, &json, &err),
+                 UPSELL_STATUS_INVALID_INPUT, err);
+    CHECK(err != NULL && strstr(upsell_error_message(err), "unknown plan 'business' in row 6") != NULL);
+    upsell_error_free(err);
+    err = NULL;
+    CHECK_STATUS(upsell_tier_migration_json(NULL, NULL, NULL, NULL, 0, "USD", NULL, 0, &json, &err),
+                 UPSELL_STATUS_INVALID_INPUT, err);
+    CHECK(err != NULL && strstr(upsell_error_message(err), "empty history") != NULL);
+    upsell_error_free(err);
+}
+
 int main(void) {
     test_bundle_price();
     test_bundle_errors();
     test_threshold_fill();
+    test_mixed_bundle();
+    test_tiers();
+    test_tier_migration();
     return REPORT();
 }

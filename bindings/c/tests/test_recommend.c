@@ -195,6 +195,47 @@ static void test_prices_and_edges(const upsell_recommender *model) {
     upsell_recommender_free(priced);
 }
 
+/* The model as JSON and as bytes in memory, and back: the same rules and answers. */
+static void test_in_memory_encodings(const upsell_recommender *model) {
+    upsell_error *err = NULL;
+    char *json = NULL;
+    CHECK_STATUS(upsell_recommender_to_json(model, &json, &err), UPSELL_STATUS_OK, err);
+    CHECK(json != NULL && strncmp(json, "{\"format\":\"upsell-recommender\"", 30) == 0);
+    upsell_recommender *from_json = NULL;
+    CHECK_STATUS(upsell_recommender_from_json(json, &from_json, &err), UPSELL_STATUS_OK, err);
+    upsell_string_free(json);
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    CHECK_STATUS(upsell_recommender_to_bytes(model, &bytes, &len, &err), UPSELL_STATUS_OK, err);
+    CHECK(bytes != NULL && len > 64);
+    upsell_recommender *from_bytes = NULL;
+    CHECK_STATUS(upsell_recommender_from_bytes(bytes, len, &from_bytes, &err), UPSELL_STATUS_OK, err);
+    upsell_bytes_free(bytes, len);
+    upsell_bytes_free(NULL, 0);
+    uint32_t cart[1] = {0};
+    upsell_recommendation a[4], b[4], c[4];
+    size_t na = 0, nb = 0, nc = 0;
+    upsell_recommend(model, cart, 1, 4, UPSELL_RANKING_LIFT, 5.0, 1, a, &na, NULL);
+    upsell_recommend(from_json, cart, 1, 4, UPSELL_RANKING_LIFT, 5.0, 1, b, &nb, NULL);
+    upsell_recommend(from_bytes, cart, 1, 4, UPSELL_RANKING_LIFT, 5.0, 1, c, &nc, NULL);
+    CHECK(na > 0 && na == nb && na == nc);
+    for (size_t i = 0; i < na && i < nb && i < nc; i++)
+        CHECK(a[i].item == b[i].item && a[i].score == b[i].score && a[i].item == c[i].item &&
+              a[i].score == c[i].score);
+    CHECK(upsell_recommender_rule_count(from_json) == upsell_recommender_rule_count(model));
+    upsell_recommender_free(from_json);
+    upsell_recommender_free(from_bytes);
+
+    upsell_recommender *bad = NULL;
+    CHECK_STATUS(upsell_recommender_from_json("{\"format\": \"something else\"}", &bad, &err), UPSELL_STATUS_PARSE,
+                 err);
+    CHECK(bad == NULL);
+    upsell_error_free(err);
+    err = NULL;
+    CHECK_STATUS(upsell_recommender_from_json(NULL, &bad, NULL), UPSELL_STATUS_NULL_PARAMETER, NULL);
+    CHECK_STATUS(upsell_recommender_to_bytes(model, NULL, &len, NULL), UPSELL_STATUS_NULL_PARAMETER, NULL);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_recommend path/to/groceries_sample.csv\n");
@@ -205,6 +246,7 @@ int main(int argc, char **argv) {
     if (model != NULL) {
         test_query_and_explain(model);
         test_save_load_and_damage(model);
+        test_in_memory_encodings(model);
         test_prices_and_edges(model);
     }
     upsell_recommender_free(model);

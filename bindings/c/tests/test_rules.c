@@ -170,6 +170,58 @@ static void test_affinity_pairs(void) {
     upsell_baskets_free(baskets);
 }
 
+/* The affinity matrix of the same baskets: items 0, 1, 2 in four of six baskets each, every two
+ * of them together in three; item 3 alone once. */
+static void test_affinity_matrix(void) {
+    upsell_baskets *baskets = NULL;
+    upsell_error *err = NULL;
+    CHECK_STATUS(upsell_baskets_from_arrays(ITEMS, 13, OFFSETS, 7, &baskets, &err), UPSELL_STATUS_OK, err);
+    upsell_affinity *matrix = NULL;
+    CHECK_STATUS(upsell_affinity_matrix(baskets, 10, 1, &matrix, &err), UPSELL_STATUS_OK, err);
+    CHECK(upsell_affinity_len(matrix) == 4 && upsell_affinity_baskets(matrix) == 6);
+    uint32_t ids[4] = {0};
+    uint64_t counts[4] = {0};
+    for (size_t i = 0; i < 4; i++)
+        CHECK_STATUS(upsell_affinity_item(matrix, i, &ids[i], &counts[i], &err), UPSELL_STATUS_OK, err);
+    CHECK(counts[0] == 4 && counts[1] == 4 && counts[2] == 4 && ids[3] == 3 && counts[3] == 1);
+    for (size_t r = 0; r < 4; r++) {
+        for (size_t c = 0; c < 4; c++) {
+            uint64_t count = 99;
+            double confidence = -1, lift = -1;
+            CHECK_STATUS(upsell_affinity_get(matrix, r, c, &count, &confidence, &lift, &err), UPSELL_STATUS_OK,
+                         err);
+            if (r == c) {
+                CHECK(count == counts[r] && fabs(confidence - 1.0) < 1e-12);
+            } else if (r < 3 && c < 3) {
+                CHECK(count == 3 && fabs(confidence - 0.75) < 1e-12 && fabs(lift - 1.125) < 1e-12);
+            } else {
+                CHECK(count == 0 && confidence == 0.0 && lift == 0.0);
+            }
+        }
+    }
+    uint64_t count = 0;
+    double confidence = 0, lift = 0;
+    CHECK_STATUS(upsell_affinity_get(matrix, 0, 4, &count, &confidence, &lift, &err), UPSELL_STATUS_INVALID_PARAMETER,
+                 err);
+    CHECK(err != NULL && strcmp(upsell_error_parameter(err), "column") == 0);
+    upsell_error_free(err);
+    err = NULL;
+    uint32_t id = 0;
+    CHECK_STATUS(upsell_affinity_item(matrix, 4, &id, &count, NULL), UPSELL_STATUS_INVALID_PARAMETER, NULL);
+    upsell_affinity_free(matrix);
+    upsell_affinity_free(NULL);
+
+    /* Two items: the two most frequent. */
+    CHECK_STATUS(upsell_affinity_matrix(baskets, 2, 0, &matrix, &err), UPSELL_STATUS_OK, err);
+    CHECK(upsell_affinity_len(matrix) == 2);
+    upsell_affinity_free(matrix);
+    CHECK_STATUS(upsell_affinity_matrix(baskets, 0, 0, &matrix, &err), UPSELL_STATUS_INVALID_PARAMETER, err);
+    CHECK(err != NULL && strcmp(upsell_error_parameter(err), "top") == 0);
+    upsell_error_free(err);
+    CHECK(upsell_affinity_len(NULL) == 0);
+    upsell_baskets_free(baskets);
+}
+
 static void test_version_and_error_place(void) {
     char expected[64];
     snprintf(expected, sizeof expected, "%d.%d.%d", UPSELL_VERSION_MAJOR, UPSELL_VERSION_MINOR,
@@ -204,6 +256,7 @@ static void test_version_and_error_place(void) {
 int main(void) {
     test_measures_and_limits();
     test_affinity_pairs();
+    test_affinity_matrix();
     test_version_and_error_place();
     return REPORT();
 }

@@ -380,8 +380,91 @@ static void test_batch(void) {
     upsell_ruleset_free(rules);
 }
 
+/* The rule names and the declared schema, as JSON (Python's RuleSet.names and .schema). */
+static void test_names_and_schema(void) {
+    upsell_ruleset *rules = NULL;
+    upsell_error *err = NULL;
+    char *json = NULL;
+    CHECK_STATUS(upsell_ruleset_from_str(RULES, UPSELL_RULESET_FORMAT_YAML, &rules, &err), UPSELL_STATUS_OK, err);
+    CHECK_STATUS(upsell_ruleset_names_json(rules, &json, &err), UPSELL_STATUS_OK, err);
+    CHECK(json != NULL && strcmp(json, "[\"starter-to-pro\",\"free-shipping\"]") == 0);
+    upsell_string_free(json);
+    json = NULL;
+    CHECK_STATUS(upsell_ruleset_schema_json(rules, &json, &err), UPSELL_STATUS_OK, err);
+    CHECK(json != NULL && strstr(json, "\"cart.total\":\"decimal\"") != NULL);
+    CHECK(json != NULL && strstr(json, "\"usage.feature_x_30d\":\"int\"") != NULL);
+    CHECK(json != NULL && json[0] == '{' && strstr(json, "\"plan\":\"string\"") != NULL);
+    upsell_string_free(json);
+    json = NULL;
+    CHECK_STATUS(upsell_ruleset_names_json(NULL, &json, &err), UPSELL_STATUS_NULL_PARAMETER, err);
+    upsell_error_free(err);
+    err = NULL;
+    CHECK_STATUS(upsell_ruleset_schema_json(rules, NULL, NULL), UPSELL_STATUS_NULL_PARAMETER, err);
+    upsell_ruleset_free(rules);
+
+    const char *undeclared = "{\"rules\": [{\"name\": \"r\", \"when\": \"seats > 1\", "
+                             "\"offer\": {\"kind\": \"upgrade\", \"target\": \"t\"}}]}";
+    CHECK_STATUS(upsell_ruleset_from_str(undeclared, UPSELL_RULESET_FORMAT_JSON, &rules, &err), UPSELL_STATUS_OK, err);
+    CHECK_STATUS(upsell_ruleset_schema_json(rules, &json, &err), UPSELL_STATUS_OK, err);
+    CHECK(json != NULL && strcmp(json, "null") == 0);
+    upsell_string_free(json);
+    upsell_ruleset_free(rules);
+}
+
+/* Python's sequence case: step 1 due on day 3; after a recorded rejection, the customer left. */
+static void test_sequences_and_history(void) {
+    const char *yaml =
+        "schema: { bought_analytics_at: timestamp, bought_reports_at: timestamp }\n"
+        "sequences:\n"
+        "  - name: after-analytics\n"
+        "    anchor: bought_analytics_at\n"
+        "    exit_when: has(bought_reports_at)\n"
+        "    steps:\n"
+        "      - { day: 3, offer: { kind: cross_sell, target: reports, channel: email, message: tips } }\n"
+        "      - { day: 7, offer: { kind: cross_sell, target: reports, channel: in_app, message: demo } }\n";
+    const char *row = "{\"id\": \"c1\", \"bought_analytics_at\": \"2026-11-20T08:00:00Z\"}";
+    upsell_ruleset *rules = NULL;
+    upsell_error *err = NULL;
+    char *json = NULL;
+    CHECK_STATUS(upsell_ruleset_from_str(yaml, UPSELL_RULESET_FORMAT_YAML, &rules, &err), UPSELL_STATUS_OK, err);
+    CHECK_STATUS(upsell_ruleset_sequences_json(rules, row, "2026-11-23T10:00:00Z", NULL, &json, &err),
+                 UPSELL_STATUS_OK, err);
+    CHECK(json != NULL && strstr(json, "\"sequence\":\"after-analytics\"") != NULL);
+    CHECK(json != NULL && strstr(json, "\"day\":3") != NULL && strstr(json, "\"step\":1") != NULL);
+    CHECK(json != NULL && strstr(json, "\"channel\":\"email\"") != NULL);
+    upsell_string_free(json);
+    json = NULL;
+
+    char *history = NULL;
+    CHECK_STATUS(upsell_history_record_json(NULL, "c1", "reports", "rejected", "2026-11-24T00:00:00Z", &history, &err),
+                 UPSELL_STATUS_OK, err);
+    CHECK(history != NULL && strstr(history, "\"rejected\"") != NULL);
+    CHECK_STATUS(upsell_ruleset_sequences_json(rules, row, "2026-11-27T10:00:00Z", history, &json, &err),
+                 UPSELL_STATUS_OK, err);
+    CHECK(json != NULL && strstr(json, "\"step\":null") != NULL && strstr(json, "\"offer\":null") != NULL);
+    CHECK(json != NULL && strstr(json, "left sequence 'after-analytics': rejected reports") != NULL);
+    upsell_string_free(json);
+    json = NULL;
+    /* Recording onto the stored history keeps its events. */
+    char *longer = NULL;
+    CHECK_STATUS(upsell_history_record_json(history, "c2", "pro", "shown", "2026-11-25T00:00:00Z", &longer, &err),
+                 UPSELL_STATUS_OK, err);
+    CHECK(longer != NULL && strstr(longer, "\"c1\"") != NULL && strstr(longer, "\"c2\"") != NULL);
+    upsell_string_free(longer);
+    CHECK_STATUS(upsell_history_record_json(history, "c1", "pro", "ignored", "2026-11-25T00:00:00Z", &longer, &err),
+                 UPSELL_STATUS_INVALID_PARAMETER, err);
+    upsell_error_free(err);
+    err = NULL;
+    upsell_string_free(history);
+    CHECK_STATUS(upsell_ruleset_sequences_json(rules, NULL, NULL, NULL, &json, NULL), UPSELL_STATUS_NULL_PARAMETER,
+                 NULL);
+    upsell_ruleset_free(rules);
+}
+
 int main(int argc, char **argv) {
     test_offers();
+    test_names_and_schema();
+    test_sequences_and_history();
     test_errors();
     test_deep_expressions();
     if (argc > 1) test_from_path_and_explain(argv[1]);

@@ -425,6 +425,23 @@ impl Itemsets {
     /// # Ok::<(), upsell::Error>(())
     /// ```
     pub fn sort_by_count(&mut self) {
+        let order = self.ranked_by_count();
+        self.apply_order(&order);
+    }
+
+    /// Itemset indices most frequent first, in the order of [`Itemsets::sort_by_count`], without
+    /// moving the itemsets: its first `k` are the top `k` itemsets.
+    ///
+    /// ```
+    /// use upsell::data::Baskets;
+    /// use upsell::mining::{mine, MinSupport, MiningOptions};
+    /// let baskets = Baskets::from_arrays(vec![0, 1, 0, 1, 2, 1, 2], vec![0, 2, 5, 7])?;
+    /// let itemsets = mine(&baskets, &MiningOptions::new(MinSupport::count(2)))?;
+    /// let top = itemsets.ranked_by_count()[0];
+    /// assert_eq!(itemsets.get(top), Some((&[1][..], 3)));
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn ranked_by_count(&self) -> Vec<usize> {
         // Small keys sort in cache; comparing the sets' items would cost a random read each, and
         // dense data has long runs of equal counts and sizes.
         let mut keys: Vec<(std::cmp::Reverse<u64>, usize, usize)> = (0..self.len())
@@ -434,8 +451,7 @@ impl Itemsets {
             })
             .collect();
         keys.sort_unstable();
-        let order: Vec<usize> = keys.into_iter().map(|(_, _, k)| k).collect();
-        self.apply_order(&order);
+        keys.into_iter().map(|(_, _, k)| k).collect()
     }
 
     /// Rebuilds the arrays with the itemsets in `order` (a permutation of the indices).

@@ -170,7 +170,7 @@ impl AdoptionOptions {
 }
 
 /// One (plan, feature) gap with its statistics (see the module documentation).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdoptionGap {
     /// The plan.
     pub plan: String,
@@ -218,7 +218,7 @@ impl AdoptionGap {
 }
 
 /// One customer missing one feature of its plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CustomerGap {
     /// The customer's row (0-based).
     pub row: u64,
@@ -231,7 +231,7 @@ pub struct CustomerGap {
 }
 
 /// What [`adoption_gaps`] found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdoptionGaps {
     /// Customers (rows).
     pub customers: u64,
