@@ -53,7 +53,8 @@ pub enum Algorithm {
     FpGrowth,
     /// Depth-first vertical mining on transaction-id lists (sparse) or bitsets (dense).
     Eclat,
-    /// Level-wise candidate generation and counting on a candidate prefix tree.
+    /// Level-wise candidate generation, counted by intersecting the basket lists of the two
+    /// frequent sets each candidate joins.
     Apriori,
 }
 
@@ -570,9 +571,8 @@ fn run_algorithm(prepared: &prepare::Prepared, asked: Algorithm) -> Algorithm {
 pub enum Representation {
     /// A prefix tree of the baskets (FP-growth).
     PrefixTree,
-    /// Candidate itemsets in a prefix tree, counted against the baskets level by level (Apriori).
-    CandidateTree,
-    /// For each item, the list of the baskets that hold it (sparse data).
+    /// For each item (Apriori: for each frequent set of a level), the list of the baskets that
+    /// hold it (sparse data).
     BasketLists,
     /// For each item, one bit per basket (dense data).
     Bitsets,
@@ -607,7 +607,6 @@ impl std::fmt::Display for Plan {
         };
         let on = match self.representation {
             Representation::PrefixTree => "a prefix tree",
-            Representation::CandidateTree => "a candidate tree",
             Representation::BasketLists => "basket lists",
             Representation::Bitsets => "bitsets",
         };
@@ -658,7 +657,10 @@ pub fn plan(baskets: &Baskets, options: &MiningOptions) -> Result<Plan> {
             };
             (representation, why)
         }
-        (_, Algorithm::Apriori) => (Representation::CandidateTree, "asked for apriori".into()),
+        (_, Algorithm::Apriori) => (
+            Representation::BasketLists,
+            "asked for apriori; pairs counted from the baskets, each larger set from the basket lists of the two sets it joins".into(),
+        ),
         (_, Algorithm::Eclat) => {
             let asked = if options.algorithm == Algorithm::Auto {
                 "auto picks eclat from 10% filled with no two baskets alike"
