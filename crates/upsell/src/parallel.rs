@@ -196,6 +196,13 @@ impl Runner {
         self.pool.is_none()
     }
 
+    /// The number of threads work runs on (1 when serial).
+    pub fn threads(&self) -> usize {
+        self.pool
+            .as_ref()
+            .map_or(1, |pool| pool.current_num_threads())
+    }
+
     /// Runs `f` inside the pool, so that rayon-based libraries it calls (faer) use this pool and not
     /// the global one; `f` gets the number of threads it may use (1: stay serial).
     pub fn install<R: Send>(&self, f: impl FnOnce(usize) -> R + Send) -> R {

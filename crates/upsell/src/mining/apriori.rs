@@ -9,7 +9,9 @@
 //! next level (see [`count`]). A level costs the baskets of its sets, which shrink level by level,
 //! instead of a walk of a prefix tree of all candidates along every basket (2x to 3x slower on
 //! retail and t10i4d100k). Sets are counted in parallel in fixed runs concatenated in order, so
-//! the result never depends on the thread count.
+//! the result never depends on the thread count. On dense data, where basket lists would hold a
+//! large share of the baskets for every set of a level, levels are still counted that way, through
+//! a prefix tree of the candidates split across threads (see [`count_by_tree`]).
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -19,7 +21,8 @@ use crate::Result;
 use crate::parallel::Runner;
 
 /// The frequent sets of one level (sorted, `size` items each, flat) with their counts and the
-/// merged baskets that hold each (ascending): set `k` is held by `tids[starts[k]..starts[k + 1]]`.
+/// merged baskets that hold each (ascending): set `k` is held by `tids[starts[k]..starts[k + 1]]`
+/// (empty lists when counted by [`count_by_tree`]).
 #[derive(Default)]
 struct Level {
     sets: Vec<u32>,
@@ -50,10 +53,103 @@ impl Level {
             .extend(other.starts[1..].iter().map(|&s| base + s));
     }
 
+    /// The next level, counted by [`count_by_tree`]: the frequent sets among the candidates
+    /// `joined` (as [`count`] takes them) with their counts, without basket lists.
+    fn by_tree(
+        &self,
+        joined: &[(usize, usize)],
+        size: usize,
+        prepared: &Prepared,
+        runner: &Runner,
+    ) -> Level {
+        let mut candidates = Vec::with_capacity(joined.len() * (size + 1));
+        for &(i, j) in joined {
+            candidates.extend_from_slice(&self.sets[i * size..(i + 1) * size]);
+            candidates.push(self.sets[(j + 1) * size - 1]);
+        }
+        let counts = count_by_tree(&candidates, size + 1, prepared, runner);
+        let mut next = Level::new();
+        for (candidate, &count) in candidates.chunks_exact(size + 1).zip(&counts) {
+            if count >= prepared.min_count {
+                next.sets.extend_from_slice(candidate);
+                next.counts.push(count);
+                next.starts.push(0);
+            }
+        }
+        next
+    }
+
     /// The working memory it takes.
     fn bytes(&self) -> u64 {
         4 * (self.sets.len() + self.counts.len() + self.tids.len()) as u64
             + 8 * self.starts.len() as u64
+    }
+}
+
+/// Candidates of one size, sorted, as a prefix tree: depth `d` holds the distinct `d+1`-prefixes.
+struct Trie {
+    size: usize,
+    item: Vec<Vec<u32>>,
+    /// Depth `d < size - 1`: where node `n`'s children start at depth `d + 1`; one extra end entry.
+    child: Vec<Vec<u32>>,
+}
+
+impl Trie {
+    fn new(candidates: &[u32], size: usize) -> Self {
+        let mut item = vec![Vec::new(); size];
+        let mut child = vec![Vec::new(); size.saturating_sub(1)];
+        let mut previous: Option<&[u32]> = None;
+        for candidate in candidates.chunks_exact(size) {
+            let common = previous.map_or(0, |p| {
+                p.iter().zip(candidate).take_while(|(a, b)| a == b).count()
+            });
+            for d in common..size {
+                if d + 1 < size {
+                    let start = item[d + 1].len() as u32;
+                    child[d].push(start);
+                }
+                item[d].push(candidate[d]);
+            }
+            previous = Some(candidate);
+        }
+        for d in 0..size.saturating_sub(1) {
+            let end = item[d + 1].len() as u32;
+            child[d].push(end);
+        }
+        Trie { size, item, child }
+    }
+
+    /// Adds `weight` to every candidate (leaf) in `range` at depth `d` contained in `basket`.
+    fn count(
+        &self,
+        d: usize,
+        range: std::ops::Range<usize>,
+        basket: &[u32],
+        weight: u32,
+        counts: &mut [u32],
+        base: usize,
+    ) {
+        let (lo, hi) = (range.start, range.end);
+        let items = &self.item[d];
+        let need = self.size - d;
+        let (mut i, mut p) = (lo, 0);
+        while i < hi && p + need <= basket.len() {
+            let (x, y) = (items[i], basket[p]);
+            if x < y {
+                i += 1 + items[i + 1..hi].partition_point(|&v| v < y);
+            } else if x > y {
+                p += 1;
+            } else {
+                if d + 1 == self.size {
+                    counts[i - base] += weight;
+                } else {
+                    let (clo, chi) = (self.child[d][i] as usize, self.child[d][i + 1] as usize);
+                    self.count(d + 1, clo..chi, &basket[p + 1..], weight, counts, base);
+                }
+                i += 1;
+                p += 1;
+            }
+        }
     }
 }
 
@@ -74,6 +170,10 @@ pub(crate) fn mine(
     if bounds.max_len < 2 || sink.stopped() {
         return finish(sink, budget);
     }
+    // Basket lists of dense data take a large share of the baskets per set: counting there walks
+    // a prefix tree of the candidates along the baskets instead (on mushroom at 5%, lists take
+    // 2.8 GB and 24 s, the tree 0.25 GB and 15 s).
+    let vertical = prepared.shape().density() < DENSE;
     let mut level = frequent_pairs(prepared, runner);
     let mut size = 2;
     sink.working(level.bytes());
@@ -89,12 +189,19 @@ pub(crate) fn mine(
         if sink.stopped() {
             break;
         }
-        level = count(&level, &joined, size, prepared, runner);
+        level = if vertical {
+            count(&level, &joined, size, prepared, runner)
+        } else {
+            level.by_tree(&joined, size, prepared, runner)
+        };
         size += 1;
         sink.working(level.bytes());
     }
     finish(sink, budget)
 }
+
+/// The share of (basket, item) cells filled from which levels are counted by [`count_by_tree`].
+const DENSE: f64 = 0.1;
 
 fn finish(sink: Sink<'_>, budget: &Budget<'_>) -> Result<Vec<Part>> {
     let parts = sink.finish();
@@ -391,4 +498,60 @@ impl Scratch {
             self.slot[last(j) as usize] = NONE;
         }
     }
+}
+
+/// Counts every candidate (sorted sets of `size` items, flat) in one pass over the baskets per
+/// task, through a prefix tree of the candidates; tasks split the root range.
+fn count_by_tree(
+    candidates: &[u32],
+    size: usize,
+    prepared: &Prepared,
+    runner: &Runner,
+) -> Vec<u32> {
+    let total = candidates.len() / size;
+    if total == 0 {
+        return Vec::new();
+    }
+    let trie = Trie::new(candidates, size);
+    // Root ranges of about equal numbers of candidates: leaves under root node r are contiguous.
+    let roots = trie.item[0].len();
+    let leaf_start = |r: usize| -> usize {
+        let mut node = r;
+        for d in 0..size - 1 {
+            node = trie.child[d][node] as usize;
+        }
+        node
+    };
+    // Every task reads every basket (skipping the roots outside its range), so a task per thread:
+    // more would read the baskets more often for no balance worth it.
+    let tasks = roots.clamp(1, runner.threads());
+    let target = total.div_ceil(tasks);
+    let mut cuts = vec![0usize];
+    for r in 1..roots {
+        if leaf_start(r) - leaf_start(*cuts.last().unwrap_or(&0)) >= target {
+            cuts.push(r);
+        }
+    }
+    cuts.push(roots);
+    let ranges: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+    let pieces = runner.map(
+        ranges.len(),
+        || (),
+        |_, k| {
+            let (lo, hi) = ranges[k];
+            let (base, end) = (
+                leaf_start(lo),
+                if hi == roots { total } else { leaf_start(hi) },
+            );
+            let mut counts = vec![0u32; end - base];
+            for t in 0..prepared.len() {
+                let basket = prepared.basket(t);
+                if basket.len() >= size {
+                    trie.count(0, lo..hi, basket, prepared.weights[t], &mut counts, base);
+                }
+            }
+            counts
+        },
+    );
+    pieces.concat()
 }
