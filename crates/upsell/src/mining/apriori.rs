@@ -201,7 +201,7 @@ pub(crate) fn mine(
 }
 
 /// The share of (basket, item) cells filled from which levels are counted by [`count_by_tree`].
-const DENSE: f64 = 0.1;
+pub(crate) const DENSE: f64 = 0.1;
 
 fn finish(sink: Sink<'_>, budget: &Budget<'_>) -> Result<Vec<Part>> {
     let parts = sink.finish();

@@ -571,6 +571,9 @@ fn run_algorithm(prepared: &prepare::Prepared, asked: Algorithm) -> Algorithm {
 pub enum Representation {
     /// A prefix tree of the baskets (FP-growth).
     PrefixTree,
+    /// Candidate itemsets in a prefix tree, counted against the baskets level by level (Apriori on
+    /// dense data).
+    CandidateTree,
     /// For each item (Apriori: for each frequent set of a level), the list of the baskets that
     /// hold it (sparse data).
     BasketLists,
@@ -607,6 +610,7 @@ impl std::fmt::Display for Plan {
         };
         let on = match self.representation {
             Representation::PrefixTree => "a prefix tree",
+            Representation::CandidateTree => "a candidate tree",
             Representation::BasketLists => "basket lists",
             Representation::Bitsets => "bitsets",
         };
@@ -657,9 +661,14 @@ pub fn plan(baskets: &Baskets, options: &MiningOptions) -> Result<Plan> {
             };
             (representation, why)
         }
+        (_, Algorithm::Apriori) if shape.density() >= apriori::DENSE => (
+            Representation::CandidateTree,
+            "asked for apriori; from 10% filled, candidates counted through a prefix tree of them"
+                .into(),
+        ),
         (_, Algorithm::Apriori) => (
             Representation::BasketLists,
-            "asked for apriori; pairs counted from the baskets, each larger set from the basket lists of the two sets it joins".into(),
+            "asked for apriori; below 10% filled, each larger set counted over the basket list of the set it extends".into(),
         ),
         (_, Algorithm::Eclat) => {
             let asked = if options.algorithm == Algorithm::Auto {
