@@ -1,10 +1,17 @@
 //! Apriori: level by level, candidates of size k+1 are joined from frequent k-sets that share
-//! their first k-1 items, pruned unless every k-subset is frequent, and counted in one pass over
-//! the baskets through a prefix tree of candidates.
+//! their first k-1 items, pruned unless every k-subset is frequent, and counted.
 //!
-//! Pairs are counted straight from the baskets, without candidates (see [`frequent_pairs`]).
-//! Counting is split by the candidates' first item: each task owns a contiguous range of counters,
-//! so threads never share a counter and the counts need no merge.
+//! Pairs are counted straight from the baskets, without candidates (see [`frequent_pairs`]), which
+//! also lists the merged baskets that hold each frequent pair. From then on a level is counted per
+//! frequent set: the candidates that extend `p + {x}` are held only by baskets that hold it, so one
+//! pass over its basket list counts all of them (each basket adds its weight to the candidates
+//! among its items after `x`), and a second pass lists the baskets of the frequent ones for the
+//! next level (see [`count`]). A level costs the baskets of its sets, which shrink level by level,
+//! instead of a walk of a prefix tree of all candidates along every basket (2x to 3x slower on
+//! retail and t10i4d100k). Sets are counted in parallel in fixed runs concatenated in order, so
+//! the result never depends on the thread count. On dense data, where basket lists would hold a
+//! large share of the baskets for every set of a level, levels are still counted that way, through
+//! a prefix tree of the candidates split across threads (see [`count_by_tree`]).
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -12,6 +19,72 @@ use super::prepare::Prepared;
 use super::sink::{Bounds, Budget, Part, Sink};
 use crate::Result;
 use crate::parallel::Runner;
+
+/// The frequent sets of one level (sorted, `size` items each, flat) with their counts and the
+/// merged baskets that hold each (ascending): set `k` is held by `tids[starts[k]..starts[k + 1]]`
+/// (empty lists when counted by [`count_by_tree`]).
+#[derive(Default)]
+struct Level {
+    sets: Vec<u32>,
+    counts: Vec<u32>,
+    tids: Vec<u32>,
+    starts: Vec<usize>,
+}
+
+impl Level {
+    fn new() -> Self {
+        Level {
+            starts: vec![0],
+            ..Level::default()
+        }
+    }
+
+    fn tids(&self, k: usize) -> &[u32] {
+        &self.tids[self.starts[k]..self.starts[k + 1]]
+    }
+
+    /// Appends `other`'s sets after this level's.
+    fn append(&mut self, other: Level) {
+        let base = self.tids.len();
+        self.sets.extend_from_slice(&other.sets);
+        self.counts.extend_from_slice(&other.counts);
+        self.tids.extend_from_slice(&other.tids);
+        self.starts
+            .extend(other.starts[1..].iter().map(|&s| base + s));
+    }
+
+    /// The next level, counted by [`count_by_tree`]: the frequent sets among the candidates
+    /// `joined` (as [`count`] takes them) with their counts, without basket lists.
+    fn by_tree(
+        &self,
+        joined: &[(usize, usize)],
+        size: usize,
+        prepared: &Prepared,
+        runner: &Runner,
+    ) -> Level {
+        let mut candidates = Vec::with_capacity(joined.len() * (size + 1));
+        for &(i, j) in joined {
+            candidates.extend_from_slice(&self.sets[i * size..(i + 1) * size]);
+            candidates.push(self.sets[(j + 1) * size - 1]);
+        }
+        let counts = count_by_tree(&candidates, size + 1, prepared, runner);
+        let mut next = Level::new();
+        for (candidate, &count) in candidates.chunks_exact(size + 1).zip(&counts) {
+            if count >= prepared.min_count {
+                next.sets.extend_from_slice(candidate);
+                next.counts.push(count);
+                next.starts.push(0);
+            }
+        }
+        next
+    }
+
+    /// The working memory it takes.
+    fn bytes(&self) -> u64 {
+        4 * (self.sets.len() + self.counts.len() + self.tids.len()) as u64
+            + 8 * self.starts.len() as u64
+    }
+}
 
 /// Candidates of one size, sorted, as a prefix tree: depth `d` holds the distinct `d+1`-prefixes.
 struct Trie {
@@ -89,89 +162,138 @@ pub(crate) fn mine(
     let mut sink = Sink::new(prepared, bounds, budget);
     sink.emit_universal(prepared.baskets);
     let first = prepared.first_code();
-    let mut level: Vec<u32> = (first..prepared.item_count() as u32).collect();
-    let mut counts: Vec<u32> = level
-        .iter()
-        .map(|&i| prepared.item_counts[i as usize])
-        .collect();
-    let mut size = 1;
     budget.branches(bounds.max_len.min(prepared.item_count()) as u64);
-    while !level.is_empty() && !sink.stopped() {
-        for (itemset, &count) in level.chunks_exact(size).zip(&counts) {
+    for item in first..prepared.item_count() as u32 {
+        sink.emit(&[item], &[], prepared.item_counts[item as usize]);
+    }
+    budget.branch_done();
+    if bounds.max_len < 2 || sink.stopped() {
+        return finish(sink, budget);
+    }
+    // Basket lists of dense data take a large share of the baskets per set: counting there walks
+    // a prefix tree of the candidates along the baskets instead (on mushroom at 5%, lists take
+    // 2.8 GB and 24 s, the tree 0.25 GB and 15 s).
+    let vertical = prepared.shape().density() < DENSE;
+    let mut level = frequent_pairs(prepared, runner);
+    let mut size = 2;
+    sink.working(level.bytes());
+    while !level.counts.is_empty() && !sink.stopped() {
+        for (itemset, &count) in level.sets.chunks_exact(size).zip(&level.counts) {
             sink.emit(itemset, &[], count);
         }
         budget.branch_done();
         if size >= bounds.max_len {
             break;
         }
-        if size == 1 {
-            (level, counts) = frequent_pairs(prepared, runner);
-            size = 2;
-            continue;
-        }
-        let candidates = candidates(&level, size, prepared.item_count(), &sink);
+        let joined = candidates(&level.sets, size, prepared.item_count(), &sink);
         if sink.stopped() {
             break;
         }
+        level = if vertical {
+            count(&level, &joined, size, prepared, runner)
+        } else {
+            level.by_tree(&joined, size, prepared, runner)
+        };
         size += 1;
-        let candidate_counts = count(&candidates, size, prepared, runner);
-        level.clear();
-        counts.clear();
-        for (candidate, &count) in candidates.chunks_exact(size).zip(&candidate_counts) {
-            if count >= prepared.min_count {
-                level.extend_from_slice(candidate);
-                counts.push(count);
-            }
-        }
+        sink.working(level.bytes());
     }
+    finish(sink, budget)
+}
+
+/// The share of (basket, item) cells filled from which levels are counted by [`count_by_tree`].
+pub(crate) const DENSE: f64 = 0.1;
+
+fn finish(sink: Sink<'_>, budget: &Budget<'_>) -> Result<Vec<Part>> {
     let parts = sink.finish();
     budget.finish()?;
     Ok(parts)
 }
 
-/// The frequent pairs, sorted, and their counts, counted without candidates: every two frequent
-/// items would be candidates (40 million on retail, more memory than the data), while the pairs
-/// that occur are read from the baskets. For each item `a`, the items after it in the baskets
-/// that hold it are counted in a dense array, listing each item the first time it is counted.
-fn frequent_pairs(prepared: &Prepared, runner: &Runner) -> (Vec<u32>, Vec<u32>) {
+/// The frequent pairs, sorted, with their counts and basket lists, counted without candidates:
+/// every two frequent items would be candidates (40 million on retail, more memory than the data),
+/// while the pairs that occur are read from the baskets. For each item `a`, the items after it in
+/// the baskets that hold it are counted in a dense array, listing each item the first time it is
+/// counted; a second pass over the same baskets then lists, for each frequent pair, its baskets.
+fn frequent_pairs(prepared: &Prepared, runner: &Runner) -> Level {
+    /// Per item `b` after `a`: the weight and the number of baskets of (a, b), and where its
+    /// next basket goes; the items counted.
+    struct Pairs {
+        counts: Vec<u32>,
+        held: Vec<u32>,
+        next: Vec<usize>,
+        touched: Vec<u32>,
+    }
+
     let items = prepared.item_count();
     let first = prepared.first_code() as usize;
     let holders = prepared.baskets_by_item();
     let pairs = runner.map(
         items - first,
-        || (vec![0u32; items], Vec::new()),
-        |(counts, touched): &mut (Vec<u32>, Vec<u32>), k| {
+        || Pairs {
+            counts: vec![0; items],
+            held: vec![0; items],
+            next: vec![0; items],
+            touched: Vec::new(),
+        },
+        |scratch: &mut Pairs, k| {
+            let Pairs {
+                counts,
+                held,
+                next,
+                touched,
+            } = scratch;
             let a = (first + k) as u32;
-            for &t in &holders[a as usize] {
+            let after = |t: u32| {
                 let basket = prepared.basket(t as usize);
+                &basket[basket.partition_point(|&x| x <= a)..]
+            };
+            for &t in &holders[a as usize] {
                 let weight = prepared.weights[t as usize];
-                for &b in &basket[basket.partition_point(|&x| x <= a)..] {
-                    if counts[b as usize] == 0 {
+                for &b in after(t) {
+                    if held[b as usize] == 0 {
                         touched.push(b);
                     }
                     counts[b as usize] += weight;
+                    held[b as usize] += 1;
                 }
             }
             touched.sort_unstable();
-            let mut found = (Vec::new(), Vec::new());
+            let mut found = Level::new();
+            // `next[b]` becomes one past where pair (a, b)'s next basket goes (0: not frequent).
+            let mut end = 0;
             for &b in touched.iter() {
                 let count = std::mem::take(&mut counts[b as usize]);
+                let baskets = std::mem::take(&mut held[b as usize]) as usize;
                 if count >= prepared.min_count {
-                    found.0.extend_from_slice(&[a, b]);
-                    found.1.push(count);
+                    next[b as usize] = end + 1;
+                    end += baskets;
+                    found.sets.extend_from_slice(&[a, b]);
+                    found.counts.push(count);
+                    found.starts.push(end);
                 }
+            }
+            found.tids.resize(end, 0);
+            for &t in &holders[a as usize] {
+                for &b in after(t) {
+                    let slot = &mut next[b as usize];
+                    if *slot != 0 {
+                        found.tids[*slot - 1] = t;
+                        *slot += 1;
+                    }
+                }
+            }
+            for &b in touched.iter() {
+                next[b as usize] = 0;
             }
             touched.clear();
             found
         },
     );
-    let mut level = Vec::new();
-    let mut counts = Vec::new();
-    for (sets, found) in pairs {
-        level.extend_from_slice(&sets);
-        counts.extend_from_slice(&found);
+    let mut level = Level::new();
+    for found in pairs {
+        level.append(found);
     }
-    (level, counts)
+    level
 }
 
 /// Joins sets that share all but their last item (a group: prefix `p`, last items `l`) into the
@@ -179,8 +301,9 @@ fn frequent_pairs(prepared: &Prepared, runner: &Runner) -> (Vec<u32>, Vec<u32>) 
 /// (sorted, sets of `size >= 2`). The subset without `p`'s first item, `p[1..] + {x, y}`, is
 /// looked for first: `y` must be a last item of the group `p[1..] + {x}`, so each `x` reads that
 /// group rather than trying every `y` (groups of frequent items hold thousands of sets on
-/// retail). The other subsets are looked up in a hash set.
-fn candidates(level: &[u32], size: usize, items: usize, sink: &Sink<'_>) -> Vec<u32> {
+/// retail). The other subsets are looked up in a hash set. A candidate is given as the indices
+/// of the two sets it joins, `p + {x}` and `p + {y}`; candidates come sorted.
+fn candidates(level: &[u32], size: usize, items: usize, sink: &Sink<'_>) -> Vec<(usize, usize)> {
     let sets: Vec<&[u32]> = level.chunks_exact(size).collect();
     let prefix_of = |k: usize| &sets[k][..size - 1];
     let mut ranges = Vec::new();
@@ -195,7 +318,8 @@ fn candidates(level: &[u32], size: usize, items: usize, sink: &Sink<'_>) -> Vec<
         .map(|r| (prefix_of(r.start), r.clone()))
         .collect();
     let known: FxHashSet<&[u32]> = sets.iter().copied().collect();
-    let mut in_group = vec![false; items];
+    // Item y -> the index of the set `p + {y}` of the group at hand.
+    let mut in_group = vec![usize::MAX; items];
     let (mut key, mut subset) = (Vec::with_capacity(size), Vec::with_capacity(size));
     let mut out = Vec::new();
     for group in ranges {
@@ -203,11 +327,11 @@ fn candidates(level: &[u32], size: usize, items: usize, sink: &Sink<'_>) -> Vec<
             break;
         }
         let prefix = prefix_of(group.start);
-        for s in &sets[group.clone()] {
-            in_group[s[size - 1] as usize] = true;
+        for k in group.clone() {
+            in_group[sets[k][size - 1] as usize] = k;
         }
-        for s in &sets[group.clone()] {
-            let x = s[size - 1];
+        for k in group.clone() {
+            let x = sets[k][size - 1];
             key.clear();
             key.extend_from_slice(&prefix[1..]);
             key.push(x);
@@ -216,7 +340,8 @@ fn candidates(level: &[u32], size: usize, items: usize, sink: &Sink<'_>) -> Vec<
             };
             'partners: for t in &sets[partners.clone()] {
                 let y = t[size - 1];
-                if !in_group[y as usize] {
+                let partner = in_group[y as usize];
+                if partner == usize::MAX {
                     continue;
                 }
                 // Dropping x or y gives a set of the group; dropping prefix[0] was checked above.
@@ -234,22 +359,155 @@ fn candidates(level: &[u32], size: usize, items: usize, sink: &Sink<'_>) -> Vec<
                         continue 'partners;
                     }
                 }
-                out.extend_from_slice(prefix);
-                out.extend_from_slice(&[x, y]);
+                out.push((k, partner));
             }
         }
         for s in &sets[group] {
-            in_group[s[size - 1] as usize] = false;
+            in_group[s[size - 1] as usize] = usize::MAX;
         }
         // The candidates and the level they come from are working memory, counted against the
-        // byte budget (their counts come to the same again).
-        sink.working(8 * (out.len() + level.len()) as u64);
+        // byte budget.
+        sink.working((16 * out.len() + 8 * level.len()) as u64);
     }
     out
 }
 
-/// Counts every candidate in one pass over the baskets per task; tasks split the root range.
-fn count(candidates: &[u32], size: usize, prepared: &Prepared, runner: &Runner) -> Vec<u32> {
+/// Counts the candidates `joined` (each a pair of indices of sets of `level`, of `size` items,
+/// that share their first `size - 1` items; sorted) and keeps the frequent ones with their basket
+/// lists: the next level. The candidates that extend one set `p + {x}` (by the last item `y` of
+/// each partner) are counted together in one pass over that set's baskets, each basket adding
+/// its weight to the candidates of its items after `x`; a second pass over the same baskets lists
+/// the frequent ones' baskets. A set's candidates thus cost the length of its baskets' tails, not
+/// one list intersection each. Runs of sets are counted in parallel and concatenated in order.
+fn count(
+    level: &Level,
+    joined: &[(usize, usize)],
+    size: usize,
+    prepared: &Prepared,
+    runner: &Runner,
+) -> Level {
+    /// Runs of sets counted by one task.
+    const RUNS: usize = 64;
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < joined.len() {
+        let set = joined[start].0;
+        let end = start + joined[start..].partition_point(|&(i, _)| i == set);
+        runs.push(start..end);
+        start = end;
+    }
+    let items = prepared.item_count();
+    let chunks = runner.map(
+        runs.len().div_ceil(RUNS),
+        || Scratch {
+            slot: vec![NONE; items],
+            counts: Vec::new(),
+            held: Vec::new(),
+            next: Vec::new(),
+        },
+        |scratch: &mut Scratch, c| {
+            let mut found = Level::new();
+            for run in &runs[c * RUNS..runs.len().min((c + 1) * RUNS)] {
+                scratch.extend(level, &joined[run.clone()], size, prepared, &mut found);
+            }
+            found
+        },
+    );
+    let mut next = Level::new();
+    for found in chunks {
+        next.append(found);
+    }
+    next
+}
+
+/// Marks an item that is no candidate's last item.
+const NONE: u32 = u32::MAX;
+
+/// A task's working arrays for [`count`].
+struct Scratch {
+    /// Item -> its candidate among those of the set at hand, or [`NONE`].
+    slot: Vec<u32>,
+    /// Per candidate: its weight, its number of baskets, and one past where its next basket goes
+    /// in the found lists (0: infrequent).
+    counts: Vec<u32>,
+    held: Vec<u32>,
+    next: Vec<usize>,
+}
+
+impl Scratch {
+    /// Counts the candidates `joined` that all extend the same set, appending the frequent ones.
+    fn extend(
+        &mut self,
+        level: &Level,
+        joined: &[(usize, usize)],
+        size: usize,
+        prepared: &Prepared,
+        found: &mut Level,
+    ) {
+        let set = joined[0].0;
+        let x = level.sets[(set + 1) * size - 1];
+        let last = |j: usize| level.sets[(j + 1) * size - 1];
+        for (k, &(_, j)) in joined.iter().enumerate() {
+            self.slot[last(j) as usize] = k as u32;
+        }
+        let n = joined.len();
+        self.counts.clear();
+        self.counts.resize(n, 0);
+        self.held.clear();
+        self.held.resize(n, 0);
+        let tail = |t: u32| {
+            let basket = prepared.basket(t as usize);
+            &basket[basket.partition_point(|&v| v <= x)..]
+        };
+        for &t in level.tids(set) {
+            let weight = prepared.weights[t as usize];
+            for &y in tail(t) {
+                let k = self.slot[y as usize];
+                if k != NONE {
+                    self.counts[k as usize] += weight;
+                    self.held[k as usize] += 1;
+                }
+            }
+        }
+        self.next.clear();
+        self.next.resize(n, 0);
+        let mut end = found.tids.len();
+        for (k, &(_, j)) in joined.iter().enumerate() {
+            if self.counts[k] >= prepared.min_count {
+                self.next[k] = end + 1;
+                end += self.held[k] as usize;
+                found
+                    .sets
+                    .extend_from_slice(&level.sets[set * size..(set + 1) * size]);
+                found.sets.push(last(j));
+                found.counts.push(self.counts[k]);
+                found.starts.push(end);
+            }
+        }
+        found.tids.resize(end, 0);
+        for &t in level.tids(set) {
+            for &y in tail(t) {
+                let k = self.slot[y as usize];
+                if k != NONE && self.next[k as usize] != 0 {
+                    found.tids[self.next[k as usize] - 1] = t;
+                    self.next[k as usize] += 1;
+                }
+            }
+        }
+        for &(_, j) in joined {
+            self.slot[last(j) as usize] = NONE;
+        }
+    }
+}
+
+/// Counts every candidate (sorted sets of `size` items, flat) in one pass over the baskets per
+/// task, through a prefix tree of the candidates; tasks split the root range.
+fn count_by_tree(
+    candidates: &[u32],
+    size: usize,
+    prepared: &Prepared,
+    runner: &Runner,
+) -> Vec<u32> {
     let total = candidates.len() / size;
     if total == 0 {
         return Vec::new();

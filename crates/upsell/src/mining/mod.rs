@@ -53,7 +53,8 @@ pub enum Algorithm {
     FpGrowth,
     /// Depth-first vertical mining on transaction-id lists (sparse) or bitsets (dense).
     Eclat,
-    /// Level-wise candidate generation and counting on a candidate prefix tree.
+    /// Level-wise candidate generation, counted by intersecting the basket lists of the two
+    /// frequent sets each candidate joins.
     Apriori,
 }
 
@@ -586,9 +587,11 @@ fn run_algorithm(prepared: &prepare::Prepared, asked: Algorithm) -> Algorithm {
 pub enum Representation {
     /// A prefix tree of the baskets (FP-growth).
     PrefixTree,
-    /// Candidate itemsets in a prefix tree, counted against the baskets level by level (Apriori).
+    /// Candidate itemsets in a prefix tree, counted against the baskets level by level (Apriori on
+    /// dense data).
     CandidateTree,
-    /// For each item, the list of the baskets that hold it (sparse data).
+    /// For each item (Apriori: for each frequent set of a level), the list of the baskets that
+    /// hold it (sparse data).
     BasketLists,
     /// For each item, one bit per basket (dense data).
     Bitsets,
@@ -674,7 +677,15 @@ pub fn plan(baskets: &Baskets, options: &MiningOptions) -> Result<Plan> {
             };
             (representation, why)
         }
-        (_, Algorithm::Apriori) => (Representation::CandidateTree, "asked for apriori".into()),
+        (_, Algorithm::Apriori) if shape.density() >= apriori::DENSE => (
+            Representation::CandidateTree,
+            "asked for apriori; from 10% filled, candidates counted through a prefix tree of them"
+                .into(),
+        ),
+        (_, Algorithm::Apriori) => (
+            Representation::BasketLists,
+            "asked for apriori; below 10% filled, each larger set counted over the basket list of the set it extends".into(),
+        ),
         (_, Algorithm::Eclat) => {
             let asked = if options.algorithm == Algorithm::Auto {
                 "auto picks eclat from 10% filled with no two baskets alike"
