@@ -765,7 +765,7 @@ mod tests {
                 offsets.push(items.len());
                 counts.push(count);
             }
-            let itemsets = Itemsets::from_arrays(items, offsets, counts, 40, Target::All).unwrap();
+            let itemsets = Itemsets::from_arrays(items, offsets, counts, 40, Target::All).expect("valid itemsets");
             let counted = itemsets.count_order_by_counting();
             prop_assert_eq!(counted.is_some(), !sets.is_empty());
             prop_assert_eq!(counted.unwrap_or_default(), itemsets.count_order_by_comparing());
@@ -781,7 +781,7 @@ mod tests {
             1 << 41,
             Target::All,
         )
-        .unwrap();
+        .expect("valid itemsets");
         assert_eq!(sets.count_order_by_counting(), None);
         let mut sorted = sets.clone();
         sorted.sort_by_count();
