@@ -443,8 +443,13 @@ impl Itemsets {
     /// # Ok::<(), upsell::Error>(())
     /// ```
     pub fn ranked_by_count(&self) -> Vec<usize> {
-        // Small keys sort in cache; comparing the sets' items would cost a random read each, and
-        // dense data has long runs of equal counts and sizes.
+        self.count_order_by_counting()
+            .unwrap_or_else(|| self.count_order_by_comparing())
+    }
+
+    /// [`Itemsets::ranked_by_count`]'s order by comparing small keys, which sort in cache
+    /// (comparing the sets' items would cost a random read each).
+    fn count_order_by_comparing(&self) -> Vec<usize> {
         let mut keys: Vec<(std::cmp::Reverse<u64>, usize, usize)> = (0..self.len())
             .map(|k| {
                 let size = self.offsets[k + 1] - self.offsets[k];
@@ -453,6 +458,27 @@ impl Itemsets {
             .collect();
         keys.sort_unstable();
         keys.into_iter().map(|(_, _, k)| k).collect()
+    }
+
+    /// [`Itemsets::ranked_by_count`]'s order by two stable counting sorts, by size and then by
+    /// count, in linear time; `None` when the counts span many more values than there are
+    /// itemsets (the buckets would cost more than comparing).
+    fn count_order_by_counting(&self) -> Option<Vec<usize>> {
+        let n = self.len();
+        let highest = self.counts.iter().copied().max()?;
+        let lowest = self.counts.iter().copied().min()?;
+        let span = usize::try_from(highest - lowest).ok()?.checked_add(1)?;
+        if span > 4 * n + 1024 {
+            return None;
+        }
+        let size = |k: usize| self.offsets[k + 1] - self.offsets[k];
+        let largest = (0..n).map(size).max()?;
+        // Stable: each pass keeps the order of the one before among equal keys, so the mining
+        // order breaks the last ties.
+        let by_size = counting_sort(0..n, largest + 1, size);
+        Some(counting_sort(by_size.into_iter(), span, |k| {
+            (highest - self.counts[k]) as usize
+        }))
     }
 
     /// Rebuilds the arrays with the itemsets in `order` (a permutation of the indices).
@@ -510,6 +536,28 @@ impl Itemsets {
         self.target = target;
         self
     }
+}
+
+/// `keys` in a stable order of `bucket(k)` (below `buckets`).
+fn counting_sort(
+    keys: impl ExactSizeIterator<Item = usize> + Clone,
+    buckets: usize,
+    bucket: impl Fn(usize) -> usize,
+) -> Vec<usize> {
+    let mut starts = vec![0usize; buckets + 1];
+    for k in keys.clone() {
+        starts[bucket(k) + 1] += 1;
+    }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    let mut sorted = vec![0; keys.len()];
+    for k in keys {
+        let slot = &mut starts[bucket(k)];
+        sorted[*slot] = k;
+        *slot += 1;
+    }
+    sorted
 }
 
 /// Mines the frequent itemsets of `baskets`.
@@ -722,4 +770,47 @@ pub fn plan(baskets: &Baskets, options: &MiningOptions) -> Result<Plan> {
         density: shape.density(),
         reason,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{Itemsets, Target};
+
+    proptest! {
+        #[test]
+        fn counting_and_comparing_give_the_same_count_order(
+            sets in prop::collection::vec((1usize..5, 1u64..40), 0..200),
+        ) {
+            let mut items = Vec::new();
+            let mut offsets = vec![0];
+            let mut counts = Vec::new();
+            for &(size, count) in &sets {
+                items.extend(0..size as u32);
+                offsets.push(items.len());
+                counts.push(count);
+            }
+            let itemsets = Itemsets::from_arrays(items, offsets, counts, 40, Target::All).expect("valid itemsets");
+            let counted = itemsets.count_order_by_counting();
+            prop_assert_eq!(counted.is_some(), !sets.is_empty());
+            prop_assert_eq!(counted.unwrap_or_default(), itemsets.count_order_by_comparing());
+        }
+    }
+
+    #[test]
+    fn counts_spread_far_apart_are_compared() {
+        let sets = Itemsets::from_arrays(
+            vec![0, 1],
+            vec![0, 1, 2],
+            vec![1, 1 << 40],
+            1 << 41,
+            Target::All,
+        )
+        .expect("valid itemsets");
+        assert_eq!(sets.count_order_by_counting(), None);
+        let mut sorted = sets.clone();
+        sorted.sort_by_count();
+        assert_eq!(sorted.counts(), [1 << 40, 1]);
+    }
 }
