@@ -89,6 +89,12 @@ def _triggers(case: dict, path: Path) -> list:
     return offers
 
 
+def _triggers_table(case: dict, path: Path) -> list:
+    rules = upsell.triggers.RuleSet.from_yaml(case["rules"])
+    offers = rules.evaluate(pd.read_csv(path), now="2026-11-23T10:00:00Z")
+    return offers.loc[~offers["held_out"], ["customer", "rule"]].values.tolist()
+
+
 JOBS = {
     "recommend": _recommend,
     "affinity_pairs": _affinity_pairs,
@@ -97,6 +103,7 @@ JOBS = {
     "rules": _rules,
     "bundle_price": _bundle_price,
     "triggers": _triggers,
+    "triggers_table": _triggers_table,
 }
 KINDS = {
     "invalid_parameter": upsell.InvalidParameterError,

@@ -140,6 +140,12 @@ def test_evaluate_one_with_history_and_clock():
     restored = History.from_json(history.to_json())
     assert rules.evaluate_one(row, now=NOW, history=restored)["offers"] == []
     df = pd.DataFrame({"id": ["c1", "c2"], "plan": ["starter", "starter"], "usage.feature_x_30d": [23, 23]})
+    # Every column the schema declares must be there (null here).
+    with pytest.raises(upsell.InvalidInputError, match="declares 'cart.items', 'cart.total'") as caught:
+        rules.evaluate(df, now=NOW, history=history)
+    assert caught.value.column_name == "cart.items"
+    for name in ["cart.total", "cart.items", "open_tickets", "last_purchase_at"]:
+        df[name] = None
     assert rules.evaluate(df, now=NOW, history=history)["customer"].tolist() == ["c2"]
 
 
@@ -165,11 +171,20 @@ def test_bad_data_is_a_clear_error():
 
 
 def test_float_money_columns_are_read_as_exact_decimals_when_declared():
-    rules = RuleSet.from_yaml(RULES_YAML)
+    rules = RuleSet.from_yaml(
+        "schema: {id: string, cart.total: money}\nrules:\n  - name: free-shipping\n"
+        "    when: cart.total in range(75.00, 95.00)\n    offer: {kind: threshold_fill, target: f}\n"
+        "    expected_value: 100.00 - cart.total\n"
+    )
     df = pd.DataFrame({"id": ["a", "b"], "cart.total": [0.1 + 74.9, 95.000001]})
     out = rules.evaluate(df, now=NOW)
     assert out["customer"].tolist() == ["a"]
     assert out["expected_value"][0] == Decimal("25.00")
+    # More places than a decimal's six is an error naming the column, never a rounded value.
+    df = pd.DataFrame({"id": ["a", "b"], "cart.total": [82.5, 82.4999999]})
+    with pytest.raises(upsell.InvalidInputError, match="money is never rounded") as caught:
+        rules.evaluate(df, now=NOW)
+    assert caught.value.column_name == "cart.total"
 
 
 def test_arrow_decimal_columns_are_exact_and_too_many_places_is_an_error():
@@ -251,6 +266,7 @@ def test_sequence_steps_are_due_on_their_day_until_an_exit():
     assert status["step"] is None and status["reason"].startswith("left sequence 'after-analytics': rejected reports")
     assert rules.evaluate_one(row, now="2026-11-27T10:00:00Z", history=history)["offers"] == []
     df = pd.DataFrame({"id": ["c1", "c2"], "bought_analytics_at": pd.to_datetime(["2026-11-20T08:00:00Z", "2026-11-16T08:00:00Z"], utc=True)})
+    df["bought_reports_at"] = pd.NaT
     out = rules.evaluate(df, now="2026-11-23T10:00:00Z")
     assert out["customer"].tolist() == ["c1", "c2"]
     assert out["rule"].tolist() == ["after-analytics/day-3", "after-analytics/day-7"]

@@ -461,6 +461,53 @@ static void test_sequences_and_history(void) {
     upsell_ruleset_free(rules);
 }
 
+/* One meaning on every surface: a column the schema declares must be in the data, a money value
+ * has at most six decimal places (never rounded), and a NULL string is null. */
+static void test_declared_values(void) {
+    upsell_error *err = NULL;
+    upsell_ruleset *rules = NULL;
+    CHECK_STATUS(upsell_ruleset_from_str("schema: {id: string, tier: string, total: money}\n"
+                                         "rules:\n"
+                                         "  - {name: no-tier, when: '!has(tier)', offer: {kind: upgrade, target: t}}\n",
+                                         UPSELL_RULESET_FORMAT_YAML, &rules, &err),
+                 UPSELL_STATUS_OK, err);
+    const char *ids[] = {"c1", "c2"};
+    const char *tiers[] = {"gold", NULL};
+    double exact[] = {82.5, 19.99};
+    double seven_places[] = {82.5, 1.1234567};
+    upsell_batch_offers *offers = NULL;
+
+    upsell_batch *batch = upsell_batch_new();
+    CHECK_STATUS(upsell_batch_add_strings(batch, "id", ids, 2, &err), UPSELL_STATUS_OK, err);
+    CHECK_STATUS(upsell_batch_add_floats(batch, "total", exact, NULL, 2, &err), UPSELL_STATUS_OK, err);
+    CHECK_STATUS(upsell_ruleset_evaluate_batch(rules, batch, NOW, NULL, NULL, 1, &offers, &err),
+                 UPSELL_STATUS_INVALID_INPUT, err);
+    CHECK(err != NULL && strstr(upsell_error_message(err), "'tier'") != NULL);
+    upsell_error_free(err);
+    err = NULL;
+    CHECK_STATUS(upsell_batch_add_strings(batch, "tier", tiers, 2, &err), UPSELL_STATUS_OK, err);
+    CHECK_STATUS(upsell_ruleset_evaluate_batch(rules, batch, NOW, NULL, NULL, 1, &offers, &err), UPSELL_STATUS_OK,
+                 err);
+    upsell_batch_offer offer;
+    CHECK(upsell_batch_offers_count(offers) == 1);
+    CHECK_STATUS(upsell_batch_offers_get(offers, 0, &offer, &err), UPSELL_STATUS_OK, err);
+    CHECK(offer.row == 1);
+    upsell_batch_offers_free(offers);
+    upsell_batch_free(batch);
+
+    batch = upsell_batch_new();
+    CHECK_STATUS(upsell_batch_add_strings(batch, "id", ids, 2, &err), UPSELL_STATUS_OK, err);
+    CHECK_STATUS(upsell_batch_add_strings(batch, "tier", tiers, 2, &err), UPSELL_STATUS_OK, err);
+    CHECK_STATUS(upsell_batch_add_floats(batch, "total", seven_places, NULL, 2, &err), UPSELL_STATUS_OK, err);
+    CHECK_STATUS(upsell_ruleset_evaluate_batch(rules, batch, NOW, NULL, NULL, 1, &offers, &err),
+                 UPSELL_STATUS_INVALID_INPUT, err);
+    CHECK(err != NULL && strstr(upsell_error_message(err), "column 'total'") != NULL);
+    CHECK(err != NULL && strstr(upsell_error_message(err), "money is never rounded") != NULL);
+    upsell_error_free(err);
+    upsell_batch_free(batch);
+    upsell_ruleset_free(rules);
+}
+
 int main(int argc, char **argv) {
     test_offers();
     test_names_and_schema();
@@ -469,5 +516,6 @@ int main(int argc, char **argv) {
     test_deep_expressions();
     if (argc > 1) test_from_path_and_explain(argv[1]);
     test_batch();
+    test_declared_values();
     return REPORT();
 }

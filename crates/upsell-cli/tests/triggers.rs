@@ -274,3 +274,39 @@ fn empty_cells_are_null_in_every_column() {
         .collect();
     assert_eq!(customers, ["c2", "c3"]);
 }
+
+/// Issue 16: a column the schema declares but the data lacks is the same error from `eval` and
+/// `check --data`, naming the file and the column (`eval` used to print no offers).
+#[test]
+fn a_declared_column_missing_from_the_data_is_named_by_eval_and_check() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("customers.csv");
+    std::fs::write(&data, "id,seats\nc1,12\n").expect("write");
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "schema: {id: string, seats: int, plan: string}\nrules:\n  - {name: team, when: seats > 10, offer: {kind: upgrade, target: team}}\n",
+    )
+    .expect("write");
+    let expected = "customers.csv:1 (column 'plan'): the rule file's schema declares 'plan' but the data has no such column";
+    let eval = upsell()
+        .args(["triggers", "eval"])
+        .arg(&rules)
+        .arg(&data)
+        .args(["--now", "2026-11-23T10:00:00Z"])
+        .output()
+        .expect("runs");
+    let check = upsell()
+        .args(["triggers", "check"])
+        .arg(&rules)
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .expect("runs");
+    for output in [eval, check] {
+        assert_eq!(output.status.code(), Some(2));
+        assert!(output.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+}

@@ -1,11 +1,14 @@
 //! Customers from a CSV file: one row a customer, a header of field names (dotted paths allowed),
 //! types inferred from the values ([`infer_type`]) unless the rule file declares them. Empty cells
 //! are null, in string columns too (as pandas reads them), so `has(x)` means the same on every
-//! surface. A list field (declared `list<string>`) holds its items separated by `|`.
+//! surface. A list field (declared `list<string>`) holds its items separated by `|`. A column the
+//! rule file's schema declares must be in the header, and a value of a `money` (`decimal`) column
+//! has at most six decimal places: both are errors naming the column, as on the other surfaces.
 
 use std::path::Path;
 
 use super::batch::{Batch, Column};
+use super::engine::{PRECISION_HINT, missing_columns};
 use super::schema::{Schema, infer_type, parse_bool};
 use super::value::{Decimal, Type};
 use crate::parallel::Runner;
@@ -54,6 +57,9 @@ pub fn read_customers(
             "no header: expected a first line of field names",
         ));
     }
+    if let Some(declared) = declared {
+        missing_columns(declared, |name| headers.iter().any(|h| h == name), at(1))?;
+    }
     let mut cells: Vec<Cells> = vec![Cells::default(); headers.len()];
     let mut record = ::csv::StringRecord::new();
     let mut line = 1;
@@ -87,7 +93,7 @@ pub fn read_customers(
             parse_column(cells, ty).map_err(|(k, text)| {
                 Error::invalid_input(
                     at(k as u64 + 2).column(c as u64 + 1).column_name(name),
-                    format!("'{text}' is not a {ty}"),
+                    format!("'{text}' is not a {ty}{}", precision_hint(&text, ty)),
                 )
             })
         },
@@ -99,6 +105,14 @@ pub fn read_customers(
         .map(|(name, column)| Ok((name, column?)))
         .collect::<Result<Vec<_>>>()?;
     Batch::new(columns)
+}
+
+/// [`PRECISION_HINT`] when it is why `text` was refused for a column of type `ty`.
+fn precision_hint(text: &str, ty: Type) -> &'static str {
+    match ty {
+        Type::Decimal if text.trim().parse::<f64>().is_ok_and(f64::is_finite) => PRECISION_HINT,
+        _ => "",
+    }
 }
 
 /// The cells of one column: their text, end to end, and where each ends.

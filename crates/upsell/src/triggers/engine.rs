@@ -225,8 +225,9 @@ impl Context {
                 Error::invalid_input(
                     Location::memory().column_name(name),
                     format!(
-                        "expected {ty}, found {} {value}",
-                        value.type_of().map_or("null", |t| t.name())
+                        "expected {ty}, found {} {value}{}",
+                        value.type_of().map_or("null", |t| t.name()),
+                        precision_hint(value, ty)
                     ),
                 )
             })?;
@@ -290,16 +291,26 @@ fn convert(value: &Value, ty: super::Type) -> Option<Value> {
         (Value::Decimal(d), Type::Int) if d.units() % Decimal::SCALE == 0 => {
             Value::Int(d.units() / Decimal::SCALE)
         }
-        // A float read for a money field (pandas has no decimal dtype): rounded to six places.
-        (Value::Float(x), Type::Decimal) if x.is_finite() => {
-            Value::Decimal(format!("{x:.6}").parse().ok()?)
-        }
+        // A float read for a money field (pandas has no decimal dtype): six places at most, or
+        // refused like a CSV cell or a `decimal.Decimal` with more places, never rounded.
+        (Value::Float(x), Type::Decimal) => Value::Decimal(Decimal::from_f64_money(*x)?),
         (Value::Str(s), Type::Timestamp) => Value::Timestamp(crate::time::parse_timestamp(s)?),
         (Value::Str(s), Type::Decimal) => Value::Decimal(s.parse().ok()?),
         (Value::Timestamp(t), Type::String) => Value::from(t.to_string().as_str()),
         (Value::Int(i), Type::Duration) => Value::Duration(*i),
         _ => return None,
     })
+}
+
+/// Why a number was refused for a decimal field, said the same way by every reader.
+pub(crate) const PRECISION_HINT: &str = " (more than six decimal places: money is never rounded)";
+
+/// [`PRECISION_HINT`] when it is why `value` was refused for a field of type `ty`.
+fn precision_hint(value: &Value, ty: super::Type) -> &'static str {
+    match (value, ty) {
+        (Value::Float(x), super::Type::Decimal) if x.is_finite() => PRECISION_HINT,
+        _ => "",
+    }
 }
 
 fn flatten(
@@ -1281,13 +1292,15 @@ impl RuleSet {
         let Some(declared) = &self.parsed.schema else {
             return Ok(std::borrow::Cow::Borrowed(batch));
         };
+        missing_columns(
+            declared,
+            |name| batch.schema().get(name).is_some(),
+            Location::memory(),
+        )?;
         let mismatched = declared
             .fields()
             .any(|(name, ty)| batch.schema().get(name).is_some_and(|t| t != ty));
-        let missing = declared
-            .fields()
-            .any(|(name, _)| batch.schema().get(name).is_none());
-        if !mismatched && !missing {
+        if !mismatched {
             return Ok(std::borrow::Cow::Borrowed(batch));
         }
         let mut columns = Vec::new();
@@ -1310,7 +1323,10 @@ impl RuleSet {
                 values.push(convert(&value, target).ok_or_else(|| {
                     Error::invalid_input(
                         Location::memory().line(row as u64 + 1).column_name(name),
-                        format!("expected {target} as the rule file's schema declares, found {ty} {value}"),
+                        format!(
+                            "expected {target} as the rule file's schema declares, found {ty} {value}{}",
+                            precision_hint(&value, target)
+                        ),
                     )
                 })?);
             }
@@ -1319,16 +1335,6 @@ impl RuleSet {
                 std::sync::Arc::new(super::batch::Column::from_values(target, &values)?),
             ));
         }
-        // Declared fields absent from the data are null for every row.
-        for (name, ty) in declared.fields() {
-            if batch.schema().get(name).is_none() {
-                let nulls = vec![Value::Null; batch.len()];
-                columns.push((
-                    name.to_owned(),
-                    std::sync::Arc::new(super::batch::Column::from_values(ty, &nulls)?),
-                ));
-            }
-        }
         Batch::from_shared(columns).map(std::borrow::Cow::Owned)
     }
 
@@ -1336,6 +1342,28 @@ impl RuleSet {
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
+}
+
+/// An error naming the fields of `declared` that are not `present` in the data: a column the rule file's
+/// schema declares is part of the data's contract, so its absence is a mistake (a renamed or
+/// dropped column), not a column of nulls that silently fires no rule.
+pub(crate) fn missing_columns(
+    declared: &Schema,
+    present: impl Fn(&str) -> bool,
+    at: Location,
+) -> Result<()> {
+    let missing: Vec<&str> = declared.names().filter(|name| !present(name)).collect();
+    let Some(first) = missing.first() else {
+        return Ok(());
+    };
+    let names = missing.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>();
+    Err(Error::invalid_input(
+        at.column_name(*first),
+        format!(
+            "the rule file's schema declares {} but the data has no such column",
+            names.join(", ")
+        ),
+    ))
 }
 
 /// Why a sequence step may not be offered although its day has come: the customer left the

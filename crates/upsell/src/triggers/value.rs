@@ -166,6 +166,31 @@ impl Decimal {
         (units as f64 / Self::SCALE as f64 == x).then_some(Decimal(units))
     }
 
+    /// The decimal a float stands for when a field is declared money: `x` itself when
+    /// [`Decimal::from_f64_exact`] gives it, else the six-place decimal within a double's own
+    /// rounding noise of `x` (a relative 1e-15, about five units in the last place), so that
+    /// `0.1 + 74.9` is 75.00; a float with more places than that (`1.1234567`) is `None`, an
+    /// error for the caller, never rounded.
+    ///
+    /// ```
+    /// use upsell::triggers::Decimal;
+    /// assert_eq!(Decimal::from_f64_money(0.1 + 74.9), Some(Decimal::from_units(75_000_000)));
+    /// assert_eq!(Decimal::from_f64_money(95.000001), Some(Decimal::from_units(95_000_001)));
+    /// assert_eq!(Decimal::from_f64_money(1.1234567), None);
+    /// assert_eq!(Decimal::from_f64_money(1e-9), None);
+    /// ```
+    pub fn from_f64_money(x: f64) -> Option<Decimal> {
+        if let Some(exact) = Self::from_f64_exact(x) {
+            return Some(exact);
+        }
+        let scaled = (x * Self::SCALE as f64).round();
+        if !scaled.is_finite() || scaled.abs() >= 9.223_372_036_854_775e18 {
+            return None;
+        }
+        let units = scaled as i64;
+        ((units as f64 / Self::SCALE as f64 - x).abs() <= x.abs() * 1e-15).then_some(Decimal(units))
+    }
+
     /// The nearest float, for comparisons with float fields.
     pub fn to_f64(self) -> f64 {
         self.0 as f64 / Self::SCALE as f64

@@ -12,7 +12,7 @@ use upsell::recommend::{
 };
 use upsell::rules::{RuleOptions, affinity, generate};
 use upsell::time::parse_timestamp_parameter;
-use upsell::triggers::{Context, RuleSet};
+use upsell::triggers::{BatchOptions, Context, RuleSet, read_customers_csv};
 use upsell::{Control, ErrorKind};
 
 fn dir() -> PathBuf {
@@ -166,6 +166,21 @@ fn triggers(case: &Value, _: &Path) -> upsell::Result<Value> {
     Ok(Value::Array(offers))
 }
 
+/// A customers' CSV file read and evaluated as `upsell triggers eval` does.
+fn triggers_table(case: &Value, path: &Path) -> upsell::Result<Value> {
+    let rules = RuleSet::from_yaml_str(get(case, "rules").and_then(Value::as_str).expect("rules"))?;
+    let now = parse_timestamp_parameter("now", "2026-11-23T10:00:00Z")?;
+    let batch = read_customers_csv(path, rules.declared_schema())?;
+    let offers = rules.evaluate_batch(&batch, &BatchOptions::new(now), &Control::new())?;
+    Ok(Value::Array(
+        offers
+            .into_iter()
+            .filter(|o| !o.held_out)
+            .map(|o| Value::Array(vec![Value::String(o.customer), Value::String(o.offer.rule)]))
+            .collect(),
+    ))
+}
+
 fn recommend(case: &Value, path: &Path) -> upsell::Result<Value> {
     let data = Dataset::read(path, &ReadOptions::baskets(b','))?;
     let options = FitOptions {
@@ -284,6 +299,7 @@ fn every_case_gives_its_answer_through_the_core() {
             "rules" => rules(case, &path),
             "bundle_price" => bundle_price(case, &path),
             "triggers" => triggers(case, &path),
+            "triggers_table" => triggers_table(case, &path),
             other => panic!("{name}: unknown job {other}"),
         };
         match (

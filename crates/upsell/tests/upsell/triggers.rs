@@ -709,6 +709,17 @@ fn random_batch(rows: usize, seed: u64) -> Batch {
             values.push(v);
         }
     }
+    // The other fields the examples' schema declares, null for every customer: a declared column
+    // must be in the data.
+    let declared = examples();
+    let declared = declared
+        .declared_schema()
+        .expect("the examples declare a schema");
+    for (name, ty) in declared.fields() {
+        if columns.iter().all(|(n, _, _)| n != name) {
+            columns.push((name.to_owned(), vec![Value::Null; rows], ty));
+        }
+    }
     let columns = columns
         .into_iter()
         .map(|(name, values, ty)| (name, Column::from_values(ty, &values).expect("column")))
@@ -782,6 +793,53 @@ fn batch_columns_are_converted_to_the_declared_schema() {
         .expect("eval");
     assert_eq!(offers.len(), 1);
     assert_eq!(offers[0].customer, "a");
+}
+
+#[test]
+fn a_declared_column_the_data_lacks_is_an_error_naming_it() {
+    let rules = RuleSet::from_yaml_str(
+        "schema: {id: string, seats: int, plan: string}\nrules:\n  - name: team\n    when: seats > 10\n    offer: {kind: upgrade, target: team}\n",
+    )
+    .expect("rules");
+    let batch = Batch::new(vec![
+        ("id".into(), Column::strings([Some("a")])),
+        ("seats".into(), Column::ints(vec![12], None)),
+    ])
+    .expect("batch");
+    let err = rules
+        .evaluate_batch(&batch, &BatchOptions::new(now()), &upsell::Control::new())
+        .expect_err("plan is declared");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        err.location().and_then(|l| l.column_name.as_deref()),
+        Some("plan")
+    );
+}
+
+#[test]
+fn a_float_for_a_money_field_is_exact_or_refused_never_rounded() {
+    let rules = RuleSet::from_yaml_str(
+        "schema: {id: string, total: money}\nrules:\n  - name: big\n    when: total >= 82.50\n    offer: {kind: cross_sell, target: gift}\n",
+    )
+    .expect("rules");
+    let batch = |total: f64| {
+        Batch::new(vec![
+            ("id".into(), Column::strings([Some("a")])),
+            ("total".into(), Column::floats(vec![total], None)),
+        ])
+        .expect("batch")
+    };
+    let options = BatchOptions::new(now());
+    let control = upsell::Control::new();
+    let offers = rules.evaluate_batch(&batch(82.5), &options, &control);
+    assert_eq!(offers.expect("exact").len(), 1);
+    let err = rules
+        .evaluate_batch(&batch(82.4999999), &options, &control)
+        .expect_err("seven places");
+    assert!(err.to_string().contains("money is never rounded"), "{err}");
+    let row = Context::from_json(r#"{"id": "a", "total": 82.4999999}"#).expect("json");
+    let err = rules.evaluate(&row, None, now()).expect_err("seven places");
+    assert!(err.to_string().contains("column 'total'"), "{err}");
 }
 
 #[test]
