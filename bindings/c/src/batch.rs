@@ -12,9 +12,9 @@ use upsell_core::Control;
 use upsell_core::triggers::{Batch, BatchOffer, BatchOptions, Column};
 
 use crate::error::upsell_error;
-use crate::ffi::{self, Outcome};
+use crate::ffi::{self, Outcome, text};
 use crate::status::upsell_status;
-use crate::triggers::{c_string, history_from_c, now_from_c, text, upsell_ruleset};
+use crate::triggers::{c_string, history_from_c, now_from_c, upsell_ruleset};
 
 /// Customers by column, built with `upsell_batch_new` and the `upsell_batch_add_*` calls (every
 /// column the same length), then evaluated with `upsell_ruleset_evaluate_batch`.

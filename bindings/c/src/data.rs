@@ -7,9 +7,8 @@ use upsell_core::Error;
 use upsell_core::data::{BasketKeys, Baskets, Dataset, ItemDictionary, ItemId, ReadOptions};
 
 use crate::error::upsell_error;
-use crate::ffi::{self, Outcome};
+use crate::ffi::{self, Outcome, text};
 use crate::status::upsell_status;
-use crate::triggers::text;
 
 /// A collection of baskets (transactions), each a set of item ids, with item labels when read
 /// from a file.

@@ -132,6 +132,39 @@ pub(crate) unsafe fn slice<'a, T>(
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// A required NUL-terminated UTF-8 argument.
+///
+/// # Safety
+///
+/// `ptr` is NULL or a NUL-terminated string live for `'a`.
+pub(crate) unsafe fn text<'a>(ptr: *const c_char, name: &'static str) -> Outcome<&'a str> {
+    let ptr = not_null(ptr, name)?;
+    // SAFETY: forwarded to the caller; `ptr` is not NULL.
+    let bytes = unsafe { CStr::from_ptr(ptr) };
+    bytes.to_str().map_err(|_| {
+        Failure::Core(upsell_core::Error::invalid_parameter(
+            name,
+            "the text is not UTF-8",
+        ))
+    })
+}
+
+/// A NUL-terminated argument that may be NULL.
+///
+/// # Safety
+///
+/// `ptr` is NULL or NUL-terminated.
+pub(crate) unsafe fn optional_text<'a>(
+    ptr: *const c_char,
+    name: &'static str,
+) -> Outcome<Option<&'a str>> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded to the caller; not NULL.
+    unsafe { text(ptr, name) }.map(Some)
+}
+
 /// A NUL-terminated C path as a `PathBuf` (any bytes on Unix; UTF-8 elsewhere).
 ///
 /// # Safety

@@ -5,14 +5,14 @@
 //! and a handle, so any host (C, Go, the JVM through FFI) can call it without mirroring the core's
 //! types; every string it hands out is owned by the decision and freed with it.
 
-use std::ffi::{CStr, CString, c_char, c_int};
+use std::ffi::{CString, c_char, c_int};
 
 use upsell_core::Error;
 use upsell_core::time::now_or_parse;
 use upsell_core::triggers::{Context, Decision, Format, History, Offer, RuleSet};
 
 use crate::error::upsell_error;
-use crate::ffi::{self, Failure, Outcome};
+use crate::ffi::{self, Failure, Outcome, text};
 use crate::status::upsell_status;
 
 /// The format of rule text given to `upsell_ruleset_from_str`.
@@ -83,20 +83,6 @@ impl upsell_decision {
                 .map(|(name, _)| c_string(name)),
         }
     }
-}
-
-/// A required NUL-terminated UTF-8 argument.
-///
-/// # Safety
-///
-/// `ptr` is NULL or a NUL-terminated string live for `'a`.
-pub(crate) unsafe fn text<'a>(ptr: *const c_char, name: &'static str) -> Outcome<&'a str> {
-    let ptr = ffi::not_null(ptr, name)?;
-    // SAFETY: forwarded to the caller; `ptr` is not NULL.
-    let bytes = unsafe { CStr::from_ptr(ptr) };
-    bytes
-        .to_str()
-        .map_err(|_| Failure::Core(Error::invalid_parameter(name, "the text is not UTF-8")))
 }
 
 /// The time `now` (RFC 3339 text), or the current time when NULL.
