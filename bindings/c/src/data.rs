@@ -347,7 +347,7 @@ pub unsafe extern "C" fn upsell_baskets_from_arrays(
 /// `baskets` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_baskets_len(baskets: *const upsell_baskets) -> usize {
-    ffi::infallible(0, || {
+    ffi::infallible(|| {
         // SAFETY: the caller passes NULL or a live handle.
         unsafe { baskets.as_ref() }.map_or(0, |b| b.baskets.len())
     })
@@ -411,5 +411,5 @@ pub unsafe extern "C" fn upsell_baskets_item_label(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_baskets_free(baskets: *mut upsell_baskets) {
     // SAFETY: the caller passes NULL or a live handle it owns.
-    ffi::infallible((), || unsafe { ffi::free_box(baskets) })
+    ffi::infallible(|| unsafe { ffi::free_box(baskets) })
 }

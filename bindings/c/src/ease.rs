@@ -194,9 +194,7 @@ pub unsafe extern "C" fn upsell_ease_save(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_ease_item_count(model: *const upsell_ease) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { model.as_ref() }.map_or(0, |m| m.inner.item_count())
-    })
+    ffi::infallible(|| unsafe { model.as_ref() }.map_or(0, |m| m.inner.item_count()))
 }
 
 /// The NUL-terminated label of item `id`, owned by the model (valid until it is freed); NULL
@@ -207,7 +205,7 @@ pub unsafe extern "C" fn upsell_ease_item_count(model: *const upsell_ease) -> us
 /// `model` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_ease_label(model: *const upsell_ease, id: u32) -> *const c_char {
-    ffi::infallible(std::ptr::null(), || {
+    ffi::infallible(|| {
         // SAFETY: forwarded to the caller.
         unsafe { model.as_ref() }
             .and_then(|m| m.labels.get(id as usize))
@@ -306,7 +304,7 @@ pub unsafe extern "C" fn upsell_ease_recommend(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_ease_free(model: *mut upsell_ease) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(model) })
+    ffi::infallible(|| unsafe { ffi::free_box(model) })
 }
 
 /// What `upsell_evaluate_json` measures. Fill it with `upsell_evaluate_options_default`, then set

@@ -266,9 +266,7 @@ pub unsafe extern "C" fn upsell_recommender_save(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_recommender_item_count(model: *const upsell_recommender) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { model.as_ref() }.map_or(0, |m| m.inner.item_count())
-    })
+    ffi::infallible(|| unsafe { model.as_ref() }.map_or(0, |m| m.inner.item_count()))
 }
 
 /// The number of rules in the model; 0 for NULL.
@@ -279,9 +277,7 @@ pub unsafe extern "C" fn upsell_recommender_item_count(model: *const upsell_reco
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_recommender_rule_count(model: *const upsell_recommender) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { model.as_ref() }.map_or(0, |m| m.inner.rule_count())
-    })
+    ffi::infallible(|| unsafe { model.as_ref() }.map_or(0, |m| m.inner.rule_count()))
 }
 
 /// The label of item `id`, borrowed from the model (valid until it is freed); NULL when `model`
@@ -295,7 +291,7 @@ pub unsafe extern "C" fn upsell_recommender_label(
     model: *const upsell_recommender,
     id: u32,
 ) -> *const c_char {
-    ffi::infallible(std::ptr::null(), || {
+    ffi::infallible(|| {
         // SAFETY: forwarded to the caller.
         let Some(model) = (unsafe { model.as_ref() }) else {
             return std::ptr::null();
@@ -542,5 +538,5 @@ pub unsafe extern "C" fn upsell_recommender_price(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_recommender_free(model: *mut upsell_recommender) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(model) });
+    ffi::infallible(|| unsafe { ffi::free_box(model) });
 }

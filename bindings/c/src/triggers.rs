@@ -191,7 +191,7 @@ pub unsafe extern "C" fn upsell_ruleset_from_path(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_ruleset_free(rules: *mut upsell_ruleset) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(rules) })
+    ffi::infallible(|| unsafe { ffi::free_box(rules) })
 }
 
 /// The number of rules in `rules` (0 if NULL).
@@ -202,9 +202,7 @@ pub unsafe extern "C" fn upsell_ruleset_free(rules: *mut upsell_ruleset) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_ruleset_count(rules: *const upsell_ruleset) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { rules.as_ref() }.map_or(0, |r| r.inner.rules().len())
-    })
+    ffi::infallible(|| unsafe { rules.as_ref() }.map_or(0, |r| r.inner.rules().len()))
 }
 
 /// Decides the offers for one customer. `context_json` is a JSON object of field values (nested
@@ -257,7 +255,7 @@ pub unsafe extern "C" fn upsell_ruleset_evaluate_json(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_decision_free(decision: *mut upsell_decision) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(decision) })
+    ffi::infallible(|| unsafe { ffi::free_box(decision) })
 }
 
 /// The number of offers to show (0 if `decision` is NULL).
@@ -268,9 +266,7 @@ pub unsafe extern "C" fn upsell_decision_free(decision: *mut upsell_decision) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_decision_offer_count(decision: *const upsell_decision) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { decision.as_ref() }.map_or(0, |d| d.offers.len())
-    })
+    ffi::infallible(|| unsafe { decision.as_ref() }.map_or(0, |d| d.offers.len()))
 }
 
 /// The name of the global suppression that silenced every offer, or NULL when none fired.
@@ -282,7 +278,7 @@ pub unsafe extern "C" fn upsell_decision_offer_count(decision: *const upsell_dec
 pub unsafe extern "C" fn upsell_decision_suppressed_by(
     decision: *const upsell_decision,
 ) -> *const c_char {
-    ffi::infallible(std::ptr::null(), || {
+    ffi::infallible(|| {
         // SAFETY: forwarded to the caller.
         unsafe { decision.as_ref() }
             .and_then(|d| d.suppressed_by.as_ref())
@@ -320,7 +316,7 @@ unsafe fn offer_field(
     index: usize,
     field: fn(&COffer) -> &CString,
 ) -> *const c_char {
-    ffi::infallible(std::ptr::null(), || {
+    ffi::infallible(|| {
         // SAFETY: forwarded to the caller.
         unsafe { offer(decision, index) }.map_or(std::ptr::null(), |o| field(o).as_ptr())
     })
@@ -473,9 +469,7 @@ pub unsafe extern "C" fn upsell_ruleset_explain(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_explanation_count(explanation: *const upsell_explanation) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { explanation.as_ref() }.map_or(0, |e| e.entries.len())
-    })
+    ffi::infallible(|| unsafe { explanation.as_ref() }.map_or(0, |e| e.entries.len()))
 }
 
 /// Entry `index`: its rule or suppression name in `*rule`, 1 in `*fired` when its condition held
@@ -529,5 +523,5 @@ pub unsafe extern "C" fn upsell_explanation_get(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_explanation_free(explanation: *mut upsell_explanation) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(explanation) })
+    ffi::infallible(|| unsafe { ffi::free_box(explanation) })
 }
