@@ -494,6 +494,14 @@ typedef struct upsell_evaluate_options {
     int ease;
     // Worker threads; 0 for the library's pool.
     uint32_t threads;
+    // NULL (the default), or the first instant of the test period as an RFC 3339 time or a
+    // date (`"2024-01-03"`): baskets before it train, the others test. It needs baskets read
+    // as long data with a time column and replaces `train_fraction` and `split_by_time`; a
+    // text that is not a time gives `UPSELL_STATUS_INVALID_PARAMETER` naming `cutoff`.
+    const char *cutoff;
+    // The m-estimate's weight of the base rate when ranking (5 by default; 0 ranks by raw
+    // confidence), as `upsell_recommend`'s `smoothing`.
+    double smoothing;
 } upsell_evaluate_options;
 
 // The result of `upsell_ab_test`.
@@ -1608,8 +1616,8 @@ enum upsell_status upsell_evaluate_options_default(struct upsell_evaluate_option
 //
 // # Safety
 //
-// `baskets` is a live handle; `options` points to a readable struct; `out_json` is writable;
-// `err` is NULL or writable.
+// `baskets` is a live handle; `options` points to a readable struct whose `cutoff` is NULL or
+// NUL-terminated; `out_json` is writable; `err` is NULL or writable.
 enum upsell_status upsell_evaluate_json(const struct upsell_baskets *baskets,
                                         const struct upsell_evaluate_options *options,
                                         char **out_json,
@@ -2118,6 +2126,29 @@ enum upsell_status upsell_recommender_build(const struct upsell_itemsets *itemse
                                             uint32_t max_antecedent_len,
                                             struct upsell_recommender **out,
                                             struct upsell_error **err);
+
+// Mines `baskets` and builds a model in one call, as every surface fits one (Python's
+// `Recommender.fit`, `upsell rules --model`): itemsets of up to `max_antecedent_len + 1` items
+// at the support given (exactly one of `min_support_fraction` and `min_support_count` nonzero),
+// then rules with one consequent item, confidence at least `min_confidence` (0.01 on the other
+// surfaces) and antecedents of at most `max_antecedent_len` items (3 on the other surfaces; 0
+// gives `UPSELL_STATUS_INVALID_PARAMETER`). `threads` 0 uses the library's pool. Every parameter
+// is checked before any work starts.
+//
+// On success `*out` receives a new handle, freed with `upsell_recommender_free`.
+// Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `baskets` is a live handle; `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_recommender_fit(const struct upsell_baskets *baskets,
+                                          double min_support_fraction,
+                                          uint64_t min_support_count,
+                                          double min_confidence,
+                                          uint32_t max_antecedent_len,
+                                          uint32_t threads,
+                                          struct upsell_recommender **out,
+                                          struct upsell_error **err);
 
 // Loads a model file written by `upsell_recommender_save`, `upsell rules --model` or Python's
 // `Recommender.save` (JSON or binary). A truncated, corrupt or newer-version file gives

@@ -44,14 +44,14 @@ use upsell_core::{Control, Error, Location};
 use crate::data::upsell_baskets;
 use crate::ease::upsell_ease;
 use crate::error::upsell_error;
-use crate::ffi::{self, Failure, Outcome};
+use crate::ffi::{self, Failure, Outcome, optional_text, text};
 use crate::metrics::read_order_metrics;
 use crate::mining::upsell_itemsets;
 use crate::pricing::currency_from_c;
 use crate::recommend::{ranking_from_c, upsell_recommender};
 use crate::rules::upsell_rules;
 use crate::status::upsell_status;
-use crate::triggers::{history_from_c, now_from_c, text, upsell_ruleset};
+use crate::triggers::{history_from_c, now_from_c, upsell_ruleset};
 
 fn arrow_error(what: &str, e: ArrowError) -> Error {
     Error::invalid_input(Location::memory(), format!("{what}: {e}"))
@@ -60,19 +60,6 @@ fn arrow_error(what: &str, e: ArrowError) -> Error {
 /// Where a cell is: the column by name and the 1-based row across the whole stream.
 fn cell(column: &str, row: usize) -> Location {
     Location::memory().column_name(column).line(row as u64 + 1)
-}
-
-/// A NUL-terminated argument that may be NULL.
-///
-/// # Safety
-///
-/// `ptr` is NULL or NUL-terminated.
-unsafe fn optional_text<'a>(ptr: *const c_char, name: &'static str) -> Outcome<Option<&'a str>> {
-    if ptr.is_null() {
-        return Ok(None);
-    }
-    // SAFETY: forwarded to the caller; not NULL.
-    unsafe { text(ptr, name) }.map(Some)
 }
 
 /// Moves the caller's stream in (its `release` becomes NULL, so the caller must not release it)

@@ -12,9 +12,9 @@ use upsell_core::Control;
 use upsell_core::triggers::{Batch, BatchOffer, BatchOptions, Column};
 
 use crate::error::upsell_error;
-use crate::ffi::{self, Outcome};
+use crate::ffi::{self, Outcome, text};
 use crate::status::upsell_status;
-use crate::triggers::{c_string, history_from_c, now_from_c, text, upsell_ruleset};
+use crate::triggers::{c_string, history_from_c, now_from_c, upsell_ruleset};
 
 /// Customers by column, built with `upsell_batch_new` and the `upsell_batch_add_*` calls (every
 /// column the same length), then evaluated with `upsell_ruleset_evaluate_batch` (or read by
@@ -92,9 +92,7 @@ pub struct upsell_batch_offer {
 /// Thread-safety: safe to call from any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn upsell_batch_new() -> *mut upsell_batch {
-    ffi::infallible(std::ptr::null_mut(), || {
-        ffi::into_handle(upsell_batch::default())
-    })
+    ffi::infallible(|| ffi::into_handle(upsell_batch::default()))
 }
 
 /// Frees a batch; NULL is ignored.
@@ -105,7 +103,7 @@ pub extern "C" fn upsell_batch_new() -> *mut upsell_batch {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_batch_free(batch: *mut upsell_batch) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(batch) })
+    ffi::infallible(|| unsafe { ffi::free_box(batch) })
 }
 
 /// Validity as the core wants it: `None` when every value is present.
@@ -368,9 +366,7 @@ impl COffer {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_batch_offers_count(offers: *const upsell_batch_offers) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { offers.as_ref() }.map_or(0, |o| o.offers.len())
-    })
+    ffi::infallible(|| unsafe { offers.as_ref() }.map_or(0, |o| o.offers.len()))
 }
 
 /// Offer `index` into `*out`; an index out of range gives `UPSELL_STATUS_INVALID_PARAMETER`.
@@ -422,5 +418,5 @@ pub unsafe extern "C" fn upsell_batch_offers_get(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_batch_offers_free(offers: *mut upsell_batch_offers) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(offers) })
+    ffi::infallible(|| unsafe { ffi::free_box(offers) })
 }

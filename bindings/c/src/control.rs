@@ -26,7 +26,7 @@ pub struct upsell_control {
 /// Returns NULL only on an internal error. Thread-safety: safe to call from any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn upsell_control_new() -> *mut upsell_control {
-    ffi::infallible(std::ptr::null_mut(), || {
+    ffi::infallible(|| {
         ffi::into_handle(upsell_control {
             control: Control::new(),
         })
@@ -94,5 +94,5 @@ pub unsafe extern "C" fn upsell_control_progress(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_control_free(control: *mut upsell_control) {
     // SAFETY: the caller passes NULL or a live handle it owns.
-    ffi::infallible((), || unsafe { ffi::free_box(control) })
+    ffi::infallible(|| unsafe { ffi::free_box(control) })
 }

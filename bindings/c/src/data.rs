@@ -7,9 +7,8 @@ use upsell_core::Error;
 use upsell_core::data::{BasketKeys, Baskets, Dataset, ItemDictionary, ItemId, ReadOptions};
 
 use crate::error::upsell_error;
-use crate::ffi::{self, Outcome};
+use crate::ffi::{self, Outcome, text};
 use crate::status::upsell_status;
-use crate::triggers::text;
 
 /// A collection of baskets (transactions), each a set of item ids, with item labels when read
 /// from a file.
@@ -423,7 +422,7 @@ pub unsafe extern "C" fn upsell_baskets_from_dense(
 /// `baskets` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_baskets_len(baskets: *const upsell_baskets) -> usize {
-    ffi::infallible(0, || {
+    ffi::infallible(|| {
         // SAFETY: the caller passes NULL or a live handle.
         unsafe { baskets.as_ref() }.map_or(0, |b| b.baskets.len())
     })
@@ -487,5 +486,5 @@ pub unsafe extern "C" fn upsell_baskets_item_label(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_baskets_free(baskets: *mut upsell_baskets) {
     // SAFETY: the caller passes NULL or a live handle it owns.
-    ffi::infallible((), || unsafe { ffi::free_box(baskets) })
+    ffi::infallible(|| unsafe { ffi::free_box(baskets) })
 }

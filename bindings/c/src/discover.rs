@@ -123,7 +123,7 @@ pub unsafe extern "C" fn upsell_discovery_from_csv(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_discovery_free(discovery: *mut upsell_discovery) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(discovery) })
+    ffi::infallible(|| unsafe { ffi::free_box(discovery) })
 }
 
 /// The number of subgroups reported (0 if NULL).
@@ -134,9 +134,7 @@ pub unsafe extern "C" fn upsell_discovery_free(discovery: *mut upsell_discovery)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_discovery_count(discovery: *const upsell_discovery) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { discovery.as_ref() }.map_or(0, |d| d.inner.subgroups.len())
-    })
+    ffi::infallible(|| unsafe { discovery.as_ref() }.map_or(0, |d| d.inner.subgroups.len()))
 }
 
 /// The rule file (YAML) of the significant, non-redundant subgroups, owned by the discovery (NULL
@@ -150,7 +148,7 @@ pub unsafe extern "C" fn upsell_discovery_rules_yaml(
     discovery: *const upsell_discovery,
 ) -> *const c_char {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(std::ptr::null(), || {
+    ffi::infallible(|| {
         unsafe { discovery.as_ref() }.map_or(std::ptr::null(), |d| d.rules_yaml.as_ptr())
     })
 }

@@ -8,8 +8,10 @@ use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char, c_int};
 
 use upsell_core::recommend::{
-    Ease, EaseOptions, EaseRecommendation, EaseScratch, EvaluationOptions, Split, evaluate,
+    Ease, EaseOptions, EaseRecommendation, EaseScratch, EvaluationOptions, RecommendOptions, Split,
+    evaluate,
 };
+use upsell_core::time::parse_timestamp_parameter;
 use upsell_core::{Control, Error};
 
 use crate::control::upsell_control;
@@ -192,9 +194,7 @@ pub unsafe extern "C" fn upsell_ease_save(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_ease_item_count(model: *const upsell_ease) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { model.as_ref() }.map_or(0, |m| m.inner.item_count())
-    })
+    ffi::infallible(|| unsafe { model.as_ref() }.map_or(0, |m| m.inner.item_count()))
 }
 
 /// The NUL-terminated label of item `id`, owned by the model (valid until it is freed); NULL
@@ -205,7 +205,7 @@ pub unsafe extern "C" fn upsell_ease_item_count(model: *const upsell_ease) -> us
 /// `model` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_ease_label(model: *const upsell_ease, id: u32) -> *const c_char {
-    ffi::infallible(std::ptr::null(), || {
+    ffi::infallible(|| {
         // SAFETY: forwarded to the caller.
         unsafe { model.as_ref() }
             .and_then(|m| m.labels.get(id as usize))
@@ -374,7 +374,7 @@ pub unsafe extern "C" fn upsell_ease_weights(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_ease_free(model: *mut upsell_ease) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(model) })
+    ffi::infallible(|| unsafe { ffi::free_box(model) })
 }
 
 /// What `upsell_evaluate_json` measures. Fill it with `upsell_evaluate_options_default`, then set
@@ -403,6 +403,14 @@ pub struct upsell_evaluate_options {
     pub ease: c_int,
     /// Worker threads; 0 for the library's pool.
     pub threads: u32,
+    /// NULL (the default), or the first instant of the test period as an RFC 3339 time or a
+    /// date (`"2024-01-03"`): baskets before it train, the others test. It needs baskets read
+    /// as long data with a time column and replaces `train_fraction` and `split_by_time`; a
+    /// text that is not a time gives `UPSELL_STATUS_INVALID_PARAMETER` naming `cutoff`.
+    pub cutoff: *const c_char,
+    /// The m-estimate's weight of the base rate when ranking (5 by default; 0 ranks by raw
+    /// confidence), as `upsell_recommend`'s `smoothing`.
+    pub smoothing: f64,
 }
 
 /// Fills `*out` with the defaults of every surface (no support set). Thread-safety: safe from
@@ -432,6 +440,8 @@ pub unsafe extern "C" fn upsell_evaluate_options_default(
             max_antecedent_len: core.max_antecedent_len as u32,
             ease: 0,
             threads: 0,
+            cutoff: std::ptr::null(),
+            smoothing: core.recommend.smoothing,
         };
         // SAFETY: `out` is not NULL and the caller promises it is writable.
         unsafe { out.write(options) };
@@ -449,8 +459,8 @@ pub unsafe extern "C" fn upsell_evaluate_options_default(
 ///
 /// # Safety
 ///
-/// `baskets` is a live handle; `options` points to a readable struct; `out_json` is writable;
-/// `err` is NULL or writable.
+/// `baskets` is a live handle; `options` points to a readable struct whose `cutoff` is NULL or
+/// NUL-terminated; `out_json` is writable; `err` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_evaluate_json(
     baskets: *const upsell_baskets,
@@ -465,10 +475,18 @@ pub unsafe extern "C" fn upsell_evaluate_json(
         let o = unsafe { ffi::borrow(options, "options") }?;
         let out = ffi::out(out_json, "out_json")?;
         let min_support = min_support_from_c(o.min_support_fraction, o.min_support_count)?;
-        let times = if o.split_by_time != 0 {
+        // SAFETY: forwarded to the caller.
+        let cutoff = unsafe { ffi::optional_text(o.cutoff, "cutoff") }?
+            .map(|text| parse_timestamp_parameter("cutoff", text))
+            .transpose()?;
+        let times = if o.split_by_time != 0 || cutoff.is_some() {
             Some(baskets.times().ok_or_else(|| {
                 Error::invalid_parameter(
-                    "split_by_time",
+                    if cutoff.is_some() {
+                        "cutoff"
+                    } else {
+                        "split_by_time"
+                    },
                     "the baskets have no times: read them as long data with a time column",
                 )
             })?)
@@ -476,18 +494,22 @@ pub unsafe extern "C" fn upsell_evaluate_json(
             None
         };
         let core = EvaluationOptions {
-            split: if times.is_some() {
-                Split::TimeFraction {
+            split: match (cutoff, times) {
+                (Some(cutoff), _) => Split::Cutoff { cutoff },
+                (None, Some(_)) => Split::TimeFraction {
                     train: o.train_fraction,
-                }
-            } else {
-                Split::Position {
+                },
+                (None, None) => Split::Position {
                     train: o.train_fraction,
-                }
+                },
             },
             k: o.k,
             min_confidence: o.min_confidence,
             max_antecedent_len: o.max_antecedent_len as usize,
+            recommend: RecommendOptions {
+                smoothing: o.smoothing,
+                ..RecommendOptions::default()
+            },
             ease: (o.ease != 0).then(EaseOptions::default),
             threads: (o.threads != 0).then_some(o.threads as usize),
             ..EvaluationOptions::new(min_support)

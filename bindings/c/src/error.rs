@@ -90,7 +90,7 @@ impl upsell_error {
 /// `err` is NULL or a pointer returned by this library and not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_error_message(err: *const upsell_error) -> *const c_char {
-    ffi::infallible(std::ptr::null(), || {
+    ffi::infallible(|| {
         // SAFETY: the caller passes NULL or a live error.
         match unsafe { err.as_ref() } {
             Some(err) => err.message.as_ptr(),
@@ -107,7 +107,7 @@ pub unsafe extern "C" fn upsell_error_message(err: *const upsell_error) -> *cons
 /// `err` is NULL or a pointer returned by this library and not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_error_status(err: *const upsell_error) -> upsell_status {
-    ffi::infallible(upsell_status::Panic, || {
+    ffi::infallible(|| {
         // SAFETY: the caller passes NULL or a live error.
         match unsafe { err.as_ref() } {
             Some(err) => err.status,
@@ -127,7 +127,7 @@ pub unsafe extern "C" fn upsell_error_status(err: *const upsell_error) -> upsell
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_error_free(err: *mut upsell_error) {
     // SAFETY: the caller passes NULL or a live error it owns.
-    ffi::infallible((), || unsafe { ffi::free_box(err) })
+    ffi::infallible(|| unsafe { ffi::free_box(err) })
 }
 
 /// The file the error is about (the data file with a bad line, the rule file that does not parse,
@@ -142,7 +142,7 @@ pub unsafe extern "C" fn upsell_error_free(err: *mut upsell_error) {
 /// `err` is NULL or a pointer returned by this library and not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_error_path(err: *const upsell_error) -> *const c_char {
-    ffi::infallible(std::ptr::null(), || {
+    ffi::infallible(|| {
         // SAFETY: the caller passes NULL or a live error.
         unsafe { err.as_ref() }
             .and_then(|e| e.location.path.as_ref())
@@ -159,7 +159,7 @@ pub unsafe extern "C" fn upsell_error_path(err: *const upsell_error) -> *const c
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_error_line(err: *const upsell_error) -> u64 {
     // SAFETY: the caller passes NULL or a live error.
-    ffi::infallible(0, || unsafe { err.as_ref() }.map_or(0, |e| e.location.line))
+    ffi::infallible(|| unsafe { err.as_ref() }.map_or(0, |e| e.location.line))
 }
 
 /// The 1-based column (or field) of the problem, or 0 when unknown (or `err` is NULL).
@@ -171,9 +171,7 @@ pub unsafe extern "C" fn upsell_error_line(err: *const upsell_error) -> u64 {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_error_column(err: *const upsell_error) -> u64 {
     // SAFETY: the caller passes NULL or a live error.
-    ffi::infallible(0, || {
-        unsafe { err.as_ref() }.map_or(0, |e| e.location.column)
-    })
+    ffi::infallible(|| unsafe { err.as_ref() }.map_or(0, |e| e.location.column))
 }
 
 /// The parameter or argument at fault, as the header spells it (`min_support`, `out`), for
@@ -187,7 +185,7 @@ pub unsafe extern "C" fn upsell_error_column(err: *const upsell_error) -> u64 {
 /// `err` is NULL or a pointer returned by this library and not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_error_parameter(err: *const upsell_error) -> *const c_char {
-    ffi::infallible(std::ptr::null(), || {
+    ffi::infallible(|| {
         // SAFETY: the caller passes NULL or a live error.
         unsafe { err.as_ref() }
             .and_then(|e| e.location.parameter.as_ref())

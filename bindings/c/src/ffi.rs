@@ -79,9 +79,52 @@ pub(crate) fn fallible(
     status
 }
 
-/// Runs an infallible body (a getter, a destructor) at the C boundary; a panic gives `default`.
-pub(crate) fn infallible<T>(default: T, body: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(default)
+/// What an entry point returns when its body panics, picked from its return type (as
+/// rustls-ffi's `PanicOrDefault`), so no call site chooses it by hand: NULL for a pointer, 0 for a
+/// count or size, nothing for a destructor, `UPSELL_STATUS_PANIC` for a status.
+pub(crate) trait PanicDefault {
+    /// The value C sees after a caught panic.
+    fn panic_default() -> Self;
+}
+
+impl PanicDefault for () {
+    fn panic_default() {}
+}
+
+impl PanicDefault for upsell_status {
+    fn panic_default() -> Self {
+        upsell_status::Panic
+    }
+}
+
+impl<T> PanicDefault for *const T {
+    fn panic_default() -> Self {
+        std::ptr::null()
+    }
+}
+
+impl<T> PanicDefault for *mut T {
+    fn panic_default() -> Self {
+        std::ptr::null_mut()
+    }
+}
+
+macro_rules! zero_on_panic {
+    ($($number:ty),*) => {
+        $(impl PanicDefault for $number {
+            fn panic_default() -> Self {
+                0
+            }
+        })*
+    };
+}
+
+zero_on_panic!(usize, u64, u32, i64);
+
+/// Runs an infallible body (a getter, a destructor) at the C boundary; a panic gives its return
+/// type's [`PanicDefault`].
+pub(crate) fn infallible<T: PanicDefault>(body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| T::panic_default())
 }
 
 /// Borrows `*ptr`, or fails with `NullParameter` naming the argument.
@@ -130,6 +173,39 @@ pub(crate) unsafe fn slice<'a, T>(
     }
     // SAFETY: forwarded to the caller; `ptr` is not NULL.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// A required NUL-terminated UTF-8 argument.
+///
+/// # Safety
+///
+/// `ptr` is NULL or a NUL-terminated string live for `'a`.
+pub(crate) unsafe fn text<'a>(ptr: *const c_char, name: &'static str) -> Outcome<&'a str> {
+    let ptr = not_null(ptr, name)?;
+    // SAFETY: forwarded to the caller; `ptr` is not NULL.
+    let bytes = unsafe { CStr::from_ptr(ptr) };
+    bytes.to_str().map_err(|_| {
+        Failure::Core(upsell_core::Error::invalid_parameter(
+            name,
+            "the text is not UTF-8",
+        ))
+    })
+}
+
+/// A NUL-terminated argument that may be NULL.
+///
+/// # Safety
+///
+/// `ptr` is NULL or NUL-terminated.
+pub(crate) unsafe fn optional_text<'a>(
+    ptr: *const c_char,
+    name: &'static str,
+) -> Outcome<Option<&'a str>> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded to the caller; not NULL.
+    unsafe { text(ptr, name) }.map(Some)
 }
 
 /// A NUL-terminated C path as a `PathBuf` (any bytes on Unix; UTF-8 elsewhere).
@@ -237,6 +313,11 @@ mod tests {
         assert!(err.is_null());
         let status = fallible(std::ptr::null_mut(), || Err(Failure::NullParameter("x")));
         assert_eq!(status, upsell_status::NullParameter);
-        assert_eq!(infallible(7, || std::panic::resume_unwind(Box::new(1))), 7);
+        let count: usize = infallible(|| std::panic::resume_unwind(Box::new(1)));
+        assert_eq!(count, 0);
+        let text: *const c_char = infallible(|| std::panic::resume_unwind(Box::new(1)));
+        assert!(text.is_null());
+        let status: upsell_status = infallible(|| std::panic::resume_unwind(Box::new(1)));
+        assert_eq!(status, upsell_status::Panic);
     }
 }

@@ -33,7 +33,7 @@ pub extern "C" fn upsell_version() -> *const c_char {
 /// meant for a point where the program is single-threaded with respect to this library.
 #[unsafe(no_mangle)]
 pub extern "C" fn upsell_shutdown() -> usize {
-    ffi::infallible(0, upsell_core::parallel::shutdown)
+    ffi::infallible(upsell_core::parallel::shutdown)
 }
 
 /// Frees a string the library returned as `char *` (the JSON reports); NULL is ignored.
@@ -43,7 +43,7 @@ pub extern "C" fn upsell_shutdown() -> usize {
 /// `text` is NULL or a string returned by this library as `char *`, not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_string_free(text: *mut c_char) {
-    ffi::infallible((), || {
+    ffi::infallible(|| {
         if !text.is_null() {
             // SAFETY: the caller passes a string made by `CString::into_raw`.
             drop(unsafe { std::ffi::CString::from_raw(text) });

@@ -16,10 +16,9 @@ use upsell_core::metrics::{
 use upsell_core::pricing::{Currency, Money};
 
 use crate::error::upsell_error;
-use crate::ffi;
+use crate::ffi::{self, text};
 use crate::pricing::currency_from_c;
 use crate::status::upsell_status;
-use crate::triggers::text;
 
 /// The verdict of an A/B test at its `alpha`.
 #[repr(C)]

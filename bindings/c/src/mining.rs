@@ -315,9 +315,7 @@ pub unsafe extern "C" fn upsell_mine(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_itemsets_len(itemsets: *const upsell_itemsets) -> usize {
     // SAFETY: the caller passes NULL or a live handle.
-    ffi::infallible(0, || {
-        unsafe { itemsets.as_ref() }.map_or(0, |s| s.itemsets.len())
-    })
+    ffi::infallible(|| unsafe { itemsets.as_ref() }.map_or(0, |s| s.itemsets.len()))
 }
 
 /// The number of baskets the itemsets were mined from (the denominator of support), or 0 if
@@ -329,9 +327,7 @@ pub unsafe extern "C" fn upsell_itemsets_len(itemsets: *const upsell_itemsets) -
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_itemsets_baskets(itemsets: *const upsell_itemsets) -> u64 {
     // SAFETY: the caller passes NULL or a live handle.
-    ffi::infallible(0, || {
-        unsafe { itemsets.as_ref() }.map_or(0, |s| s.itemsets.baskets())
-    })
+    ffi::infallible(|| unsafe { itemsets.as_ref() }.map_or(0, |s| s.itemsets.baskets()))
 }
 
 /// Itemset number `index` (below `upsell_itemsets_len`): `*items` points to its `*len` item ids,
@@ -427,5 +423,5 @@ pub unsafe extern "C" fn upsell_itemsets_top(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_itemsets_free(itemsets: *mut upsell_itemsets) {
     // SAFETY: the caller passes NULL or a live handle it owns.
-    ffi::infallible((), || unsafe { ffi::free_box(itemsets) })
+    ffi::infallible(|| unsafe { ffi::free_box(itemsets) })
 }

@@ -1,5 +1,5 @@
-//! "Frequently bought together" for C: build a recommender from mined itemsets or load a model
-//! file mined offline, then ask it for up to `k` items for a cart.
+//! "Frequently bought together" for C: fit a recommender from baskets, build one from mined
+//! itemsets or load a model file mined offline, then ask it for up to `k` items for a cart.
 //!
 //! A query writes into a caller-owned array of `upsell_recommendation` and allocates nothing in
 //! steady state: each thread keeps one scratch buffer for the queries it makes.
@@ -16,7 +16,7 @@ use upsell_core::{Control, Error};
 use crate::data::upsell_baskets;
 use crate::error::upsell_error;
 use crate::ffi::{self, Outcome};
-use crate::mining::upsell_itemsets;
+use crate::mining::{min_support_from_c, upsell_itemsets};
 use crate::status::upsell_status;
 
 /// A recommendation model: rules indexed by antecedent, with item labels.
@@ -142,6 +142,49 @@ pub unsafe extern "C" fn upsell_recommender_build(
             &options,
             &Control::default(),
         )?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(handle(model)) };
+        Ok(())
+    })
+}
+
+/// Mines `baskets` and builds a model in one call, as every surface fits one (Python's
+/// `Recommender.fit`, `upsell rules --model`): itemsets of up to `max_antecedent_len + 1` items
+/// at the support given (exactly one of `min_support_fraction` and `min_support_count` nonzero),
+/// then rules with one consequent item, confidence at least `min_confidence` (0.01 on the other
+/// surfaces) and antecedents of at most `max_antecedent_len` items (3 on the other surfaces; 0
+/// gives `UPSELL_STATUS_INVALID_PARAMETER`). `threads` 0 uses the library's pool. Every parameter
+/// is checked before any work starts.
+///
+/// On success `*out` receives a new handle, freed with `upsell_recommender_free`.
+/// Thread-safety: safe to call concurrently.
+///
+/// # Safety
+///
+/// `baskets` is a live handle; `out` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_recommender_fit(
+    baskets: *const upsell_baskets,
+    min_support_fraction: f64,
+    min_support_count: u64,
+    min_confidence: f64,
+    max_antecedent_len: u32,
+    threads: u32,
+    out: *mut *mut upsell_recommender,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        // SAFETY: forwarded to the caller.
+        let baskets = unsafe { ffi::borrow(baskets, "baskets")? };
+        let out = ffi::out(out, "out")?;
+        let options = FitOptions {
+            min_confidence,
+            max_antecedent_len: max_antecedent_len as usize,
+            threads: (threads != 0).then_some(threads as usize),
+            ..FitOptions::new(min_support_from_c(min_support_fraction, min_support_count)?)
+        };
+        let items = baskets.dictionary()?;
+        let model = Recommender::fit(&baskets.baskets, &items, &options, &Control::default())?;
         // SAFETY: `out` is not NULL and the caller promises it is writable.
         unsafe { out.write(handle(model)) };
         Ok(())
@@ -299,9 +342,7 @@ pub unsafe extern "C" fn upsell_recommender_save(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_recommender_item_count(model: *const upsell_recommender) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { model.as_ref() }.map_or(0, |m| m.inner.item_count())
-    })
+    ffi::infallible(|| unsafe { model.as_ref() }.map_or(0, |m| m.inner.item_count()))
 }
 
 /// The number of rules in the model; 0 for NULL.
@@ -312,9 +353,7 @@ pub unsafe extern "C" fn upsell_recommender_item_count(model: *const upsell_reco
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_recommender_rule_count(model: *const upsell_recommender) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { model.as_ref() }.map_or(0, |m| m.inner.rule_count())
-    })
+    ffi::infallible(|| unsafe { model.as_ref() }.map_or(0, |m| m.inner.rule_count()))
 }
 
 /// The label of item `id`, borrowed from the model (valid until it is freed); NULL when `model`
@@ -328,7 +367,7 @@ pub unsafe extern "C" fn upsell_recommender_label(
     model: *const upsell_recommender,
     id: u32,
 ) -> *const c_char {
-    ffi::infallible(std::ptr::null(), || {
+    ffi::infallible(|| {
         // SAFETY: forwarded to the caller.
         let Some(model) = (unsafe { model.as_ref() }) else {
             return std::ptr::null();
@@ -575,5 +614,5 @@ pub unsafe extern "C" fn upsell_recommender_price(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_recommender_free(model: *mut upsell_recommender) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(model) });
+    ffi::infallible(|| unsafe { ffi::free_box(model) });
 }

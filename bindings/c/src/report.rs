@@ -16,9 +16,8 @@ use upsell_core::{Control, Error};
 
 use crate::control::upsell_control;
 use crate::error::upsell_error;
-use crate::ffi::{self, Failure, Outcome};
+use crate::ffi::{self, Failure, Outcome, text};
 use crate::status::upsell_status;
-use crate::triggers::text;
 
 /// The options object of `upsell_report_json`; every key is optional.
 #[derive(Debug, Default, serde::Deserialize)]

@@ -254,7 +254,7 @@ pub unsafe extern "C" fn upsell_rules_generate(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_rules_len(rules: *const upsell_rules) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || unsafe { rules.as_ref() }.map_or(0, |r| r.rules.len()))
+    ffi::infallible(|| unsafe { rules.as_ref() }.map_or(0, |r| r.rules.len()))
 }
 
 /// The number of baskets the counts refer to; 0 for NULL. Thread-safety: safe from any thread.
@@ -265,9 +265,7 @@ pub unsafe extern "C" fn upsell_rules_len(rules: *const upsell_rules) -> usize {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_rules_baskets(rules: *const upsell_rules) -> u64 {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { rules.as_ref() }.map_or(0, |r| r.rules.baskets())
-    })
+    ffi::infallible(|| unsafe { rules.as_ref() }.map_or(0, |r| r.rules.baskets()))
 }
 
 fn rule_index(rules: &Rules, index: usize) -> Outcome<upsell_core::rules::Rule<'_>> {
@@ -385,7 +383,7 @@ pub unsafe extern "C" fn upsell_rules_top(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_rules_free(rules: *mut upsell_rules) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(rules) })
+    ffi::infallible(|| unsafe { ffi::free_box(rules) })
 }
 
 /// The affinity matrices of the most frequent items (Python's `affinity_matrix`): per pair of
@@ -641,7 +639,7 @@ pub unsafe extern "C" fn upsell_affinity_pairs(
 /// `pairs` is NULL or an array from `upsell_affinity_pairs` of `len` pairs, not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_pairs_free(pairs: *mut upsell_pair, len: usize) {
-    ffi::infallible((), || {
+    ffi::infallible(|| {
         if !pairs.is_null() {
             // SAFETY: the caller passes an array made by `Box::into_raw` of `len` pairs.
             drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(pairs, len)) });

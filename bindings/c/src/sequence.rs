@@ -277,9 +277,7 @@ pub unsafe extern "C" fn upsell_sequential_affinity(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_sequence_rules_len(rules: *const upsell_sequence_rules) -> usize {
     // SAFETY: the caller passes NULL or a live handle.
-    ffi::infallible(0, || {
-        unsafe { rules.as_ref() }.map_or(0, |r| r.rules.rules().len())
-    })
+    ffi::infallible(|| unsafe { rules.as_ref() }.map_or(0, |r| r.rules.rules().len()))
 }
 
 /// All customers (the denominator of support and base rate), or 0 if `rules` is NULL.
@@ -293,9 +291,7 @@ pub unsafe extern "C" fn upsell_sequence_rules_customers(
     rules: *const upsell_sequence_rules,
 ) -> u64 {
     // SAFETY: the caller passes NULL or a live handle.
-    ffi::infallible(0, || {
-        unsafe { rules.as_ref() }.map_or(0, |r| r.rules.customers())
-    })
+    ffi::infallible(|| unsafe { rules.as_ref() }.map_or(0, |r| r.rules.customers()))
 }
 
 /// Input rows excluded because their customer id was negative, or 0 if `rules` is NULL.
@@ -309,9 +305,7 @@ pub unsafe extern "C" fn upsell_sequence_rules_excluded_rows(
     rules: *const upsell_sequence_rules,
 ) -> u64 {
     // SAFETY: the caller passes NULL or a live handle.
-    ffi::infallible(0, || {
-        unsafe { rules.as_ref() }.map_or(0, |r| r.rules.excluded_rows())
-    })
+    ffi::infallible(|| unsafe { rules.as_ref() }.map_or(0, |r| r.rules.excluded_rows()))
 }
 
 /// Rule number `index` (below `upsell_sequence_rules_len`): `*rule` receives its measures and
@@ -378,5 +372,5 @@ pub unsafe extern "C" fn upsell_sequence_rules_get(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_sequence_rules_free(rules: *mut upsell_sequence_rules) {
     // SAFETY: the caller passes NULL or a live handle it owns.
-    ffi::infallible((), || unsafe { ffi::free_box(rules) })
+    ffi::infallible(|| unsafe { ffi::free_box(rules) })
 }

@@ -1,72 +1,64 @@
 //! The numbered status every fallible entry point returns: one number per core `ErrorKind`, plus
 //! the two failures only C has (a NULL argument, a panic).
 //!
-//! Numbers are part of the ABI: once released, a number is never reused or renumbered. A new core
-//! kind gets a new number at the end.
+//! The one idea: one table (`status_table.rs`) is the only place a status is written down; the
+//! enum, the mapping from core kinds, the number lookup and the descriptions are generated from
+//! it here, and the header's C enum from the same table by `tests/header.rs` (cbindgen does not
+//! expand macros), as rustls-ffi generates its `rustls_result`.
 
-use std::ffi::{c_char, c_int};
+use std::ffi::{CStr, c_char, c_int};
 
 use upsell_core::ErrorKind;
 
-/// The outcome of a call. `UPSELL_STATUS_OK` (0) is success; every other value is a failure whose
-/// details are in the `upsell_error` the call wrote, if the caller asked for one.
-///
-/// The numbers are stable across releases and never reused.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum upsell_status {
-    /// Success.
-    Ok = 0,
-    /// The data is malformed: a bad basket, row, item or offset.
-    InvalidInput = 1,
-    /// A parameter is out of range or inconsistent with another.
-    InvalidParameter = 2,
-    /// A rule or model file does not parse.
-    Parse = 3,
-    /// A budget (itemsets, memory) was exceeded; raise the limit or the support.
-    LimitExceeded = 4,
-    /// The work was cancelled through a `upsell_control`.
-    Cancelled = 5,
-    /// A file could not be opened or read.
-    Io = 6,
-    /// A required pointer argument was NULL.
-    NullParameter = 7,
-    /// An internal error (a Rust panic) was caught at the boundary; please report it.
-    Panic = 8,
+/// Generates, from the rows of `status_table.rs`: the `#[repr(C)]` enum, `From<ErrorKind>` (a
+/// kind without a row is a binding bug and maps to `Panic`), the number lookup and the
+/// descriptions.
+macro_rules! status_table {
+    (
+        $(#[doc = $doc:literal])*
+        pub enum $name:ident {
+            $(
+                $(#[doc = $variant_doc:literal])*
+                $variant:ident = $number:literal $(from $kind:ident)?, $description:literal;
+            )*
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[repr(C)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[doc = $variant_doc])* $variant = $number,)*
+        }
+
+        impl From<ErrorKind> for $name {
+            fn from(kind: ErrorKind) -> Self {
+                match kind {
+                    $($(ErrorKind::$kind => $name::$variant,)?)*
+                    _ => $name::Panic,
+                }
+            }
+        }
+
+        impl $name {
+            /// The status numbered `number`, if there is one.
+            pub(crate) fn from_number(number: c_int) -> Option<Self> {
+                match number {
+                    $($number => Some($name::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// The status's static description.
+            pub(crate) fn description(self) -> &'static CStr {
+                match self {
+                    $($name::$variant => $description,)*
+                }
+            }
+        }
+    };
 }
 
-impl From<ErrorKind> for upsell_status {
-    fn from(kind: ErrorKind) -> Self {
-        match kind {
-            ErrorKind::InvalidInput => upsell_status::InvalidInput,
-            ErrorKind::InvalidParameter => upsell_status::InvalidParameter,
-            ErrorKind::Parse => upsell_status::Parse,
-            ErrorKind::LimitExceeded => upsell_status::LimitExceeded,
-            ErrorKind::Cancelled => upsell_status::Cancelled,
-            ErrorKind::Io => upsell_status::Io,
-            // A kind the binding does not know yet is a binding bug: it needs a new number.
-            _ => upsell_status::Panic,
-        }
-    }
-}
-
-impl upsell_status {
-    /// The static description of a status number, for `upsell_status_str`.
-    fn description(status: c_int) -> &'static std::ffi::CStr {
-        match status {
-            0 => c"ok",
-            1 => c"invalid input: the data is malformed",
-            2 => c"invalid parameter: a parameter is out of range",
-            3 => c"parse error: a rule or model file does not parse",
-            4 => c"limit exceeded: raise the limit or the support",
-            5 => c"cancelled",
-            6 => c"i/o error: a file could not be read",
-            7 => c"a required pointer argument was NULL",
-            8 => c"internal error (panic) in upsell: please report it",
-            _ => c"unknown status",
-        }
-    }
-}
+include!("status_table.rs");
 
 /// A static, NUL-terminated description of `status` (an `upsell_status` value); unknown numbers
 /// give `"unknown status"`.
@@ -74,7 +66,9 @@ impl upsell_status {
 /// Ownership: the string is static; never free it. Thread-safety: safe to call from any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn upsell_status_str(status: c_int) -> *const c_char {
-    upsell_status::description(status).as_ptr()
+    upsell_status::from_number(status)
+        .map_or(c"unknown status", upsell_status::description)
+        .as_ptr()
 }
 
 #[cfg(test)]
@@ -97,11 +91,19 @@ mod tests {
     }
 
     #[test]
-    fn every_number_has_a_description() {
+    fn every_number_has_a_status_and_a_description() {
         for number in 0..=8 {
-            assert_ne!(upsell_status::description(number), c"unknown status");
+            let status = upsell_status::from_number(number).expect("a status");
+            assert_eq!(status as c_int, number);
+            // SAFETY: a static string.
+            let text = unsafe { CStr::from_ptr(upsell_status_str(number)) };
+            assert_eq!(text, status.description());
         }
-        assert_eq!(upsell_status::description(9), c"unknown status");
-        assert_eq!(upsell_status::description(-1), c"unknown status");
+        for unknown in [9, -1] {
+            assert!(upsell_status::from_number(unknown).is_none());
+            // SAFETY: a static string.
+            let text = unsafe { CStr::from_ptr(upsell_status_str(unknown)) };
+            assert_eq!(text, c"unknown status");
+        }
     }
 }

@@ -5,14 +5,14 @@
 //! and a handle, so any host (C, Go, the JVM through FFI) can call it without mirroring the core's
 //! types; every string it hands out is owned by the decision and freed with it.
 
-use std::ffi::{CStr, CString, c_char, c_int};
+use std::ffi::{CString, c_char, c_int};
 
 use upsell_core::Error;
 use upsell_core::time::now_or_parse;
 use upsell_core::triggers::{Context, Decision, Format, History, Offer, Outcome as Event, RuleSet};
 
 use crate::error::upsell_error;
-use crate::ffi::{self, Failure, Outcome};
+use crate::ffi::{self, Failure, Outcome, text};
 use crate::status::upsell_status;
 
 /// The format of rule text given to `upsell_ruleset_from_str`.
@@ -83,20 +83,6 @@ impl upsell_decision {
                 .map(|(name, _)| c_string(name)),
         }
     }
-}
-
-/// A required NUL-terminated UTF-8 argument.
-///
-/// # Safety
-///
-/// `ptr` is NULL or a NUL-terminated string live for `'a`.
-pub(crate) unsafe fn text<'a>(ptr: *const c_char, name: &'static str) -> Outcome<&'a str> {
-    let ptr = ffi::not_null(ptr, name)?;
-    // SAFETY: forwarded to the caller; `ptr` is not NULL.
-    let bytes = unsafe { CStr::from_ptr(ptr) };
-    bytes
-        .to_str()
-        .map_err(|_| Failure::Core(Error::invalid_parameter(name, "the text is not UTF-8")))
 }
 
 /// The time `now` (RFC 3339 text), or the current time when NULL.
@@ -205,7 +191,7 @@ pub unsafe extern "C" fn upsell_ruleset_from_path(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_ruleset_free(rules: *mut upsell_ruleset) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(rules) })
+    ffi::infallible(|| unsafe { ffi::free_box(rules) })
 }
 
 /// The number of rules in `rules` (0 if NULL).
@@ -216,9 +202,7 @@ pub unsafe extern "C" fn upsell_ruleset_free(rules: *mut upsell_ruleset) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_ruleset_count(rules: *const upsell_ruleset) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { rules.as_ref() }.map_or(0, |r| r.inner.rules().len())
-    })
+    ffi::infallible(|| unsafe { rules.as_ref() }.map_or(0, |r| r.inner.rules().len()))
 }
 
 /// The rule names, in file order, as a JSON array of strings (`["big-cart", "trial-ending"]`),
@@ -327,7 +311,7 @@ pub unsafe extern "C" fn upsell_ruleset_evaluate_json(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_decision_free(decision: *mut upsell_decision) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(decision) })
+    ffi::infallible(|| unsafe { ffi::free_box(decision) })
 }
 
 /// The number of offers to show (0 if `decision` is NULL).
@@ -338,9 +322,7 @@ pub unsafe extern "C" fn upsell_decision_free(decision: *mut upsell_decision) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_decision_offer_count(decision: *const upsell_decision) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { decision.as_ref() }.map_or(0, |d| d.offers.len())
-    })
+    ffi::infallible(|| unsafe { decision.as_ref() }.map_or(0, |d| d.offers.len()))
 }
 
 /// The name of the global suppression that silenced every offer, or NULL when none fired.
@@ -352,7 +334,7 @@ pub unsafe extern "C" fn upsell_decision_offer_count(decision: *const upsell_dec
 pub unsafe extern "C" fn upsell_decision_suppressed_by(
     decision: *const upsell_decision,
 ) -> *const c_char {
-    ffi::infallible(std::ptr::null(), || {
+    ffi::infallible(|| {
         // SAFETY: forwarded to the caller.
         unsafe { decision.as_ref() }
             .and_then(|d| d.suppressed_by.as_ref())
@@ -390,7 +372,7 @@ unsafe fn offer_field(
     index: usize,
     field: fn(&COffer) -> &CString,
 ) -> *const c_char {
-    ffi::infallible(std::ptr::null(), || {
+    ffi::infallible(|| {
         // SAFETY: forwarded to the caller.
         unsafe { offer(decision, index) }.map_or(std::ptr::null(), |o| field(o).as_ptr())
     })
@@ -655,9 +637,7 @@ pub unsafe extern "C" fn upsell_ruleset_explain(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_explanation_count(explanation: *const upsell_explanation) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { explanation.as_ref() }.map_or(0, |e| e.entries.len())
-    })
+    ffi::infallible(|| unsafe { explanation.as_ref() }.map_or(0, |e| e.entries.len()))
 }
 
 /// Entry `index`: its rule or suppression name in `*rule`, 1 in `*fired` when its condition held
@@ -711,5 +691,5 @@ pub unsafe extern "C" fn upsell_explanation_get(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_explanation_free(explanation: *mut upsell_explanation) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(explanation) })
+    ffi::infallible(|| unsafe { ffi::free_box(explanation) })
 }

@@ -5,13 +5,43 @@
 
 use std::path::Path;
 
+/// The status enum as Rust source, from the table the library's enum is generated from
+/// (`src/status_table.rs`, expanded there by `src/status.rs`): cbindgen does not expand macros,
+/// so it reads the enum from this text.
+macro_rules! status_table {
+    (
+        $(#[doc = $doc:literal])*
+        pub enum $name:ident {
+            $(
+                $(#[doc = $variant_doc:literal])*
+                $variant:ident = $number:literal $(from $kind:ident)?, $description:literal;
+            )*
+        }
+    ) => {
+        concat!(
+            $("#[doc = ", stringify!($doc), "]\n",)*
+            "#[repr(C)]\npub enum ", stringify!($name), " {\n",
+            $(
+                $("#[doc = ", stringify!($variant_doc), "]\n",)*
+                stringify!($variant), " = ", stringify!($number), ",\n",
+            )*
+            "}\n"
+        )
+    };
+}
+
+const STATUS_ENUM: &str = include!("../src/status_table.rs");
+
 fn generate() -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let config =
         cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml parses");
+    let status = Path::new(env!("CARGO_TARGET_TMPDIR")).join("upsell_status.rs");
+    std::fs::write(&status, STATUS_ENUM).expect("the target directory is writable");
     let bindings = cbindgen::Builder::new()
         .with_config(config)
         .with_src(root.join("src/lib.rs"))
+        .with_src(status)
         .generate()
         .expect("cbindgen generates the header");
     let mut bytes = Vec::new();

@@ -10,7 +10,7 @@
 #
 # Environment: UPSELL_CAPI_PROFILE (cargo profile, default release), CC (default cc), CXX
 # (default g++, for the C++17 program), PYTHON
-# (default python3, for the pyarrow round trip),
+# (default python3: 3.11 or later reads the cross-surface table; the pyarrow round trip),
 # CARGO_TARGET_DIR, UPSELL_BUILD_LOCK (a file to flock around cargo, default
 # /tmp/upsell-build.lock, "" for none), MUSHROOM (path of mushroom.dat.gz; default
 # ../shared/data/mushroom.dat.gz from the repository root, skipped when absent).
@@ -88,6 +88,16 @@ else
     echo "note: $mushroom not found: the mushroom tests are skipped"
 fi
 
+# The cross-surface table (testdata/cross-surface/cases.toml) stays the one source: converted to
+# JSON for test_cross_surface.c on every run, with the TOML reader of Python's standard library.
+python=${PYTHON:-python3}
+step "the cross-surface table as JSON ($python, tomllib)"
+"$python" -c 'import json, sys, tomllib
+with open(sys.argv[1], "rb") as table:
+    json.dump(tomllib.load(table), open(sys.argv[2], "w"))' \
+    "$root/testdata/cross-surface/cases.toml" "$build/cross-surface.json" ||
+    { echo "cannot read cases.toml: the cross-surface test needs Python 3.11 or later (tomllib)" >&2; exit 1; }
+
 sample=$root/examples/data/groceries_sample.csv
 orders=$root/examples/data/online_retail_sample.csv
 # Each test program's arguments (the mushroom case only where the file is present); valgrind
@@ -100,10 +110,11 @@ args_of() {
         test_metrics) echo "$orders" ;;
         test_triggers) echo "$root/testdata/triggers" ;;
         test_bad_inputs) echo "$root/testdata/bad-inputs" ;;
+        test_cross_surface) echo "$build/cross-surface.json $root/testdata/cross-surface" ;;
     esac
 }
 tests=(test_mining test_rules test_recommend test_ease test_sequence test_pricing test_metrics test_triggers test_arrow
-    test_bad_inputs test_discover)
+    test_bad_inputs test_discover test_cross_surface)
 run_tests() {
     for t in "${tests[@]}"; do
         # shellcheck disable=SC2046 # word-split the arguments
@@ -186,7 +197,6 @@ fi
 
 step "Arrow streams against pyarrow and the Python API (test_arrow_pyarrow.py)"
 # Needs a Python with pyarrow, pytest and upsell (the project's venv after maturin develop).
-python=${PYTHON:-python3}
 if "$python" -c "import pyarrow, pytest, upsell" 2>/dev/null; then
     UPSELL_CAPI_LIB=$libdir/libupsell.so "$python" -m pytest -q -p no:cacheprovider "$here/test_arrow_pyarrow.py"
 else
