@@ -16,9 +16,9 @@ use upsell_core::triggers::{
 
 use crate::batch::upsell_batch;
 use crate::error::upsell_error;
+use crate::ffi::text;
 use crate::ffi::{self, Failure, Outcome};
 use crate::status::upsell_status;
-use crate::triggers::text;
 
 /// Subgroups discovered from customers (see `upsell_discovery_from_csv`).
 ///

@@ -79,7 +79,7 @@ pub(crate) unsafe fn write_bytes(bytes: Vec<u8>, data: *mut *mut u8, len: *mut u
 /// `data` is NULL or bytes returned by this library with `len`, not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_bytes_free(data: *mut u8, len: usize) {
-    ffi::infallible((), || {
+    ffi::infallible(|| {
         if !data.is_null() {
             // SAFETY: the caller passes bytes made by `Box::into_raw` of `len` bytes.
             drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(data, len)) });

@@ -464,7 +464,7 @@ unsafe fn texts<'a>(
     pointers
         .iter()
         // SAFETY: forwarded to the caller: each NULL or NUL-terminated.
-        .map(|&p| unsafe { crate::triggers::text(p, name) })
+        .map(|&p| unsafe { crate::ffi::text(p, name) })
         .collect()
 }
 
@@ -515,7 +515,7 @@ pub unsafe extern "C" fn upsell_threshold_fillers_json(
             None
         } else {
             // SAFETY: forwarded to the caller; not NULL.
-            Some(unsafe { crate::triggers::text(invoice, "invoice") }?)
+            Some(unsafe { crate::ffi::text(invoice, "invoice") }?)
         };
         if invoice.is_some() && !cart.is_empty() {
             return Err(

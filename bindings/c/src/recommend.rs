@@ -255,7 +255,7 @@ pub unsafe extern "C" fn upsell_recommender_from_json(
 ) -> upsell_status {
     ffi::fallible(err, || {
         // SAFETY: forwarded to the caller.
-        let text = unsafe { crate::triggers::text(json, "json")? };
+        let text = unsafe { crate::ffi::text(json, "json")? };
         let out = ffi::out(out, "out")?;
         let model = Recommender::from_json(text)?;
         // SAFETY: `out` is not NULL and the caller promises it is writable.

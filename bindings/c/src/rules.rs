@@ -435,9 +435,7 @@ pub unsafe extern "C" fn upsell_affinity_matrix(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_affinity_len(matrix: *const upsell_affinity) -> usize {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { matrix.as_ref() }.map_or(0, |m| m.inner.items.len())
-    })
+    ffi::infallible(|| unsafe { matrix.as_ref() }.map_or(0, |m| m.inner.items.len()))
 }
 
 /// The number of baskets the matrix was computed from; 0 for NULL.
@@ -448,9 +446,7 @@ pub unsafe extern "C" fn upsell_affinity_len(matrix: *const upsell_affinity) -> 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_affinity_baskets(matrix: *const upsell_affinity) -> u64 {
     // SAFETY: forwarded to the caller.
-    ffi::infallible(0, || {
-        unsafe { matrix.as_ref() }.map_or(0, |m| m.inner.baskets)
-    })
+    ffi::infallible(|| unsafe { matrix.as_ref() }.map_or(0, |m| m.inner.baskets))
 }
 
 /// Row (and column) `index` of the matrix: its item id into `*id` (the baskets' id;
@@ -547,7 +543,7 @@ fn affinity_index(matrix: &Affinity, index: usize, name: &'static str) -> Outcom
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn upsell_affinity_free(matrix: *mut upsell_affinity) {
     // SAFETY: forwarded to the caller.
-    ffi::infallible((), || unsafe { ffi::free_box(matrix) })
+    ffi::infallible(|| unsafe { ffi::free_box(matrix) })
 }
 
 /// An actionable pair of items, from `upsell_affinity_pairs`.
