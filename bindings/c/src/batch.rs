@@ -9,7 +9,7 @@
 use std::ffi::{CString, c_char, c_int};
 
 use upsell_core::Control;
-use upsell_core::triggers::{Batch, BatchOffer, BatchOptions, Column};
+use upsell_core::triggers::{Batch, BatchOffer, BatchOptions, Column, read_customers_csv};
 
 use crate::error::upsell_error;
 use crate::ffi::{self, Outcome, text};
@@ -104,6 +104,41 @@ pub extern "C" fn upsell_batch_new() -> *mut upsell_batch {
 pub unsafe extern "C" fn upsell_batch_free(batch: *mut upsell_batch) {
     // SAFETY: forwarded to the caller.
     ffi::infallible(|| unsafe { ffi::free_box(batch) })
+}
+
+/// Reads customers from a CSV file with the core's reader, as `upsell triggers eval` reads them:
+/// a header line of field names, one customer a row, an empty cell a missing value. Column types
+/// come from the schema `rules` declares; with NULL, or rules that declare none, they are
+/// inferred from the values (int, decimal, float, bool, RFC 3339 time, string). A declared column
+/// the file lacks, or a value not of its column's type, gives `UPSELL_STATUS_INVALID_INPUT`
+/// naming the column; a missing file, `UPSELL_STATUS_IO`.
+///
+/// On success `*out` receives a new batch, freed with `upsell_batch_free`, to evaluate with
+/// `upsell_ruleset_evaluate_batch` (its first column is the customer id there by default).
+/// Thread-safety: safe to call from any thread; `rules` may be in use by other threads.
+///
+/// # Safety
+///
+/// `path` is NUL-terminated; `rules` is NULL or a live rule set; `out` is writable; `err` is NULL
+/// or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_batch_from_csv_file(
+    path: *const c_char,
+    rules: *const upsell_ruleset,
+    out: *mut *mut upsell_batch,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out, "out")?;
+        // SAFETY: forwarded to the caller.
+        let path = unsafe { ffi::path(path, "path") }?;
+        // SAFETY: forwarded to the caller: NULL or a live rule set.
+        let schema = unsafe { rules.as_ref() }.and_then(|r| r.inner.declared_schema());
+        let table = read_customers_csv(&path, schema)?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(ffi::into_handle(upsell_batch::from_table(&table))) };
+        Ok(())
+    })
 }
 
 /// Validity as the core wants it: `None` when every value is present.

@@ -13,11 +13,11 @@ use std::ptr::addr_of;
 use upsell_core::data::{OrderLines, OrderReadOptions};
 use upsell_core::mining::MinSupport;
 use upsell_core::pricing::{
-    BundleOptions, BundlePolicy, Currency, DiscountBand, FillerCandidate, MigrationOptions,
-    MixedOptions, MixedSearch, Money, PriceEnding, Refusal, SubscriptionRecord, ThresholdOptions,
-    Tier, TierMigration, TierOptions, analyse_tiers, fill_threshold, fill_threshold_for_invoice,
-    fill_threshold_from_orders, find_bundles, optimise_mixed_bundle, price_bundle_amounts,
-    tier_migration,
+    BundleOptions, BundlePolicy, BundleQuote, Currency, DiscountBand, FillerCandidate,
+    MigrationOptions, MixedOptions, MixedSearch, Money, PriceEnding, PriceList, Refusal,
+    SubscriptionRecord, ThresholdOptions, Tier, TierMigration, TierOptions, analyse_tiers,
+    fill_threshold, fill_threshold_for_invoice, fill_threshold_from_orders, find_bundles,
+    optimise_mixed_bundle, price_bundle, price_bundle_amounts, tier_migration,
 };
 use upsell_core::time::Timestamp;
 use upsell_core::{Control, Error, Location};
@@ -340,28 +340,140 @@ pub unsafe extern "C" fn upsell_bundle_price(
                 .collect::<Vec<Money>>()
         };
         let costs = costs.map(money);
-        let quote = match price_bundle_amounts(&money(prices), costs.as_deref(), &policy)? {
-            Ok(q) => upsell_bundle_quote {
-                refusal: upsell_bundle_refusal::None,
-                sum_minor: q.sum.minor(),
-                price_minor: q.price.minor(),
-                saving_minor: q.saving.minor(),
-                saving_bp: q.saving_bp,
-            },
-            Err(refusal) => upsell_bundle_quote {
-                refusal: match refusal {
-                    Refusal::MarginFloor => upsell_bundle_refusal::MarginFloor,
-                    Refusal::MaxDiscount => upsell_bundle_refusal::MaxDiscount,
-                    Refusal::Ending => upsell_bundle_refusal::Ending,
-                },
-                sum_minor: Money::sum(money(prices), currency)?.minor(),
-                price_minor: 0,
-                saving_minor: 0,
-                saving_bp: 0,
-            },
-        };
+        let prices = money(prices);
+        let quote = price_bundle_amounts(&prices, costs.as_deref(), &policy)?;
         // SAFETY: `out` is not NULL and the caller promises it is writable.
-        unsafe { out.write(quote) };
+        unsafe { out.write(quote_to_c(quote, prices, currency)?) };
+        Ok(())
+    })
+}
+
+/// A quote for C; a refusal keeps the sum of `prices`.
+fn quote_to_c(
+    quote: std::result::Result<BundleQuote, Refusal>,
+    prices: Vec<Money>,
+    currency: Currency,
+) -> Outcome<upsell_bundle_quote> {
+    Ok(match quote {
+        Ok(q) => upsell_bundle_quote {
+            refusal: upsell_bundle_refusal::None,
+            sum_minor: q.sum.minor(),
+            price_minor: q.price.minor(),
+            saving_minor: q.saving.minor(),
+            saving_bp: q.saving_bp,
+        },
+        Err(refusal) => upsell_bundle_quote {
+            refusal: match refusal {
+                Refusal::MarginFloor => upsell_bundle_refusal::MarginFloor,
+                Refusal::MaxDiscount => upsell_bundle_refusal::MaxDiscount,
+                Refusal::Ending => upsell_bundle_refusal::Ending,
+            },
+            sum_minor: Money::sum(prices, currency)?.minor(),
+            price_minor: 0,
+            saving_minor: 0,
+            saving_bp: 0,
+        },
+    })
+}
+
+/// Prices (or unit costs) by item label, in one currency, none negative: the core's price list,
+/// which `upsell_bundle_price_labels` looks items up in.
+///
+/// Ownership: created by `upsell_price_list_new`, freed with `upsell_price_list_free`.
+/// Thread-safety: immutable; any number of threads may use it at once.
+#[derive(Debug)]
+pub struct upsell_price_list {
+    inner: PriceList,
+}
+
+/// A price list of `len` items in `currency` (an ISO 4217 code): item `labels[i]` costs
+/// `amounts[i]`, decimal text the core parses exactly (`"12.00"`, or `"12.00 GBP"` naming the
+/// list's currency), as Python's `price_bundle` reads its `prices` dict. A text that is not an
+/// amount, a negative amount or another currency gives `UPSELL_STATUS_INVALID_INPUT` naming the
+/// item; a label given twice keeps its last amount.
+///
+/// On success `*out` receives a new list the caller frees with `upsell_price_list_free`.
+/// Thread-safety: safe to call from any thread.
+///
+/// # Safety
+///
+/// `currency` is NUL-terminated; `labels` and `amounts` point to `len` NUL-terminated strings
+/// each (NULL when `len` is 0); `out` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_price_list_new(
+    currency: *const c_char,
+    labels: *const *const c_char,
+    amounts: *const *const c_char,
+    len: usize,
+    out: *mut *mut upsell_price_list,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out, "out")?;
+        // SAFETY: forwarded to the caller.
+        let currency = unsafe { currency_from_c(currency) }?;
+        // SAFETY: forwarded to the caller.
+        let labels = unsafe { texts(labels, len, "labels") }?;
+        // SAFETY: forwarded to the caller.
+        let amounts = unsafe { texts(amounts, len, "amounts") }?;
+        let inner = PriceList::parse(currency, labels.into_iter().zip(amounts))?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(ffi::into_handle(upsell_price_list { inner })) };
+        Ok(())
+    })
+}
+
+/// Frees a price list; NULL is ignored.
+///
+/// # Safety
+///
+/// `list` is NULL or a live price list not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_price_list_free(list: *mut upsell_price_list) {
+    // SAFETY: forwarded to the caller.
+    ffi::infallible(|| unsafe { ffi::free_box(list) })
+}
+
+/// Prices the bundle of `item_count` items named by label, as Python's `price_bundle`: their
+/// prices from `prices` and, when `costs` is not NULL, their unit costs from `costs` (for the
+/// policy's margin floor), under `policy`. An item without a price (or without a cost) gives
+/// `UPSELL_STATUS_INVALID_INPUT` naming it; otherwise as `upsell_bundle_price`: `*out` holds the
+/// quote in minor units of the lists' currency, or the refusal.
+///
+/// Ownership: every argument is borrowed for the call. Thread-safety: safe to call concurrently.
+///
+/// # Safety
+///
+/// `items` points to `item_count` NUL-terminated strings; `prices` is a live price list; `costs`
+/// is NULL or a live price list; `policy` points to a readable policy; `out` to a writable quote;
+/// `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn upsell_bundle_price_labels(
+    items: *const *const c_char,
+    item_count: usize,
+    prices: *const upsell_price_list,
+    costs: *const upsell_price_list,
+    policy: *const upsell_bundle_policy,
+    out: *mut upsell_bundle_quote,
+    err: *mut *mut upsell_error,
+) -> upsell_status {
+    ffi::fallible(err, || {
+        let out = ffi::out(out, "out")?;
+        // SAFETY: forwarded to the caller.
+        let items = unsafe { texts(items, item_count, "items") }?;
+        // SAFETY: forwarded to the caller.
+        let prices = &unsafe { ffi::borrow(prices, "prices") }?.inner;
+        // SAFETY: forwarded to the caller: NULL or a live price list.
+        let costs = unsafe { costs.as_ref() }.map(|c| &c.inner);
+        let currency = prices.currency();
+        let policy = ffi::not_null(policy, "policy")?;
+        // SAFETY: forwarded to the caller; not NULL.
+        let policy = unsafe { policy_from_c(policy, currency) }?;
+        let quote = price_bundle(&items, prices, costs, &policy)?;
+        let item_prices = items.iter().map(|&label| prices.require(label));
+        let item_prices = item_prices.collect::<upsell_core::Result<Vec<Money>>>()?;
+        // SAFETY: `out` is not NULL and the caller promises it is writable.
+        unsafe { out.write(quote_to_c(quote, item_prices, currency)?) };
         Ok(())
     })
 }

@@ -62,6 +62,39 @@ static void test_bundle_errors(void) {
     CHECK(upsell_bundle_policy_default(NULL) == UPSELL_STATUS_NULL_PARAMETER);
 }
 
+/* Items named by label in price lists the core parses: the quote of test_bundle_price, the
+ * margin floor from a cost list, and an item without a price named in the error. */
+static void test_bundle_price_labels(void) {
+    upsell_bundle_policy policy;
+    upsell_bundle_policy_default(&policy);
+    upsell_bundle_quote quote;
+    upsell_error *err = NULL;
+    const char *labels[] = {"MUG", "TEA"}, *amounts[] = {"12.00", "8.00"}, *cost_amounts[] = {"8.00", "8.00"};
+    const char *items[] = {"MUG", "TEA"}, *unpriced[] = {"MUG", "SPOON"};
+    upsell_price_list *prices = NULL, *costs = NULL;
+    CHECK_STATUS(upsell_price_list_new("GBP", labels, amounts, 2, &prices, &err), UPSELL_STATUS_OK, err);
+    CHECK_STATUS(upsell_price_list_new("GBP", labels, cost_amounts, 2, &costs, &err), UPSELL_STATUS_OK, err);
+    CHECK_STATUS(upsell_bundle_price_labels(items, 2, prices, NULL, &policy, &quote, &err), UPSELL_STATUS_OK, err);
+    CHECK(quote.refusal == UPSELL_BUNDLE_REFUSAL_NONE && quote.price_minor == 1699 && quote.saving_bp == 1505);
+    policy.min_margin_bp = 1500;
+    CHECK_STATUS(upsell_bundle_price_labels(items, 2, prices, costs, &policy, &quote, &err), UPSELL_STATUS_OK, err);
+    CHECK(quote.refusal == UPSELL_BUNDLE_REFUSAL_MARGIN_FLOOR && quote.sum_minor == 2000);
+    CHECK(upsell_bundle_price_labels(unpriced, 2, prices, NULL, &policy, &quote, &err) == UPSELL_STATUS_INVALID_INPUT);
+    CHECK(err != NULL && strstr(upsell_error_message(err), "'SPOON'") != NULL);
+    upsell_error_free(err);
+    err = NULL;
+    const char *bad[] = {"12.00", "cheap"};
+    upsell_price_list *unread = NULL;
+    CHECK(upsell_price_list_new("GBP", labels, bad, 2, &unread, &err) == UPSELL_STATUS_INVALID_INPUT);
+    CHECK(unread == NULL && err != NULL && strstr(upsell_error_message(err), "'TEA'") != NULL);
+    upsell_error_free(err);
+    CHECK(upsell_price_list_new("GBP", NULL, amounts, 2, &unread, NULL) == UPSELL_STATUS_NULL_PARAMETER);
+    CHECK(upsell_bundle_price_labels(items, 2, NULL, NULL, &policy, &quote, NULL) == UPSELL_STATUS_NULL_PARAMETER);
+    upsell_price_list_free(NULL);
+    upsell_price_list_free(costs);
+    upsell_price_list_free(prices);
+}
+
 /* A 90.00 cart, a 100.00 threshold: the 10.00 mug fits exactly. */
 static void test_threshold_fill(void) {
     const int64_t prices[] = {1250, 1000, 3000, 400, 700};
@@ -179,6 +212,7 @@ static void test_tier_migration(void) {
 int main(void) {
     test_bundle_price();
     test_bundle_errors();
+    test_bundle_price_labels();
     test_threshold_fill();
     test_mixed_bundle();
     test_tiers();

@@ -504,7 +504,27 @@ static void test_declared_values(void) {
     CHECK(err != NULL && strstr(upsell_error_message(err), "column 'total'") != NULL);
     CHECK(err != NULL && strstr(upsell_error_message(err), "money is never rounded") != NULL);
     upsell_error_free(err);
+    err = NULL;
     upsell_batch_free(batch);
+
+    /* The same customers from a CSV file, typed by the declared schema: "19.99" is money. */
+    char path[256];
+    upsell_batch *from_file = NULL;
+    CHECK(write_temp(path, sizeof path, ".csv", "id,tier,total\nc1,gold,82.50\nc2,,19.99\n"));
+    CHECK_STATUS(upsell_batch_from_csv_file(path, rules, &from_file, &err), UPSELL_STATUS_OK, err);
+    CHECK_STATUS(upsell_ruleset_evaluate_batch(rules, from_file, NOW, NULL, NULL, 1, &offers, &err), UPSELL_STATUS_OK,
+                 err);
+    CHECK(upsell_batch_offers_count(offers) == 1);
+    CHECK_STATUS(upsell_batch_offers_get(offers, 0, &offer, &err), UPSELL_STATUS_OK, err);
+    CHECK(offer.row == 1 && strcmp(offer.customer, "c2") == 0);
+    upsell_batch_offers_free(offers);
+    upsell_batch_free(from_file);
+    remove(path);
+    from_file = NULL;
+    CHECK(upsell_batch_from_csv_file(path, rules, &from_file, &err) == UPSELL_STATUS_IO);
+    CHECK(from_file == NULL && err != NULL && strstr(upsell_error_message(err), path) != NULL);
+    upsell_error_free(err);
+    CHECK(upsell_batch_from_csv_file(NULL, rules, &from_file, NULL) == UPSELL_STATUS_NULL_PARAMETER);
     upsell_ruleset_free(rules);
 }
 
