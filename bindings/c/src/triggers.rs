@@ -8,8 +8,10 @@
 use std::ffi::{CString, c_char, c_int};
 
 use upsell_core::Error;
-use upsell_core::time::now_or_parse;
-use upsell_core::triggers::{Context, Decision, Format, History, Offer, Outcome as Event, RuleSet};
+use upsell_core::time::{Timestamp, now_or_parse};
+use upsell_core::triggers::{
+    Context, CustomerHistory, Decision, Format, History, Offer, Outcome as Event, RuleSet,
+};
 
 use crate::error::upsell_error;
 use crate::ffi::{self, Failure, Outcome, text};
@@ -112,6 +114,51 @@ pub(crate) unsafe fn history_from_c(history_json: *const c_char) -> Outcome<Opti
     // SAFETY: forwarded to the caller; not NULL.
     let text = unsafe { text(history_json, "history_json") }?;
     Ok(Some(History::from_json_str(text, "history_json")?))
+}
+
+/// One customer's call, read once for every per-customer entry point (evaluate, sequences,
+/// explain): the rule set, the customer's context from JSON, the time and the offer history.
+struct Customer<'a> {
+    rules: &'a RuleSet,
+    context: Context,
+    now: Timestamp,
+    history: Option<History>,
+}
+
+impl Customer<'_> {
+    /// Reads the four C arguments, failing on the first bad one with its name.
+    ///
+    /// # Safety
+    ///
+    /// `rules` is NULL or a live rule set; `context_json` is NULL or NUL-terminated; `now` and
+    /// `history_json` are NULL or NUL-terminated.
+    unsafe fn read(
+        rules: *const upsell_ruleset,
+        context_json: *const c_char,
+        now: *const c_char,
+        history_json: *const c_char,
+    ) -> Outcome<Self> {
+        // SAFETY: forwarded to the caller.
+        let rules = &unsafe { ffi::borrow(rules, "rules") }?.inner;
+        // SAFETY: forwarded to the caller.
+        let context = Context::from_json(unsafe { text(context_json, "context_json") }?)?;
+        // SAFETY: forwarded to the caller.
+        let now = unsafe { now_from_c(now) }?;
+        // SAFETY: forwarded to the caller.
+        let history = unsafe { history_from_c(history_json) }?;
+        Ok(Customer {
+            rules,
+            context,
+            now,
+            history,
+        })
+    }
+
+    /// The customer's own history: when a history was given and the context names the customer.
+    fn history(&self) -> Option<&CustomerHistory> {
+        let id = self.context.id()?;
+        self.history.as_ref()?.customer(id)
+    }
 }
 
 /// Loads a rule set from `text` in `format` (an `upsell_ruleset_format` as `int`). On
@@ -286,17 +333,10 @@ pub unsafe extern "C" fn upsell_ruleset_evaluate_json(
     ffi::fallible(err, || {
         let out = ffi::out(out, "out")?;
         // SAFETY: forwarded to the caller.
-        let rules = unsafe { ffi::borrow(rules, "rules") }?;
-        // SAFETY: forwarded to the caller.
-        let context = Context::from_json(unsafe { text(context_json, "context_json") }?)?;
-        // SAFETY: forwarded to the caller.
-        let now = unsafe { now_from_c(now) }?;
-        // SAFETY: forwarded to the caller.
-        let history = unsafe { history_from_c(history_json) }?;
-        let customer = history
-            .as_ref()
-            .and_then(|h| context.id().and_then(|id| h.customer(id)));
-        let decision = rules.inner.evaluate(&context, customer, now)?;
+        let call = unsafe { Customer::read(rules, context_json, now, history_json) }?;
+        let decision = call
+            .rules
+            .evaluate(&call.context, call.history(), call.now)?;
         // SAFETY: `out` is not NULL and the caller promises it is writable.
         unsafe { out.write(ffi::into_handle(upsell_decision::new(&decision))) };
         Ok(())
@@ -521,19 +561,10 @@ pub unsafe extern "C" fn upsell_ruleset_sequences_json(
     ffi::fallible(err, || {
         let json = ffi::out(json, "json")?;
         // SAFETY: forwarded to the caller.
-        let rules = unsafe { ffi::borrow(rules, "rules") }?;
-        // SAFETY: forwarded to the caller.
-        let context = Context::from_json(unsafe { text(context_json, "context_json") }?)?;
-        // SAFETY: forwarded to the caller.
-        let now = unsafe { now_from_c(now) }?;
-        // SAFETY: forwarded to the caller.
-        let history = unsafe { history_from_c(history_json) }?;
-        let customer = history
-            .as_ref()
-            .and_then(|h| context.id().and_then(|id| h.customer(id)));
-        let statuses: Vec<serde_json::Value> = rules
-            .inner
-            .sequences(&context, customer, now)?
+        let call = unsafe { Customer::read(rules, context_json, now, history_json) }?;
+        let statuses: Vec<serde_json::Value> = call
+            .rules
+            .sequences(&call.context, call.history(), call.now)?
             .iter()
             .map(|status| {
                 serde_json::json!({
@@ -611,15 +642,11 @@ pub unsafe extern "C" fn upsell_ruleset_explain(
 ) -> upsell_status {
     ffi::fallible(err, || {
         let out = ffi::out(out, "out")?;
-        // SAFETY: forwarded to the caller.
-        let rules = unsafe { ffi::borrow(rules, "rules") }?;
-        // SAFETY: forwarded to the caller.
-        let context = Context::from_json(unsafe { text(context_json, "context_json") }?)?;
-        // SAFETY: forwarded to the caller.
-        let now = unsafe { now_from_c(now) }?;
-        let entries = rules
-            .inner
-            .explain(&context, now)?
+        // SAFETY: forwarded to the caller; explaining reads no history.
+        let call = unsafe { Customer::read(rules, context_json, now, std::ptr::null()) }?;
+        let entries = call
+            .rules
+            .explain(&call.context, call.now)?
             .iter()
             .map(|e| (c_string(&e.rule), e.fired, c_string(&e.trace)))
             .collect();
