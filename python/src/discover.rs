@@ -9,7 +9,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use upsell::triggers::{
-    AdoptionOptions, Batch, ConditionOp, DiscoverOptions, PlanFeatures, PlantedEffect,
+    AdoptionOptions, Batch, DiscoverOptions, PlanFeatures, PlantedEffect,
     SubscriptionGenerator, Value, adoption_gaps, discover_with,
 };
 
@@ -87,16 +87,7 @@ pub(crate) fn synthetic_subscriptions<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut planted = Vec::with_capacity(effects.len());
     for (outcome, plan, column, op, threshold, lift) in effects {
-        let op = match op.as_str() {
-            ">=" => ConditionOp::Ge,
-            "<" => ConditionOp::Lt,
-            other => {
-                return Err(errors::to_py(
-                    py,
-                    upsell::Error::invalid_parameter("effects", format!("op '{other}' is not >= or <")),
-                ));
-            }
-        };
+        let op = errors::map(py, op.parse())?;
         let mut effect = PlantedEffect::new(outcome, column, op, threshold, lift);
         effect.plan = plan;
         planted.push(effect);

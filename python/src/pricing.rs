@@ -15,6 +15,7 @@ use upsell::pricing::{
     ThresholdOptions, Tier, TierOptions, analyse_tiers, fill_threshold_for_invoice,
     fill_threshold_from_orders, find_bundles, optimise_mixed_bundle, percent_to_bp, price_bundle,
 };
+use upsell::time::{Timestamp, from_unix_seconds, parse_timestamp_at};
 
 use crate::errors::Threads;
 use crate::{errors, gil};
@@ -264,14 +265,21 @@ pub(crate) fn tiers_json(
     )
 }
 
-/// Tier migration of a history given as columns (dates as UTC seconds, MRR as decimal text):
-/// JSON `{"migration": ..., "current_tiers": [...]}`.
+/// A date column: UTC seconds (from dates and timestamps), or text the core parses.
+#[derive(FromPyObject)]
+pub(crate) enum Dates {
+    Seconds(Vec<Option<i64>>),
+    Texts(Vec<Option<String>>),
+}
+
+/// Tier migration of a history given as columns (dates as UTC seconds or text, MRR as decimal
+/// text): JSON `{"migration": ..., "current_tiers": [...]}`.
 #[pyfunction]
-#[pyo3(signature = (customers, seconds, plans, mrr, *, currency="USD", tiers=None))]
+#[pyo3(signature = (customers, dates, plans, mrr, *, currency="USD", tiers=None))]
 pub(crate) fn tier_migration_json(
     py: Python<'_>,
     customers: Vec<Option<String>>,
-    seconds: Vec<Option<i64>>,
+    dates: Dates,
     plans: Vec<Option<String>>,
     mrr: Vec<Option<String>>,
     currency: &str,
@@ -284,9 +292,13 @@ pub(crate) fn tier_migration_json(
             let at = |row: usize, column: &str| {
                 upsell::Location::memory().line(row as u64 + 1).column_name(column)
             };
+            let dates: Vec<Option<upsell::Result<Timestamp>>> = match dates {
+                Dates::Seconds(s) => s.iter().enumerate().map(|(row, s)| s.map(|s| from_unix_seconds(s, || at(row, "date")))).collect(),
+                Dates::Texts(t) => t.iter().enumerate().map(|(row, t)| t.as_deref().map(|t| parse_timestamp_at(t, || at(row, "date")))).collect(),
+            };
             let mut history = Vec::with_capacity(customers.len());
-            for (row, (((customer, second), plan), amount)) in
-                customers.into_iter().zip(seconds).zip(plans).zip(mrr).enumerate()
+            for (row, (((customer, date), plan), amount)) in
+                customers.into_iter().zip(dates).zip(plans).zip(mrr).enumerate()
             {
                 let missing = |column: &str| {
                     upsell::Error::invalid_input(
@@ -294,10 +306,7 @@ pub(crate) fn tier_migration_json(
                         format!("{column} missing in row {}", row + 1),
                     )
                 };
-                let second = second.ok_or_else(|| missing("date"))?;
-                let date = upsell::time::Timestamp::from_second(second).map_err(|e| {
-                    upsell::Error::invalid_input(at(row, "date"), format!("date out of range: {e}"))
-                })?;
+                let date = date.ok_or_else(|| missing("date"))??;
                 let amount = amount.ok_or_else(|| missing("mrr"))?;
                 history.push(SubscriptionRecord::new(
                     customer.ok_or_else(|| missing("customer"))?,

@@ -11,12 +11,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use upsell::data::ItemDictionary;
 use upsell::recommend::{
-    Ease, EaseOptions, EvaluationOptions, FitOptions, RecommendOptions, Recommendation, Recommender, Split,
+    Ease, EaseOptions, EaseRecommendation, EvaluationOptions, FitOptions, RecommendOptions, Recommendation, Recommender, Split,
     evaluate as evaluate_core,
 };
 use upsell::rules::{Affinity, Pair, affinity as affinity_core};
 use upsell::sequence::parse_times;
-use upsell::time::{Timestamp, basket_times as basket_times_core, parse_timestamp_parameter};
+use upsell::time::{Timestamp, basket_times as basket_times_core, from_unix_seconds, parse_timestamp_parameter};
 use upsell::{Error, Location};
 
 use crate::errors::Threads;
@@ -41,6 +41,21 @@ fn options(by: &str, smoothing: f64, backfill: bool) -> upsell::Result<Recommend
 
 fn dictionary(labels: Vec<String>) -> upsell::Result<ItemDictionary> {
     ItemDictionary::from_labels(labels)
+}
+
+/// The carts' labels as a model's item ids (`item`), leaving out and counting those it does not
+/// know, for the batch calls of both models.
+fn cart_ids(carts: &[Vec<String>], item: impl Fn(&str) -> Option<u32>) -> (Vec<Vec<u32>>, usize) {
+    let mut unknown = 0;
+    let ids = carts
+        .iter()
+        .map(|cart| {
+            let known: Vec<u32> = cart.iter().filter_map(|label| item(label)).collect();
+            unknown += cart.len() - known.len();
+            known
+        })
+        .collect();
+    (ids, unknown)
 }
 
 impl PyRecommender {
@@ -143,19 +158,7 @@ impl PyRecommender {
     ) -> PyResult<(Vec<Answer>, usize)> {
         let threads = threads.map(Threads::get);
         let options = errors::map(py, options(by, smoothing, backfill))?;
-        let mut unknown = 0;
-        let ids: Vec<Vec<u32>> = carts
-            .iter()
-            .map(|cart| {
-                cart.iter()
-                    .filter_map(|label| {
-                        let id = self.inner.item(label);
-                        unknown += usize::from(id.is_none());
-                        id
-                    })
-                    .collect()
-            })
-            .collect();
+        let (ids, unknown) = cart_ids(&carts, |label| self.inner.item(label));
         let found = gil::run(py, |_| Ok(self.inner.recommend_batch(&ids, k, &options, threads)))?;
         Ok((found.iter().map(|f| self.answer(f)).collect(), unknown))
     }
@@ -283,49 +286,27 @@ impl PyEase {
     /// labels the model does not know.
     #[pyo3(signature = (carts, k=5, threads=None))]
     fn recommend_batch(&self, py: Python<'_>, carts: Vec<Vec<String>>, k: usize, threads: Option<usize>) -> PyResult<(Vec<EaseAnswer>, usize)> {
-        let mut unknown = 0;
-        let ids: Vec<Vec<u32>> = carts
-            .iter()
-            .map(|cart| {
-                cart.iter()
-                    .filter_map(|label| {
-                        let id = self.inner.item(label);
-                        unknown += usize::from(id.is_none());
-                        id
-                    })
-                    .collect()
-            })
-            .collect();
+        let (ids, unknown) = cart_ids(&carts, |label| self.inner.item(label));
         let found = gil::run(py, |_| Ok(self.inner.recommend_batch(&ids, k, threads)))?;
-        let label = |i: u32| self.inner.label(i).unwrap_or_default().to_owned();
-        let answers = found
-            .iter()
-            .map(|found| {
-                (
-                    found.iter().map(|r| label(r.item)).collect(),
-                    found.iter().map(|r| r.score).collect(),
-                    found.iter().map(|r| r.strongest.map(|(i, _)| label(i))).collect(),
-                    found.iter().map(|r| r.strongest.map(|(_, w)| w)).collect(),
-                )
-            })
-            .collect();
-        Ok((answers, unknown))
+        Ok((found.iter().map(|f| self.answer(f)).collect(), unknown))
     }
 
     /// Up to `k` items for one cart, and the cart labels without weights.
     #[pyo3(signature = (cart, k=5))]
     fn recommend(&self, cart: Vec<String>, k: usize) -> (EaseAnswer, Vec<String>) {
         let answer = self.inner.recommend_labels(&cart, k);
+        (self.answer(&answer.items), answer.unknown)
+    }
+}
+
+impl PyEase {
+    fn answer(&self, found: &[EaseRecommendation]) -> EaseAnswer {
         let label = |i: u32| self.inner.label(i).unwrap_or_default().to_owned();
-        let found = &answer.items;
         (
-            (
-                found.iter().map(|r| label(r.item)).collect(),
-                found.iter().map(|r| r.score).collect(),
-                found.iter().map(|r| r.strongest.map(|(i, _)| label(i))).collect(),
-                found.iter().map(|r| r.strongest.map(|(_, w)| w)).collect(),
-            ),
-            answer.unknown,
+            found.iter().map(|r| label(r.item)).collect(),
+            found.iter().map(|r| r.score).collect(),
+            found.iter().map(|r| r.strongest.map(|(i, _)| label(i))).collect(),
+            found.iter().map(|r| r.strongest.map(|(_, w)| w)).collect(),
         )
     }
 }
@@ -394,10 +375,7 @@ pub(crate) fn evaluate<'py>(
         let err = Error::invalid_parameter("ease", "ease_lambda, ease_min_count and ease_max_items need ease=True");
         return Err(errors::to_py(py, err));
     }
-    let seconds = |s: i64| {
-        Timestamp::from_second(s)
-            .map_err(|e| Error::invalid_input(Location::memory(), format!("time {s} is out of range: {e}")))
-    };
+    let seconds = |s: i64| from_unix_seconds(s, Location::memory);
     let times: Option<Vec<Timestamp>> =
         errors::map(py, times.map(|t| t.as_array().iter().map(|&s| seconds(s)).collect()).transpose())?;
     let cutoff = match cutoff {
@@ -405,16 +383,7 @@ pub(crate) fn evaluate<'py>(
         Some(Cutoff::Text(text)) => Some(errors::map(py, parse_timestamp_parameter("cutoff", &text))?),
         Some(Cutoff::Seconds(s)) => Some(errors::map(py, seconds(s))?),
     };
-    let split = errors::map(
-        py,
-        match (split, cutoff) {
-            ("position", None) => Ok(Split::Position { train }),
-            ("time", None) => Ok(Split::TimeFraction { train }),
-            ("time", Some(cutoff)) => Ok(Split::Cutoff { cutoff }),
-            ("position", Some(_)) => Err(Error::invalid_parameter("cutoff", "a cutoff needs split=\"time\"")),
-            (other, _) => Err(Error::invalid_parameter("split", format!("'{other}' is not one of position, time"))),
-        },
-    )?;
+    let split = errors::map(py, split.parse().and_then(|by| Split::new(by, train, cutoff)))?;
     let options = EvaluationOptions {
         split,
         k,

@@ -106,9 +106,7 @@ impl PyRuleSet {
     ) -> PyResult<Bound<'py, PyDict>> {
         let now = parse_now(py, now)?;
         let context = context_of(py, row)?;
-        let customer = history
-            .as_ref()
-            .and_then(|h| context.id().and_then(|id| h.inner.customer(id)));
+        let customer = history.as_ref().and_then(|h| h.inner.of(&context));
         let decision = errors::map(py, self.inner.evaluate(&context, customer, now))?;
         decision_dict(py, &decision)
     }
@@ -125,9 +123,7 @@ impl PyRuleSet {
     ) -> PyResult<Bound<'py, PyList>> {
         let now = parse_now(py, now)?;
         let context = context_of(py, row)?;
-        let customer = history
-            .as_ref()
-            .and_then(|h| context.id().and_then(|id| h.inner.customer(id)));
+        let customer = history.as_ref().and_then(|h| h.inner.of(&context));
         let statuses = errors::map(py, self.inner.sequences(&context, customer, now))?;
         let out = PyList::empty(py);
         for status in &statuses {

@@ -10,7 +10,7 @@ use std::ffi::{CStr, CString, c_char, c_int};
 use upsell_core::Error;
 use upsell_core::metrics::Correction;
 use upsell_core::triggers::{
-    AdoptionOptions, ConditionOp, DiscoverOptions, Discovery, PlanFeatures, PlantedEffect,
+    AdoptionOptions, DiscoverOptions, Discovery, PlanFeatures, PlantedEffect,
     SubscriptionGenerator, adoption_gaps, discover, read_customers_csv,
 };
 
@@ -410,19 +410,8 @@ pub unsafe extern "C" fn upsell_synthetic_subscriptions(
                     text(effect.op, "effects")?,
                 )
             };
-            let op = match op {
-                ">=" => ConditionOp::Ge,
-                "<" => ConditionOp::Lt,
-                other => {
-                    return Err(Error::invalid_parameter(
-                        "effects",
-                        format!("op '{other}' is not >= or <"),
-                    )
-                    .into());
-                }
-            };
             let mut planted_effect =
-                PlantedEffect::new(outcome, column, op, effect.threshold, effect.lift);
+                PlantedEffect::new(outcome, column, op.parse()?, effect.threshold, effect.lift);
             if !effect.plan.is_null() {
                 // SAFETY: forwarded to the caller; not NULL.
                 planted_effect = planted_effect.plan(unsafe { text(effect.plan, "effects") }?);

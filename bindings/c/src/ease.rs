@@ -9,7 +9,7 @@ use std::ffi::{CStr, CString, c_char, c_int};
 
 use upsell_core::recommend::{
     Ease, EaseOptions, EaseRecommendation, EaseScratch, EvaluationOptions, RecommendOptions, Split,
-    evaluate,
+    SplitBy, evaluate,
 };
 use upsell_core::time::parse_timestamp_parameter;
 use upsell_core::{Control, Error};
@@ -493,16 +493,10 @@ pub unsafe extern "C" fn upsell_evaluate_json(
         } else {
             None
         };
+        // Times are read exactly when the split is by time (a cutoff implies it).
+        let by = times.map_or(SplitBy::Position, |_| SplitBy::Time);
         let core = EvaluationOptions {
-            split: match (cutoff, times) {
-                (Some(cutoff), _) => Split::Cutoff { cutoff },
-                (None, Some(_)) => Split::TimeFraction {
-                    train: o.train_fraction,
-                },
-                (None, None) => Split::Position {
-                    train: o.train_fraction,
-                },
-            },
+            split: Split::new(by, o.train_fraction, cutoff)?,
             k: o.k,
             min_confidence: o.min_confidence,
             max_antecedent_len: o.max_antecedent_len as usize,

@@ -19,7 +19,7 @@ use upsell_core::pricing::{
     fill_threshold, fill_threshold_for_invoice, fill_threshold_from_orders, find_bundles,
     optimise_mixed_bundle, price_bundle, price_bundle_amounts, tier_migration,
 };
-use upsell_core::time::Timestamp;
+use upsell_core::time::from_unix_seconds;
 use upsell_core::{Control, Error, Location};
 
 use crate::error::upsell_error;
@@ -875,14 +875,12 @@ pub unsafe extern "C" fn upsell_tier_migration_json(
             .zip(mrr)
             .enumerate()
         {
-            let date = Timestamp::from_second(second).map_err(|e| {
-                Error::invalid_input(
-                    Location::memory()
-                        .line(row as u64 + 1)
-                        .column_name("seconds"),
-                    format!("date out of range: {e}"),
-                )
-            })?;
+            let at = || {
+                Location::memory()
+                    .line(row as u64 + 1)
+                    .column_name("seconds")
+            };
+            let date = from_unix_seconds(second, at)?;
             history.push(SubscriptionRecord::new(
                 customer,
                 date,

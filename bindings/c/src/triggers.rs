@@ -156,8 +156,7 @@ impl Customer<'_> {
 
     /// The customer's own history: when a history was given and the context names the customer.
     fn history(&self) -> Option<&CustomerHistory> {
-        let id = self.context.id()?;
-        self.history.as_ref()?.customer(id)
+        self.history.as_ref()?.of(&self.context)
     }
 }
 

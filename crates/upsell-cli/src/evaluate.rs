@@ -6,12 +6,12 @@
 
 use std::time::Instant;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use upsell::Control;
 use upsell::data::Dataset;
 use upsell::mining::MinSupport;
 use upsell::recommend::{
-    EaseOptions, EvaluationOptions, Ranking, RecommendOptions, Split, evaluate,
+    EaseOptions, EvaluationOptions, Ranking, RecommendOptions, Split, SplitBy, evaluate,
 };
 use upsell::time::parse_timestamp_parameter;
 
@@ -20,15 +20,6 @@ use crate::input::InputArgs;
 use crate::mine::{core_value, min_support};
 use crate::progress;
 use crate::summary::{Summary, thousands};
-
-/// How to split baskets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SplitBy {
-    /// The first --train share of baskets in file order trains.
-    Position,
-    /// Baskets ordered by --time-col; the earliest --train share trains (or those before --cutoff).
-    Time,
-}
 
 /// Arguments of `upsell evaluate`.
 #[derive(Debug, Args)]
@@ -40,8 +31,10 @@ pub struct EvaluateArgs {
     #[arg(short = 's', long, value_name = "S", value_parser = min_support)]
     pub min_support: MinSupport,
 
-    /// How to split training and test baskets.
-    #[arg(long, value_enum, default_value = "position")]
+    /// How to split training and test baskets: position (the first --train share of baskets in
+    /// file order trains) or time (baskets ordered by --time-col; the earliest --train share
+    /// trains, or those before --cutoff).
+    #[arg(long, value_name = "position|time", default_value = "position", value_parser = core_value::<SplitBy>)]
     pub split: SplitBy,
 
     /// The training share of baskets.
@@ -103,16 +96,9 @@ pub struct EvaluateArgs {
 
 /// Runs `upsell evaluate`.
 pub fn run(args: &EvaluateArgs, control: &Control) -> Result<(), CliError> {
-    let split = match (args.split, &args.cutoff) {
-        (SplitBy::Position, None) => Split::Position { train: args.train },
-        (SplitBy::Position, Some(_)) => {
-            return Err(CliError::Usage("--cutoff needs --split time".to_owned()));
-        }
-        (SplitBy::Time, None) => Split::TimeFraction { train: args.train },
-        (SplitBy::Time, Some(text)) => Split::Cutoff {
-            cutoff: parse_timestamp_parameter("cutoff", text)?,
-        },
-    };
+    let cutoff = args.cutoff.as_deref();
+    let cutoff = cutoff.map(|text| parse_timestamp_parameter("cutoff", text));
+    let split = Split::new(args.split, args.train, cutoff.transpose()?)?;
     if args.split == SplitBy::Time && args.time_column.is_none() {
         return Err(CliError::Usage(
             "--split time needs --time-col (a long CSV with a time column)".to_owned(),

@@ -92,6 +92,23 @@ pub fn parse_timestamp_parameter(name: &'static str, text: &str) -> Result<Times
     })
 }
 
+/// The instant `second` Unix seconds after 1970-01-01 UTC, as every surface reads seconds (from
+/// a C array, a numpy array, an Arrow column); out of range, an error at `location` naming it.
+///
+/// ```
+/// use upsell::Location;
+/// use upsell::time::from_unix_seconds;
+/// assert_eq!(from_unix_seconds(86_400, Location::memory)?.to_string(), "1970-01-02T00:00:00Z");
+/// let err = from_unix_seconds(i64::MAX, || Location::memory().line(3)).unwrap_err();
+/// assert!(err.to_string().contains("out of range"));
+/// # Ok::<(), upsell::Error>(())
+/// ```
+pub fn from_unix_seconds(second: i64, location: impl FnOnce() -> Location) -> Result<Timestamp> {
+    Timestamp::from_second(second).map_err(|e| {
+        Error::invalid_input(location(), format!("time {second} is out of range: {e}"))
+    })
+}
+
 /// The `now` of a decision: `text` parsed (see [`parse_timestamp_parameter`]), or the current
 /// time when `None`.
 ///
@@ -199,12 +216,7 @@ pub fn basket_times(row_baskets: &[u32], row_seconds: &[i64]) -> Result<Vec<Time
     }
     let mut times = BasketTimes::default();
     for (row, (&basket, &second)) in row_baskets.iter().zip(row_seconds).enumerate() {
-        let time = Timestamp::from_second(second).map_err(|e| {
-            Error::invalid_input(
-                Location::memory().line(row as u64 + 1),
-                format!("time {second} is out of range: {e}"),
-            )
-        })?;
+        let time = from_unix_seconds(second, || Location::memory().line(row as u64 + 1))?;
         times.add(basket as usize, time);
     }
     times.finish()

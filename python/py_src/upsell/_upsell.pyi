@@ -392,7 +392,7 @@ def tiers_json(
 ) -> str: ...
 def tier_migration_json(
     customers: list[Optional[str]],
-    seconds: list[Optional[int]],
+    dates: Union[list[Optional[int]], list[Optional[str]]],
     plans: list[Optional[str]],
     mrr: list[Optional[str]],
     *,

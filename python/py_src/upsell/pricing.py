@@ -355,7 +355,7 @@ def tier_migration(
             )
     dates = table.column(date)
     if pa.types.is_string(dates.type) or pa.types.is_large_string(dates.type):
-        dates = _parse_dates(dates.to_pylist(), date)
+        dates = dates.to_pylist()  # text, parsed by the core as every surface parses times
     elif pa.types.is_date(dates.type) or pa.types.is_timestamp(dates.type):
         if pa.types.is_date(dates.type):
             dates = dates.cast(pa.timestamp("s"))
@@ -404,21 +404,3 @@ def tier_migration(
         median_days_to_upgrade=found["median_days_to_upgrade"],
         current_tiers=[(t["name"], money(t["price"]), t["customers"]) for t in result["current_tiers"]],
     )
-
-
-def _parse_dates(values: List[Optional[str]], column: str) -> List[Optional[int]]:
-    """Date text (``YYYY-MM-DD`` or ISO 8601 with a time, read as UTC) as UTC seconds."""
-    seconds: List[Optional[int]] = []
-    for row, value in enumerate(values):
-        if value is None:
-            seconds.append(None)
-            continue
-        try:
-            parsed = pd.Timestamp(value)
-        except ValueError:
-            raise InvalidInputError(
-                f"date {value!r} in row {row + 1} is not a date (expected YYYY-MM-DD or ISO 8601)", column_name=column
-            ) from None
-        parsed = parsed.tz_localize("UTC") if parsed.tzinfo is None else parsed.tz_convert("UTC")
-        seconds.append(int(parsed.timestamp()))
-    return seconds

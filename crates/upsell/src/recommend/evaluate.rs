@@ -43,6 +43,64 @@ pub enum Split {
     },
 }
 
+/// How a [`Split`] orders baskets, by the name every surface gives it: `position` (file order)
+/// or `time` (each basket's time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SplitBy {
+    /// File order: the first share trains.
+    #[default]
+    Position,
+    /// Time order: the earliest share trains, or the baskets before a cut-off.
+    Time,
+}
+
+impl std::str::FromStr for SplitBy {
+    type Err = Error;
+
+    /// ```
+    /// use upsell::recommend::SplitBy;
+    /// assert_eq!("time".parse::<SplitBy>()?, SplitBy::Time);
+    /// assert!("random".parse::<SplitBy>().is_err());
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "position" => Ok(SplitBy::Position),
+            "time" => Ok(SplitBy::Time),
+            _ => Err(Error::invalid_parameter(
+                "split",
+                format!("'{s}' is not one of position, time"),
+            )),
+        }
+    }
+}
+
+impl Split {
+    /// The split every surface asks for: ordered `by` position or time, the first `train` share
+    /// trains; a `cutoff` (only with a split by time) trains the baskets before it instead.
+    ///
+    /// ```
+    /// use upsell::recommend::{Split, SplitBy};
+    /// use upsell::time::parse_timestamp_parameter;
+    /// assert_eq!(Split::new(SplitBy::Time, 0.8, None)?, Split::TimeFraction { train: 0.8 });
+    /// let cutoff = parse_timestamp_parameter("cutoff", "2024-01-03")?;
+    /// assert_eq!(Split::new(SplitBy::Time, 0.8, Some(cutoff))?, Split::Cutoff { cutoff });
+    /// assert!(Split::new(SplitBy::Position, 0.8, Some(cutoff)).is_err());
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn new(by: SplitBy, train: f64, cutoff: Option<Timestamp>) -> Result<Split> {
+        match (by, cutoff) {
+            (SplitBy::Position, None) => Ok(Split::Position { train }),
+            (SplitBy::Time, None) => Ok(Split::TimeFraction { train }),
+            (SplitBy::Time, Some(cutoff)) => Ok(Split::Cutoff { cutoff }),
+            (SplitBy::Position, Some(_)) => Err(Error::invalid_parameter(
+                "cutoff",
+                "a cutoff needs a split by time",
+            )),
+        }
+    }
+}
+
 /// What to evaluate and how.
 ///
 /// ```

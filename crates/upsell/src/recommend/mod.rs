@@ -36,7 +36,7 @@ mod fit;
 mod model;
 
 pub use ease::{Ease, EaseAnswer, EaseOptions, EaseRecommendation, EaseScratch};
-pub use evaluate::{Evaluation, EvaluationOptions, MethodScores, Split, evaluate};
+pub use evaluate::{Evaluation, EvaluationOptions, MethodScores, Split, SplitBy, evaluate};
 pub use fit::FitOptions;
 pub use model::MODEL_FILE;
 

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Context;
 use crate::time::Timestamp;
 
 /// What happened to an offer.
@@ -123,6 +124,22 @@ impl History {
     /// One customer's history.
     pub fn customer(&self, id: &str) -> Option<&CustomerHistory> {
         self.customers.get(id)
+    }
+
+    /// The history of the customer a context names by its `id`, as every surface looks it up for
+    /// one decision; `None` when the context names none or the customer has no history.
+    ///
+    /// ```
+    /// use upsell::triggers::{Context, History, Outcome};
+    /// let mut history = History::default();
+    /// let at = upsell::time::parse_timestamp_parameter("at", "2026-01-01")?;
+    /// history.record("c1", "pro", Outcome::Shown, at);
+    /// assert!(history.of(&Context::from_json(r#"{"id": "c1"}"#)?).is_some());
+    /// assert!(history.of(&Context::from_json(r#"{"seats": 3}"#)?).is_none());
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn of(&self, context: &Context) -> Option<&CustomerHistory> {
+        self.customer(context.id()?)
     }
 
     /// Reads a history from JSON, with an error naming the file.

@@ -266,6 +266,25 @@ impl ConditionOp {
     }
 }
 
+impl std::str::FromStr for ConditionOp {
+    type Err = Error;
+
+    /// The operator as written in rules (`==`, `>=`, `<`), as every surface reads it.
+    ///
+    /// ```
+    /// use upsell::triggers::ConditionOp;
+    /// assert_eq!(">=".parse::<ConditionOp>()?, ConditionOp::Ge);
+    /// assert!("<=".parse::<ConditionOp>().unwrap_err().to_string().contains("'<='"));
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
+        [ConditionOp::Eq, ConditionOp::Ge, ConditionOp::Lt]
+            .into_iter()
+            .find(|op| op.as_str() == s.trim())
+            .ok_or_else(|| Error::invalid_parameter("op", format!("'{s}' is not one of ==, >=, <")))
+    }
+}
+
 /// One condition of a subgroup.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
