@@ -350,6 +350,13 @@ typedef struct upsell_explanation upsell_explanation;
 // Thread-safety: immutable; any number of threads may read it at once.
 typedef struct upsell_itemsets upsell_itemsets;
 
+// Prices (or unit costs) by item label, in one currency, none negative: the core's price list,
+// which `upsell_bundle_price_labels` looks items up in.
+//
+// Ownership: created by `upsell_price_list_new`, freed with `upsell_price_list_free`.
+// Thread-safety: immutable; any number of threads may use it at once.
+typedef struct upsell_price_list upsell_price_list;
+
 // A recommendation model: rules indexed by antecedent, with item labels.
 //
 // Ownership: created by `upsell_recommender_build`, `upsell_recommender_load` or
@@ -1012,6 +1019,26 @@ struct upsell_batch *upsell_batch_new(void);
 //
 // `batch` is NULL or a live batch not yet freed, used by no other thread.
 void upsell_batch_free(struct upsell_batch *batch);
+
+// Reads customers from a CSV file with the core's reader, as `upsell triggers eval` reads them:
+// a header line of field names, one customer a row, an empty cell a missing value. Column types
+// come from the schema `rules` declares; with NULL, or rules that declare none, they are
+// inferred from the values (int, decimal, float, bool, RFC 3339 time, string). A declared column
+// the file lacks, or a value not of its column's type, gives `UPSELL_STATUS_INVALID_INPUT`
+// naming the column; a missing file, `UPSELL_STATUS_IO`.
+//
+// On success `*out` receives a new batch, freed with `upsell_batch_free`, to evaluate with
+// `upsell_ruleset_evaluate_batch` (its first column is the customer id there by default).
+// Thread-safety: safe to call from any thread; `rules` may be in use by other threads.
+//
+// # Safety
+//
+// `path` is NUL-terminated; `rules` is NULL or a live rule set; `out` is writable; `err` is NULL
+// or writable.
+enum upsell_status upsell_batch_from_csv_file(const char *path,
+                                              const struct upsell_ruleset *rules,
+                                              struct upsell_batch **out,
+                                              struct upsell_error **err);
 
 // Adds an integer column `name` of `len` values; `valid` is NULL (all present) or `len` bytes,
 // 0 for a missing value. The data is copied. Every column of a batch must have the same length
@@ -1975,6 +2002,54 @@ enum upsell_status upsell_bundle_price(const int64_t *item_prices_minor,
                                        const struct upsell_bundle_policy *policy,
                                        struct upsell_bundle_quote *out,
                                        struct upsell_error **err);
+
+// A price list of `len` items in `currency` (an ISO 4217 code): item `labels[i]` costs
+// `amounts[i]`, decimal text the core parses exactly (`"12.00"`, or `"12.00 GBP"` naming the
+// list's currency), as Python's `price_bundle` reads its `prices` dict. A text that is not an
+// amount, a negative amount or another currency gives `UPSELL_STATUS_INVALID_INPUT` naming the
+// item; a label given twice keeps its last amount.
+//
+// On success `*out` receives a new list the caller frees with `upsell_price_list_free`.
+// Thread-safety: safe to call from any thread.
+//
+// # Safety
+//
+// `currency` is NUL-terminated; `labels` and `amounts` point to `len` NUL-terminated strings
+// each (NULL when `len` is 0); `out` is writable; `err` is NULL or writable.
+enum upsell_status upsell_price_list_new(const char *currency,
+                                         const char *const *labels,
+                                         const char *const *amounts,
+                                         size_t len,
+                                         struct upsell_price_list **out,
+                                         struct upsell_error **err);
+
+// Frees a price list; NULL is ignored.
+//
+// # Safety
+//
+// `list` is NULL or a live price list not yet freed.
+void upsell_price_list_free(struct upsell_price_list *list);
+
+// Prices the bundle of `item_count` items named by label, as Python's `price_bundle`: their
+// prices from `prices` and, when `costs` is not NULL, their unit costs from `costs` (for the
+// policy's margin floor), under `policy`. An item without a price (or without a cost) gives
+// `UPSELL_STATUS_INVALID_INPUT` naming it; otherwise as `upsell_bundle_price`: `*out` holds the
+// quote in minor units of the lists' currency, or the refusal.
+//
+// Ownership: every argument is borrowed for the call. Thread-safety: safe to call concurrently.
+//
+// # Safety
+//
+// `items` points to `item_count` NUL-terminated strings; `prices` is a live price list; `costs`
+// is NULL or a live price list; `policy` points to a readable policy; `out` to a writable quote;
+// `err` is NULL or writable.
+enum upsell_status upsell_bundle_price_labels(const char *const *items,
+                                              size_t item_count,
+                                              const struct upsell_price_list *prices,
+                                              const struct upsell_price_list *costs,
+                                              const struct upsell_bundle_policy *policy,
+                                              struct upsell_bundle_quote *out,
+                                              struct upsell_error **err);
 
 // Finds the single candidates or pairs that bring a cart of `cart_total_minor` to
 // `threshold_minor` with the least overshoot, weighted by affinity (co-occurrence with the cart).
