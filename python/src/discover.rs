@@ -1,40 +1,33 @@
-//! `upsell._upsell.discover_columns`, `adoption_gaps_columns` and `synthetic_subscriptions`:
+//! `upsell._upsell.discover_arrow`, `adoption_gaps_arrow` and `synthetic_subscriptions`:
 //! subgroup discovery, adoption gaps and the synthetic subscription table for Python.
 //!
-//! Translation only: the columns arrive as `triggers.rs` reads them for rule evaluation, the
+//! Translation only: the customers arrive as an Arrow stream (`arrow.rs`) read by the core, the
 //! options as one JSON document parsed by the core (`DiscoverOptions::from_json`, the same as the
 //! C library's), and the subgroups leave as parallel lists that `upsell/triggers.py` makes a frame.
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use upsell::triggers::{
-    AdoptionOptions, Batch, DiscoverOptions, PlanFeatures, PlantedEffect,
+    AdoptionOptions, DiscoverOptions, PlanFeatures, PlantedEffect,
     SubscriptionGenerator, Value, adoption_gaps, discover_with,
 };
 
 use crate::{errors, gil};
 
-/// Discovers subgroups of the customers given as prepared columns (see `RuleSet.evaluate_columns`);
+/// Discovers subgroups of the customers of `data` (an object with `__arrow_c_stream__`);
 /// `options` is the core's JSON options document.
 #[pyfunction]
-pub(crate) fn discover_columns<'py>(
+pub(crate) fn discover_arrow<'py>(
     py: Python<'py>,
-    names: Vec<String>,
-    columns: Vec<Bound<'py, PyAny>>,
+    data: &Bound<'py, PyAny>,
     options: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
-    if names.len() != columns.len() {
-        return Err(PyTypeError::new_err("names and columns differ in length"));
-    }
     let options = errors::map(py, DiscoverOptions::from_json(options))?;
-    let mut batch_columns = Vec::with_capacity(columns.len());
-    for (name, column) in names.into_iter().zip(&columns) {
-        let converted = crate::triggers::column_of(py, &name, column, None)?;
-        batch_columns.push((name, converted));
-    }
-    let batch = errors::map(py, Batch::new(batch_columns))?;
-    let found = gil::run(py, |control| discover_with(&batch, &options, control))?;
+    let stream = crate::arrow::stream(py, data)?;
+    let found = gil::run(py, |control| {
+        let batch = upsell::arrow::customers_from_stream(stream, None, options.threads)?;
+        discover_with(&batch, &options, control)
+    })?;
     let out = PyDict::new(py);
     let subgroups = &found.subgroups;
     out.set_item("subgroup", subgroups.iter().map(|s| s.expression()).collect::<Vec<_>>())?;
@@ -121,15 +114,14 @@ pub(crate) fn synthetic_subscriptions<'py>(
     Ok(out)
 }
 
-/// Adoption gaps of the customers given as prepared columns; `plans` as `(plan, features)`. The
-/// gaps and the customers' gaps leave as parallel lists.
+/// Adoption gaps of the customers of `data` (an object with `__arrow_c_stream__`); `plans` as
+/// `(plan, features)`. The gaps and the customers' gaps leave as parallel lists.
 #[pyfunction]
-#[pyo3(signature = (names, columns, plans, *, plan_column, outcome, customer_column, min_usage, alpha, correction))]
+#[pyo3(signature = (data, plans, *, plan_column, outcome, customer_column, min_usage, alpha, correction))]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn adoption_gaps_columns<'py>(
+pub(crate) fn adoption_gaps_arrow<'py>(
     py: Python<'py>,
-    names: Vec<String>,
-    columns: Vec<Bound<'py, PyAny>>,
+    data: &Bound<'py, PyAny>,
     plans: Vec<(String, Vec<String>)>,
     plan_column: String,
     outcome: String,
@@ -138,9 +130,6 @@ pub(crate) fn adoption_gaps_columns<'py>(
     alpha: f64,
     correction: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
-    if names.len() != columns.len() {
-        return Err(PyTypeError::new_err("names and columns differ in length"));
-    }
     let correction = errors::map(py, correction.parse())?;
     let options = AdoptionOptions {
         plan_column,
@@ -151,13 +140,11 @@ pub(crate) fn adoption_gaps_columns<'py>(
         correction,
         ..AdoptionOptions::new(plans.into_iter().map(|(p, f)| PlanFeatures::new(p, f)).collect())
     };
-    let mut batch_columns = Vec::with_capacity(columns.len());
-    for (name, column) in names.into_iter().zip(&columns) {
-        let converted = crate::triggers::column_of(py, &name, column, None)?;
-        batch_columns.push((name, converted));
-    }
-    let batch = errors::map(py, Batch::new(batch_columns))?;
-    let found = gil::run(py, |_| adoption_gaps(&batch, &options))?;
+    let stream = crate::arrow::stream(py, data)?;
+    let found = gil::run(py, |_| {
+        let batch = upsell::arrow::customers_from_stream(stream, None, None)?;
+        adoption_gaps(&batch, &options)
+    })?;
     let out = PyDict::new(py);
     let gaps = &found.gaps;
     out.set_item("plan", gaps.iter().map(|g| g.plan.clone()).collect::<Vec<_>>())?;

@@ -7,6 +7,7 @@
 
 use pyo3::prelude::*;
 
+mod arrow;
 mod data;
 mod errors;
 mod gil;
@@ -64,9 +65,9 @@ fn _upsell(module: &Bound<'_, PyModule>) -> PyResult<()> {
         module.add_function(function)?;
     }
     module.add_class::<triggers::PyRuleSet>()?;
-    module.add_function(wrap_pyfunction!(discover::discover_columns, module)?)?;
+    module.add_function(wrap_pyfunction!(discover::discover_arrow, module)?)?;
     module.add_function(wrap_pyfunction!(discover::synthetic_subscriptions, module)?)?;
-    module.add_function(wrap_pyfunction!(discover::adoption_gaps_columns, module)?)?;
+    module.add_function(wrap_pyfunction!(discover::adoption_gaps_arrow, module)?)?;
     module.add_class::<triggers::PyHistory>()?;
     module.add("DEFAULT_MAX_ITEMSETS", upsell::mining::DEFAULT_MAX_ITEMSETS)?;
     module.add("DEFAULT_MAX_MEMORY", upsell::mining::default_max_memory())?;

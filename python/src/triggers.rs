@@ -1,27 +1,23 @@
 //! `upsell._upsell.RuleSet` and `History`: the trigger engine for Python.
 //!
-//! Translation only. A DataFrame crosses as typed columns that `upsell/triggers.py` prepares from
-//! Arrow (numpy arrays for numbers, times in seconds and validity; dictionary codes plus the
-//! dictionary for strings; Python lists for list columns), so no Python object is made per cell
-//! of numeric data. One customer (`explain`, `evaluate_one`) crosses as a dict, converted here:
+//! Translation only. A DataFrame crosses as an Arrow stream (`arrow.rs`) whose columns the core
+//! reads, and the offers go back as one, so no Python object is made per cell. One customer (`explain`, `evaluate_one`) crosses as a dict, converted here:
 //! `int`, `float`, `bool`, `str`, `decimal.Decimal` (exact), `datetime` (naive is UTC), lists of
 //! `str`, nested dicts as dotted names.
 
 use std::sync::Arc;
 
-use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
+use pyo3::types::{PyBool, PyCapsule, PyDict, PyFloat, PyInt, PyList, PyString};
 use upsell::time::{Timestamp, now_or_parse, parse_timestamp};
 use upsell::triggers::{
-    Batch, BatchOptions, Column, Context, Decimal, Decision, Format, History, Offer, Outcome,
-    RuleSet, Type, Value,
+    BatchOptions, Context, Decimal, Decision, Format, History, Offer, Outcome, RuleSet, Value,
 };
 use upsell::{Error, Location};
 
 use crate::errors::Threads;
-use crate::{errors, gil};
+use crate::{arrow, errors, gil};
 
 /// A loaded, checked rule set.
 #[pyclass(name = "RuleSet", module = "upsell._upsell", frozen)]
@@ -141,94 +137,29 @@ impl PyRuleSet {
         Ok(out)
     }
 
-    /// Evaluates columns (prepared by `upsell/triggers.py`) with the GIL released; returns the
-    /// (customer, offer) rows as parallel lists.
-    #[pyo3(signature = (names, columns, now=None, history=None, id_column=None, threads=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn evaluate_columns<'py>(
+    /// Evaluates the customers of `data` (an object with `__arrow_c_stream__`) with the GIL
+    /// released; returns the offers as a capsule holding an Arrow stream.
+    #[pyo3(signature = (data, now=None, history=None, id_column=None, threads=None))]
+    fn evaluate_arrow<'py>(
         &self,
         py: Python<'py>,
-        names: Vec<String>,
-        columns: Vec<Bound<'py, PyAny>>,
+        data: &Bound<'py, PyAny>,
         now: Option<&str>,
         history: Option<PyRef<'py, PyHistory>>,
         id_column: Option<String>,
         threads: Option<Threads>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        let threads = threads.map(Threads::get);
+    ) -> PyResult<Bound<'py, PyCapsule>> {
         let now = parse_now(py, now)?;
-        if names.len() != columns.len() {
-            return Err(PyTypeError::new_err("names and columns differ in length"));
-        }
-        let mut batch_columns = Vec::with_capacity(columns.len());
-        for (name, column) in names.into_iter().zip(&columns) {
-            let declared = self.inner.declared_schema().and_then(|s| s.get(&name));
-            let converted = column_of(py, &name, column, declared)?;
-            batch_columns.push((name, converted));
-        }
-        let batch = errors::map(py, Batch::new(batch_columns))?;
-        let history_ref = history.as_ref().map(|h| &h.inner);
-        let rules = &self.inner;
+        let stream = arrow::stream(py, data)?;
+        let history = history.as_ref().map(|h| &h.inner);
         let offers = gil::run(py, |control| {
             let mut options = BatchOptions::new(now);
-            options.history = history_ref;
+            options.history = history;
             options.id_column = id_column;
-            options.threads = threads;
-            rules.evaluate_batch(&batch, &options, control)
+            options.threads = threads.map(Threads::get);
+            upsell::arrow::evaluate(&self.inner, stream, &options, control)
         })?;
-        let out = PyDict::new(py);
-        out.set_item("row", offers.iter().map(|o| o.row).collect::<Vec<_>>())?;
-        out.set_item(
-            "customer",
-            offers
-                .iter()
-                .map(|o| o.customer.as_str())
-                .collect::<Vec<_>>(),
-        )?;
-        out.set_item(
-            "rule",
-            offers
-                .iter()
-                .map(|o| o.offer.rule.as_str())
-                .collect::<Vec<_>>(),
-        )?;
-        out.set_item(
-            "kind",
-            offers
-                .iter()
-                .map(|o| o.offer.kind.as_str())
-                .collect::<Vec<_>>(),
-        )?;
-        out.set_item(
-            "target",
-            offers
-                .iter()
-                .map(|o| o.offer.target.as_str())
-                .collect::<Vec<_>>(),
-        )?;
-        out.set_item(
-            "priority",
-            offers.iter().map(|o| o.offer.priority).collect::<Vec<_>>(),
-        )?;
-        out.set_item(
-            "expected_value_units",
-            offers
-                .iter()
-                .map(|o| o.offer.expected_value.units())
-                .collect::<Vec<_>>(),
-        )?;
-        out.set_item(
-            "reason",
-            offers
-                .iter()
-                .map(|o| o.offer.reason.as_str())
-                .collect::<Vec<_>>(),
-        )?;
-        out.set_item(
-            "held_out",
-            offers.iter().map(|o| o.held_out).collect::<Vec<_>>(),
-        )?;
-        Ok(out)
+        arrow::capsule(py, offers)
     }
 
     fn __repr__(&self) -> String {
@@ -415,114 +346,4 @@ fn context_of(py: Python<'_>, row: &Bound<'_, PyDict>) -> PyResult<Context> {
         }
     }
     Ok(context)
-}
-
-fn validity(mask: Option<PyReadonlyArray1<'_, bool>>) -> PyResult<Option<Vec<bool>>> {
-    Ok(match mask {
-        Some(mask) => Some(mask.as_slice()?.to_vec()),
-        None => None,
-    })
-}
-
-/// One prepared column: `(kind, values, validity)` for numbers and times, `("string", codes,
-/// dictionary)`, or `("list", [[str] | None])`.
-pub(crate) fn column_of(
-    py: Python<'_>,
-    name: &str,
-    spec: &Bound<'_, PyAny>,
-    declared: Option<Type>,
-) -> PyResult<Column> {
-    let kind: String = spec.get_item(0)?.extract()?;
-    let payload = spec.get_item(1)?;
-    let third = spec.get_item(2)?;
-    let mask = || -> PyResult<Option<Vec<bool>>> {
-        if third.is_none() {
-            Ok(None)
-        } else {
-            validity(Some(third.extract()?))
-        }
-    };
-    let column = match kind.as_str() {
-        "int" => Column::ints(
-            payload
-                .extract::<PyReadonlyArray1<i64>>()?
-                .as_slice()?
-                .to_vec(),
-            mask()?,
-        ),
-        "decimal" => Column::decimals(
-            payload
-                .extract::<PyReadonlyArray1<i64>>()?
-                .as_slice()?
-                .to_vec(),
-            mask()?,
-        ),
-        // A field declared `float` stays a double: no need to look for exact decimals.
-        "float" if declared == Some(Type::Float) => Column::floats(
-            payload
-                .extract::<PyReadonlyArray1<f64>>()?
-                .as_slice()?
-                .to_vec(),
-            mask()?,
-        ),
-        "float" => Column::numbers(
-            payload
-                .extract::<PyReadonlyArray1<f64>>()?
-                .as_slice()?
-                .to_vec(),
-            mask()?,
-        ),
-        "bool" => Column::bools(
-            payload
-                .extract::<PyReadonlyArray1<bool>>()?
-                .as_slice()?
-                .to_vec(),
-            mask()?,
-        ),
-        "timestamp" => Column::timestamps(
-            payload
-                .extract::<PyReadonlyArray1<i64>>()?
-                .as_slice()?
-                .to_vec(),
-            mask()?,
-        ),
-        "duration" => Column::durations(
-            payload
-                .extract::<PyReadonlyArray1<i64>>()?
-                .as_slice()?
-                .to_vec(),
-            mask()?,
-        ),
-        "string" => {
-            let codes = payload.extract::<PyReadonlyArray1<i32>>()?;
-            let codes: Vec<u32> = codes
-                .as_slice()?
-                .iter()
-                .map(|&c| {
-                    if c < 0 {
-                        upsell::triggers::NULL_CODE
-                    } else {
-                        c as u32
-                    }
-                })
-                .collect();
-            let dictionary: Vec<String> = third.extract()?;
-            errors::map(py, Column::dictionary(codes, dictionary))?
-        }
-        "list" => {
-            let lists: Vec<Option<Vec<String>>> = payload.extract()?;
-            Column::lists(
-                lists
-                    .iter()
-                    .map(|l| l.as_ref().map(|items| items.iter().map(String::as_str))),
-            )
-        }
-        other => {
-            return Err(errors::to_py(
-                py,
-                bad_value(name, format!("unsupported column kind '{other}'")),
-            ));
-        }
-    };
-    Ok(column)
 }

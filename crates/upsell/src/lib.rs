@@ -19,6 +19,8 @@
 //!   metrics, A/B tests and forecasts.
 //! - [`triggers`]: declarative upsell rules (YAML/JSON/TOML), typed and checked at load, evaluated
 //!   per customer with a reason trace or column-wise over millions.
+//! - `arrow` (feature `arrow`): customers, baskets and carts from Arrow record batches, results as
+//!   record batches, read one way for every surface.
 //! - [`Control`]: progress and cancellation for long work; [`Error`] with a stable [`ErrorKind`].
 //!
 //! ```
@@ -41,6 +43,8 @@
 //! depend on the number of threads.
 #![deny(missing_docs)]
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod data;
 mod error;
 mod memory;

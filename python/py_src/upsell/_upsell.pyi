@@ -37,9 +37,9 @@ __all__ = [
     "report_json",
     "RuleSet",
     "History",
-    "discover_columns",
+    "discover_arrow",
     "synthetic_subscriptions",
-    "adoption_gaps_columns",
+    "adoption_gaps_arrow",
     "DEFAULT_MAX_ITEMSETS",
     "association_rules",
     "DEFAULT_MAX_RULES",
@@ -446,20 +446,18 @@ class RuleSet:
     def explain(self, row: dict, now: Optional[str] = None) -> list[Tuple[str, bool, str]]: ...
     def evaluate_one(self, row: dict, now: Optional[str] = None, history: Optional[History] = None) -> dict: ...
     def sequences(self, row: dict, now: Optional[str] = None, history: Optional[History] = None) -> list[dict]: ...
-    def evaluate_columns(
+    def evaluate_arrow(
         self,
-        names: list[str],
-        columns: list[tuple],
+        data: Any,
         now: Optional[str] = None,
         history: Optional[History] = None,
         id_column: Optional[str] = None,
         threads: Optional[int] = None,
-    ) -> dict: ...
+    ) -> Any: ...
 
-def discover_columns(names: list[str], columns: list[tuple], options: str) -> dict: ...
-def adoption_gaps_columns(
-    names: list[str],
-    columns: list[tuple],
+def discover_arrow(data: Any, options: str) -> dict: ...
+def adoption_gaps_arrow(
+    data: Any,
     plans: list[Tuple[str, list[str]]],
     *,
     plan_column: str,

@@ -34,7 +34,6 @@ import json
 import os
 from typing import Any, Dict, List, NamedTuple, Optional, Union
 
-import numpy as np
 import pyarrow as pa
 
 from upsell import _upsell
@@ -49,9 +48,6 @@ __all__ = [
 #: Offer histories (shown / accepted / rejected per customer and target); ``to_json`` / ``from_json``
 #: for storage, which the caller owns.
 History = _upsell.History
-
-_OUTPUT_COLUMNS = ["customer", "rule", "kind", "target", "priority", "reason", "expected_value", "held_out"]
-
 
 class Explanation(NamedTuple):
     """How one rule came out for one customer."""
@@ -164,22 +160,9 @@ class RuleSet:
         (offers withheld for the rule's control group). The customer id is ``id_column``, else the
         first column.
         """
-        table, library = _to_arrow(data)
-        names = list(table.column_names)
-        columns = [_column(name, table.column(name)) for name in names]
-        result = self._inner.evaluate_columns(names, columns, _now(now), history, id_column, threads)
-        arrays = {
-            "customer": pa.array(result["customer"], pa.string()),
-            "rule": pa.array(result["rule"], pa.string()),
-            "kind": pa.array(result["kind"], pa.string()),
-            "target": pa.array(result["target"], pa.string()),
-            "priority": pa.array(result["priority"], pa.int64()),
-            "reason": pa.array(result["reason"], pa.string()),
-            "expected_value": _decimals(result["expected_value_units"]),
-            "held_out": pa.array(result["held_out"], pa.bool_()),
-        }
-        out = pa.table([arrays[c] for c in _OUTPUT_COLUMNS], names=_OUTPUT_COLUMNS)
-        return _from_arrow(out, output or library)
+        stream, library = _arrow_stream(data)
+        offers = self._inner.evaluate_arrow(stream, _now(now), history, id_column, threads)
+        return _from_arrow(pa.table(_Stream(offers)), output or library)
 
     def __repr__(self) -> str:
         return f"RuleSet({len(self.names)} rules: {', '.join(self.names[:5])}{', ...' if len(self.names) > 5 else ''})"
@@ -200,6 +183,31 @@ def _to_arrow(data: Any) -> "tuple[pa.Table, str]":
     )
 
 
+def _arrow_stream(data: Any) -> "tuple[Any, str]":
+    """``data`` as an object with ``__arrow_c_stream__``, read in Rust without a copy (pandas is
+    converted to Arrow first), and the library to answer in."""
+    if isinstance(data, (pa.Table, pa.RecordBatch)):
+        return data, "arrow"
+    module = type(data).__module__.split(".")[0]
+    if module == "polars":
+        return data, "polars"
+    if module == "pandas":
+        return pa.Table.from_pandas(data, preserve_index=False), "pandas"
+    raise InvalidParameterError(
+        f"data: expected a pandas or polars DataFrame or a pyarrow Table, got {type(data).__name__}"
+    )
+
+
+class _Stream:
+    """A result of the native module: an Arrow C stream in a capsule (the PyCapsule interface)."""
+
+    def __init__(self, capsule: Any) -> None:
+        self._capsule = capsule
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        return self._capsule
+
+
 def _from_arrow(table: pa.Table, library: str) -> Any:
     if library == "arrow":
         return table
@@ -208,84 +216,6 @@ def _from_arrow(table: pa.Table, library: str) -> Any:
     if library == "pandas":
         return table.to_pandas()
     raise InvalidParameterError(f"output: expected 'pandas', 'polars' or 'arrow', got {library!r}")
-
-
-def _validity(array: pa.Array) -> Optional[np.ndarray]:
-    if array.null_count == 0:
-        return None
-    return array.is_valid().to_numpy(zero_copy_only=False)
-
-
-def _decimals(units: List[int]) -> pa.Array:
-    """Exact decimals with six places from their millionths: each 128-bit value is the units
-    and their sign extension, so no Python object is made per value."""
-    low = np.asarray(units, dtype=np.int64)
-    words = np.empty(2 * len(low), dtype=np.int64)
-    words[0::2], words[1::2] = low, low >> 63
-    return pa.Array.from_buffers(pa.decimal128(38, 6), len(low), [None, pa.py_buffer(words)])
-
-
-def _decimal_units(name: str, array: pa.Array) -> np.ndarray:
-    """Millionths of a decimal column, exactly and without a Python loop: Arrow rescales to six
-    places (refusing to round), then the low 64 bits of each 128-bit value are the units."""
-    try:
-        scaled = array.fill_null(0).cast(pa.decimal128(38, 6))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
-        raise InvalidInputError(
-            f"column '{name}': decimals with more than 6 decimal places or 32 digits cannot be read exactly ({err})",
-            column_name=name,
-        ) from None
-    if isinstance(scaled, pa.ChunkedArray):
-        scaled = scaled.combine_chunks()
-    words = np.frombuffer(scaled.buffers()[1], dtype=np.int64)[2 * scaled.offset : 2 * (scaled.offset + len(scaled))]
-    low, high = words[0::2], words[1::2]
-    if not np.array_equal(high, low >> 63):
-        row = int(np.flatnonzero(high != (low >> 63))[0])
-        raise InvalidInputError(
-            f"column '{name}': the decimal in row {row + 1} is too large (at most 9223372036854.775807)",
-            column_name=name,
-        )
-    return np.ascontiguousarray(low)
-
-
-def _column(name: str, column: Any) -> tuple:
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    kind = array.type
-    if pa.types.is_dictionary(kind):
-        if not (pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)):
-            array = array.cast(kind.value_type)
-            return _column(name, array)
-        codes = array.indices.cast(pa.int32()).fill_null(-1).to_numpy(zero_copy_only=False)
-        return ("string", np.ascontiguousarray(codes, dtype=np.int32), array.dictionary.to_pylist())
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        encoded = array.dictionary_encode()
-        codes = encoded.indices.cast(pa.int32()).fill_null(-1).to_numpy(zero_copy_only=False)
-        return ("string", np.ascontiguousarray(codes, dtype=np.int32), encoded.dictionary.to_pylist())
-    valid = _validity(array)
-    if pa.types.is_boolean(kind):
-        values = array.fill_null(False).to_numpy(zero_copy_only=False)
-        return ("bool", np.ascontiguousarray(values, dtype=np.bool_), valid)
-    if pa.types.is_integer(kind):
-        values = array.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
-        return ("int", np.ascontiguousarray(values, dtype=np.int64), valid)
-    if pa.types.is_floating(kind):
-        values = array.cast(pa.float64()).fill_null(0.0).to_numpy(zero_copy_only=False)
-        return ("float", np.ascontiguousarray(values, dtype=np.float64), valid)
-    if pa.types.is_decimal(kind):
-        return ("decimal", _decimal_units(name, array), valid)
-    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
-        if pa.types.is_date(kind):
-            array = array.cast(pa.timestamp("s"))
-        seconds = array.cast(pa.timestamp("s", tz=getattr(array.type, "tz", None)), safe=False).cast(pa.int64())
-        return ("timestamp", np.ascontiguousarray(seconds.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64), valid)
-    if pa.types.is_duration(kind):
-        seconds = array.cast(pa.duration("s"), safe=False).cast(pa.int64())
-        return ("duration", np.ascontiguousarray(seconds.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64), valid)
-    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
-        return ("list", array.to_pylist(), None)
-    if pa.types.is_null(kind):
-        return ("string", np.full(len(array), -1, dtype=np.int32), [])
-    raise InvalidInputError(f"column '{name}' has type {kind}, which rules cannot use", column_name=name)
 
 
 _SUBGROUP_COLUMNS = [
@@ -383,10 +313,8 @@ def discover(
             plan_column=plan_column,
             currency=currency,
         )
-    table, library = _to_arrow(data)
-    names = list(table.column_names)
-    columns = [_column(name, table.column(name)) for name in names]
-    result = _upsell.discover_columns(names, columns, json.dumps(options))
+    stream, library = _arrow_stream(data)
+    result = _upsell.discover_arrow(stream, json.dumps(options))
     types = {
         "subgroup": pa.string(), "conditions": pa.int64(), "size": pa.int64(), "positives": pa.int64(),
         "significant": pa.bool_(), "redundant": pa.bool_(), "expected_value": pa.string(),
@@ -458,11 +386,9 @@ def adoption_gaps(
     >>> list(found.customer_gaps.columns)
     ['customer', 'plan', 'feature']
     """
-    table, library = _to_arrow(data)
-    names = list(table.column_names)
-    columns = [_column(name, table.column(name)) for name in names]
-    result = _upsell.adoption_gaps_columns(
-        names, columns, [(str(p), [str(f) for f in fs]) for p, fs in plans.items()],
+    stream, library = _arrow_stream(data)
+    result = _upsell.adoption_gaps_arrow(
+        stream, [(str(p), [str(f) for f in fs]) for p, fs in plans.items()],
         plan_column=plan_column, outcome=outcome, customer_column=customer_column, min_usage=min_usage,
         alpha=alpha, correction=correction,
     )
