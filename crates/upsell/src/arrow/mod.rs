@@ -3,10 +3,9 @@
 //! feature, off by default).
 //!
 //! Every surface that holds Arrow data (the C library's Arrow C streams, Python's pyarrow, polars
-//! and pandas frames through the PyCapsule interface, the command line's Parquet files) hands it
-//! here, so each Arrow type is read one way everywhere: a decimal is exact or an error, a timestamp
-//! of any unit and zone is UTC seconds, strings of any layout are text, empty cells are null. The
-//! one idea: the surfaces move Arrow memory across their boundary and this module does the rest,
+//! and pandas frames through the PyCapsule interface) hands it here, so each Arrow type is read one
+//! way everywhere: a decimal is exact or an error, a timestamp of any unit and zone is UTC seconds,
+//! strings of any layout are text, empty cells are null. The one idea: the surfaces move Arrow memory across their boundary and this module does the rest,
 //! so no surface converts a column itself.
 //!
 //! Inputs are any [`RecordBatchReader`] (an Arrow C stream reader, a Parquet reader, a
