@@ -9,7 +9,7 @@
 //! so no surface converts a column itself.
 //!
 //! Inputs are any [`RecordBatchReader`] (an Arrow C stream reader, a Parquet reader, a
-//! [`RecordBatchIterator`]), read to the end; an error names the column and the row, counted from
+//! [`RecordBatchIterator`](arrow_array::RecordBatchIterator)), read to the end; an error names the column and the row, counted from
 //! 1 across the whole stream. Outputs are a [`Table`]: a schema and its batches.
 //!
 //! ```

@@ -307,7 +307,7 @@ pub fn check_customers(schema: &ArrowSchema) -> Result<()> {
 }
 
 /// The customers of one record batch as the trigger engine's [`Batch`], each column read by
-/// [`column`] (`declared`, the rule file's schema, says which float columns stay floats), the
+/// [`column()`] (`declared`, the rule file's schema, says which float columns stay floats), the
 /// columns converted in parallel on `threads` workers (`None`: the crate default).
 ///
 /// ```
@@ -444,7 +444,7 @@ pub fn offers(offers: &[BatchOffer]) -> Result<RecordBatch> {
 /// converted ([`customers`]) and evaluated as it is read, and results do not depend on the batch
 /// sizes or the threads.
 ///
-/// See the [module documentation](self) for an example.
+/// See the [module documentation](crate::arrow) for an example.
 pub fn evaluate(
     rules: &RuleSet,
     customers: impl RecordBatchReader,
