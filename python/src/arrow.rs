@@ -4,7 +4,7 @@
 //! its columns; results cross back as a stream in a capsule.
 //!
 //! The one idea: no column is converted here or in Python, so every type is read the way the C
-//! library and the command line read it.
+//! library reads it.
 
 use std::ffi::CStr;
 

@@ -1,9 +1,10 @@
 //! `upsell._upsell.RuleSet` and `History`: the trigger engine for Python.
 //!
 //! Translation only. A DataFrame crosses as an Arrow stream (`arrow.rs`) whose columns the core
-//! reads, and the offers go back as one, so no Python object is made per cell. One customer (`explain`, `evaluate_one`) crosses as a dict, converted here:
-//! `int`, `float`, `bool`, `str`, `decimal.Decimal` (exact), `datetime` (naive is UTC), lists of
-//! `str`, nested dicts as dotted names.
+//! reads, and the offers go back as one, so no Python object is made per cell. One customer
+//! (`explain`, `evaluate_one`) crosses as a dict, converted here: `int`, `float`, `bool`, `str`,
+//! `decimal.Decimal` (exact), `datetime` (naive is UTC), lists of `str`, nested dicts as dotted
+//! names.
 
 use std::sync::Arc;
 

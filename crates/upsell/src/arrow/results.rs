@@ -235,15 +235,35 @@ pub fn recommendations(
 ) -> Result<Recommended> {
     options.validate()?;
     model.check_ranking(options.by)?;
+    per_cart(
+        carts_stream,
+        column,
+        recommendations_schema(),
+        |label| model.item(label),
+        |carts| model.recommend_batch(carts, k, options, threads),
+        |schema, answers, first_cart| recommendations_batch(schema, model, answers, first_cart),
+    )
+}
+
+/// The stream loop both recommenders share: reads the carts of `carts_stream` (column `column`)
+/// batch by batch with `item` looking labels up, answers each batch's carts with `answer` and
+/// writes the answers as a batch of `schema` with `write` (given the row of the batch's first
+/// cart across the stream).
+fn per_cart<R>(
+    carts_stream: impl RecordBatchReader,
+    column: Option<&str>,
+    schema: SchemaRef,
+    item: impl Fn(&str) -> Option<ItemId>,
+    answer: impl Fn(&[Vec<ItemId>]) -> Vec<Vec<R>>,
+    write: impl Fn(&SchemaRef, &[Vec<R>], usize) -> Result<RecordBatch>,
+) -> Result<Recommended> {
     let input = carts_stream.schema();
     let index = find_column(&input, column, "column")?;
     let name = input.field(index).name().clone();
-    let schema = recommendations_schema();
     let (mut out, mut first_cart, mut unknown) = (Vec::new(), 0, 0);
     for batch in batches(carts_stream) {
-        let carts = carts(&batch?, index, &name, |l| model.item(l), &mut unknown)?;
-        let answers = model.recommend_batch(&carts, k, options, threads);
-        out.push(recommendations_batch(&schema, model, &answers, first_cart)?);
+        let carts = carts(&batch?, index, &name, &item, &mut unknown)?;
+        out.push(write(&schema, &answer(&carts), first_cart)?);
         first_cart += carts.len();
     }
     Ok(Recommended {
@@ -253,6 +273,39 @@ pub fn recommendations(
         },
         unknown,
     })
+}
+
+/// The answers as rows (cart index, rank index, answer), in cart then rank order.
+fn ranked_rows<R>(answers: &[Vec<R>]) -> Vec<(usize, usize, &R)> {
+    answers
+        .iter()
+        .enumerate()
+        .flat_map(|(c, found)| found.iter().enumerate().map(move |(r, f)| (c, r, f)))
+        .collect()
+}
+
+/// The four columns both recommenders' tables start with, one row per entry of `rows`: cart
+/// (its row across the stream, from `first_cart`), rank (from 1), item (its label) and score.
+fn ranked_columns<'a, R>(
+    rows: &[(usize, usize, &R)],
+    first_cart: usize,
+    label: impl Fn(&R) -> &'a str,
+    score: impl Fn(&R) -> f64,
+) -> Vec<ArrayRef> {
+    vec![
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|(c, _, _)| (first_cart + c) as i64),
+        )),
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|(_, r, _)| *r as i64 + 1),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            rows.iter().map(|(_, _, r)| label(r)),
+        )),
+        Arc::new(Float64Array::from_iter_values(
+            rows.iter().map(|(_, _, r)| score(r)),
+        )),
+    ]
 }
 
 fn recommendations_schema() -> SchemaRef {
@@ -281,11 +334,7 @@ fn recommendations_batch(
     answers: &[Vec<Recommendation>],
     first_cart: usize,
 ) -> Result<RecordBatch> {
-    let rows: Vec<(usize, usize, &Recommendation)> = answers
-        .iter()
-        .enumerate()
-        .flat_map(|(c, found)| found.iter().enumerate().map(move |(r, f)| (c, r, f)))
-        .collect();
+    let rows = ranked_rows(answers);
     let label = |item: ItemId| model.label(item).unwrap_or_default();
     let rule = |r: &Recommendation| r.rule.and_then(|index| model.rule(index));
     let measure = |of: fn(&ModelRule<'_>) -> f64| -> ArrayRef {
@@ -313,27 +362,16 @@ fn recommendations_batch(
         None,
     )
     .map_err(|e| arrow_error("cannot build the antecedents", e))?;
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(Int64Array::from_iter_values(
-            rows.iter().map(|(c, _, _)| (first_cart + c) as i64),
-        )),
-        Arc::new(Int64Array::from_iter_values(
-            rows.iter().map(|(_, r, _)| *r as i64 + 1),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            rows.iter().map(|(_, _, r)| label(r.item)),
-        )),
-        Arc::new(Float64Array::from_iter_values(
-            rows.iter().map(|(_, _, r)| r.score),
-        )),
+    let mut columns = ranked_columns(&rows, first_cart, |r| label(r.item), |r| r.score);
+    columns.extend([
         Arc::new(Int64Array::from_iter(
             rows.iter().map(|(_, _, r)| r.rule.map(i64::from)),
-        )),
+        )) as ArrayRef,
         Arc::new(antecedents),
         measure(|m| m.confidence()),
         measure(|m| m.lift()),
         measure(|m| m.support()),
-    ];
+    ]);
     RecordBatch::try_new(schema.clone(), columns)
         .map_err(|e| arrow_error("cannot build the recommendations", e))
 }
@@ -370,26 +408,16 @@ pub fn ease_recommendations(
     k: usize,
     threads: Option<usize>,
 ) -> Result<Recommended> {
-    let input = carts_stream.schema();
-    let index = find_column(&input, column, "column")?;
-    let name = input.field(index).name().clone();
-    let schema = ease_recommendations_schema();
-    let (mut out, mut first_cart, mut unknown) = (Vec::new(), 0, 0);
-    for batch in batches(carts_stream) {
-        let carts = carts(&batch?, index, &name, |l| model.item(l), &mut unknown)?;
-        let answers = model.recommend_batch(&carts, k, threads);
-        out.push(ease_recommendations_batch(
-            &schema, model, &answers, first_cart,
-        )?);
-        first_cart += carts.len();
-    }
-    Ok(Recommended {
-        table: Table {
-            schema,
-            batches: out,
+    per_cart(
+        carts_stream,
+        column,
+        ease_recommendations_schema(),
+        |label| model.item(label),
+        |carts| model.recommend_batch(carts, k, threads),
+        |schema, answers, first_cart| {
+            ease_recommendations_batch(schema, model, answers, first_cart)
         },
-        unknown,
-    })
+    )
 }
 
 fn ease_recommendations_schema() -> SchemaRef {
@@ -410,33 +438,18 @@ fn ease_recommendations_batch(
     answers: &[Vec<EaseRecommendation>],
     first_cart: usize,
 ) -> Result<RecordBatch> {
-    let rows: Vec<(usize, usize, &EaseRecommendation)> = answers
-        .iter()
-        .enumerate()
-        .flat_map(|(c, found)| found.iter().enumerate().map(move |(r, f)| (c, r, f)))
-        .collect();
+    let rows = ranked_rows(answers);
     let label = |item: ItemId| model.label(item).unwrap_or_default();
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(Int64Array::from_iter_values(
-            rows.iter().map(|(c, _, _)| (first_cart + c) as i64),
-        )),
-        Arc::new(Int64Array::from_iter_values(
-            rows.iter().map(|(_, r, _)| *r as i64 + 1),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            rows.iter().map(|(_, _, r)| label(r.item)),
-        )),
-        Arc::new(Float64Array::from_iter_values(
-            rows.iter().map(|(_, _, r)| r.score),
-        )),
+    let mut columns = ranked_columns(&rows, first_cart, |r| label(r.item), |r| r.score);
+    columns.extend([
         Arc::new(StringArray::from_iter(
             rows.iter()
                 .map(|(_, _, r)| r.strongest.map(|(item, _)| label(item))),
-        )),
+        )) as ArrayRef,
         Arc::new(Float64Array::from_iter(rows.iter().map(|(_, _, r)| {
             r.strongest.map(|(_, weight)| f64::from(weight))
         }))),
-    ];
+    ]);
     RecordBatch::try_new(schema.clone(), columns)
         .map_err(|e| arrow_error("cannot build the recommendations", e))
 }
