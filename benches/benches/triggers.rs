@@ -11,27 +11,17 @@
 //! for `upsell` and doubles for `cel`, which has no decimal type.
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use upsell::Control;
 use upsell::time::parse_timestamp;
 use upsell::triggers::{BatchOptions, Context, RuleSet, Value};
-use upsell_benches::triggers::{RULES, conditions, customers, kind, rule_file, rule_file_of};
+use upsell_benches::triggers::{
+    RULES, cel_value, conditions, customers, kind, rule_file, rule_file_of,
+};
 
 const CEL_ROWS: usize = 20_000;
-
-fn cel_value(value: &Value) -> cel::Value {
-    match value {
-        Value::Int(i) => cel::Value::Int(*i),
-        Value::Decimal(d) => cel::Value::Float(d.to_f64()),
-        Value::Float(x) => cel::Value::Float(*x),
-        Value::Bool(b) => cel::Value::Bool(*b),
-        Value::Str(s) => cel::Value::String(Arc::new(s.to_string())),
-        _ => cel::Value::Null,
-    }
-}
 
 /// Rule evaluations that fired, row by row with `cel`.
 fn cel_rows(programs: &[cel::Program], table: &[Vec<Value>]) -> usize {

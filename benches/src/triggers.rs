@@ -1,6 +1,10 @@
-//! The trigger benches' data, shared by `benches/triggers.rs` (the core's columnar evaluator) and
-//! `benches/capi_arrow.rs` (the same through the C library's Arrow stream): customers with 20
-//! columns of a seeded generator, and 50 rules in the language subset `upsell` and CEL share.
+//! The trigger benches' data, shared by `benches/triggers.rs` (the core's columnar evaluator),
+//! `benches/capi_arrow.rs` (the same through the C library's Arrow stream) and
+//! `benches/trigger_throughput.rs` (against other rule engines): customers with 20 columns of a
+//! seeded generator, and 50 rules in the language subset `upsell` and CEL share, with their
+//! translations for the other engines.
+
+use std::sync::Arc;
 
 use upsell::triggers::{Batch, Column, Decimal, Value};
 
@@ -176,6 +180,32 @@ pub fn jsonlogic_conditions() -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// The 50 conditions of [`conditions`] in GoRules' ZEN expression language (zen-expression):
+/// the same text with ZEN's words for the logical operators (`and`, `or`, `not`).
+pub fn zen_conditions() -> Vec<String> {
+    conditions()
+        .iter()
+        .map(|c| {
+            c.replace("&&", "and")
+                .replace("||", "or")
+                .replace("!(", "not (")
+        })
+        .collect()
+}
+
+/// One cell as the `cel` crate's value: decimals as doubles, since `cel` has no decimal type (the
+/// rules' money literals, such as `180.50`, and the generated cents compare the same either way).
+pub fn cel_value(value: &Value) -> cel::Value {
+    match value {
+        Value::Int(i) => cel::Value::Int(*i),
+        Value::Decimal(d) => cel::Value::Float(d.to_f64()),
+        Value::Float(x) => cel::Value::Float(*x),
+        Value::Bool(b) => cel::Value::Bool(*b),
+        Value::Str(s) => cel::Value::String(Arc::new(s.to_string())),
+        _ => cel::Value::Null,
+    }
 }
 
 /// The header of [`customers`]' columns: `id`, c01..c19.

@@ -1,6 +1,6 @@
 //! `upsell triggers discover`: the subgroups of customers with the highest outcome rate, written
 //! as a rule file that `upsell triggers check` accepts (the core's `triggers::discover` does the
-//! work; this file reads the flags and the CSV and prints).
+//! work; this file reads the flags and the customers and prints).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,10 +10,9 @@ use upsell::Control;
 use upsell::metrics::Correction;
 use upsell::mining::MinSupport;
 use upsell::pricing::{Currency, Money};
-use upsell::triggers::{
-    DiscoverOptions, Discovery, OfferKind, PlanPrices, discover_with, read_customers_csv,
-};
+use upsell::triggers::{DiscoverOptions, Discovery, OfferKind, PlanPrices, discover_with};
 
+use crate::customers::read_customers;
 use crate::error::CliError;
 use crate::mine::{core_value, min_support};
 use crate::progress;
@@ -22,7 +21,8 @@ use crate::progress;
 #[derive(Debug, Args)]
 pub struct DiscoverArgs {
     /// Customers, one a row with a header; the first column is the customer id (not used for
-    /// conditions). Column types are inferred (int, decimal, float, bool, timestamp, string).
+    /// conditions). A CSV file, whose column types are inferred (int, decimal, float, bool,
+    /// timestamp, string), or a Parquet file (`.parquet`), typed by its columns.
     customers: PathBuf,
     /// The 0/1 outcome column (`upgraded`, `churned`).
     #[arg(long, value_name = "COLUMN")]
@@ -76,7 +76,7 @@ pub struct DiscoverArgs {
 
 /// Runs `upsell triggers discover`.
 pub fn run(args: &DiscoverArgs, control: &Control) -> Result<(), CliError> {
-    let batch = read_customers_csv(&args.customers, None)?;
+    let batch = read_customers(&args.customers, None, args.threads)?;
     let mut ignore: Vec<String> = batch
         .schema()
         .fields()

@@ -1,24 +1,24 @@
 //! `upsell triggers gaps`: per plan, the included features customers do not use, how common each
 //! gap is and how it goes with churn (the core's `triggers::adoption_gaps` does the work; this
-//! file reads the flags and the CSV and prints).
+//! file reads the flags and the customers and prints).
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
 use upsell::metrics::Correction;
-use upsell::triggers::{
-    AdoptionGaps, AdoptionOptions, PlanFeatures, adoption_gaps, read_customers_csv,
-};
+use upsell::triggers::{AdoptionGaps, AdoptionOptions, PlanFeatures, adoption_gaps};
 
+use crate::customers::read_customers;
 use crate::error::CliError;
 use crate::mine::core_value;
 
 /// Arguments of `upsell triggers gaps`.
 #[derive(Debug, Args)]
 pub struct GapsArgs {
-    /// Customers, one a row with a header; the first column is the customer id. Column types are
-    /// inferred; usage columns hold counts (a missing value counts as no usage).
+    /// Customers, one a row with a header; the first column is the customer id. A CSV file,
+    /// whose column types are inferred, or a Parquet file (`.parquet`), typed by its columns;
+    /// usage columns hold counts (a missing value counts as no usage).
     customers: PathBuf,
     /// A plan and the usage columns of the features it includes, PLAN=COLUMN,COLUMN,... (repeat
     /// for every plan customers are on; `free=` for a plan including none).
@@ -46,7 +46,7 @@ pub struct GapsArgs {
 
 /// Runs `upsell triggers gaps`.
 pub fn run(args: &GapsArgs) -> Result<(), CliError> {
-    let batch = read_customers_csv(&args.customers, None)?;
+    let batch = read_customers(&args.customers, None, None)?;
     let mut plans = Vec::with_capacity(args.plans.len());
     for text in &args.plans {
         let (plan, columns) = text.split_once('=').ok_or_else(|| {

@@ -11,6 +11,7 @@
 mod abtest;
 mod affinity;
 mod bundles;
+mod customers;
 mod demo;
 mod discover;
 mod error;

@@ -1,8 +1,9 @@
-//! `upsell triggers`: check a rule file, or decide the offers for every customer of a CSV file.
+//! `upsell triggers`: check a rule file, or decide the offers for every customer of a CSV or
+//! Parquet file (`customers.rs` reads either).
 //!
-//! `check` loads the rules (and, with `--data`, type-checks them against a CSV's columns) and
-//! prints every problem; `eval` prints one CSV line per (customer, offer): customer id (the first
-//! column's value), rule, offer kind, target, priority, reason. Offers withheld for a rule's
+//! `check` loads the rules (and, with `--data`, type-checks them against a data file's columns)
+//! and prints every problem; `eval` prints one CSV line per (customer, offer): customer id (the
+//! first column's value), rule, offer kind, target, priority, reason. Offers withheld for a rule's
 //! control group are not printed (the customer does not see them); `--held-out` prints them too,
 //! with a seventh column `held_out`. `discover` writes rules from data (`discover.rs`); `gaps`
 //! finds the unused features of each plan (`gaps.rs`).
@@ -12,8 +13,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use upsell::Control;
 use upsell::time::now_or_parse;
-use upsell::triggers::{BatchOptions, History, RuleSet, read_customers_csv};
+use upsell::triggers::{BatchOptions, History, RuleSet};
 
+use crate::customers::read_customers;
 use crate::error::CliError;
 use crate::progress;
 
@@ -28,7 +30,7 @@ pub struct TriggersArgs {
 enum TriggersCommand {
     /// Validate a rule file (YAML, JSON or TOML): print every problem, exit 2 if there is one.
     Check(CheckArgs),
-    /// Print one CSV line per (customer, offer) for the customers of a CSV file.
+    /// Print one CSV line per (customer, offer) for the customers of a CSV or Parquet file.
     Eval(EvalArgs),
     /// Find the customers whose 0/1 outcome rate is highest, and write them as rules (YAML).
     Discover(crate::discover::DiscoverArgs),
@@ -41,8 +43,9 @@ enum TriggersCommand {
 struct CheckArgs {
     /// The rule file (.yaml, .yml, .json or .toml).
     rules: PathBuf,
-    /// Also type-check the rules against the columns of this CSV (types inferred from its values).
-    #[arg(long, value_name = "CSV")]
+    /// Also type-check the rules against the columns of this CSV file (types inferred from its
+    /// values) or Parquet file (`.parquet`, types from its columns).
+    #[arg(long, value_name = "FILE")]
     data: Option<PathBuf>,
 }
 
@@ -50,8 +53,10 @@ struct CheckArgs {
 struct EvalArgs {
     /// The rule file (.yaml, .yml, .json or .toml).
     rules: PathBuf,
-    /// Customers, one a row; the first column is the customer id. Column types are inferred (int,
-    /// decimal, float, bool, RFC 3339 timestamp, string) unless the rule file declares a schema.
+    /// Customers, one a row; the first column is the customer id. A CSV file, whose column types
+    /// are inferred (int, decimal, float, bool, RFC 3339 timestamp, string) unless the rule file
+    /// declares a schema, or a Parquet file (`.parquet`), read as Python reads it with pyarrow:
+    /// decimals exact, timestamps of any unit and zone, strings, lists of strings, nulls.
     customers: PathBuf,
     /// The evaluation time (RFC 3339, UTC) [default: the current time].
     #[arg(long, value_name = "RFC3339")]
@@ -83,7 +88,7 @@ pub fn run(args: &TriggersArgs, control: &Control) -> Result<(), CliError> {
 fn check(args: &CheckArgs) -> Result<(), CliError> {
     let rules = RuleSet::from_path(&args.rules)?;
     if let Some(data) = &args.data {
-        let batch = read_customers_csv(data, rules.declared_schema())?;
+        let batch = read_customers(data, rules.declared_schema(), None)?;
         rules.check(batch.schema())?;
     }
     let count = rules.rules().len();
@@ -113,7 +118,7 @@ fn eval(args: &EvalArgs, control: &Control) -> Result<(), CliError> {
         }
         None => None,
     };
-    let batch = read_customers_csv(&args.customers, rules.declared_schema())?;
+    let batch = read_customers(&args.customers, rules.declared_schema(), args.threads)?;
     let mut options = BatchOptions::new(now);
     options.history = history.as_ref();
     options.threads = args.threads;
