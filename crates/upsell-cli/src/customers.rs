@@ -50,24 +50,9 @@ fn read_parquet(
     };
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(unreadable)?;
     if let Some(declared) = declared {
-        // As the CSV reader does, before any row is read; the core's evaluator would find it
-        // too, but `check --data` does not evaluate.
+        // As the CSV reader does, before any row is read (`check --data` does not evaluate).
         let schema = builder.schema();
-        let missing: Vec<&str> = declared
-            .fields()
-            .map(|(name, _)| name)
-            .filter(|name| schema.index_of(name).is_err())
-            .collect();
-        if let Some(first) = missing.first() {
-            let names: Vec<String> = missing.iter().map(|n| format!("'{n}'")).collect();
-            return Err(Error::invalid_input(
-                Location::file(path).column_name(*first),
-                format!(
-                    "the rule file's schema declares {} but the data has no such column",
-                    names.join(", ")
-                ),
-            ));
-        }
+        declared.check_present(|name| schema.index_of(name).is_ok(), Location::file(path))?;
     }
     let reader = builder.build().map_err(unreadable)?;
     upsell::arrow::customers_from_stream(reader, declared, threads).map_err(|e| in_file(e, path))

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use super::batch::{Batch, Column};
-use super::engine::{PRECISION_HINT, missing_columns};
+use super::engine::PRECISION_HINT;
 use super::schema::{Schema, infer_type, parse_bool};
 use super::value::{Decimal, Type};
 use crate::parallel::Runner;
@@ -58,7 +58,7 @@ pub fn read_customers(
         ));
     }
     if let Some(declared) = declared {
-        missing_columns(declared, |name| headers.iter().any(|h| h == name), at(1))?;
+        declared.check_present(|name| headers.iter().any(|h| h == name), at(1))?;
     }
     let mut cells: Vec<Cells> = vec![Cells::default(); headers.len()];
     let mut record = ::csv::StringRecord::new();

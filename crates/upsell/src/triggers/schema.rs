@@ -76,6 +76,39 @@ impl Schema {
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         self.fields.iter().map(|(n, _)| n.as_str())
     }
+
+    /// An error naming the declared fields that are not `present` in the data, at `at` (its first
+    /// missing column named): a column the rule file's schema declares is part of the data's
+    /// contract, so its absence is a mistake (a renamed or dropped column), not a column of nulls
+    /// that silently fires no rule. Every reader of customers checks it before reading a row.
+    ///
+    /// ```
+    /// use upsell::Location;
+    /// use upsell::triggers::{Schema, Type};
+    ///
+    /// let schema = Schema::new([("plan", Type::String), ("seats", Type::Int)])?;
+    /// let err = schema.check_present(|name| name == "plan", Location::memory()).unwrap_err();
+    /// assert!(err.to_string().contains("declares 'seats' but the data has no such column"));
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn check_present(
+        &self,
+        present: impl Fn(&str) -> bool,
+        at: crate::Location,
+    ) -> crate::Result<()> {
+        let missing: Vec<&str> = self.names().filter(|name| !present(name)).collect();
+        let Some(first) = missing.first() else {
+            return Ok(());
+        };
+        let names = missing.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>();
+        Err(crate::Error::invalid_input(
+            at.column_name(*first),
+            format!(
+                "the rule file's schema declares {} but the data has no such column",
+                names.join(", ")
+            ),
+        ))
+    }
 }
 
 /// The narrowest type that reads every non-empty text in `values`: int, decimal, float, bool,

@@ -174,11 +174,7 @@ impl RuleSet {
         let Some(declared) = &self.parsed.schema else {
             return Ok(std::borrow::Cow::Borrowed(batch));
         };
-        missing_columns(
-            declared,
-            |name| batch.schema().get(name).is_some(),
-            Location::memory(),
-        )?;
+        declared.check_present(|name| batch.schema().get(name).is_some(), Location::memory())?;
         let mismatched = declared
             .fields()
             .any(|(name, ty)| batch.schema().get(name).is_some_and(|t| t != ty));
@@ -221,28 +217,6 @@ impl RuleSet {
         }
         Batch::from_shared(columns).map(std::borrow::Cow::Owned)
     }
-}
-
-/// An error naming the fields of `declared` that are not `present` in the data: a column the rule file's
-/// schema declares is part of the data's contract, so its absence is a mistake (a renamed or
-/// dropped column), not a column of nulls that silently fires no rule.
-pub(crate) fn missing_columns(
-    declared: &Schema,
-    present: impl Fn(&str) -> bool,
-    at: Location,
-) -> Result<()> {
-    let missing: Vec<&str> = declared.names().filter(|name| !present(name)).collect();
-    let Some(first) = missing.first() else {
-        return Ok(());
-    };
-    let names = missing.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>();
-    Err(Error::invalid_input(
-        at.column_name(*first),
-        format!(
-            "the rule file's schema declares {} but the data has no such column",
-            names.join(", ")
-        ),
-    ))
 }
 
 /// Runs `work(start, end)` over the rows `0..rows` in chunks of [`CHUNK_ROWS`] on `threads`

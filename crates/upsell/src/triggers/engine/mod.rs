@@ -31,7 +31,6 @@ mod columns;
 mod context;
 mod decide;
 
-pub(crate) use columns::missing_columns;
 pub use columns::{BatchOffer, BatchOptions};
 pub(crate) use context::PRECISION_HINT;
 pub use context::{Context, evaluate_expression};
