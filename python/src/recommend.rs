@@ -11,8 +11,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use upsell::data::ItemDictionary;
 use upsell::recommend::{
-    Ease, EaseOptions, EaseRecommendation, EvaluationOptions, FitOptions, RecommendOptions, Recommendation, Recommender, Split,
-    evaluate as evaluate_core,
+    Ease, EaseOptions, EaseRecommendation, EvaluationOptions, FitOptions, RecommendOptions, Recommendation, Recommender,
+    RuleCounts, RuleTable, Split, evaluate as evaluate_core,
 };
 use upsell::rules::{Affinity, Pair, affinity as affinity_core};
 use upsell::sequence::parse_times;
@@ -37,6 +37,22 @@ fn options(by: &str, smoothing: f64, backfill: bool) -> upsell::Result<Recommend
     let options = RecommendOptions { by: by.parse()?, smoothing, backfill, ..RecommendOptions::default() };
     options.validate()?;
     Ok(options)
+}
+
+/// A count column of a rules frame: basket counts (int64) or supports (float64).
+#[derive(FromPyObject)]
+enum CountColumn<'py> {
+    Counts(PyReadonlyArray1<'py, i64>),
+    Supports(PyReadonlyArray1<'py, f64>),
+}
+
+impl From<CountColumn<'_>> for RuleCounts {
+    fn from(column: CountColumn<'_>) -> Self {
+        match column {
+            CountColumn::Counts(counts) => RuleCounts::Counts(counts.as_array().to_vec()),
+            CountColumn::Supports(supports) => RuleCounts::Supports(supports.as_array().to_vec()),
+        }
+    }
 }
 
 /// The carts' labels as a model's item ids (`item`), leaving out and counting those it does not
@@ -84,6 +100,28 @@ impl PyRecommender {
         let options = FitOptions { min_confidence, max_antecedent_len, threads, ..FitOptions::new(support) };
         let inner = gil::run(py, |control| Recommender::fit(baskets, &items, &options, control))?;
         Ok(PyRecommender { inner })
+    }
+
+    /// A model of a rules table's columns (`upsell::recommend::RuleTable`): antecedent and
+    /// consequent labels, and the three counts of each rule as int64 counts or float64 supports.
+    #[staticmethod]
+    fn from_rules(
+        antecedents: Vec<Vec<String>>,
+        consequents: Vec<Vec<String>>,
+        counts: CountColumn<'_>,
+        antecedent_counts: CountColumn<'_>,
+        consequent_counts: CountColumn<'_>,
+        baskets: u64,
+    ) -> PyUpsellResult<Self> {
+        let table = RuleTable {
+            antecedents,
+            consequents,
+            counts: counts.into(),
+            antecedent_counts: antecedent_counts.into(),
+            consequent_counts: consequent_counts.into(),
+            baskets,
+        };
+        Ok(PyRecommender { inner: Recommender::from_rule_table(&table)? })
     }
 
     /// Loads a model file (JSON or binary).
