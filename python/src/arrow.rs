@@ -16,30 +16,24 @@ use pyo3::types::PyCapsule;
 use upsell::arrow::Table;
 use upsell::{Error, Location};
 
-use crate::errors;
+use crate::errors::PyUpsellResult;
 
 /// The capsule name the PyCapsule interface gives an `ArrowArrayStream`.
 const STREAM: &CStr = c"arrow_array_stream";
 
 /// The stream of `data`, an object with `__arrow_c_stream__`, moved out of its capsule: it may be
 /// read without the GIL (pyarrow's and polars' producers take it themselves when they need it).
-pub(crate) fn stream(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
+pub(crate) fn stream(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyUpsellResult<ArrowArrayStreamReader> {
     let capsule = data.call_method1("__arrow_c_stream__", (py.None(),))?;
-    let capsule = capsule.cast::<PyCapsule>()?;
+    let capsule = capsule.cast::<PyCapsule>().map_err(PyErr::from)?;
     let pointer = capsule.pointer_checked(Some(STREAM))?;
     // SAFETY: a capsule named "arrow_array_stream" holds an `ArrowArrayStream` (the PyCapsule
     // interface); `from_raw` moves it out and leaves a released stream, which the capsule's
     // destructor does not release again.
     let reader = unsafe { ArrowArrayStreamReader::from_raw(pointer.cast().as_ptr()) };
-    errors::map(
-        py,
-        reader.map_err(|e| {
-            Error::invalid_input(
-                Location::memory(),
-                format!("cannot read the input stream's schema: {e}"),
-            )
-        }),
-    )
+    Ok(reader.map_err(|e| {
+        Error::invalid_input(Location::memory(), format!("cannot read the input stream's schema: {e}"))
+    })?)
 }
 
 /// `table` as a capsule holding a new `ArrowArrayStream` (what `__arrow_c_stream__` returns).

@@ -15,7 +15,8 @@ use rustc_hash::FxHashMap;
 use upsell::data::{Baskets, Dataset, Format, ReadOptions};
 use upsell::{Error, Location};
 
-use crate::{errors, gil};
+use crate::errors::PyUpsellResult;
+use crate::gil;
 
 /// Baskets: each a set of item ids, stored as flat items and offsets. Immutable.
 #[pyclass(frozen, name = "Baskets", module = "upsell._upsell")]
@@ -43,10 +44,10 @@ impl PyBaskets {
         delimiter: Option<&str>,
         basket: Option<Vec<String>>,
         item: Option<String>,
-    ) -> PyResult<Self> {
+    ) -> PyUpsellResult<Self> {
         let options = ReadOptions {
-            format: errors::map(py, format.map(str::parse::<Format>).transpose())?,
-            delimiter: errors::map(py, delimiter.map(upsell::data::parse_delimiter).transpose())?,
+            format: format.map(str::parse::<Format>).transpose()?,
+            delimiter: delimiter.map(upsell::data::parse_delimiter).transpose()?,
             basket_columns: basket.unwrap_or_default(),
             item_column: item,
             ..ReadOptions::default()
@@ -59,9 +60,9 @@ impl PyBaskets {
     /// Baskets from item ids laid end to end (uint32) and where each basket starts (int64,
     /// one more offset than baskets).
     #[staticmethod]
-    fn from_arrays(py: Python<'_>, items: PyReadonlyArray1<'_, u32>, offsets: PyReadonlyArray1<'_, i64>) -> PyResult<Self> {
+    fn from_arrays(py: Python<'_>, items: PyReadonlyArray1<'_, u32>, offsets: PyReadonlyArray1<'_, i64>) -> PyUpsellResult<Self> {
         let items = items.as_array().to_vec();
-        let offsets = errors::map(py, offsets.as_array().iter().map(|&o| offset(o)).collect::<upsell::Result<Vec<_>>>())?;
+        let offsets = offsets.as_array().iter().map(|&o| offset(o)).collect::<upsell::Result<Vec<_>>>()?;
         gil::run(py, move |_| Baskets::from_arrays(items, offsets)).map(Self::unlabelled)
     }
 
@@ -72,7 +73,7 @@ impl PyBaskets {
     /// errors. A fast path because Python's own hashing of a million items would take longer
     /// than mining them.
     #[staticmethod]
-    fn from_lists<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Option<(Self, Bound<'py, PyAny>)>> {
+    fn from_lists<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyUpsellResult<Option<(Self, Bound<'py, PyAny>)>> {
         let Ok(list) = data.cast::<PyList>() else {
             return Ok(None);
         };
@@ -111,7 +112,7 @@ impl PyBaskets {
 
     /// Baskets from one (basket id, item id) pair per line item; basket ids are dense `0..n`.
     #[staticmethod]
-    fn from_pairs(py: Python<'_>, basket_ids: PyReadonlyArray1<'_, u32>, item_ids: PyReadonlyArray1<'_, u32>) -> PyResult<Self> {
+    fn from_pairs(py: Python<'_>, basket_ids: PyReadonlyArray1<'_, u32>, item_ids: PyReadonlyArray1<'_, u32>) -> PyUpsellResult<Self> {
         let basket_ids = basket_ids.as_array().to_vec();
         let item_ids = item_ids.as_array().to_vec();
         gil::run(py, move |_| Baskets::from_pairs(&basket_ids, &item_ids)).map(Self::unlabelled)
@@ -339,22 +340,22 @@ pub(crate) fn frozensets<'py>(
     items: PyReadonlyArray1<'py, u32>,
     offsets: PyReadonlyArray1<'py, i64>,
     labels: &Bound<'py, PyList>,
-) -> PyResult<Bound<'py, PyArray1<Py<PyAny>>>> {
+) -> PyUpsellResult<Bound<'py, PyArray1<Py<PyAny>>>> {
     let (items, offsets) = (items.as_array(), offsets.as_array().to_vec());
     let labels: Vec<Bound<'py, PyAny>> = labels.iter().collect();
-    let bad = |message: String| errors::map::<()>(py, Err(Error::invalid_input(Location::memory(), message)));
+    let bad = |message: String| Error::invalid_input(Location::memory(), message);
     let mut sets = Vec::with_capacity(offsets.len().saturating_sub(1));
     for (k, bounds) in offsets.windows(2).enumerate() {
-        let (start, end) = (errors::map(py, offset(bounds[0]))?, errors::map(py, offset(bounds[1]))?);
+        let (start, end) = (offset(bounds[0])?, offset(bounds[1])?);
         if start > end || end > items.len() {
-            bad(format!("itemset {k} spans items {start}..{end} of {}", items.len()))?;
+            return Err(bad(format!("itemset {k} spans items {start}..{end} of {}", items.len())).into());
         }
         let mut set = PyFrozenSetBuilder::new(py)?;
         for j in start..end {
             let item = items[j] as usize;
             match labels.get(item) {
                 Some(label) => set.add(label)?,
-                None => bad(format!("itemset {k} holds item {item}, beyond the {} labels", labels.len()))?,
+                None => return Err(bad(format!("itemset {k} holds item {item}, beyond the {} labels", labels.len())).into()),
             }
         }
         sets.push(set.finalize().into_any().unbind());

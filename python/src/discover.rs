@@ -12,7 +12,8 @@ use upsell::triggers::{
     SubscriptionGenerator, Value, adoption_gaps, discover_with,
 };
 
-use crate::{errors, gil};
+use crate::errors::PyUpsellResult;
+use crate::gil;
 
 /// Discovers subgroups of the customers of `data` (an object with `__arrow_c_stream__`);
 /// `options` is the core's JSON options document.
@@ -21,8 +22,8 @@ pub(crate) fn discover_arrow<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     options: &str,
-) -> PyResult<Bound<'py, PyDict>> {
-    let options = errors::map(py, DiscoverOptions::from_json(options))?;
+) -> PyUpsellResult<Bound<'py, PyDict>> {
+    let options = DiscoverOptions::from_json(options)?;
     let stream = crate::arrow::stream(py, data)?;
     let found = gil::run(py, |control| {
         let batch = upsell::arrow::customers_from_stream(stream, None, options.threads)?;
@@ -77,10 +78,10 @@ pub(crate) fn synthetic_subscriptions<'py>(
     churn_rate: f64,
     effects: Vec<(String, Option<String>, String, String, i64, f64)>,
     seed: u64,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyUpsellResult<Bound<'py, PyDict>> {
     let mut planted = Vec::with_capacity(effects.len());
     for (outcome, plan, column, op, threshold, lift) in effects {
-        let op = errors::map(py, op.parse())?;
+        let op = op.parse()?;
         let mut effect = PlantedEffect::new(outcome, column, op, threshold, lift);
         effect.plan = plan;
         planted.push(effect);
@@ -129,8 +130,8 @@ pub(crate) fn adoption_gaps_arrow<'py>(
     min_usage: i64,
     alpha: f64,
     correction: &str,
-) -> PyResult<Bound<'py, PyDict>> {
-    let correction = errors::map(py, correction.parse())?;
+) -> PyUpsellResult<Bound<'py, PyDict>> {
+    let correction = correction.parse()?;
     let options = AdoptionOptions {
         plan_column,
         outcome,

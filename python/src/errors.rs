@@ -1,5 +1,10 @@
 //! The one mapping from `upsell::Error` to Python exceptions.
 //!
+//! The one idea (polars' `PyPolarsErr`): a newtype, [`PyUpsellError`], that `?` makes from a core
+//! error or a Python one and turns into a `PyErr`, so a function returning [`PyUpsellResult`]
+//! uses plain `?` on both and no call site maps errors by hand (the orphan rule forbids
+//! `From<upsell::Error> for PyErr` itself).
+//!
 //! The exception classes are declared once, in Python (`upsell/exceptions.py`), so they can inherit
 //! from both `UpsellError` and `ValueError`; this file only picks the class from the error's
 //! [`upsell::ErrorKind`] and fills in `.kind` and the location attributes. File errors become the
@@ -14,13 +19,40 @@ use upsell::{Error, ErrorKind};
 /// The module that declares the exception classes.
 const EXCEPTIONS_MODULE: &str = "upsell.exceptions";
 
-/// Turns a core result into a Python one.
-pub(crate) fn map<T>(py: Python<'_>, result: upsell::Result<T>) -> PyResult<T> {
-    result.map_err(|err| to_py(py, err))
+/// An error on its way to Python: a core error, or an exception already raised in Python.
+pub(crate) enum PyUpsellError {
+    Core(Error),
+    Python(PyErr),
+}
+
+/// The result of a binding that calls the core: `?` works on core and Python results alike.
+pub(crate) type PyUpsellResult<T> = Result<T, PyUpsellError>;
+
+impl From<Error> for PyUpsellError {
+    fn from(err: Error) -> Self {
+        PyUpsellError::Core(err)
+    }
+}
+
+impl From<PyErr> for PyUpsellError {
+    fn from(err: PyErr) -> Self {
+        PyUpsellError::Python(err)
+    }
+}
+
+impl From<PyUpsellError> for PyErr {
+    fn from(err: PyUpsellError) -> Self {
+        match err {
+            // Only ever converted on a thread attached to the interpreter (a binding returning):
+            // `attach` just hands out that thread's token.
+            PyUpsellError::Core(err) => Python::attach(|py| to_py(py, err)),
+            PyUpsellError::Python(err) => err,
+        }
+    }
 }
 
 /// Translates one core error into the Python exception users catch.
-pub(crate) fn to_py(py: Python<'_>, err: Error) -> PyErr {
+fn to_py(py: Python<'_>, err: Error) -> PyErr {
     match &err {
         Error::Io { path, source } => return io_error(path, source, &err, ""),
         Error::Write { path, source } => return io_error(path, source, &err, "cannot write: "),
@@ -110,15 +142,14 @@ impl Threads {
 }
 
 impl<'a, 'py> FromPyObject<'a, 'py> for Threads {
-    type Error = PyErr;
+    type Error = PyUpsellError;
 
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        let py = obj.py();
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyUpsellResult<Self> {
         let asked: i128 = obj.extract()?;
         let threads = usize::try_from(asked).map_err(|_| {
-            to_py(py, Error::invalid_parameter("threads", format!("must be at least 1 (or None for all cores), got {asked}")))
+            Error::invalid_parameter("threads", format!("must be at least 1 (or None for all cores), got {asked}"))
         })?;
-        map(py, upsell::parallel::check_threads(Some(threads)))?;
+        upsell::parallel::check_threads(Some(threads))?;
         Ok(Threads(threads))
     }
 }

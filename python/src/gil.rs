@@ -18,7 +18,7 @@ use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueEr
 use pyo3::prelude::*;
 use upsell::Control;
 
-use crate::errors;
+use crate::errors::PyUpsellResult;
 
 /// How often the waiting thread looks for Ctrl-C.
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
@@ -109,7 +109,7 @@ fn interrupt_or_none<'py>(py: Python<'py>, result: PyResult<Bound<'py, PyAny>>) 
 }
 
 /// Runs `work` with the GIL released, maps its error, and turns Ctrl-C into `KeyboardInterrupt`.
-pub(crate) fn run<T, F>(py: Python<'_>, work: F) -> PyResult<T>
+pub(crate) fn run<T, F>(py: Python<'_>, work: F) -> PyUpsellResult<T>
 where
     T: Send,
     F: FnOnce(&Control) -> upsell::Result<T> + Send,
@@ -138,16 +138,16 @@ where
     });
     waited?;
     match slot.take() {
-        Some(Ok(result)) => errors::map(py, result),
+        Some(Ok(result)) => Ok(result?),
         Some(Err(panic)) => {
             let message = panic
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_owned());
-            Err(PyRuntimeError::new_err(format!("internal error in upsell (please report it): {message}")))
+            Err(PyRuntimeError::new_err(format!("internal error in upsell (please report it): {message}")).into())
         }
-        None => Err(PyRuntimeError::new_err("internal error in upsell: the worker ended without a result")),
+        None => Err(PyRuntimeError::new_err("internal error in upsell: the worker ended without a result").into()),
     }
 }
 

@@ -10,9 +10,9 @@ use upsell::Error;
 use upsell::data::Baskets;
 use upsell::mining::{DEFAULT_MAX_ITEMSETS, Groups, Itemsets, MinSupport, MiningOptions, default_max_memory, mine_group_with, mine_with};
 
-use crate::errors::Threads;
+use crate::errors::{PyUpsellResult, Threads};
 use crate::data::PyBaskets;
-use crate::{errors, gil};
+use crate::gil;
 
 /// Flat itemsets: item ids, offsets, counts, the number of baskets, and the count threshold used.
 type MinedArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, u64, u64);
@@ -34,11 +34,11 @@ pub(crate) fn mine<'py>(
     max_itemsets: Option<u64>,
     max_memory: Option<u64>,
     order: &str,
-) -> PyResult<MinedArrays<'py>> {
+) -> PyUpsellResult<MinedArrays<'py>> {
     let threads = threads.map(Threads::get);
-    let mut options = MiningOptions::new(errors::map(py, threshold(min_support))?);
-    options.algorithm = errors::map(py, algorithm.parse())?;
-    options.target = errors::map(py, target.parse())?;
+    let mut options = MiningOptions::new(threshold(min_support)?);
+    options.algorithm = algorithm.parse()?;
+    options.target = target.parse()?;
     options.min_len = min_len;
     options.max_len = max_len;
     options.threads = threads;
@@ -50,7 +50,7 @@ pub(crate) fn mine<'py>(
         "mined" => |_| {},
         other => {
             let message = format!("{other:?} is not one of \"count\", \"size\", \"mined\"");
-            return errors::map(py, Err(Error::invalid_parameter("order", message)));
+            return Err(Error::invalid_parameter("order", message).into());
         }
     };
     let baskets = &baskets.get().inner;
@@ -73,7 +73,7 @@ pub(crate) fn route_to_groups<'py>(
     basket_ids: PyReadonlyArray1<'py, u32>,
     item_ids: PyReadonlyArray1<'py, u32>,
     groups: usize,
-) -> PyResult<RoutedArrays<'py>> {
+) -> PyUpsellResult<RoutedArrays<'py>> {
     let (basket_ids, item_ids) = (basket_ids.as_array().to_vec(), item_ids.as_array().to_vec());
     let routed = gil::run(py, move |_| {
         let groups = Groups::new(groups)?;
@@ -100,14 +100,14 @@ pub(crate) fn mine_group<'py>(
     max_len: Option<usize>,
     threads: Option<usize>,
     max_itemsets: Option<u64>,
-) -> PyResult<MinedArrays<'py>> {
+) -> PyUpsellResult<MinedArrays<'py>> {
     let mut options = MiningOptions::new(MinSupport::count(min_count));
-    options.algorithm = errors::map(py, algorithm.parse())?;
+    options.algorithm = algorithm.parse()?;
     options.max_len = max_len;
     options.threads = threads;
     options.max_itemsets = max_itemsets;
     let items = items.as_array().to_vec();
-    let offsets = errors::map(py, offsets.as_array().iter().map(|&o| crate::data::offset(o)).collect::<upsell::Result<Vec<_>>>())?;
+    let offsets = offsets.as_array().iter().map(|&o| crate::data::offset(o)).collect::<upsell::Result<Vec<_>>>()?;
     let itemsets = gil::run(py, move |control| {
         let baskets = Baskets::from_arrays(items, offsets)?;
         mine_group_with(&baskets, &Groups::new(groups)?, group, &options, control)
@@ -118,8 +118,8 @@ pub(crate) fn mine_group<'py>(
 /// The absolute count that `min_support` (an int count or a float fraction) means for `baskets`
 /// baskets: the one rule every surface applies.
 #[pyfunction]
-pub(crate) fn min_count(py: Python<'_>, min_support: &Bound<'_, PyAny>, baskets: u64) -> PyResult<u64> {
-    errors::map(py, threshold(min_support).and_then(|t| t.to_count(baskets)))
+pub(crate) fn min_count(min_support: &Bound<'_, PyAny>, baskets: u64) -> PyUpsellResult<u64> {
+    Ok(threshold(min_support)?.to_count(baskets)?)
 }
 
 fn mined_arrays(py: Python<'_>, itemsets: Itemsets) -> MinedArrays<'_> {
@@ -135,8 +135,8 @@ fn mined_arrays(py: Python<'_>, itemsets: Itemsets) -> MinedArrays<'_> {
 
 /// The core's warning about `min_support` for data of `baskets` baskets (a count above them), if any.
 #[pyfunction]
-pub(crate) fn support_warning(py: Python<'_>, min_support: &Bound<'_, PyAny>, baskets: u64) -> PyResult<Option<String>> {
-    Ok(errors::map(py, threshold(min_support))?.warning(baskets))
+pub(crate) fn support_warning(min_support: &Bound<'_, PyAny>, baskets: u64) -> PyUpsellResult<Option<String>> {
+    Ok(threshold(min_support)?.warning(baskets))
 }
 
 /// An `int` is a basket count, a `float` a fraction of baskets; anything else is refused.

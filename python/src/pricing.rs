@@ -17,8 +17,8 @@ use upsell::pricing::{
 };
 use upsell::time::{Timestamp, from_unix_seconds, parse_timestamp_at};
 
-use crate::errors::Threads;
-use crate::{errors, gil};
+use crate::errors::{PyUpsellResult, Threads};
+use crate::gil;
 
 /// Serialises a core result for Python.
 pub(crate) fn to_json(value: &impl serde::Serialize) -> upsell::Result<String> {
@@ -42,19 +42,19 @@ fn read_orders(path: &str, currency: Currency) -> upsell::Result<OrderLines> {
 
 /// The exponent (decimals of the minor unit) of an ISO 4217 currency.
 #[pyfunction]
-pub(crate) fn currency_exponent(py: Python<'_>, code: &str) -> PyResult<u8> {
-    errors::map(py, Currency::from_code(code)).map(|c| c.exponent())
+pub(crate) fn currency_exponent(code: &str) -> PyUpsellResult<u8> {
+    Ok(Currency::from_code(code)?.exponent())
 }
 
 fn policy(
     currency: Currency,
-    discount: (&str, &str),
+    discount: &(String, String),
     ending: &str,
     max_discount: Option<&str>,
     min_margin: &str,
 ) -> upsell::Result<BundlePolicy> {
     Ok(BundlePolicy {
-        band: DiscountBand::parse_percent(discount.0, discount.1)?,
+        band: DiscountBand::parse_percent(&discount.0, &discount.1)?,
         min_margin_bp: percent_to_bp("min_margin", min_margin)?,
         max_discount: max_discount
             .map(|t| Money::parse_tagged(t, currency))
@@ -68,7 +68,6 @@ fn policy(
 #[pyo3(signature = (items, prices, *, costs=None, currency="GBP", discount=(String::from("15"), String::from("25")), ending="nine", max_discount=None, min_margin="0"))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn price_bundle_json(
-    py: Python<'_>,
     items: Vec<String>,
     prices: Vec<(String, String)>,
     costs: Option<Vec<(String, String)>>,
@@ -77,29 +76,17 @@ pub(crate) fn price_bundle_json(
     ending: &str,
     max_discount: Option<String>,
     min_margin: &str,
-) -> PyResult<String> {
-    errors::map(
-        py,
-        (|| {
-            let currency = Currency::from_code(currency)?;
-            let policy = policy(
-                currency,
-                (&discount.0, &discount.1),
-                ending,
-                max_discount.as_deref(),
-                min_margin,
-            )?;
-            let prices = PriceList::parse(currency, prices)?;
-            let costs = costs.map(|c| PriceList::parse(currency, c)).transpose()?;
-            let labels: Vec<&str> = items.iter().map(String::as_str).collect();
-            match price_bundle(&labels, &prices, costs.as_ref(), &policy)? {
-                Ok(quote) => to_json(&quote),
-                Err(refusal) => to_json(
-                    &serde_json::json!({ "refused": refusal, "reason": refusal.describe() }),
-                ),
-            }
-        })(),
-    )
+) -> PyUpsellResult<String> {
+    let currency = Currency::from_code(currency)?;
+    let policy = policy(currency, &discount, ending, max_discount.as_deref(), min_margin)?;
+    let prices = PriceList::parse(currency, prices)?;
+    let costs = costs.map(|c| PriceList::parse(currency, c)).transpose()?;
+    let labels: Vec<&str> = items.iter().map(String::as_str).collect();
+    let json = match price_bundle(&labels, &prices, costs.as_ref(), &policy)? {
+        Ok(quote) => to_json(&quote)?,
+        Err(refusal) => to_json(&serde_json::json!({ "refused": refusal, "reason": refusal.describe() }))?,
+    };
+    Ok(json)
 }
 
 /// Bundles found in an order file: JSON `{"summary": ..., "report": ...}`.
@@ -120,20 +107,11 @@ pub(crate) fn bundles_json(
     min_margin: &str,
     costs: Option<Vec<(String, String)>>,
     threads: Option<Threads>,
-) -> PyResult<String> {
+) -> PyUpsellResult<String> {
     let threads = threads.map(Threads::get);
-    let currency = errors::map(py, Currency::from_code(currency))?;
-    let policy = errors::map(
-        py,
-        policy(
-            currency,
-            (&discount.0, &discount.1),
-            ending,
-            max_discount.as_deref(),
-            min_margin,
-        ),
-    )?;
-    let costs = errors::map(py, costs.map(|c| PriceList::parse(currency, c)).transpose())?;
+    let currency = Currency::from_code(currency)?;
+    let policy = policy(currency, &discount, ending, max_discount.as_deref(), min_margin)?;
+    let costs = costs.map(|c| PriceList::parse(currency, c)).transpose()?;
     let options = BundleOptions {
         min_items,
         max_items,
@@ -164,9 +142,9 @@ pub(crate) fn threshold_json(
     top: usize,
     pairs: bool,
     max_candidates: usize,
-) -> PyResult<String> {
-    let currency = errors::map(py, Currency::from_code(currency))?;
-    let threshold = errors::map(py, Money::parse_tagged(&threshold, currency))?;
+) -> PyUpsellResult<String> {
+    let currency = Currency::from_code(currency)?;
+    let threshold = Money::parse_tagged(&threshold, currency)?;
     let options = ThresholdOptions {
         top,
         pairs,
@@ -204,17 +182,11 @@ pub(crate) fn mixed_bundle_json(
     costs: Option<Vec<i64>>,
     search: &str,
     max_vertex_systems: u64,
-) -> PyResult<String> {
-    let currency = errors::map(py, Currency::from_code(currency))?;
-    let search = errors::map(
-        py,
-        serde_json::from_value(serde_json::Value::String(search.to_owned())).map_err(|_| {
-            upsell::Error::invalid_parameter(
-                "search",
-                format!("'{search}' is not one of auto, exact, heuristic"),
-            )
-        }),
-    )?;
+) -> PyUpsellResult<String> {
+    let currency = Currency::from_code(currency)?;
+    let search = serde_json::from_value(serde_json::Value::String(search.to_owned())).map_err(|_| {
+        upsell::Error::invalid_parameter("search", format!("'{search}' is not one of auto, exact, heuristic"))
+    })?;
     let matrix = wtp.as_array().to_owned();
     let costs: Option<Vec<Money>> =
         costs.map(|c| c.into_iter().map(|m| Money::new(m, currency)).collect());
@@ -233,36 +205,30 @@ pub(crate) fn mixed_bundle_json(
 #[pyfunction]
 #[pyo3(signature = (tiers, *, currency="USD", gap_ratio_bp=25_000, upgrade_take_bp=500, ending="whole_nine"))]
 pub(crate) fn tiers_json(
-    py: Python<'_>,
     tiers: Vec<(String, String, u64)>,
     currency: &str,
     gap_ratio_bp: u32,
     upgrade_take_bp: u32,
     ending: &str,
-) -> PyResult<String> {
-    errors::map(
-        py,
-        (|| {
-            let currency = Currency::from_code(currency)?;
-            let tiers = tiers
-                .into_iter()
-                .map(|(name, price, customers)| {
-                    Ok(Tier {
-                        price: Money::parse_tagged(&price, currency)?,
-                        name,
-                        customers,
-                    })
-                })
-                .collect::<upsell::Result<Vec<Tier>>>()?;
-            let options = TierOptions {
-                gap_ratio_bp,
-                upgrade_take_bp,
-                ending: ending.parse()?,
-                ..TierOptions::default()
-            };
-            to_json(&analyse_tiers(&tiers, &options)?)
-        })(),
-    )
+) -> PyUpsellResult<String> {
+    let currency = Currency::from_code(currency)?;
+    let tiers = tiers
+        .into_iter()
+        .map(|(name, price, customers)| {
+            Ok(Tier {
+                price: Money::parse_tagged(&price, currency)?,
+                name,
+                customers,
+            })
+        })
+        .collect::<upsell::Result<Vec<Tier>>>()?;
+    let options = TierOptions {
+        gap_ratio_bp,
+        upgrade_take_bp,
+        ending: ending.parse()?,
+        ..TierOptions::default()
+    };
+    Ok(to_json(&analyse_tiers(&tiers, &options)?)?)
 }
 
 /// A date column: UTC seconds (from dates and timestamps), or text the core parses.
@@ -277,49 +243,43 @@ pub(crate) enum Dates {
 #[pyfunction]
 #[pyo3(signature = (customers, dates, plans, mrr, *, currency="USD", tiers=None))]
 pub(crate) fn tier_migration_json(
-    py: Python<'_>,
     customers: Vec<Option<String>>,
     dates: Dates,
     plans: Vec<Option<String>>,
     mrr: Vec<Option<String>>,
     currency: &str,
     tiers: Option<Vec<String>>,
-) -> PyResult<String> {
-    errors::map(
-        py,
-        (|| {
-            let currency = Currency::from_code(currency)?;
-            let at = |row: usize, column: &str| {
-                upsell::Location::memory().line(row as u64 + 1).column_name(column)
-            };
-            let dates: Vec<Option<upsell::Result<Timestamp>>> = match dates {
-                Dates::Seconds(s) => s.iter().enumerate().map(|(row, s)| s.map(|s| from_unix_seconds(s, || at(row, "date")))).collect(),
-                Dates::Texts(t) => t.iter().enumerate().map(|(row, t)| t.as_deref().map(|t| parse_timestamp_at(t, || at(row, "date")))).collect(),
-            };
-            let mut history = Vec::with_capacity(customers.len());
-            for (row, (((customer, date), plan), amount)) in
-                customers.into_iter().zip(dates).zip(plans).zip(mrr).enumerate()
-            {
-                let missing = |column: &str| {
-                    upsell::Error::invalid_input(
-                        at(row, column),
-                        format!("{column} missing in row {}", row + 1),
-                    )
-                };
-                let date = date.ok_or_else(|| missing("date"))??;
-                let amount = amount.ok_or_else(|| missing("mrr"))?;
-                history.push(SubscriptionRecord::new(
-                    customer.ok_or_else(|| missing("customer"))?,
-                    date,
-                    plan.ok_or_else(|| missing("plan"))?,
-                    Money::parse_at(&amount, currency, || at(row, "mrr"))?,
-                ));
-            }
-            let found = tier_migration(&history, &MigrationOptions { tiers })?;
-            to_json(&serde_json::json!({
-                "migration": found,
-                "current_tiers": found.current_tiers(),
-            }))
-        })(),
-    )
+) -> PyUpsellResult<String> {
+    let currency = Currency::from_code(currency)?;
+    let at = |row: usize, column: &str| {
+        upsell::Location::memory().line(row as u64 + 1).column_name(column)
+    };
+    let dates: Vec<Option<upsell::Result<Timestamp>>> = match dates {
+        Dates::Seconds(s) => s.iter().enumerate().map(|(row, s)| s.map(|s| from_unix_seconds(s, || at(row, "date")))).collect(),
+        Dates::Texts(t) => t.iter().enumerate().map(|(row, t)| t.as_deref().map(|t| parse_timestamp_at(t, || at(row, "date")))).collect(),
+    };
+    let mut history = Vec::with_capacity(customers.len());
+    for (row, (((customer, date), plan), amount)) in
+        customers.into_iter().zip(dates).zip(plans).zip(mrr).enumerate()
+    {
+        let missing = |column: &str| {
+            upsell::Error::invalid_input(
+                at(row, column),
+                format!("{column} missing in row {}", row + 1),
+            )
+        };
+        let date = date.ok_or_else(|| missing("date"))??;
+        let amount = amount.ok_or_else(|| missing("mrr"))?;
+        history.push(SubscriptionRecord::new(
+            customer.ok_or_else(|| missing("customer"))?,
+            date,
+            plan.ok_or_else(|| missing("plan"))?,
+            Money::parse_at(&amount, currency, || at(row, "mrr"))?,
+        ));
+    }
+    let found = tier_migration(&history, &MigrationOptions { tiers })?;
+    Ok(to_json(&serde_json::json!({
+        "migration": found,
+        "current_tiers": found.current_tiers(),
+    }))?)
 }

@@ -11,18 +11,18 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use upsell::data::ItemDictionary;
 use upsell::recommend::{
-    Ease, EaseOptions, EaseRecommendation, EvaluationOptions, FitOptions, RecommendOptions, Recommendation, Recommender, Split,
-    evaluate as evaluate_core,
+    Ease, EaseOptions, EaseRecommendation, EvaluationOptions, FitOptions, RecommendOptions, Recommendation, Recommender,
+    RuleCounts, RuleTable, Split, evaluate as evaluate_core,
 };
 use upsell::rules::{Affinity, Pair, affinity as affinity_core};
 use upsell::sequence::parse_times;
 use upsell::time::{Timestamp, basket_times as basket_times_core, from_unix_seconds, parse_timestamp_parameter};
 use upsell::{Error, Location};
 
-use crate::errors::Threads;
+use crate::errors::{PyUpsellResult, Threads};
 use crate::data::PyBaskets;
 use crate::mining::threshold;
-use crate::{errors, gil};
+use crate::gil;
 
 /// A recommendation model (see `upsell.Recommender` for the Python-facing class).
 #[pyclass(frozen, name = "Recommender", module = "upsell._upsell")]
@@ -39,8 +39,20 @@ fn options(by: &str, smoothing: f64, backfill: bool) -> upsell::Result<Recommend
     Ok(options)
 }
 
-fn dictionary(labels: Vec<String>) -> upsell::Result<ItemDictionary> {
-    ItemDictionary::from_labels(labels)
+/// A count column of a rules frame: basket counts (int64) or supports (float64).
+#[derive(FromPyObject)]
+enum CountColumn<'py> {
+    Counts(PyReadonlyArray1<'py, i64>),
+    Supports(PyReadonlyArray1<'py, f64>),
+}
+
+impl From<CountColumn<'_>> for RuleCounts {
+    fn from(column: CountColumn<'_>) -> Self {
+        match column {
+            CountColumn::Counts(counts) => RuleCounts::Counts(counts.as_array().to_vec()),
+            CountColumn::Supports(supports) => RuleCounts::Supports(supports.as_array().to_vec()),
+        }
+    }
 }
 
 /// The carts' labels as a model's item ids (`item`), leaving out and counting those it does not
@@ -80,37 +92,59 @@ impl PyRecommender {
         min_confidence: f64,
         max_antecedent_len: usize,
         threads: Option<Threads>,
-    ) -> PyResult<Self> {
+    ) -> PyUpsellResult<Self> {
         let threads = threads.map(Threads::get);
-        let support = errors::map(py, threshold(min_support))?;
-        let items = errors::map(py, dictionary(labels))?;
+        let support = threshold(min_support)?;
+        let items = ItemDictionary::from_labels(labels)?;
         let baskets = &baskets.get().inner;
         let options = FitOptions { min_confidence, max_antecedent_len, threads, ..FitOptions::new(support) };
         let inner = gil::run(py, |control| Recommender::fit(baskets, &items, &options, control))?;
         Ok(PyRecommender { inner })
     }
 
+    /// A model of a rules table's columns (`upsell::recommend::RuleTable`): antecedent and
+    /// consequent labels, and the three counts of each rule as int64 counts or float64 supports.
+    #[staticmethod]
+    fn from_rules(
+        antecedents: Vec<Vec<String>>,
+        consequents: Vec<Vec<String>>,
+        counts: CountColumn<'_>,
+        antecedent_counts: CountColumn<'_>,
+        consequent_counts: CountColumn<'_>,
+        baskets: u64,
+    ) -> PyUpsellResult<Self> {
+        let table = RuleTable {
+            antecedents,
+            consequents,
+            counts: counts.into(),
+            antecedent_counts: antecedent_counts.into(),
+            consequent_counts: consequent_counts.into(),
+            baskets,
+        };
+        Ok(PyRecommender { inner: Recommender::from_rule_table(&table)? })
+    }
+
     /// Loads a model file (JSON or binary).
     #[staticmethod]
-    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
-        Ok(PyRecommender { inner: errors::map(py, Recommender::load(path))? })
+    fn load(path: std::path::PathBuf) -> PyUpsellResult<Self> {
+        Ok(PyRecommender { inner: Recommender::load(path)? })
     }
 
     /// A model from JSON text.
     #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-        Ok(PyRecommender { inner: errors::map(py, Recommender::from_json(text))? })
+    fn from_json(text: &str) -> PyUpsellResult<Self> {
+        Ok(PyRecommender { inner: Recommender::from_json(text)? })
     }
 
     /// A model from the compact binary encoding.
     #[staticmethod]
-    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
-        Ok(PyRecommender { inner: errors::map(py, Recommender::from_bytes(data))? })
+    fn from_bytes(data: &[u8]) -> PyUpsellResult<Self> {
+        Ok(PyRecommender { inner: Recommender::from_bytes(data)? })
     }
 
     /// Saves the model (JSON when the name ends in .json, else binary).
-    fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
-        errors::map(py, self.inner.save(path))
+    fn save(&self, path: std::path::PathBuf) -> PyUpsellResult<()> {
+        Ok(self.inner.save(path)?)
     }
 
     /// The model as JSON text.
@@ -137,8 +171,8 @@ impl PyRecommender {
 
     /// Up to `k` items for one cart: (labels, scores, rule indices), and the unknown cart labels.
     #[pyo3(signature = (cart, k=5, *, by="confidence", smoothing=5.0, backfill=true))]
-    fn recommend(&self, py: Python<'_>, cart: Vec<String>, k: usize, by: &str, smoothing: f64, backfill: bool) -> PyResult<(Answer, Vec<String>)> {
-        let options = errors::map(py, options(by, smoothing, backfill))?;
+    fn recommend(&self, cart: Vec<String>, k: usize, by: &str, smoothing: f64, backfill: bool) -> PyUpsellResult<(Answer, Vec<String>)> {
+        let options = options(by, smoothing, backfill)?;
         let answer = self.inner.recommend_labels(&cart, k, &options);
         Ok((self.answer(&answer.items), answer.unknown))
     }
@@ -155,9 +189,9 @@ impl PyRecommender {
         smoothing: f64,
         backfill: bool,
         threads: Option<Threads>,
-    ) -> PyResult<(Vec<Answer>, usize)> {
+    ) -> PyUpsellResult<(Vec<Answer>, usize)> {
         let threads = threads.map(Threads::get);
-        let options = errors::map(py, options(by, smoothing, backfill))?;
+        let options = options(by, smoothing, backfill)?;
         let (ids, unknown) = cart_ids(&carts, |label| self.inner.item(label));
         let found = gil::run(py, |_| Ok(self.inner.recommend_batch(&ids, k, &options, threads)))?;
         Ok((found.iter().map(|f| self.answer(f)).collect(), unknown))
@@ -216,9 +250,9 @@ impl PyEase {
         min_count: Option<u64>,
         max_items: Option<usize>,
         threads: Option<Threads>,
-    ) -> PyResult<Self> {
+    ) -> PyUpsellResult<Self> {
         let threads = threads.map(Threads::get);
-        let items = errors::map(py, dictionary(labels))?;
+        let items = ItemDictionary::from_labels(labels)?;
         let options = ease_options(lambda_, min_count, max_items, threads);
         let baskets = &baskets.get().inner;
         let inner = gil::run(py, |control| Ease::fit(baskets, &items, &options, control))?;
@@ -227,25 +261,25 @@ impl PyEase {
 
     /// Loads a model file (JSON or binary).
     #[staticmethod]
-    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
-        Ok(PyEase { inner: errors::map(py, Ease::load(path))? })
+    fn load(path: std::path::PathBuf) -> PyUpsellResult<Self> {
+        Ok(PyEase { inner: Ease::load(path)? })
     }
 
     /// A model from JSON text.
     #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-        Ok(PyEase { inner: errors::map(py, Ease::from_json(text))? })
+    fn from_json(text: &str) -> PyUpsellResult<Self> {
+        Ok(PyEase { inner: Ease::from_json(text)? })
     }
 
     /// A model from the compact binary encoding.
     #[staticmethod]
-    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
-        Ok(PyEase { inner: errors::map(py, Ease::from_bytes(data))? })
+    fn from_bytes(data: &[u8]) -> PyUpsellResult<Self> {
+        Ok(PyEase { inner: Ease::from_bytes(data)? })
     }
 
     /// Saves the model (JSON when the name ends in .json, else binary).
-    fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
-        errors::map(py, self.inner.save(path))
+    fn save(&self, path: std::path::PathBuf) -> PyUpsellResult<()> {
+        Ok(self.inner.save(path)?)
     }
 
     /// The model as JSON text.
@@ -285,7 +319,7 @@ impl PyEase {
     /// Up to `k` items for each cart, in parallel with the GIL released, and the number of cart
     /// labels the model does not know.
     #[pyo3(signature = (carts, k=5, threads=None))]
-    fn recommend_batch(&self, py: Python<'_>, carts: Vec<Vec<String>>, k: usize, threads: Option<usize>) -> PyResult<(Vec<EaseAnswer>, usize)> {
+    fn recommend_batch(&self, py: Python<'_>, carts: Vec<Vec<String>>, k: usize, threads: Option<usize>) -> PyUpsellResult<(Vec<EaseAnswer>, usize)> {
         let (ids, unknown) = cart_ids(&carts, |label| self.inner.item(label));
         let found = gil::run(py, |_| Ok(self.inner.recommend_batch(&ids, k, threads)))?;
         Ok((found.iter().map(|f| self.answer(f)).collect(), unknown))
@@ -329,7 +363,7 @@ pub(crate) fn basket_times<'py>(
     seconds: Option<PyReadonlyArray1<'py, i64>>,
     times: Option<Vec<Option<String>>>,
     time_column: &str,
-) -> PyResult<Bound<'py, PyArray1<i64>>> {
+) -> PyUpsellResult<Bound<'py, PyArray1<i64>>> {
     let rows = row_baskets.as_array().to_vec();
     let seconds = seconds.map(|s| s.as_array().to_vec());
     let times = gil::run(py, |_| {
@@ -369,32 +403,32 @@ pub(crate) fn evaluate<'py>(
     ease_min_count: Option<u64>,
     ease_max_items: Option<usize>,
     threads: Option<Threads>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyUpsellResult<Bound<'py, PyDict>> {
     let threads = threads.map(Threads::get);
     if !ease && (ease_lambda.is_some() || ease_min_count.is_some() || ease_max_items.is_some()) {
         let err = Error::invalid_parameter("ease", "ease_lambda, ease_min_count and ease_max_items need ease=True");
-        return Err(errors::to_py(py, err));
+        return Err(err.into());
     }
     let seconds = |s: i64| from_unix_seconds(s, Location::memory);
     let times: Option<Vec<Timestamp>> =
-        errors::map(py, times.map(|t| t.as_array().iter().map(|&s| seconds(s)).collect()).transpose())?;
+        times.map(|t| t.as_array().iter().map(|&s| seconds(s)).collect::<upsell::Result<_>>()).transpose()?;
     let cutoff = match cutoff {
         None => None,
-        Some(Cutoff::Text(text)) => Some(errors::map(py, parse_timestamp_parameter("cutoff", &text))?),
-        Some(Cutoff::Seconds(s)) => Some(errors::map(py, seconds(s))?),
+        Some(Cutoff::Text(text)) => Some(parse_timestamp_parameter("cutoff", &text)?),
+        Some(Cutoff::Seconds(s)) => Some(seconds(s)?),
     };
-    let split = errors::map(py, split.parse().and_then(|by| Split::new(by, train, cutoff)))?;
+    let split = split.parse().and_then(|by| Split::new(by, train, cutoff))?;
     let options = EvaluationOptions {
         split,
         k,
         min_confidence,
         max_antecedent_len,
-        recommend: errors::map(py, options(by, smoothing, true))?,
+        recommend: options(by, smoothing, true)?,
         ease: ease.then(|| ease_options(ease_lambda, ease_min_count, ease_max_items, None)),
         threads,
-        ..EvaluationOptions::new(errors::map(py, threshold(min_support))?)
+        ..EvaluationOptions::new(threshold(min_support)?)
     };
-    let items = errors::map(py, dictionary(labels))?;
+    let items = ItemDictionary::from_labels(labels)?;
     let baskets = &baskets.get().inner;
     let result = gil::run(py, |control| evaluate_core(baskets, &items, times.as_deref(), &options, control))?;
     let out = PyDict::new(py);
@@ -458,8 +492,8 @@ impl PyAffinity {
     }
 
     /// The core's actionable pairs, by lift, then count, then item ids.
-    fn pairs<'py>(&self, py: Python<'py>, min_support: f64, min_lift: f64) -> PyResult<PairColumns<'py>> {
-        let pairs = errors::map(py, self.inner.actionable_pairs(min_support, min_lift))?;
+    fn pairs<'py>(&self, py: Python<'py>, min_support: f64, min_lift: f64) -> PyUpsellResult<PairColumns<'py>> {
+        let pairs = self.inner.actionable_pairs(min_support, min_lift)?;
         let column = |f: fn(&Pair) -> f64| PyArray1::from_iter(py, pairs.iter().map(f));
         Ok((
             PyArray1::from_iter(py, pairs.iter().map(|p| p.a)),
@@ -476,7 +510,7 @@ impl PyAffinity {
 /// The affinity matrices of the `top` most frequent items.
 #[pyfunction]
 #[pyo3(signature = (baskets, top=20, *, threads=None))]
-pub(crate) fn affinity(py: Python<'_>, baskets: &Bound<'_, PyBaskets>, top: usize, threads: Option<Threads>) -> PyResult<PyAffinity> {
+pub(crate) fn affinity(py: Python<'_>, baskets: &Bound<'_, PyBaskets>, top: usize, threads: Option<Threads>) -> PyUpsellResult<PyAffinity> {
     let threads = threads.map(Threads::get);
     let baskets = &baskets.get().inner;
     let inner = gil::run(py, |_| affinity_core(baskets, top, threads))?;

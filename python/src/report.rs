@@ -6,7 +6,7 @@ use upsell::data::{OrderColumns, OrderLines, OrderReadOptions};
 use upsell::pricing::{Currency, Money};
 use upsell::report::{ReportOptions, build_report};
 
-use crate::errors::Threads;
+use crate::errors::{PyUpsellResult, Threads};
 use crate::gil;
 
 /// The report of an order file: JSON `{"report": ..., "html": ..., "markdown": ..., "paths": ...}`
@@ -28,7 +28,7 @@ pub(crate) fn report_json(
     min_lift: f64,
     windows: Vec<i64>,
     threads: Option<Threads>,
-) -> PyResult<String> {
+) -> PyUpsellResult<String> {
     let currency = currency.to_owned();
     gil::run(py, move |control| {
         let currency = Currency::from_code(&currency)?;

@@ -12,8 +12,8 @@ use upsell::Error;
 use upsell::mining::Itemsets;
 use upsell::rules::{DEFAULT_MAX_RULES, Measure, RuleOptions, Rules, generate_with};
 
-use crate::errors::Threads;
-use crate::{errors, gil};
+use crate::errors::{PyUpsellResult, Threads};
+use crate::gil;
 
 /// Association rules of flat itemsets, with the GIL released while they are generated.
 #[pyfunction]
@@ -37,9 +37,9 @@ pub(crate) fn association_rules<'py>(
     prune_redundant: bool,
     max_rules: Option<u64>,
     threads: Option<Threads>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyUpsellResult<Bound<'py, PyDict>> {
     let threads = threads.map(Threads::get);
-    let itemsets = errors::map(py, itemsets(&items, &offsets, &counts, baskets, target))?;
+    let itemsets = itemsets(&items, &offsets, &counts, baskets, target)?;
     let options = RuleOptions {
         min_confidence,
         min_lift,
@@ -52,7 +52,7 @@ pub(crate) fn association_rules<'py>(
         threads,
     };
     let rules = gil::run(py, |control| generate_with(&itemsets, &options, control))?;
-    rules_dict(py, &rules)
+    Ok(rules_dict(py, &rules)?)
 }
 
 fn itemsets(

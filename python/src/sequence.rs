@@ -19,8 +19,8 @@ use upsell::sequence::{
     sequential_affinity,
 };
 
-use crate::errors::Threads;
-use crate::{errors, gil};
+use crate::errors::{PyUpsellResult, Threads};
+use crate::gil;
 
 /// Builds the core's options from the keyword arguments shared by both entry points.
 #[allow(clippy::too_many_arguments)]
@@ -54,17 +54,17 @@ pub(crate) fn sequences_from_path<'py>(
     top: Option<usize>,
     threads: Option<Threads>,
     max_pairs: u64,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyUpsellResult<Bound<'py, PyDict>> {
     let threads = threads.map(Threads::get);
     let options = options(windows, min_customers, min_support, min_confidence, top, threads, max_pairs);
-    let delimiter = errors::map(py, upsell::data::parse_delimiter(delimiter))?;
+    let delimiter = upsell::data::parse_delimiter(delimiter)?;
     let columns = PurchaseColumns { delimiter, ..PurchaseColumns::new(customer, time, item) };
     let rules = gil::run(py, move |control| {
         options.validate()?;
         let purchases = Purchases::read(&path, &columns)?;
         sequential_affinity(&purchases, &options, control)
     })?;
-    arrays(py, &rules)
+    Ok(arrays(py, &rules)?)
 }
 
 /// Time-window affinity of in-memory rows: customer codes (int64, negative: no customer), item
@@ -88,7 +88,7 @@ pub(crate) fn sequences_from_arrays<'py>(
     top: Option<usize>,
     threads: Option<Threads>,
     max_pairs: u64,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyUpsellResult<Bound<'py, PyDict>> {
     let threads = threads.map(Threads::get);
     let options = options(windows, min_customers, min_support, min_confidence, top, threads, max_pairs);
     let customers = customers.as_array().to_vec();
@@ -107,7 +107,7 @@ pub(crate) fn sequences_from_arrays<'py>(
         let purchases = Purchases::from_arrays(&customers, &items, &seconds, Some(labels))?;
         sequential_affinity(&purchases, &options, control)
     })?;
-    arrays(py, &rules)
+    Ok(arrays(py, &rules)?)
 }
 
 /// The exact counts of in-memory rows (arguments as for `sequences_from_arrays`; `labels=None` names
@@ -185,7 +185,7 @@ pub(crate) fn sequence_rules_from_counts<'py>(
     top: Option<usize>,
     threads: Option<Threads>,
     max_pairs: u64,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyUpsellResult<Bound<'py, PyDict>> {
     let threads = threads.map(Threads::get);
     let options = options(windows, min_customers, min_support, min_confidence, top, threads, max_pairs);
     let item_customers = item_customers.as_array().to_vec();
@@ -222,7 +222,7 @@ pub(crate) fn sequence_rules_from_counts<'py>(
         let labels = ItemDictionary::from_labels(&labels)?;
         counts.rules(&labels, &options, control)
     })?;
-    arrays(py, &rules)
+    Ok(arrays(py, &rules)?)
 }
 
 /// The rules as a dict of equal-length numpy arrays (plus `description`, a list of str), and the

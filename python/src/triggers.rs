@@ -11,14 +11,14 @@ use std::sync::Arc;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyCapsule, PyDict, PyFloat, PyInt, PyList, PyString};
-use upsell::time::{Timestamp, now_or_parse, parse_timestamp};
+use upsell::time::{now_or_parse, parse_timestamp};
 use upsell::triggers::{
     BatchOptions, Context, Decimal, Decision, Format, History, Offer, Outcome, RuleSet, Value,
 };
 use upsell::{Error, Location};
 
-use crate::errors::Threads;
-use crate::{arrow, errors, gil};
+use crate::errors::{PyUpsellResult, Threads};
+use crate::{arrow, gil};
 
 /// A loaded, checked rule set.
 #[pyclass(name = "RuleSet", module = "upsell._upsell", frozen)]
@@ -33,29 +33,22 @@ pub(crate) struct PyHistory {
     inner: History,
 }
 
-fn parse_now(py: Python<'_>, now: Option<&str>) -> PyResult<Timestamp> {
-    errors::map(py, now_or_parse(now))
-}
-
 #[pymethods]
 impl PyRuleSet {
     /// Loads rules from text in `format` (`yaml`, `json` or `toml`).
     #[staticmethod]
     #[pyo3(signature = (text, format, path=None))]
-    fn from_text(py: Python<'_>, text: &str, format: &str, path: Option<&str>) -> PyResult<Self> {
-        let format = errors::map(py, format.parse::<Format>())?;
-        let inner = errors::map(
-            py,
-            RuleSet::load(text, format, path.map(std::path::Path::new)),
-        )?;
+    fn from_text(text: &str, format: &str, path: Option<&str>) -> PyUpsellResult<Self> {
+        let format = format.parse::<Format>()?;
+        let inner = RuleSet::load(text, format, path.map(std::path::Path::new))?;
         Ok(PyRuleSet { inner })
     }
 
     /// Loads a rule file (format from the extension).
     #[staticmethod]
-    fn from_path(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+    fn from_path(path: std::path::PathBuf) -> PyUpsellResult<Self> {
         Ok(PyRuleSet {
-            inner: errors::map(py, RuleSet::from_path(path))?,
+            inner: RuleSet::from_path(path)?,
         })
     }
 
@@ -79,13 +72,12 @@ impl PyRuleSet {
     #[pyo3(signature = (row, now=None))]
     fn explain(
         &self,
-        py: Python<'_>,
         row: &Bound<'_, PyDict>,
         now: Option<&str>,
-    ) -> PyResult<Vec<(String, bool, String)>> {
-        let now = parse_now(py, now)?;
-        let context = context_of(py, row)?;
-        let explained = errors::map(py, self.inner.explain(&context, now))?;
+    ) -> PyUpsellResult<Vec<(String, bool, String)>> {
+        let now = now_or_parse(now)?;
+        let context = context_of(row)?;
+        let explained = self.inner.explain(&context, now)?;
         Ok(explained
             .into_iter()
             .map(|e| (e.rule, e.fired, e.trace))
@@ -100,12 +92,12 @@ impl PyRuleSet {
         row: &Bound<'py, PyDict>,
         now: Option<&str>,
         history: Option<PyRef<'py, PyHistory>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        let now = parse_now(py, now)?;
-        let context = context_of(py, row)?;
+    ) -> PyUpsellResult<Bound<'py, PyDict>> {
+        let now = now_or_parse(now)?;
+        let context = context_of(row)?;
         let customer = history.as_ref().and_then(|h| h.inner.of(&context));
-        let decision = errors::map(py, self.inner.evaluate(&context, customer, now))?;
-        decision_dict(py, &decision)
+        let decision = self.inner.evaluate(&context, customer, now)?;
+        Ok(decision_dict(py, &decision)?)
     }
 
     /// Each cross-sell sequence's status for one customer: a list of dicts (`sequence`, `day`,
@@ -117,11 +109,11 @@ impl PyRuleSet {
         row: &Bound<'py, PyDict>,
         now: Option<&str>,
         history: Option<PyRef<'py, PyHistory>>,
-    ) -> PyResult<Bound<'py, PyList>> {
-        let now = parse_now(py, now)?;
-        let context = context_of(py, row)?;
+    ) -> PyUpsellResult<Bound<'py, PyList>> {
+        let now = now_or_parse(now)?;
+        let context = context_of(row)?;
         let customer = history.as_ref().and_then(|h| h.inner.of(&context));
-        let statuses = errors::map(py, self.inner.sequences(&context, customer, now))?;
+        let statuses = self.inner.sequences(&context, customer, now)?;
         let out = PyList::empty(py);
         for status in &statuses {
             let d = PyDict::new(py);
@@ -149,8 +141,8 @@ impl PyRuleSet {
         history: Option<PyRef<'py, PyHistory>>,
         id_column: Option<String>,
         threads: Option<Threads>,
-    ) -> PyResult<Bound<'py, PyCapsule>> {
-        let now = parse_now(py, now)?;
+    ) -> PyUpsellResult<Bound<'py, PyCapsule>> {
+        let now = now_or_parse(now)?;
         let stream = arrow::stream(py, data)?;
         let history = history.as_ref().map(|h| &h.inner);
         let offers = gil::run(py, |control| {
@@ -160,7 +152,7 @@ impl PyRuleSet {
             options.threads = threads.map(Threads::get);
             upsell::arrow::evaluate(&self.inner, stream, &options, control)
         })?;
-        arrow::capsule(py, offers)
+        Ok(arrow::capsule(py, offers)?)
     }
 
     fn __repr__(&self) -> String {
@@ -190,9 +182,9 @@ impl PyHistory {
 
     /// Reads a history from its JSON text.
     #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+    fn from_json(text: &str) -> PyUpsellResult<Self> {
         Ok(PyHistory {
-            inner: errors::map(py, History::from_json_str(text, "<history>"))?,
+            inner: History::from_json_str(text, "<history>")?,
         })
     }
 
@@ -205,14 +197,13 @@ impl PyHistory {
     /// (RFC 3339).
     fn record(
         &mut self,
-        py: Python<'_>,
         customer: &str,
         target: &str,
         outcome: &str,
         at: &str,
-    ) -> PyResult<()> {
-        let outcome: Outcome = errors::map(py, outcome.parse())?;
-        let at = parse_now(py, Some(at))?;
+    ) -> PyUpsellResult<()> {
+        let outcome: Outcome = outcome.parse()?;
+        let at = now_or_parse(Some(at))?;
         self.inner.record(customer, target, outcome, at);
         Ok(())
     }
@@ -258,7 +249,7 @@ fn bad_value(name: &str, message: String) -> Error {
 }
 
 /// One Python value as a rule value.
-fn value_of(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<Value> {
+fn value_of(name: &str, value: &Bound<'_, PyAny>) -> PyUpsellResult<Value> {
     if value.is_none() {
         return Ok(Value::Null);
     }
@@ -277,15 +268,9 @@ fn value_of(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<Va
     if let Ok(items) = value.cast::<PyList>() {
         let mut list = Vec::with_capacity(items.len());
         for item in items.iter() {
-            let text: String = item.extract().map_err(|_| {
-                errors::to_py(
-                    py,
-                    bad_value(
-                        name,
-                        format!("lists hold strings, found {}", item.get_type()),
-                    ),
-                )
-            })?;
+            let text: String = item
+                .extract()
+                .map_err(|_| bad_value(name, format!("lists hold strings, found {}", item.get_type())))?;
             list.push(Arc::<str>::from(text.as_str()));
         }
         return Ok(Value::List(list.into()));
@@ -293,34 +278,17 @@ fn value_of(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<Va
     let type_name = value.get_type().name()?.to_string();
     let text = value.str()?.to_string();
     match type_name.as_str() {
-        "Decimal" => errors::map(
-            py,
-            text.parse::<Decimal>()
-                .map(Value::Decimal)
-                .map_err(|m| bad_value(name, m)),
-        ),
+        "Decimal" => Ok(text.parse::<Decimal>().map(Value::Decimal).map_err(|m| bad_value(name, m))?),
         "datetime" | "Timestamp" | "date" => {
             let iso: String = value.call_method0("isoformat")?.extract()?;
-            errors::map(
-                py,
-                parse_timestamp(&iso)
-                    .map(Value::Timestamp)
-                    .ok_or_else(|| bad_value(name, format!("'{iso}' is not a time"))),
-            )
+            let time = parse_timestamp(&iso).ok_or_else(|| bad_value(name, format!("'{iso}' is not a time")))?;
+            Ok(Value::Timestamp(time))
         }
-        other => Err(errors::to_py(
-            py,
-            bad_value(name, format!("cannot use a {other} ({text}) in rules")),
-        )),
+        other => Err(bad_value(name, format!("cannot use a {other} ({text}) in rules")).into()),
     }
 }
 
-fn flatten(
-    py: Python<'_>,
-    prefix: &str,
-    row: &Bound<'_, PyDict>,
-    context: &mut Context,
-) -> PyResult<()> {
+fn flatten(prefix: &str, row: &Bound<'_, PyDict>, context: &mut Context) -> PyUpsellResult<()> {
     for (key, value) in row.iter() {
         let key: String = key.str()?.extract()?;
         let name = if prefix.is_empty() {
@@ -329,18 +297,18 @@ fn flatten(
             format!("{prefix}.{key}")
         };
         if let Ok(inner) = value.cast::<PyDict>() {
-            flatten(py, &name, inner, context)?;
+            flatten(&name, inner, context)?;
             continue;
         }
-        let converted = value_of(py, &name, &value)?;
+        let converted = value_of(&name, &value)?;
         context.insert(name, converted);
     }
     Ok(())
 }
 
-fn context_of(py: Python<'_>, row: &Bound<'_, PyDict>) -> PyResult<Context> {
+fn context_of(row: &Bound<'_, PyDict>) -> PyUpsellResult<Context> {
     let mut context = Context::new();
-    flatten(py, "", row, &mut context)?;
+    flatten("", row, &mut context)?;
     if let Some(id) = row.get_item("id")? {
         if !id.is_none() {
             context = context.with_id(id.str()?.to_string());

@@ -158,6 +158,15 @@ class Recommender:
         threads: Optional[int] = None,
     ) -> Recommender: ...
     @staticmethod
+    def from_rules(
+        antecedents: list[list[str]],
+        consequents: list[list[str]],
+        counts: Union[npt.NDArray[np.int64], npt.NDArray[np.float64]],
+        antecedent_counts: Union[npt.NDArray[np.int64], npt.NDArray[np.float64]],
+        consequent_counts: Union[npt.NDArray[np.int64], npt.NDArray[np.float64]],
+        baskets: int,
+    ) -> Recommender: ...
+    @staticmethod
     def load(path: Union[str, os.PathLike[str]]) -> Recommender: ...
     @staticmethod
     def from_json(text: str) -> Recommender: ...

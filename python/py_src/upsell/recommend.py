@@ -14,7 +14,6 @@ are converted with ``str`` on the way in and come back as strings.
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import warnings
 from typing import Any, Iterable, List, Optional, Sequence, Union
@@ -94,7 +93,9 @@ class Recommender:
         from the ``count`` columns when the frame has them, else from the supports times
         ``baskets`` (mlxtend's ``num_itemsets``; read from ``rules.attrs["baskets"]`` when the
         frame carries it). An item's popularity, for backfilling short answers, is its count as
-        the one item of a rule's side.
+        the one item of a rule's side. A bad row (a negative count, a support that is not a whole
+        number of baskets, counts out of order) raises :class:`upsell.InvalidInputError` naming it
+        (rows from 1).
 
         >>> import upsell
         >>> baskets = [["bread", "butter"], ["bread", "butter", "milk"], ["bread", "jam"], ["milk", "cereal"]] * 5
@@ -114,44 +115,15 @@ class Recommender:
         for column in ("antecedents", "consequents"):
             if column not in frame.columns:
                 raise InvalidInputError(f"the rules frame has no {column!r} column", kind="invalid_input")
-        single = np.fromiter((len(c) == 1 for c in frame["consequents"]), dtype=bool, count=len(frame))
-        frame = frame.loc[single]
-        counts = _rule_counts(frame, n, "count", "support")
-        antecedent_counts = _rule_counts(frame, n, "antecedent count", "antecedent support")
-        consequent_counts = _rule_counts(frame, n, "consequent count", "consequent support")
-        antecedents = [sorted(str(x) for x in a) for a in frame["antecedents"]]
-        consequents = [str(next(iter(c))) for c in frame["consequents"]]
-        code: dict = {}
-        for antecedent, consequent in zip(antecedents, consequents):
-            for label in (*antecedent, consequent):
-                code.setdefault(label, len(code))
-        item_counts = np.zeros(len(code), dtype=np.int64)
-        for antecedent, consequent, count, a_count, c_count in zip(
-            antecedents, consequents, counts, antecedent_counts, consequent_counts
-        ):
-            item_counts[code[consequent]] = c_count
-            if len(antecedent) == 1:
-                item_counts[code[antecedent[0]]] = a_count
-            for label in antecedent:  # a lower bound for items seen only among others
-                item_counts[code[label]] = max(item_counts[code[label]], count)
-        keyed = sorted(
-            (len(a), sorted(code[x] for x in a), -int(count), code[c], int(a_count))
-            for a, c, count, a_count in zip(antecedents, consequents, counts, antecedent_counts)
+        inner = _upsell.Recommender.from_rules(
+            [[str(x) for x in a] for a in frame["antecedents"]],
+            [[str(x) for x in c] for c in frame["consequents"]],
+            _rule_column(frame, "count", "support"),
+            _rule_column(frame, "antecedent count", "antecedent support"),
+            _rule_column(frame, "consequent count", "consequent support"),
+            n,
         )
-        model = {
-            "format": "upsell-recommender",
-            "version": 1,
-            "labels": list(code),
-            "item_counts": item_counts.tolist(),
-            "baskets": n,
-            "antecedents": [x for _, a, _, _, _ in keyed for x in a],
-            "antecedent_offsets": np.cumsum([0] + [len(a) for _, a, _, _, _ in keyed]).tolist(),
-            "consequents": [c for _, _, _, c, _ in keyed],
-            "counts": [-count for _, _, count, _, _ in keyed],
-            "antecedent_counts": [a_count for _, _, _, _, a_count in keyed],
-            "prices": None,
-        }
-        return cls.from_json(json.dumps(model))
+        return cls(inner)
 
     @classmethod
     def load(cls, path: Union[str, os.PathLike]) -> "Recommender":
@@ -445,19 +417,13 @@ def _pandas(table: Any) -> pd.DataFrame:
     )
 
 
-def _rule_counts(frame: pd.DataFrame, baskets: int, count: str, support: str) -> np.ndarray:
+def _rule_column(frame: pd.DataFrame, count: str, support: str) -> np.ndarray:
+    # Counts as int64, supports as float64: the core tells them apart by type.
     if count in frame.columns:
         return frame[count].to_numpy(dtype=np.int64)
-    if support not in frame.columns:
-        raise InvalidInputError(f"the rules frame has neither {count!r} nor {support!r}", kind="invalid_input")
-    exact = frame[support].to_numpy(dtype=np.float64) * baskets
-    counts = np.rint(exact)
-    if np.any(np.abs(exact - counts) > 1e-6 * np.maximum(1.0, exact)):
-        raise InvalidInputError(
-            f"the {support!r} column is not whole numbers of baskets out of baskets={baskets}: is baskets right?",
-            kind="invalid_input",
-        )
-    return counts.astype(np.int64)
+    if support in frame.columns:
+        return frame[support].to_numpy(dtype=np.float64)
+    raise InvalidInputError(f"the rules frame has neither {count!r} nor {support!r}", kind="invalid_input")
 
 
 def _cart(cart: Any) -> list:

@@ -34,11 +34,13 @@ mod ease;
 mod evaluate;
 mod fit;
 mod model;
+mod table;
 
 pub use ease::{Ease, EaseAnswer, EaseOptions, EaseRecommendation, EaseScratch};
 pub use evaluate::{Evaluation, EvaluationOptions, MethodScores, Split, SplitBy, evaluate};
 pub use fit::FitOptions;
 pub use model::MODEL_FILE;
+pub use table::{RuleCounts, RuleTable};
 
 use rustc_hash::FxHashMap;
 
