@@ -286,7 +286,7 @@ fn value_of(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<Va
                     ),
                 )
             })?;
-            list.push(Arc::<str>::from(text.as_str()));
+            list.push(Value::from(text.as_str()));
         }
         return Ok(Value::List(list.into()));
     }

@@ -669,7 +669,7 @@ fn random_batch(rows: usize, seed: u64) -> Batch {
         ("usage.events_prev_30d".into(), Vec::new(), Type::Int),
         ("renewal_at".into(), Vec::new(), Type::Timestamp),
         ("cart.total".into(), Vec::new(), Type::Decimal),
-        ("cart.items".into(), Vec::new(), Type::List),
+        ("cart.items".into(), Vec::new(), Type::List(upsell::triggers::Elem::String)),
         ("open_tickets".into(), Vec::new(), Type::Int),
         ("health_trend".into(), Vec::new(), Type::Float),
         ("health_score".into(), Vec::new(), Type::Float),
@@ -693,12 +693,11 @@ fn random_batch(rows: usize, seed: u64) -> Batch {
                     )
                         as i64)),
                     "cart.items" => {
-                        let items: Vec<std::sync::Arc<str>> = ["A", "B", "C"]
-                            .iter()
+                        let items: Vec<&str> = ["A", "B", "C"]
+                            .into_iter()
                             .filter(|_| next(2) == 0)
-                            .map(|s| std::sync::Arc::from(*s))
                             .collect();
-                        Value::List(items.into())
+                        Value::strings(items)
                     }
                     "health_trend" => Value::Float(next(100) as f64 / 100.0 - 0.1),
                     "health_score" | "health_score_max_90d" => Value::Float(next(4) as f64 / 4.0),
@@ -1353,9 +1352,8 @@ fn escapes_hex_exponents_and_conditionals() {
 
 #[test]
 fn lists_indexes_macros_and_null() {
-    use std::sync::Arc;
     use upsell::triggers::evaluate_expression;
-    let list = |items: &[&str]| Value::List(items.iter().map(|s| Arc::from(*s)).collect());
+    let list = |items: &[&str]| Value::strings(items.iter().copied());
     let ctx = Context::new()
         .set("seats", 12)
         .set("plan", "pro")
@@ -1426,13 +1424,16 @@ fn lists_indexes_macros_and_null() {
     }
     for (bad, message) in [
         ("items[\"a\"]", "a list index expects int"),
-        ("plan[0]", "indexing '[..]' expects list<string>"),
-        ("[1, 2] == []", "a list value holds strings"),
-        ("items < items", "does not order list<string>s"),
+        ("plan[0]", "indexing '[..]' expects a list or a map, found string"),
+        ("[1, 2] == [\"a\"]", "cannot compare list<int> and list<string>"),
+        ("items < items", "lists and maps have == and != only"),
         ("items.exists(i.x, true)", "must be a plain name"),
         ("items.exists(i, i)", "predicate expects bool"),
-        ("items.map(i, size(i))", "must be a string, found int"),
-        ("seats.all(i, true)", "all() expects list<string>"),
+        ("{1.5: 1}", "a map key is a string, an int or a bool, found decimal"),
+        ("{\"a\": 1}[1]", "a key of map<string, int> expects string, found int"),
+        ("1 in seats", "'in' expects a list, a map or range(low, high), found int"),
+        ("plan.x", "'.x' selects a key of a map with string keys, found string"),
+        ("seats.all(i, true)", "all() expects a list or a map, found int"),
         ("items.filter(i)", "a macro over a list"),
         ("null", "null is not a value here"),
         ("seats > 1 ? null : null", "null in both"),
