@@ -6,8 +6,6 @@
 //! `decimal.Decimal` (exact), `datetime` (naive is UTC), lists of `str`, nested dicts as dotted
 //! names.
 
-use std::sync::Arc;
-
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyCapsule, PyDict, PyFloat, PyInt, PyList, PyString};
