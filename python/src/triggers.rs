@@ -6,8 +6,6 @@
 //! `decimal.Decimal` (exact), `datetime` (naive is UTC), lists of `str`, nested dicts as dotted
 //! names.
 
-use std::sync::Arc;
-
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyCapsule, PyDict, PyFloat, PyInt, PyList, PyString};
@@ -271,7 +269,7 @@ fn value_of(name: &str, value: &Bound<'_, PyAny>) -> PyUpsellResult<Value> {
             let text: String = item
                 .extract()
                 .map_err(|_| bad_value(name, format!("lists hold strings, found {}", item.get_type())))?;
-            list.push(Arc::<str>::from(text.as_str()));
+            list.push(Value::from(text.as_str()));
         }
         return Ok(Value::List(list.into()));
     }

@@ -25,7 +25,7 @@ use rustc_hash::FxHashMap;
 use super::check::{Arith, Cmp, Func, Node, NumKind, Op, Step, StepOp};
 use super::row::{self, Fields};
 use super::schema::Schema;
-use super::value::{Decimal, Type, Value};
+use super::value::{Decimal, Elem, Type, Value};
 use crate::time::Timestamp;
 use crate::{Error, Location, Result};
 
@@ -391,18 +391,30 @@ impl Column {
                 }
                 return Ok(Column::strings(strings));
             }
-            Type::List => {
+            Type::List(Elem::String) => {
                 let mut lists = Vec::with_capacity(values.len());
                 for (row, value) in values.iter().enumerate() {
                     lists.push(match value {
                         Value::Null => None,
-                        Value::List(items) => {
-                            Some(items.iter().map(|s| s.as_ref()).collect::<Vec<&str>>())
-                        }
+                        Value::List(items) => Some(
+                            items
+                                .iter()
+                                .map(|item| match item {
+                                    Value::Str(s) => Ok(s.as_ref()),
+                                    _ => Err(mismatch(row)),
+                                })
+                                .collect::<Result<Vec<&str>>>()?,
+                        ),
                         _ => return Err(mismatch(row)),
                     });
                 }
                 return Ok(Column::lists(lists));
+            }
+            Type::List(_) | Type::Map(..) | Type::Dyn => {
+                return Err(Error::invalid_parameter(
+                    "type",
+                    format!("a column holds bools, numbers, strings, times, durations or lists of strings, not {ty}"),
+                ));
             }
         };
         let all_valid = validity.iter().all(|&v| v);
@@ -444,7 +456,7 @@ impl Column {
             ColumnData::Timestamp(_) => Type::Timestamp,
             ColumnData::Duration(_) => Type::Duration,
             ColumnData::Str(_) => Type::String,
-            ColumnData::List { .. } => Type::List,
+            ColumnData::List { .. } => Type::List(Elem::String),
         }
     }
 
@@ -522,7 +534,7 @@ impl Column {
                 Value::List(
                     items
                         .iter()
-                        .map(|&c| Arc::clone(&dict[c as usize]))
+                        .map(|&c| Value::Str(Arc::clone(&dict[c as usize])))
                         .collect(),
                 )
             }
@@ -809,7 +821,7 @@ impl<'a> ChunkEval<'a> {
                 }
                 _ => self.fallback(node),
             },
-            Op::InField(item, list) => match (&item.op, &list.op) {
+            Op::In(item, list) => match (&item.op, &list.op) {
                 (Op::Const(Value::Str(wanted)), Op::Field(index)) => {
                     self.list_contains(*index, wanted)
                 }
@@ -931,7 +943,7 @@ impl<'a> ChunkEval<'a> {
             let next = match step.op {
                 StepOp::Arith(op, NumKind::Float) => self.arith_f64(op, running, operand),
                 StepOp::Arith(op, kind) => self.arith_i64(step.ty, op, kind, running, operand),
-                StepOp::Concat => None,
+                StepOp::Concat | StepOp::Dyn(_) => None,
             };
             running = match next {
                 Some(values) => values,

@@ -12,10 +12,11 @@
 //! either, so that no rule file can overflow the stack of an evaluator or expand without end.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::schema::Schema;
 use super::syntax::{BinOp, Expr, ExprError, ExprKind, MAX_NESTING, Span, UnOp};
-use super::value::{Type, Value};
+use super::value::{Elem, Type, Value};
 
 /// The deepest checked tree, definitions expanded: eight operator levels per level of nesting.
 pub(crate) const MAX_DEPTH: usize = 8 * MAX_NESTING;
@@ -114,10 +115,15 @@ pub(crate) enum Op {
     /// `condition ? then : otherwise`; null when the condition is null.
     Cond(Box<Node>, Box<Node>, Box<Node>),
     Cmp(Cmp, Box<Node>, Box<Node>),
-    /// `x in [a, b, c]`.
+    /// A comparison where a side is a list, a map or `dyn`, decided when evaluated: equality is
+    /// CEL's (numbers equal across kinds, values of different kinds unequal, lists and maps
+    /// element by element); ordering values of different kinds is null.
+    CmpDyn(Cmp, Box<Node>, Box<Node>),
+    /// `x in [a, b, c]` where `x` and the elements share a scalar type.
     InList(Box<Node>, Vec<Node>),
-    /// `"A" in cart.items`.
-    InField(Box<Node>, Box<Node>),
+    /// `x in list` (an element equal to `x`) or `k in map` (a key equal to `k`) for a list or map
+    /// value: `"A" in cart.items`, `"gold" in tiers`.
+    In(Box<Node>, Box<Node>),
     /// `x in range(lo, hi)`, both ends included.
     InRange(Box<Node>, Box<Node>, Box<Node>),
     /// `has(x)`: not null.
@@ -125,14 +131,22 @@ pub(crate) enum Op {
     /// An inlined definition: evaluated as its body, shown by its name in reason traces.
     Def(Box<Node>),
     Call(Func, Vec<Node>),
-    /// A list value built from string nodes: `["a", plan]`.
+    /// A list value built from element nodes: `["a", plan]`; null when an element is null.
     List(Vec<Node>),
-    /// `list[index]`: null when the index is outside the list.
+    /// A map value built from `(key, value)` nodes: `{"gold": 0.2}`; null when a key or a value
+    /// is null or a key is repeated.
+    Map(Vec<(Node, Node)>),
+    /// The fields sharing a dotted prefix as one map, `(key, field)` sorted by key: `usage` for
+    /// `usage.seats_used` and `usage.feature_x_30d`. A field whose value is null is not a key
+    /// (see `row::map_of_fields`, the one place this rule is applied).
+    MapFields(Vec<(Arc<str>, usize)>),
+    /// `list[index]` (null outside the list) or `map[key]` (null for a missing key).
     Index(Box<Node>, Box<Node>),
     /// The variable a macro binds, by its slot (its macro's nesting among macros in scope).
     Var(usize),
-    /// A macro over a list (`items.exists(i, i.startsWith("SKU"))`): `body` is evaluated with
-    /// each element bound to slot `slot`; `filter` is the predicate of `map(x, filter, body)`.
+    /// A macro over a list's elements or a map's keys (`items.exists(i, i.startsWith("SKU"))`):
+    /// `body` is evaluated with each one bound to slot `slot`; `filter` is the predicate of
+    /// `map(x, filter, body)`.
     Macro {
         kind: Macro,
         list: Box<Node>,
@@ -142,7 +156,7 @@ pub(crate) enum Op {
     },
 }
 
-/// The list macros of CEL that the language has.
+/// The macros of CEL that the language has, over a list's elements or a map's keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Macro {
     /// Some element satisfies the predicate.
@@ -174,7 +188,12 @@ pub(crate) struct Step {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum StepOp {
     Arith(Arith, NumKind),
+    /// `+` of two strings or two lists.
     Concat,
+    /// An operator with a `dyn` operand, dispatched on the values' kinds when evaluated (numbers
+    /// widened as the checker widens them, `+` concatenating strings and lists); null when the
+    /// kinds do not fit.
+    Dyn(Arith),
 }
 
 /// Checks expressions against one schema and a set of named definitions.
@@ -187,8 +206,9 @@ pub(crate) struct Checker<'a> {
     pub depth: usize,
     /// Nodes checked so far in this expression.
     pub nodes: usize,
-    /// The variables of the macros being checked, innermost last; a variable's slot is its index.
-    pub scope: Vec<String>,
+    /// The variables of the macros being checked and their types, innermost last; a variable's
+    /// slot is its index.
+    pub scope: Vec<(String, Type)>,
 }
 
 fn err(span: Span, message: impl Into<String>) -> ExprError {
@@ -225,6 +245,35 @@ fn widen(node: Node, target: Type) -> Node {
     }
 }
 
+/// The type of a value that is either an `a` or a `b` when they are lists, maps or `dyn`: element
+/// types that differ become `dyn`; `None` when they cannot meet (numbers are widened instead).
+fn join(a: Type, b: Type) -> Option<Type> {
+    match (a, b) {
+        _ if a == b => Some(a),
+        (Type::Dyn, _) | (_, Type::Dyn) => Some(Type::Dyn),
+        (Type::List(x), Type::List(y)) => Some(Type::List(x.join(y))),
+        (Type::Map(k, v), Type::Map(l, w)) => Some(Type::Map(k.join(l), v.join(w))),
+        _ => None,
+    }
+}
+
+/// Whether values of types `a` and `b` may be tested for equality: numbers with numbers, and
+/// otherwise types that accept each other, element by element for lists and maps.
+fn equatable(a: Type, b: Type) -> bool {
+    let elems = |x: Elem, y: Elem| equatable(Type::from(x), Type::from(y));
+    match (a, b) {
+        _ if a.is_numeric() && b.is_numeric() => true,
+        (Type::List(x), Type::List(y)) => elems(x, y),
+        (Type::Map(k, v), Type::Map(l, w)) => elems(k, l) && elems(v, w),
+        _ => a.accepts(b),
+    }
+}
+
+/// Whether `ty` may be a map key: a string, an int, a bool, or `dyn` (checked when evaluated).
+fn is_key_type(ty: Type) -> bool {
+    matches!(ty, Type::String | Type::Int | Type::Bool | Type::Dyn)
+}
+
 fn unify_numeric(a: Node, b: Node) -> (Node, Node, Type) {
     let target = if numeric_rank(a.ty) >= numeric_rank(b.ty) {
         a.ty
@@ -258,7 +307,7 @@ impl<'a> Checker<'a> {
     /// Checks an expression that must be a boolean (a `when` or a suppression).
     pub fn check_condition(&mut self, expr: &Expr) -> Result<Node, ExprError> {
         let node = self.check(expr)?;
-        if node.ty != Type::Bool {
+        if !Type::Bool.accepts(node.ty) {
             return Err(err(
                 expr.span,
                 format!("a condition must be a bool, found {}", node.ty),
@@ -335,7 +384,7 @@ impl<'a> Checker<'a> {
             }
             ExprKind::Unary(UnOp::Neg, inner) => {
                 let inner = self.check(inner)?;
-                if !(inner.ty.is_numeric() || inner.ty == Type::Duration) {
+                if !(inner.ty.is_numeric() || matches!(inner.ty, Type::Duration | Type::Dyn)) {
                     return Err(err(
                         inner.span,
                         format!("'-' expects a number or a duration, found {}", inner.ty),
@@ -384,38 +433,39 @@ impl<'a> Checker<'a> {
                     span,
                 })
             }
-            ExprKind::List(items) => {
-                let mut nodes = Vec::with_capacity(items.len());
-                for item in items {
-                    let node = self.check(item)?;
-                    if node.ty != Type::String {
+            ExprKind::List(items) => self.list(items, span),
+            ExprKind::Map(entries) => {
+                let mut nodes = Vec::with_capacity(entries.len());
+                let (mut keys, mut values) = (None, None);
+                for (key, value) in entries {
+                    let key = self.check(key)?;
+                    if !is_key_type(key.ty) {
                         return Err(err(
-                            node.span,
-                            format!(
-                                "a list value holds strings (list<string>), found {}: lists of \
-                                 other values can only follow 'in'",
-                                node.ty
-                            ),
+                            key.span,
+                            format!("a map key is a string, an int or a bool, found {}", key.ty),
                         ));
                     }
-                    nodes.push(node);
+                    let value = self.check(value)?;
+                    keys = Some(keys.map_or(Elem::of(key.ty), |k: Elem| k.join(Elem::of(key.ty))));
+                    values = Some(
+                        values.map_or(Elem::of(value.ty), |v: Elem| v.join(Elem::of(value.ty))),
+                    );
+                    nodes.push((key, value));
                 }
                 Ok(Node {
-                    op: Op::List(nodes),
-                    ty: Type::List,
+                    op: Op::Map(nodes),
+                    ty: Type::Map(keys.unwrap_or(Elem::Dyn), values.unwrap_or(Elem::Dyn)),
                     span,
                 })
             }
             ExprKind::Index(base, index) => {
                 let base = self.check(base)?;
-                self.expect_type(&base, Type::List, "indexing '[..]'")?;
                 let index = self.check(index)?;
-                self.expect_type(&index, Type::Int, "a list index")?;
-                Ok(Node {
-                    op: Op::Index(boxed(base), boxed(index)),
-                    ty: Type::String,
-                    span,
-                })
+                self.index(base, index, span)
+            }
+            ExprKind::Select(base, key) => {
+                let base = self.check(base)?;
+                self.select(base, key, span)
             }
             ExprKind::Call(name, args) => self.call(name, args, span),
         }
@@ -446,8 +496,105 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A list literal: `list<T>` when its elements share the type T, else `list<dyn>` (elements
+    /// keep their own kinds, as in CEL: `[1, 2.5][0]` is the int 1).
+    fn list(&mut self, items: &[Expr], span: Span) -> Result<Node, ExprError> {
+        let mut nodes = Vec::with_capacity(items.len());
+        let mut elem = None;
+        for item in items {
+            let node = self.check(item)?;
+            let ty = Elem::of(node.ty);
+            elem = Some(elem.map_or(ty, |e: Elem| e.join(ty)));
+            nodes.push(node);
+        }
+        Ok(Node {
+            op: Op::List(nodes),
+            ty: Type::List(elem.unwrap_or(Elem::Dyn)),
+            span,
+        })
+    }
+
+    /// `base[index]`: a list's element, a map's value, or (for a map of fields and a constant
+    /// key) the field itself.
+    fn index(&mut self, base: Node, index: Node, span: Span) -> Result<Node, ExprError> {
+        let ty = match base.ty {
+            Type::List(elem) => {
+                self.expect_type(&index, Type::Int, "a list index")?;
+                Type::from(elem)
+            }
+            Type::Map(key, value) => {
+                if let (Op::MapFields(fields), Op::Const(Value::Str(name))) = (&base.op, &index.op)
+                {
+                    return self.map_field(fields, name, span);
+                }
+                if !is_key_type(index.ty) || !Type::from(key).accepts(index.ty) {
+                    return Err(err(
+                        index.span,
+                        format!("a key of {} expects {}, found {}", base.ty, Type::from(key), index.ty),
+                    ));
+                }
+                Type::from(value)
+            }
+            Type::Dyn => Type::Dyn,
+            other => {
+                return Err(err(
+                    base.span,
+                    format!("indexing '[..]' expects a list or a map, found {other}"),
+                ));
+            }
+        };
+        Ok(Node {
+            op: Op::Index(boxed(base), boxed(index)),
+            ty,
+            span,
+        })
+    }
+
+    /// The field behind key `key` of a map of fields: `usage["seats_used"]` is the field
+    /// `usage.seats_used` (null when the field is), and a key the schema lacks is an error.
+    fn map_field(
+        &self,
+        fields: &[(Arc<str>, usize)],
+        key: &str,
+        span: Span,
+    ) -> Result<Node, ExprError> {
+        match fields.iter().find(|(k, _)| &**k == key) {
+            Some(&(_, index)) => Ok(Node {
+                op: Op::Field(index),
+                ty: self.schema.field_type(index),
+                span,
+            }),
+            None => {
+                let keys: Vec<&str> = fields.iter().map(|(k, _)| &**k).collect();
+                Err(err(
+                    span,
+                    format!(
+                        "no key '{key}' in this map of fields: the schema's keys are {}",
+                        keys.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// `base.key` on a map (or a `dyn` value): `base["key"]`.
+    fn select(&mut self, base: Node, key: &str, span: Span) -> Result<Node, ExprError> {
+        if !matches!(base.ty, Type::Map(Elem::String | Elem::Dyn, _) | Type::Dyn) {
+            return Err(err(
+                span,
+                format!("'.{key}' selects a key of a map with string keys, found {}", base.ty),
+            ));
+        }
+        let index = Node {
+            op: Op::Const(Value::from(key)),
+            ty: Type::String,
+            span,
+        };
+        self.index(base, index, span)
+    }
+
     fn expect_type(&self, node: &Node, ty: Type, what: &str) -> Result<(), ExprError> {
-        if node.ty == ty {
+        if ty.accepts(node.ty) {
             Ok(())
         } else {
             Err(err(
@@ -457,11 +604,23 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Whether `name` names a value: a macro's variable, a field, a definition, a map of fields,
+    /// or a key selected from one of these (`m.k`).
+    fn resolves(&self, name: &str) -> bool {
+        self.scope.iter().any(|(v, _)| v == name)
+            || self.schema.index_of(name).is_some()
+            || self.definitions.contains_key(name)
+            || !self.schema.prefixed(name).is_empty()
+            || name
+                .rsplit_once('.')
+                .is_some_and(|(prefix, _)| self.resolves(prefix))
+    }
+
     fn name(&mut self, name: &str, span: Span) -> Result<Node, ExprError> {
-        if let Some(slot) = self.scope.iter().rposition(|v| v == name) {
+        if let Some(slot) = self.scope.iter().rposition(|(v, _)| v == name) {
             return Ok(Node {
                 op: Op::Var(slot),
-                ty: Type::String,
+                ty: self.scope[slot].1,
                 span,
             });
         }
@@ -503,6 +662,23 @@ impl<'a> Checker<'a> {
                 ty,
                 span,
             });
+        }
+        let fields = self.schema.prefixed(name);
+        if !fields.is_empty() {
+            let value = fields
+                .iter()
+                .map(|&(_, index)| Elem::of(self.schema.field_type(index)))
+                .reduce(Elem::join)
+                .unwrap_or(Elem::Dyn);
+            return Ok(Node {
+                op: Op::MapFields(fields),
+                ty: Type::Map(Elem::String, value),
+                span,
+            });
+        }
+        if let Some((prefix, key)) = name.rsplit_once('.').filter(|(p, _)| self.resolves(p)) {
+            let base = self.name(prefix, span)?;
+            return self.select(base, key, span);
         }
         let mut known: Vec<&str> = self.schema.names().collect();
         known.extend(self.definitions.keys().map(String::as_str));
@@ -610,11 +786,38 @@ impl<'a> Checker<'a> {
             BinOp::Gt => Cmp::Gt,
             _ => Cmp::Ge,
         };
+        let equality = matches!(cmp, Cmp::Eq | Cmp::Ne);
+        let composite = |ty: Type| matches!(ty, Type::List(_) | Type::Map(..) | Type::Dyn);
+        if composite(a.ty) || composite(b.ty) {
+            let ordered = |ty: Type| !matches!(ty, Type::List(_) | Type::Map(..) | Type::Bool);
+            let fits = if equality {
+                equatable(a.ty, b.ty)
+            } else {
+                ordered(a.ty) && ordered(b.ty)
+            };
+            if !fits {
+                return Err(err(
+                    span,
+                    format!(
+                        "'{}' cannot compare {} and {}{}",
+                        op.symbol(),
+                        a.ty,
+                        b.ty,
+                        if equality { "" } else { ": lists and maps have == and != only" }
+                    ),
+                ));
+            }
+            return Ok(Node {
+                op: Op::CmpDyn(cmp, boxed(a), boxed(b)),
+                ty: Type::Bool,
+                span,
+            });
+        }
         let (a, b) = if a.ty.is_numeric() && b.ty.is_numeric() {
             let (a, b, _) = unify_numeric(a, b);
             (a, b)
         } else if a.ty == b.ty {
-            if matches!(a.ty, Type::Bool | Type::List) && !matches!(cmp, Cmp::Eq | Cmp::Ne) {
+            if a.ty == Type::Bool && !equality {
                 return Err(err(
                     span,
                     format!(
@@ -658,12 +861,25 @@ impl<'a> Checker<'a> {
                 ));
             }
         };
-        if matches!(a, Type::String | Type::List) && b.ty == a && arith == Arith::Add {
+        if a == Type::Dyn || b.ty == Type::Dyn {
+            return Ok(Step {
+                op: StepOp::Dyn(arith),
+                widen: None,
+                operand: b,
+                ty: Type::Dyn,
+            });
+        }
+        let concat = match (a, b.ty) {
+            (Type::String, Type::String) => Some(Type::String),
+            (Type::List(x), Type::List(y)) => Some(Type::List(x.join(y))),
+            _ => None,
+        };
+        if let (Some(ty), Arith::Add) = (concat, arith) {
             return Ok(Step {
                 op: StepOp::Concat,
                 widen: None,
                 operand: b,
-                ty: a,
+                ty,
             });
         }
         if a.is_numeric() && b.ty.is_numeric() {
@@ -713,6 +929,30 @@ impl<'a> Checker<'a> {
                 let mut checked = Vec::with_capacity(elements.len());
                 for element in elements {
                     checked.push(self.check(element)?);
+                }
+                // Scalars of one type (numbers widened) have a kernel; a list mixing kinds, or
+                // holding lists or maps, is a list value tested when evaluated.
+                let scalar = |ty: Type| !matches!(ty, Type::List(_) | Type::Map(..) | Type::Dyn);
+                let shared = checked.iter().all(|e| scalar(e.ty))
+                    && checked
+                        .iter()
+                        .try_fold(checked.first().map_or(item.ty, |e| e.ty), |ty, e| {
+                            self.common_type(ty, e)
+                        })
+                        .is_ok();
+                if !scalar(item.ty) || !shared {
+                    let list = Node {
+                        ty: Type::List(
+                            checked
+                                .iter()
+                                .map(|e| Elem::of(e.ty))
+                                .reduce(Elem::join)
+                                .unwrap_or(Elem::Dyn),
+                        ),
+                        op: Op::List(checked),
+                        span: right.span,
+                    };
+                    return self.contains(item, list, span);
                 }
                 let mut ty = item.ty;
                 for element in &checked {
@@ -765,29 +1005,57 @@ impl<'a> Checker<'a> {
                 })
             }
             _ => {
-                let list = self.check(right)?;
-                if list.ty != Type::List {
-                    return Err(err(
-                        right.span,
-                        format!(
-                            "'in' expects a list literal [..], range(low, high) or a list field, found {}",
-                            list.ty
-                        ),
-                    ));
-                }
-                self.expect_type(&item, Type::String, "'in' on a list field")?;
-                Ok(Node {
-                    op: Op::InField(boxed(item), boxed(list)),
-                    ty: Type::Bool,
-                    span,
-                })
+                let container = self.check(right)?;
+                self.contains(item, container, span)
             }
         }
     }
 
+    /// `item in container` for a list or map value: the element (or key) type must admit `item`;
+    /// a constant key of a map of fields is `has` of that field, by the rule that a null field is
+    /// not a key.
+    fn contains(&mut self, item: Node, container: Node, span: Span) -> Result<Node, ExprError> {
+        let wanted = match container.ty {
+            Type::List(elem) => Type::from(elem),
+            Type::Map(key, _) => {
+                if let (Op::MapFields(fields), Op::Const(Value::Str(name))) =
+                    (&container.op, &item.op)
+                {
+                    let field = self.map_field(fields, name, item.span)?;
+                    return Ok(Node {
+                        op: Op::IsSet(boxed(field)),
+                        ty: Type::Bool,
+                        span,
+                    });
+                }
+                Type::from(key)
+            }
+            Type::Dyn => Type::Dyn,
+            other => {
+                return Err(err(
+                    container.span,
+                    format!(
+                        "'in' expects a list, a map or range(low, high), found {other}"
+                    ),
+                ));
+            }
+        };
+        if !equatable(item.ty, wanted) {
+            return Err(err(
+                item.span,
+                format!("'in' on a {} expects {wanted}, found {}", container.ty, item.ty),
+            ));
+        }
+        Ok(Node {
+            op: Op::In(boxed(item), boxed(container)),
+            ty: Type::Bool,
+            span,
+        })
+    }
+
     fn common_type(&self, ty: Type, node: &Node) -> Result<Type, ExprError> {
-        if ty == node.ty {
-            return Ok(ty);
+        if let Some(joined) = join(ty, node.ty) {
+            return Ok(joined);
         }
         if ty.is_numeric() && node.ty.is_numeric() {
             return Ok(if numeric_rank(ty) >= numeric_rank(node.ty) {
@@ -949,10 +1217,16 @@ impl<'a> Checker<'a> {
             }
             Func::Size => {
                 arity(1)?;
-                if !matches!(checked[0].ty, Type::String | Type::List) {
+                if !matches!(
+                    checked[0].ty,
+                    Type::String | Type::List(_) | Type::Map(..) | Type::Dyn
+                ) {
                     return Err(err(
                         checked[0].span,
-                        format!("size() expects a string or a list, found {}", checked[0].ty),
+                        format!(
+                            "size() expects a string, a list or a map, found {}",
+                            checked[0].ty
+                        ),
                     ));
                 }
                 Type::Int
@@ -966,7 +1240,7 @@ impl<'a> Checker<'a> {
                         ),
                     ));
                 }
-                self.expect_type(&checked[0], Type::List, &format!("{name}()"))?;
+                self.expect_type(&checked[0], Type::List(Elem::String), &format!("{name}()"))?;
                 Type::Bool
             }
             Func::Contains | Func::StartsWith | Func::EndsWith => {
@@ -992,8 +1266,8 @@ impl<'a> Checker<'a> {
         })
     }
 
-    /// `list.exists(x, predicate)` and the other macros: `x` is bound to each element (a string)
-    /// while the predicate or expression is checked.
+    /// `list.exists(x, predicate)` and the other macros: `x` is bound to each element of a list,
+    /// or each key of a map, while the predicate or expression is checked.
     fn macro_call(
         &mut self,
         kind: Macro,
@@ -1010,7 +1284,7 @@ impl<'a> Checker<'a> {
             err(
                 span,
                 format!(
-                    "{name}() is a macro over a list: {}",
+                    "{name}() is a macro over a list or a map: {}",
                     form.replace("NAME", name)
                 ),
             )
@@ -1029,15 +1303,25 @@ impl<'a> Checker<'a> {
             ));
         }
         let list = self.check(&args[0])?;
-        self.expect_type(&list, Type::List, &format!("{name}()"))?;
-        self.scope.push(variable.clone());
+        let element = match list.ty {
+            Type::List(elem) | Type::Map(elem, _) => elem,
+            Type::Dyn => Elem::Dyn,
+            other => {
+                return Err(err(
+                    list.span,
+                    format!("{name}() expects a list or a map, found {other}"),
+                ));
+            }
+        };
+        self.scope.push((variable.clone(), Type::from(element)));
         let checked = self.macro_body(kind, name, &args[2..]);
         let slot = self.scope.len() - 1;
         self.scope.pop();
         let (filter, body) = checked?;
         let ty = match kind {
             Macro::Exists | Macro::All | Macro::ExistsOne => Type::Bool,
-            Macro::Filter | Macro::Map => Type::List,
+            Macro::Filter => Type::List(element),
+            Macro::Map => Type::List(Elem::of(body.ty)),
         };
         Ok(Node {
             op: Op::Macro {
@@ -1066,18 +1350,7 @@ impl<'a> Checker<'a> {
         if let Some(filter) = &filter {
             self.expect_type(filter, Type::Bool, &format!("{name}()'s predicate"))?;
         }
-        if kind == Macro::Map {
-            if body.ty != Type::String {
-                return Err(err(
-                    body.span,
-                    format!(
-                        "map() builds a list of strings (list<string>): its expression must be a \
-                         string, found {}",
-                        body.ty
-                    ),
-                ));
-            }
-        } else {
+        if kind != Macro::Map {
             self.expect_type(&body, Type::Bool, &format!("{name}()'s predicate"))?;
         }
         Ok((filter, body))

@@ -194,7 +194,9 @@ fn parse_column(cells: &Cells, ty: Type) -> std::result::Result<Column, BadCell>
             Column::durations(values, validity)
         }
         Type::String => Column::strings(cells.iter().map(nonempty)),
-        Type::List => Column::lists(
+        // A schema declares no map or dyn field (maps are fields sharing a prefix): text.
+        Type::Map(..) | Type::Dyn => Column::strings(cells.iter().map(nonempty)),
+        Type::List(_) => Column::lists(
             cells
                 .iter()
                 .map(|text| nonempty(text).map(|t| t.trim().split('|').map(str::trim))),

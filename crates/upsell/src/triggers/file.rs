@@ -1280,7 +1280,11 @@ fn names(expr: &Expr, out: &mut Vec<String>) {
         ExprKind::Call(_, args) | ExprKind::List(args) | ExprKind::Logic(_, args) => {
             args.iter().for_each(|a| names(a, out));
         }
-        ExprKind::Unary(_, inner) => names(inner, out),
+        ExprKind::Map(entries) => entries.iter().for_each(|(k, v)| {
+            names(k, out);
+            names(v, out);
+        }),
+        ExprKind::Unary(_, inner) | ExprKind::Select(inner, _) => names(inner, out),
         ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
             names(a, out);
             names(b, out);

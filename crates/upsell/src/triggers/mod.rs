@@ -69,4 +69,4 @@ pub use file::{Format, OfferKind, OfferSpec, Settings};
 pub use history::{CustomerHistory, Event, History, Outcome};
 pub use schema::{Schema, infer_type};
 pub use syntax::MAX_NESTING;
-pub use value::{Decimal, Type, Value};
+pub use value::{Decimal, Elem, Type, Value};

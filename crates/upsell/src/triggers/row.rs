@@ -2,18 +2,22 @@
 //! a rule fired ("plan == 'starter' (was 'starter') && usage.feature_x_30d > 20 (was 23)").
 //!
 //! This is also the semantic reference of the language: the columnar evaluator ([`super::batch`])
-//! is tested against it row for row. Null rules, stated once: a missing field is null; arithmetic
-//! with null, an overflow or a division by zero is null; a comparison, `in` or string test with a
-//! null operand is false; `&&`, `||` and `!` follow three-valued (Kleene) logic on null booleans; a
-//! condition that ends null does not fire.
+//! is tested against it row for row, and runs this code for every operator it has no kernel for
+//! (lists, maps, macros). Null rules, stated once: a missing field is null; arithmetic with null,
+//! an overflow or a division by zero is null (an error is null); a comparison, `in` or string test
+//! with a null operand is false; `&&`, `||` and `!` follow three-valued (Kleene) logic on null
+//! booleans; a condition that ends null does not fire. A list or map holding a null is null, and
+//! in a map of fields ([`map_of_fields`]) a field whose value is null is not a key.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 
+use std::cmp::Ordering;
+
 use super::check::{Arith, Cmp, Func, Macro, Node, NumKind, Op, Step, StepOp};
-use super::value::{Decimal, Type, Value};
+use super::value::{Decimal, Elem, Type, Value};
 use crate::time::{Timestamp, days_between};
 
 /// Read access to one record's field values by schema index, and to the variables of the macros
@@ -122,6 +126,9 @@ pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) 
             &operand(a, fields, now),
             &operand(b, fields, now),
         )),
+        Op::CmpDyn(op, a, b) => {
+            compare_dyn(*op, &operand(a, fields, now), &operand(b, fields, now))
+        }
         Op::InList(item, list) => {
             let item = operand(item, fields, now);
             Value::Bool(
@@ -131,11 +138,8 @@ pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) 
                         .any(|e| compare(Cmp::Eq, &item, &operand(e, fields, now))),
             )
         }
-        Op::InField(item, list) => {
-            match (&*operand(item, fields, now), &*operand(list, fields, now)) {
-                (Value::Str(s), Value::List(items)) => Value::Bool(items.iter().any(|i| i == s)),
-                _ => Value::Bool(false),
-            }
+        Op::In(item, container) => {
+            contains(&operand(item, fields, now), &operand(container, fields, now))
         }
         Op::InRange(item, low, high) => {
             let item = operand(item, fields, now);
@@ -147,27 +151,27 @@ pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) 
         Op::IsSet(inner) => Value::Bool(!operand(inner, fields, now).is_null()),
         Op::Call(func, args) => {
             let values: Vec<Value> = args.iter().map(|a| eval(a, fields, now)).collect();
-            call(*func, node.ty, &values, now)
+            call(*func, node, &values, now)
         }
         Op::List(items) => {
-            let mut strings = Vec::with_capacity(items.len());
+            let mut values = Vec::with_capacity(items.len());
             for item in items {
                 match eval(item, fields, now) {
-                    Value::Str(s) => strings.push(s),
-                    _ => return Value::Null,
+                    Value::Null => return Value::Null,
+                    value => values.push(value),
                 }
             }
-            Value::List(strings.into())
+            Value::List(values.into())
         }
-        Op::Index(list, index) => {
-            match (&*operand(list, fields, now), &*operand(index, fields, now)) {
-                (Value::List(items), Value::Int(i)) => usize::try_from(*i)
-                    .ok()
-                    .and_then(|i| items.get(i))
-                    .map_or(Value::Null, |s| Value::Str(s.clone())),
-                _ => Value::Null,
+        Op::Map(entries) => {
+            let mut values = Vec::with_capacity(entries.len());
+            for (key, value) in entries {
+                values.push((eval(key, fields, now), eval(value, fields, now)));
             }
+            Value::map(values).unwrap_or(Value::Null)
         }
+        Op::MapFields(keys) => map_of_fields(keys, fields),
+        Op::Index(base, index) => index_value(&operand(base, fields, now), &operand(index, fields, now)),
         Op::Macro {
             kind,
             list,
@@ -178,8 +182,108 @@ pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) 
             Value::List(items) => {
                 comprehension(*kind, items, *slot, filter.as_deref(), body, fields, now)
             }
+            Value::Map(entries) => {
+                let keys: Vec<Value> = entries.iter().map(|(k, _)| k.clone()).collect();
+                comprehension(*kind, &keys, *slot, filter.as_deref(), body, fields, now)
+            }
             _ => Value::Null,
         },
+    }
+}
+
+/// The map of the fields under a prefix, `(key, field)` sorted by key: the one place the rule
+/// is applied that a field whose value is null is not a key, so that `has(usage.x)` false means
+/// `"x" in usage` false and `size(usage)` counts the keys present. Both evaluators run this.
+pub(crate) fn map_of_fields<F: Fields + ?Sized>(keys: &[(Arc<str>, usize)], fields: &F) -> Value {
+    let entries: Vec<(Value, Value)> = keys
+        .iter()
+        .filter_map(|(key, index)| {
+            let value = fields.get(*index);
+            (!value.is_null()).then(|| (Value::Str(Arc::clone(key)), value.into_owned()))
+        })
+        .collect();
+    Value::Map(entries.into())
+}
+
+/// `base[index]`: a list's element (null outside the list) or a map's value (null for a missing
+/// key); null for anything else.
+fn index_value(base: &Value, index: &Value) -> Value {
+    match (base, index) {
+        (Value::List(items), Value::Int(i)) => usize::try_from(*i)
+            .ok()
+            .and_then(|i| items.get(i))
+            .map_or(Value::Null, Value::clone),
+        (Value::Map(entries), key) => lookup(entries, key).map_or(Value::Null, Value::clone),
+        _ => Value::Null,
+    }
+}
+
+/// The value of `key` in a map's entries, keys compared as `==` compares them.
+fn lookup<'a>(entries: &'a [(Value, Value)], key: &Value) -> Option<&'a Value> {
+    entries.iter().find(|(k, _)| equal(k, key)).map(|(_, v)| v)
+}
+
+/// `item in container`: an element of a list or a key of a map equal to `item`; false when
+/// either is null, null when the container is neither (a `dyn` value of another kind).
+fn contains(item: &Value, container: &Value) -> Value {
+    match (item, container) {
+        (Value::Null, _) | (_, Value::Null) => Value::Bool(false),
+        (item, Value::List(items)) => Value::Bool(items.iter().any(|e| equal(e, item))),
+        (key, Value::Map(entries)) => Value::Bool(lookup(entries, key).is_some()),
+        _ => Value::Null,
+    }
+}
+
+/// The order of two values of kinds that order: numbers across kinds, strings, bools, times and
+/// durations; `None` for other pairs (and NaN).
+fn order(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::Decimal(x), Value::Decimal(y)) => Some(x.cmp(y)),
+        (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
+        (Value::Int(x), Value::Decimal(d)) => {
+            Some((i128::from(*x) * i128::from(Decimal::SCALE)).cmp(&i128::from(d.units())))
+        }
+        (Value::Decimal(_), Value::Int(_)) => order(b, a).map(Ordering::reverse),
+        (Value::Int(x), Value::Float(y)) => (*x as f64).partial_cmp(y),
+        (Value::Decimal(d), Value::Float(y)) => d.to_f64().partial_cmp(y),
+        (Value::Float(_), Value::Int(_) | Value::Decimal(_)) => {
+            order(b, a).map(Ordering::reverse)
+        }
+        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        (Value::Timestamp(x), Value::Timestamp(y)) => Some(x.cmp(y)),
+        (Value::Duration(x), Value::Duration(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+/// CEL's equality of two values: numbers equal across kinds, lists element by element, maps key
+/// by key, values of different kinds unequal; false when either is null.
+pub(crate) fn equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| equal(a, b))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| lookup(y, k).is_some_and(|w| equal(v, w)))
+        }
+        _ => order(a, b) == Some(Ordering::Equal),
+    }
+}
+
+/// A comparison with a list, a map or a `dyn` operand: false when either side is null, null when
+/// `<`, `<=`, `>` or `>=` meets values of kinds that do not order together.
+fn compare_dyn(op: Cmp, a: &Value, b: &Value) -> Value {
+    if a.is_null() || b.is_null() {
+        return Value::Bool(false);
+    }
+    match op {
+        Cmp::Eq => Value::Bool(equal(a, b)),
+        Cmp::Ne => Value::Bool(!equal(a, b)),
+        _ => order(a, b).map_or(Value::Null, |o| Value::Bool(op.test(o, Ordering::Equal))),
     }
 }
 
@@ -189,7 +293,7 @@ pub(crate) fn eval<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) 
 /// one predicate or mapped value is null.
 fn comprehension<F: Fields + ?Sized>(
     kind: Macro,
-    items: &[Arc<str>],
+    items: &[Value],
     slot: usize,
     filter: Option<&Node>,
     body: &Node,
@@ -204,9 +308,9 @@ fn comprehension<F: Fields + ?Sized>(
     };
     let mut unknown = false;
     let mut count = 0usize;
-    let mut out: Vec<Arc<str>> = Vec::new();
+    let mut out: Vec<Value> = Vec::new();
     for item in items {
-        scoped.value = Value::Str(item.clone());
+        scoped.value = item.clone();
         if let Some(filter) = filter {
             match eval(filter, &scoped, now) {
                 Value::Bool(true) => {}
@@ -226,7 +330,7 @@ fn comprehension<F: Fields + ?Sized>(
                     out.push(item.clone());
                 }
             }
-            (Macro::Map, Value::Str(s)) => out.push(s),
+            (Macro::Map, value) if !value.is_null() => out.push(value),
             _ => return Value::Null,
         }
     }
@@ -281,10 +385,44 @@ fn fold<F: Fields + ?Sized>(first: &Node, steps: &[Step], fields: &F, now: Times
                 Value::List(x.iter().chain(y.iter()).cloned().collect())
             }
             (StepOp::Arith(op, kind), a, b) => arith(op, kind, step.ty, a, b),
+            (StepOp::Dyn(op), a, b) => dyn_arith(op, a, b),
             _ => Value::Null,
         };
     }
     running
+}
+
+/// Arithmetic on values whose kinds are known only now: numbers widened to the wider kind as the
+/// checker widens them, `+` of two strings or two lists concatenating, times and durations as
+/// the checker types them; null for any other pair.
+fn dyn_arith(op: Arith, a: Value, b: Value) -> Value {
+    let rank = |v: &Value| match v {
+        Value::Int(_) => Some(0),
+        Value::Decimal(_) => Some(1),
+        Value::Float(_) => Some(2),
+        _ => None,
+    };
+    if let (Some(x), Some(y)) = (rank(&a), rank(&b)) {
+        let (ty, kind) = match x.max(y) {
+            0 => (Type::Int, NumKind::Int),
+            1 => (Type::Decimal, NumKind::Decimal),
+            _ => (Type::Float, NumKind::Float),
+        };
+        return arith(op, kind, ty, widen(a, ty), widen(b, ty));
+    }
+    let seconds_ty = match (&a, op, &b) {
+        (Value::Timestamp(_), Arith::Sub, Value::Timestamp(_)) => Type::Duration,
+        (Value::Timestamp(_), Arith::Add | Arith::Sub, Value::Duration(_)) => Type::Timestamp,
+        (Value::Duration(_), Arith::Add | Arith::Sub, Value::Duration(_)) => Type::Duration,
+        (Value::Str(x), Arith::Add, Value::Str(y)) => {
+            return Value::Str(Arc::from(format!("{x}{y}")));
+        }
+        (Value::List(x), Arith::Add, Value::List(y)) => {
+            return Value::List(x.iter().chain(y.iter()).cloned().collect());
+        }
+        _ => return Value::Null,
+    };
+    arith(op, NumKind::Seconds, seconds_ty, a, b)
 }
 
 /// A number converted to the wider numeric type `ty` (`int -> decimal -> float`).
@@ -377,7 +515,6 @@ pub(crate) fn compare(op: Cmp, a: &Value, b: &Value) -> bool {
         (Value::Bool(x), Value::Bool(y)) => op.test(x, y),
         (Value::Timestamp(x), Value::Timestamp(y)) => op.test(x, y),
         (Value::Duration(x), Value::Duration(y)) => op.test(x, y),
-        (Value::List(x), Value::List(y)) => op.test(x.as_ref(), y.as_ref()),
         _ => false,
     }
 }
@@ -403,7 +540,7 @@ pub(crate) fn pct_change_decimal(old: Decimal, new: Decimal) -> Option<Decimal> 
     delta.checked_mul(Decimal::from_int(100))?.checked_div(old)
 }
 
-fn call(func: Func, ty: Type, args: &[Value], now: Timestamp) -> Value {
+fn call(func: Func, node: &Node, args: &[Value], now: Timestamp) -> Value {
     match (func, args) {
         (Func::DaysSince, [Value::Timestamp(t)]) => Value::Int(days_between(*t, now)),
         (Func::DaysUntil, [Value::Timestamp(t)]) => Value::Int(days_between(now, *t)),
@@ -430,8 +567,9 @@ fn call(func: Func, ty: Type, args: &[Value], now: Timestamp) -> Value {
         }
         (Func::Size, [Value::Str(s)]) => Value::Int(s.chars().count() as i64),
         (Func::Size, [Value::List(items)]) => Value::Int(items.len() as i64),
+        (Func::Size, [Value::Map(entries)]) => Value::Int(entries.len() as i64),
         (Func::ContainsAny | Func::ContainsAll, [Value::List(items), wanted @ ..]) => {
-            let has = |w: &Value| matches!(w, Value::Str(w) if items.iter().any(|i| i == w));
+            let has = |w: &Value| items.iter().any(|i| equal(i, w));
             Value::Bool(if func == Func::ContainsAny {
                 wanted.iter().any(has)
             } else {
@@ -456,12 +594,27 @@ fn call(func: Func, ty: Type, args: &[Value], now: Timestamp) -> Value {
         (Func::Hours, [Value::Int(n)]) => n.checked_mul(3_600).map_or(Value::Null, Value::Duration),
         _ => {
             debug_assert!(
-                args.iter().any(Value::is_null),
-                "type checker let {func:?} through with {args:?} ({ty})"
+                args.iter().any(Value::is_null) || is_dynamic(node),
+                "type checker let {func:?} through with {args:?} ({})",
+                node.ty
             );
             Value::Null
         }
     }
+}
+
+/// Whether a call has an argument whose kind is checked only when evaluated (`dyn`, or a list or
+/// map of `dyn`), so that a value of another kind is null rather than a checker bug.
+fn is_dynamic(node: &Node) -> bool {
+    let Op::Call(_, args) = &node.op else {
+        return false;
+    };
+    args.iter().any(|a| {
+        matches!(
+            a.ty,
+            Type::Dyn | Type::List(Elem::Dyn) | Type::Map(Elem::Dyn, _) | Type::Map(_, Elem::Dyn)
+        )
+    })
 }
 
 /// The reason trace of a condition: boolean structure kept, every atom annotated with the values
@@ -516,9 +669,9 @@ fn explain_operand<F: Fields + ?Sized>(
 /// The values an atom saw: the non-constant operands of a comparison or test, or the atom itself.
 fn observed<F: Fields + ?Sized>(node: &Node, fields: &F, now: Timestamp) -> Vec<String> {
     let operands: Vec<&Node> = match &node.op {
-        Op::Cmp(_, a, b) => vec![a, b],
+        Op::Cmp(_, a, b) | Op::CmpDyn(_, a, b) => vec![a, b],
         Op::InList(item, _) | Op::InRange(item, _, _) => vec![item],
-        Op::InField(item, list) => vec![item, list],
+        Op::In(item, list) => vec![item, list],
         Op::IsSet(inner) => vec![inner],
         // A macro shows the list it walked, not its own value.
         Op::Macro { list, .. } => vec![list],

@@ -1,6 +1,7 @@
 //! The schema rules are checked against: field names (dotted paths such as `cart.total`) and their
 //! types, declared in the rule file or inferred from the data (a CSV header and its values, a
-//! DataFrame's dtypes, a JSON context).
+//! DataFrame's dtypes, a JSON context). Fields sharing a dotted prefix are also a map under that
+//! prefix (`usage.seats_used` is the key `seats_used` of the map `usage`).
 
 use rustc_hash::FxHashMap;
 
@@ -71,6 +72,23 @@ impl Schema {
 
     pub(crate) fn field_type(&self, index: usize) -> Type {
         self.fields[index].1
+    }
+
+    /// The fields under the dotted prefix `prefix` as `(key, index)`, sorted by key: for
+    /// `usage.seats_used` and `usage.feature_x_30d`, `prefixed("usage")` gives the keys
+    /// `feature_x_30d` and `seats_used`. Empty when no field has the prefix.
+    pub(crate) fn prefixed(&self, prefix: &str) -> Vec<(std::sync::Arc<str>, usize)> {
+        let mut fields: Vec<(std::sync::Arc<str>, usize)> = self
+            .fields
+            .iter()
+            .enumerate()
+            .filter_map(|(index, (name, _))| {
+                let key = name.strip_prefix(prefix)?.strip_prefix('.')?;
+                Some((std::sync::Arc::from(key), index))
+            })
+            .collect();
+        fields.sort_unstable();
+        fields
     }
 
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {

@@ -141,8 +141,12 @@ pub(crate) enum ExprKind {
     /// `condition ? then : otherwise`.
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
     List(Vec<Expr>),
-    /// `list[index]`.
+    /// `{key: value, ...}`.
+    Map(Vec<(Expr, Expr)>),
+    /// `list[index]` or `map[key]`.
     Index(Box<Expr>, Box<Expr>),
+    /// `value.key` after something that is not a field path (`{"a": 1}.a`, `m["x"].y`).
+    Select(Box<Expr>, String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -167,9 +171,9 @@ fn describe(tok: &Tok) -> String {
     }
 }
 
-const SYMBOLS: [&str; 22] = [
+const SYMBOLS: [&str; 24] = [
     "&&", "||", "==", "!=", "<=", ">=", "<", ">", "!", "+", "-", "*", "/", "%", "(", ")", "[", "]",
-    ",", ".", "?", ":",
+    "{", "}", ",", ".", "?", ":",
 ];
 
 fn lex(text: &str) -> Result<Vec<(Tok, Span)>, ExprError> {
@@ -734,10 +738,18 @@ impl Parser {
                 path.push_str(&name);
                 expr.span = expr.span.to(span);
             } else {
-                return Err(ExprError::new(
-                    span,
-                    format!("'.{name}' needs a field before it, or parentheses for a method call"),
-                ));
+                let base = std::mem::replace(
+                    expr,
+                    Expr {
+                        kind: ExprKind::Lit(Value::Null),
+                        span,
+                    },
+                );
+                let whole = base.span.to(span);
+                *expr = Expr {
+                    kind: ExprKind::Select(Box::new(base), name),
+                    span: whole,
+                };
             }
         }
     }
@@ -765,7 +777,7 @@ impl Parser {
 
     fn primary(&mut self) -> Result<Expr, ExprError> {
         let (tok, span) = self.advance();
-        if matches!(tok, Tok::Sym("(" | "[")) {
+        if matches!(tok, Tok::Sym("(" | "[" | "{")) {
             self.enter(span)?;
             let group = self.group(&tok, span);
             self.depth -= 1;
@@ -813,8 +825,11 @@ impl Parser {
         Ok(Expr { kind, span })
     }
 
-    /// A parenthesized expression or a list literal, after its opening token.
+    /// A parenthesized expression, a list literal or a map literal, after its opening token.
     fn group(&mut self, open: &Tok, span: Span) -> Result<Expr, ExprError> {
+        if *open == Tok::Sym("{") {
+            return self.map_entries(span);
+        }
         if *open == Tok::Sym("(") {
             let inner = self.conditional()?;
             let end = self.expect(")", "to close '('")?;
@@ -840,6 +855,24 @@ impl Parser {
         let end = self.expect("]", "to close the list")?;
         Ok(Expr {
             kind: ExprKind::List(items),
+            span: span.to(end),
+        })
+    }
+
+    /// The `key: value` entries of a map literal and its closing brace.
+    fn map_entries(&mut self, span: Span) -> Result<Expr, ExprError> {
+        let mut entries = Vec::new();
+        while !matches!(self.peek(), Tok::Sym("}")) {
+            let key = self.conditional()?;
+            self.expect(":", "between a map key and its value")?;
+            entries.push((key, self.conditional()?));
+            if !self.eat(",") {
+                break;
+            }
+        }
+        let end = self.expect("}", "to close the map")?;
+        Ok(Expr {
+            kind: ExprKind::Map(entries),
             span: span.to(end),
         })
     }

@@ -12,10 +12,15 @@ use crate::time::Timestamp;
 
 /// The type of a field or an expression.
 ///
+/// Lists and maps carry the type of their elements ([`Elem`]): `[1, 2]` is a `list<int>`, and a
+/// list mixing kinds (`[1, "a"]`) or holding lists or maps is a `list<dyn>`, whose elements are
+/// checked when evaluated (a wrong kind is null) rather than at load.
+///
 /// ```
-/// use upsell::triggers::Type;
-/// assert_eq!("list<string>".parse::<Type>()?, Type::List);
+/// use upsell::triggers::{Elem, Type};
+/// assert_eq!("list<string>".parse::<Type>()?, Type::List(Elem::String));
 /// assert_eq!(Type::Decimal.to_string(), "decimal");
+/// assert_eq!(Type::Map(Elem::String, Elem::Int).to_string(), "map<string, int>");
 /// # Ok::<(), String>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,15 +40,89 @@ pub enum Type {
     Timestamp,
     /// A signed span of time (second precision).
     Duration,
-    /// A list of strings (cart items, tags).
-    List,
+    /// A list (cart items, tags: `list<string>`, the one list type a field may declare).
+    List(Elem),
+    /// A map from keys (string, int or bool) to values: a literal `{"gold": 0.2}`, or the fields
+    /// of a schema that share a dotted prefix (`usage.seats_used` makes `usage` a map).
+    Map(Elem, Elem),
+    /// A value whose kind is known only when evaluated: an element of a `list<dyn>`.
+    Dyn,
+}
+
+/// The type of a list's elements or of a map's keys and values: a scalar type, or `Dyn` when the
+/// elements mix kinds or are lists or maps themselves.
+///
+/// ```
+/// use upsell::triggers::{Elem, Type};
+/// assert_eq!(Elem::of(Type::Int), Elem::Int);
+/// assert_eq!(Elem::of(Type::List(Elem::Int)), Elem::Dyn);
+/// assert_eq!(Type::from(Elem::String), Type::String);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Elem {
+    /// `true` / `false`.
+    Bool,
+    /// A 64-bit signed integer.
+    Int,
+    /// An exact decimal.
+    Decimal,
+    /// A float.
+    Float,
+    /// Text.
+    String,
+    /// A UTC instant.
+    Timestamp,
+    /// A span of time.
+    Duration,
+    /// Any kind, checked when evaluated.
+    Dyn,
+}
+
+impl Elem {
+    /// The element type of values of type `ty`: `Dyn` for lists, maps and `Dyn`.
+    pub fn of(ty: Type) -> Elem {
+        match ty {
+            Type::Bool => Elem::Bool,
+            Type::Int => Elem::Int,
+            Type::Decimal => Elem::Decimal,
+            Type::Float => Elem::Float,
+            Type::String => Elem::String,
+            Type::Timestamp => Elem::Timestamp,
+            Type::Duration => Elem::Duration,
+            Type::List(_) | Type::Map(..) | Type::Dyn => Elem::Dyn,
+        }
+    }
+
+    /// The element type shared by `self` and `other`: the same, else `Dyn`.
+    pub(crate) fn join(self, other: Elem) -> Elem {
+        if self == other { self } else { Elem::Dyn }
+    }
+}
+
+impl From<Elem> for Type {
+    fn from(elem: Elem) -> Type {
+        match elem {
+            Elem::Bool => Type::Bool,
+            Elem::Int => Type::Int,
+            Elem::Decimal => Type::Decimal,
+            Elem::Float => Type::Float,
+            Elem::String => Type::String,
+            Elem::Timestamp => Type::Timestamp,
+            Elem::Duration => Type::Duration,
+            Elem::Dyn => Type::Dyn,
+        }
+    }
 }
 
 impl Type {
-    /// The name used in schemas and messages.
+    /// The name used in schemas and messages; a map's key and value types are in its
+    /// [`Display`](fmt::Display) form.
     ///
     /// ```
-    /// assert_eq!(upsell::triggers::Type::Timestamp.name(), "timestamp");
+    /// use upsell::triggers::{Elem, Type};
+    /// assert_eq!(Type::Timestamp.name(), "timestamp");
+    /// assert_eq!(Type::List(Elem::Dyn).name(), "list<dyn>");
     /// ```
     pub fn name(self) -> &'static str {
         match self {
@@ -54,7 +133,18 @@ impl Type {
             Type::String => "string",
             Type::Timestamp => "timestamp",
             Type::Duration => "duration",
-            Type::List => "list<string>",
+            Type::List(elem) => match elem {
+                Elem::Bool => "list<bool>",
+                Elem::Int => "list<int>",
+                Elem::Decimal => "list<decimal>",
+                Elem::Float => "list<float>",
+                Elem::String => "list<string>",
+                Elem::Timestamp => "list<timestamp>",
+                Elem::Duration => "list<duration>",
+                Elem::Dyn => "list<dyn>",
+            },
+            Type::Map(..) => "map",
+            Type::Dyn => "dyn",
         }
     }
 
@@ -66,11 +156,32 @@ impl Type {
     pub fn is_numeric(self) -> bool {
         matches!(self, Type::Int | Type::Decimal | Type::Float)
     }
+
+    /// Whether a value of type `other` may stand where `self` is expected: the same type, or one
+    /// side (or an element type) `dyn`, whose values are checked when evaluated.
+    pub(crate) fn accepts(self, other: Type) -> bool {
+        let elem = |a: Elem, b: Elem| a == b || a == Elem::Dyn || b == Elem::Dyn;
+        match (self, other) {
+            _ if self == other => true,
+            (Type::Dyn, _) | (_, Type::Dyn) => true,
+            (Type::List(a), Type::List(b)) => elem(a, b),
+            (Type::Map(k, v), Type::Map(l, w)) => elem(k, l) && elem(v, w),
+            _ => false,
+        }
+    }
 }
 
 impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        match self {
+            Type::Map(key, value) => write!(
+                f,
+                "map<{}, {}>",
+                Type::from(*key).name(),
+                Type::from(*value).name()
+            ),
+            other => f.write_str(other.name()),
+        }
     }
 }
 
@@ -86,11 +197,12 @@ impl std::str::FromStr for Type {
             "string" | "str" => Type::String,
             "timestamp" | "time" => Type::Timestamp,
             "duration" => Type::Duration,
-            "list" | "list<string>" => Type::List,
+            "list" | "list<string>" => Type::List(Elem::String),
             other => {
                 return Err(format!(
                     "unknown type '{other}': expected bool, int, decimal (or money), float, string, \
-                     timestamp, duration or list<string>"
+                     timestamp, duration or list<string> (a map is declared as fields sharing a \
+                     prefix: usage.seats: int)"
                 ));
             }
         })
@@ -313,8 +425,11 @@ pub enum Value {
     Timestamp(Timestamp),
     /// A span of time, in seconds.
     Duration(i64),
-    /// A list of strings.
-    List(Arc<[Arc<str>]>),
+    /// A list; its elements are never null.
+    List(Arc<[Value]>),
+    /// A map, its entries sorted by key ([`Value::map`]): keys are strings, ints or bools, and
+    /// neither keys nor values are null.
+    Map(Arc<[(Value, Value)]>),
 }
 
 impl Value {
@@ -333,6 +448,39 @@ impl Value {
             None if x.is_nan() => Value::Null,
             None => Value::Float(x),
         }
+    }
+
+    /// A list of strings.
+    ///
+    /// ```
+    /// use upsell::triggers::Value;
+    /// assert_eq!(Value::strings(["A", "B"]).to_string(), "['A', 'B']");
+    /// ```
+    pub fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
+        Value::List(items.into_iter().map(Value::from).collect())
+    }
+
+    /// A map from `(key, value)` entries, sorted by key; `None` when a key is not a string, an int
+    /// or a bool, when a key or a value is null, or when a key is given twice.
+    ///
+    /// ```
+    /// use upsell::triggers::Value;
+    /// let tiers = Value::map(vec![(Value::from("silver"), Value::Int(1)), (Value::from("gold"), Value::Int(2))]);
+    /// assert_eq!(tiers.unwrap().to_string(), "{'gold': 2, 'silver': 1}");
+    /// assert!(Value::map(vec![(Value::Int(1), Value::Null)]).is_none());
+    /// ```
+    pub fn map(mut entries: Vec<(Value, Value)>) -> Option<Value> {
+        if entries
+            .iter()
+            .any(|(k, v)| key_rank(k).is_none() || v.is_null())
+        {
+            return None;
+        }
+        entries.sort_by(|(a, _), (b, _)| key_order(a, b));
+        let repeated = entries
+            .windows(2)
+            .any(|pair| key_order(&pair[0].0, &pair[1].0).is_eq());
+        (!repeated).then(|| Value::Map(entries.into()))
     }
 
     /// Whether the value is null.
@@ -356,8 +504,46 @@ impl Value {
             Value::Str(_) => Type::String,
             Value::Timestamp(_) => Type::Timestamp,
             Value::Duration(_) => Type::Duration,
-            Value::List(_) => Type::List,
+            Value::List(items) => Type::List(common_elem(items.iter())),
+            Value::Map(entries) => Type::Map(
+                common_elem(entries.iter().map(|(k, _)| k)),
+                common_elem(entries.iter().map(|(_, v)| v)),
+            ),
         })
+    }
+}
+
+/// The element type of all `values`: their one type when they share it, else (or when there are
+/// none) `Dyn`.
+fn common_elem<'a>(mut values: impl Iterator<Item = &'a Value>) -> Elem {
+    let Some(first) = values.next().and_then(Value::type_of) else {
+        return Elem::Dyn;
+    };
+    let elem = Elem::of(first);
+    if values.all(|v| v.type_of() == Some(first)) {
+        elem
+    } else {
+        Elem::Dyn
+    }
+}
+
+/// The kinds a map key may have, in their order: bools, then ints, then strings.
+fn key_rank(key: &Value) -> Option<u8> {
+    match key {
+        Value::Bool(_) => Some(0),
+        Value::Int(_) => Some(1),
+        Value::Str(_) => Some(2),
+        _ => None,
+    }
+}
+
+/// The order of map keys: by kind, then by value.
+fn key_order(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a, b) {
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (Value::Str(x), Value::Str(y)) => x.cmp(y),
+        _ => key_rank(a).cmp(&key_rank(b)),
     }
 }
 
@@ -409,8 +595,12 @@ impl fmt::Display for Value {
                 }
             }
             Value::List(items) => {
-                let parts: Vec<String> = items.iter().map(|s| format!("'{s}'")).collect();
+                let parts: Vec<String> = items.iter().map(Value::to_string).collect();
                 write!(f, "[{}]", parts.join(", "))
+            }
+            Value::Map(entries) => {
+                let parts: Vec<String> = entries.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                write!(f, "{{{}}}", parts.join(", "))
             }
         }
     }

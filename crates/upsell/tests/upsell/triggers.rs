@@ -669,7 +669,7 @@ fn random_batch(rows: usize, seed: u64) -> Batch {
         ("usage.events_prev_30d".into(), Vec::new(), Type::Int),
         ("renewal_at".into(), Vec::new(), Type::Timestamp),
         ("cart.total".into(), Vec::new(), Type::Decimal),
-        ("cart.items".into(), Vec::new(), Type::List),
+        ("cart.items".into(), Vec::new(), Type::List(upsell::triggers::Elem::String)),
         ("open_tickets".into(), Vec::new(), Type::Int),
         ("health_trend".into(), Vec::new(), Type::Float),
         ("health_score".into(), Vec::new(), Type::Float),
@@ -693,12 +693,11 @@ fn random_batch(rows: usize, seed: u64) -> Batch {
                     )
                         as i64)),
                     "cart.items" => {
-                        let items: Vec<std::sync::Arc<str>> = ["A", "B", "C"]
-                            .iter()
+                        let items: Vec<&str> = ["A", "B", "C"]
+                            .into_iter()
                             .filter(|_| next(2) == 0)
-                            .map(|s| std::sync::Arc::from(*s))
                             .collect();
-                        Value::List(items.into())
+                        Value::strings(items)
                     }
                     "health_trend" => Value::Float(next(100) as f64 / 100.0 - 0.1),
                     "health_score" | "health_score_max_90d" => Value::Float(next(4) as f64 / 4.0),
@@ -1011,7 +1010,7 @@ proptest! {
     /// Arbitrary expression text never panics: it loads, or fails with a parse error naming the rule.
     #[test]
     fn arbitrary_expressions_never_panic(
-        text in r#"[a-z0-9_ .,()\[\]!<>=&|+*/%"'`\-éß]{0,40}"#,
+        text in r#"[a-z0-9_ .,()\[\]{}:!<>=&|+*/%"'`\-éß]{0,40}"#,
         seats in prop::option::of(-5i64..5),
     ) {
         let yaml = format!(
@@ -1353,9 +1352,8 @@ fn escapes_hex_exponents_and_conditionals() {
 
 #[test]
 fn lists_indexes_macros_and_null() {
-    use std::sync::Arc;
     use upsell::triggers::evaluate_expression;
-    let list = |items: &[&str]| Value::List(items.iter().map(|s| Arc::from(*s)).collect());
+    let list = |items: &[&str]| Value::strings(items.iter().copied());
     let ctx = Context::new()
         .set("seats", 12)
         .set("plan", "pro")
@@ -1426,13 +1424,16 @@ fn lists_indexes_macros_and_null() {
     }
     for (bad, message) in [
         ("items[\"a\"]", "a list index expects int"),
-        ("plan[0]", "indexing '[..]' expects list<string>"),
-        ("[1, 2] == []", "a list value holds strings"),
-        ("items < items", "does not order list<string>s"),
+        ("plan[0]", "indexing '[..]' expects a list or a map, found string"),
+        ("[1, 2] == [\"a\"]", "cannot compare list<int> and list<string>"),
+        ("items < items", "lists and maps have == and != only"),
         ("items.exists(i.x, true)", "must be a plain name"),
         ("items.exists(i, i)", "predicate expects bool"),
-        ("items.map(i, size(i))", "must be a string, found int"),
-        ("seats.all(i, true)", "all() expects list<string>"),
+        ("{1.5: 1}", "a map key is a string, an int or a bool, found decimal"),
+        ("{\"a\": 1}[1]", "a key of map<string, int> expects string, found int"),
+        ("1 in seats", "'in' expects a list, a map or range(low, high), found int"),
+        ("plan.x", "'.x' selects a key of a map with string keys, found string"),
+        ("seats.all(i, true)", "all() expects a list or a map, found int"),
         ("items.filter(i)", "a macro over a list"),
         ("null", "null is not a value here"),
         ("seats > 1 ? null : null", "null in both"),
@@ -1516,4 +1517,75 @@ rules:
         "{any_a}"
     );
     assert_eq!(got, expected);
+}
+
+/// A map of fields (`usage` for the `usage.*` columns) over data with nulls: a null field is not
+/// a key, by one rule that the row and the column evaluator share, so `size(usage)`, `in`, `has`
+/// and the macros over its keys agree row for row with the columns.
+#[test]
+fn maps_of_fields_with_nulls_agree_column_by_column_and_row_by_row() {
+    let rules = RuleSet::from_yaml_str(
+        r#"
+schema: {id: string, plan: string, usage.feature_x_30d: int, usage.seats_used: int, usage.events_30d: int, usage.events_prev_30d: int}
+settings: {max_offers_per_interaction: 10}
+rules:
+  - {name: one-big, when: 'size(usage) == 1 && usage.all(k, usage[k] > 5)', offer: {kind: upgrade, target: a}}
+  - {name: three-big, when: 'size(usage) == 3 && usage.all(k, usage[k] > 5)', offer: {kind: upgrade, target: b}}
+  - {name: in-has, when: '("seats_used" in usage) != has(usage.seats_used) || (usage["seats_used"] == usage.seats_used && !("events_30d" in usage))', offer: {kind: upgrade, target: c}}
+  - {name: exists, when: 'usage.exists(k, usage[k] > 35)', offer: {kind: upgrade, target: d}}
+  - {name: filtered, when: 'usage.filter(k, usage[k] > 20).size() >= 3', offer: {kind: upgrade, target: e}}
+  - {name: mapped, when: 'usage.map(k, usage[k]).exists(v, v > 38) && plan in {"pro": 1, "team": 2}', offer: {kind: upgrade, target: f}}
+  - {name: tiered, when: '{"starter": 10, "pro": 20, "team": 30}[plan] < usage.feature_x_30d', offer: {kind: upgrade, target: g}}
+  - {name: listed, when: '[1, 2.5, usage.seats_used].exists(x, x > 30) && [true, "a"][1] == "a"', offer: {kind: upgrade, target: h}}
+"#,
+    )
+    .expect("loads");
+    let batch = random_batch(3_000, 0x9e37_79b9_7f4a_7c15);
+    let offers = rules
+        .evaluate_batch(&batch, &BatchOptions::new(now()), &upsell::Control::new())
+        .expect("batch");
+    let mut expected = Vec::new();
+    for row in 0..batch.len() {
+        let mut ctx = Context::new().with_id(format!("c{row}"));
+        for (index, (name, _)) in batch.schema().fields().enumerate() {
+            ctx.insert(
+                name.to_owned(),
+                batch.column(index).expect("column").value(row),
+            );
+        }
+        for offer in rules.evaluate(&ctx, None, now()).expect("row").offers {
+            expected.push((row, offer.rule, offer.reason));
+        }
+    }
+    let got: Vec<_> = offers
+        .iter()
+        .filter(|o| !o.held_out)
+        .map(|o| (o.row, o.offer.rule.clone(), o.offer.reason.clone()))
+        .collect();
+    for rule in [
+        "one-big", "three-big", "in-has", "exists", "filtered", "mapped", "tiered", "listed",
+    ] {
+        assert!(
+            expected.iter().any(|(_, r, _)| r == rule),
+            "rule {rule} fires on the random data"
+        );
+    }
+    assert_eq!(got, expected);
+    // One customer by hand: a null field is not a key.
+    let one = Batch::new(vec![
+        ("id".to_owned(), Column::strings([Some("c1")])),
+        ("plan".to_owned(), Column::strings([Some("pro")])),
+        ("usage.feature_x_30d".to_owned(), Column::ints(vec![7], None)),
+        ("usage.seats_used".to_owned(), Column::ints(vec![0], Some(vec![false]))),
+        ("usage.events_30d".to_owned(), Column::ints(vec![0], Some(vec![false]))),
+        ("usage.events_prev_30d".to_owned(), Column::ints(vec![0], Some(vec![false]))),
+    ])
+    .expect("batch");
+    let fired: Vec<String> = rules
+        .evaluate_batch(&one, &BatchOptions::new(now()), &upsell::Control::new())
+        .expect("batch")
+        .into_iter()
+        .map(|o| o.offer.rule)
+        .collect();
+    assert!(fired.contains(&"one-big".to_owned()), "{fired:?}");
 }

@@ -57,7 +57,7 @@ impl Context {
     }
 
     /// A context from a JSON object: nested objects become dotted names, arrays of strings become
-    /// lists, numbers with a fraction become decimals; strings stay strings, and become timestamps
+    /// lists (of any values; objects inside them become maps), numbers with a fraction become decimals; strings stay strings, and become timestamps
     /// where the schema (declared, or inferred by [`Context::schema`]) says so. An `"id"` string or number is the customer id (and a field too).
     pub fn from_json(text: &str) -> Result<Self> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
@@ -182,6 +182,8 @@ pub(super) fn convert(value: &Value, ty: crate::triggers::Type) -> Option<Value>
     Some(match (value, ty) {
         (Value::Null, _) => Value::Null,
         (v, t) if v.type_of() == Some(t) => v.clone(),
+        // An empty list has no element type of its own.
+        (Value::List(items), Type::List(_)) if items.is_empty() => value.clone(),
         (Value::Int(i), Type::Decimal) => {
             Value::Decimal(Decimal::from_units(i.checked_mul(Decimal::SCALE)?))
         }
@@ -212,6 +214,34 @@ pub(super) fn precision_hint(value: &Value, ty: crate::triggers::Type) -> &'stat
     }
 }
 
+/// A JSON value inside a list: arrays are lists, objects are maps; a null is an error (a list's
+/// elements are never null).
+fn json_value(value: &serde_json::Value) -> std::result::Result<Value, String> {
+    Ok(match value {
+        serde_json::Value::Null => return Err("a list holds no null".to_owned()),
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::number(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        serde_json::Value::String(s) => Value::from(s.as_str()),
+        serde_json::Value::Array(items) => Value::List(
+            items
+                .iter()
+                .map(json_value)
+                .collect::<std::result::Result<Vec<_>, _>>()?
+                .into(),
+        ),
+        serde_json::Value::Object(entries) => {
+            let entries = entries
+                .iter()
+                .map(|(k, v)| Ok((Value::from(k.as_str()), json_value(v)?)))
+                .collect::<std::result::Result<Vec<_>, String>>()?;
+            Value::map(entries).ok_or_else(|| "a map holds no null".to_owned())?
+        }
+    })
+}
+
 fn flatten(
     prefix: &str,
     object: &serde_json::Map<String, serde_json::Value>,
@@ -235,21 +265,9 @@ fn flatten(
                 None => Value::number(n.as_f64().unwrap_or(f64::NAN)),
             },
             serde_json::Value::String(s) => Value::from(s.as_str()),
-            serde_json::Value::Array(items) => {
-                let mut list = Vec::with_capacity(items.len());
-                for item in items {
-                    match item {
-                        serde_json::Value::String(s) => list.push(Arc::from(s.as_str())),
-                        other => {
-                            return Err(Error::invalid_input(
-                                Location::memory().column_name(&name),
-                                format!("lists hold strings, found {other}"),
-                            ));
-                        }
-                    }
-                }
-                Value::List(list.into())
-            }
+            serde_json::Value::Array(_) => json_value(value).map_err(|message| {
+                Error::invalid_input(Location::memory().column_name(&name), message)
+            })?,
         };
         out.insert(name, converted);
     }
