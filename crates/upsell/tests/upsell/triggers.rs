@@ -1460,6 +1460,37 @@ fn lists_indexes_macros_and_null() {
     assert!(err.to_string().contains("unknown field 'i'"), "{err}");
 }
 
+/// An offer as the agreement tests compare it: row, rule, reason.
+type RowOffer = (usize, String, String);
+
+/// The offers of `rules` over `batch`, evaluated customer by customer with
+/// [`RuleSet::evaluate`] and column by column with [`RuleSet::evaluate_batch`] (held-out rows
+/// left out, as the row evaluator leaves them out).
+fn offers_by_row_and_by_column(rules: &RuleSet, batch: &Batch) -> (Vec<RowOffer>, Vec<RowOffer>) {
+    let offers = rules
+        .evaluate_batch(batch, &BatchOptions::new(now()), &upsell::Control::new())
+        .expect("batch");
+    let mut by_row = Vec::new();
+    for row in 0..batch.len() {
+        let mut ctx = Context::new().with_id(format!("c{row}"));
+        for (index, (name, _)) in batch.schema().fields().enumerate() {
+            ctx.insert(
+                name.to_owned(),
+                batch.column(index).expect("column").value(row),
+            );
+        }
+        for offer in rules.evaluate(&ctx, None, now()).expect("row").offers {
+            by_row.push((row, offer.rule, offer.reason));
+        }
+    }
+    let by_column = offers
+        .iter()
+        .filter(|o| !o.held_out)
+        .map(|o| (o.row, o.offer.rule.clone(), o.offer.reason.clone()))
+        .collect();
+    (by_row, by_column)
+}
+
 #[test]
 fn list_macros_agree_column_by_column_and_row_by_row() {
     let rules = RuleSet::from_yaml_str(
@@ -1477,27 +1508,7 @@ rules:
     )
     .expect("loads");
     let batch = random_batch(3_000, 0x2545_f491_4f6c_dd1d);
-    let offers = rules
-        .evaluate_batch(&batch, &BatchOptions::new(now()), &upsell::Control::new())
-        .expect("batch");
-    let mut expected = Vec::new();
-    for row in 0..batch.len() {
-        let mut ctx = Context::new().with_id(format!("c{row}"));
-        for (index, (name, _)) in batch.schema().fields().enumerate() {
-            ctx.insert(
-                name.to_owned(),
-                batch.column(index).expect("column").value(row),
-            );
-        }
-        for offer in rules.evaluate(&ctx, None, now()).expect("row").offers {
-            expected.push((row, offer.rule, offer.reason));
-        }
-    }
-    let got: Vec<_> = offers
-        .iter()
-        .filter(|o| !o.held_out)
-        .map(|o| (o.row, o.offer.rule.clone(), o.offer.reason.clone()))
-        .collect();
+    let (expected, got) = offers_by_row_and_by_column(&rules, &batch);
     for rule in ["any-a", "all-ab", "one-c", "mapped", "first", "unset"] {
         assert!(
             expected.iter().any(|(_, r, _)| r == rule),
@@ -1541,27 +1552,7 @@ rules:
     )
     .expect("loads");
     let batch = random_batch(3_000, 0x9e37_79b9_7f4a_7c15);
-    let offers = rules
-        .evaluate_batch(&batch, &BatchOptions::new(now()), &upsell::Control::new())
-        .expect("batch");
-    let mut expected = Vec::new();
-    for row in 0..batch.len() {
-        let mut ctx = Context::new().with_id(format!("c{row}"));
-        for (index, (name, _)) in batch.schema().fields().enumerate() {
-            ctx.insert(
-                name.to_owned(),
-                batch.column(index).expect("column").value(row),
-            );
-        }
-        for offer in rules.evaluate(&ctx, None, now()).expect("row").offers {
-            expected.push((row, offer.rule, offer.reason));
-        }
-    }
-    let got: Vec<_> = offers
-        .iter()
-        .filter(|o| !o.held_out)
-        .map(|o| (o.row, o.offer.rule.clone(), o.offer.reason.clone()))
-        .collect();
+    let (expected, got) = offers_by_row_and_by_column(&rules, &batch);
     for rule in [
         "one-big", "three-big", "in-has", "exists", "filtered", "mapped", "tiered", "listed",
     ] {
