@@ -10,14 +10,13 @@ use clap::Args;
 use upsell::Control;
 use upsell::data::Dataset;
 use upsell::mining::MinSupport;
-use upsell::recommend::{
-    EaseOptions, EvaluationOptions, Ranking, RecommendOptions, Split, SplitBy, evaluate,
-};
+use upsell::recommend::{EaseOptions, EvaluationOptions, Split, SplitBy, evaluate};
 use upsell::time::parse_timestamp_parameter;
 
 use crate::error::CliError;
 use crate::input::InputArgs;
 use crate::mine::{core_value, min_support};
+use crate::recommend::RankingArgs;
 use crate::progress;
 use crate::summary::{Summary, thousands};
 
@@ -49,17 +48,8 @@ pub struct EvaluateArgs {
     #[arg(long = "time-col", value_name = "COLUMN")]
     pub time_column: Option<String>,
 
-    /// Items recommended per cart.
-    #[arg(short, long, default_value_t = 5)]
-    pub k: usize,
-
-    /// The ranking of the rule recommender.
-    #[arg(long, value_name = "confidence|lift|expected_revenue", default_value = "confidence", value_parser = core_value::<Ranking>)]
-    pub by: Ranking,
-
-    /// The m-estimate's weight of the base rate (0: raw confidence).
-    #[arg(long, value_name = "M", default_value_t = RecommendOptions::default().smoothing)]
-    pub smoothing: f64,
+    #[command(flatten)]
+    pub ranking: RankingArgs,
 
     /// Rules below this confidence are left out of the model.
     #[arg(long, value_name = "C", default_value_t = 0.01)]
@@ -99,21 +89,12 @@ pub fn run(args: &EvaluateArgs, control: &Control) -> Result<(), CliError> {
     let cutoff = args.cutoff.as_deref();
     let cutoff = cutoff.map(|text| parse_timestamp_parameter("cutoff", text));
     let split = Split::new(args.split, args.train, cutoff.transpose()?)?;
-    if args.split == SplitBy::Time && args.time_column.is_none() {
-        return Err(CliError::Usage(
-            "--split time needs --time-col (a long CSV with a time column)".to_owned(),
-        ));
-    }
     let options = EvaluationOptions {
         split,
-        k: args.k,
+        k: args.ranking.k,
         min_confidence: args.min_confidence,
         max_antecedent_len: args.max_antecedent_len,
-        recommend: RecommendOptions {
-            by: args.by,
-            smoothing: args.smoothing,
-            ..RecommendOptions::default()
-        },
+        recommend: args.ranking.options(),
         ease: args.ease.then_some(EaseOptions {
             lambda: args.ease_lambda,
             min_count: args.ease_min_count,
@@ -127,16 +108,7 @@ pub fn run(args: &EvaluateArgs, control: &Control) -> Result<(), CliError> {
     read_options.time_column = args.time_column.clone();
     let started = Instant::now();
     let mut data = Dataset::read(&args.input.file, &read_options)?;
-    let times = match (&args.time_column, data.keys.take()) {
-        (None, _) => None,
-        (Some(_), Some(keys)) => keys.time,
-        (Some(_), None) => {
-            return Err(CliError::Usage(
-                "--time-col applies to long CSV input (with --basket-col and --item-col)"
-                    .to_owned(),
-            ));
-        }
-    };
+    let times = data.keys.take().and_then(|keys| keys.time);
     let read_time = started.elapsed();
     let started = Instant::now();
     let result = progress::while_working("evaluating", control, || {

@@ -226,7 +226,7 @@ fn evaluate_compares_rules_with_popularity() {
         ])
         .assert()
         .code(2);
-    upsell()
+    let out = upsell()
         .args([
             "evaluate",
             &sample().display().to_string(),
@@ -237,6 +237,15 @@ fn evaluate_compares_rules_with_popularity() {
         ])
         .assert()
         .code(2);
+    let stderr = text(&out.get_output().stderr);
+    assert!(stderr.contains("time split needs one timestamp per basket"), "{stderr}");
+    // A time column of a file that is not long CSV would be ignored: the core refuses it.
+    let out = upsell()
+        .args(["evaluate", &sample().display().to_string(), "-s", "5", "--time-col", "Date"])
+        .assert()
+        .code(2);
+    let stderr = text(&out.get_output().stderr);
+    assert!(stderr.contains("time_column") && stderr.contains("long CSV"), "{stderr}");
 }
 
 #[test]

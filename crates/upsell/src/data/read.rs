@@ -171,6 +171,28 @@ impl ReadOptions {
     }
 }
 
+impl ReadOptions {
+    /// Refuses the columns of long data (item, customer, time) when the file is read as
+    /// `format` and that is not [`Format::Long`]: they would be ignored without a word.
+    fn check_columns_apply(&self, format: Format) -> Result<()> {
+        let columns = [
+            ("item_column", &self.item_column),
+            ("customer_column", &self.customer_column),
+            ("time_column", &self.time_column),
+        ];
+        match columns.into_iter().find(|(_, column)| column.is_some()) {
+            Some((name, _)) if format != Format::Long => Err(Error::invalid_parameter(
+                name,
+                format!(
+                    "applies to long CSV input (with basket and item columns); this file is read as {}",
+                    format.name()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Reads `path` (plain or gzip) into a [`Dataset`].
 ///
 /// ```no_run
@@ -206,6 +228,7 @@ pub(crate) fn read_stream<'r>(
     };
     let head = source.fill_buf().map_err(|e| Error::io(&name, e))?;
     let (format, delimiter) = sniff(options, &name, head);
+    options.check_columns_apply(format)?;
     let mut data = match format {
         Format::Fimi => read_fimi(&mut source, &name)?,
         Format::Baskets => read_basket_csv(source, &name, delimiter)?,
