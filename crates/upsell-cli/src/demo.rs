@@ -22,7 +22,7 @@ use upsell::rules::{Measure, RuleOptions, generate_with};
 
 use crate::error::CliError;
 use crate::mine::min_support;
-use crate::output::{self, Destination, OutputFormat};
+use crate::output::{self, OutputArgs};
 use crate::progress;
 use crate::summary::thousands;
 
@@ -55,14 +55,10 @@ pub struct DemoArgs {
     )]
     pub cart: Vec<String>,
 
-    /// Also write every itemset to PATH.csv or PATH.jsonl, most frequent first (CSV items are
-    /// joined by `|`, since grocery names contain spaces).
-    #[arg(short, long, value_name = "PATH")]
-    pub output: Option<PathBuf>,
-
-    /// The output format [default: from the --output extension].
-    #[arg(long, value_name = "FORMAT")]
-    pub output_format: Option<OutputFormat>,
+    /// Also write every itemset, most frequent first (CSV items are joined by `|`, since grocery
+    /// names contain spaces).
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// How many itemsets and rules to show in each table.
     #[arg(long, value_name = "N", default_value_t = 5)]
@@ -83,10 +79,7 @@ pub fn run(args: &DemoArgs, control: &Control) -> Result<(), CliError> {
         ..RuleOptions::default()
     };
     rule_options.validate()?;
-    let destination = match &args.output {
-        Some(path) => Some(Destination::open(path, args.output_format)?),
-        None => None,
-    };
+    let destination = args.output.open()?;
 
     let started = Instant::now();
     let data = Dataset::from_reader(SAMPLE, SAMPLE_NAME, &ReadOptions::baskets(b','))?;

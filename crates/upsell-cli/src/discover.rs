@@ -58,7 +58,7 @@ pub struct DiscoverArgs {
     #[arg(long, value_name = "TARGET")]
     target: Option<String>,
     /// A plan's price per period, PLAN=AMOUNT (repeat), for the rules' expected_value.
-    #[arg(long = "price", value_name = "PLAN=AMOUNT")]
+    #[arg(long = "price", value_name = "PLAN=AMOUNT", requires = "target_plan")]
     prices: Vec<String>,
     /// The plan the upgrade leads to (it needs a --price).
     #[arg(long, value_name = "PLAN", requires = "prices")]
@@ -84,12 +84,7 @@ pub fn run(args: &DiscoverArgs, control: &Control) -> Result<(), CliError> {
         .map(|(n, _)| n.to_owned())
         .collect();
     ignore.extend(args.ignore.iter().cloned());
-    let prices = if args.prices.is_empty() {
-        None
-    } else {
-        let target = args.target_plan.clone().ok_or_else(|| {
-            CliError::Usage("--price needs --target-plan: the plan the upgrade leads to".into())
-        })?;
+    let prices = if let Some(target) = args.target_plan.clone() {
         let mut prices = Vec::new();
         for text in &args.prices {
             let (plan, amount) = text.split_once('=').ok_or_else(|| {
@@ -103,6 +98,8 @@ pub fn run(args: &DiscoverArgs, control: &Control) -> Result<(), CliError> {
             ));
         }
         Some(PlanPrices::new(args.plan_column.clone(), target, prices))
+    } else {
+        None
     };
     let options = DiscoverOptions {
         min_size: args.min_size,

@@ -4,7 +4,6 @@
 //! count (10 by default) to stdout as a table. `--output PATH.csv|PATH.jsonl` writes every itemset
 //! (`-` writes CSV to stdout), most frequent first unless `--unsorted` asks for the mining order.
 
-use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Instant;
 
@@ -17,7 +16,7 @@ use upsell::mining::{
 
 use crate::error::CliError;
 use crate::input::InputArgs;
-use crate::output::{self, Destination, OutputFormat};
+use crate::output::{self, OutputArgs, OutputFormat};
 use crate::progress;
 use crate::summary::{Summary, percent, thousands};
 
@@ -57,17 +56,11 @@ pub struct MineArgs {
 
     /// Stop with an error rather than let the result take more memory than this: bytes, or with
     /// a suffix K, M, G, T (powers of 1024) [default: half the physical memory].
-    #[arg(long, value_name = "SIZE", value_parser = byte_size)]
+    #[arg(long, value_name = "SIZE", value_parser = memory_size)]
     pub max_memory: Option<u64>,
 
-    /// Write every itemset to PATH.csv or PATH.jsonl (`-` for stdout); without it only the top
-    /// itemsets are shown.
-    #[arg(short, long, value_name = "PATH")]
-    pub output: Option<PathBuf>,
-
-    /// The output format [default: from the --output extension; csv for `-`].
-    #[arg(long, value_name = "FORMAT")]
-    pub output_format: Option<OutputFormat>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Write the itemsets in the order they are mined instead of most frequent first (by count,
     /// then size): saves the sort on millions of itemsets.
@@ -94,36 +87,16 @@ pub fn core_value<T: FromStr<Err = upsell::Error>>(text: &str) -> Result<T, Stri
     text.parse::<T>().map_err(|err| err.to_string())
 }
 
+/// Parses `--max-memory` with the core's rule.
+pub fn memory_size(text: &str) -> Result<u64, String> {
+    upsell::mining::parse_memory_size(text).map_err(|err| err.to_string())
+}
+
 /// Parses `--min-support` with the core's rules (integer: a count; decimal: a fraction).
 pub fn min_support(text: &str) -> Result<MinSupport, String> {
     MinSupport::parse(text).map_err(|err| err.to_string())
 }
 
-/// Parses a size in bytes: digits with an optional suffix K, M, G or T (powers of 1024, an
-/// optional trailing `B` or `iB`).
-pub fn byte_size(text: &str) -> Result<u64, String> {
-    let upper = text.trim().to_ascii_uppercase();
-    let number = upper
-        .strip_suffix("IB")
-        .or_else(|| upper.strip_suffix('B'))
-        .unwrap_or(&upper);
-    let (digits, shift) = match number.char_indices().last() {
-        Some((at, 'K')) => (&number[..at], 10),
-        Some((at, 'M')) => (&number[..at], 20),
-        Some((at, 'G')) => (&number[..at], 30),
-        Some((at, 'T')) => (&number[..at], 40),
-        _ => (number, 0),
-    };
-    digits
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(1 << shift))
-        .filter(|&n| n > 0)
-        .ok_or_else(|| {
-            format!("'{text}' is not a size: give bytes, or a number with K, M, G or T (at least 1 byte)")
-        })
-}
 
 /// Runs `upsell mine`.
 pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
@@ -139,10 +112,7 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
     };
     // Every parameter and the destination are checked before the file is read.
     options.validate()?;
-    let mut destination = match &args.output {
-        Some(path) => Some(Destination::open(path, args.output_format)?),
-        None => None,
-    };
+    let mut destination = args.output.open()?;
     let started = Instant::now();
     let data = args.input.read()?;
     let read_time = started.elapsed();

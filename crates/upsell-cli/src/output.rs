@@ -55,6 +55,28 @@ impl OutputFormat {
     }
 }
 
+/// `--output` and `--output-format`, shared by the commands that write a table of results.
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// Write every result to PATH.csv or PATH.jsonl (`-` for CSV on stdout); without it a summary
+    /// and the top results are shown.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// The output format [default: from the --output extension; csv for `-`].
+    #[arg(long, value_name = "FORMAT")]
+    pub output_format: Option<OutputFormat>,
+}
+
+impl OutputArgs {
+    /// The destination, opened now so that an unwritable one fails before any work; `None`
+    /// without `--output`.
+    pub fn open(&self) -> Result<Option<Destination>, CliError> {
+        let open = |path: &PathBuf| Destination::open(path, self.output_format);
+        self.output.as_ref().map(open).transpose()
+    }
+}
+
 /// Where results go: stdout (`-`) or a file, complete under its name only after
 /// [`Destination::finish`].
 pub struct Destination {

@@ -30,17 +30,8 @@ pub struct RecommendArgs {
     #[arg(long, value_name = "FILE")]
     pub carts: Option<PathBuf>,
 
-    /// How many items to recommend.
-    #[arg(short, long, default_value_t = 5)]
-    pub k: usize,
-
-    /// The ranking.
-    #[arg(long, value_name = "confidence|lift|expected_revenue", default_value = "confidence", value_parser = core_value::<Ranking>)]
-    pub by: Ranking,
-
-    /// The m-estimate's weight of the base rate (0: raw confidence).
-    #[arg(long, value_name = "M", default_value_t = RecommendOptions::default().smoothing)]
-    pub smoothing: f64,
+    #[command(flatten)]
+    pub ranking: RankingArgs,
 
     /// Do not fill up with popular items when rules propose fewer than k.
     #[arg(long)]
@@ -51,18 +42,37 @@ pub struct RecommendArgs {
     pub threads: Option<usize>,
 }
 
+/// How many items, ranked how: shared by `recommend` and `evaluate`.
+#[derive(Debug, Args)]
+pub struct RankingArgs {
+    /// How many items to recommend per cart.
+    #[arg(short, long, default_value_t = 5)]
+    pub k: usize,
+
+    /// The ranking of the rule recommender.
+    #[arg(long, value_name = "confidence|lift|expected_revenue", default_value = "confidence", value_parser = core_value::<Ranking>)]
+    pub by: Ranking,
+
+    /// The m-estimate's weight of the base rate (0: raw confidence).
+    #[arg(long, value_name = "M", default_value_t = RecommendOptions::default().smoothing)]
+    pub smoothing: f64,
+}
+
+impl RankingArgs {
+    /// The recommender's options these arguments set (the core validates them).
+    pub fn options(&self) -> RecommendOptions {
+        RecommendOptions { by: self.by, smoothing: self.smoothing, ..RecommendOptions::default() }
+    }
+}
+
 /// Runs `upsell recommend`.
 pub fn run(args: &RecommendArgs) -> Result<(), CliError> {
-    let options = RecommendOptions {
-        by: args.by,
-        smoothing: args.smoothing,
-        backfill: !args.no_backfill,
-        ..RecommendOptions::default()
-    };
+    let options = RecommendOptions { backfill: !args.no_backfill, ..args.ranking.options() };
     options.validate()?;
     let model = Recommender::load(&args.model)?;
+    let k = args.ranking.k;
     if let Some(cart) = &args.cart {
-        return one(&model, cart, args.k, &options);
+        return one(&model, cart, k, &options);
     }
     let Some(path) = &args.carts else {
         return Ok(());
@@ -148,7 +158,7 @@ fn many(
     if unknown > 0 {
         eprintln!("note: ignored {unknown} cart items the model does not know");
     }
-    let answers = model.recommend_batch(&carts, args.k, options, args.threads);
+    let answers = model.recommend_batch(&carts, args.ranking.k, options, args.threads);
     let stdout = std::io::stdout().lock();
     let mut csv = csv::Writer::from_writer(stdout);
     let io = |e: csv::Error| CliError::write("<stdout>", e.into());

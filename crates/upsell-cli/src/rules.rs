@@ -20,7 +20,7 @@ use upsell::rules::{DEFAULT_MAX_RULES, Measure, RuleOptions, Rules, generate_wit
 use crate::error::CliError;
 use crate::input::InputArgs;
 use crate::mine::{core_value, min_support};
-use crate::output::{Destination, OutputFormat};
+use crate::output::{Destination, OutputArgs, OutputFormat};
 use crate::progress;
 use crate::summary::{Summary, thousands};
 
@@ -74,13 +74,8 @@ pub struct RulesArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
 
-    /// Write every rule to PATH.csv or PATH.jsonl (`-` for CSV on stdout).
-    #[arg(short, long, value_name = "PATH")]
-    pub output: Option<PathBuf>,
-
-    /// The output format [default: from the --output extension; csv for `-`].
-    #[arg(long, value_name = "FORMAT")]
-    pub output_format: Option<OutputFormat>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// CSV output: the text between the items of an antecedent or consequent.
     #[arg(long, value_name = "TEXT", default_value = " ")]
@@ -96,7 +91,7 @@ pub struct RulesArgs {
 
     /// Stop with an error rather than let the itemsets take more memory than this: bytes, or with
     /// a suffix K, M, G, T [default: half the physical memory].
-    #[arg(long, value_name = "SIZE", value_parser = crate::mine::byte_size)]
+    #[arg(long, value_name = "SIZE", value_parser = crate::mine::memory_size)]
     pub max_memory: Option<u64>,
 
     /// Stop with an error rather than produce more rules than this.
@@ -135,10 +130,7 @@ pub fn run(args: &RulesArgs, control: &Control) -> Result<(), CliError> {
             .map(|(a, c)| a + c),
         ..mining
     };
-    let mut destination = match &args.output {
-        Some(path) => Some(Destination::open(path, args.output_format)?),
-        None => None,
-    };
+    let mut destination = args.output.open()?;
 
     let started = Instant::now();
     let data = args.input.read()?;

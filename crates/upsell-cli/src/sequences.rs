@@ -17,7 +17,7 @@ use upsell::sequence::{
 };
 
 use crate::error::CliError;
-use crate::output::{Destination, OutputFormat};
+use crate::output::{OutputArgs, OutputFormat};
 use crate::progress;
 use crate::summary::{Summary, thousands};
 
@@ -92,13 +92,8 @@ pub struct SequencesArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PAIRS)]
     pub max_pairs: u64,
 
-    /// Write every rule to PATH.csv or PATH.jsonl (`-` for CSV on stdout).
-    #[arg(short, long, value_name = "PATH")]
-    pub output: Option<PathBuf>,
-
-    /// The output format [default: from the --output extension; csv for `-`].
-    #[arg(long, value_name = "FORMAT")]
-    pub output_format: Option<OutputFormat>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// How many rules of each window the summary shows in words.
     #[arg(long, value_name = "N", default_value_t = 3)]
@@ -118,7 +113,7 @@ pub fn run(args: &SequencesArgs, control: &Control) -> Result<(), CliError> {
     };
     // Every parameter and the destination are checked before the file is read.
     options.validate()?;
-    let mut destination = args.output.as_deref().map(|path| Destination::open(path, args.output_format)).transpose()?;
+    let mut destination = args.output.open()?;
     let columns = PurchaseColumns {
         delimiter: args.delimiter.unwrap_or(b','),
         ..PurchaseColumns::new(&args.customer_column, &args.time_column, &args.item_column)
@@ -163,7 +158,7 @@ pub fn run(args: &SequencesArgs, control: &Control) -> Result<(), CliError> {
     }
     summary.print();
     // The rules in words: part of the summary when results went to a file, the results otherwise.
-    if args.output.is_some() {
+    if args.output.output.is_some() {
         print_best(&mut std::io::stderr().lock(), &rules, &options, args.show)
     } else {
         print_best(&mut std::io::stdout().lock(), &rules, &options, args.show)

@@ -132,6 +132,36 @@ pub fn default_max_memory() -> u64 {
     crate::memory::physical().map_or(4 << 30, |bytes| bytes / 2)
 }
 
+/// A memory budget as a person writes it: bytes, or a number with a suffix K, M, G or T (powers
+/// of 1024; an optional `B` or `iB` after it, any case). The budget is at least one byte.
+///
+/// ```
+/// use upsell::mining::parse_memory_size;
+/// assert_eq!(parse_memory_size("512M")?, 512 << 20);
+/// assert_eq!(parse_memory_size("2 GiB")?, 2 << 30);
+/// assert_eq!(parse_memory_size("4096")?, 4096);
+/// assert!(parse_memory_size("0").is_err() && parse_memory_size("lots").is_err());
+/// # Ok::<(), upsell::Error>(())
+/// ```
+pub fn parse_memory_size(text: &str) -> Result<u64> {
+    let upper = text.trim().to_ascii_uppercase();
+    let number = upper.strip_suffix("IB").or_else(|| upper.strip_suffix('B')).unwrap_or(&upper);
+    let (digits, shift) = match number.char_indices().last() {
+        Some((at, 'K')) => (&number[..at], 10),
+        Some((at, 'M')) => (&number[..at], 20),
+        Some((at, 'G')) => (&number[..at], 30),
+        Some((at, 'T')) => (&number[..at], 40),
+        _ => (number, 0),
+    };
+    let bytes = digits.trim().parse::<u64>().ok().and_then(|n| n.checked_mul(1 << shift));
+    bytes.filter(|&n| n > 0).ok_or_else(|| {
+        Error::invalid_parameter(
+            "max_memory",
+            format!("'{text}' is not a size: give bytes, or a number with K, M, G or T (at least 1 byte)"),
+        )
+    })
+}
+
 /// What to mine and with how many threads.
 ///
 /// ```
