@@ -840,7 +840,7 @@ mod tests {
                         prepared, bounds, maximal, bitsets, project, &budget, &runner,
                     )
                     .expect("mined");
-                    let found = assemble(parts, prepared, baskets.len() as u64, min_count);
+                    let found = assemble(parts, baskets.len() as u64, min_count);
                     let layout = prepared.layout;
                     assert_eq!(
                         canonical(found),

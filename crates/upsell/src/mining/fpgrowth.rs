@@ -46,6 +46,8 @@ struct Tree {
     /// `pairs[b * (b - 1) / 2 + a]` (Grahne and Zhu's FP-array).
     pairs: Vec<u32>,
     paired: bool,
+    /// Whether every node has at most one child: each node was made below the one made before it.
+    single: bool,
 }
 
 impl Tree {
@@ -62,6 +64,7 @@ impl Tree {
         self.head.clear();
         self.head.resize(items, NONE);
         self.stack.clear();
+        self.single = true;
     }
 
     /// Inserts a path (ascending local codes) with `weight`. It reuses the nodes of the prefix it
@@ -101,6 +104,7 @@ impl Tree {
             return at;
         }
         let n = self.nodes.len() as u32;
+        self.single &= parent == n - 1;
         self.nodes.push(Node {
             item,
             count: weight,
@@ -134,13 +138,10 @@ impl Tree {
         &self.pairs[row..row + item]
     }
 
-    /// Whether every node has at most one child (nodes then form a chain in creation order).
+    /// Whether every node has at most one child (nodes then form a chain in creation order), as
+    /// noted while the tree was built rather than read back from every node.
     fn is_single_path(&self) -> bool {
-        self.nodes
-            .iter()
-            .enumerate()
-            .skip(1)
-            .all(|(n, node)| node.parent as usize == n - 1)
+        self.single
     }
 }
 

@@ -228,7 +228,7 @@ pub fn mine_group_with(
         Algorithm::Auto if prepared.is_dense() => eclat::mine(&prepared, bounds, &budget, &runner),
         _ => fpgrowth::mine(&prepared, bounds, &budget, &runner),
     }?;
-    let itemsets = sink::assemble(parts, &prepared, baskets.len() as u64, min_count);
+    let itemsets = sink::assemble(parts, baskets.len() as u64, min_count);
     Ok(match options.algorithm {
         Algorithm::Apriori => itemsets.retain(|set| set.last().is_some_and(|&i| in_group(i))),
         _ => itemsets,

@@ -638,7 +638,7 @@ pub fn mine_with(
         (_, Algorithm::Eclat) => eclat::mine(&prepared, bounds, &budget, &runner),
         _ => fpgrowth::mine(&prepared, bounds, &budget, &runner),
     }?;
-    let itemsets = sink::assemble(parts, &prepared, baskets.len() as u64, min_count);
+    let itemsets = sink::assemble(parts, baskets.len() as u64, min_count);
     Ok(itemsets.with_target(options.target))
 }
 

@@ -19,8 +19,6 @@ pub(crate) struct Prepared {
     pub item_counts: Vec<u32>,
     /// Codes of the items in every basket (a prefix of the codes).
     pub universal: Vec<u32>,
-    /// Whether codes and the caller's ids sort the same way, so itemsets need no re-sort.
-    pub monotone: bool,
     /// How the baskets are laid out.
     pub layout: Layout,
     /// Merged baskets (codes ascending, without universal items), lexicographically sorted; in
@@ -197,7 +195,6 @@ impl Prepared {
         let common = Prepared {
             min_count: min_count.min(u64::from(u32::MAX)) as u32,
             baskets: n,
-            monotone: frequent.windows(2).all(|w| w[0] < w[1]),
             item_ids: frequent,
             item_counts,
             universal: (0..universal_len).collect(),

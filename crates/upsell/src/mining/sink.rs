@@ -1,9 +1,15 @@
 //! Where miners put itemsets: length bounds, the itemset budget and cancellation in one place.
+//!
+//! Miners hand over itemsets as codes in any order; the sink stores them as the caller's item ids,
+//! sorted, as it copies them: one translation and one sort per itemset (short sets by
+//! compare-and-swap, see [`sort_set`]), where sorting codes here and translating and sorting ids
+//! again at assembly went over every itemset twice.
 
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use super::Itemsets;
 use super::prepare::{Prepared, Widest};
+use crate::data::ItemId;
 use crate::parallel::Runner;
 use crate::{Control, Error, Result};
 
@@ -149,8 +155,8 @@ impl<'a> Budget<'a> {
     }
 }
 
-/// Itemsets found by one worker over a run of branches, as codes sorted ascending within each
-/// itemset.
+/// Itemsets found by one worker over a run of branches, as the caller's item ids sorted ascending
+/// within each itemset.
 pub(crate) struct Part {
     items: Vec<u32>,
     /// Where each itemset starts in `items`, and the end.
@@ -181,11 +187,10 @@ impl Part {
         }
     }
 
-    /// Appends `other`'s itemsets, each item mapped through `translate`.
-    fn append(&mut self, other: &Part, translate: impl Fn(u32) -> u32) {
+    /// Appends `other`'s itemsets.
+    fn append(&mut self, other: &Part) {
         let base = self.items.len();
-        self.items
-            .extend(other.items.iter().map(|&item| translate(item)));
+        self.items.extend_from_slice(&other.items);
         self.offsets
             .extend(other.offsets[1..].iter().map(|&end| base + end));
         self.counts.extend_from_slice(&other.counts);
@@ -201,6 +206,8 @@ pub(crate) struct Sink<'a> {
     budget: &'a Budget<'a>,
     bounds: Bounds,
     universal: &'a [u32],
+    /// Code -> the caller's item id.
+    item_ids: &'a [ItemId],
     pending: u64,
     pending_bytes: u64,
     pool: Vec<u32>,
@@ -226,6 +233,7 @@ impl<'a> Sink<'a> {
             budget,
             bounds,
             universal: &prepared.universal,
+            item_ids: &prepared.item_ids,
             pending: 0,
             pending_bytes: 0,
             pool: Vec::new(),
@@ -344,6 +352,7 @@ impl<'a> Sink<'a> {
                 }
             }
         }
+        let ids = self.item_ids;
         let part = &mut self.part;
         // Unless in blocks, a worker's part grows to its whole output: in huge pages, it faults
         // once per 2 MiB.
@@ -351,8 +360,9 @@ impl<'a> Sink<'a> {
         crate::memory::reserve(&mut part.offsets, 1);
         crate::memory::reserve(&mut part.counts, 1);
         let start = part.items.len();
-        part.items.extend_from_slice(itemset);
-        part.items[start..].sort_unstable();
+        part.items
+            .extend(itemset.iter().map(|&code| ids[code as usize]));
+        sort_set(&mut part.items[start..]);
         part.offsets.push(part.items.len());
         part.counts.push(u64::from(count));
         self.pending += 1;
@@ -454,23 +464,32 @@ pub(crate) fn run_branches_from<'a, S: Send>(
     Ok(parts)
 }
 
-/// Joins the workers' parts in order and translates codes back to the caller's item ids. The one
-/// part of a single worker is the result as it stands, translated in place; several are
-/// translated as they are copied into buffers of the exact size, each part freed once copied.
-pub(crate) fn assemble(
-    parts: Vec<Part>,
-    prepared: &Prepared,
-    baskets: u64,
-    min_count: u64,
-) -> Itemsets {
-    let translate = |code: u32| prepared.item_ids[code as usize];
-    let mut parts: Vec<Part> = parts.into_iter().filter(|p| !p.counts.is_empty()).collect();
-    let mut whole = if parts.len() <= 1 {
-        let mut whole = parts.pop().unwrap_or_default();
-        for item in &mut whole.items {
-            *item = translate(*item);
+/// Sorts an itemset's ids (distinct). Two or three items, most itemsets of sparse data, are put in
+/// order by compare-and-swap without a branch, where the general sort's insertion loop mispredicts.
+#[inline]
+fn sort_set(set: &mut [ItemId]) {
+    let swap = |set: &mut [ItemId], i: usize, j: usize| {
+        let (a, b) = (set[i], set[j]);
+        (set[i], set[j]) = (a.min(b), a.max(b));
+    };
+    match set.len() {
+        0 | 1 => {}
+        2 => swap(set, 0, 1),
+        3 => {
+            swap(set, 0, 1);
+            swap(set, 1, 2);
+            swap(set, 0, 1);
         }
-        whole
+        _ => set.sort_unstable(),
+    }
+}
+
+/// Joins the workers' parts in order. The one part of a single worker is the result as it stands;
+/// several are copied into buffers of the exact size, each part freed once copied.
+pub(crate) fn assemble(parts: Vec<Part>, baskets: u64, min_count: u64) -> Itemsets {
+    let mut parts: Vec<Part> = parts.into_iter().filter(|p| !p.counts.is_empty()).collect();
+    let whole = if parts.len() <= 1 {
+        parts.pop().unwrap_or_default()
     } else {
         let sets = parts.iter().map(|p| p.counts.len()).sum::<usize>();
         let mut whole = Part {
@@ -480,14 +499,28 @@ pub(crate) fn assemble(
         };
         whole.offsets.push(0);
         for part in parts {
-            whole.append(&part, translate);
+            whole.append(&part);
         }
         whole
     };
-    if !prepared.monotone {
-        for w in whole.offsets.windows(2) {
-            whole.items[w[0]..w[1]].sort_unstable();
+    Itemsets::from_parts(whole.items, whole.offsets, whole.counts, baskets, min_count)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn sort_set_sorts_like_the_standard_sort(
+            set in prop::collection::hash_set(0u32..64, 0..8),
+        ) {
+            // A HashSet iterates in no particular order: shuffled distinct ids.
+            let mut ids: Vec<u32> = set.into_iter().collect();
+            let mut expected = ids.clone();
+            expected.sort_unstable();
+            super::sort_set(&mut ids);
+            prop_assert_eq!(ids, expected);
         }
     }
-    Itemsets::from_parts(whole.items, whole.offsets, whole.counts, baskets, min_count)
 }
