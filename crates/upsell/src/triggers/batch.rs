@@ -446,6 +446,16 @@ impl Column {
         })
     }
 
+    /// Dictionary-encodes a string column given as text now rather than when a condition first
+    /// reads it (nothing for other columns), so that the columns a rule set reads can be encoded
+    /// side by side on the workers instead of one after another inside the first chunk that
+    /// reads each, while the other workers wait for it.
+    pub(crate) fn encode(&self) {
+        if let ColumnData::Str(strings) = &self.data {
+            strings.encoded();
+        }
+    }
+
     /// The column's type.
     pub fn type_of(&self) -> Type {
         match &self.data {

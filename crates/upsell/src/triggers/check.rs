@@ -98,6 +98,56 @@ pub(crate) struct Node {
     pub span: Span,
 }
 
+impl Node {
+    /// Calls `found` with the index of every field the node reads (a field read twice, twice).
+    pub fn each_field(&self, found: &mut impl FnMut(usize)) {
+        match &self.op {
+            Op::Field(index) => found(*index),
+            Op::Const(_) | Op::Var(_) => {}
+            Op::MapFields(fields) => fields.iter().for_each(|&(_, index)| found(index)),
+            Op::Not(x)
+            | Op::Neg(x)
+            | Op::ToDecimal(x)
+            | Op::ToFloat(x)
+            | Op::IsSet(x)
+            | Op::Def(x) => x.each_field(found),
+            Op::And(nodes) | Op::Or(nodes) | Op::List(nodes) | Op::Call(_, nodes) => {
+                nodes.iter().for_each(|node| node.each_field(found))
+            }
+            Op::Fold(first, steps) => {
+                first.each_field(found);
+                steps.iter().for_each(|step| step.operand.each_field(found));
+            }
+            Op::Cond(x, y, z) | Op::InRange(x, y, z) => {
+                x.each_field(found);
+                y.each_field(found);
+                z.each_field(found);
+            }
+            Op::Cmp(_, x, y) | Op::CmpDyn(_, x, y) | Op::In(x, y) | Op::Index(x, y) => {
+                x.each_field(found);
+                y.each_field(found);
+            }
+            Op::InList(x, nodes) => {
+                x.each_field(found);
+                nodes.iter().for_each(|node| node.each_field(found));
+            }
+            Op::Map(pairs) => pairs.iter().for_each(|(k, v)| {
+                k.each_field(found);
+                v.each_field(found);
+            }),
+            Op::Macro {
+                list, filter, body, ..
+            } => {
+                list.each_field(found);
+                if let Some(filter) = filter {
+                    filter.each_field(found);
+                }
+                body.each_field(found);
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) enum Op {
     Const(Value),

@@ -3,6 +3,8 @@
 
 use super::context::{convert, precision_hint};
 use super::*;
+use crate::triggers::batch::Column;
+use crate::triggers::value::Type;
 
 impl RuleSet {
     /// Decides the offers for every row of `batch`: one [`BatchOffer`] per (customer, offer),
@@ -42,6 +44,7 @@ impl RuleSet {
             })?,
             None => 0,
         };
+        encode_read_columns(&compiled, batch, options.threads);
         let parts = over_chunks(batch.len(), options.threads, control, |start, end| {
             self.evaluate_chunk(&compiled, batch, id_column, options, start, end)
         })?;
@@ -217,6 +220,25 @@ impl RuleSet {
         }
         Batch::from_shared(columns).map(std::borrow::Cow::Owned)
     }
+}
+
+/// Encodes the string columns that `compiled`'s conditions read (see [`Column::encode`]), one
+/// column per work item on `threads` workers; columns already encoded cost a look.
+fn encode_read_columns(compiled: &Compiled, batch: &Batch, threads: Option<usize>) {
+    let mut read = vec![false; batch.schema().len()];
+    for node in compiled.when.iter().chain(&compiled.suppressions) {
+        node.each_field(&mut |index| {
+            if let Some(slot) = read.get_mut(index) {
+                *slot = true;
+            }
+        });
+    }
+    let columns: Vec<&Column> = (0..read.len())
+        .filter(|&index| read[index])
+        .filter_map(|index| batch.column(index))
+        .filter(|column| column.type_of() == Type::String)
+        .collect();
+    Runner::new(threads).map(columns.len(), || (), |_, k| columns[k].encode());
 }
 
 /// Runs `work(start, end)` over the rows `0..rows` in chunks of [`CHUNK_ROWS`] on `threads`
