@@ -12,6 +12,10 @@ itemsets found are checked equal (mlxtend's fpgrowth may drop the itemsets exact
 when ``ceil(min_support * n)`` rounds up in floating point; that difference is reported, not an
 error). Prints one row per (data set, function) with both times and the speed ratio.
 
+It times the `upsell` that Python imports: measure the release build a user installs
+(`pip install ./python`, or `maturin develop --release -m python/Cargo.toml`), not the test build,
+which keeps debug assertions and overflow checks.
+
     .venv/bin/python benches/compare_mlxtend.py [--repeat 3] [--budget 2] [--datasets groceries,retail]
 """
 
