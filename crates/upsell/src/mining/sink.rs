@@ -2,13 +2,13 @@
 //!
 //! Miners hand over itemsets as codes in any order; the sink stores them as the caller's item ids,
 //! sorted, as it copies them: one translation and one sort per itemset (short sets by
-//! compare-and-swap, see [`sort_set`]), where sorting codes here and translating and sorting ids
+//! compare-and-swap, see [`sort_distinct`]), where sorting codes here and translating and sorting ids
 //! again at assembly went over every itemset twice.
 
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use super::Itemsets;
-use super::prepare::{Prepared, Widest};
+use super::prepare::{Prepared, Widest, sort_distinct};
 use crate::data::ItemId;
 use crate::parallel::Runner;
 use crate::{Control, Error, Result};
@@ -362,7 +362,7 @@ impl<'a> Sink<'a> {
         let start = part.items.len();
         part.items
             .extend(itemset.iter().map(|&code| ids[code as usize]));
-        sort_set(&mut part.items[start..]);
+        sort_distinct(&mut part.items[start..]);
         part.offsets.push(part.items.len());
         part.counts.push(u64::from(count));
         self.pending += 1;
@@ -464,26 +464,6 @@ pub(crate) fn run_branches_from<'a, S: Send>(
     Ok(parts)
 }
 
-/// Sorts an itemset's ids (distinct). Two or three items, most itemsets of sparse data, are put in
-/// order by compare-and-swap without a branch, where the general sort's insertion loop mispredicts.
-#[inline]
-fn sort_set(set: &mut [ItemId]) {
-    let swap = |set: &mut [ItemId], i: usize, j: usize| {
-        let (a, b) = (set[i], set[j]);
-        (set[i], set[j]) = (a.min(b), a.max(b));
-    };
-    match set.len() {
-        0 | 1 => {}
-        2 => swap(set, 0, 1),
-        3 => {
-            swap(set, 0, 1);
-            swap(set, 1, 2);
-            swap(set, 0, 1);
-        }
-        _ => set.sort_unstable(),
-    }
-}
-
 /// Joins the workers' parts in order. The one part of a single worker is the result as it stands;
 /// several are copied into buffers of the exact size, each part freed once copied.
 pub(crate) fn assemble(parts: Vec<Part>, baskets: u64, min_count: u64) -> Itemsets {
@@ -504,23 +484,4 @@ pub(crate) fn assemble(parts: Vec<Part>, baskets: u64, min_count: u64) -> Itemse
         whole
     };
     Itemsets::from_parts(whole.items, whole.offsets, whole.counts, baskets, min_count)
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn sort_set_sorts_like_the_standard_sort(
-            set in prop::collection::hash_set(0u32..64, 0..8),
-        ) {
-            // A HashSet iterates in no particular order: shuffled distinct ids.
-            let mut ids: Vec<u32> = set.into_iter().collect();
-            let mut expected = ids.clone();
-            expected.sort_unstable();
-            super::sort_set(&mut ids);
-            prop_assert_eq!(ids, expected);
-        }
-    }
 }
