@@ -203,6 +203,30 @@ def test_long_frame_integer_items_stay_integers():
     assert mine_set(frame, 2, basket="b", item="i") == {(frozenset({10}), 2)}
 
 
+@pytest.mark.parametrize(
+    "items",
+    [
+        pa.array([-7, 3, -7, 100], pa.int8()),
+        pa.array([2**64 - 1, 5, 2**64 - 1, 6], pa.uint64()),
+        pa.array([0.5, -1.25, 0.5, 2.0], pa.float32()),
+        pa.array(["x", "yy", "x", "zzz"]),
+        pa.array([True, False, True, True]),
+    ],
+    ids=["int8", "uint64", "float32", "string", "bool"],
+)
+def test_long_table_item_labels_keep_their_type_and_values(items: pa.Array):
+    # Labels of every Arrow type come back with that type (strings may come back as large_string).
+    table = pa.table({"b": [0, 0, 1, 1], "i": items})
+    result = upsell.frequent_itemsets(table, 1, basket="b", item="i", output="arrow")
+    kind = result.column("itemset").type.value_type
+    assert kind == items.type or (pa.types.is_string(items.type) and pa.types.is_large_string(kind))
+    values = items.to_pylist()
+    baskets = [set(values[:2]), set(values[2:])]
+    expected = {(frozenset({v}), sum(v in b for b in baskets)) for v in set(values)}
+    singles = {(frozenset(s), c) for s, c in zip(result.column("itemset").to_pylist(), result.column("count").to_pylist()) if len(s) == 1}
+    assert singles == expected
+
+
 def test_one_hot_numpy_and_frames():
     matrix = np.array([[1, 1, 0], [1, 0, 1], [1, 1, 1]], dtype=bool)
     expected_by_index = {
