@@ -21,7 +21,7 @@ use upsell::report::ReportOptions;
 use upsell::rules::{Measure, RuleOptions, generate_with};
 
 use crate::error::CliError;
-use crate::mine::min_support;
+use crate::mine::core_value;
 use crate::output::{self, OutputArgs};
 use crate::progress;
 use crate::summary::thousands;
@@ -39,7 +39,7 @@ const BUNDLE_MIN_ORDERS: u64 = 5;
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Minimum support: a fraction of the baskets (0.02) or a number of them (40).
-    #[arg(short = 's', long, value_name = "S", default_value = "0.02", value_parser = min_support)]
+    #[arg(short = 's', long, value_name = "S", default_value = "0.02", value_parser = core_value::<MinSupport>)]
     pub min_support: MinSupport,
 
     /// Minimum confidence of the rules, in [0, 1].
@@ -90,7 +90,7 @@ pub fn run(args: &DemoArgs, control: &Control) -> Result<(), CliError> {
     let mine_time = started.elapsed();
 
     let mut out = std::io::stdout().lock();
-    let print = |e| CliError::write("<stdout>", e);
+    let print = CliError::stdout;
     writeln!(
         out,
         "upsell demo: {} real shopping baskets ({} products) from the Groceries data set\n\

@@ -27,7 +27,7 @@ pub struct MineArgs {
     pub input: InputArgs,
 
     /// Minimum support: an integer is a number of baskets (9), a decimal a fraction of them (0.01).
-    #[arg(short = 's', long, value_name = "S", value_parser = min_support)]
+    #[arg(short = 's', long, value_name = "S", value_parser = core_value::<MinSupport>)]
     pub min_support: MinSupport,
 
     /// The mining algorithm; all give the same itemsets.
@@ -91,12 +91,6 @@ pub fn core_value<T: FromStr<Err = upsell::Error>>(text: &str) -> Result<T, Stri
 pub fn memory_size(text: &str) -> Result<u64, String> {
     upsell::mining::parse_memory_size(text).map_err(|err| err.to_string())
 }
-
-/// Parses `--min-support` with the core's rules (integer: a count; decimal: a fraction).
-pub fn min_support(text: &str) -> Result<MinSupport, String> {
-    MinSupport::parse(text).map_err(|err| err.to_string())
-}
-
 
 /// Runs `upsell mine`.
 pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
@@ -184,7 +178,7 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
             );
             let mut stdout = std::io::stdout().lock();
             output::print_table(&mut stdout, &itemsets, &data.items, &top)
-                .map_err(|e| CliError::write("<stdout>", e))?;
+                .map_err(CliError::stdout)?;
         }
     }
     Ok(())

@@ -130,11 +130,7 @@ impl Destination {
             OutputFormat::Csv => write_csv(writer, itemsets, labels, separator, control, bar),
             OutputFormat::Jsonl => write_jsonl(writer, itemsets, labels, control, bar),
         };
-        match written {
-            Ok(()) => Ok(()),
-            Err(Stop::Cancelled) => Err(CliError::Core(upsell::Error::Cancelled)),
-            Err(Stop::Io(err)) => Err(CliError::write(&self.path, err)),
-        }
+        written.map_err(|stop| stop.at(&self.path))
     }
 
     /// The raw writer, for outputs other than itemsets (rules, recommendations).
@@ -176,15 +172,54 @@ pub fn commit_file(file: FileWriter) -> Result<(), CliError> {
     Ok(committed?)
 }
 
-/// Why writing stopped early.
-enum Stop {
+/// Writes the CSV file at `path` with `rows`: complete under its name only once all rows are
+/// written (see [`open_file`]).
+pub fn write_csv_file(
+    path: &Path,
+    rows: impl FnOnce(&mut csv::Writer<FileWriter>) -> csv::Result<()>,
+) -> Result<(), CliError> {
+    let mut csv = csv::Writer::from_writer(open_file(path)?);
+    rows(&mut csv).map_err(|e| CliError::write(path, e.into()))?;
+    let file = csv
+        .into_inner()
+        .map_err(|e| CliError::write(path, e.into_error()))?;
+    commit_file(file)
+}
+
+/// Prints `value` as indented JSON on stdout: the `--json` output of the commands that have one.
+pub fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)
+        .map_err(io::Error::from)
+        .and_then(|()| writeln!(out))
+        .map_err(CliError::stdout)
+}
+
+/// Why writing rows stopped early.
+pub enum Stop {
     Io(io::Error),
     Cancelled,
+}
+
+impl Stop {
+    /// The command's error for a stop while writing `path`.
+    pub fn at(self, path: &Path) -> CliError {
+        match self {
+            Stop::Cancelled => CliError::Core(upsell::Error::Cancelled),
+            Stop::Io(err) => CliError::write(path, err),
+        }
+    }
 }
 
 impl From<io::Error> for Stop {
     fn from(err: io::Error) -> Self {
         Stop::Io(err)
+    }
+}
+
+impl From<csv::Error> for Stop {
+    fn from(err: csv::Error) -> Self {
+        Stop::Io(err.into())
     }
 }
 

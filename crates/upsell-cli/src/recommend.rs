@@ -61,13 +61,20 @@ pub struct RankingArgs {
 impl RankingArgs {
     /// The recommender's options these arguments set (the core validates them).
     pub fn options(&self) -> RecommendOptions {
-        RecommendOptions { by: self.by, smoothing: self.smoothing, ..RecommendOptions::default() }
+        RecommendOptions {
+            by: self.by,
+            smoothing: self.smoothing,
+            ..RecommendOptions::default()
+        }
     }
 }
 
 /// Runs `upsell recommend`.
 pub fn run(args: &RecommendArgs) -> Result<(), CliError> {
-    let options = RecommendOptions { backfill: !args.no_backfill, ..args.ranking.options() };
+    let options = RecommendOptions {
+        backfill: !args.no_backfill,
+        ..args.ranking.options()
+    };
     options.validate()?;
     let model = Recommender::load(&args.model)?;
     let k = args.ranking.k;
@@ -101,8 +108,7 @@ fn one(
             answer.unknown.join(", ")
         );
     }
-    print_answer(&mut std::io::stdout().lock(), model, &answer.items)
-        .map_err(|e| CliError::write("<stdout>", e))
+    print_answer(&mut std::io::stdout().lock(), model, &answer.items).map_err(CliError::stdout)
 }
 
 /// A table of recommendations for people: rank, item, score and the rule behind each.
@@ -176,7 +182,7 @@ fn many(
             csv.write_record(&row).map_err(io)?;
         }
     }
-    csv.flush().map_err(|e| CliError::write("<stdout>", e))
+    csv.flush().map_err(CliError::stdout)
 }
 
 /// The explanation of one recommendation.

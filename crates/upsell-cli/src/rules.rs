@@ -19,7 +19,7 @@ use upsell::rules::{DEFAULT_MAX_RULES, Measure, RuleOptions, Rules, generate_wit
 
 use crate::error::CliError;
 use crate::input::InputArgs;
-use crate::mine::{core_value, min_support};
+use crate::mine::core_value;
 use crate::output::{Destination, OutputArgs, OutputFormat};
 use crate::progress;
 use crate::summary::{Summary, thousands};
@@ -31,7 +31,7 @@ pub struct RulesArgs {
     pub input: InputArgs,
 
     /// Minimum support of the itemsets the rules come from: a count (9) or a fraction (0.01).
-    #[arg(short = 's', long, value_name = "S", value_parser = min_support)]
+    #[arg(short = 's', long, value_name = "S", value_parser = core_value::<MinSupport>)]
     pub min_support: MinSupport,
 
     /// Minimum confidence, in [0, 1].
@@ -191,7 +191,7 @@ pub fn run(args: &RulesArgs, control: &Control) -> Result<(), CliError> {
                     args.sort_by
                 );
                 print_table(&mut std::io::stdout().lock(), &rules, &data.items, shown)
-                    .map_err(|e| CliError::write("<stdout>", e))?;
+                    .map_err(CliError::stdout)?;
             }
         }
     }

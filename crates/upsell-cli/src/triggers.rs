@@ -153,6 +153,6 @@ fn eval(args: &EvalArgs, control: &Control) -> Result<(), CliError> {
         }
         out.write_record(&record).map_err(write_error)?;
     }
-    out.flush().map_err(|e| CliError::write("<stdout>", e))?;
+    out.flush().map_err(CliError::stdout)?;
     Ok(())
 }
