@@ -106,7 +106,7 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
     };
     // Every parameter and the destination are checked before the file is read.
     options.validate()?;
-    let mut destination = args.output.open()?;
+    let destination = args.output.open()?;
     let started = Instant::now();
     let data = args.input.read()?;
     let read_time = started.elapsed();
@@ -142,7 +142,7 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
     summary.seconds("read", read_time);
     summary.seconds("mine", mine_time);
 
-    if let Some(mut destination) = destination.take() {
+    if let Some(destination) = destination {
         if destination.format == OutputFormat::Csv {
             if let Some(label) =
                 output::ambiguous_label(&itemsets, &data.items, &args.item_separator)
@@ -158,19 +158,14 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
         if !args.unsorted {
             itemsets.sort_by_count();
         }
-        let bar = progress::rows("writing", itemsets.len() as u64);
-        let written =
-            destination.write(&itemsets, &data.items, &args.item_separator, control, &bar);
-        bar.finish_and_clear();
-        written?;
-        let path = destination.path.display().to_string();
-        destination.finish()?;
+        let separator = &args.item_separator;
+        let path = destination.write_itemsets(&itemsets, &data.items, separator, control)?;
         summary.seconds("write", started.elapsed());
-        summary.add("output", path);
+        summary.add("output", path.display().to_string());
         summary.print();
     } else {
         summary.print();
-        let top = output::top_by_count(&itemsets, args.top, 1);
+        let top = itemsets.top_by_count(args.top, 1);
         if !top.is_empty() {
             eprintln!(
                 "\ntop {} itemsets by count (pass --output PATH.csv for all):",

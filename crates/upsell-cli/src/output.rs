@@ -115,22 +115,27 @@ impl Destination {
         })
     }
 
-    /// Writes every itemset, naming items by `labels`.
-    pub fn write(
-        &mut self,
+    /// Writes every itemset, naming items by `labels`, under a progress bar, and finishes: the
+    /// returned path is complete.
+    pub fn write_itemsets(
+        mut self,
         itemsets: &Itemsets,
         labels: &ItemDictionary,
         separator: &str,
         control: &Control,
-        bar: &ProgressBar,
-    ) -> Result<(), CliError> {
+    ) -> Result<PathBuf, CliError> {
         let format = self.format;
+        let bar = crate::progress::rows("writing", itemsets.len() as u64);
         let writer = self.writer();
         let written = match format {
-            OutputFormat::Csv => write_csv(writer, itemsets, labels, separator, control, bar),
-            OutputFormat::Jsonl => write_jsonl(writer, itemsets, labels, control, bar),
+            OutputFormat::Csv => write_csv(writer, itemsets, labels, separator, control, &bar),
+            OutputFormat::Jsonl => write_jsonl(writer, itemsets, labels, control, &bar),
         };
-        written.map_err(|stop| stop.at(&self.path))
+        bar.finish_and_clear();
+        written.map_err(|stop| stop.at(&self.path))?;
+        let path = self.path.clone();
+        self.finish()?;
+        Ok(path)
     }
 
     /// The raw writer, for outputs other than itemsets (rules, recommendations).
@@ -472,35 +477,6 @@ pub fn ambiguous_label<'a>(
         .zip(used)
         .find(|(label, used)| *used && label.contains(separator))
         .map(|(label, _)| label)
-}
-
-/// Indices of the `n` itemsets with the highest counts (ties: smaller sets first, then output
-/// order), among sets of at least `min_len` items, best first.
-pub fn top_by_count(itemsets: &Itemsets, n: usize, min_len: usize) -> Vec<usize> {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    if n == 0 {
-        return Vec::new();
-    }
-    // Larger is better: more baskets, then fewer items, then earlier in the output.
-    type Rank = (u64, Reverse<usize>, Reverse<usize>);
-    // A min-heap of the best n so far: the root is the weakest, replaced when beaten.
-    let mut heap: BinaryHeap<Reverse<Rank>> = BinaryHeap::with_capacity(n + 1);
-    for (k, (set, count)) in itemsets.iter().enumerate() {
-        if set.len() < min_len {
-            continue;
-        }
-        let key = (count, Reverse(set.len()), Reverse(k));
-        if heap.len() < n {
-            heap.push(Reverse(key));
-        } else if heap.peek().is_some_and(|weakest| key > weakest.0) {
-            heap.pop();
-            heap.push(Reverse(key));
-        }
-    }
-    let mut best: Vec<_> = heap.into_iter().map(|Reverse(key)| key).collect();
-    best.sort_unstable_by(|a, b| b.cmp(a));
-    best.into_iter().map(|(_, _, Reverse(k))| k).collect()
 }
 
 /// A table of the itemsets at `indices` for people: count, support in percent, item names.

@@ -93,11 +93,7 @@ fn one(
     k: usize,
     options: &RecommendOptions,
 ) -> Result<(), CliError> {
-    let cart: Vec<&str> = cart
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let cart = cart_labels(cart);
     if cart.is_empty() {
         eprintln!("note: the cart is empty: recommending the most popular items");
     }
@@ -109,6 +105,14 @@ fn one(
         );
     }
     print_answer(&mut std::io::stdout().lock(), model, &answer.items).map_err(CliError::stdout)
+}
+
+/// The labels of a `--cart`, trimmed, without empty ones.
+pub fn cart_labels(cart: &[String]) -> Vec<&str> {
+    cart.iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// A table of recommendations for people: rank, item, score and the rule behind each.

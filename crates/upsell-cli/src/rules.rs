@@ -13,7 +13,9 @@ use std::time::Instant;
 use clap::Args;
 use upsell::Control;
 use upsell::data::{Dataset, ItemDictionary};
-use upsell::mining::{DEFAULT_MAX_ITEMSETS, MinSupport, MiningOptions, Target, mine_with};
+use upsell::mining::{
+    DEFAULT_MAX_ITEMSETS, MinSupport, MiningOptions, Target, default_max_memory, mine_with,
+};
 use upsell::recommend::Recommender;
 use upsell::rules::{DEFAULT_MAX_RULES, Measure, RuleOptions, Rules, generate_with};
 
@@ -101,16 +103,6 @@ pub struct RulesArgs {
 
 /// Runs `upsell rules`.
 pub fn run(args: &RulesArgs, control: &Control) -> Result<(), CliError> {
-    let mining = MiningOptions {
-        target: args.target,
-        threads: args.threads,
-        max_itemsets: Some(DEFAULT_MAX_ITEMSETS),
-        max_memory: args
-            .max_memory
-            .or(Some(upsell::mining::default_max_memory())),
-        ..MiningOptions::new(args.min_support)
-    };
-    mining.validate()?;
     let mut options = RuleOptions {
         min_confidence: args.min_confidence,
         min_lift: args.min_lift,
@@ -122,14 +114,15 @@ pub fn run(args: &RulesArgs, control: &Control) -> Result<(), CliError> {
         ..RuleOptions::default()
     };
     options.validate()?;
-    // Antecedents of the longest rule are one item shorter than its itemset.
     let mining = MiningOptions {
-        max_len: args
-            .max_antecedent_len
-            .zip(args.max_consequent_len)
-            .map(|(a, c)| a + c),
-        ..mining
+        target: args.target,
+        threads: args.threads,
+        max_len: options.max_itemset_len(),
+        max_itemsets: Some(DEFAULT_MAX_ITEMSETS),
+        max_memory: args.max_memory.or(Some(default_max_memory())),
+        ..MiningOptions::new(args.min_support)
     };
+    mining.validate()?;
     let mut destination = args.output.open()?;
 
     let started = Instant::now();
