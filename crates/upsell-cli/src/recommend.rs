@@ -9,7 +9,7 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use upsell::recommend::{Ranking, RecommendOptions, Recommendation, Recommender};
+use upsell::recommend::{Ranking, RecommendOptions, Recommendation, Recommender, cart_ids};
 
 use crate::error::CliError;
 use crate::mine::core_value;
@@ -150,21 +150,15 @@ fn many(
         source: e,
     })?;
     let mut carts = Vec::new();
-    let mut unknown = 0usize;
     for line in std::io::BufReader::new(file).lines() {
         let line = line.map_err(|e| upsell::Error::Io {
             path: path.clone(),
             source: e,
         })?;
-        let mut cart = Vec::new();
-        for label in line.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            match model.item(label) {
-                Some(id) => cart.push(id),
-                None => unknown += 1,
-            }
-        }
-        carts.push(cart);
+        let labels = line.split(',').map(str::trim).filter(|s| !s.is_empty());
+        carts.push(labels.map(str::to_owned).collect());
     }
+    let (carts, unknown) = cart_ids(&carts, |label| model.item(label));
     if unknown > 0 {
         eprintln!("note: ignored {unknown} cart items the model does not know");
     }
