@@ -12,7 +12,7 @@ use pyo3::types::{PyBytes, PyDict};
 use upsell::data::ItemDictionary;
 use upsell::recommend::{
     Ease, EaseOptions, EaseRecommendation, EvaluationOptions, FitOptions, RecommendOptions, Recommendation, Recommender,
-    RuleCounts, RuleTable, Split, evaluate as evaluate_core,
+    RuleCounts, RuleTable, Split, cart_ids, evaluate as evaluate_core,
 };
 use upsell::rules::{Affinity, Pair, affinity as affinity_core};
 use upsell::sequence::parse_times;
@@ -53,21 +53,6 @@ impl From<CountColumn<'_>> for RuleCounts {
             CountColumn::Supports(supports) => RuleCounts::Supports(supports.as_array().to_vec()),
         }
     }
-}
-
-/// The carts' labels as a model's item ids (`item`), leaving out and counting those it does not
-/// know, for the batch calls of both models.
-fn cart_ids(carts: &[Vec<String>], item: impl Fn(&str) -> Option<u32>) -> (Vec<Vec<u32>>, usize) {
-    let mut unknown = 0;
-    let ids = carts
-        .iter()
-        .map(|cart| {
-            let known: Vec<u32> = cart.iter().filter_map(|label| item(label)).collect();
-            unknown += cart.len() - known.len();
-            known
-        })
-        .collect();
-    (ids, unknown)
 }
 
 impl PyRecommender {

@@ -4,9 +4,10 @@
 use std::io::Write;
 
 use clap::Args;
-use upsell::metrics::{ab_test, sample_size};
+use upsell::metrics::{AbTestResult, ab_test, sample_size};
 
 use crate::error::CliError;
+use crate::output::print_json;
 
 /// Arguments of `upsell abtest`.
 #[derive(Debug, Args)]
@@ -59,86 +60,76 @@ pub struct AbTestArgs {
 
 /// Runs `upsell abtest`.
 pub fn run(args: &AbTestArgs) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    let written = match (args.baseline, args.mde) {
-        (Some(baseline), Some(mde)) => {
-            let plan = sample_size(baseline, mde, args.alpha, args.power)?;
-            if args.json {
-                serde_json::to_writer_pretty(&mut out, &plan)
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| writeln!(out))
-            } else {
-                writeln!(
-                    out,
-                    "baseline {:.4} -> {:.4} (effect size h {:.4}), alpha {}, power {}: {} visitors per arm ({:.2} exact)",
-                    plan.baseline,
-                    plan.target,
-                    plan.effect_size,
-                    plan.alpha,
-                    plan.power,
-                    plan.n_per_arm,
-                    plan.n_per_arm_exact
-                )
-            }
+    if let (Some(baseline), Some(mde)) = (args.baseline, args.mde) {
+        let plan = sample_size(baseline, mde, args.alpha, args.power)?;
+        if args.json {
+            return print_json(&plan);
         }
-        _ => {
-            let missing = || {
-                CliError::Usage("give --conversions-a, --n-a, --conversions-b and --n-b (or --baseline and --mde)".to_owned())
-            };
-            let result = ab_test(
-                args.conversions_a.ok_or_else(missing)?,
-                args.n_a.ok_or_else(missing)?,
-                args.conversions_b.ok_or_else(missing)?,
-                args.n_b.ok_or_else(missing)?,
-                args.alpha,
-                args.looks,
-            )?;
-            if let Some(warning) = &result.peeking_warning {
-                eprintln!("warning: {warning}");
-            }
-            if args.json {
-                serde_json::to_writer_pretty(&mut out, &result)
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| writeln!(out))
-            } else {
-                let percent = |v: f64| format!("{:+.2}%", v * 100.0);
-                let lift = result.lift.map_or_else(|| "-".to_owned(), percent);
-                let lift_ci = result.lift_ci.map_or_else(
-                    || "-".to_owned(),
-                    |(l, h)| format!("[{}, {}]", percent(l), percent(h)),
-                );
-                writeln!(
-                    out,
-                    "rate A      {:.4}\nrate B      {:.4}",
-                    result.rate_a, result.rate_b
-                )
-                .and_then(|()| {
-                    writeln!(
-                        out,
-                        "difference  {} [{}, {}]",
-                        percent(result.difference),
-                        percent(result.difference_ci.0),
-                        percent(result.difference_ci.1)
-                    )
-                })
-                .and_then(|()| writeln!(out, "lift        {lift} {lift_ci}"))
-                .and_then(|()| {
-                    writeln!(
-                        out,
-                        "z           {:.4}\np-value     {:.6}",
-                        result.z, result.p_value
-                    )
-                })
-                .and_then(|()| {
-                    writeln!(
-                        out,
-                        "verdict     {} (alpha {})",
-                        result.verdict.as_str(),
-                        result.alpha
-                    )
-                })
-            }
-        }
+        return writeln!(
+            std::io::stdout().lock(),
+            "baseline {:.4} -> {:.4} (effect size h {:.4}), alpha {}, power {}: {} visitors per arm ({:.2} exact)",
+            plan.baseline,
+            plan.target,
+            plan.effect_size,
+            plan.alpha,
+            plan.power,
+            plan.n_per_arm,
+            plan.n_per_arm_exact
+        )
+        .map_err(CliError::stdout);
+    }
+    let missing = || {
+        CliError::Usage(
+            "give --conversions-a, --n-a, --conversions-b and --n-b (or --baseline and --mde)"
+                .to_owned(),
+        )
     };
-    written.map_err(|e| CliError::write("<stdout>", e))
+    let result = ab_test(
+        args.conversions_a.ok_or_else(missing)?,
+        args.n_a.ok_or_else(missing)?,
+        args.conversions_b.ok_or_else(missing)?,
+        args.n_b.ok_or_else(missing)?,
+        args.alpha,
+        args.looks,
+    )?;
+    if let Some(warning) = &result.peeking_warning {
+        eprintln!("warning: {warning}");
+    }
+    if args.json {
+        return print_json(&result);
+    }
+    print_test(&mut std::io::stdout().lock(), &result).map_err(CliError::stdout)
+}
+
+fn print_test(out: &mut dyn Write, result: &AbTestResult) -> std::io::Result<()> {
+    let percent = |v: f64| format!("{:+.2}%", v * 100.0);
+    let lift = result.lift.map_or_else(|| "-".to_owned(), percent);
+    let lift_ci = result.lift_ci.map_or_else(
+        || "-".to_owned(),
+        |(l, h)| format!("[{}, {}]", percent(l), percent(h)),
+    );
+    writeln!(
+        out,
+        "rate A      {:.4}\nrate B      {:.4}",
+        result.rate_a, result.rate_b
+    )?;
+    writeln!(
+        out,
+        "difference  {} [{}, {}]",
+        percent(result.difference),
+        percent(result.difference_ci.0),
+        percent(result.difference_ci.1)
+    )?;
+    writeln!(out, "lift        {lift} {lift_ci}")?;
+    writeln!(
+        out,
+        "z           {:.4}\np-value     {:.6}",
+        result.z, result.p_value
+    )?;
+    writeln!(
+        out,
+        "verdict     {} (alpha {})",
+        result.verdict.as_str(),
+        result.alpha
+    )
 }

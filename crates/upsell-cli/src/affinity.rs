@@ -80,29 +80,26 @@ pub fn run(args: &AffinityArgs) -> Result<(), CliError> {
         ),
     );
     if let Some(path) = &args.output {
-        let io = |e: csv::Error| CliError::write(path, e.into());
-        let mut csv = csv::Writer::from_writer(crate::output::open_file(path)?);
-        let mut header = vec![String::new()];
-        header.extend(matrix.items.iter().map(|&i| label(i).to_owned()));
-        csv.write_record(&header).map_err(io)?;
-        for (r, &item) in matrix.items.iter().enumerate() {
-            let mut row = vec![label(item).to_owned()];
-            row.extend((0..matrix.items.len()).map(|c| match args.measure {
-                MatrixMeasure::Count => matrix.counts[[r, c]].to_string(),
-                MatrixMeasure::Confidence => matrix.confidence[[r, c]].to_string(),
-                MatrixMeasure::Lift => matrix.lift[[r, c]].to_string(),
-            }));
-            csv.write_record(&row).map_err(io)?;
-        }
-        let file = csv
-            .into_inner()
-            .map_err(|e| CliError::write(path, e.into_error()))?;
-        crate::output::commit_file(file)?;
+        crate::output::write_csv_file(path, |csv| {
+            let mut header = vec![String::new()];
+            header.extend(matrix.items.iter().map(|&i| label(i).to_owned()));
+            csv.write_record(&header)?;
+            for (r, &item) in matrix.items.iter().enumerate() {
+                let mut row = vec![label(item).to_owned()];
+                row.extend((0..matrix.items.len()).map(|c| match args.measure {
+                    MatrixMeasure::Count => matrix.counts[[r, c]].to_string(),
+                    MatrixMeasure::Confidence => matrix.confidence[[r, c]].to_string(),
+                    MatrixMeasure::Lift => matrix.lift[[r, c]].to_string(),
+                }));
+                csv.write_record(&row)?;
+            }
+            Ok(())
+        })?;
         summary.add("output", path.display().to_string());
     }
     summary.print();
     let mut out = std::io::stdout().lock();
-    let io = |e| CliError::write("<stdout>", e);
+    let io = CliError::stdout;
     writeln!(
         out,
         "{:>7} {:>8} {:>8} {:>8} {:>7}  pair",

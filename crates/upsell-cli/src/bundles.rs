@@ -17,7 +17,7 @@ use upsell::pricing::{
 };
 
 use crate::error::CliError;
-use crate::mine::{core_value, min_support};
+use crate::mine::core_value;
 use crate::progress;
 use crate::summary::{Summary, thousands};
 
@@ -81,7 +81,7 @@ pub struct BundlesArgs {
     pub orders: OrderArgs,
 
     /// Minimum support of candidate itemsets: a count of orders (10) or a fraction (0.02).
-    #[arg(short = 's', long, value_name = "S", default_value = "10", value_parser = min_support)]
+    #[arg(short = 's', long, value_name = "S", default_value = "10", value_parser = core_value::<MinSupport>)]
     pub min_support: MinSupport,
 
     /// Bundle sizes.
@@ -164,15 +164,10 @@ pub fn run(args: &BundlesArgs, control: &Control) -> Result<(), CliError> {
         );
     }
     summary.print();
-    let mut out = std::io::stdout().lock();
-    let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
-    } else {
-        print_bundles(&mut out, &report)
-    };
-    written.map_err(|e| CliError::write("<stdout>", e))
+    if args.json {
+        return crate::output::print_json(&report);
+    }
+    print_bundles(&mut std::io::stdout().lock(), &report).map_err(CliError::stdout)
 }
 
 fn print_bundles(

@@ -21,7 +21,7 @@ use upsell::report::ReportOptions;
 use upsell::rules::{Measure, RuleOptions, generate_with};
 
 use crate::error::CliError;
-use crate::mine::min_support;
+use crate::mine::core_value;
 use crate::output::{self, OutputArgs};
 use crate::progress;
 use crate::summary::thousands;
@@ -39,7 +39,7 @@ const BUNDLE_MIN_ORDERS: u64 = 5;
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Minimum support: a fraction of the baskets (0.02) or a number of them (40).
-    #[arg(short = 's', long, value_name = "S", default_value = "0.02", value_parser = min_support)]
+    #[arg(short = 's', long, value_name = "S", default_value = "0.02", value_parser = core_value::<MinSupport>)]
     pub min_support: MinSupport,
 
     /// Minimum confidence of the rules, in [0, 1].
@@ -90,7 +90,7 @@ pub fn run(args: &DemoArgs, control: &Control) -> Result<(), CliError> {
     let mine_time = started.elapsed();
 
     let mut out = std::io::stdout().lock();
-    let print = |e| CliError::write("<stdout>", e);
+    let print = CliError::stdout;
     writeln!(
         out,
         "upsell demo: {} real shopping baskets ({} products) from the Groceries data set\n\
@@ -110,12 +110,12 @@ pub fn run(args: &DemoArgs, control: &Control) -> Result<(), CliError> {
         mine_time.as_secs_f64()
     )
     .map_err(print)?;
-    let top = output::top_by_count(&itemsets, args.top, 1);
+    let top = itemsets.top_by_count(args.top, 1);
     if !top.is_empty() {
         writeln!(out, "Most frequent itemsets:").map_err(print)?;
         output::print_table(&mut out, &itemsets, &data.items, &top).map_err(print)?;
     }
-    let together = output::top_by_count(&itemsets, args.top, 2);
+    let together = itemsets.top_by_count(args.top, 2);
     if !together.is_empty() {
         writeln!(out, "\nBought together most often:").map_err(print)?;
         output::print_table(&mut out, &itemsets, &data.items, &together).map_err(print)?;
@@ -136,12 +136,7 @@ pub fn run(args: &DemoArgs, control: &Control) -> Result<(), CliError> {
     crate::rules::print_table(&mut out, &rules, &data.items, shown).map_err(print)?;
 
     let model = Recommender::new(&rules, &data.items, &data.baskets)?;
-    let cart: Vec<&str> = args
-        .cart
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let cart = crate::recommend::cart_labels(&args.cart);
     let answer = model.recommend_labels(&cart, 3, &RecommendOptions::default());
     writeln!(
         out,
@@ -200,17 +195,13 @@ pub fn run(args: &DemoArgs, control: &Control) -> Result<(), CliError> {
         .map_err(print)?;
     }
 
-    if let Some(mut destination) = destination {
-        let bar = progress::rows("writing", itemsets.len() as u64);
-        let written = destination.write(&itemsets, &data.items, "|", control, &bar);
-        bar.finish_and_clear();
-        written?;
-        let path = destination.path.display().to_string();
-        destination.finish()?;
+    if let Some(destination) = destination {
+        let path = destination.write_itemsets(&itemsets, &data.items, "|", control)?;
         writeln!(
             out,
-            "\nWrote {} itemsets to {path}.",
-            thousands(itemsets.len() as u64)
+            "\nWrote {} itemsets to {}.",
+            thousands(itemsets.len() as u64),
+            path.display()
         )
         .map_err(print)?;
     }

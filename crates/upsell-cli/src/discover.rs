@@ -14,7 +14,7 @@ use upsell::triggers::{DiscoverOptions, Discovery, OfferKind, PlanPrices, discov
 
 use crate::customers::read_customers;
 use crate::error::CliError;
-use crate::mine::{core_value, min_support};
+use crate::mine::core_value;
 use crate::progress;
 
 /// Arguments of `upsell triggers discover`.
@@ -34,7 +34,7 @@ pub struct DiscoverArgs {
     #[arg(long, value_name = "PATH.csv")]
     subgroups: Option<PathBuf>,
     /// The smallest subgroup: a count (`50`) or a fraction of the customers (`0.01`).
-    #[arg(long, value_name = "S", value_parser = min_support, default_value = "0.01")]
+    #[arg(long, value_name = "S", value_parser = core_value::<MinSupport>, default_value = "0.01")]
     min_size: MinSupport,
     /// Conditions per subgroup (1 to 3).
     #[arg(long, value_name = "N", default_value_t = 3)]
@@ -127,7 +127,7 @@ pub fn run(args: &DiscoverArgs, control: &Control) -> Result<(), CliError> {
                 .map_err(|e| CliError::write(path, e))?;
             crate::output::commit_file(file)?;
             summary(&mut std::io::stdout().lock(), &found, &args.outcome)
-                .map_err(|e| CliError::write("<stdout>", e))?;
+                .map_err(CliError::stdout)?;
         }
         None => {
             summary(&mut std::io::stderr().lock(), &found, &args.outcome)
@@ -135,7 +135,7 @@ pub fn run(args: &DiscoverArgs, control: &Control) -> Result<(), CliError> {
             std::io::stdout()
                 .lock()
                 .write_all(found.rules_yaml.as_bytes())
-                .map_err(|e| CliError::write("<stdout>", e))?;
+                .map_err(CliError::stdout)?;
         }
     }
     Ok(())
@@ -182,48 +182,43 @@ fn summary(out: &mut dyn Write, found: &Discovery, outcome: &str) -> std::io::Re
 }
 
 fn write_subgroups(path: &std::path::Path, found: &Discovery) -> Result<(), CliError> {
-    let mut csv = csv::Writer::from_writer(crate::output::open_file(path)?);
-    let error = |e: csv::Error| CliError::Usage(format!("cannot write {}: {e}", path.display()));
-    csv.write_record([
-        "subgroup",
-        "conditions",
-        "size",
-        "positives",
-        "rate",
-        "rate_low",
-        "rate_high",
-        "lift",
-        "lift_low",
-        "lift_high",
-        "p_value",
-        "p_adjusted",
-        "significant",
-        "redundant",
-        "expected_value",
-    ])
-    .map_err(error)?;
-    for s in &found.subgroups {
+    crate::output::write_csv_file(path, |csv| {
         csv.write_record([
-            s.expression(),
-            s.conditions.len().to_string(),
-            s.size.to_string(),
-            s.positives.to_string(),
-            s.rate.to_string(),
-            s.rate_low.to_string(),
-            s.rate_high.to_string(),
-            s.lift.to_string(),
-            s.lift_low.to_string(),
-            s.lift_high.to_string(),
-            s.p_value.to_string(),
-            s.p_adjusted.to_string(),
-            s.significant.to_string(),
-            s.redundant.to_string(),
-            s.expected_value.clone().unwrap_or_default(),
-        ])
-        .map_err(error)?;
-    }
-    let file = csv
-        .into_inner()
-        .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?;
-    crate::output::commit_file(file)
+            "subgroup",
+            "conditions",
+            "size",
+            "positives",
+            "rate",
+            "rate_low",
+            "rate_high",
+            "lift",
+            "lift_low",
+            "lift_high",
+            "p_value",
+            "p_adjusted",
+            "significant",
+            "redundant",
+            "expected_value",
+        ])?;
+        for s in &found.subgroups {
+            csv.write_record([
+                s.expression(),
+                s.conditions.len().to_string(),
+                s.size.to_string(),
+                s.positives.to_string(),
+                s.rate.to_string(),
+                s.rate_low.to_string(),
+                s.rate_high.to_string(),
+                s.lift.to_string(),
+                s.lift_low.to_string(),
+                s.lift_high.to_string(),
+                s.p_value.to_string(),
+                s.p_adjusted.to_string(),
+                s.significant.to_string(),
+                s.redundant.to_string(),
+                s.expected_value.clone().unwrap_or_default(),
+            ])?;
+        }
+        Ok(())
+    })
 }

@@ -56,6 +56,11 @@ impl CliError {
             }
         }
     }
+
+    /// [`CliError::write`] on standard output.
+    pub fn stdout(source: std::io::Error) -> Self {
+        CliError::write("<stdout>", source)
+    }
 }
 
 impl fmt::Display for CliError {

@@ -15,9 +15,9 @@ use upsell::time::parse_timestamp_parameter;
 
 use crate::error::CliError;
 use crate::input::InputArgs;
-use crate::mine::{core_value, min_support};
-use crate::recommend::RankingArgs;
+use crate::mine::core_value;
 use crate::progress;
+use crate::recommend::RankingArgs;
 use crate::summary::{Summary, thousands};
 
 /// Arguments of `upsell evaluate`.
@@ -27,7 +27,7 @@ pub struct EvaluateArgs {
     pub input: InputArgs,
 
     /// Minimum support for mining the training baskets: a count (5) or a fraction (0.001).
-    #[arg(short = 's', long, value_name = "S", value_parser = min_support)]
+    #[arg(short = 's', long, value_name = "S", value_parser = core_value::<MinSupport>)]
     pub min_support: MinSupport,
 
     /// How to split training and test baskets: position (the first --train share of baskets in
@@ -121,12 +121,7 @@ pub fn run(args: &EvaluateArgs, control: &Control) -> Result<(), CliError> {
         )
     })?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&result)
-                .map_err(|e| CliError::write("<stdout>", e.into()))?
-        );
-        return Ok(());
+        return crate::output::print_json(&result);
     }
     let mut summary = Summary::default();
     summary.add("file", args.input.file.display().to_string());

@@ -22,8 +22,8 @@ pub struct GapsArgs {
     customers: PathBuf,
     /// A plan and the usage columns of the features it includes, PLAN=COLUMN,COLUMN,... (repeat
     /// for every plan customers are on; `free=` for a plan including none).
-    #[arg(long = "plan", value_name = "PLAN=COLUMNS", required = true)]
-    plans: Vec<String>,
+    #[arg(long = "plan", value_name = "PLAN=COLUMNS", required = true, value_parser = core_value::<PlanFeatures>)]
+    plans: Vec<PlanFeatures>,
     /// The 0/1 outcome column associated with each gap.
     #[arg(long, value_name = "COLUMN", default_value = "churned")]
     outcome: String,
@@ -47,16 +47,6 @@ pub struct GapsArgs {
 /// Runs `upsell triggers gaps`.
 pub fn run(args: &GapsArgs) -> Result<(), CliError> {
     let batch = read_customers(&args.customers, None, None)?;
-    let mut plans = Vec::with_capacity(args.plans.len());
-    for text in &args.plans {
-        let (plan, columns) = text.split_once('=').ok_or_else(|| {
-            CliError::Usage(format!(
-                "--plan {text}: expected PLAN=COLUMN,COLUMN,..., such as pro=usage.reports,usage.api"
-            ))
-        })?;
-        let features = columns.split(',').map(str::trim).filter(|c| !c.is_empty());
-        plans.push(PlanFeatures::new(plan.trim(), features));
-    }
     let options = AdoptionOptions {
         plan_column: args.plan_column.clone(),
         outcome: args.outcome.clone(),
@@ -64,14 +54,13 @@ pub fn run(args: &GapsArgs) -> Result<(), CliError> {
         min_usage: args.min_usage,
         alpha: args.alpha,
         correction: args.correction,
-        ..AdoptionOptions::new(plans)
+        ..AdoptionOptions::new(args.plans.clone())
     };
     let found = adoption_gaps(&batch, &options)?;
     if let Some(path) = &args.output {
         write_customer_gaps(path, &found)?;
     }
-    summary(&mut std::io::stdout().lock(), &found, &args.outcome)
-        .map_err(|e| CliError::write("<stdout>", e))
+    summary(&mut std::io::stdout().lock(), &found, &args.outcome).map_err(CliError::stdout)
 }
 
 fn summary(out: &mut dyn Write, found: &AdoptionGaps, outcome: &str) -> std::io::Result<()> {
@@ -109,16 +98,11 @@ fn summary(out: &mut dyn Write, found: &AdoptionGaps, outcome: &str) -> std::io:
 }
 
 fn write_customer_gaps(path: &std::path::Path, found: &AdoptionGaps) -> Result<(), CliError> {
-    let mut csv = csv::Writer::from_writer(crate::output::open_file(path)?);
-    let error = |e: csv::Error| CliError::Usage(format!("cannot write {}: {e}", path.display()));
-    csv.write_record(["customer", "plan", "feature"])
-        .map_err(error)?;
-    for g in &found.customer_gaps {
-        csv.write_record([&g.customer, &g.plan, &g.feature])
-            .map_err(error)?;
-    }
-    let file = csv
-        .into_inner()
-        .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?;
-    crate::output::commit_file(file)
+    crate::output::write_csv_file(path, |csv| {
+        csv.write_record(["customer", "plan", "feature"])?;
+        for g in &found.customer_gaps {
+            csv.write_record([&g.customer, &g.plan, &g.feature])?;
+        }
+        Ok(())
+    })
 }

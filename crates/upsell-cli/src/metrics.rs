@@ -38,15 +38,10 @@ pub fn run(args: &MetricsArgs, control: &Control) -> Result<(), CliError> {
     control.check()?;
     let rows = order_metrics(&orders, args.period, args.by_segment)?;
     summary.print();
-    let mut out = std::io::stdout().lock();
-    let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &rows)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
-    } else {
-        print_rows(&mut out, &rows)
-    };
-    written.map_err(|e| CliError::write("<stdout>", e))
+    if args.json {
+        return crate::output::print_json(&rows);
+    }
+    print_rows(&mut std::io::stdout().lock(), &rows).map_err(CliError::stdout)
 }
 
 fn print_rows(out: &mut dyn Write, rows: &[OrderMetrics]) -> std::io::Result<()> {

@@ -27,7 +27,7 @@ pub struct MineArgs {
     pub input: InputArgs,
 
     /// Minimum support: an integer is a number of baskets (9), a decimal a fraction of them (0.01).
-    #[arg(short = 's', long, value_name = "S", value_parser = min_support)]
+    #[arg(short = 's', long, value_name = "S", value_parser = core_value::<MinSupport>)]
     pub min_support: MinSupport,
 
     /// The mining algorithm; all give the same itemsets.
@@ -92,12 +92,6 @@ pub fn memory_size(text: &str) -> Result<u64, String> {
     upsell::mining::parse_memory_size(text).map_err(|err| err.to_string())
 }
 
-/// Parses `--min-support` with the core's rules (integer: a count; decimal: a fraction).
-pub fn min_support(text: &str) -> Result<MinSupport, String> {
-    MinSupport::parse(text).map_err(|err| err.to_string())
-}
-
-
 /// Runs `upsell mine`.
 pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
     let options = MiningOptions {
@@ -112,7 +106,7 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
     };
     // Every parameter and the destination are checked before the file is read.
     options.validate()?;
-    let mut destination = args.output.open()?;
+    let destination = args.output.open()?;
     let started = Instant::now();
     let data = args.input.read()?;
     let read_time = started.elapsed();
@@ -148,7 +142,7 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
     summary.seconds("read", read_time);
     summary.seconds("mine", mine_time);
 
-    if let Some(mut destination) = destination.take() {
+    if let Some(destination) = destination {
         if destination.format == OutputFormat::Csv {
             if let Some(label) =
                 output::ambiguous_label(&itemsets, &data.items, &args.item_separator)
@@ -164,19 +158,14 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
         if !args.unsorted {
             itemsets.sort_by_count();
         }
-        let bar = progress::rows("writing", itemsets.len() as u64);
-        let written =
-            destination.write(&itemsets, &data.items, &args.item_separator, control, &bar);
-        bar.finish_and_clear();
-        written?;
-        let path = destination.path.display().to_string();
-        destination.finish()?;
+        let separator = &args.item_separator;
+        let path = destination.write_itemsets(&itemsets, &data.items, separator, control)?;
         summary.seconds("write", started.elapsed());
-        summary.add("output", path);
+        summary.add("output", path.display().to_string());
         summary.print();
     } else {
         summary.print();
-        let top = output::top_by_count(&itemsets, args.top, 1);
+        let top = itemsets.top_by_count(args.top, 1);
         if !top.is_empty() {
             eprintln!(
                 "\ntop {} itemsets by count (pass --output PATH.csv for all):",
@@ -184,7 +173,7 @@ pub fn run(args: &MineArgs, control: &Control) -> Result<(), CliError> {
             );
             let mut stdout = std::io::stdout().lock();
             output::print_table(&mut stdout, &itemsets, &data.items, &top)
-                .map_err(|e| CliError::write("<stdout>", e))?;
+                .map_err(CliError::stdout)?;
         }
     }
     Ok(())

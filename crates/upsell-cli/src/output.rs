@@ -115,26 +115,27 @@ impl Destination {
         })
     }
 
-    /// Writes every itemset, naming items by `labels`.
-    pub fn write(
-        &mut self,
+    /// Writes every itemset, naming items by `labels`, under a progress bar, and finishes: the
+    /// returned path is complete.
+    pub fn write_itemsets(
+        mut self,
         itemsets: &Itemsets,
         labels: &ItemDictionary,
         separator: &str,
         control: &Control,
-        bar: &ProgressBar,
-    ) -> Result<(), CliError> {
+    ) -> Result<PathBuf, CliError> {
         let format = self.format;
+        let bar = crate::progress::rows("writing", itemsets.len() as u64);
         let writer = self.writer();
         let written = match format {
-            OutputFormat::Csv => write_csv(writer, itemsets, labels, separator, control, bar),
-            OutputFormat::Jsonl => write_jsonl(writer, itemsets, labels, control, bar),
+            OutputFormat::Csv => write_csv(writer, itemsets, labels, separator, control, &bar),
+            OutputFormat::Jsonl => write_jsonl(writer, itemsets, labels, control, &bar),
         };
-        match written {
-            Ok(()) => Ok(()),
-            Err(Stop::Cancelled) => Err(CliError::Core(upsell::Error::Cancelled)),
-            Err(Stop::Io(err)) => Err(CliError::write(&self.path, err)),
-        }
+        bar.finish_and_clear();
+        written.map_err(|stop| stop.at(&self.path))?;
+        let path = self.path.clone();
+        self.finish()?;
+        Ok(path)
     }
 
     /// The raw writer, for outputs other than itemsets (rules, recommendations).
@@ -176,15 +177,54 @@ pub fn commit_file(file: FileWriter) -> Result<(), CliError> {
     Ok(committed?)
 }
 
-/// Why writing stopped early.
-enum Stop {
+/// Writes the CSV file at `path` with `rows`: complete under its name only once all rows are
+/// written (see [`open_file`]).
+pub fn write_csv_file(
+    path: &Path,
+    rows: impl FnOnce(&mut csv::Writer<FileWriter>) -> csv::Result<()>,
+) -> Result<(), CliError> {
+    let mut csv = csv::Writer::from_writer(open_file(path)?);
+    rows(&mut csv).map_err(|e| CliError::write(path, e.into()))?;
+    let file = csv
+        .into_inner()
+        .map_err(|e| CliError::write(path, e.into_error()))?;
+    commit_file(file)
+}
+
+/// Prints `value` as indented JSON on stdout: the `--json` output of the commands that have one.
+pub fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)
+        .map_err(io::Error::from)
+        .and_then(|()| writeln!(out))
+        .map_err(CliError::stdout)
+}
+
+/// Why writing rows stopped early.
+pub enum Stop {
     Io(io::Error),
     Cancelled,
+}
+
+impl Stop {
+    /// The command's error for a stop while writing `path`.
+    pub fn at(self, path: &Path) -> CliError {
+        match self {
+            Stop::Cancelled => CliError::Core(upsell::Error::Cancelled),
+            Stop::Io(err) => CliError::write(path, err),
+        }
+    }
 }
 
 impl From<io::Error> for Stop {
     fn from(err: io::Error) -> Self {
         Stop::Io(err)
+    }
+}
+
+impl From<csv::Error> for Stop {
+    fn from(err: csv::Error) -> Self {
+        Stop::Io(err.into())
     }
 }
 
@@ -437,35 +477,6 @@ pub fn ambiguous_label<'a>(
         .zip(used)
         .find(|(label, used)| *used && label.contains(separator))
         .map(|(label, _)| label)
-}
-
-/// Indices of the `n` itemsets with the highest counts (ties: smaller sets first, then output
-/// order), among sets of at least `min_len` items, best first.
-pub fn top_by_count(itemsets: &Itemsets, n: usize, min_len: usize) -> Vec<usize> {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    if n == 0 {
-        return Vec::new();
-    }
-    // Larger is better: more baskets, then fewer items, then earlier in the output.
-    type Rank = (u64, Reverse<usize>, Reverse<usize>);
-    // A min-heap of the best n so far: the root is the weakest, replaced when beaten.
-    let mut heap: BinaryHeap<Reverse<Rank>> = BinaryHeap::with_capacity(n + 1);
-    for (k, (set, count)) in itemsets.iter().enumerate() {
-        if set.len() < min_len {
-            continue;
-        }
-        let key = (count, Reverse(set.len()), Reverse(k));
-        if heap.len() < n {
-            heap.push(Reverse(key));
-        } else if heap.peek().is_some_and(|weakest| key > weakest.0) {
-            heap.pop();
-            heap.push(Reverse(key));
-        }
-    }
-    let mut best: Vec<_> = heap.into_iter().map(|Reverse(key)| key).collect();
-    best.sort_unstable_by(|a, b| b.cmp(a));
-    best.into_iter().map(|(_, _, Reverse(k))| k).collect()
 }
 
 /// A table of the itemsets at `indices` for people: count, support in percent, item names.

@@ -9,7 +9,7 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use upsell::recommend::{Ranking, RecommendOptions, Recommendation, Recommender};
+use upsell::recommend::{Ranking, RecommendOptions, Recommendation, Recommender, cart_ids};
 
 use crate::error::CliError;
 use crate::mine::core_value;
@@ -61,13 +61,20 @@ pub struct RankingArgs {
 impl RankingArgs {
     /// The recommender's options these arguments set (the core validates them).
     pub fn options(&self) -> RecommendOptions {
-        RecommendOptions { by: self.by, smoothing: self.smoothing, ..RecommendOptions::default() }
+        RecommendOptions {
+            by: self.by,
+            smoothing: self.smoothing,
+            ..RecommendOptions::default()
+        }
     }
 }
 
 /// Runs `upsell recommend`.
 pub fn run(args: &RecommendArgs) -> Result<(), CliError> {
-    let options = RecommendOptions { backfill: !args.no_backfill, ..args.ranking.options() };
+    let options = RecommendOptions {
+        backfill: !args.no_backfill,
+        ..args.ranking.options()
+    };
     options.validate()?;
     let model = Recommender::load(&args.model)?;
     let k = args.ranking.k;
@@ -86,11 +93,7 @@ fn one(
     k: usize,
     options: &RecommendOptions,
 ) -> Result<(), CliError> {
-    let cart: Vec<&str> = cart
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let cart = cart_labels(cart);
     if cart.is_empty() {
         eprintln!("note: the cart is empty: recommending the most popular items");
     }
@@ -101,8 +104,15 @@ fn one(
             answer.unknown.join(", ")
         );
     }
-    print_answer(&mut std::io::stdout().lock(), model, &answer.items)
-        .map_err(|e| CliError::write("<stdout>", e))
+    print_answer(&mut std::io::stdout().lock(), model, &answer.items).map_err(CliError::stdout)
+}
+
+/// The labels of a `--cart`, trimmed, without empty ones.
+pub fn cart_labels(cart: &[String]) -> Vec<&str> {
+    cart.iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// A table of recommendations for people: rank, item, score and the rule behind each.
@@ -140,21 +150,15 @@ fn many(
         source: e,
     })?;
     let mut carts = Vec::new();
-    let mut unknown = 0usize;
     for line in std::io::BufReader::new(file).lines() {
         let line = line.map_err(|e| upsell::Error::Io {
             path: path.clone(),
             source: e,
         })?;
-        let mut cart = Vec::new();
-        for label in line.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            match model.item(label) {
-                Some(id) => cart.push(id),
-                None => unknown += 1,
-            }
-        }
-        carts.push(cart);
+        let labels = line.split(',').map(str::trim).filter(|s| !s.is_empty());
+        carts.push(labels.map(str::to_owned).collect());
     }
+    let (carts, unknown) = cart_ids(&carts, |label| model.item(label));
     if unknown > 0 {
         eprintln!("note: ignored {unknown} cart items the model does not know");
     }
@@ -176,7 +180,7 @@ fn many(
             csv.write_record(&row).map_err(io)?;
         }
     }
-    csv.flush().map_err(|e| CliError::write("<stdout>", e))
+    csv.flush().map_err(CliError::stdout)
 }
 
 /// The explanation of one recommendation.

@@ -13,13 +13,15 @@ use std::time::Instant;
 use clap::Args;
 use upsell::Control;
 use upsell::data::{Dataset, ItemDictionary};
-use upsell::mining::{DEFAULT_MAX_ITEMSETS, MinSupport, MiningOptions, Target, mine_with};
+use upsell::mining::{
+    DEFAULT_MAX_ITEMSETS, MinSupport, MiningOptions, Target, default_max_memory, mine_with,
+};
 use upsell::recommend::Recommender;
 use upsell::rules::{DEFAULT_MAX_RULES, Measure, RuleOptions, Rules, generate_with};
 
 use crate::error::CliError;
 use crate::input::InputArgs;
-use crate::mine::{core_value, min_support};
+use crate::mine::core_value;
 use crate::output::{Destination, OutputArgs, OutputFormat};
 use crate::progress;
 use crate::summary::{Summary, thousands};
@@ -31,7 +33,7 @@ pub struct RulesArgs {
     pub input: InputArgs,
 
     /// Minimum support of the itemsets the rules come from: a count (9) or a fraction (0.01).
-    #[arg(short = 's', long, value_name = "S", value_parser = min_support)]
+    #[arg(short = 's', long, value_name = "S", value_parser = core_value::<MinSupport>)]
     pub min_support: MinSupport,
 
     /// Minimum confidence, in [0, 1].
@@ -101,16 +103,6 @@ pub struct RulesArgs {
 
 /// Runs `upsell rules`.
 pub fn run(args: &RulesArgs, control: &Control) -> Result<(), CliError> {
-    let mining = MiningOptions {
-        target: args.target,
-        threads: args.threads,
-        max_itemsets: Some(DEFAULT_MAX_ITEMSETS),
-        max_memory: args
-            .max_memory
-            .or(Some(upsell::mining::default_max_memory())),
-        ..MiningOptions::new(args.min_support)
-    };
-    mining.validate()?;
     let mut options = RuleOptions {
         min_confidence: args.min_confidence,
         min_lift: args.min_lift,
@@ -122,14 +114,15 @@ pub fn run(args: &RulesArgs, control: &Control) -> Result<(), CliError> {
         ..RuleOptions::default()
     };
     options.validate()?;
-    // Antecedents of the longest rule are one item shorter than its itemset.
     let mining = MiningOptions {
-        max_len: args
-            .max_antecedent_len
-            .zip(args.max_consequent_len)
-            .map(|(a, c)| a + c),
-        ..mining
+        target: args.target,
+        threads: args.threads,
+        max_len: options.max_itemset_len(),
+        max_itemsets: Some(DEFAULT_MAX_ITEMSETS),
+        max_memory: args.max_memory.or(Some(default_max_memory())),
+        ..MiningOptions::new(args.min_support)
     };
+    mining.validate()?;
     let mut destination = args.output.open()?;
 
     let started = Instant::now();
@@ -191,7 +184,7 @@ pub fn run(args: &RulesArgs, control: &Control) -> Result<(), CliError> {
                     args.sort_by
                 );
                 print_table(&mut std::io::stdout().lock(), &rules, &data.items, shown)
-                    .map_err(|e| CliError::write("<stdout>", e))?;
+                    .map_err(CliError::stdout)?;
             }
         }
     }

@@ -13,11 +13,12 @@ use std::time::Instant;
 use clap::Args;
 use upsell::Control;
 use upsell::sequence::{
-    DEFAULT_MAX_PAIRS, PurchaseColumns, Purchases, SequenceOptions, SequenceRule, SequenceRules, sequential_affinity,
+    DEFAULT_MAX_PAIRS, PurchaseColumns, Purchases, SequenceOptions, SequenceRule, SequenceRules,
+    sequential_affinity,
 };
 
 use crate::error::CliError;
-use crate::output::{OutputArgs, OutputFormat};
+use crate::output::{OutputArgs, OutputFormat, Stop};
 use crate::progress;
 use crate::summary::{Summary, thousands};
 
@@ -73,11 +74,21 @@ pub struct SequencesArgs {
     pub min_customers: u64,
 
     /// Report a rule only when its support (a fraction of all customers) is at least X.
-    #[arg(long, value_name = "X", default_value_t = 0.0, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
     pub min_support: f64,
 
     /// Report a rule only when its confidence is at least X.
-    #[arg(long, value_name = "X", default_value_t = 0.0, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
     pub min_confidence: f64,
 
     /// Keep at most K rules per window, the most confident first [default: all].
@@ -124,18 +135,27 @@ pub fn run(args: &SequencesArgs, control: &Control) -> Result<(), CliError> {
     let read_time = started.elapsed();
     control.check()?;
     let started = Instant::now();
-    let rules = progress::while_working("counting", control, || sequential_affinity(&purchases, &options, control))?;
+    let rules = progress::while_working("counting", control, || {
+        sequential_affinity(&purchases, &options, control)
+    })?;
     let count_time = started.elapsed();
 
     let mut summary = Summary::default();
     summary.add("file", args.file.display().to_string());
     summary.add(
         "rows",
-        format!("{} ({} without a customer, excluded)", thousands(rules.rows()), thousands(rules.excluded_rows())),
+        format!(
+            "{} ({} without a customer, excluded)",
+            thousands(rules.rows()),
+            thousands(rules.excluded_rows())
+        ),
     );
     summary.add("customers", thousands(rules.customers()));
     summary.add("items", thousands(rules.labels().len() as u64));
-    let windows: Vec<String> = sorted_windows(&options).iter().map(i64::to_string).collect();
+    let windows: Vec<String> = sorted_windows(&options)
+        .iter()
+        .map(i64::to_string)
+        .collect();
     summary.add("windows", format!("{} days", windows.join(", ")));
     summary.add("pairs", thousands(rules.pairs_counted()));
     summary.add("rules", thousands(rules.rules().len() as u64));
@@ -147,10 +167,7 @@ pub fn run(args: &SequencesArgs, control: &Control) -> Result<(), CliError> {
             OutputFormat::Csv => write_csv(destination.writer(), &rules, control),
             OutputFormat::Jsonl => write_jsonl(destination.writer(), &rules, control),
         };
-        written.map_err(|e| match e {
-            Stop::Cancelled => CliError::Core(upsell::Error::Cancelled),
-            Stop::Io(e) => CliError::write(&destination.path, e),
-        })?;
+        written.map_err(|stop| stop.at(&destination.path))?;
         let path = destination.path.display().to_string();
         destination.finish()?;
         summary.seconds("write", started.elapsed());
@@ -163,7 +180,7 @@ pub fn run(args: &SequencesArgs, control: &Control) -> Result<(), CliError> {
     } else {
         print_best(&mut std::io::stdout().lock(), &rules, &options, args.show)
     }
-    .map_err(|e| CliError::write("<stdout>", e))
+    .map_err(CliError::stdout)
 }
 
 fn sorted_windows(options: &SequenceOptions) -> Vec<i64> {
@@ -184,41 +201,38 @@ fn print_best(
     }
     eprintln!("\nmost confident rules of each window (pass --output PATH.csv for all):");
     for window in sorted_windows(options) {
-        for rule in rules.rules().iter().filter(|r| r.window_days == window).take(show) {
+        for rule in rules
+            .rules()
+            .iter()
+            .filter(|r| r.window_days == window)
+            .take(show)
+        {
             let customers = thousands(rule.customers);
-            writeln!(out, "  {} (lift {}, {customers} customers)", rules.describe(rule), lift_text(rule))?;
+            writeln!(
+                out,
+                "  {} (lift {}, {customers} customers)",
+                rules.describe(rule),
+                lift_text(rule)
+            )?;
         }
     }
     out.flush()
 }
 
 fn lift_text(rule: &SequenceRule) -> String {
-    rule.lift.map_or_else(|| "-".to_owned(), |lift| format!("{lift:.2}"))
-}
-
-/// Why writing stopped early.
-enum Stop {
-    Io(std::io::Error),
-    Cancelled,
-}
-
-impl From<std::io::Error> for Stop {
-    fn from(err: std::io::Error) -> Self {
-        Stop::Io(err)
-    }
-}
-
-impl From<csv::Error> for Stop {
-    fn from(err: csv::Error) -> Self {
-        Stop::Io(err.into())
-    }
+    rule.lift
+        .map_or_else(|| "-".to_owned(), |lift| format!("{lift:.2}"))
 }
 
 /// Rows between two checks of Ctrl-C.
 const ROWS_PER_CHECK: usize = 1 << 14;
 
 fn check(control: &Control, row: usize) -> Result<(), Stop> {
-    if row % ROWS_PER_CHECK == 0 && control.is_cancelled() { Err(Stop::Cancelled) } else { Ok(()) }
+    if row % ROWS_PER_CHECK == 0 && control.is_cancelled() {
+        Err(Stop::Cancelled)
+    } else {
+        Ok(())
+    }
 }
 
 fn write_csv(out: &mut dyn Write, rules: &SequenceRules, control: &Control) -> Result<(), Stop> {

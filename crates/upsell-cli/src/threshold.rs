@@ -72,15 +72,10 @@ pub fn run(args: &ThresholdArgs, control: &Control) -> Result<(), CliError> {
     summary.add("gap", fill.gap.to_string());
     summary.add("candidates", thousands(fill.candidates as u64));
     summary.print();
-    let mut out = std::io::stdout().lock();
-    let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &fill)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
-    } else {
-        print_fillers(&mut out, &orders, &fill)
-    };
-    written.map_err(|e| CliError::write("<stdout>", e))
+    if args.json {
+        return crate::output::print_json(&fill);
+    }
+    print_fillers(&mut std::io::stdout().lock(), &orders, &fill).map_err(CliError::stdout)
 }
 
 fn print_fillers(

@@ -1,17 +1,16 @@
 //! `upsell tiers`: tier migration from subscription history (plan changes, median days to
 //! upgrade, skipped tiers), then the tier analysis of today's plans (the core's
-//! `pricing::tier_migration` and `pricing::analyse_tiers` do the work; this file reads the CSV).
+//! `pricing::tier_migration` and `pricing::analyse_tiers` do the work, after
+//! `SubscriptionRecord::read_csv` reads the history; this file names the columns and prints).
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use upsell::Location;
 use upsell::pricing::{
-    Currency, MigrationOptions, Money, SubscriptionRecord, TierMigration, TierOptions,
-    analyse_tiers, tier_migration,
+    Currency, HistoryColumns, MigrationOptions, SubscriptionRecord, TierMigration, TierOptions,
+    TierRow, analyse_tiers, tier_migration,
 };
-use upsell::time::parse_timestamp_at;
 
 use crate::error::CliError;
 use crate::mine::core_value;
@@ -44,39 +43,50 @@ pub struct TiersArgs {
 
 /// Runs `upsell tiers`.
 pub fn run(args: &TiersArgs) -> Result<(), CliError> {
-    let history = read_history(args)?;
+    let columns = HistoryColumns {
+        customer: args.customer_col.clone(),
+        date: args.date_col.clone(),
+        plan: args.plan_col.clone(),
+        mrr: args.mrr_col.clone(),
+    };
+    let history = SubscriptionRecord::read_csv(&args.history, &columns, args.currency)?;
     let options = MigrationOptions {
         tiers: args.tiers.clone(),
     };
     let found = tier_migration(&history, &options)?;
     let tiers = analyse_tiers(&found.current_tiers(), &TierOptions::default());
     let mut out = std::io::stdout().lock();
-    summary(&mut out, &found).map_err(|e| CliError::write("<stdout>", e))?;
-    match tiers {
-        Ok(rows) => {
-            writeln!(
-                out,
-                "\ntoday's tiers ({} customers each on their last plan)\n{:<26} {:>12} {:>7} {:>6} {:>5}  bridge",
-                found.customers, "tier", "price", "share", "step", "gap"
-            )
-            .map_err(|e| CliError::write("<stdout>", e))?;
-            for r in rows {
-                writeln!(
-                    out,
-                    "{:<26} {:>12} {:>7.3} {:>6} {:>5}  {}",
-                    r.tier.name,
-                    r.tier.price.to_string(),
-                    r.customer_share,
-                    r.step_ratio.map_or(String::new(), |s| format!("{s:.2}")),
-                    if r.gap { "yes" } else { "" },
-                    r.bridge_price.map_or(String::new(), |b| b.to_string())
-                )
-                .map_err(|e| CliError::write("<stdout>", e))?;
-            }
-        }
-        Err(e) => {
-            writeln!(out, "\nno tier analysis: {e}").map_err(|e| CliError::write("<stdout>", e))?
-        }
+    summary(&mut out, &found)
+        .and_then(|()| today(&mut out, &found, tiers))
+        .map_err(CliError::stdout)
+}
+
+/// Today's tiers, or why there is no tier analysis.
+fn today(
+    out: &mut dyn Write,
+    found: &TierMigration,
+    tiers: upsell::Result<Vec<TierRow>>,
+) -> std::io::Result<()> {
+    let rows = match tiers {
+        Ok(rows) => rows,
+        Err(e) => return writeln!(out, "\nno tier analysis: {e}"),
+    };
+    writeln!(
+        out,
+        "\ntoday's tiers ({} customers each on their last plan)\n{:<26} {:>12} {:>7} {:>6} {:>5}  bridge",
+        found.customers, "tier", "price", "share", "step", "gap"
+    )?;
+    for r in rows {
+        writeln!(
+            out,
+            "{:<26} {:>12} {:>7.3} {:>6} {:>5}  {}",
+            r.tier.name,
+            r.tier.price.to_string(),
+            r.customer_share,
+            r.step_ratio.map_or(String::new(), |s| format!("{s:.2}")),
+            if r.gap { "yes" } else { "" },
+            r.bridge_price.map_or(String::new(), |b| b.to_string())
+        )?;
     }
     Ok(())
 }
@@ -123,55 +133,4 @@ fn summary(out: &mut dyn Write, found: &TierMigration) -> std::io::Result<()> {
         )?;
     }
     Ok(())
-}
-
-/// The history's rows; a missing column, date or amount is an error naming the file, line and
-/// column.
-fn read_history(args: &TiersArgs) -> Result<Vec<SubscriptionRecord>, CliError> {
-    let path = &args.history;
-    let file = std::fs::File::open(path).map_err(|e| upsell::Error::Io {
-        path: path.clone(),
-        source: e,
-    })?;
-    let mut reader = csv::Reader::from_reader(file);
-    let bad = |line: u64, message: String| {
-        CliError::Core(upsell::Error::invalid_input(
-            Location::file(path).line(line),
-            message,
-        ))
-    };
-    let header = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
-    let column = |name: &str| {
-        header.iter().position(|h| h == name).ok_or_else(|| {
-            bad(
-                1,
-                format!(
-                    "no column '{name}' (columns: {})",
-                    header.iter().collect::<Vec<_>>().join(", ")
-                ),
-            )
-        })
-    };
-    let [customer, date, plan, mrr] = [
-        &args.customer_col,
-        &args.date_col,
-        &args.plan_col,
-        &args.mrr_col,
-    ]
-    .map(|name| column(name));
-    let (customer, date, plan, mrr) = (customer?, date?, plan?, mrr?);
-    let mut history = Vec::new();
-    for (k, record) in reader.records().enumerate() {
-        let line = k as u64 + 2;
-        let record = record.map_err(|e| bad(line, e.to_string()))?;
-        let field = |i: usize| record.get(i).unwrap_or("").trim();
-        let at = |name: &str| Location::file(path).line(line).column_name(name);
-        history.push(SubscriptionRecord::new(
-            field(customer),
-            parse_timestamp_at(field(date), || at(&args.date_col))?,
-            field(plan),
-            Money::parse_at(field(mrr), args.currency, || at(&args.mrr_col))?,
-        ));
-    }
-    Ok(history)
 }

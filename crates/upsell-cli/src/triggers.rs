@@ -108,16 +108,11 @@ fn check(args: &CheckArgs) -> Result<(), CliError> {
 fn eval(args: &EvalArgs, control: &Control) -> Result<(), CliError> {
     let now = now_or_parse(args.now.as_deref())?;
     let rules = RuleSet::from_path(&args.rules)?;
-    let history = match &args.history {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| upsell::Error::Io {
-                path: path.clone(),
-                source: e,
-            })?;
-            Some(History::from_json_str(&text, &path.display().to_string())?)
-        }
-        None => None,
-    };
+    let history = args
+        .history
+        .as_deref()
+        .map(History::read_json)
+        .transpose()?;
     let batch = read_customers(&args.customers, rules.declared_schema(), args.threads)?;
     let mut options = BatchOptions::new(now);
     options.history = history.as_ref();
@@ -153,6 +148,6 @@ fn eval(args: &EvalArgs, control: &Control) -> Result<(), CliError> {
         }
         out.write_record(&record).map_err(write_error)?;
     }
-    out.flush().map_err(|e| CliError::write("<stdout>", e))?;
+    out.flush().map_err(CliError::stdout)?;
     Ok(())
 }

@@ -477,6 +477,49 @@ impl Itemsets {
             .unwrap_or_else(|| self.count_order_by_comparing())
     }
 
+    /// The indices of the `n` most frequent itemsets of at least `min_len` items, best first, in
+    /// the order of [`Itemsets::ranked_by_count`]: the top of a large result without ranking all
+    /// of it (a heap of `n`).
+    ///
+    /// ```
+    /// use upsell::data::Baskets;
+    /// use upsell::mining::{mine, MinSupport, MiningOptions};
+    /// let baskets = Baskets::from_arrays(vec![0, 1, 0, 1, 2, 1, 2], vec![0, 2, 5, 7])?;
+    /// let itemsets = mine(&baskets, &MiningOptions::new(MinSupport::count(2)))?;
+    /// let ranked = itemsets.ranked_by_count();
+    /// assert_eq!(itemsets.top_by_count(2, 1), ranked[..2]);
+    /// let pairs = itemsets.top_by_count(5, 2);
+    /// assert_eq!(pairs, ranked[3..]);
+    /// assert!(itemsets.top_by_count(0, 1).is_empty());
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn top_by_count(&self, n: usize, min_len: usize) -> Vec<usize> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        if n == 0 {
+            return Vec::new();
+        }
+        // Larger is better: more baskets, then fewer items, then earlier in the mining order.
+        type Rank = (u64, Reverse<usize>, Reverse<usize>);
+        // A min-heap of the best n so far: the root is the weakest, replaced when beaten.
+        let mut heap: BinaryHeap<Reverse<Rank>> = BinaryHeap::with_capacity(n + 1);
+        for (k, (set, count)) in self.iter().enumerate() {
+            if set.len() < min_len {
+                continue;
+            }
+            let key = (count, Reverse(set.len()), Reverse(k));
+            if heap.len() < n {
+                heap.push(Reverse(key));
+            } else if heap.peek().is_some_and(|weakest| key > weakest.0) {
+                heap.pop();
+                heap.push(Reverse(key));
+            }
+        }
+        let mut best: Vec<_> = heap.into_iter().map(|Reverse(key)| key).collect();
+        best.sort_unstable_by(|a, b| b.cmp(a));
+        best.into_iter().map(|(_, _, Reverse(k))| k).collect()
+    }
+
     /// [`Itemsets::ranked_by_count`]'s order by comparing small keys, which sort in cache
     /// (comparing the sets' items would cost a random read each).
     fn count_order_by_comparing(&self) -> Vec<usize> {

@@ -198,6 +198,22 @@ impl MinSupport {
     }
 }
 
+impl std::str::FromStr for MinSupport {
+    type Err = Error;
+
+    /// [`MinSupport::parse`], for `str::parse` and the CLI's `--min-support`.
+    ///
+    /// ```
+    /// use upsell::mining::MinSupport;
+    /// assert_eq!("9".parse::<MinSupport>()?, MinSupport::Count(9));
+    /// assert!("0".parse::<MinSupport>().is_err());
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    fn from_str(text: &str) -> Result<Self> {
+        MinSupport::parse(text)
+    }
+}
+
 impl std::fmt::Display for MinSupport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -46,11 +46,14 @@
 //! # Ok::<(), upsell::Error>(())
 //! ```
 
+use std::path::Path;
+
 use rustc_hash::FxHashMap;
 
 use super::money::{Currency, Money};
 use super::tiers::Tier;
-use crate::time::{Timestamp, days_between};
+use crate::data::read::{csv_error, csv_header, csv_reader, header_column};
+use crate::time::{Timestamp, days_between, parse_timestamp_at};
 use crate::{Error, Location, Result};
 
 /// One row of subscription history: from `date` on, `customer` is on `plan` at `mrr` a month.
@@ -79,6 +82,94 @@ impl SubscriptionRecord {
             date,
             plan: plan.into(),
             mrr,
+        }
+    }
+
+    /// Reads a history CSV with a header (delimiter `,`), one row per plan start or change, each
+    /// customer's rows in date order. Dates are RFC 3339 or `YYYY-MM-DD` (read as UTC), MRR a
+    /// decimal amount in `currency`. A missing column, or a date or amount that does not read, is
+    /// an error naming the file, line and column.
+    ///
+    /// ```
+    /// use upsell::pricing::{Currency, HistoryColumns, SubscriptionRecord};
+    /// let text = "customer,date,plan,mrr\na,2026-01-01,starter,19.00\na,2026-02-01,pro,49.00\n";
+    /// let columns = HistoryColumns::default();
+    /// let history =
+    ///     SubscriptionRecord::from_csv_reader(text.as_bytes(), "history.csv", &columns, Currency::USD)?;
+    /// assert_eq!((history.len(), history[1].plan.as_str(), history[1].mrr.minor()), (2, "pro", 4900));
+    /// let columns = HistoryColumns { mrr: "amount".into(), ..columns };
+    /// let err = SubscriptionRecord::from_csv_reader(text.as_bytes(), "history.csv", &columns, Currency::USD);
+    /// assert!(err.unwrap_err().to_string().contains("no column 'amount'"));
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn from_csv_reader(
+        source: impl std::io::Read,
+        name: impl AsRef<Path>,
+        columns: &HistoryColumns,
+        currency: Currency,
+    ) -> Result<Vec<Self>> {
+        let name = name.as_ref();
+        let mut reader = csv_reader(source, b',', true);
+        let header = csv_header(&mut reader, name)?;
+        let names = [&columns.customer, &columns.date, &columns.plan, &columns.mrr];
+        let [customer, date, plan, mrr] = names.map(|column| header_column(&header, column, name));
+        let (customer, date, plan, mrr) = (customer?, date?, plan?, mrr?);
+        let mut history = Vec::new();
+        let mut record = csv::StringRecord::new();
+        while reader
+            .read_record(&mut record)
+            .map_err(|e| csv_error(name, e))?
+        {
+            let line = record.position().map_or(0, |p| p.line());
+            let field = |i: usize| record.get(i).unwrap_or("").trim();
+            let at = |column: &str| Location::file(name).line(line).column_name(column);
+            history.push(SubscriptionRecord::new(
+                field(customer),
+                parse_timestamp_at(field(date), || at(&columns.date))?,
+                field(plan),
+                Money::parse_at(field(mrr), currency, || at(&columns.mrr))?,
+            ));
+        }
+        Ok(history)
+    }
+
+    /// [`SubscriptionRecord::from_csv_reader`] on the file at `path`.
+    pub fn read_csv(
+        path: impl AsRef<Path>,
+        columns: &HistoryColumns,
+        currency: Currency,
+    ) -> Result<Vec<Self>> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|source| Error::io(path, source))?;
+        Self::from_csv_reader(std::io::BufReader::new(file), path, columns, currency)
+    }
+}
+
+/// The header names of a history file's columns (see [`SubscriptionRecord::read_csv`]).
+///
+/// ```
+/// let columns = upsell::pricing::HistoryColumns::default();
+/// assert_eq!([columns.customer, columns.date, columns.plan, columns.mrr], ["customer", "date", "plan", "mrr"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryColumns {
+    /// The customer column. Default `customer`.
+    pub customer: String,
+    /// The date column. Default `date`.
+    pub date: String,
+    /// The plan column. Default `plan`.
+    pub plan: String,
+    /// The monthly recurring revenue column. Default `mrr`.
+    pub mrr: String,
+}
+
+impl Default for HistoryColumns {
+    fn default() -> Self {
+        HistoryColumns {
+            customer: "customer".to_owned(),
+            date: "date".to_owned(),
+            plan: "plan".to_owned(),
+            mrr: "mrr".to_owned(),
         }
     }
 }

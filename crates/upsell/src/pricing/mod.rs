@@ -40,7 +40,7 @@ pub use bundle::{
 pub use bundles::{BundleOptions, BundleReport, RankedBundle, find_bundles};
 pub use ending::{Direction, PriceEnding};
 pub use migration::{
-    MigrationOptions, SubscriptionRecord, TierMigration, TierMovement, tier_migration,
+    HistoryColumns, MigrationOptions, SubscriptionRecord, TierMigration, TierMovement, tier_migration,
 };
 pub use mixed::{
     MixedOptions, MixedOutcome, MixedSearch, MixedSolution, evaluate_mixed_offer,

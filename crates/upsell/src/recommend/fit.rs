@@ -62,7 +62,7 @@ impl FitOptions {
 
     fn mining(&self) -> MiningOptions {
         MiningOptions {
-            max_len: Some(self.max_antecedent_len.saturating_add(1)),
+            max_len: self.rules().max_itemset_len(),
             threads: self.threads,
             ..MiningOptions::new(self.min_support)
         }

@@ -48,6 +48,34 @@ use crate::data::{Baskets, ItemDictionary, ItemId};
 use crate::rules::Rules;
 use crate::{Error, Result};
 
+/// Carts of item labels as a model's item ids (`item`: [`Recommender::item`] or [`Ease::item`]),
+/// for the batch queries: labels the model does not know are left out, and counted.
+///
+/// ```
+/// use upsell::recommend::cart_ids;
+/// let known = |label: &str| ["bread", "butter"].iter().position(|l| *l == label).map(|i| i as u32);
+/// let (ids, unknown) = cart_ids(&[vec!["bread", "jam"], vec!["butter"], vec![]], known);
+/// assert_eq!((ids, unknown), (vec![vec![0], vec![1], vec![]], 1));
+/// ```
+pub fn cart_ids<S: AsRef<str>>(
+    carts: &[Vec<S>],
+    item: impl Fn(&str) -> Option<ItemId>,
+) -> (Vec<Vec<ItemId>>, usize) {
+    let mut unknown = 0;
+    let ids = carts
+        .iter()
+        .map(|cart| {
+            let known: Vec<ItemId> = cart
+                .iter()
+                .filter_map(|label| item(label.as_ref()))
+                .collect();
+            unknown += cart.len() - known.len();
+            known
+        })
+        .collect();
+    (ids, unknown)
+}
+
 /// How candidates are ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -124,6 +124,20 @@ impl RuleOptions {
         crate::parallel::check_threads(self.threads)?;
         Ok(())
     }
+
+    /// The longest itemset a kept rule can come from, `max_antecedent_len + max_consequent_len`
+    /// (`None` unless both are bounded): mining for these rules can stop there.
+    ///
+    /// ```
+    /// use upsell::rules::RuleOptions;
+    /// let options = RuleOptions { max_antecedent_len: Some(3), max_consequent_len: Some(1), ..RuleOptions::default() };
+    /// assert_eq!(options.max_itemset_len(), Some(4));
+    /// assert_eq!(RuleOptions { max_consequent_len: None, ..options }.max_itemset_len(), None);
+    /// ```
+    pub fn max_itemset_len(&self) -> Option<usize> {
+        let (antecedent, consequent) = (self.max_antecedent_len?, self.max_consequent_len?);
+        Some(antecedent.saturating_add(consequent))
+    }
 }
 
 /// Association rules, stored flat: antecedents and consequents back to back, and three counts per

@@ -80,6 +80,34 @@ impl PlanFeatures {
     }
 }
 
+impl std::str::FromStr for PlanFeatures {
+    type Err = Error;
+
+    /// A plan and its usage columns written `PLAN=COLUMN,COLUMN,...` (the CLI's `--plan`); `free=`
+    /// is a plan including no feature.
+    ///
+    /// ```
+    /// use upsell::triggers::PlanFeatures;
+    /// let plan: PlanFeatures = "pro=usage.reports, usage.api".parse()?;
+    /// assert_eq!(plan, PlanFeatures::new("pro", ["usage.reports", "usage.api"]));
+    /// assert!("free=".parse::<PlanFeatures>()?.features.is_empty());
+    /// assert!("pro".parse::<PlanFeatures>().is_err());
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    fn from_str(text: &str) -> Result<Self> {
+        let (plan, columns) = text.split_once('=').ok_or_else(|| {
+            Error::invalid_parameter(
+                "plans",
+                format!(
+                    "'{text}': expected PLAN=COLUMN,COLUMN,..., such as pro=usage.reports,usage.api"
+                ),
+            )
+        })?;
+        let features = columns.split(',').map(str::trim).filter(|c| !c.is_empty());
+        Ok(PlanFeatures::new(plan.trim(), features))
+    }
+}
+
 /// What to look for in [`adoption_gaps`].
 ///
 /// ```

@@ -157,4 +157,17 @@ impl History {
             )
         })
     }
+
+    /// [`History::from_json_str`] on the file at `path`.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join("upsell-doc-history.json");
+    /// std::fs::write(&path, "{\"customers\": {}}").unwrap();
+    /// assert!(upsell::triggers::History::read_json(&path)?.customers.is_empty());
+    /// # Ok::<(), upsell::Error>(())
+    /// ```
+    pub fn read_json(path: &std::path::Path) -> crate::Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, e))?;
+        Self::from_json_str(&text, &path.display().to_string())
+    }
 }

@@ -145,3 +145,23 @@ fn bad_histories_name_the_row() {
     assert_eq!(kind, ErrorKind::InvalidParameter);
     assert!(text.contains("'a' is listed twice"), "{text}");
 }
+
+#[test]
+fn a_history_file_names_the_line_and_column_of_a_bad_value() {
+    let columns = HistoryColumns {
+        date: "day".into(),
+        ..HistoryColumns::default()
+    };
+    let read = |text: &str| {
+        SubscriptionRecord::from_csv_reader(text.as_bytes(), "h.csv", &columns, Currency::USD)
+    };
+    let history = read("plan,day,customer,mrr\nstarter,2026-01-01,a,19\n").expect("reads");
+    assert_eq!(history, [row("a", 0, "starter", 1_900)]);
+    let err = read("customer,day,plan,mrr\na,2026-01-01,starter,19\na,soon,pro,49\n")
+        .expect_err("a bad date");
+    let location = err.location().expect("a location");
+    assert_eq!((location.line, location.column_name.as_deref()), (Some(3), Some("day")));
+    let err = read("customer,day,plan,mrr\na,2026-01-01,starter,nineteen\n").expect_err("bad mrr");
+    assert_eq!(err.location().and_then(|l| l.column_name.clone()).as_deref(), Some("mrr"));
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
