@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Date64Type, Decimal32Type, Decimal64Type, Decimal128Type, DurationMicrosecondType,
@@ -11,7 +12,7 @@ use arrow_array::types::{
 };
 use arrow_array::{
     Array, ArrayRef, BooleanArray, Decimal128Array, Int64Array, RecordBatch, RecordBatchReader,
-    StringArray, new_empty_array,
+    new_empty_array,
 };
 use arrow_select::concat::concat_batches;
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef, TimeUnit};
@@ -410,31 +411,50 @@ pub fn offers_schema() -> SchemaRef {
 /// # Ok::<(), upsell::Error>(())
 /// ```
 pub fn offers(offers: &[BatchOffer]) -> Result<RecordBatch> {
+    offers_on(offers, Some(1))
+}
+
+/// [`offers`] with its eight columns built side by side on `threads` workers. Each string column
+/// is sized before it is filled (its bytes summed first), so a million offers' reasons are
+/// written once rather than copied through every doubling of a growing buffer.
+fn offers_on(offers: &[BatchOffer], threads: Option<usize>) -> Result<RecordBatch> {
     let text = |f: fn(&BatchOffer) -> &str| -> ArrayRef {
-        Arc::new(StringArray::from_iter_values(offers.iter().map(f)))
+        let bytes = offers.iter().map(|o| f(o).len()).sum();
+        let mut builder = StringBuilder::with_capacity(offers.len(), bytes);
+        for offer in offers {
+            builder.append_value(f(offer));
+        }
+        Arc::new(builder.finish())
     };
-    let expected = Decimal128Array::from_iter_values(
-        offers
-            .iter()
-            .map(|o| i128::from(o.offer.expected_value.units())),
-    )
-    .with_precision_and_scale(38, 6)
-    .map_err(|e| arrow_error("cannot build the offers", e))?;
-    let columns: Vec<ArrayRef> = vec![
-        text(|o| &o.customer),
-        text(|o| &o.offer.rule),
-        text(|o| o.offer.kind.as_str()),
-        text(|o| &o.offer.target),
-        Arc::new(Int64Array::from_iter_values(
-            offers.iter().map(|o| o.offer.priority),
-        )),
-        text(|o| &o.offer.reason),
-        Arc::new(expected),
-        Arc::new(BooleanArray::from_iter(
-            offers.iter().map(|o| Some(o.held_out)),
-        )),
-    ];
-    RecordBatch::try_new(offers_schema(), columns)
+    let columns = Runner::new(threads).map(
+        8,
+        || (),
+        |_, column| -> Result<ArrayRef> {
+            Ok(match column {
+                0 => text(|o| &o.customer),
+                1 => text(|o| &o.offer.rule),
+                2 => text(|o| o.offer.kind.as_str()),
+                3 => text(|o| &o.offer.target),
+                4 => Arc::new(Int64Array::from_iter_values(
+                    offers.iter().map(|o| o.offer.priority),
+                )),
+                5 => text(|o| &o.offer.reason),
+                6 => Arc::new(
+                    Decimal128Array::from_iter_values(
+                        offers
+                            .iter()
+                            .map(|o| i128::from(o.offer.expected_value.units())),
+                    )
+                    .with_precision_and_scale(38, 6)
+                    .map_err(|e| arrow_error("cannot build the offers", e))?,
+                ),
+                _ => Arc::new(BooleanArray::from_iter(
+                    offers.iter().map(|o| Some(o.held_out)),
+                )),
+            })
+        },
+    );
+    RecordBatch::try_new(offers_schema(), columns.into_iter().collect::<Result<_>>()?)
         .map_err(|e| arrow_error("cannot build the offers", e))
 }
 
@@ -461,7 +481,10 @@ pub fn evaluate(
         let batch = batch?;
         let customers = customers_at(&batch, declared, options.threads, first_row)?;
         first_row += batch.num_rows();
-        out.push(offers(&rules.evaluate_batch(&customers, options, control)?)?);
+        out.push(offers_on(
+            &rules.evaluate_batch(&customers, options, control)?,
+            options.threads,
+        )?);
     }
     if out.is_empty() {
         // No batch: the columns are still checked against the rules (a declared column missing).
