@@ -11,8 +11,8 @@ use arrow_array::types::{
     TimestampNanosecondType, TimestampSecondType,
 };
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Decimal128Array, Int64Array, RecordBatch, RecordBatchReader,
-    new_empty_array,
+    Array, ArrayRef, BooleanArray, Decimal128Array, GenericStringArray, Int64Array,
+    OffsetSizeTrait, RecordBatch, RecordBatchReader, new_empty_array,
 };
 use arrow_select::concat::concat_batches;
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef, TimeUnit};
@@ -113,8 +113,8 @@ fn column_at(
         DataType::Decimal128(..) => decimals!(Decimal128Type),
         DataType::Decimal64(..) => decimals!(Decimal64Type),
         DataType::Decimal32(..) => decimals!(Decimal32Type),
-        DataType::Utf8 => Column::strings(array.as_string::<i32>().iter()),
-        DataType::LargeUtf8 => Column::strings(array.as_string::<i64>().iter()),
+        DataType::Utf8 => texts(array.as_string::<i32>()),
+        DataType::LargeUtf8 => texts(array.as_string::<i64>()),
         DataType::Utf8View => Column::strings(array.as_string_view().iter()),
         DataType::Dictionary(_, values)
             if matches!(
@@ -179,6 +179,29 @@ fn column_at(
             None => return Err(unsupported(name, other, "rules cannot use it")),
         },
     })
+}
+
+/// A plain or large string column as [`Column::strings`] reads it, its text copied in one piece
+/// with the offsets as they are (a million customer ids in one copy rather than a million pushes
+/// into a growing buffer); string by string when the bytes between the first and last offsets are
+/// not valid UTF-8 as a whole or the offsets do not fall on character boundaries.
+fn texts<O: OffsetSizeTrait>(strings: &GenericStringArray<O>) -> Column {
+    let offsets = strings.value_offsets();
+    let whole = || {
+        let first = offsets.first()?.to_usize()?;
+        let last = offsets.last()?.to_usize()?;
+        let bytes = std::str::from_utf8(strings.value_data().get(first..last)?).ok()?;
+        let ends = offsets[1..]
+            .iter()
+            .map(|o| o.to_usize().and_then(|end| end.checked_sub(first)))
+            .collect::<Option<Vec<usize>>>()?;
+        let nulls = strings
+            .nulls()
+            .filter(|nulls| nulls.null_count() > 0)
+            .map(|nulls| nulls.iter().map(|valid| !valid).collect());
+        Column::from_text(bytes.to_owned(), ends, nulls)
+    };
+    whole().unwrap_or_else(|| Column::strings(strings.iter()))
 }
 
 /// Floats as [`Column::numbers`] reads them, or as floats when the field is declared `float`
@@ -481,10 +504,10 @@ pub fn evaluate(
         let batch = batch?;
         let customers = customers_at(&batch, declared, options.threads, first_row)?;
         first_row += batch.num_rows();
-        out.push(offers_on(
-            &rules.evaluate_batch(&customers, options, control)?,
-            options.threads,
-        )?);
+        let offers = rules.evaluate_batch(&customers, options, control)?;
+        // The converted columns are freed on the workers, before the offers are built.
+        Runner::new(options.threads).drop_all(customers.into_columns());
+        out.push(offers_on(&offers, options.threads)?);
     }
     if out.is_empty() {
         // No batch: the columns are still checked against the rules (a declared column missing).
