@@ -42,6 +42,9 @@ use crate::{Control, Error, Result};
 ///
 /// let plans = upsell::arrow::column("plan", &StringArray::from(vec![Some("pro"), None]), None)?;
 /// assert_eq!(plans.type_of(), Type::String);
+/// let names = StringArray::from(vec![Some("zoë"), None, Some("jürgen")]).slice(1, 2);
+/// let names = upsell::arrow::column("name", &names, None)?;
+/// assert_eq!((names.value(0), names.value(1)), (Value::Null, Value::from("jürgen")));
 ///
 /// let fine = Decimal128Array::from(vec![801234567]).with_precision_and_scale(12, 7).unwrap();
 /// let err = upsell::arrow::column("total", &fine, None).unwrap_err();
