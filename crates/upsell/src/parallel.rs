@@ -244,6 +244,16 @@ impl Runner {
         }
     }
 
+    /// Drops `items` side by side on the workers (on the calling thread when serial): freeing
+    /// large buffers costs about as much as writing them, so what was built on the workers is
+    /// freed there too rather than by the caller alone.
+    pub fn drop_all<T: Send>(&self, items: Vec<T>) {
+        match &self.pool {
+            None => drop(items),
+            Some(pool) => pool.install(|| items.into_par_iter().for_each(drop)),
+        }
+    }
+
     /// `f(state, k)` for every `k` in `0..count`, where each state (from `init`) takes a run of
     /// consecutive `k`, ascending, and is handed to `finish` after its last. Returns what `finish`
     /// made, in the order of the runs: one result when serial, so a state can gather output that

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Date64Type, Decimal32Type, Decimal64Type, Decimal128Type, DurationMicrosecondType,
@@ -10,8 +11,8 @@ use arrow_array::types::{
     TimestampNanosecondType, TimestampSecondType,
 };
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Decimal128Array, Int64Array, RecordBatch, RecordBatchReader,
-    StringArray, new_empty_array,
+    Array, ArrayRef, BooleanArray, Decimal128Array, GenericStringArray, Int64Array,
+    OffsetSizeTrait, RecordBatch, RecordBatchReader, new_empty_array,
 };
 use arrow_select::concat::concat_batches;
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef, TimeUnit};
@@ -41,6 +42,9 @@ use crate::{Control, Error, Result};
 ///
 /// let plans = upsell::arrow::column("plan", &StringArray::from(vec![Some("pro"), None]), None)?;
 /// assert_eq!(plans.type_of(), Type::String);
+/// let names = StringArray::from(vec![Some("zoë"), None, Some("jürgen")]).slice(1, 2);
+/// let names = upsell::arrow::column("name", &names, None)?;
+/// assert_eq!((names.value(0), names.value(1)), (Value::Null, Value::from("jürgen")));
 ///
 /// let fine = Decimal128Array::from(vec![801234567]).with_precision_and_scale(12, 7).unwrap();
 /// let err = upsell::arrow::column("total", &fine, None).unwrap_err();
@@ -112,8 +116,8 @@ fn column_at(
         DataType::Decimal128(..) => decimals!(Decimal128Type),
         DataType::Decimal64(..) => decimals!(Decimal64Type),
         DataType::Decimal32(..) => decimals!(Decimal32Type),
-        DataType::Utf8 => Column::strings(array.as_string::<i32>().iter()),
-        DataType::LargeUtf8 => Column::strings(array.as_string::<i64>().iter()),
+        DataType::Utf8 => texts(array.as_string::<i32>()),
+        DataType::LargeUtf8 => texts(array.as_string::<i64>()),
         DataType::Utf8View => Column::strings(array.as_string_view().iter()),
         DataType::Dictionary(_, values)
             if matches!(
@@ -178,6 +182,29 @@ fn column_at(
             None => return Err(unsupported(name, other, "rules cannot use it")),
         },
     })
+}
+
+/// A plain or large string column as [`Column::strings`] reads it, its text copied in one piece
+/// with the offsets as they are (a million customer ids in one copy rather than a million pushes
+/// into a growing buffer); string by string when the bytes between the first and last offsets are
+/// not valid UTF-8 as a whole or the offsets do not fall on character boundaries.
+fn texts<O: OffsetSizeTrait>(strings: &GenericStringArray<O>) -> Column {
+    let offsets = strings.value_offsets();
+    let whole = || {
+        let first = offsets.first()?.to_usize()?;
+        let last = offsets.last()?.to_usize()?;
+        let bytes = std::str::from_utf8(strings.value_data().get(first..last)?).ok()?;
+        let ends = offsets[1..]
+            .iter()
+            .map(|o| o.to_usize().and_then(|end| end.checked_sub(first)))
+            .collect::<Option<Vec<usize>>>()?;
+        let nulls = strings
+            .nulls()
+            .filter(|nulls| nulls.null_count() > 0)
+            .map(|nulls| nulls.iter().map(|valid| !valid).collect());
+        Column::from_text(bytes.to_owned(), ends, nulls)
+    };
+    whole().unwrap_or_else(|| Column::strings(strings.iter()))
 }
 
 /// Floats as [`Column::numbers`] reads them, or as floats when the field is declared `float`
@@ -410,31 +437,50 @@ pub fn offers_schema() -> SchemaRef {
 /// # Ok::<(), upsell::Error>(())
 /// ```
 pub fn offers(offers: &[BatchOffer]) -> Result<RecordBatch> {
+    offers_on(offers, Some(1))
+}
+
+/// [`offers`] with its eight columns built side by side on `threads` workers. Each string column
+/// is sized before it is filled (its bytes summed first), so a million offers' reasons are
+/// written once rather than copied through every doubling of a growing buffer.
+fn offers_on(offers: &[BatchOffer], threads: Option<usize>) -> Result<RecordBatch> {
     let text = |f: fn(&BatchOffer) -> &str| -> ArrayRef {
-        Arc::new(StringArray::from_iter_values(offers.iter().map(f)))
+        let bytes = offers.iter().map(|o| f(o).len()).sum();
+        let mut builder = StringBuilder::with_capacity(offers.len(), bytes);
+        for offer in offers {
+            builder.append_value(f(offer));
+        }
+        Arc::new(builder.finish())
     };
-    let expected = Decimal128Array::from_iter_values(
-        offers
-            .iter()
-            .map(|o| i128::from(o.offer.expected_value.units())),
-    )
-    .with_precision_and_scale(38, 6)
-    .map_err(|e| arrow_error("cannot build the offers", e))?;
-    let columns: Vec<ArrayRef> = vec![
-        text(|o| &o.customer),
-        text(|o| &o.offer.rule),
-        text(|o| o.offer.kind.as_str()),
-        text(|o| &o.offer.target),
-        Arc::new(Int64Array::from_iter_values(
-            offers.iter().map(|o| o.offer.priority),
-        )),
-        text(|o| &o.offer.reason),
-        Arc::new(expected),
-        Arc::new(BooleanArray::from_iter(
-            offers.iter().map(|o| Some(o.held_out)),
-        )),
-    ];
-    RecordBatch::try_new(offers_schema(), columns)
+    let columns = Runner::new(threads).map(
+        8,
+        || (),
+        |_, column| -> Result<ArrayRef> {
+            Ok(match column {
+                0 => text(|o| &o.customer),
+                1 => text(|o| &o.offer.rule),
+                2 => text(|o| o.offer.kind.as_str()),
+                3 => text(|o| &o.offer.target),
+                4 => Arc::new(Int64Array::from_iter_values(
+                    offers.iter().map(|o| o.offer.priority),
+                )),
+                5 => text(|o| &o.offer.reason),
+                6 => Arc::new(
+                    Decimal128Array::from_iter_values(
+                        offers
+                            .iter()
+                            .map(|o| i128::from(o.offer.expected_value.units())),
+                    )
+                    .with_precision_and_scale(38, 6)
+                    .map_err(|e| arrow_error("cannot build the offers", e))?,
+                ),
+                _ => Arc::new(BooleanArray::from_iter(
+                    offers.iter().map(|o| Some(o.held_out)),
+                )),
+            })
+        },
+    );
+    RecordBatch::try_new(offers_schema(), columns.into_iter().collect::<Result<_>>()?)
         .map_err(|e| arrow_error("cannot build the offers", e))
 }
 
@@ -461,7 +507,10 @@ pub fn evaluate(
         let batch = batch?;
         let customers = customers_at(&batch, declared, options.threads, first_row)?;
         first_row += batch.num_rows();
-        out.push(offers(&rules.evaluate_batch(&customers, options, control)?)?);
+        let offers = rules.evaluate_batch(&customers, options, control)?;
+        // The converted columns are freed on the workers, before the offers are built.
+        Runner::new(options.threads).drop_all(customers.into_columns());
+        out.push(offers_on(&offers, options.threads)?);
     }
     if out.is_empty() {
         // No batch: the columns are still checked against the rules (a declared column missing).

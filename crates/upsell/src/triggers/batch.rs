@@ -285,6 +285,34 @@ impl Column {
         }
     }
 
+    /// Strings laid out as Arrow lays them out, taken as they are rather than copied string by
+    /// string: row `r` is `bytes[ends[r - 1]..ends[r]]` (from 0 for the first row), null where
+    /// `nulls` is true (a null's bytes are never read). `None` unless `ends` ascend and each falls
+    /// on a character boundary of `bytes`.
+    pub(crate) fn from_text(
+        bytes: String,
+        ends: Vec<usize>,
+        nulls: Option<Vec<bool>>,
+    ) -> Option<Self> {
+        let mut start = 0;
+        for &end in &ends {
+            if end < start || !bytes.is_char_boundary(end) {
+                return None;
+            }
+            start = end;
+        }
+        if nulls
+            .as_ref()
+            .is_some_and(|nulls| nulls.len() != ends.len())
+        {
+            return None;
+        }
+        Some(Column {
+            data: ColumnData::Str(Strings::Text(Text { bytes, ends, nulls }, OnceLock::new())),
+            validity: None,
+        })
+    }
+
     /// Strings already dictionary-encoded (pandas categoricals, Arrow dictionaries): `codes` index
     /// `dictionary`, [`NULL_CODE`] is null. A code out of range is an error naming the row.
     ///
@@ -645,6 +673,11 @@ impl Batch {
     /// The column at `index` in schema order.
     pub fn column(&self, index: usize) -> Option<&Column> {
         self.columns.get(index).map(AsRef::as_ref)
+    }
+
+    /// The columns, for freeing them elsewhere ([`crate::parallel::Runner::drop_all`]).
+    pub(crate) fn into_columns(self) -> Vec<Arc<Column>> {
+        self.columns
     }
 
     /// The column at `index`, shared.
