@@ -356,7 +356,7 @@ pub fn customers(
     declared: Option<&Schema>,
     threads: Option<usize>,
 ) -> Result<Batch> {
-    customers_at(batch, declared, threads, 0)
+    customers_at(batch, declared, &Runner::new(threads), 0)
 }
 
 /// Every customer of a stream as one [`Batch`], for work that needs them all at once (discovery,
@@ -391,11 +391,10 @@ pub fn customers_from_stream(
 fn customers_at(
     batch: &RecordBatch,
     declared: Option<&Schema>,
-    threads: Option<usize>,
+    runner: &Runner,
     first_row: usize,
 ) -> Result<Batch> {
     let schema = batch.schema();
-    let runner = Runner::new(threads);
     let columns = runner.map(
         batch.num_columns(),
         || (),
@@ -437,13 +436,13 @@ pub fn offers_schema() -> SchemaRef {
 /// # Ok::<(), upsell::Error>(())
 /// ```
 pub fn offers(offers: &[BatchOffer]) -> Result<RecordBatch> {
-    offers_on(offers, Some(1))
+    offers_on(offers, &Runner::new(Some(1)))
 }
 
-/// [`offers`] with its eight columns built side by side on `threads` workers. Each string column
-/// is sized before it is filled (its bytes summed first), so a million offers' reasons are
+/// [`offers`] with its eight columns built side by side on the `runner`'s workers. Each string
+/// column is sized before it is filled (its bytes summed first), so a million offers' reasons are
 /// written once rather than copied through every doubling of a growing buffer.
-fn offers_on(offers: &[BatchOffer], threads: Option<usize>) -> Result<RecordBatch> {
+fn offers_on(offers: &[BatchOffer], runner: &Runner) -> Result<RecordBatch> {
     let text = |f: fn(&BatchOffer) -> &str| -> ArrayRef {
         let bytes = offers.iter().map(|o| f(o).len()).sum();
         let mut builder = StringBuilder::with_capacity(offers.len(), bytes);
@@ -452,7 +451,7 @@ fn offers_on(offers: &[BatchOffer], threads: Option<usize>) -> Result<RecordBatc
         }
         Arc::new(builder.finish())
     };
-    let columns = Runner::new(threads).map(
+    let columns = runner.map(
         8,
         || (),
         |_, column| -> Result<ArrayRef> {
@@ -503,18 +502,19 @@ pub fn evaluate(
     let input = customers.schema();
     let mut out = Vec::new();
     let mut first_row = 0;
+    let runner = Runner::new(options.threads);
     for batch in batches(customers) {
         let batch = batch?;
-        let customers = customers_at(&batch, declared, options.threads, first_row)?;
+        let customers = customers_at(&batch, declared, &runner, first_row)?;
         first_row += batch.num_rows();
         let offers = rules.evaluate_batch(&customers, options, control)?;
         // The converted columns are freed on the workers, before the offers are built.
-        Runner::new(options.threads).drop_all(customers.into_columns());
-        out.push(offers_on(&offers, options.threads)?);
+        runner.drop_all(customers.into_columns());
+        out.push(offers_on(&offers, &runner)?);
     }
     if out.is_empty() {
         // No batch: the columns are still checked against the rules (a declared column missing).
-        let empty = customers_at(&RecordBatch::new_empty(input), declared, Some(1), 0)?;
+        let empty = customers_at(&RecordBatch::new_empty(input), declared, &runner, 0)?;
         rules.evaluate_batch(&empty, options, control)?;
     }
     Ok(Table {

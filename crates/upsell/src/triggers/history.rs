@@ -162,9 +162,9 @@ impl History {
     ///
     /// ```
     /// let path = std::env::temp_dir().join("upsell-doc-history.json");
-    /// std::fs::write(&path, "{\"customers\": {}}").unwrap();
+    /// std::fs::write(&path, "{\"customers\": {}}")?;
     /// assert!(upsell::triggers::History::read_json(&path)?.customers.is_empty());
-    /// # Ok::<(), upsell::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn read_json(path: &std::path::Path) -> crate::Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, e))?;
