@@ -19,7 +19,9 @@ use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef, TimeUnit};
 
 use super::{Table, Texts, arrow_error, batches, cell, dictionary_keys, integers, unsupported};
 use crate::parallel::Runner;
-use crate::triggers::{Batch, BatchOffer, BatchOptions, Column, NULL_CODE, RuleSet, Schema, Type};
+use crate::triggers::{
+    Batch, BatchOffer, BatchOptions, CHUNK_ROWS, Column, NULL_CODE, RuleSet, Schema, Type,
+};
 use crate::{Control, Error, Result};
 
 /// One Arrow column as the trigger engine's column: booleans; integers of any width; floats
@@ -429,20 +431,15 @@ pub fn offers_schema() -> SchemaRef {
     ]))
 }
 
-/// Offers as one record batch of [`offers_schema`].
+/// Offers as one record batch of [`offers_schema`]. Each string column is sized before it is
+/// filled (its bytes summed first), so a million offers' reasons are written once rather than
+/// copied through every doubling of a growing buffer.
 ///
 /// ```
 /// assert_eq!(upsell::arrow::offers(&[])?.num_rows(), 0);
 /// # Ok::<(), upsell::Error>(())
 /// ```
 pub fn offers(offers: &[BatchOffer]) -> Result<RecordBatch> {
-    offers_on(offers, &Runner::new(Some(1)))
-}
-
-/// [`offers`] with its eight columns built side by side on the `runner`'s workers. Each string
-/// column is sized before it is filled (its bytes summed first), so a million offers' reasons are
-/// written once rather than copied through every doubling of a growing buffer.
-fn offers_on(offers: &[BatchOffer], runner: &Runner) -> Result<RecordBatch> {
     let text = |f: fn(&BatchOffer) -> &str| -> ArrayRef {
         let bytes = offers.iter().map(|o| f(o).len()).sum();
         let mut builder = StringBuilder::with_capacity(offers.len(), bytes);
@@ -451,43 +448,41 @@ fn offers_on(offers: &[BatchOffer], runner: &Runner) -> Result<RecordBatch> {
         }
         Arc::new(builder.finish())
     };
-    let columns = runner.map(
-        8,
-        || (),
-        |_, column| -> Result<ArrayRef> {
-            Ok(match column {
-                0 => text(|o| &o.customer),
-                1 => text(|o| &o.offer.rule),
-                2 => text(|o| o.offer.kind.as_str()),
-                3 => text(|o| &o.offer.target),
-                4 => Arc::new(Int64Array::from_iter_values(
-                    offers.iter().map(|o| o.offer.priority),
-                )),
-                5 => text(|o| &o.offer.reason),
-                6 => Arc::new(
-                    Decimal128Array::from_iter_values(
-                        offers
-                            .iter()
-                            .map(|o| i128::from(o.offer.expected_value.units())),
-                    )
-                    .with_precision_and_scale(38, 6)
-                    .map_err(|e| arrow_error("cannot build the offers", e))?,
-                ),
-                _ => Arc::new(BooleanArray::from_iter(
-                    offers.iter().map(|o| Some(o.held_out)),
-                )),
-            })
-        },
-    );
-    RecordBatch::try_new(offers_schema(), columns.into_iter().collect::<Result<_>>()?)
+    let expected_value = Decimal128Array::from_iter_values(
+        offers
+            .iter()
+            .map(|o| i128::from(o.offer.expected_value.units())),
+    )
+    .with_precision_and_scale(38, 6)
+    .map_err(|e| arrow_error("cannot build the offers", e))?;
+    let columns: Vec<ArrayRef> = vec![
+        text(|o| &o.customer),
+        text(|o| &o.offer.rule),
+        text(|o| o.offer.kind.as_str()),
+        text(|o| &o.offer.target),
+        Arc::new(Int64Array::from_iter_values(
+            offers.iter().map(|o| o.offer.priority),
+        )),
+        text(|o| &o.offer.reason),
+        Arc::new(expected_value),
+        Arc::new(BooleanArray::from_iter(
+            offers.iter().map(|o| Some(o.held_out)),
+        )),
+    ];
+    RecordBatch::try_new(offers_schema(), columns)
         .map_err(|e| arrow_error("cannot build the offers", e))
 }
+
+/// Customers per batch of [`evaluate`]'s offers, at most: each part of an input batch is decided,
+/// turned into Arrow columns and freed on one worker, side by side with the other parts.
+const PART_ROWS: usize = 32 * CHUNK_ROWS;
 
 /// Decides the offers for every customer (row) of `customers`, column-wise as
 /// [`RuleSet::evaluate_batch`]: one row of [`offers_schema`] per (customer, offer), customers in
 /// input order. Column types are checked first ([`check_customers`]); each input batch is
 /// converted ([`customers`]) and evaluated as it is read, and results do not depend on the batch
-/// sizes or the threads.
+/// sizes or the threads. The offers come in batches, one for each run of 65,536 customers of an
+/// input batch at most; runs without an offer give none.
 ///
 /// See the [module documentation](crate::arrow) for an example.
 pub fn evaluate(
@@ -507,10 +502,12 @@ pub fn evaluate(
         let batch = batch?;
         let customers = customers_at(&batch, declared, &runner, first_row)?;
         first_row += batch.num_rows();
-        let offers = rules.evaluate_batch(&customers, options, control)?;
-        // The converted columns are freed on the workers, before the offers are built.
+        let parts = rules.evaluate_parts(&customers, options, control, PART_ROWS, |part| {
+            offers(&part)
+        })?;
+        // The converted columns are freed on the workers.
         runner.drop_all(customers.into_columns());
-        out.push(offers_on(&offers, &runner)?);
+        out.extend(parts.into_iter().filter(|part| part.num_rows() > 0));
     }
     if out.is_empty() {
         // No batch: the columns are still checked against the rules (a declared column missing).
@@ -521,4 +518,49 @@ pub fn evaluate(
         schema,
         batches: out,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow_array::{RecordBatchIterator, StringArray};
+
+    use super::*;
+    use crate::time::parse_timestamp;
+
+    /// Offers of several parts, one of them without an offer, equal those of the whole batch at
+    /// once, for one thread and two.
+    #[test]
+    fn offers_in_parts_equal_the_whole_batch() -> Result<()> {
+        let rules = RuleSet::from_yaml_str(
+            "rules:\n  - name: team\n    when: seats > 10\n    offer: {kind: upgrade, target: team}\n",
+        )?;
+        let rows = 2 * PART_ROWS + 100;
+        let ids: Vec<String> = (0..rows).map(|i| format!("c{i}")).collect();
+        // Every third customer has a team, but none in the second part.
+        let seats: Vec<i64> = (0..rows)
+            .map(|i| if i % 3 == 0 && !(PART_ROWS..2 * PART_ROWS).contains(&i) { 12 } else { 3 })
+            .collect();
+        let customers = RecordBatch::try_from_iter([
+            ("id", Arc::new(StringArray::from(ids.clone())) as ArrayRef),
+            ("seats", Arc::new(Int64Array::from(seats.clone())) as ArrayRef),
+        ])
+        .map_err(|e| arrow_error("test", e))?;
+        let now = parse_timestamp("2026-11-23T10:00:00Z").expect("a timestamp");
+        let whole = Batch::new(vec![
+            ("id".into(), Column::strings(ids.iter().map(|id| Some(id.as_str())))),
+            ("seats".into(), Column::ints(seats, None)),
+        ])?;
+        let expected = offers(&rules.evaluate_batch(&whole, &BatchOptions::new(now), &Control::new())?)?;
+        for threads in [1, 2] {
+            let reader = RecordBatchIterator::new([Ok(customers.clone())], customers.schema());
+            let mut options = BatchOptions::new(now);
+            options.threads = Some(threads);
+            let table = evaluate(&rules, reader, &options, &Control::new())?;
+            assert_eq!(table.batches.len(), 2, "threads={threads}");
+            let all = concat_batches(&table.schema, &table.batches)
+                .map_err(|e| arrow_error("test", e))?;
+            assert_eq!(all, expected, "threads={threads}");
+        }
+        Ok(())
+    }
 }

@@ -32,6 +32,22 @@ impl RuleSet {
         options: &BatchOptions<'_>,
         control: &Control,
     ) -> Result<Vec<BatchOffer>> {
+        let parts = self.evaluate_parts(batch, options, control, CHUNK_ROWS, Ok)?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+
+    /// [`RuleSet::evaluate_batch`] in parts of `part_rows` rows, each part's offers handed to
+    /// `finish` on the worker that decided them, and what it makes returned in row order. What
+    /// the offers become (an Arrow batch) is built there, side by side, and the offers' strings
+    /// are freed by the thread that allocated them, instead of all of them by the caller after.
+    pub(crate) fn evaluate_parts<T: Send>(
+        &self,
+        batch: &Batch,
+        options: &BatchOptions<'_>,
+        control: &Control,
+        part_rows: usize,
+        finish: impl Fn(Vec<BatchOffer>) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
         let batch = self.conform(batch)?;
         let batch = batch.as_ref();
         let compiled = self.compiled(batch.schema())?;
@@ -45,10 +61,17 @@ impl RuleSet {
             None => 0,
         };
         encode_read_columns(&compiled, batch, options.threads);
-        let parts = over_chunks(batch.len(), options.threads, control, |start, end| {
-            self.evaluate_chunk(&compiled, batch, id_column, options, start, end)
-        })?;
-        Ok(parts.into_iter().flatten().collect())
+        over_chunks(batch.len(), part_rows, options.threads, control, |start, end| {
+            let mut offers = Vec::new();
+            for first in (start..end).step_by(CHUNK_ROWS) {
+                if control.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
+                let last = (first + CHUNK_ROWS).min(end);
+                self.evaluate_chunk(&compiled, batch, id_column, options, (first, last), &mut offers);
+            }
+            finish(offers)
+        })
     }
 
     /// How many rows of `batch` each rule's `when` holds for, in rule order: the audience of each
@@ -80,18 +103,19 @@ impl RuleSet {
         let batch = self.conform(batch)?;
         let batch = batch.as_ref();
         let compiled = self.compiled(batch.schema())?;
-        let parts = over_chunks(batch.len(), options.threads, control, |start, end| {
+        let parts = over_chunks(batch.len(), CHUNK_ROWS, options.threads, control, |start, end| {
             let eval = ChunkEval {
                 batch,
                 now: options.now,
                 start,
                 end,
             };
-            compiled
+            let counts = compiled
                 .when
                 .iter()
                 .map(|node| eval.condition(node).iter().filter(|&&v| v == TRUE).count() as u64)
-                .collect::<Vec<u64>>()
+                .collect::<Vec<u64>>();
+            Ok(counts)
         })?;
         let mut total = vec![0u64; compiled.when.len()];
         for part in parts {
@@ -103,16 +127,16 @@ impl RuleSet {
     }
 
     /// Columnar verdicts for every rule of `compiled` over rows `start..end`, then per-row decisions
-    /// where something fired.
+    /// where something fired, their offers appended to `out`.
     fn evaluate_chunk(
         &self,
         compiled: &Compiled,
         batch: &Batch,
         id_column: usize,
         options: &BatchOptions<'_>,
-        start: usize,
-        end: usize,
-    ) -> Vec<BatchOffer> {
+        (start, end): (usize, usize),
+        out: &mut Vec<BatchOffer>,
+    ) {
         let eval = ChunkEval {
             batch,
             now: options.now,
@@ -136,7 +160,6 @@ impl RuleSet {
                 }
             }
         }
-        let mut out = Vec::new();
         let id_col = batch.column(id_column);
         for i in 0..rows {
             if fired[i].is_empty() {
@@ -168,7 +191,6 @@ impl RuleSet {
                 });
             }
         }
-        out
     }
 
     /// The batch with its columns converted to the declared schema's types where they differ
@@ -241,26 +263,27 @@ fn encode_read_columns(compiled: &Compiled, batch: &Batch, threads: Option<usize
     Runner::new(threads).map(columns.len(), || (), |_, k| columns[k].encode());
 }
 
-/// Runs `work(start, end)` over the rows `0..rows` in chunks of [`CHUNK_ROWS`] on `threads`
+/// Runs `work(start, end)` over the rows `0..rows` in chunks of `chunk_rows` on `threads`
 /// workers, in chunk order, reporting progress to `control` and stopping when it is cancelled.
 fn over_chunks<T: Send>(
     rows: usize,
+    chunk_rows: usize,
     threads: Option<usize>,
     control: &Control,
-    work: impl Fn(usize, usize) -> T + Sync,
+    work: impl Fn(usize, usize) -> Result<T> + Sync,
 ) -> Result<Vec<T>> {
     control.start(rows as u64);
     Runner::new(threads)
         .map(
-            rows.div_ceil(CHUNK_ROWS),
+            rows.div_ceil(chunk_rows),
             || (),
             |_, k| {
                 if control.is_cancelled() {
                     return Err(Error::Cancelled);
                 }
-                let start = k * CHUNK_ROWS;
-                let end = (start + CHUNK_ROWS).min(rows);
-                let part = work(start, end);
+                let start = k * chunk_rows;
+                let end = (start + chunk_rows).min(rows);
+                let part = work(start, end)?;
                 control.advance((end - start) as u64);
                 Ok(part)
             },
