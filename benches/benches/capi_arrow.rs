@@ -17,7 +17,8 @@
 //! `UPSELL_CAPI_LIB` names the library (default `target/ci/libupsell_capi.so`, what a plain `cargo
 //! build` names libupsell.so; `cargo cinstall` installs it under its C name), `UPSELL_BENCH_ROWS` the
 //! number of customers, `UPSELL_BENCH_BATCH_ROWS` the rows of each Arrow batch (default: one
-//! batch), `UPSELL_BENCH_RUNS` the timed runs of each path (default 5; the median is reported).
+//! batch), `UPSELL_BENCH_RUNS` the timed rounds, each a run of the Rust path then one of the C path
+//! (default 5; the medians are reported, and the median of the rounds' ratios).
 
 use std::ffi::{CString, c_char, c_int, c_void};
 use std::hint::black_box;
@@ -202,18 +203,34 @@ fn evaluate_c(
         .sum()
 }
 
-/// The median wall time of `runs` calls of `run` (after one untimed call), and its result.
-fn median(runs: usize, mut run: impl FnMut() -> usize) -> (Duration, usize) {
-    let result = black_box(run());
-    let mut times: Vec<Duration> = (0..runs.max(1))
-        .map(|_| {
-            let started = Instant::now();
-            black_box(run());
-            started.elapsed()
-        })
+/// Times `runs` rounds of `rust` then `c` (after one untimed call of each), so that the machine's
+/// speed, which drifts over seconds, weighs on both paths alike. Returns each path's median time,
+/// the median over rounds of the ratio C/Rust (throughput, so Rust's time over C's), and the
+/// number of offers of each path.
+fn rounds(
+    runs: usize,
+    mut rust: impl FnMut() -> usize,
+    mut c: impl FnMut() -> usize,
+) -> (Duration, Duration, f64, (usize, usize)) {
+    let offers = (black_box(rust()), black_box(c()));
+    let time = |run: &mut dyn FnMut() -> usize| {
+        let started = Instant::now();
+        black_box(run());
+        started.elapsed()
+    };
+    let mut times: Vec<(Duration, Duration)> = (0..runs.max(1))
+        .map(|_| (time(&mut rust), time(&mut c)))
         .collect();
-    times.sort_unstable();
-    (times[times.len() / 2], result)
+    let mut ratios: Vec<f64> = times
+        .iter()
+        .map(|(rust, c)| rust.as_secs_f64() / c.as_secs_f64())
+        .collect();
+    ratios.sort_unstable_by(f64::total_cmp);
+    let middle = times.len() / 2;
+    times.sort_unstable_by_key(|(rust, _)| *rust);
+    let rust_median = times[middle].0;
+    times.sort_unstable_by_key(|(_, c)| *c);
+    (rust_median, times[middle].1, ratios[middle], offers)
 }
 
 fn env_number(name: &str, default: usize) -> usize {
@@ -247,22 +264,24 @@ fn main() {
     let evaluations = (RULES * rows) as f64;
     println!(
         "triggers through the C library's Arrow stream: {RULES} rules x {rows} customers, Arrow \
-         batches of {} rows, median of {runs} runs, {}",
+         batches of {} rows, medians of {runs} rounds (Rust then C in each; the ratio is the \
+         median of the rounds' ratios), {}",
         batch_rows.min(rows),
         path.display()
     );
     for threads in [1u32, 2] {
         let mut options = BatchOptions::new(now);
         options.threads = Some(threads as usize);
-        let (rust, rust_offers) = median(runs, || {
-            rules
-                .evaluate_batch(&batch, &options, &Control::new())
-                .expect("batch")
-                .len()
-        });
-        let (c, c_offers) = median(runs, || {
-            evaluate_c(&lib, ruleset, &schema, &batches, threads)
-        });
+        let (rust, c, ratio, (rust_offers, c_offers)) = rounds(
+            runs,
+            || {
+                rules
+                    .evaluate_batch(&batch, &options, &Control::new())
+                    .expect("batch")
+                    .len()
+            },
+            || evaluate_c(&lib, ruleset, &schema, &batches, threads),
+        );
         assert_eq!(rust_offers, c_offers, "both paths make the same offers");
         let rate = |time: Duration| evaluations / time.as_secs_f64() / 1e6;
         println!(
@@ -271,7 +290,7 @@ fn main() {
              offers",
             rate(rust),
             rate(c),
-            100.0 * rust.as_secs_f64() / c.as_secs_f64()
+            100.0 * ratio
         );
     }
     // SAFETY: the handle came from upsell_ruleset_from_str and is freed once; no call follows.
