@@ -477,12 +477,22 @@ pub fn offers(offers: &[BatchOffer]) -> Result<RecordBatch> {
 /// turned into Arrow columns and freed on one worker, side by side with the other parts.
 const PART_ROWS: usize = 32 * CHUNK_ROWS;
 
+/// Customers per part of an input batch of `rows` on `threads` workers: whole chunks, at most
+/// [`PART_ROWS`], and at least two parts a worker where the batch has the chunks for them, so
+/// that the small batches of a CSV reader still run side by side.
+fn part_rows(rows: usize, threads: usize) -> usize {
+    rows.div_ceil(2 * threads.max(1))
+        .next_multiple_of(CHUNK_ROWS)
+        .clamp(CHUNK_ROWS, PART_ROWS)
+}
+
 /// Decides the offers for every customer (row) of `customers`, column-wise as
 /// [`RuleSet::evaluate_batch`]: one row of [`offers_schema`] per (customer, offer), customers in
 /// input order. Column types are checked first ([`check_customers`]); each input batch is
 /// converted ([`customers`]) and evaluated as it is read, and results do not depend on the batch
-/// sizes or the threads. The offers come in batches, one for each run of 65,536 customers of an
-/// input batch at most; runs without an offer give none.
+/// sizes or the threads. The offers come in batches, one for each part of an input batch (at
+/// most 65,536 customers, and at least two parts a thread where the batch is large enough);
+/// parts without an offer give none.
 ///
 /// See the [module documentation](crate::arrow) for an example.
 pub fn evaluate(
@@ -502,7 +512,8 @@ pub fn evaluate(
         let batch = batch?;
         let customers = customers_at(&batch, declared, &runner, first_row)?;
         first_row += batch.num_rows();
-        let parts = rules.evaluate_parts(&customers, options, control, PART_ROWS, |part| {
+        let part_rows = part_rows(customers.len(), runner.threads());
+        let parts = rules.evaluate_parts(&customers, options, control, part_rows, |part| {
             offers(&part)
         })?;
         // The converted columns are freed on the workers.
@@ -527,8 +538,19 @@ mod tests {
     use super::*;
     use crate::time::parse_timestamp;
 
+    /// Parts are whole chunks, at most PART_ROWS, two a thread where the chunks allow.
+    #[test]
+    fn parts_are_whole_chunks_two_a_thread() {
+        assert_eq!(part_rows(100, 4), CHUNK_ROWS);
+        assert_eq!(part_rows(6_700, 2), CHUNK_ROWS);
+        assert_eq!(part_rows(131_172, 2), 17 * CHUNK_ROWS);
+        assert_eq!(part_rows(1_000_000, 2), PART_ROWS);
+        assert_eq!(part_rows(1_000_000, 64), 4 * CHUNK_ROWS);
+    }
+
     /// Offers of several parts, one of them without an offer, equal those of the whole batch at
-    /// once, for one thread and two.
+    /// once, for one thread (three parts, two with offers) and two (four parts, three with
+    /// offers).
     #[test]
     fn offers_in_parts_equal_the_whole_batch() -> Result<()> {
         let rules = RuleSet::from_yaml_str(
@@ -551,12 +573,12 @@ mod tests {
             ("seats".into(), Column::ints(seats, None)),
         ])?;
         let expected = offers(&rules.evaluate_batch(&whole, &BatchOptions::new(now), &Control::new())?)?;
-        for threads in [1, 2] {
+        for (threads, batches) in [(1, 2), (2, 3)] {
             let reader = RecordBatchIterator::new([Ok(customers.clone())], customers.schema());
             let mut options = BatchOptions::new(now);
             options.threads = Some(threads);
             let table = evaluate(&rules, reader, &options, &Control::new())?;
-            assert_eq!(table.batches.len(), 2, "threads={threads}");
+            assert_eq!(table.batches.len(), batches, "threads={threads}");
             let all = concat_batches(&table.schema, &table.batches)
                 .map_err(|e| arrow_error("test", e))?;
             assert_eq!(all, expected, "threads={threads}");
