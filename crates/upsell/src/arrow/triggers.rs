@@ -507,9 +507,11 @@ pub fn evaluate(
     let input = customers.schema();
     let mut out = Vec::new();
     let mut first_row = 0;
+    let mut read_any = false;
     let runner = Runner::new(options.threads);
     for batch in batches(customers) {
         let batch = batch?;
+        read_any = true;
         let customers = customers_at(&batch, declared, &runner, first_row)?;
         first_row += batch.num_rows();
         let part_rows = part_rows(customers.len(), runner.threads());
@@ -520,7 +522,7 @@ pub fn evaluate(
         runner.drop_all(customers.into_columns());
         out.extend(parts.into_iter().filter(|part| part.num_rows() > 0));
     }
-    if out.is_empty() {
+    if !read_any {
         // No batch: the columns are still checked against the rules (a declared column missing).
         let empty = customers_at(&RecordBatch::new_empty(input), declared, &runner, 0)?;
         rules.evaluate_batch(&empty, options, control)?;
@@ -536,7 +538,7 @@ mod tests {
     use arrow_array::{RecordBatchIterator, StringArray};
 
     use super::*;
-    use crate::time::parse_timestamp;
+    use crate::time::parse_timestamp_parameter;
 
     /// Parts are whole chunks, at most PART_ROWS, two a thread where the chunks allow.
     #[test]
@@ -567,7 +569,7 @@ mod tests {
             ("seats", Arc::new(Int64Array::from(seats.clone())) as ArrayRef),
         ])
         .map_err(|e| arrow_error("test", e))?;
-        let now = parse_timestamp("2026-11-23T10:00:00Z").expect("a timestamp");
+        let now = parse_timestamp_parameter("now", "2026-11-23T10:00:00Z")?;
         let whole = Batch::new(vec![
             ("id".into(), Column::strings(ids.iter().map(|id| Some(id.as_str())))),
             ("seats".into(), Column::ints(seats, None)),
