@@ -550,6 +550,34 @@ mod tests {
         assert_eq!(part_rows(1_000_000, 64), 4 * CHUNK_ROWS);
     }
 
+    /// A stream without a batch still has its columns checked against the rule file's schema;
+    /// batches that give no offer give no offers batch.
+    #[test]
+    fn empty_streams_are_checked_and_empty_results_have_no_batch() -> Result<()> {
+        let rules = RuleSet::from_yaml_str(
+            "schema: { id: string, seats: int }\nrules:\n  - name: team\n    when: seats > 10\n    \
+             offer: {kind: upgrade, target: team}\n",
+        )?;
+        let options = BatchOptions::new(parse_timestamp_parameter("now", "2026-11-23")?);
+        let ids = Arc::new(StringArray::from(vec!["a", "b"])) as ArrayRef;
+        let without_seats = RecordBatch::try_from_iter([("id", Arc::clone(&ids))])
+            .map_err(|e| arrow_error("test", e))?;
+        let no_batch = RecordBatchIterator::new([], without_seats.schema());
+        let err = evaluate(&rules, no_batch, &options, &Control::new())
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("seats")));
+        let small = RecordBatch::try_from_iter([
+            ("id", ids),
+            ("seats", Arc::new(Int64Array::from(vec![3, 4])) as ArrayRef),
+        ])
+        .map_err(|e| arrow_error("test", e))?;
+        let reader = RecordBatchIterator::new([Ok(small.clone())], small.schema());
+        let table = evaluate(&rules, reader, &options, &Control::new())?;
+        assert_eq!((table.rows(), table.batches.len()), (0, 0));
+        Ok(())
+    }
+
     /// Offers of several parts, one of them without an offer, equal those of the whole batch at
     /// once, for one thread (three parts, two with offers) and two (four parts, three with
     /// offers).
